@@ -1,0 +1,7 @@
+"""Accounts: login, login sessions, passwords, profile and user administration."""
+
+
+def init_app(app) -> None:
+    from learnapp.accounts.views import bp
+
+    app.register_blueprint(bp)

@@ -1,0 +1,55 @@
+"""Account forms: validation only."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+
+from learnapp.forms import NoFormula
+from learnapp.orgs.labels import CATEGORY_LABELS, ROLE_LABELS
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(
+        _l("Current password"), validators=[DataRequired(), Length(max=128)]
+    )
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[
+            DataRequired(),
+            EqualTo("new_password", message=_l("The two passwords differ.")),
+        ],
+    )
+
+
+class UserCreateForm(FlaskForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64), NoFormula()])
+    unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
+    category = SelectField(
+        _l("Member category"),
+        choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^\+?[0-9][0-9 -]{5,19}$", message=_l("Not a phone number.")),
+        ],
+    )
+    with_password = BooleanField(_l("Generate a password now (shown once)"), default=True)
+
+
+class RoleGrantForm(FlaskForm):
+    role = SelectField(
+        _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+    )
+    unit_id = SelectField(_l("In unit"), coerce=int, validate_choice=True)

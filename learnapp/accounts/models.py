@@ -1,0 +1,88 @@
+"""Accounts: the person who logs in, their login sessions and the login throttle."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnapp.db import Base, enum_type
+from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
+
+
+class User(Base):
+    """A person: a login identity and, when `unit_id` is set, a member of that unit."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(64))
+    # None: the account cannot log in until an admin sets a password.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(16))
+    phone: Mapped[str | None] = mapped_column(sa.String(20))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    category: Mapped[MemberCategory] = mapped_column(
+        enum_type(MemberCategory), default=MemberCategory.FULL
+    )
+    is_mobile: Mapped[bool] = mapped_column(default=False)  # 流动党员
+    is_retired: Mapped[bool] = mapped_column(default=False)  # 离退休
+    is_elderly_exempt: Mapped[bool] = mapped_column(default=False)  # 年老体弱: exempt
+    created_at: Mapped[datetime]
+    password_changed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        foreign_keys=[RoleAssignment.user_id], lazy="selectin", order_by=RoleAssignment.id
+    )
+
+    # Flask-Login protocol. The id handed to Flask-Login is the login session's id (see
+    # AuthSession), so logging out or changing the password invalidates the cookie.
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self._auth_session_id
+
+    def has_role(self, role: Role) -> bool:
+        return any(assignment.role == role for assignment in self.roles)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.has_role(Role.ADMIN)
+
+    @property
+    def managed_units(self) -> list[Unit]:
+        """Units whose subtree this person manages (secretary, committee member, admin)."""
+        return [a.unit for a in self.roles if a.role.manages_unit]
+
+    @property
+    def is_manager(self) -> bool:
+        return bool(self.managed_units)
+
+
+class AuthSession(Base):
+    """A server-side login session; the cookie only carries its random id."""
+
+    __tablename__ = "auth_sessions"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    revoked_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class LoginThrottle(Base):
+    """Failed-login counters keyed by account name or client address, shared by all workers."""
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (sa.CheckConstraint("failures >= 0", name="failures_non_negative"),)
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    window_started_at: Mapped[datetime]
+    locked_until: Mapped[datetime | None] = mapped_column(index=True)

@@ -1,0 +1,160 @@
+"""SQLAlchemy 2 engine and sessions, the declarative Base, and the aware-UTC datetime type.
+
+One transaction per entry point: a request, CLI command or job gets one session; it commits once
+and rolls back on any error. SQLite connections run in WAL mode with foreign keys on and a busy
+timeout, and every transaction that may write starts with BEGIN IMMEDIATE: a deferred read
+transaction that later writes fails with "database is locked" under several workers instead of
+waiting (security.md §4.3).
+"""
+
+import contextlib
+import contextvars
+import enum
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from flask import current_app, g
+from sqlalchemy import event
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.pool import StaticPool
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Whether the transaction about to begin may write. Safe-method requests set it to False.
+write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """Stores aware datetimes as UTC; refuses naive ones; always returns aware UTC."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime()}
+
+
+def enum_type(enum_cls: type[enum.Enum]) -> sa.Enum:
+    """A portable enum column storing the member values as short strings."""
+    return sa.Enum(
+        enum_cls,
+        native_enum=False,
+        length=32,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Take transaction control away from the driver so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        deferred = connection.get_execution_options().get("sqlite_deferred", False)
+        immediate = write_intent.get() and not deferred
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def create_db_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        in_memory = url in ("sqlite://", "sqlite:///:memory:")
+        kwargs = {"connect_args": {"check_same_thread": False, "timeout": 10}}
+        if in_memory:
+            kwargs["poolclass"] = StaticPool
+        engine = sa.create_engine(url, **kwargs)
+        _configure_sqlite(engine, in_memory)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Database:
+    """The engine and session factory of one app."""
+
+    def __init__(self, url: str):
+        self.engine = create_db_engine(url)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @contextlib.contextmanager
+    def session_scope(self):
+        """A unit of work outside a request (CLI, jobs): commit on success, else roll back."""
+        session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+
+def init_app(app) -> None:
+    app.extensions["learnapp.db"] = Database(app.config["DATABASE_URL"])
+
+    @app.before_request
+    def declare_intent():
+        from flask import request
+
+        g._write_intent_token = write_intent.set(request.method not in ("GET", "HEAD", "OPTIONS"))
+
+    @app.teardown_request
+    def close_session(_exc):
+        session = g.pop("_db_session", None)
+        if session is not None:
+            # Anything not committed by the view is discarded: a failed action stores nothing.
+            session.rollback()
+            session.close()
+        token = g.pop("_write_intent_token", None)
+        if token is not None:
+            write_intent.reset(token)
+
+
+def get_db() -> Database:
+    return current_app.extensions["learnapp.db"]
+
+
+def get_session() -> Session:
+    """The request's session, opened on first use."""
+    if "_db_session" not in g:
+        g._db_session = get_db().sessionmaker()
+    return g._db_session
+
+
+def commit() -> None:
+    """Commit the request's transaction: views call this once, after their one service call."""
+    get_session().commit()
+
+
+def escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

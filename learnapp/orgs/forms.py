@@ -1,0 +1,56 @@
+"""Organisation forms: validation only."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from learnapp.forms import NoFormula
+from learnapp.orgs.labels import CATEGORY_LABELS, UNIT_KIND_LABELS
+
+TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "UTC")
+
+
+class UnitForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), NoFormula()])
+    timezone = SelectField(_l("Time zone"), choices=[SelectChoice(tz, tz) for tz in TIMEZONES])
+
+
+class NewUnitForm(UnitForm):
+    kind = SelectField(
+        _l("Kind"), choices=[SelectChoice(k.value, label) for k, label in UNIT_KIND_LABELS.items()]
+    )
+
+
+class MemberForm(FlaskForm):
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64), NoFormula()])
+    category = SelectField(
+        _l("Member category"),
+        choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+    )
+    phone = StringField(
+        _l("Phone"),
+        validators=[
+            Optional(),
+            Length(max=20),
+            Regexp(r"^\+?[0-9][0-9 -]{5,19}$", message=_l("Not a phone number.")),
+        ],
+    )
+    is_mobile = BooleanField(_l("Mobile member (流动党员)"))
+    is_retired = BooleanField(_l("Retired"))
+    is_elderly_exempt = BooleanField(_l("Elderly or infirm: exempt from hard requirements"))
+
+
+class NewMemberForm(MemberForm):
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+
+
+class MoveForm(FlaskForm):
+    unit_id = SelectField(_l("Move to"), coerce=int, validate_choice=True)
+    reason = StringField(_l("Reason"), validators=[Length(max=200), NoFormula()])
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Member file (.xlsx or .csv)"), validators=[FileRequired()])

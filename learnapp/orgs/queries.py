@@ -1,0 +1,195 @@
+"""Read functions of the organisation tree: scopes, members, counts and sizing warnings."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.authz import unit_in_scope_clause
+from learnapp.db import escape_like
+from learnapp.orgs.models import (
+    BRANCH_KINDS,
+    MemberCategory,
+    MemberTransfer,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+)
+
+PAGE_SIZE = 30
+
+
+def units_in_scope(session: Session, user) -> list[Unit]:
+    """Every unit the user manages, in tree order."""
+    return list(
+        session.scalars(
+            sa.select(Unit).where(unit_in_scope_clause(user, Unit.path)).order_by(Unit.path)
+        )
+    )
+
+
+def member_units_in_scope(session: Session, user) -> list[Unit]:
+    """Units a member can belong to (branches and groups) within the user's scope."""
+    return [
+        unit
+        for unit in units_in_scope(session, user)
+        if unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP
+    ]
+
+
+def subtree_units(session: Session, unit: Unit) -> list[Unit]:
+    return list(
+        session.scalars(
+            sa.select(Unit)
+            .where(Unit.path.startswith(unit.path, autoescape=True))
+            .order_by(Unit.path)
+        )
+    )
+
+
+def _members_in(unit: Unit):
+    return (
+        sa.select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(Unit.path.startswith(unit.path, autoescape=True))
+    )
+
+
+@dataclass
+class MemberPage:
+    members: list[User]
+    total: int
+    page: int
+    pages: int
+
+
+def members_page(
+    session: Session,
+    unit: Unit,
+    *,
+    page: int = 1,
+    search: str = "",
+    category: MemberCategory | None = None,
+) -> MemberPage:
+    query = _members_in(unit)
+    search = search.strip()[:50]
+    if search:
+        pattern = f"%{escape_like(search)}%"
+        query = query.where(
+            sa.or_(
+                User.display_name.like(pattern, escape="\\"),
+                User.username.like(pattern, escape="\\"),
+            )
+        )
+    if category is not None:
+        query = query.where(User.category == category)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    members = session.scalars(
+        query.order_by(Unit.path, User.display_name, User.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return MemberPage(list(members), total, page, pages)
+
+
+def category_counts(session: Session, unit: Unit) -> dict[MemberCategory, int]:
+    rows = session.execute(
+        sa.select(User.category, sa.func.count())
+        .join(Unit, User.unit_id == Unit.id)
+        .where(Unit.path.startswith(unit.path, autoescape=True), User.is_active.is_(True))
+        .group_by(User.category)
+    ).all()
+    counts = dict.fromkeys(MemberCategory, 0)
+    counts.update(dict(rows))
+    return counts
+
+
+def child_member_counts(session: Session, unit: Unit) -> dict[int, int]:
+    """Active party members under each direct child of `unit` (one query)."""
+    counts = {}
+    for child in unit.children:
+        counts[child.id] = 0
+    if not counts:
+        return counts
+    rows = session.execute(
+        sa.select(Unit.path, sa.func.count())
+        .join(User, User.unit_id == Unit.id)
+        .where(Unit.path.startswith(unit.path, autoescape=True), User.is_active.is_(True))
+        .group_by(Unit.path)
+    ).all()
+    for path, count in rows:
+        parts = path.strip("/").split("/")
+        if len(parts) > unit.depth + 1:
+            child_id = int(parts[unit.depth + 1])
+            if child_id in counts:
+                counts[child_id] += count
+    return counts
+
+
+def has_committee(session: Session, unit: Unit) -> bool:
+    return (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(RoleAssignment)
+            .where(
+                RoleAssignment.unit_id == unit.id,
+                RoleAssignment.role.in_([Role.SECRETARY, Role.COMMITTEE_MEMBER]),
+            )
+        )
+        >= 3
+    )
+
+
+def sizing_warnings(session: Session, unit: Unit) -> list[str]:
+    """Warnings (never refusals) when a unit's size is outside the norms of DOMAIN.md."""
+    counts = category_counts(session, unit)
+    full = counts[MemberCategory.FULL]
+    party = full + counts[MemberCategory.PROBATIONARY]
+    warnings = []
+    if unit.kind == UnitKind.COMMITTEE and party < 100:
+        warnings.append(
+            _l("A party committee normally has at least 100 members; this one has %(n)d.", n=party)
+        )
+    elif unit.kind == UnitKind.GENERAL_BRANCH and not 50 <= party <= 100:
+        warnings.append(
+            _l("A general branch normally has 50 to 100 members; this one has %(n)d.", n=party)
+        )
+    elif unit.kind in BRANCH_KINDS:
+        if full < 3:
+            warnings.append(
+                _l("A branch needs at least 3 full members; this one has %(n)d.", n=full)
+            )
+        if party > 50:
+            warnings.append(
+                _l(
+                    "A branch normally has at most 50 members; this one has %(n)d. Consider splitting it.",
+                    n=party,
+                )
+            )
+        if full >= 7 and not has_committee(session, unit):
+            warnings.append(
+                _l(
+                    "With %(n)d full members this branch should have a committee (支委会) of at least 3.",
+                    n=full,
+                )
+            )
+    return warnings
+
+
+def transfers_of(session: Session, member: User):
+    return list(
+        session.scalars(
+            sa.select(MemberTransfer)
+            .where(MemberTransfer.user_id == member.id)
+            .order_by(MemberTransfer.moved_at.desc())
+        )
+    )
+
+
+def root_units(session: Session) -> list[Unit]:
+    return list(session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)))

@@ -1,0 +1,239 @@
+"""Organisation use cases: the unit tree, members, transfers and roles."""
+
+from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.audit.services import record
+from learnapp.authz import can_manage_unit
+from learnapp.errors import DomainError
+from learnapp.orgs.models import (
+    ALLOWED_CHILDREN,
+    MemberCategory,
+    MemberTransfer,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+)
+
+
+def _unit_snapshot(unit: Unit) -> dict:
+    return {
+        "name": unit.name,
+        "kind": unit.kind.value,
+        "parent_id": unit.parent_id,
+        "timezone": unit.timezone,
+        "is_active": unit.is_active,
+    }
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DomainError("timezone", _l("Unknown time zone.")) from None
+
+
+def create_unit(
+    session: Session,
+    actor: User | None,
+    *,
+    name: str,
+    kind: UnitKind,
+    parent: Unit | None,
+    now: datetime,
+    timezone: str | None = None,
+) -> Unit:
+    """Add a unit under `parent` (a root only for admins); kinds must nest as DOMAIN.md says."""
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("name", _l("A name is required."))
+    if parent is None:
+        if actor is not None and not actor.is_admin:
+            raise DomainError("parent_id", _l("Only an administrator can add a top-level unit."))
+    else:
+        if actor is not None and not can_manage_unit(actor, parent):
+            raise DomainError("parent_id", _l("The parent unit is outside your organisation."))
+        if kind not in ALLOWED_CHILDREN[parent.kind]:
+            raise DomainError("kind", _l("This kind of unit cannot sit under the chosen parent."))
+    timezone = timezone or (parent.timezone if parent else "Asia/Shanghai")
+    _check_timezone(timezone)
+    unit = Unit(
+        name=name[:100], kind=kind, parent=parent, timezone=timezone, created_at=now, path=""
+    )
+    session.add(unit)
+    session.flush()
+    unit.path = f"{parent.path if parent else '/'}{unit.id}/"
+    session.flush()
+    record(session, actor, "unit.created", "unit", unit.id, now=now, after=_unit_snapshot(unit))
+    return unit
+
+
+def update_unit(
+    session: Session, actor: User, unit: Unit, *, name: str, timezone: str, now: datetime
+) -> None:
+    name = (name or "").strip()
+    if not name:
+        raise DomainError("name", _l("A name is required."))
+    _check_timezone(timezone)
+    before = _unit_snapshot(unit)
+    unit.name, unit.timezone = name[:100], timezone
+    session.flush()
+    record(
+        session,
+        actor,
+        "unit.updated",
+        "unit",
+        unit.id,
+        now=now,
+        before=before,
+        after=_unit_snapshot(unit),
+    )
+
+
+def _member_snapshot(member: User) -> dict:
+    return {
+        "display_name": member.display_name,
+        "unit_id": member.unit_id,
+        "category": member.category.value,
+        "phone": member.phone,
+        "is_mobile": member.is_mobile,
+        "is_retired": member.is_retired,
+        "is_elderly_exempt": member.is_elderly_exempt,
+        "is_active": member.is_active,
+    }
+
+
+def update_member(
+    session: Session,
+    actor: User,
+    member: User,
+    *,
+    display_name: str,
+    category: MemberCategory,
+    phone: str | None,
+    is_mobile: bool,
+    is_retired: bool,
+    is_elderly_exempt: bool,
+    now: datetime,
+) -> None:
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise DomainError("display_name", _l("A name is required."))
+    before = _member_snapshot(member)
+    member.display_name = display_name[:64]
+    member.category = category
+    member.phone = phone or None
+    member.is_mobile, member.is_retired = is_mobile, is_retired
+    member.is_elderly_exempt = is_elderly_exempt
+    session.flush()
+    record(
+        session,
+        actor,
+        "member.updated",
+        "user",
+        member.id,
+        now=now,
+        before=before,
+        after=_member_snapshot(member),
+    )
+
+
+def move_member(
+    session: Session, actor: User, member: User, target: Unit, *, reason: str, now: datetime
+) -> MemberTransfer:
+    """Move a member to another unit; both ends must be in the actor's scope. History is kept."""
+    if not can_manage_unit(actor, target):
+        raise DomainError("unit_id", _l("The target unit is outside your organisation."))
+    if member.unit is not None and not can_manage_unit(actor, member.unit):
+        raise DomainError(None, _l("This member is outside your organisation."))
+    if target.kind in (UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH):
+        raise DomainError("unit_id", _l("Members belong to a branch or a party group."))
+    if member.unit_id == target.id:
+        raise DomainError("unit_id", _l("The member is already in this unit."))
+    transfer = MemberTransfer(
+        user_id=member.id,
+        from_unit_id=member.unit_id,
+        to_unit_id=target.id,
+        moved_at=now,
+        actor_id=actor.id,
+        reason=(reason or "").strip()[:200],
+    )
+    session.add(transfer)
+    member.unit_id = target.id
+    session.flush()
+    session.refresh(member, ["unit"])
+    record(
+        session,
+        actor,
+        "member.moved",
+        "user",
+        member.id,
+        now=now,
+        before={"unit_id": transfer.from_unit_id},
+        after={"unit_id": target.id},
+    )
+    return transfer
+
+
+def grant_role(
+    session: Session, actor: User | None, user: User, unit: Unit, role: Role, now: datetime
+) -> RoleAssignment:
+    """Only administrators assign roles (a secretary cannot raise anyone, themselves included)."""
+    if actor is not None and not actor.is_admin:
+        raise DomainError("role", _l("Only an administrator can assign roles."))
+    exists = session.scalar(
+        sa.select(RoleAssignment).where(
+            RoleAssignment.user_id == user.id,
+            RoleAssignment.unit_id == unit.id,
+            RoleAssignment.role == role,
+        )
+    )
+    if exists is not None:
+        raise DomainError("role", _l("This role is already held in this unit."))
+    assignment = RoleAssignment(
+        user_id=user.id,
+        unit_id=unit.id,
+        role=role,
+        granted_at=now,
+        granted_by_id=actor.id if actor else None,
+    )
+    session.add(assignment)
+    session.flush()
+    session.expire(user, ["roles"])
+    record(
+        session,
+        actor,
+        "role.granted",
+        "user",
+        user.id,
+        now=now,
+        after={"role": role.value, "unit_id": unit.id},
+    )
+    return assignment
+
+
+def revoke_role(session: Session, actor: User, assignment: RoleAssignment, now: datetime) -> None:
+    """Remove a role; it stops applying on the holder's next request."""
+    if not actor.is_admin:
+        raise DomainError("role", _l("Only an administrator can remove roles."))
+    if assignment.role == Role.ADMIN and assignment.user_id == actor.id:
+        raise DomainError("role", _l("You cannot remove your own administrator role."))
+    user = session.get(User, assignment.user_id)
+    session.delete(assignment)
+    session.flush()
+    session.expire(user, ["roles"])
+    record(
+        session,
+        actor,
+        "role.revoked",
+        "user",
+        user.id,
+        now=now,
+        before={"role": assignment.role.value, "unit_id": assignment.unit_id},
+    )

@@ -1,0 +1,329 @@
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from learnapp import uploads
+from learnapp.accounts.models import User
+from learnapp.accounts.services import create_user
+from learnapp.authz import MANAGER, require_member, require_unit, route_policy, strict_int_arg
+from learnapp.clock import now
+from learnapp.db import commit, get_session
+from learnapp.errors import DomainError, apply_domain_error
+from learnapp.forms import EmptyForm
+from learnapp.orgs.forms import (
+    ImportForm,
+    MemberForm,
+    MoveForm,
+    NewMemberForm,
+    NewUnitForm,
+    UnitForm,
+)
+from learnapp.orgs.imports import commit_members, preview_members, template_workbook
+from learnapp.orgs.models import ALLOWED_CHILDREN, BRANCH_KINDS, MemberCategory, Unit, UnitKind
+from learnapp.orgs.queries import (
+    category_counts,
+    child_member_counts,
+    member_units_in_scope,
+    members_page,
+    sizing_warnings,
+    transfers_of,
+    units_in_scope,
+)
+from learnapp.orgs.services import create_unit, move_member, update_member, update_unit
+from learnapp.tabular import TableError, read_table
+
+bp = Blueprint("orgs", __name__)
+IMPORT_KIND = "member-import"
+
+
+def _unit(unit_id: int) -> Unit:
+    return require_unit(current_user, get_session().get(Unit, unit_id))
+
+
+def _member(user_id: int) -> User:
+    return require_member(current_user, get_session().get(User, user_id))
+
+
+@bp.get("/units")
+@route_policy(MANAGER)
+def units():
+    return render_template("orgs/units.html", units=units_in_scope(get_session(), current_user))
+
+
+@bp.route("/units/new", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def unit_new():
+    session = get_session()
+    parent_id = strict_int_arg("parent")
+    parent = _unit(parent_id) if parent_id else None
+    if parent is None and not current_user.is_admin:
+        abort(404)
+    form = NewUnitForm()
+    allowed = ALLOWED_CHILDREN[parent.kind] if parent else {UnitKind.COMMITTEE}
+    form.kind.choices = [c for c in form.kind.choices if UnitKind(c.value) in allowed]
+    if request.method == "GET" and parent:
+        form.timezone.data = parent.timezone
+    if form.validate_on_submit():
+        try:
+            unit = create_unit(
+                session,
+                current_user,
+                name=form.name.data,
+                kind=UnitKind(form.kind.data),
+                parent=parent,
+                timezone=form.timezone.data,
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Unit %(name)s created.", name=unit.name), "success")
+            return redirect(url_for("orgs.unit_detail", unit_id=unit.id))
+    return render_template(
+        "orgs/unit_form.html", form=form, parent=parent, unit=None
+    ), 400 if form.errors else 200
+
+
+@bp.get("/units/<int:unit_id>")
+@route_policy(MANAGER)
+def unit_detail(unit_id):
+    session = get_session()
+    unit = _unit(unit_id)
+    category = request.args.get("category", "")
+    page = members_page(
+        session,
+        unit,
+        page=strict_int_arg("page") or 1,
+        search=request.args.get("q", ""),
+        category=MemberCategory(category) if category in set(MemberCategory) else None,
+    )
+    return render_template(
+        "orgs/unit_detail.html",
+        unit=unit,
+        page=page,
+        counts=category_counts(session, unit),
+        child_counts=child_member_counts(session, unit),
+        warnings=sizing_warnings(session, unit),
+        can_add_children=bool(ALLOWED_CHILDREN[unit.kind]),
+        takes_members=unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP,
+        search=request.args.get("q", "")[:50],
+        category=category,
+    )
+
+
+@bp.route("/units/<int:unit_id>/edit", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def unit_edit(unit_id):
+    unit = _unit(unit_id)
+    form = UnitForm(obj=unit)
+    if form.validate_on_submit():
+        try:
+            update_unit(
+                get_session(),
+                current_user,
+                unit,
+                name=form.name.data,
+                timezone=form.timezone.data,
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Unit saved."), "success")
+            return redirect(url_for("orgs.unit_detail", unit_id=unit.id))
+    return render_template(
+        "orgs/unit_form.html", form=form, parent=unit.parent, unit=unit
+    ), 400 if form.errors else 200
+
+
+@bp.route("/units/<int:unit_id>/members/new", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def member_new(unit_id):
+    unit = _unit(unit_id)
+    if not (unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP):
+        abort(404)
+    form = NewMemberForm()
+    if form.validate_on_submit():
+        try:
+            member = create_user(
+                get_session(),
+                current_user,
+                username=form.username.data,
+                display_name=form.display_name.data,
+                unit=unit,
+                category=MemberCategory(form.category.data),
+                phone=form.phone.data,
+                is_mobile=form.is_mobile.data,
+                is_retired=form.is_retired.data,
+                is_elderly_exempt=form.is_elderly_exempt.data,
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Member %(name)s added.", name=member.display_name), "success")
+            return redirect(url_for("orgs.member_detail", user_id=member.id))
+    return render_template(
+        "orgs/member_form.html", form=form, unit=unit, member=None
+    ), 400 if form.errors else 200
+
+
+@bp.get("/members/<int:user_id>")
+@route_policy(MANAGER)
+def member_detail(user_id):
+    member = _member(user_id)
+    return render_template(
+        "orgs/member_detail.html", member=member, transfers=transfers_of(get_session(), member)
+    )
+
+
+@bp.route("/members/<int:user_id>/edit", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def member_edit(user_id):
+    member = _member(user_id)
+    form = MemberForm(obj=member)
+    if request.method == "GET":
+        form.category.data = member.category.value
+    if form.validate_on_submit():
+        try:
+            update_member(
+                get_session(),
+                current_user,
+                member,
+                display_name=form.display_name.data,
+                category=MemberCategory(form.category.data),
+                phone=form.phone.data,
+                is_mobile=form.is_mobile.data,
+                is_retired=form.is_retired.data,
+                is_elderly_exempt=form.is_elderly_exempt.data,
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Member saved."), "success")
+            return redirect(url_for("orgs.member_detail", user_id=member.id))
+    return render_template(
+        "orgs/member_form.html", form=form, unit=member.unit, member=member
+    ), 400 if form.errors else 200
+
+
+@bp.route("/members/<int:user_id>/move", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def member_move(user_id):
+    session = get_session()
+    member = _member(user_id)
+    form = MoveForm()
+    form.unit_id.choices = [
+        SelectChoice(unit.id, "　" * unit.depth + unit.name)
+        for unit in member_units_in_scope(session, current_user)
+        if unit.id != member.unit_id
+    ]
+    if form.validate_on_submit():
+        try:
+            move_member(
+                session,
+                current_user,
+                member,
+                session.get(Unit, form.unit_id.data),
+                reason=form.reason.data,
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(
+                _("%(name)s moved to %(unit)s.", name=member.display_name, unit=member.unit.name),
+                "success",
+            )
+            return redirect(url_for("orgs.member_detail", user_id=member.id))
+    return render_template(
+        "orgs/member_move.html", form=form, member=member
+    ), 400 if form.errors else 200
+
+
+@bp.get("/units/<int:unit_id>/import/template.xlsx")
+@route_policy(MANAGER)
+def import_template(unit_id):
+    import io
+
+    _unit(unit_id)
+    return send_file(
+        io.BytesIO(template_workbook()),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name="成员导入模板.xlsx",
+    )
+
+
+@bp.route("/units/<int:unit_id>/import", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def member_import(unit_id):
+    """Step 1: upload and preview. Nothing is stored but the uploaded file, by a random token."""
+    session = get_session()
+    unit = _unit(unit_id)
+    form = ImportForm()
+    preview = token = None
+    file_error = None
+    if form.validate_on_submit():
+        upload = form.file.data
+        data = upload.read()
+        try:
+            table = read_table(upload.filename, data)
+        except TableError as error:
+            file_error = str(error)
+        else:
+            preview = preview_members(session, unit, table)
+            if preview.ok:
+                token = uploads.stash(
+                    data,
+                    owner_id=current_user.id,
+                    kind=IMPORT_KIND,
+                    meta={"unit_id": unit.id, "filename": upload.filename[:200]},
+                )
+    status = 400 if (form.errors or file_error or (preview and not preview.ok)) else 200
+    return render_template(
+        "orgs/member_import.html",
+        unit=unit,
+        form=form,
+        preview=preview,
+        token=token,
+        file_error=file_error,
+        confirm_form=EmptyForm(),
+    ), status
+
+
+@bp.post("/units/<int:unit_id>/import/confirm")
+@route_policy(MANAGER)
+def member_import_confirm(unit_id):
+    """Step 2: re-check the stashed file and create every member, or none."""
+    session = get_session()
+    unit = _unit(unit_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    token = request.form.get("token", "")
+    stashed = uploads.load(token, owner_id=current_user.id, kind=IMPORT_KIND)
+    if stashed is None or stashed[1].get("unit_id") != unit.id:
+        flash(_("The uploaded file has expired. Upload it again."), "danger")
+        return redirect(url_for("orgs.member_import", unit_id=unit.id))
+    data, meta = stashed
+    preview = preview_members(session, unit, read_table(meta["filename"], data))
+    if not preview.ok:
+        flash(
+            _(
+                "The file no longer passes the checks (someone changed the data meanwhile). Upload it again."
+            ),
+            "danger",
+        )
+        return redirect(url_for("orgs.member_import", unit_id=unit.id))
+    count = commit_members(session, current_user, unit, preview, now(), meta["filename"])
+    commit()
+    uploads.discard(token)
+    flash(_("%(n)d members imported.", n=count), "success")
+    return redirect(url_for("orgs.unit_detail", unit_id=unit.id))

@@ -1,0 +1,172 @@
+"""Spreadsheet files in and out, safely.
+
+Reading: size is capped before anything is parsed; CSV is decoded as UTF-8 (BOM or not) and only
+then as GB18030 (a superset of GBK) — never GBK first, which silently turns UTF-8 into mojibake;
+an xlsx is a zip, so its member count and declared expansion are checked before openpyxl opens it
+(read-only, through defusedxml). Writing: text cells that a spreadsheet would run as a formula are
+prefixed with an apostrophe, and xlsx cells are forced to the string type (security.md §6.2).
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+MAX_ROWS = 20_000
+MAX_ZIP_MEMBERS = 200
+MAX_XLSX_EXPANDED_BYTES = 100 * 1024 * 1024
+MAX_XLSX_RATIO = 100
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+
+
+class TableError(ValueError):
+    """The file as a whole cannot be read; the message says why."""
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[tuple[int, list[str]]]  # (row number as the user sees it, cells)
+    encoding: str
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """UTF-8 (with or without BOM) first, then GB18030; anything else is refused."""
+    if b"\x00" in data:
+        raise TableError(_l("The file contains NUL bytes; it is not a text file."))
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise TableError(
+            _l("The file is neither UTF-8 nor GBK/GB18030 (first bad byte on line %(n)d).", n=line)
+        ) from None
+
+
+def _clean(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def read_csv(data: bytes) -> Table:
+    text, encoding = decode_text(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        lines = list(reader)
+    except csv.Error as error:
+        raise TableError(_l("The CSV file is malformed: %(e)s", e=str(error))) from None
+    if not lines:
+        raise TableError(_l("The file is empty."))
+    header = [_clean(cell) for cell in lines[0]]
+    rows = [
+        (number, [_clean(cell) for cell in line])
+        for number, line in enumerate(lines[1:], start=2)
+        if any(cell.strip() for cell in line)
+    ]
+    if len(rows) > MAX_ROWS:
+        raise TableError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
+    return Table(header, rows, encoding)
+
+
+def check_xlsx_container(data: bytes) -> None:
+    """Refuse what is not a plain xlsx, and zip bombs, before any XML is parsed."""
+    if not data.startswith(b"PK\x03\x04"):
+        raise TableError(_l("This is not an .xlsx file."))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except zipfile.BadZipFile:
+        raise TableError(_l("This is not an .xlsx file.")) from None
+    names = {info.filename for info in members}
+    if "[Content_Types].xml" not in names:
+        raise TableError(_l("This is not an .xlsx file."))
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise TableError(_l("Files with macros are not accepted."))
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise TableError(_l("The workbook has too many parts."))
+    expanded = sum(info.file_size for info in members)
+    if expanded > MAX_XLSX_EXPANDED_BYTES or expanded > MAX_XLSX_RATIO * max(len(data), 1):
+        raise TableError(_l("The workbook expands to too much data to be read safely."))
+
+
+def read_xlsx(data: bytes) -> Table:
+    check_xlsx_container(data)
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise TableError(_l("The workbook could not be opened.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows_iter = sheet.iter_rows(values_only=True)
+        header_row = next(rows_iter, None)
+        if header_row is None:
+            raise TableError(_l("The file is empty."))
+        header = [_clean(cell) for cell in header_row]
+        rows = []
+        for number, row in enumerate(rows_iter, start=2):
+            cells = [_clean(cell) for cell in row]
+            if any(cells):
+                rows.append((number, cells))
+                if len(rows) > MAX_ROWS:
+                    raise TableError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
+        return Table(header, rows, "xlsx")
+    finally:
+        workbook.close()
+
+
+def read_table(filename: str, data: bytes) -> Table:
+    name = (filename or "").lower()
+    if name.endswith(".xlsx"):
+        return read_xlsx(data)
+    if name.endswith(".csv") or name.endswith(".txt"):
+        return read_csv(data)
+    raise TableError(_l("Upload an .xlsx or .csv file."))
+
+
+def looks_like_formula(value: str) -> bool:
+    return bool(value) and value.startswith(FORMULA_PREFIXES)
+
+
+def safe_text(value):
+    """A cell value that no spreadsheet will evaluate: text with a formula prefix gets `'`."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+def csv_bytes(header: list[str], rows: Iterable[Iterable]) -> Iterator[bytes]:
+    """CSV as UTF-8 with BOM (Excel opens it correctly), formula-safe, streamed."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    yield "\ufeff".encode()
+    for row in _chain(header, rows):
+        writer.writerow([safe_text(cell) for cell in row])
+        yield buffer.getvalue().encode("utf-8")
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def _chain(header, rows):
+    yield header
+    yield from rows
+
+
+def write_xlsx_sheet(sheet, header: list[str], rows: Iterable[Iterable]) -> None:
+    """Append rows to an openpyxl sheet with every text cell stored as a string."""
+    for row in _chain(header, rows):
+        sheet.append([safe_text(cell) for cell in row])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"

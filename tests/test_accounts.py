@@ -1,0 +1,305 @@
+import sqlalchemy as sa
+
+from learnapp.accounts.models import AuthSession, LoginThrottle, User
+from learnapp.accounts.passwords import password_problem
+from learnapp.accounts.services import (
+    ACCOUNT_FAILURE_LIMIT,
+    LOGIN_FAILED,
+    authenticate,
+    normalize_username,
+    purge_expired_logins,
+)
+from learnapp.audit.models import AuditEntry
+from tests.factories import PASSWORD, make_user
+from tests.world import build_world
+
+
+def test_login_with_the_right_password_reaches_the_home_page(client, auth, session):
+    make_user(session, username="alice", display_name="王芳")
+    session.commit()
+    response = auth.login("alice")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/"
+    assert "王芳" in client.get("/").get_data(as_text=True)
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(auth, session):
+    make_user(session, username="alice")
+    session.commit()
+    wrong = auth.login("alice", "not the password")
+    unknown = auth.login("nobody", "not the password")
+    assert wrong.status_code == unknown.status_code == 400
+    assert str(LOGIN_FAILED) in wrong.get_data(as_text=True)
+    assert wrong.get_data(as_text=True).count("alert-danger") == 1
+    assert unknown.get_data(as_text=True).replace("nobody", "alice") == wrong.get_data(
+        as_text=True
+    ).replace("alice", "alice")
+
+
+def test_account_locks_after_repeated_failures_even_with_the_right_password(ctx, session, clock):
+    user = make_user(session, username="alice")
+    session.commit()
+    for _ in range(ACCOUNT_FAILURE_LIMIT):
+        result = authenticate(session, "alice", "wrong", "10.0.0.1", clock())
+        assert result.user is None
+    session.commit()
+    locked = authenticate(session, "alice", PASSWORD, "10.0.0.2", clock())
+    assert locked.user is None
+    assert "15" in str(locked.message)
+    clock.advance(minutes=16)
+    assert authenticate(session, "alice", PASSWORD, "10.0.0.2", clock()).user == user
+
+
+def test_unknown_account_names_lock_out_too_so_locking_reveals_nothing(ctx, session, clock):
+    for _ in range(ACCOUNT_FAILURE_LIMIT):
+        authenticate(session, "ghost", "x", "10.0.0.1", clock())
+    assert "15" in str(authenticate(session, "ghost", "x", "10.0.0.3", clock()).message)
+
+
+def test_failure_counters_are_kept_in_the_database(auth, session):
+    auth.login("alice", "wrong")
+    keys = set(session.scalars(sa.select(LoginThrottle.key)))
+    assert keys == {"user:alice", "addr:127.0.0.1"}
+
+
+def test_logout_ends_the_server_side_session(client, auth, session):
+    make_user(session, username="alice")
+    session.commit()
+    auth.login("alice")
+    cookie = client.get_cookie("learnapp_session").value
+    assert auth.logout().status_code == 302
+    client.set_cookie("learnapp_session", cookie)
+    response = client.get("/")
+    assert response.status_code == 302
+    assert "/login" in response.headers["Location"]
+    assert session.scalar(sa.select(AuthSession.revoked_at)) is not None
+
+
+def test_changing_the_password_logs_out_other_devices(app, auth, session):
+    make_user(session, username="alice")
+    session.commit()
+    other = app.test_client()
+    from tests.conftest import Auth
+
+    Auth(other).login("alice")
+    auth.login("alice")
+    response = auth.post(
+        "/profile/password",
+        {
+            "current_password": PASSWORD,
+            "new_password": "a much longer phrase",
+            "confirm": "a much longer phrase",
+        },
+    )
+    assert response.status_code == 302
+    assert auth.client.get("/profile").status_code == 200
+    assert other.get("/profile").status_code == 302
+    session.expire_all()
+    assert session.scalar(sa.select(sa.func.count()).select_from(AuditEntry)) == 1
+
+
+def test_password_change_with_a_common_password_is_refused(auth, session):
+    make_user(session, username="alice")
+    session.commit()
+    auth.login("alice")
+    response = auth.post(
+        "/profile/password",
+        {"current_password": PASSWORD, "new_password": "password123", "confirm": "password123"},
+    )
+    assert response.status_code == 400
+    assert "too common" in response.get_data(as_text=True)
+    session.expire_all()
+    user = session.scalar(sa.select(User).where(User.username == "alice"))
+    assert user.password_changed_at is None
+
+
+def test_password_rules():
+    assert password_problem("short") is not None
+    assert password_problem("x" * 129) is not None
+    assert password_problem("qwerty123") is not None
+    assert password_problem("alice-in-town", "alice-in-town") is not None
+    assert password_problem("correct horse battery", "alice") is None
+    assert password_problem("碧海蓝天望长城") is not None  # 7 characters
+    assert password_problem("碧海蓝天万里望长城") is None
+
+
+def test_usernames_are_normalised_against_lookalikes():
+    assert normalize_username(" ＡＤ\u200dmin ") == "admin"
+
+
+def test_next_redirect_stays_on_the_site(auth, session):
+    make_user(session, username="alice")
+    session.commit()
+    for target in (
+        "https://evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "javascript:alert(1)",
+    ):
+        token = auth.csrf("/login")
+        response = auth.client.post(
+            f"/login?next={target}",
+            data={"username": "alice", "password": PASSWORD, "csrf_token": token},
+        )
+        assert response.headers["Location"] == "/", target
+        auth.logout()
+    token = auth.csrf("/login")
+    response = auth.client.post(
+        "/login?next=/profile",
+        data={"username": "alice", "password": PASSWORD, "csrf_token": token},
+    )
+    assert response.headers["Location"] == "/profile"
+
+
+def test_a_post_without_csrf_token_is_refused(client, session):
+    make_user(session, username="alice")
+    session.commit()
+    response = client.post("/login", data={"username": "alice", "password": PASSWORD})
+    assert response.status_code == 400
+    assert client.get("/profile").status_code == 302
+
+
+def test_overlong_login_fields_get_a_message(auth):
+    response = auth.login("a" * 5000, "b" * 5000)
+    assert response.status_code == 400
+    assert "64" in response.get_data(as_text=True)
+
+
+def test_session_cookie_is_httponly_and_lax(auth, session):
+    make_user(session, username="alice")
+    session.commit()
+    response = auth.login("alice")
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Expires" not in cookie
+
+
+def test_production_cookies_are_secure(monkeypatch, tmp_path):
+    from learnapp.config import load_settings
+
+    monkeypatch.setenv("LEARNAPP_ENV", "production")
+    monkeypatch.setenv("LEARNAPP_SECRET_KEY", "from-the-environment")
+    monkeypatch.setenv("LEARNAPP_DATA_DIR", str(tmp_path))
+    settings = load_settings()
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["REMEMBER_COOKIE_SECURE"] is True
+    assert settings["SECRET_KEY"] == "from-the-environment"
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch, tmp_path):
+    import pytest
+
+    from learnapp.config import ConfigError, load_settings
+
+    monkeypatch.setenv("LEARNAPP_ENV", "production")
+    monkeypatch.delenv("LEARNAPP_SECRET_KEY", raising=False)
+    monkeypatch.setenv("LEARNAPP_DATA_DIR", str(tmp_path))
+    with pytest.raises(ConfigError):
+        load_settings()
+
+
+def test_development_secret_key_is_generated_once_and_kept(monkeypatch, tmp_path):
+    from learnapp.config import load_settings
+
+    monkeypatch.delenv("LEARNAPP_SECRET_KEY", raising=False)
+    monkeypatch.delenv("LEARNAPP_ENV", raising=False)
+    monkeypatch.setenv("LEARNAPP_DATA_DIR", str(tmp_path))
+    first = load_settings()["SECRET_KEY"]
+    assert load_settings()["SECRET_KEY"] == first
+    assert (tmp_path / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_profile_shows_a_masked_phone(client, auth, session):
+    make_user(session, username="alice", phone="13812345678")
+    session.commit()
+    auth.login("alice")
+    page = client.get("/profile").get_data(as_text=True)
+    assert "138****5678" in page
+    assert "13812345678" not in page
+
+
+def test_create_admin_prints_a_password_once(app, runner, session):
+    result = runner.invoke(args=["users", "create-admin", "chief"])
+    assert result.exit_code == 0, result.output
+    password = result.output.rsplit(": ", 1)[1].strip()
+    user = session.scalar(sa.select(User).where(User.username == "chief"))
+    assert user.is_admin
+    from learnapp.accounts.passwords import verify_password
+
+    with app.app_context():
+        assert verify_password(user.password_hash, password)
+    again = runner.invoke(args=["users", "create-admin", "chief"])
+    assert again.exit_code != 0
+    assert "taken" in again.output
+
+
+def test_admin_creates_an_account_and_sees_its_password_once(client, auth, session):
+    world = build_world(session)
+    auth.login("admin")
+    response = auth.post(
+        "/admin/users/new",
+        {
+            "username": "NewPerson",
+            "display_name": "新同志",
+            "unit_id": world.branch_b.id,
+            "category": "activist",
+            "phone": "",
+            "with_password": "y",
+        },
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    assert "newperson" in response.get_data(as_text=True)
+    created = session.scalar(sa.select(User).where(User.username == "newperson"))
+    assert created.unit_id == world.branch_b.id
+    assert created.password_hash
+
+
+def test_admin_account_creation_refuses_a_taken_name_and_stores_nothing(auth, session):
+    build_world(session)
+    auth.login("admin")
+    before = session.scalar(sa.select(sa.func.count()).select_from(User))
+    response = auth.post(
+        "/admin/users/new",
+        {"username": "mema", "display_name": "重名", "unit_id": 0, "category": "full"},
+    )
+    assert response.status_code == 400
+    assert "taken" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == before
+
+
+def test_disabling_an_account_ends_its_sessions(app, auth, session):
+    world = build_world(session)
+    from tests.conftest import Auth
+
+    victim = app.test_client()
+    Auth(victim).login("memb")
+    auth.login("admin")
+    response = auth.post(f"/admin/users/{world.member_b.id}/active", {"active": "0"})
+    assert response.status_code == 302
+    assert victim.get("/profile").status_code == 302
+    assert Auth(app.test_client()).login("memb").status_code == 400
+
+
+def test_purge_removes_only_finished_sessions(app, session, clock):
+    from datetime import timedelta
+
+    user = make_user(session)
+    now = clock()
+    session.add_all(
+        [
+            AuthSession(
+                id="old",
+                user_id=user.id,
+                created_at=now - timedelta(days=3),
+                expires_at=now - timedelta(days=2),
+            ),
+            AuthSession(
+                id="live", user_id=user.id, created_at=now, expires_at=now + timedelta(hours=1)
+            ),
+        ]
+    )
+    session.flush()
+    assert purge_expired_logins(session, now) == (1, 0)
+    assert {s.id for s in session.scalars(sa.select(AuthSession))} == {"live"}

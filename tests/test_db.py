@@ -1,0 +1,98 @@
+import threading
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
+
+from learnapp import create_app
+from learnapp.db import UTCDateTime, get_db
+from learnapp.jobs import JobOutcome, JobRun
+from tests.conftest import DB_KIND, TEST_SETTINGS, utc
+
+
+def test_naive_datetimes_are_refused(session):
+    session.add(JobRun(job_id="x", started_at=datetime(2026, 1, 1), outcome=JobOutcome.SUCCESS))
+    with pytest.raises(sa.exc.StatementError, match="naive datetime"):
+        session.flush()
+
+
+def test_datetimes_come_back_as_aware_utc(session):
+    east8 = timezone(timedelta(hours=8))
+    run = JobRun(
+        job_id="x", started_at=datetime(2026, 1, 1, 8, 0, tzinfo=east8), outcome=JobOutcome.SUCCESS
+    )
+    session.add(run)
+    session.commit()
+    session.expire_all()
+    loaded = session.get(JobRun, run.id)
+    assert loaded.started_at == utc(2026, 1, 1, 0, 0)
+    assert loaded.started_at.utcoffset() == timedelta(0)
+
+
+def test_utc_type_keeps_none():
+    kind = UTCDateTime()
+    assert kind.process_bind_param(None, sqlite.dialect()) is None
+    assert kind.process_result_value(None, sqlite.dialect()) is None
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite connection settings")
+def test_sqlite_file_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path):
+    app = create_app(
+        {**TEST_SETTINGS, "DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"}
+    )
+    with app.app_context(), get_db().engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite locking behaviour")
+def test_concurrent_read_then_write_transactions_do_not_fail_or_lose_updates(tmp_path):
+    """BEGIN IMMEDIATE makes read-modify-write transactions wait instead of failing."""
+    app = create_app(
+        {**TEST_SETTINGS, "DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/c.db"}
+    )
+    with app.app_context():
+        db = get_db()
+        with db.engine.begin() as connection:
+            connection.exec_driver_sql("CREATE TABLE counter (n INTEGER NOT NULL)")
+            connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
+    errors = []
+
+    def worker():
+        with app.app_context():
+            for _ in range(25):
+                try:
+                    with get_db().session_scope() as session:
+                        value = session.execute(sa.text("SELECT n FROM counter")).scalar()
+                        session.execute(sa.text("UPDATE counter SET n = :n"), {"n": value + 1})
+                except sa.exc.OperationalError as error:
+                    errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context(), get_db().engine.connect() as connection:
+        total = connection.exec_driver_sql("SELECT n FROM counter").scalar()
+    assert errors == []
+    assert total == 100
+
+
+def test_a_failing_request_stores_nothing(app, session):
+    """The request's transaction is rolled back when the view raises."""
+    from learnapp.db import get_session
+
+    @app.get("/_explode")
+    def explode():
+        get_session().add(
+            JobRun(job_id="boom", started_at=utc(2026, 1, 1), outcome=JobOutcome.RUNNING)
+        )
+        get_session().flush()
+        raise RuntimeError("boom")
+
+    response = app.test_client().get("/_explode")
+    assert response.status_code == 500
+    assert session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
