@@ -57,14 +57,18 @@ lint: $(VENV)/.dev-deps
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-## browser: Debian's chromium for the end-to-end tests (installed when missing and we are root)
+## browser: Debian's chromium and a CJK font for the end-to-end tests (installed when missing, as root)
 browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="chromium"; \
+	dpkg -s fonts-wqy-microhei >/dev/null 2>&1 || missing="$$missing fonts-wqy-microhei"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
-	    echo "installing Debian's chromium for the browser tests"; \
-	    (apt-get install -y -q chromium >/dev/null 2>&1 || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); \
+	    echo "installing Debian packages for the browser tests:$$missing"; \
+	    apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	      (apt-get update -q >/dev/null && apt-get install -y -q $$missing >/dev/null); \
 	  else \
-	    echo "chromium is missing and cannot be installed here: browser tests will be skipped"; \
+	    echo "missing for the browser tests:$$missing (not root: cannot install)"; \
 	  fi; \
 	fi
 

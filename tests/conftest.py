@@ -19,6 +19,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+import learnapp.models  # noqa: F401  (every table, for the template database)
 from learnapp import create_app
 from learnapp.db import Base, get_db
 from tests.factories import FIXED_NOW
@@ -145,6 +146,12 @@ def session(app):
     yield db_session
     db_session.rollback()
     db_session.close()
+
+
+def reload(session) -> None:
+    """Forget what the test session holds, so the next read sees what requests committed."""
+    session.rollback()
+    session.expire_all()
 
 
 @pytest.fixture

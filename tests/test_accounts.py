@@ -4,7 +4,6 @@ from learnapp.accounts.models import AuthSession, LoginThrottle, User
 from learnapp.accounts.passwords import password_problem
 from learnapp.accounts.services import (
     ACCOUNT_FAILURE_LIMIT,
-    LOGIN_FAILED,
     authenticate,
     normalize_username,
     purge_expired_logins,
@@ -29,7 +28,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(auth, session):
     wrong = auth.login("alice", "not the password")
     unknown = auth.login("nobody", "not the password")
     assert wrong.status_code == unknown.status_code == 400
-    assert str(LOGIN_FAILED) in wrong.get_data(as_text=True)
+    assert "用户名或密码错误" in wrong.get_data(as_text=True)
     assert wrong.get_data(as_text=True).count("alert-danger") == 1
     assert unknown.get_data(as_text=True).replace("nobody", "alice") == wrong.get_data(
         as_text=True
@@ -107,7 +106,7 @@ def test_password_change_with_a_common_password_is_refused(auth, session):
         {"current_password": PASSWORD, "new_password": "password123", "confirm": "password123"},
     )
     assert response.status_code == 400
-    assert "too common" in response.get_data(as_text=True)
+    assert "过于常见" in response.get_data(as_text=True)
     session.expire_all()
     user = session.scalar(sa.select(User).where(User.username == "alice"))
     assert user.password_changed_at is None
@@ -231,7 +230,7 @@ def test_create_admin_prints_a_password_once(app, runner, session):
         assert verify_password(user.password_hash, password)
     again = runner.invoke(args=["users", "create-admin", "chief"])
     assert again.exit_code != 0
-    assert "taken" in again.output
+    assert "已被使用" in again.output
 
 
 def test_admin_creates_an_account_and_sees_its_password_once(client, auth, session):
@@ -265,7 +264,7 @@ def test_admin_account_creation_refuses_a_taken_name_and_stores_nothing(auth, se
         {"username": "mema", "display_name": "重名", "unit_id": 0, "category": "full"},
     )
     assert response.status_code == 400
-    assert "taken" in response.get_data(as_text=True)
+    assert "已被使用" in response.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == before
 
 

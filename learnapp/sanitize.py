@@ -1,0 +1,128 @@
+"""The only module that imports bleach: user and content HTML is cleaned here, once, on write.
+
+Markdown is rendered first and sanitised after, never the other way round: every Markdown
+renderer passes raw HTML through (security.md §1.8). The allow-list has no svg, math, iframe,
+style or event attributes; links may be http, https or mailto and get rel="nofollow noopener";
+images are kept only when they point at the platform's own uploads. Swapping bleach for nh3 is a
+change to this file alone.
+"""
+
+import re
+import unicodedata
+
+import bleach
+import markdown as markdown_lib
+from bleach.linkifier import Linker
+
+MAX_SOURCE_CHARS = 100_000
+UPLOAD_PREFIX = "/media/"
+
+ALLOWED_TAGS = frozenset(
+    {
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "code",
+        "del",
+        "em",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "li",
+        "ol",
+        "p",
+        "pre",
+        "s",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "th",
+        "thead",
+        "tr",
+        "ul",
+    }
+)
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+# Bidirectional overrides and isolates can disguise text and file names (security.md §6.1 #28).
+SAFE_HREF = re.compile(r"^(?:https?://|mailto:|/(?![/\\]))", re.IGNORECASE)
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+
+
+def _attribute_allowed(tag: str, name: str, value: str) -> bool:
+    if tag == "a":
+        if name == "href":
+            # Absolute http(s)/mailto, or a path on this site; never protocol-relative.
+            return bool(SAFE_HREF.match(value))
+        return name == "title"
+    if tag == "img":
+        if name == "src":
+            return value.startswith(UPLOAD_PREFIX) and not value.startswith("//")
+        return name in ("alt", "title")
+    if tag in ("td", "th"):
+        return name == "align" and value in ("left", "center", "right")
+    if tag == "abbr":
+        return name == "title"
+    return False
+
+
+_cleaner = bleach.Cleaner(
+    tags=ALLOWED_TAGS,
+    attributes=_attribute_allowed,
+    protocols=ALLOWED_PROTOCOLS,
+    strip=True,
+    strip_comments=True,
+)
+
+
+def _set_rel(attrs, new=False):
+    href_key = (None, "href")
+    href = attrs.get(href_key, "")
+    if href.startswith(("http:", "https:", "mailto:")):
+        attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    return attrs
+
+
+_linker = Linker(callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False)
+
+
+class SourceTooLong(ValueError):
+    """Refused before any parsing: a cap, not a crash (security.md §6.1 #31)."""
+
+
+def strip_bidi(text: str) -> str:
+    return BIDI_CONTROLS.sub("", text)
+
+
+def clean_html(html: str) -> str:
+    """Sanitise HTML to the allow-list; links get rel=nofollow noopener."""
+    if len(html) > MAX_SOURCE_CHARS * 4:
+        raise SourceTooLong(len(html))
+    cleaned = _cleaner.clean(html)
+    # Image tags that lost their src are useless noise.
+    cleaned = re.sub(r"<img(?![^>]*\bsrc=)[^>]*>", "", cleaned)
+    return _linker.linkify(cleaned)
+
+
+def render_markdown(source: str) -> str:
+    """Markdown → HTML → sanitised HTML. Raises SourceTooLong above the length cap."""
+    if len(source) > MAX_SOURCE_CHARS:
+        raise SourceTooLong(len(source))
+    text = strip_bidi(unicodedata.normalize("NFC", source))
+    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    return clean_html(html)
+
+
+def plain_text(source: str, limit: int | None = None) -> str:
+    """Text with every tag removed (titles, previews, notifications)."""
+    text = strip_bidi(bleach.clean(source, tags=set(), strip=True))
+    return text[:limit] if limit else text

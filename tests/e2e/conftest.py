@@ -1,0 +1,140 @@
+"""End-to-end fixtures: a real server on a demo-seeded database, driven by Debian's chromium.
+
+The server runs in a thread of the test process (werkzeug, threaded) on a database built the way
+`make run` builds one: migrations, then `demo seed`. Browser tests are skipped when chromium is
+missing, unless REQUIRE_BROWSER=1 (CI), where a missing browser fails the run.
+"""
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from learnapp import create_app
+from learnapp.cli import upgrade_database
+from learnapp.clock import now
+from learnapp.db import get_db
+from learnapp.demo import seed_demo
+from tests.conftest import DB_KIND, POSTGRES_URL, TEST_SETTINGS, ScratchPostgres
+
+CHROMIUM = os.environ.get("LEARNAPP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SCREENSHOTS = Path(__file__).parent / "screenshots"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
+DEMO_PASSWORD = "learnapp-demo"
+# Settings of the e2e server beyond TEST_SETTINGS (packages may add theirs, e.g. shorter timers).
+E2E_OVERRIDES: dict = {}
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("e2e")
+    scratch = None
+    if DB_KIND == "postgres":
+        scratch = ScratchPostgres(POSTGRES_URL, "e2e")
+        url = scratch.create()
+    else:
+        url = f"sqlite:///{data_dir / 'e2e.db'}"
+    settings = {**TEST_SETTINGS, "DATA_DIR": str(data_dir), "DATABASE_URL": url, **E2E_OVERRIDES}
+    settings.pop("TESTING")
+    app = create_app(settings)
+    with app.app_context():
+        upgrade_database(get_db().engine)
+        with get_db().session_scope() as session:
+            seed_demo(session, now())
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    with app.app_context():
+        get_db().engine.dispose()
+    if scratch is not None:
+        scratch.drop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("REQUIRE_BROWSER") == "1":
+            pytest.fail(f"REQUIRE_BROWSER=1 but there is no browser at {CHROMIUM}")
+        pytest.skip(f"no chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def _page(browser, live_server, viewport):
+    context = browser.new_context(viewport=viewport, base_url=live_server, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context, page = _page(browser, live_server, PHONE)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def desktop_page(browser, live_server):
+    context, page = _page(browser, live_server, DESKTOP)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open further pages (other users, other sizes): new_page(viewport=PHONE)."""
+    contexts = []
+
+    def open_page(viewport=PHONE):
+        context, page = _page(browser, live_server, viewport)
+        contexts.append(context)
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto("/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def shot(page, name: str) -> Path:
+    """Save a full-page screenshot named after the page and its width."""
+    SCREENSHOTS.mkdir(exist_ok=True)
+    path = SCREENSHOTS / f"{name}-{page.viewport_size['width']}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture(name="login")
+def login_fixture():
+    return login
+
+
+@pytest.fixture(name="shot")
+def shot_fixture():
+    return shot

@@ -1,0 +1,313 @@
+import io
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.accounts.models import User
+from learnapp.audit.models import AuditEntry
+from learnapp.errors import DomainError
+from learnapp.orgs.models import MemberTransfer, Role, RoleAssignment, Unit, UnitKind
+from learnapp.orgs.queries import sizing_warnings
+from learnapp.orgs.services import create_unit, grant_role, move_member
+from tests.conftest import reload
+from tests.factories import make_user
+from tests.world import build_world
+
+HEADER = "姓名,用户名,所在组织,党员类别,手机号,流动党员,离退休,年老体弱\n"
+
+
+def _count(session, model) -> int:
+    reload(session)
+    return session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+# --- services -------------------------------------------------------------------------------
+
+
+def test_units_nest_as_the_domain_says(ctx, session, clock):
+    world = build_world(session)
+    group = create_unit(
+        session,
+        world.admin,
+        name="新党小组",
+        kind=UnitKind.GROUP,
+        parent=world.branch_b,
+        now=clock(),
+    )
+    assert group.path == f"{world.branch_b.path}{group.id}/"
+    with pytest.raises(DomainError) as refused:
+        create_unit(
+            session,
+            world.admin,
+            name="错层",
+            kind=UnitKind.BRANCH,
+            parent=world.group_a,
+            now=clock(),
+        )
+    assert refused.value.field == "kind"
+
+
+def test_secretary_cannot_add_units_outside_their_subtree(ctx, session, clock):
+    world = build_world(session)
+    with pytest.raises(DomainError):
+        create_unit(
+            session,
+            world.secretary_a,
+            name="越权",
+            kind=UnitKind.GROUP,
+            parent=world.branch_b,
+            now=clock(),
+        )
+    with pytest.raises(DomainError):
+        create_unit(
+            session,
+            world.secretary_a,
+            name="顶层",
+            kind=UnitKind.COMMITTEE,
+            parent=None,
+            now=clock(),
+        )
+
+
+def test_moving_a_member_keeps_history_and_is_audited(ctx, session, clock):
+    world = build_world(session)
+    move_member(
+        session,
+        world.general_secretary,
+        world.member_a,
+        world.branch_b,
+        reason="工作调动",
+        now=clock(),
+    )
+    transfer = session.scalar(sa.select(MemberTransfer))
+    assert (transfer.from_unit_id, transfer.to_unit_id) == (world.group_a.id, world.branch_b.id)
+    assert world.member_a.unit_id == world.branch_b.id
+    assert session.scalar(sa.select(AuditEntry.action)) == "member.moved"
+
+
+def test_a_secretary_cannot_pull_a_member_in_from_another_branch(ctx, session, clock):
+    world = build_world(session)
+    with pytest.raises(DomainError):
+        move_member(
+            session, world.secretary_a, world.member_b, world.branch_a, reason="", now=clock()
+        )
+    with pytest.raises(DomainError):
+        move_member(
+            session, world.secretary_a, world.member_a, world.branch_b, reason="", now=clock()
+        )
+
+
+def test_only_admins_grant_roles(ctx, session, clock):
+    world = build_world(session)
+    with pytest.raises(DomainError):
+        grant_role(session, world.secretary_a, world.secretary_a, world.root, Role.ADMIN, clock())
+    grant_role(session, world.admin, world.member_b, world.branch_b, Role.SECRETARY, clock())
+    assert session.scalar(sa.select(sa.func.count()).select_from(RoleAssignment)) == 4
+
+
+def test_sizing_warnings_warn_and_never_refuse(ctx, session):
+    world = build_world(session)
+    warnings = [str(w) for w in sizing_warnings(session, world.branch_b)]
+    assert any("3" in w for w in warnings)
+    for number in range(8):
+        make_user(session, unit=world.branch_b, username=f"extra{number}")
+    warnings = [str(w) for w in sizing_warnings(session, world.branch_b)]
+    assert any("支委会" in w for w in warnings)
+
+
+# --- views: scope ---------------------------------------------------------------------------
+
+
+def test_secretary_sees_their_branch_and_gets_404_elsewhere(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    assert auth.client.get(f"/units/{world.branch_a.id}").status_code == 200
+    assert auth.client.get(f"/members/{world.member_a.id}").status_code == 200
+    for path in (
+        f"/units/{world.branch_b.id}",
+        f"/units/{world.general.id}",
+        f"/members/{world.member_b.id}",
+        f"/members/{world.member_b.id}/edit",
+        f"/units/{world.branch_b.id}/import",
+        f"/units/new?parent={world.branch_b.id}",
+    ):
+        assert auth.client.get(path).status_code == 404, path
+
+
+def test_unit_tree_lists_only_the_secretarys_subtree(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    page = auth.client.get("/units").get_data(as_text=True)
+    assert world.branch_a.name in page
+    assert world.group_a.name in page
+    assert world.branch_b.name not in page
+
+
+def test_member_list_masks_phone_numbers(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    page = auth.client.get(f"/units/{world.branch_a.id}").get_data(as_text=True)
+    assert "138****5678" in page
+    assert "13812345678" not in page
+
+
+def test_a_general_secretary_moves_a_member_through_the_form(auth, session):
+    world = build_world(session)
+    auth.login("gsec")
+    response = auth.post(
+        f"/members/{world.member_a.id}/move", {"unit_id": world.branch_b.id, "reason": "调动"}
+    )
+    assert response.status_code == 302
+    reload(session)
+    assert session.get(User, world.member_a.id).unit_id == world.branch_b.id
+    detail = auth.client.get(f"/members/{world.member_a.id}").get_data(as_text=True)
+    assert "调动" in detail
+
+
+def test_move_form_offers_no_unit_outside_scope(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    response = auth.post(
+        f"/members/{world.member_a.id}/move", {"unit_id": world.branch_b.id, "reason": ""}
+    )
+    assert response.status_code == 400
+    reload(session)
+    assert session.get(User, world.member_a.id).unit_id == world.group_a.id
+
+
+def test_member_edit_refuses_formula_names(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    response = auth.post(
+        f"/members/{world.member_a.id}/edit",
+        {"display_name": "=HYPERLINK(1)", "category": "full", "phone": ""},
+    )
+    assert response.status_code == 400
+    assert _count(session, AuditEntry) == 0
+
+
+def test_secretary_adds_a_party_group(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    response = auth.post(
+        f"/units/new?parent={world.branch_a.id}",
+        {"name": "第二党小组", "kind": "group", "timezone": "Asia/Shanghai"},
+    )
+    assert response.status_code == 302
+    reload(session)
+    assert session.scalar(sa.select(Unit).where(Unit.name == "第二党小组")).parent_id == (
+        world.branch_a.id
+    )
+
+
+# --- member import --------------------------------------------------------------------------
+
+
+def _upload(auth, unit_id, content: bytes, name="members.csv"):
+    return auth.post(
+        f"/units/{unit_id}/import",
+        {"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def _confirm(auth, unit_id, page_text):
+    import re
+
+    token = re.search(r'name="token" value="([^"]+)"', page_text).group(1)
+    return auth.post(f"/units/{unit_id}/import/confirm", {"token": token})
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"), [("utf-8", b""), ("utf-8", b"\xef\xbb\xbf"), ("gbk", b"")]
+)
+def test_member_import_reads_utf8_with_or_without_bom_and_gbk(auth, session, encoding, bom):
+    world = build_world(session)
+    auth.login("seca")
+    content = bom + (
+        HEADER + "张三,zhangsan,甲第一党小组,正式党员,13800000000,否,否,否\n"
+        "李四,lisi,甲支部,入党积极分子,,是,,\n"
+    ).encode(encoding)
+    preview = _upload(auth, world.branch_a.id, content)
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert "张三" in preview.get_data(as_text=True)
+    assert _count(session, User) == 5
+    done = _confirm(auth, world.branch_a.id, preview.get_data(as_text=True))
+    assert done.status_code == 302
+    assert _count(session, User) == 7
+    lisi = session.scalar(sa.select(User).where(User.username == "lisi"))
+    assert lisi.unit_id == world.branch_a.id and lisi.is_mobile
+    assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "members.imported"))
+
+
+def test_member_import_lists_every_bad_row_and_stores_nothing(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    content = (
+        HEADER + "好人,goodone,甲支部,正式党员,,,,\n"
+        "王五,wangwu,甲支部,党员,,,,\n"
+        "赵六,mema,甲支部,正式党员,,,,\n"
+        "孙七,sunqi,乙支部,正式党员,,,,\n"
+        "=cmd|' /C calc'!A0,formula,甲支部,正式党员,,,,\n"
+        "周八,sunqi2,甲支部,正式党员,,也许,,\n"
+        "吴九,goodone,甲支部,正式党员,,,,\n"
+    ).encode()
+    response = _upload(auth, world.branch_a.id, content)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'name="token"' not in text
+    for row, column in [
+        (3, "党员类别"),
+        (4, "用户名"),
+        (5, "所在组织"),
+        (6, "姓名"),
+        (7, "流动党员"),
+        (8, "用户名"),
+    ]:
+        assert f"<td>{row}</td><td>{column}</td>" in text, (row, column)
+    assert "<td>2</td>" not in text
+    assert _count(session, User) == 5
+
+
+def test_member_import_refuses_files_that_are_not_tables(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    for content, name in [
+        (b"\x89PNG\r\n\x1a\n" + b"0" * 100, "members.xlsx"),
+        (b"a,b\x00c\n", "members.csv"),
+        (b"MZ", "members.exe"),
+    ]:
+        response = _upload(auth, world.branch_a.id, content, name)
+        assert response.status_code == 400
+        assert 'data-testid="file-error"' in response.get_data(as_text=True)
+
+
+def test_member_import_accepts_the_downloaded_template(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    template = auth.client.get(f"/units/{world.branch_a.id}/import/template.xlsx")
+    assert template.status_code == 200
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(template.data))
+    sheet = workbook.worksheets[0]
+    sheet["C2"] = "甲支部"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    preview = _upload(auth, world.branch_a.id, buffer.getvalue(), "成员.xlsx")
+    assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert _confirm(auth, world.branch_a.id, preview.get_data(as_text=True)).status_code == 302
+    assert session.scalar(sa.select(User).where(User.username == "zhangsan01")) is not None
+
+
+def test_import_confirm_token_belongs_to_its_uploader(app, auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    content = (HEADER + "张三,zhangsan,甲支部,正式党员,,,,\n").encode()
+    preview = _upload(auth, world.branch_a.id, content).get_data(as_text=True)
+    from tests.conftest import Auth
+
+    other = Auth(app.test_client())
+    other.login("admin")
+    assert _confirm(other, world.branch_a.id, preview).status_code == 302
+    assert session.scalar(sa.select(User).where(User.username == "zhangsan")) is None

@@ -1,0 +1,101 @@
+"""security.md §6.1: Markdown and HTML from users come out with no active content."""
+
+import pytest
+
+from learnapp.sanitize import SourceTooLong, clean_html, plain_text, render_markdown
+
+ACTIVE = (
+    "<script",
+    "onerror",
+    "onload",
+    "onclick",
+    "ontoggle",
+    "onmouseover",
+    "javascript:",
+    "vbscript:",
+    "data:",
+    "<svg",
+    "<math",
+    "<iframe",
+    "<object",
+    "<embed",
+    "<style",
+    "style=",
+    "<form",
+    "<base",
+    "<meta",
+)
+
+VECTORS = [
+    "<script>alert(1)</script>",
+    "<img src=x onerror=alert(1)>",
+    "<svg onload=alert(1)>",
+    "<svg><script>alert(1)</script></svg>",
+    '<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>',
+    '<svg><a><set attributeName="href" to="javascript:alert(1)"/><text>x</text></a></svg>',
+    '<a href="javascript:alert(1)">x</a>',
+    '<a href="JaVaScRiPt:alert(1)">x</a>',
+    '<a href="java&#x09;script:alert(1)">x</a>',
+    '<a href="&#106;&#97;&#118;&#97;&#115;&#99;&#114;&#105;&#112;&#116;&#58;alert(1)">x</a>',
+    '<a href=" javascript:alert(1)">x</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+    '<img src="data:image/svg+xml;base64,PHN2ZyBvbmxvYWQ9YWxlcnQoMSk+">',
+    '<a href="vbscript:msgbox(1)">x</a>',
+    '<span style="background-image:url(javascript:alert(1))">x</span>',
+    '<span style="position:fixed;top:0;left:0;width:100%">Log in again</span>',
+    '<img src="/quiz/5/attempt/start">',
+    '<iframe src="https://evil.example"></iframe>',
+    "<object data=x.swf></object><embed src=x>",
+    '<base href="https://evil.example/"><meta http-equiv="refresh" content="0;url=x">',
+    '<form action="https://evil.example"><input name=password></form>',
+    "<details open ontoggle=alert(1)>",
+    "<p onclick=alert(1)>x</p><div onmouseover=alert(1)>y</div>",
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    "<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>",
+    "<!--<img src=x onerror=alert(1)>--><![CDATA[<script>alert(1)</script>]]>",
+    "[click](javascript:alert(1))",
+    "[a](<javascript:alert(1)>)",
+    "[x](data:text/html;base64,PHNjcmlwdD4=)",
+    '![a](x" onerror="alert(1))',
+]
+
+
+@pytest.mark.parametrize("vector", VECTORS)
+def test_no_active_content_survives(vector):
+    output = render_markdown(vector).lower()
+    for marker in ACTIVE:
+        assert marker not in output, (vector, output)
+
+
+def test_protocol_relative_links_lose_their_href():
+    assert "href" not in render_markdown('<a href="//evil.example/phish">x</a>')
+
+
+def test_outbound_links_get_nofollow_noopener():
+    html = render_markdown("[site](https://example.org/a)")
+    assert 'rel="nofollow noopener noreferrer"' in html
+
+
+def test_images_from_own_uploads_are_kept():
+    assert 'src="/media/abc.png"' in clean_html('<img src="/media/abc.png" alt="图">')
+
+
+def test_tricky_text_round_trips_without_double_escaping():
+    html = render_markdown("< > & 碁")
+    assert "&lt; &gt; &amp; 碁" in html
+    assert "&amp;lt;" not in html
+
+
+def test_template_injection_is_plain_text():
+    assert "{{7*7}}" in render_markdown("{{7*7}}")
+
+
+def test_bidi_controls_are_removed():
+    assert "\u202e" not in render_markdown("invoice\u202egnp.exe")
+    assert "\u202e" not in plain_text("invoice\u202egnp.exe")
+
+
+def test_huge_sources_are_refused_before_parsing():
+    with pytest.raises(SourceTooLong):
+        render_markdown("<div>" * 200_000)
