@@ -25,7 +25,7 @@ $(VENV)/.dev-deps: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.run-deps
 
 translations: $(VENV)/.run-deps
-	@$(BIN)/pybabel compile --use-fuzzy -q -d learnapp/translations
+	@$(BIN)/pybabel compile -d learnapp/translations >/dev/null
 
 ## run: migrate and seed the SQLite database in $(LEARNAPP_DATA_DIR), then serve with the scheduler
 run: $(VENV)/.run-deps translations

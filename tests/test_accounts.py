@@ -302,3 +302,27 @@ def test_purge_removes_only_finished_sessions(app, session, clock):
     session.flush()
     assert purge_expired_logins(session, now) == (1, 0)
     assert {s.id for s in session.scalars(sa.select(AuthSession))} == {"live"}
+
+
+def test_login_posts_are_rate_limited_per_address(app, tmp_path, sqlite_template, postgres_url):
+    """`app` is requested so that its teardown empties the shared PostgreSQL tables."""
+    import shutil
+
+    from learnapp import create_app
+    from tests.conftest import TEST_SETTINGS, Auth
+
+    database = tmp_path / "limited.db"
+    if postgres_url is None:
+        shutil.copyfile(sqlite_template, database)
+    app = create_app(
+        {
+            **TEST_SETTINGS,
+            "RATELIMIT_ENABLED": True,
+            "DATA_DIR": str(tmp_path),
+            "DATABASE_URL": postgres_url or f"sqlite:///{database}",
+        }
+    )
+    auth = Auth(app.test_client())
+    statuses = [auth.login(f"guess{number}", "wrong").status_code for number in range(31)]
+    assert statuses[:30] == [400] * 30
+    assert statuses[30] == 429
