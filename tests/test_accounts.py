@@ -322,7 +322,8 @@ def test_login_posts_are_rate_limited_per_address(app, tmp_path, sqlite_template
             "DATABASE_URL": postgres_url or f"sqlite:///{database}",
         }
     )
-    auth = Auth(app.test_client())
+    auth = Auth(limited.test_client())
     statuses = [auth.login(f"guess{number}", "wrong").status_code for number in range(31)]
+    limited.extensions["learnapp.db"].engine.dispose()
     assert statuses[:30] == [400] * 30
     assert statuses[30] == 429
