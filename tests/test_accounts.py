@@ -314,7 +314,7 @@ def test_login_posts_are_rate_limited_per_address(app, tmp_path, sqlite_template
     database = tmp_path / "limited.db"
     if postgres_url is None:
         shutil.copyfile(sqlite_template, database)
-    app = create_app(
+    limited = create_app(
         {
             **TEST_SETTINGS,
             "RATELIMIT_ENABLED": True,
