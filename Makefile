@@ -37,8 +37,8 @@ run: $(VENV)/.run-deps translations
 	@echo "  demo logins (password learnapp-demo): demo-admin, demo-secretary, demo-member"
 	@echo "  data folder: $(LEARNAPP_DATA_DIR)    Ctrl-C stops the web server and the scheduler"
 	@echo
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(FLASK) jobs run & \
+	@$(FLASK) jobs run & scheduler=$$!; \
+	  trap 'kill $$scheduler 2>/dev/null; wait $$scheduler' EXIT; \
 	  $(BIN)/gunicorn --workers 2 --bind "$(HOST):$(PORT)" --access-logfile - 'learnapp:create_app()'
 
 ## test: lint, then the whole suite on SQLite and again on PostgreSQL when a server answers
