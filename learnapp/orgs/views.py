@@ -1,3 +1,5 @@
+import io
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -251,8 +253,6 @@ def member_move(user_id):
 @bp.get("/units/<int:unit_id>/import/template.xlsx")
 @route_policy(MANAGER)
 def import_template(unit_id):
-    import io
-
     _unit(unit_id)
     return send_file(
         io.BytesIO(template_workbook()),
