@@ -14,6 +14,8 @@ import sqlalchemy as sa
 from flask import abort, request
 from flask_login import current_user
 
+from learnapp.db import within_path
+
 
 @dataclass(frozen=True)
 class Policy:
@@ -26,7 +28,14 @@ PUBLIC = Policy("public", lambda user: True, public=True)
 LOGGED_IN = Policy("logged_in", lambda user: True)
 MANAGER = Policy("manager", lambda user: user.is_manager)
 ADMIN = Policy("admin", lambda user: user.is_admin)
-POLICIES = (PUBLIC, LOGGED_IN, MANAGER, ADMIN)
+# Question bank roles are held in a unit; which banks they reach is a scope check.
+BANK_EDITOR = Policy("bank_editor", lambda user: user.is_admin or user.has_role("bank_editor"))
+BANK_REVIEWER = Policy("bank_reviewer", lambda user: user.is_admin or user.has_role("reviewer"))
+BANK_STAFF = Policy(
+    "bank_staff",
+    lambda user: user.is_admin or user.has_role("bank_editor") or user.has_role("reviewer"),
+)
+POLICIES = (PUBLIC, LOGGED_IN, MANAGER, ADMIN, BANK_EDITOR, BANK_REVIEWER, BANK_STAFF)
 
 
 def route_policy(policy: Policy):
@@ -66,7 +75,7 @@ def unit_in_scope_clause(user, path_column):
     paths = scope_paths(user)
     if not paths:
         return sa.false()
-    return sa.or_(*(path_column.startswith(path, autoescape=True) for path in paths))
+    return sa.or_(*(within_path(path_column, path) for path in paths))
 
 
 def can_manage_unit(user, unit) -> bool:

@@ -156,5 +156,20 @@ def commit() -> None:
     get_session().commit()
 
 
+# Materialised paths ("/1/4/9/") compare bytewise: PostgreSQL must not use a locale collation,
+# which would ignore the "/" and break the range test below.
+PathString = sa.String(255).with_variant(sa.String(255, collation="C"), "postgresql")
+
+
+def within_path(column, prefix: str):
+    """SQL: `column` lies in the subtree whose path is `prefix` (e.g. "/1/4/").
+
+    A range rather than LIKE 'prefix%', so the index on the path column is used on both
+    databases: every descendant path starts with the prefix, and the prefix with its final
+    "/" raised to "0" (the next character) is the first string that does not.
+    """
+    return sa.and_(column >= prefix, column < prefix[:-1] + "0")
+
+
 def escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

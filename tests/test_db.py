@@ -96,3 +96,19 @@ def test_a_failing_request_stores_nothing(app, session):
     response = app.test_client().get("/_explode")
     assert response.status_code == 500
     assert session.scalar(sa.select(sa.func.count()).select_from(JobRun)) == 0
+
+
+def test_within_path_selects_exactly_the_subtree(session):
+    from learnapp.db import within_path
+    from learnapp.orgs.models import Unit
+    from tests.factories import make_unit
+
+    root = make_unit(session)
+    branch = make_unit(session, parent=root)
+    paths = {"/1/4/": "self", "/1/4/9/": "child", "/1/40/": "sibling", "/1/3/": "before"}
+    for path in paths:
+        session.execute(sa.update(Unit).where(Unit.id == branch.id).values(path=path))
+        inside = session.scalar(
+            sa.select(sa.func.count()).select_from(Unit).where(within_path(Unit.path, "/1/4/"))
+        )
+        assert inside == (1 if paths[path] in ("self", "child") else 0), path

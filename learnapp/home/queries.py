@@ -19,10 +19,11 @@ class ManagedUnit:
 
 
 def manager_overview(session: Session, user) -> list[ManagedUnit]:
-    return [
-        ManagedUnit(unit, category_counts(session, unit), sizing_warnings(session, unit))
-        for unit in user.managed_units
-    ]
+    overview = []
+    for unit in user.managed_units:
+        counts = category_counts(session, unit)
+        overview.append(ManagedUnit(unit, counts, sizing_warnings(session, unit, counts)))
+    return overview
 
 
 def admin_overview(session: Session) -> dict:

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnapp.db import Base, enum_type
+from learnapp.db import Base, PathString, enum_type
 
 
 class UnitKind(enum.StrEnum):
@@ -70,7 +70,7 @@ class Unit(Base):
     kind: Mapped[UnitKind] = mapped_column(enum_type(UnitKind))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Asia/Shanghai")
     # Materialised path of ids, "/1/4/9/": a subtree is one prefix query.
-    path: Mapped[str] = mapped_column(sa.String(255), index=True, default="")
+    path: Mapped[str] = mapped_column(PathString, index=True, default="")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
 

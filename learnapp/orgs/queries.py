@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import escape_like
+from learnapp.db import escape_like, within_path
 from learnapp.orgs.models import (
     BRANCH_KINDS,
     MemberCategory,
@@ -43,18 +43,14 @@ def member_units_in_scope(session: Session, user) -> list[Unit]:
 def subtree_units(session: Session, unit: Unit) -> list[Unit]:
     return list(
         session.scalars(
-            sa.select(Unit)
-            .where(Unit.path.startswith(unit.path, autoescape=True))
-            .order_by(Unit.path)
+            sa.select(Unit).where(within_path(Unit.path, unit.path)).order_by(Unit.path)
         )
     )
 
 
 def _members_in(unit: Unit):
     return (
-        sa.select(User)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(Unit.path.startswith(unit.path, autoescape=True))
+        sa.select(User).join(Unit, User.unit_id == Unit.id).where(within_path(Unit.path, unit.path))
     )
 
 
@@ -101,7 +97,7 @@ def category_counts(session: Session, unit: Unit) -> dict[MemberCategory, int]:
     rows = session.execute(
         sa.select(User.category, sa.func.count())
         .join(Unit, User.unit_id == Unit.id)
-        .where(Unit.path.startswith(unit.path, autoescape=True), User.is_active.is_(True))
+        .where(within_path(Unit.path, unit.path), User.is_active.is_(True))
         .group_by(User.category)
     ).all()
     counts = dict.fromkeys(MemberCategory, 0)
@@ -119,7 +115,7 @@ def child_member_counts(session: Session, unit: Unit) -> dict[int, int]:
     rows = session.execute(
         sa.select(Unit.path, sa.func.count())
         .join(User, User.unit_id == Unit.id)
-        .where(Unit.path.startswith(unit.path, autoescape=True), User.is_active.is_(True))
+        .where(within_path(Unit.path, unit.path), User.is_active.is_(True))
         .group_by(Unit.path)
     ).all()
     for path, count in rows:
@@ -145,9 +141,12 @@ def has_committee(session: Session, unit: Unit) -> bool:
     )
 
 
-def sizing_warnings(session: Session, unit: Unit) -> list[str]:
-    """Warnings (never refusals) when a unit's size is outside the norms of DOMAIN.md."""
-    counts = category_counts(session, unit)
+def sizing_warnings(session: Session, unit: Unit, counts: dict | None = None) -> list[str]:
+    """Warnings (never refusals) when a unit's size is outside the norms of DOMAIN.md.
+
+    `counts` (from category_counts) may be passed in when the caller already has them.
+    """
+    counts = counts if counts is not None else category_counts(session, unit)
     full = counts[MemberCategory.FULL]
     party = full + counts[MemberCategory.PROBATIONARY]
     warnings = []

@@ -94,6 +94,7 @@ def unit_detail(unit_id):
     session = get_session()
     unit = _unit(unit_id)
     category = request.args.get("category", "")
+    counts = category_counts(session, unit)
     page = members_page(
         session,
         unit,
@@ -105,9 +106,9 @@ def unit_detail(unit_id):
         "orgs/unit_detail.html",
         unit=unit,
         page=page,
-        counts=category_counts(session, unit),
+        counts=counts,
         child_counts=child_member_counts(session, unit),
-        warnings=sizing_warnings(session, unit),
+        warnings=sizing_warnings(session, unit, counts),
         can_add_children=bool(ALLOWED_CHILDREN[unit.kind]),
         takes_members=unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP,
         search=request.args.get("q", "")[:50],

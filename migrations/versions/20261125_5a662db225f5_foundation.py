@@ -80,7 +80,11 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("timezone", sa.String(length=64), nullable=False),
-        sa.Column("path", sa.String(length=255), nullable=False),
+        sa.Column(
+            "path",
+            sa.String(length=255).with_variant(sa.String(length=255, collation="C"), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("is_active", sa.Boolean(), nullable=False),
         sa.Column("created_at", learnapp.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(["parent_id"], ["units.id"], name=op.f("fk_units_parent_id_units")),

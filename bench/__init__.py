@@ -1,0 +1,1 @@
+"""Benchmarks and the bulk data generator; timings are recorded in RESULTS.md, not asserted."""
