@@ -32,6 +32,8 @@ run: $(VENV)/.run-deps translations
 	@mkdir -p "$(LEARNAPP_DATA_DIR)"
 	$(FLASK) db upgrade
 	$(FLASK) demo seed
+	$(FLASK) courses sync
+	$(FLASK) bank import question_bank/ --status active --quiet
 	@echo
 	@echo "  learnapp is starting on http://$(HOST):$(PORT)/"
 	@echo "  demo logins (password learnapp-demo): demo-admin, demo-secretary, demo-member"

@@ -26,6 +26,17 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit, UnitKind
+from learnapp.question_bank.models import (
+    KnowledgePoint,
+    Question,
+    QuestionBank,
+    QuestionStatus,
+    QuestionVersion,
+    SourceDocument,
+    Tag,
+    question_tag_links,
+)
+from learnapp.question_bank.types import normalise_stem
 
 BATCH = 5_000
 MAX_BRANCH_SIZE = 50
@@ -64,6 +75,8 @@ class Plan:
     branch_leaders: dict[int, list[int]] = field(default_factory=dict)
     admin_id: int = 0
     secretary_id: int = 0
+    questions: int = 0  # question bank rows (issue 4); 0 writes none
+    thread_replies: int = 0  # replies in one thread of the first branch's board (issue 8)
 
 
 @dataclass
@@ -217,21 +230,281 @@ def insert_role_assignments(session: Session, plan: Plan) -> int:
     return _bulk_insert(session, RoleAssignment, rows)
 
 
+# Question bank (issue 4): stems are assembled from fragments of the texts the starter bank
+# draws on, so substring searches meet realistic Chinese text, not random characters.
+STEM_OPENINGS = (
+    "根据《中国共产党章程》，",
+    "按照《中国共产党党员教育管理工作条例》，",
+    "关于党的组织制度，",
+    "在党的历史上，",
+    "下列关于三会一课的说法中，",
+    "党员在日常学习中，",
+    "根据党的纪律处分条例，",
+    "关于主题党日活动，",
+)
+STEM_SUBJECTS = (
+    "党员必须履行的义务",
+    "预备党员的预备期",
+    "党的基层组织的基本任务",
+    "民主集中制的基本原则",
+    "党的纪律处分种类",
+    "党员的权利",
+    "支部党员大会的职权",
+    "组织生活会的召开要求",
+    "党员教育培训的学时要求",
+    "党费收缴和使用管理",
+    "遵义会议的历史意义",
+    "党的十一届三中全会",
+    "入党誓词的内容",
+    "党小组的设置和任务",
+)
+STEM_ENDINGS = (
+    "下列表述正确的是（ ）。",
+    "哪一项说法是错误的？",
+    "应当包括哪些内容？",
+    "请简述其主要内容。",
+    "下列选项中符合规定的有（ ）。",
+    "以下判断是否正确？",
+)
+QUESTION_TYPES = (("single", 40), ("multiple", 25), ("judge", 20), ("fill", 10), ("short", 5))
+STATUS_WEIGHTS = (
+    (QuestionStatus.ACTIVE, 80),
+    (QuestionStatus.DRAFT, 8),
+    (QuestionStatus.IN_REVIEW, 7),
+    (QuestionStatus.RETIRED, 5),
+)
+
+
+def _spec(kind: str, rng: random.Random) -> dict:
+    options = ["党的全国代表大会", "党的中央委员会", "中央政治局", "中央纪律检查委员会"]
+    if kind == "single":
+        return {"options": options, "answer": rng.randrange(4)}
+    if kind == "multiple":
+        return {
+            "options": options,
+            "answers": sorted(rng.sample(range(4), 2)),
+            "partial_credit": 0.5,
+        }
+    if kind == "judge":
+        return {"answer": rng.random() < 0.5}
+    if kind == "fill":
+        return {"blanks": [["民主集中制", "民主集中"]], "any_order": False}
+    return {"reference": "坚持以党的政治建设为统领。", "key_points": ["政治建设"]}
+
+
+def insert_questions(session: Session, plan: Plan) -> int:
+    """One bank at the root with a two-level knowledge tree, 30 tags, a few source document
+    versions, and `plan.questions` questions each with one version and up to two tags."""
+    rng, now = plan.rng, plan.now
+    bank_id = _next_id(session, QuestionBank)
+    session.execute(
+        insert(QuestionBank),
+        [
+            {
+                "id": bank_id,
+                "name": "基准测试题库",
+                "unit_id": plan.root_id,
+                "two_person_review": True,
+                "is_default": True,
+                "created_at": now,
+            }
+        ],
+    )
+    points, point_id = [], _next_id(session, KnowledgePoint)
+    for chapter in ("党章", "党员教育管理工作条例", "党史", "纪律处分条例", "组织生活"):
+        parent = {
+            "id": point_id,
+            "bank_id": bank_id,
+            "parent_id": None,
+            "name": chapter,
+            "path": f"/{point_id}/",
+            "full_name": chapter,
+        }
+        points.append(parent)
+        point_id += 1
+        for number in range(1, 11):
+            name = f"第{number}章"
+            points.append(
+                {
+                    "id": point_id,
+                    "bank_id": bank_id,
+                    "parent_id": parent["id"],
+                    "name": name,
+                    "path": f"{parent['path']}{point_id}/",
+                    "full_name": f"{chapter} › {name}",
+                }
+            )
+            point_id += 1
+    _bulk_insert(session, KnowledgePoint, points)
+    leaves = [p["id"] for p in points if p["parent_id"] is not None]
+    tag_id = _next_id(session, Tag)
+    tags = [{"id": tag_id + n, "bank_id": bank_id, "name": f"标签{n + 1}"} for n in range(30)]
+    _bulk_insert(session, Tag, tags)
+    source_id = _next_id(session, SourceDocument)
+    sources = [
+        {
+            "id": source_id + n,
+            "name": name,
+            "version": version,
+            "is_superseded": False,
+            "superseded_at": None,
+            "created_at": now,
+        }
+        for n, (name, version) in enumerate(
+            [
+                ("《中国共产党章程》", "2022-10-22"),
+                ("《中国共产党章程》", "2017-10-24"),
+                ("《中国共产党党员教育管理工作条例》", "2019-05-06"),
+                ("《中国共产党纪律处分条例》", "2023-12-19"),
+            ]
+        )
+    ]
+    _bulk_insert(session, SourceDocument, sources)
+    kinds, kind_weights = zip(*QUESTION_TYPES, strict=True)
+    statuses, status_weights = zip(*STATUS_WEIGHTS, strict=True)
+    first_id = _next_id(session, Question)
+    questions, versions, links = [], [], []
+    for offset in range(plan.questions):
+        qid = first_id + offset
+        kind = rng.choices(kinds, kind_weights)[0]
+        stem = (
+            rng.choice(STEM_OPENINGS)
+            + rng.choice(STEM_SUBJECTS)
+            + rng.choice(STEM_ENDINGS)
+            + f"（{qid}）"
+        )
+        difficulty = rng.randint(1, 5)
+        questions.append(
+            {
+                "id": qid,
+                "bank_id": bank_id,
+                "type": kind,
+                "status": rng.choices(statuses, status_weights)[0],
+                "knowledge_point_id": rng.choice(leaves),
+                "author_id": plan.admin_id,
+                "reviewer_id": None,
+                "reviewed_at": None,
+                "status_reason": "",
+                "current_version_id": None,
+                "stem": stem,
+                "stem_key": normalise_stem(stem)[:255],
+                "difficulty": difficulty,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+        source = rng.choice(sources)
+        versions.append(
+            {
+                "id": qid,
+                "question_id": qid,
+                "number": 1,
+                "stem": stem,
+                "spec": _spec(kind, rng),
+                "points": 1,
+                "difficulty": difficulty,
+                "explanation": "",
+                "source_document": source["name"] + "第十条",
+                "source_version": source["version"],
+                "source_id": source["id"],
+                "audience": "all",
+                "created_at": now,
+                "created_by_id": plan.admin_id,
+                "used_at": None,
+                "use_count": 0,
+            }
+        )
+        for tag in rng.sample(tags, rng.randint(0, 2)):
+            links.append({"question_id": qid, "tag_id": tag["id"]})
+    _bulk_insert(session, Question, questions)
+    _bulk_insert(session, QuestionVersion, versions)
+    for chunk in _batches(links):
+        session.execute(question_tag_links.insert(), chunk)
+    session.execute(
+        sa.update(Question)
+        .where(Question.bank_id == bank_id)
+        .values(current_version_id=Question.id)
+        .execution_options(synchronize_session=False)
+    )
+    return len(questions)
+
+
 def _next_id(session: Session, model) -> int:
     return (session.scalar(sa.select(sa.func.max(model.id))) or 0) + 1
 
 
-def _finish_postgresql(session: Session) -> None:
+def insert_discussion_thread(session: Session, plan: Plan) -> int:
+    """The first branch's board with one thread of `plan.thread_replies` published replies by
+    the branch's members (ids assigned by the database, so no sequence needs moving)."""
+    from learnapp.discussions.models import Board, BoardKind, Post, PostState, Thread
+
+    branch_id = plan.branch_ids[0]
+    authors = list(
+        session.scalars(sa.select(User.id).where(User.unit_id == branch_id).order_by(User.id))
+    )
+    board = Board(
+        kind=BoardKind.BRANCH, name="基准支部版块", unit_id=branch_id, created_at=plan.now
+    )
+    session.add(board)
+    session.flush()
+    thread = Thread(
+        board_id=board.id,
+        author_id=authors[0],
+        title="基准测试：长主题",
+        state=PostState.PUBLISHED,
+        created_at=plan.now,
+        last_post_at=plan.now,
+    )
+    session.add(thread)
+    session.flush()
+    text = "学习贯彻党的创新理论，结合岗位实际谈体会。" * 8
+    rows = [
+        {
+            "thread_id": thread.id,
+            "author_id": authors[number % len(authors)],
+            "is_opening": number == 0,
+            "quoted_post_id": None,
+            "body_source": f"第{number}楼：{text}",
+            "body_html": f"<p>第{number}楼：{text}</p>",
+            "state": PostState.PUBLISHED.value,
+            "hold_reasons": [],
+            "hit_terms": [],
+            "created_at": plan.now,
+        }
+        for number in range(plan.thread_replies + 1)
+    ]
+    _bulk_insert(session, Post, rows)
+    thread.last_post_id = session.scalar(
+        sa.select(sa.func.max(Post.id)).where(Post.thread_id == thread.id)
+    )
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        for table in ("boards", "threads", "posts"):
+            session.execute(sa.text(f"ANALYZE {table}"))
+    return len(rows)
+
+
+def _finish_postgresql(session: Session, plan: Plan) -> None:
     """Explicit ids leave PostgreSQL's sequences behind; move them past the rows written, and
     gather statistics now rather than whenever autovacuum gets round to it."""
-    for table in ("units", "users", "role_assignments"):
+    tables = ["units", "users", "role_assignments"]
+    if plan.questions:
+        tables += [
+            "question_banks",
+            "knowledge_points",
+            "question_tags",
+            "source_documents",
+            "questions",
+            "question_versions",
+        ]
+    for table in tables:
         session.execute(
             sa.text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608  (fixed names)
                 f"(SELECT coalesce(max(id), 1) FROM {table}))"
             )
         )
-    for table in ("units", "users", "role_assignments"):
+    for table in [*tables, "question_tag_links"] if plan.questions else tables:
         session.execute(sa.text(f"ANALYZE {table}"))
 
 
@@ -242,9 +515,13 @@ def generate(session: Session, plan: Plan) -> Counts:
     _timed(counts, "units", insert_units, session, plan)
     _timed(counts, "users", insert_users, session, plan)
     _timed(counts, "role_assignments", insert_role_assignments, session, plan)
+    if plan.questions:
+        _timed(counts, "questions", insert_questions, session, plan)
+    if plan.thread_replies:
+        _timed(counts, "discussion_posts", insert_discussion_thread, session, plan)
     if session.get_bind().dialect.name == "postgresql":
         session.flush()
-        _finish_postgresql(session)
+        _finish_postgresql(session, plan)
     return counts
 
 
@@ -254,6 +531,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--branches", type=int, help="branches (default: ceil(N / 50))")
     parser.add_argument("--database-url", help="default: $LEARNAPP_DATABASE_URL")
     parser.add_argument("--seed", type=int, default=20261125, help="random seed")
+    parser.add_argument("--questions", type=int, default=0, help="question bank questions")
+    parser.add_argument(
+        "--thread-replies", type=int, default=0, help="replies in one discussion thread"
+    )
     args = parser.parse_args(argv)
     if args.members < 1:
         parser.error("--members must be at least 1")
@@ -289,6 +570,8 @@ def main(argv=None) -> int:
             first_unit_id=_next_id(session, Unit),
             first_user_id=_next_id(session, User),
             password_hash=password_hash,
+            questions=args.questions,
+            thread_replies=args.thread_replies,
         )
         counts = generate(session, plan)
     finished = time.perf_counter()

@@ -37,9 +37,32 @@ def create_app(config: dict | None = None) -> Flask:
     )
     register_error_handlers(app)
 
-    from learnapp import accounts, audit, home, jobs, orgs
+    from learnapp import (
+        accounts,
+        audit,
+        courses,
+        discussions,
+        home,
+        hours,
+        jobs,
+        notifications,
+        orgs,
+        question_bank,
+        study,
+    )
 
-    for package in (home, accounts, orgs, audit):
+    for package in (
+        home,
+        accounts,
+        orgs,
+        audit,
+        notifications,
+        courses,
+        question_bank,
+        hours,
+        study,
+        discussions,
+    ):
         package.init_app(app)
     app.cli.add_command(jobs.jobs_cli)
     web.register_cli(app)

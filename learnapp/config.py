@@ -56,6 +56,12 @@ def load_settings() -> dict:
         "ORG_TIMEZONE": os.environ.get("LEARNAPP_TIMEZONE", "Asia/Shanghai"),
         "RATELIMIT_STORAGE_URI": os.environ.get("LEARNAPP_REDIS_URL", "memory://"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("LEARNAPP_MAX_UPLOAD_BYTES", 10 * 1024 * 1024)),
+        # Question files (bank import): checked before any parsing.
+        "IMPORT_MAX_BYTES": int(os.environ.get("LEARNAPP_IMPORT_MAX_BYTES", 10 * 1024 * 1024)),
+        # Lesson videos and PDFs (learnapp.courses): only the upload route accepts this much.
+        "COURSE_MEDIA_MAX_BYTES": int(
+            os.environ.get("LEARNAPP_MAX_MEDIA_BYTES", 500 * 1024 * 1024)
+        ),
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -174,5 +174,30 @@ def seed_demo(session: Session, now: datetime) -> str:
     ]
     for seeder in SEEDERS:
         lines.append(seeder(session, org, now))
-    lines.append(f"demo logins (password {DEMO_PASSWORD}): demo-admin, demo-secretary, demo-member")
+    lines.append(
+        f"demo logins (password {DEMO_PASSWORD}): demo-admin, demo-secretary, demo-member,"
+        " demo-editor, demo-reviewer"
+    )
     return "\n".join(lines)
+
+
+# Seeders run in this order; courses come first because study seeds progress on them.
+from learnapp.courses.demo import seed as seed_courses  # noqa: E402
+
+SEEDERS.append(seed_courses)
+
+from learnapp.question_bank.demo import seed as seed_question_bank  # noqa: E402
+
+SEEDERS.append(seed_question_bank)
+
+from learnapp.question_bank.starter import seed as seed_starter_bank  # noqa: E402
+
+SEEDERS.append(seed_starter_bank)
+
+from learnapp.study.demo import seed as seed_study  # noqa: E402
+
+SEEDERS.append(seed_study)
+
+from learnapp.discussions.demo import seed as seed_discussions  # noqa: E402
+
+SEEDERS.append(seed_discussions)

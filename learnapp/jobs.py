@@ -52,6 +52,12 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "hours": 6},
         "Delete uploaded files left waiting for confirmation for more than a day.",
     ),
+    JobSpec(
+        "study.close_silent_sessions",
+        "learnapp.study.jobs:close_silent_sessions",
+        {"trigger": "interval", "minutes": 5},
+        "Close study sessions that sent no heartbeat for ten minutes.",
+    ),
 )
 
 

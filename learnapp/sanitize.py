@@ -9,6 +9,7 @@ change to this file alone.
 
 import re
 import unicodedata
+from urllib.parse import urlsplit, urlunsplit
 
 import bleach
 import markdown as markdown_lib
@@ -84,11 +85,52 @@ _cleaner = bleach.Cleaner(
 )
 
 
+# Link text that names a site ("paypal.com", "https://bank.example/…").
+DOMAIN_TEXT = re.compile(r"^\s*(?:https?://)?([^\s/@]+\.[^\s/@]+)", re.IGNORECASE)
+
+
+def _ascii_host(host: str) -> str | None:
+    try:
+        return host.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
+
+
+def _show_real_host(attrs, href: str) -> bool:
+    """Homographs (security.md §6.1 #29): a non-ASCII host is shown as punycode, and link text
+    that names another site than the link's gets the real host appended. False: drop the link."""
+    parts = urlsplit(href)
+    host = _ascii_host(parts.hostname or "")
+    try:
+        port = parts.port
+    except ValueError:
+        return False
+    if not host:
+        return False
+    # Rebuilt from host and port: user info ("https://bank.example@evil.example") is dropped.
+    bracketed = f"[{host}]" if ":" in host else host
+    netloc = f"{bracketed}:{port}" if port else bracketed
+    if netloc != parts.netloc:
+        ascii_href = urlunsplit(parts._replace(netloc=netloc))
+        if attrs.get("_text") == href:
+            attrs["_text"] = ascii_href
+        attrs[(None, "href")] = ascii_href
+    text = attrs.get("_text") or ""
+    named = DOMAIN_TEXT.match(text)
+    if named and text != attrs[(None, "href")]:
+        claimed = _ascii_host(named.group(1).split(":")[0].rstrip("."))
+        if claimed != host:
+            attrs["_text"] = f"{text} [{host}]"
+    return True
+
+
 def _set_rel(attrs, new=False):
     href_key = (None, "href")
     href = attrs.get(href_key, "")
     if href.startswith(("http:", "https:", "mailto:")):
         attrs[(None, "rel")] = "nofollow noopener noreferrer"
+    if href.lower().startswith(("http:", "https:")) and not _show_real_host(attrs, href):
+        del attrs[href_key]
     return attrs
 
 

@@ -34,7 +34,11 @@ PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 DEMO_PASSWORD = "learnapp-demo"
 # Settings of the e2e server beyond TEST_SETTINGS (packages may add theirs, e.g. shorter timers).
-E2E_OVERRIDES: dict = {}
+E2E_OVERRIDES: dict = {
+    # study: the lesson page reports every second so journeys finish quickly; the server's
+    # crediting (server clock, per-interval cap) is the same as in production.
+    "STUDY_HEARTBEAT_SECONDS": 1,
+}
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,323 @@
+"""Completion of the annual requirement over an organisation subtree, computed in SQL.
+
+One aggregate over the year's ledger (GROUP BY member, restricted to the subtree's members)
+joined to the members gives each member's counted hours, target and status; the dashboard then
+groups those rows by unit in SQL, so the database returns one row per unit and status, never one
+per ledger entry. Targets come from the rule set in force on the year's last day, as in
+hours.queries.target_for, which this mirrors in SQL.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.clock import org_timezone
+from learnapp.completion.status import STATUS_ORDER, Status, elapsed_share, projection
+from learnapp.db import within_path
+from learnapp.hours.models import HoursCategory, LedgerEntry
+from learnapp.hours.queries import rules_for
+from learnapp.hours.rules import Rules
+from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
+
+PARTY = (MemberCategory.FULL.value, MemberCategory.PROBATIONARY.value)
+LEADER_ROLES = (Role.SECRETARY.value, Role.COMMITTEE_MEMBER.value)
+MEMBER_PAGE = 50
+
+
+@dataclass(frozen=True)
+class Filters:
+    member_category: MemberCategory | None = None
+    hours_category: HoursCategory | None = None  # the "hours" column shows only this category
+    status: Status | None = None  # member lists only
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What a computation for one year depends on, fixed once per request."""
+
+    year: int
+    share: Decimal
+    rules: Rules
+
+    @classmethod
+    def of(cls, session: Session, year: int, now: datetime) -> "Frame":
+        return cls(
+            year, elapsed_share(now, year, org_timezone()), rules_for(session, date(year, 12, 31))
+        )
+
+
+def _num(value) -> sa.BindParameter:
+    return sa.literal(Decimal(value), sa.Numeric(10, 2))
+
+
+def _scope_members(unit: Unit, filters: Filters):
+    query = (
+        sa.select(User.id)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(within_path(Unit.path, unit.path), User.is_active.is_(True))
+    )
+    if filters.member_category is not None:
+        query = query.where(User.category == filters.member_category)
+    return query
+
+
+def member_table(unit: Unit, frame: Frame, filters: Filters):
+    """A subquery: one row per active member of the subtree with counted hours, shown hours,
+    per-category hours, target and status."""
+    counts = [c.value for c in frame.rules.target_categories]
+    per_category = {
+        c: sa.func.sum(
+            sa.case((LedgerEntry.category == c.value, LedgerEntry.hours), else_=0)
+        ).label(f"h_{c.value}")
+        for c in HoursCategory
+    }
+    shown = (
+        sa.func.sum(
+            sa.case(
+                (LedgerEntry.category == filters.hours_category.value, LedgerEntry.hours), else_=0
+            )
+        )
+        if filters.hours_category
+        else sa.func.sum(sa.case((LedgerEntry.category.in_(counts), LedgerEntry.hours), else_=0))
+    )
+    ledger = (
+        sa.select(
+            LedgerEntry.member_id,
+            sa.func.sum(
+                sa.case((LedgerEntry.category.in_(counts), LedgerEntry.hours), else_=0)
+            ).label("counted"),
+            shown.label("shown"),
+            *per_category.values(),
+        )
+        .where(
+            LedgerEntry.year == frame.year,
+            LedgerEntry.member_id.in_(_scope_members(unit, filters)),
+        )
+        .group_by(LedgerEntry.member_id)
+        .subquery("ledger")
+    )
+    leader = (
+        sa.select(RoleAssignment.id)
+        .where(RoleAssignment.user_id == User.id, RoleAssignment.role.in_(LEADER_ROLES))
+        .exists()
+    )
+    exempt = sa.or_(User.is_elderly_exempt.is_(True), User.category.not_in(PARTY))
+    rules = frame.rules
+    target = sa.case(
+        (exempt, sa.null()),
+        (leader, _num(rules.leader_target_hours)),
+        else_=_num(rules.annual_target_hours),
+    )
+    pace = sa.case(
+        (leader, _num((rules.leader_target_hours * frame.share).quantize(Decimal("0.01")))),
+        else_=_num((rules.annual_target_hours * frame.share).quantize(Decimal("0.01"))),
+    )
+    counted = sa.func.round(sa.func.coalesce(ledger.c.counted, 0), 2)
+    status = sa.case(
+        (exempt, Status.EXEMPT.value),
+        (counted >= target, Status.DONE.value),
+        (counted >= pace, Status.ON_TRACK.value),
+        else_=Status.BEHIND.value,
+    )
+    query = (
+        sa.select(
+            User.id.label("member_id"),
+            User.unit_id.label("unit_id"),
+            User.display_name,
+            User.category,
+            counted.label("counted"),
+            sa.func.round(sa.func.coalesce(ledger.c.shown, 0), 2).label("shown"),
+            *(
+                sa.func.round(sa.func.coalesce(ledger.c[f"h_{c.value}"], 0), 2).label(
+                    f"h_{c.value}"
+                )
+                for c in HoursCategory
+            ),
+            target.label("target"),
+            status.label("status"),
+        )
+        .join(Unit, User.unit_id == Unit.id)
+        .outerjoin(ledger, ledger.c.member_id == User.id)
+        .where(within_path(Unit.path, unit.path), User.is_active.is_(True))
+    )
+    if filters.member_category is not None:
+        query = query.where(User.category == filters.member_category)
+    return query.subquery("members")
+
+
+@dataclass
+class Tally:
+    counts: dict[Status, int] = field(default_factory=lambda: dict.fromkeys(STATUS_ORDER, 0))
+    hours: Decimal = Decimal("0.00")
+
+    def add(self, status: Status, count: int, hours) -> None:
+        self.counts[status] += count
+        self.hours += Decimal(str(hours or 0))
+
+    @property
+    def members(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def with_target(self) -> int:
+        return self.members - self.counts[Status.EXEMPT]
+
+    def share(self, status: Status) -> float:
+        total = self.with_target if status != Status.EXEMPT else self.members
+        return self.counts[status] / total if total else 0.0
+
+    @property
+    def completion(self) -> float:
+        """Share of members with a target who have reached it."""
+        return self.share(Status.DONE)
+
+    @property
+    def average_hours(self) -> Decimal:
+        return (
+            (self.hours / self.members).quantize(Decimal("0.01"))
+            if self.members
+            else Decimal("0.00")
+        )
+
+
+@dataclass
+class ChildRow:
+    unit: Unit
+    tally: Tally
+
+
+@dataclass
+class Overview:
+    unit: Unit
+    frame: Frame
+    total: Tally
+    children: list[ChildRow]
+    direct: Tally  # members sitting in the unit itself, not in a child unit
+
+
+def overview(session: Session, unit: Unit, frame: Frame, filters: Filters) -> Overview:
+    """Counts by status for the subtree and for each child unit: one grouped query, rolled up
+    over the subtree's units (a few thousand at most) by their materialised paths."""
+    members = member_table(unit, frame, filters)
+    rows = session.execute(
+        sa.select(
+            members.c.unit_id, members.c.status, sa.func.count(), sa.func.sum(members.c.shown)
+        ).group_by(members.c.unit_id, members.c.status)
+    ).all()
+    children = [c for c in unit.children if c.is_active]
+    child_by_prefix = {c.path: ChildRow(c, Tally()) for c in children}
+    unit_paths = dict(
+        session.execute(
+            sa.select(Unit.id, Unit.path).where(within_path(Unit.path, unit.path))
+        ).all()
+    )
+    depth = unit.path.count("/")
+    total, direct = Tally(), Tally()
+    for unit_id, status, count, hours in rows:
+        status = Status(status)
+        total.add(status, count, hours)
+        path = unit_paths.get(unit_id, unit.path)
+        parts = path.split("/")
+        child_path = (
+            "/".join(parts[: depth + 1]) + "/" if parts[depth : depth + 1] != [""] else None
+        )
+        row = child_by_prefix.get(child_path)
+        (row.tally if row is not None else direct).add(status, count, hours)
+    return Overview(unit, frame, total, list(child_by_prefix.values()), direct)
+
+
+@dataclass
+class MemberRow:
+    member_id: int
+    display_name: str
+    unit_id: int
+    category: MemberCategory
+    counted: Decimal
+    shown: Decimal
+    by_category: dict[HoursCategory, Decimal]
+    target: Decimal | None
+    status: Status
+    projection: Decimal | None
+
+
+def _member_row(row, share: Decimal) -> MemberRow:
+    counted = Decimal(str(row.counted)).quantize(Decimal("0.01"))
+    target = None if row.target is None else Decimal(str(row.target)).quantize(Decimal("0.01"))
+    return MemberRow(
+        member_id=row.member_id,
+        display_name=row.display_name,
+        unit_id=row.unit_id,
+        category=MemberCategory(row.category),
+        counted=counted,
+        shown=Decimal(str(row.shown)).quantize(Decimal("0.01")),
+        by_category={
+            c: Decimal(str(getattr(row, f"h_{c.value}"))).quantize(Decimal("0.01"))
+            for c in HoursCategory
+        },
+        target=target,
+        status=Status(row.status),
+        projection=None if target is None else projection(counted, share),
+    )
+
+
+def members(
+    session: Session, unit: Unit, frame: Frame, filters: Filters, page: int = 1
+) -> tuple[list[MemberRow], int]:
+    """One page of the subtree's members by name (never by hours: no ranking) and the page count."""
+    table = member_table(unit, frame, filters)
+    query = sa.select(table)
+    if filters.status is not None:
+        query = query.where(table.c.status == filters.status.value)
+    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    pages = max(1, -(-total // MEMBER_PAGE))
+    page = min(max(page, 1), pages)
+    rows = session.execute(
+        query.order_by(table.c.display_name, table.c.member_id)
+        .limit(MEMBER_PAGE)
+        .offset((page - 1) * MEMBER_PAGE)
+    ).all()
+    return [_member_row(row, frame.share) for row in rows], pages
+
+
+def iter_members(session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000):
+    """Every member row of the subtree, by unit then name, fetched in batches (exports)."""
+    table = member_table(unit, frame, filters)
+    result = session.execute(
+        sa.select(table).order_by(table.c.unit_id, table.c.display_name, table.c.member_id),
+        execution_options={"yield_per": batch},
+    )
+    for row in result:
+        yield _member_row(row, frame.share)
+
+
+def member_status(session: Session, member: User, frame: Frame) -> MemberRow | None:
+    """One member's row (the member must be active and in a unit)."""
+    if member.unit is None:
+        return None
+    table = member_table(member.unit, frame, Filters())
+    row = session.execute(sa.select(table).where(table.c.member_id == member.id)).first()
+    return _member_row(row, frame.share) if row else None
+
+
+def behind_members(session: Session, unit: Unit, frame: Frame) -> list[tuple[int, str]]:
+    """(id, name) of the subtree's members behind pace, by name."""
+    table = member_table(unit, frame, Filters())
+    return [
+        (row.member_id, row.display_name)
+        for row in session.execute(
+            sa.select(table.c.member_id, table.c.display_name)
+            .where(table.c.status == Status.BEHIND.value)
+            .order_by(table.c.display_name, table.c.member_id)
+        )
+    ]
+
+
+def behind_count(session: Session, unit: Unit, frame: Frame) -> int:
+    table = member_table(unit, frame, Filters())
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(table).where(table.c.status == Status.BEHIND.value)
+    )

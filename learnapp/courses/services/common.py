@@ -1,0 +1,64 @@
+"""Rules shared by the course and lesson use cases: identifiers, titles, authorship."""
+
+import re
+import secrets
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.courses.models import Course
+from learnapp.courses.queries import can_author
+from learnapp.errors import DomainError
+from learnapp.sanitize import strip_bidi
+
+SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
+MAX_TITLE = 200
+MAX_SUMMARY = 2000
+MAX_SOURCES = 20
+MAX_SOURCE_CHARS = 500
+MAX_LENGTH_SECONDS = 24 * 3600
+MAX_NOMINAL_HOURS = Decimal("8")  # a full day of training (DOMAIN.md conversion)
+HOURS_STEP = Decimal("0.01")
+
+
+def suggest_nominal_hours(length_seconds: int) -> Decimal:
+    """DOMAIN.md bands: ≥30 min → 1 学时, 15–30 min → 0.5, under 15 min → 0.25."""
+    if length_seconds >= 30 * 60:
+        return Decimal("1.00")
+    if length_seconds >= 15 * 60:
+        return Decimal("0.50")
+    return Decimal("0.25")
+
+
+def require_author(actor, course: Course) -> None:
+    """Refuse an actor who may not author the course (None is the system and may)."""
+    if actor is not None and not can_author(actor, course):
+        raise DomainError(None, _l("This course is outside your organisation."))
+
+
+def clean_title(value: str, field: str = "title") -> str:
+    """A title with runs of white space collapsed and bidi controls removed, 1–200 characters."""
+    title = strip_bidi(" ".join((value or "").split()))
+    if not title:
+        raise DomainError(field, _l("A title is required."))
+    if len(title) > MAX_TITLE:
+        raise DomainError(field, _l("At most %(n)d characters.", n=MAX_TITLE))
+    return title
+
+
+def clean_slug(session: Session, model, value: str | None, current_id: int | None) -> str:
+    """A stable ASCII identifier, unique among `model` rows; generated when none is given."""
+    slug = (value or "").strip().lower()
+    if not slug:
+        prefix = "course" if model is Course else "lesson"
+        return f"{prefix}-{secrets.token_hex(4)}"
+    if not SLUG.match(slug):
+        raise DomainError(
+            "slug", _l("Use lower-case letters, digits and hyphens (at most 100 characters).")
+        )
+    clash = session.scalar(sa.select(model.id).where(model.slug == slug, model.id != current_id))
+    if clash is not None:
+        raise DomainError("slug", _l("This identifier is already in use."))
+    return slug

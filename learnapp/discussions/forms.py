@@ -1,0 +1,118 @@
+"""Discussion forms: validation only."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, Optional
+
+from learnapp.discussions.labels import MODE_LABELS, REASON_LABELS, WORD_ACTION_LABELS
+from learnapp.discussions.models import REJECT_REASONS
+from learnapp.forms import NoFormula
+
+TITLE_CHARS = 120
+BODY_CHARS = 20_000
+
+
+def _title(label):
+    return StringField(label, validators=[DataRequired(), Length(max=TITLE_CHARS), NoFormula()])
+
+
+def _body(label, max_chars=BODY_CHARS):
+    return TextAreaField(label, validators=[DataRequired(), Length(max=max_chars)])
+
+
+class ThreadForm(FlaskForm):
+    title = _title(_l("Title"))
+    body = _body(_l("Message"))
+
+
+class ReplyForm(FlaskForm):
+    body = _body(_l("Your reply"))
+    quoted_post_id = HiddenField()
+
+
+class EditForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=TITLE_CHARS), NoFormula()])
+    body = _body(_l("Message"))
+
+
+class ReportForm(FlaskForm):
+    reason = SelectField(
+        _l("What is wrong"),
+        choices=[SelectChoice(code.value, REASON_LABELS[code]) for code in REJECT_REASONS],
+    )
+    note = StringField(_l("Details (optional)"), validators=[Length(max=500)])
+
+
+class DecisionForm(FlaskForm):
+    decision = RadioField(
+        _l("Decision"),
+        choices=[SelectChoice("approve", _l("Publish")), SelectChoice("reject", _l("Remove"))],
+        validators=[DataRequired()],
+    )
+    reason = SelectField(
+        _l("Reason for the decision"),
+        choices=[SelectChoice(code.value, label) for code, label in REASON_LABELS.items()],
+    )
+    note = StringField(_l("Note to the author (optional)"), validators=[Length(max=500)])
+
+
+class BoardForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), NoFormula()])
+    description = StringField(_l("Description"), validators=[Length(max=500)])
+    mode = SelectField(
+        _l("Moderation"),
+        choices=[SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],
+    )
+
+
+class BoardModeForm(FlaskForm):
+    mode = SelectField(
+        _l("Moderation"),
+        choices=[SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],
+    )
+
+
+class AnnouncementForm(FlaskForm):
+    unit_id = SelectField(_l("To"), coerce=int, validate_choice=True)
+    title = _title(_l("Title"))
+    body = _body(_l("Text"))
+    expires_on = DateField(_l("Show until (optional)"), validators=[Optional()])
+
+
+class ComplaintForm(FlaskForm):
+    subject = _title(_l("Subject"))
+    body = _body(_l("Your message"), 5_000)
+
+
+class MessageForm(FlaskForm):
+    body = _body(_l("Message"), 5_000)
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("Category"), validators=[DataRequired(), Length(max=64)])
+    action = SelectField(
+        _l("Action"),
+        choices=[SelectChoice(a.value, label) for a, label in WORD_ACTION_LABELS.items()],
+    )
+
+
+class ActionForm(FlaskForm):
+    action = SelectField(
+        _l("Action"),
+        choices=[SelectChoice(a.value, label) for a, label in WORD_ACTION_LABELS.items()],
+    )
+
+
+class TermsForm(FlaskForm):
+    terms = TextAreaField(
+        _l("Terms, one per line"), validators=[DataRequired(), Length(max=20_000)]
+    )

@@ -1,0 +1,1 @@
+"""The sensitive-word engine: normalise, then Aho–Corasick over the word lists in the database."""

@@ -1,0 +1,1 @@
+"""Use cases of the discussion package, one module per area."""

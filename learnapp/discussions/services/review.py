@@ -1,0 +1,165 @@
+"""The review queue's decisions and members' reports (举报). Every decision is appended to the
+decision log and the audit log; the post's text is never changed by a decision."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.audit.services import record
+from learnapp.discussions.access import can_moderate_board, can_view_board
+from learnapp.discussions.models import (
+    APPROVE_REASONS,
+    REJECT_REASONS,
+    ModerationDecision,
+    Post,
+    PostState,
+    ReasonCode,
+    Report,
+    ReportState,
+    Thread,
+)
+from learnapp.discussions.services.posts import on_published
+from learnapp.errors import DomainError
+from learnapp.notifications.services import notify
+
+
+def report_post(
+    session: Session, reporter, post: Post, *, reason: ReasonCode, note: str, now: datetime
+) -> Report:
+    """A member reports a published post they can see; one open report per person and post."""
+    if post.state != PostState.PUBLISHED or not can_view_board(
+        session, reporter, post.thread.board
+    ):
+        raise DomainError(None, _l("This post cannot be reported."))
+    if reason in APPROVE_REASONS:
+        raise DomainError("reason", _l("Choose what is wrong with the post."))
+    duplicate = session.scalar(
+        sa.select(Report.id).where(
+            Report.post_id == post.id,
+            Report.reporter_id == reporter.id,
+            Report.state == ReportState.OPEN,
+        )
+    )
+    if duplicate:
+        raise DomainError(None, _l("You have already reported this post."))
+    report = Report(
+        post_id=post.id,
+        reporter_id=reporter.id,
+        reason=reason,
+        note=" ".join((note or "").split())[:500],
+        created_at=now,
+    )
+    session.add(report)
+    session.flush()
+    return report
+
+
+def decide_post(
+    session: Session,
+    moderator,
+    post: Post,
+    *,
+    approve: bool,
+    reason: ReasonCode,
+    note: str,
+    now: datetime,
+) -> ModerationDecision:
+    """Approve (publish a held post, or keep a reported one) or reject (remove it; the text is
+    kept). Only the board's moderators decide; the author and the reporters hear the outcome."""
+    thread = post.thread
+    if not can_moderate_board(moderator, thread.board):
+        raise DomainError(None, _l("Only the board's moderators can do this."))
+    allowed = APPROVE_REASONS if approve else REJECT_REASONS
+    if reason not in allowed:
+        raise DomainError("reason", _l("This reason does not fit the decision."))
+    before = post.state
+    target = PostState.PUBLISHED if approve else PostState.REJECTED
+    if before not in (PostState.HELD, PostState.PUBLISHED) or (
+        approve and before == PostState.PUBLISHED and not _open_reports(session, post)
+    ):
+        raise DomainError(None, _l("Someone has already decided about this post."))
+    if before != target:
+        # Conditional update: of two moderators deciding at once, exactly one wins.
+        moved = session.execute(
+            sa.update(Post)
+            .where(Post.id == post.id, Post.state == before)
+            .values(state=target, state_changed_at=now)
+        ).rowcount
+        if moved != 1:
+            raise DomainError(None, _l("Someone has already decided about this post."))
+        session.expire(post, ["state", "state_changed_at"])
+        if post.is_opening:
+            session.execute(sa.update(Thread).where(Thread.id == thread.id).values(state=target))
+            session.expire(thread, ["state"])
+    decision = ModerationDecision(
+        post_id=post.id,
+        moderator_id=moderator.id,
+        approved=approve,
+        reason=reason,
+        note=" ".join((note or "").split())[:500],
+        decided_at=now,
+    )
+    session.add(decision)
+    reports = _open_reports(session, post)
+    for report in reports:
+        report.state = ReportState.DISMISSED if approve else ReportState.UPHELD
+        report.decided_at = now
+    session.flush()
+    record(
+        session,
+        moderator,
+        "post.approved" if approve else "post.rejected",
+        "post",
+        post.id,
+        now=now,
+        before={"state": before.value, "hold_reasons": post.hold_reasons, "terms": post.hit_terms},
+        after={
+            "state": target.value,
+            "reason": reason.value,
+            "note": decision.note,
+            "reports": [r.id for r in reports],
+        },
+    )
+    link = f"/threads/{thread.id}/posts/{post.id}"
+    if before == PostState.HELD and approve:
+        on_published(session, post, now)
+        notify(
+            session,
+            [post.author_id],
+            "post_approved",
+            _l("Your post in “%(title)s” has been published", title=thread.title),
+            link,
+            now,
+        )
+    elif not approve:
+        notify(
+            session,
+            [post.author_id],
+            "post_rejected",
+            _l("Your post in “%(title)s” was not published", title=thread.title),
+            f"/threads/{thread.id}",
+            now,
+            body=decision.note,
+        )
+    if reports:
+        notify(
+            session,
+            [r.reporter_id for r in reports],
+            "report_decided",
+            _l("Your report has been handled: the post was removed")
+            if not approve
+            else _l("Your report has been handled: the post stays"),
+            f"/threads/{thread.id}",
+            now,
+        )
+    return decision
+
+
+def _open_reports(session: Session, post: Post) -> list[Report]:
+    return list(
+        session.scalars(
+            sa.select(Report).where(Report.post_id == post.id, Report.state == ReportState.OPEN)
+        )
+    )

@@ -1,0 +1,9 @@
+"""The 学时 ledger: append-only credit entries, the versioned rule sets, and the admin screens."""
+
+
+def init_app(app) -> None:
+    from learnapp.hours.labels import hours_category_label
+    from learnapp.hours.views import bp
+
+    app.register_blueprint(bp)
+    app.add_template_global(hours_category_label)

@@ -1,0 +1,54 @@
+"""Forms of the 学时 package: validation only."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from learnapp.forms import NoFormula
+
+
+def _hours(label, maximum=1000):
+    return DecimalField(
+        label,
+        places=2,
+        validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal(maximum))],
+    )
+
+
+class RuleSetForm(FlaskForm):
+    version = StringField(_l("Version"), validators=[DataRequired(), Length(max=32), NoFormula()])
+    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
+    source = TextAreaField(
+        _l("Source (document and article)"), validators=[DataRequired(), Length(max=4000)]
+    )
+    annual_target_hours = _hours(_l("Annual target for members"))
+    leader_target_hours = _hours(_l("Annual target for secretaries and committee members"))
+    daily_online_cap_hours = _hours(_l("Daily cap on online study"), 24)
+    daily_self_study_cap_hours = _hours(_l("Daily cap on recorded self-study"), 24)
+    final_test_bonus_hours = _hours(_l("Bonus for passing a course's final test"), 100)
+    self_study_counts = BooleanField(_l("Self-study counts toward the target"))
+    long_lesson_minutes = IntegerField(
+        _l("Long lesson: at least (minutes)"), validators=[InputRequired(), NumberRange(1, 600)]
+    )
+    long_lesson_hours = _hours(_l("Long lesson is worth"), 100)
+    medium_lesson_minutes = IntegerField(
+        _l("Medium lesson: at least (minutes)"), validators=[InputRequired(), NumberRange(1, 600)]
+    )
+    medium_lesson_hours = _hours(_l("Medium lesson is worth"), 100)
+    short_lesson_hours = _hours(_l("Shorter lesson is worth"), 100)
+    session_per_hour = _hours(_l("Organised session: per hour"), 100)
+    session_half_day = _hours(_l("Organised session: half day"), 100)
+    session_full_day = _hours(_l("Organised session: full day"), 100)
+
+    def validate_medium_lesson_minutes(self, field):
+        from wtforms.validators import ValidationError
+
+        if (
+            self.long_lesson_minutes.data
+            and field.data
+            and field.data >= self.long_lesson_minutes.data
+        ):
+            raise ValidationError(_l("Must be shorter than a long lesson."))

@@ -1,0 +1,23 @@
+"""A notification: a title, a short plain-text body and a link path on this site."""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learnapp.db import Base
+
+
+class Notification(Base):
+    __tablename__ = "notifications"
+    # The unread badge is COUNT(*) WHERE user_id = ? AND read_at IS NULL: one index range.
+    __table_args__ = (sa.Index("ix_notifications_user_unread", "user_id", "read_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    link: Mapped[str] = mapped_column(sa.String(300), default="")
+    created_at: Mapped[datetime]
+    read_at: Mapped[datetime | None]

@@ -1,0 +1,41 @@
+"""Reading notifications."""
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.notifications.models import Notification
+
+PAGE_SIZE = 30
+
+
+def unread_count(session: Session, user_id: int) -> int:
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+
+
+def notifications_page(session: Session, user_id: int, page: int) -> tuple[list, int]:
+    """Newest first; returns one page and the number of pages."""
+    total = session.scalar(
+        sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == user_id)
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    rows = session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return list(rows), pages
+
+
+def own_notification(session: Session, user_id: int, notification_id: int) -> Notification | None:
+    return session.scalar(
+        sa.select(Notification).where(
+            Notification.id == notification_id, Notification.user_id == user_id
+        )
+    )

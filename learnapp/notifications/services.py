@@ -1,0 +1,62 @@
+"""Sending notifications and marking them read."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.notifications.models import Notification
+from learnapp.redirects import safe_next
+from learnapp.sanitize import strip_bidi
+
+TITLE_CHARS = 200
+BODY_CHARS = 1000
+
+
+def notify(
+    session: Session,
+    user_ids: Iterable[int],
+    kind: str,
+    title: str,
+    link: str,
+    now: datetime,
+    body: str = "",
+) -> int:
+    """One unread notification per distinct user. Titles and bodies are plain text; the link
+    must be a path on this site (anything else becomes no link). Returns how many were sent."""
+    recipients = sorted({int(user_id) for user_id in user_ids})
+    if not recipients:
+        return 0
+    title = strip_bidi(" ".join(str(title).split()))[:TITLE_CHARS]
+    body = strip_bidi(str(body))[:BODY_CHARS]
+    link = safe_next(link, "")
+    session.execute(
+        sa.insert(Notification),
+        [
+            {
+                "user_id": user_id,
+                "kind": kind[:32],
+                "title": title,
+                "body": body,
+                "link": link,
+                "created_at": now,
+                "read_at": None,
+            }
+            for user_id in recipients
+        ],
+    )
+    return len(recipients)
+
+
+def mark_read(session: Session, user, notification_ids: Iterable[int] | None, now: datetime) -> int:
+    """Mark the user's own notifications read (all unread ones when ids is None)."""
+    query = sa.update(Notification).where(
+        Notification.user_id == user.id, Notification.read_at.is_(None)
+    )
+    if notification_ids is not None:
+        ids = [int(i) for i in notification_ids]
+        if not ids:
+            return 0
+        query = query.where(Notification.id.in_(ids))
+    return session.execute(query.values(read_at=now)).rowcount

@@ -1,0 +1,233 @@
+"""External study claims (外部导入): a member asks, a secretary decides, approval credits.
+
+Also 送学上门: a secretary records study on behalf of an elderly or exempt member.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.audit.services import record
+from learnapp.authz import can_manage_unit
+from learnapp.errors import DomainError
+from learnapp.hours.models import HoursCategory
+from learnapp.hours.services import credit, org_day
+from learnapp.orglife import files
+from learnapp.orglife.ledger import CLAIM_SOURCE, source_type
+from learnapp.orglife.models import ClaimState, StudyClaim
+
+MAX_CLAIM_HOURS = Decimal("100")
+MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
+CLAIM_CATEGORIES = (HoursCategory.EXTERNAL, HoursCategory.CENTRALISED, HoursCategory.COLLECTIVE)
+
+
+def _check_hours(hours) -> Decimal:
+    try:
+        value = Decimal(str(hours))
+    except (InvalidOperation, ValueError):
+        raise DomainError("hours", _l("Not a number of study hours.")) from None
+    if not value.is_finite() or value <= 0 or value > MAX_CLAIM_HOURS:
+        raise DomainError("hours", _l("Study hours must be more than 0 and at most 100."))
+    if value != value.quantize(Decimal("0.01")):
+        raise DomainError("hours", _l("At most two decimal places."))
+    return value
+
+
+def _check_day(day: date, now: datetime) -> None:
+    today = org_day(now)
+    if day > today:
+        raise DomainError("studied_on", _l("The date cannot be in the future."))
+    if day.year != today.year:
+        raise DomainError("studied_on", _l("Only study in the current year can be claimed."))
+
+
+def _check_evidence(filename: str, data: bytes) -> tuple[str, str]:
+    if data and len(data) > MAX_EVIDENCE_BYTES:
+        raise DomainError("evidence", _l("The evidence file is larger than 5 MB."))
+    content_type = files.check_file(data, "evidence")
+    return content_type, files.clean_display_name(filename, content_type)
+
+
+def submit_claim(
+    session: Session,
+    member,
+    *,
+    category: HoursCategory,
+    hours,
+    studied_on: date,
+    description: str,
+    filename: str,
+    data: bytes,
+    now: datetime,
+) -> StudyClaim:
+    """A member claims study done elsewhere: more than 0 and at most 100 学时, on a day of the
+    current year up to today, with evidence (PDF, JPEG or PNG by content, at most 5 MB)."""
+    if member.unit_id is None:
+        raise DomainError(None, _l("You do not belong to a unit yet."))
+    if category not in CLAIM_CATEGORIES:
+        raise DomainError("category", _l("Choose a category."))
+    value = _check_hours(hours)
+    _check_day(studied_on, now)
+    description = (description or "").strip()
+    if not description:
+        raise DomainError("description", _l("Say what you studied and where."))
+    content_type, display_name = _check_evidence(filename, data)
+    claim = StudyClaim(
+        member_id=member.id,
+        unit_id=member.unit_id,
+        category=category,
+        hours=value,
+        studied_on=studied_on,
+        description=description[:2000],
+        evidence_name=files.store(data),
+        evidence_display_name=display_name,
+        evidence_content_type=content_type,
+        state=ClaimState.PENDING,
+        recorded_by_id=member.id,
+        created_at=now,
+    )
+    session.add(claim)
+    session.flush()
+    return claim
+
+
+def _check_decider(actor, claim: StudyClaim) -> None:
+    if claim.member_id == actor.id:
+        raise DomainError(None, _l("You cannot decide on your own claim."))
+    if not can_manage_unit(actor, claim.unit):
+        raise DomainError(None, _l("This claim is outside your organisation."))
+    if claim.state != ClaimState.PENDING:
+        raise DomainError(None, _l("This claim has already been decided."))
+
+
+def approve_claim(session: Session, actor, claim: StudyClaim, now: datetime) -> StudyClaim:
+    """Approve a pending claim of a member in the actor's subtree (never the actor's own) and
+    credit its hours, in the claimed category, on the day of the study. Audited."""
+    _check_decider(actor, claim)
+    entry = credit(
+        session,
+        claim.member,
+        claim.category,
+        source_type(CLAIM_SOURCE),
+        claim.id,
+        claim.hours,
+        0,
+        now,
+        day=claim.studied_on,
+        approver=actor,
+        note=claim.description[:500],
+    )
+    claim.state = ClaimState.APPROVED
+    claim.decided_by_id = actor.id
+    claim.decided_at = now
+    claim.ledger_entry_id = entry.id
+    session.flush()
+    record(
+        session,
+        actor,
+        "orglife.claim_approved",
+        "study_claim",
+        claim.id,
+        now=now,
+        after={"hours": str(claim.hours), "entry_id": entry.id},
+    )
+    return claim
+
+
+def reject_claim(
+    session: Session, actor, claim: StudyClaim, reason: str, now: datetime
+) -> StudyClaim:
+    """Reject a pending claim with a reason the member sees. Same deciders as approval."""
+    _check_decider(actor, claim)
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason", _l("Give the reason for the rejection."))
+    claim.state = ClaimState.REJECTED
+    claim.decided_by_id = actor.id
+    claim.decided_at = now
+    claim.decision_reason = reason[:1000]
+    session.flush()
+    record(
+        session,
+        actor,
+        "orglife.claim_rejected",
+        "study_claim",
+        claim.id,
+        now=now,
+        after={"reason": claim.decision_reason},
+    )
+    return claim
+
+
+def record_on_behalf(
+    session: Session,
+    actor,
+    member,
+    *,
+    category: HoursCategory,
+    hours,
+    studied_on: date,
+    description: str,
+    now: datetime,
+) -> StudyClaim:
+    """送学上门: a secretary records study for an elderly or exempt (or retired) member of their
+    subtree, approved at once and marked as recorded on the member's behalf. Not for oneself."""
+    if member.id == actor.id:
+        raise DomainError(None, _l("You cannot record study on your own behalf."))
+    if member.unit is None or not can_manage_unit(actor, member.unit):
+        raise DomainError(None, _l("This member is outside your organisation."))
+    if not (member.is_elderly_exempt or member.is_retired):
+        raise DomainError(
+            None, _l("Study is recorded on a member's behalf only for elderly or retired members.")
+        )
+    if category not in CLAIM_CATEGORIES:
+        raise DomainError("category", _l("Choose a category."))
+    value = _check_hours(hours)
+    _check_day(studied_on, now)
+    description = (description or "").strip()
+    if not description:
+        raise DomainError("description", _l("Say what was studied."))
+    claim = StudyClaim(
+        member_id=member.id,
+        unit_id=member.unit_id,
+        category=category,
+        hours=value,
+        studied_on=studied_on,
+        description=description[:2000],
+        state=ClaimState.APPROVED,
+        is_on_behalf=True,
+        recorded_by_id=actor.id,
+        decided_by_id=actor.id,
+        decided_at=now,
+        created_at=now,
+    )
+    claim.member = member
+    session.add(claim)
+    session.flush()
+    entry = credit(
+        session,
+        member,
+        category,
+        source_type(CLAIM_SOURCE),
+        claim.id,
+        value,
+        0,
+        now,
+        day=studied_on,
+        approver=actor,
+        note=f"送学上门：{description}"[:500],
+    )
+    claim.ledger_entry_id = entry.id
+    session.flush()
+    record(
+        session,
+        actor,
+        "orglife.study_recorded_on_behalf",
+        "study_claim",
+        claim.id,
+        now=now,
+        after={"member_id": member.id, "hours": str(value), "entry_id": entry.id},
+    )
+    return claim

@@ -1,0 +1,255 @@
+"""Read functions of organisational life: expected attendees, quorum, meetings, the calendar."""
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.authz import unit_in_scope_clause
+from learnapp.db import within_path
+from learnapp.orglife.models import (
+    Attendance,
+    ClaimState,
+    Meeting,
+    MeetingAttendance,
+    MeetingKind,
+    StudyClaim,
+)
+from learnapp.orgs.models import MemberCategory, Unit, UnitKind
+
+PARTY_CATEGORIES = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
+# A branch with at least this many full members has a committee (支委会).
+COMMITTEE_THRESHOLD = 7
+
+
+def expected_members(session: Session, unit: Unit) -> list[User]:
+    """Who is expected at a meeting of `unit`: its active party members, the subtree included."""
+    return list(
+        session.scalars(
+            sa.select(User)
+            .join(Unit, User.unit_id == Unit.id)
+            .where(
+                within_path(Unit.path, unit.path),
+                User.is_active.is_(True),
+                User.category.in_(PARTY_CATEGORIES),
+            )
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Quorum:
+    voting_members: int
+    present_voting: int
+
+    @property
+    def needed(self) -> int:
+        return self.voting_members // 2 + 1
+
+    @property
+    def reached(self) -> bool:
+        """More than half of the members with voting rights are present (预备党员 have none)."""
+        return self.voting_members > 0 and self.present_voting * 2 > self.voting_members
+
+
+def quorum(session: Session, meeting: Meeting) -> Quorum:
+    voting = [
+        m for m in expected_members(session, meeting.unit) if m.category == MemberCategory.FULL
+    ]
+    voting_ids = {m.id for m in voting}
+    present = sum(
+        1
+        for row in meeting.attendances
+        if row.status == Attendance.PRESENT and row.member_id in voting_ids
+    )
+    return Quorum(voting_members=len(voting), present_voting=present)
+
+
+def meetings_of(session: Session, unit: Unit, year: int) -> list[Meeting]:
+    """Meetings of the unit and the party groups in it, in a calendar year, newest first."""
+    return list(
+        session.scalars(
+            sa.select(Meeting)
+            .join(Unit, Meeting.unit_id == Unit.id)
+            .where(
+                within_path(Unit.path, unit.path),
+                Meeting.held_on >= date(year, 1, 1),
+                Meeting.held_on <= date(year, 12, 31),
+            )
+            .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+        )
+    )
+
+
+def scoped_meeting(session: Session, user, meeting_id: int) -> Meeting | None:
+    """The meeting if its unit lies in the user's managed subtrees."""
+    return session.scalar(
+        sa.select(Meeting)
+        .join(Unit, Meeting.unit_id == Unit.id)
+        .where(Meeting.id == meeting_id, unit_in_scope_clause(user, Unit.path))
+    )
+
+
+def attendance_by_member(meeting: Meeting) -> dict[int, MeetingAttendance]:
+    return {row.member_id: row for row in meeting.attendances}
+
+
+# ---- compliance calendar (三会一课 frequencies, DOMAIN.md) ----
+
+MONTHLY = (MeetingKind.COMMITTEE, MeetingKind.GROUP, MeetingKind.THEMED_DAY)
+QUARTERLY = (MeetingKind.GENERAL, MeetingKind.LECTURE)
+YEARLY = (MeetingKind.LIFE_MEETING,)
+
+
+def _quarter_start(day: date) -> date:
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def _previous_month_start(day: date) -> date:
+    return date(day.year - 1, 12, 1) if day.month == 1 else date(day.year, day.month - 1, 1)
+
+
+def _next_month_start(day: date) -> date:
+    return date(day.year + 1, 1, 1) if day.month == 12 else date(day.year, day.month + 1, 1)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+@dataclass(frozen=True)
+class Obligation:
+    kind: MeetingKind
+    unit: Unit  # the branch, or the party group for 党小组会
+    period: str  # "month", "quarter" or "year"
+    start: date
+    end: date  # exclusive
+    held: int
+    is_current: bool
+
+    @property
+    def state(self) -> str:
+        """done, due (current period, not yet held) or overdue (a past period missed)."""
+        if self.held:
+            return "done"
+        return "due" if self.is_current else "overdue"
+
+
+def _has_committee(session: Session, branch: Unit) -> bool:
+    full = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(
+            within_path(Unit.path, branch.path),
+            User.is_active.is_(True),
+            User.category == MemberCategory.FULL,
+        )
+    )
+    return full >= COMMITTEE_THRESHOLD
+
+
+def calendar(session: Session, branch: Unit, today: date) -> list[Obligation]:
+    """The branch's obligations in the current and the previous month and quarter, and the year.
+
+    Monthly: 支委会 (when the branch has a committee), 党小组会 (per party group), 主题党日;
+    quarterly: 支部党员大会, 党课; yearly: 组织生活会. One query counts the meetings held.
+    """
+    groups = [c for c in branch.children if c.kind == UnitKind.GROUP and c.is_active]
+    month = date(today.year, today.month, 1)
+    quarter = _quarter_start(today)
+    windows = {
+        "month": [
+            (_previous_month_start(month), month, False),
+            (month, _next_month_start(month), True),
+        ],
+        "quarter": [
+            (_add_months(quarter, -3), quarter, False),
+            (quarter, _add_months(quarter, 3), True),
+        ],
+        "year": [(date(today.year, 1, 1), date(today.year + 1, 1, 1), True)],
+    }
+    earliest = min(start for spans in windows.values() for start, _e, _c in spans)
+    held = session.execute(
+        sa.select(Meeting.unit_id, Meeting.kind, Meeting.held_on)
+        .join(Unit, Meeting.unit_id == Unit.id)
+        .where(within_path(Unit.path, branch.path), Meeting.held_on >= earliest)
+    ).all()
+    wanted: list[tuple[MeetingKind, Unit, str]] = []
+    if _has_committee(session, branch):
+        wanted.append((MeetingKind.COMMITTEE, branch, "month"))
+    wanted += [(MeetingKind.GROUP, group, "month") for group in groups]
+    wanted.append((MeetingKind.THEMED_DAY, branch, "month"))
+    wanted += [(kind, branch, "quarter") for kind in QUARTERLY]
+    wanted += [(kind, branch, "year") for kind in YEARLY]
+    result = []
+    for kind, unit, period in wanted:
+        for start, end, current in windows[period]:
+            count = sum(
+                1
+                for unit_id, held_kind, day in held
+                if held_kind == kind
+                and start <= day < end
+                and (kind != MeetingKind.GROUP or unit_id == unit.id)
+            )
+            result.append(Obligation(kind, unit, period, start, end, count, current))
+    return result
+
+
+def open_obligations(session: Session, branch: Unit, today: date) -> list[Obligation]:
+    return [item for item in calendar(session, branch, today) if item.state != "done"]
+
+
+# ---- claims ----
+
+
+def pending_claims_query(user):
+    """Claims waiting for a decision in the user's subtrees, oldest first (not their own)."""
+    return (
+        sa.select(StudyClaim)
+        .join(Unit, StudyClaim.unit_id == Unit.id)
+        .where(
+            StudyClaim.state == ClaimState.PENDING,
+            unit_in_scope_clause(user, Unit.path),
+            StudyClaim.member_id != user.id,
+        )
+        .order_by(StudyClaim.created_at, StudyClaim.id)
+    )
+
+
+def pending_claims(session: Session, user, limit: int = 200) -> list[StudyClaim]:
+    return list(session.scalars(pending_claims_query(user).limit(limit)))
+
+
+def pending_claim_count(session: Session, user) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(pending_claims_query(user).subquery())
+    )
+
+
+def claims_of_member(session: Session, member_id: int) -> list[StudyClaim]:
+    return list(
+        session.scalars(
+            sa.select(StudyClaim)
+            .where(StudyClaim.member_id == member_id)
+            .order_by(StudyClaim.created_at.desc(), StudyClaim.id.desc())
+            .limit(100)
+        )
+    )
+
+
+def scoped_claim(session: Session, user, claim_id: int) -> StudyClaim | None:
+    """A claim the user may see: their own, or one in a subtree they manage."""
+    claim = session.get(StudyClaim, claim_id)
+    if claim is None:
+        return None
+    if claim.member_id == user.id:
+        return claim
+    in_scope = session.scalar(
+        sa.select(Unit.id).where(Unit.id == claim.unit_id, unit_in_scope_clause(user, Unit.path))
+    )
+    return claim if in_scope else None

@@ -1,0 +1,280 @@
+"""Use cases of organisational life: record a meeting, its attendance, and the hours it earns.
+
+Attendance at a meeting's study items credits 集体学习 to each member present, through the
+ledger's credit(); a later change of attendance or of the study items reverses the standing
+entry and credits a new one, so the ledger keeps the whole history.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.audit.services import record
+from learnapp.authz import can_manage_unit
+from learnapp.errors import DomainError
+from learnapp.hours.models import HoursCategory, LedgerEntry
+from learnapp.hours.queries import rules_for
+from learnapp.hours.services import credit, org_day, reverse_entry
+from learnapp.orglife import files
+from learnapp.orglife.ledger import MEETING_SOURCE, session_hours, source_type
+from learnapp.orglife.models import (
+    Attendance,
+    Meeting,
+    MeetingAttachment,
+    MeetingAttendance,
+    MeetingKind,
+    StudyItem,
+)
+from learnapp.orglife.queries import expected_members
+from learnapp.orgs.models import UnitKind
+
+MAX_STUDY_ITEMS = 10
+MAX_ITEM_MINUTES = 8 * 60
+MAX_ATTACHMENTS = 20
+
+
+@dataclass
+class MeetingFields:
+    kind: MeetingKind
+    title: str
+    held_on: date
+    place: str = ""
+    host_id: int | None = None
+    recorder_id: int | None = None
+    agenda: str = ""
+    notes: str = ""
+    resolutions: str = ""
+    vote_subject: str = ""
+    votes_for: int | None = None
+    votes_against: int | None = None
+    votes_abstain: int | None = None
+    study_items: tuple[tuple[str, int], ...] = ()  # (title, minutes)
+
+
+def _check_manager(actor, unit) -> None:
+    if actor is None or not can_manage_unit(actor, unit):
+        raise DomainError(None, _l("This unit is outside your organisation."))
+
+
+def _check_fields(session: Session, unit, fields: MeetingFields, now: datetime) -> None:
+    if fields.kind == MeetingKind.GROUP and unit.kind != UnitKind.GROUP:
+        raise DomainError("kind", _l("A party group meeting is recorded in the party group."))
+    if fields.kind != MeetingKind.GROUP and not unit.kind.is_branch:
+        raise DomainError("kind", _l("This kind of meeting is recorded in a branch."))
+    if not (fields.title or "").strip():
+        raise DomainError("title", _l("A title is required."))
+    if fields.held_on > org_day(now):
+        raise DomainError("held_on", _l("The date cannot be in the future."))
+    members = {m.id for m in expected_members(session, unit)}
+    for name in ("host_id", "recorder_id"):
+        person = getattr(fields, name)
+        if person is not None and person not in members:
+            raise DomainError(name, _l("Choose a member of this unit."))
+    for name in ("votes_for", "votes_against", "votes_abstain"):
+        value = getattr(fields, name)
+        if value is not None and not 0 <= value <= 10_000:
+            raise DomainError(name, _l("Not a number of votes."))
+    if len(fields.study_items) > MAX_STUDY_ITEMS:
+        raise DomainError("study_items", _l("At most 10 study items."))
+    for title, minutes in fields.study_items:
+        if (
+            not title.strip()
+            or not isinstance(minutes, int)
+            or not 1 <= minutes <= MAX_ITEM_MINUTES
+        ):
+            raise DomainError(
+                "study_items", _l("Each study item needs a title and 1 to 480 minutes.")
+            )
+
+
+def _apply(meeting: Meeting, fields: MeetingFields) -> None:
+    meeting.kind = fields.kind
+    meeting.title = fields.title.strip()[:200]
+    meeting.held_on = fields.held_on
+    meeting.place = (fields.place or "").strip()[:200]
+    meeting.host_id = fields.host_id
+    meeting.recorder_id = fields.recorder_id
+    meeting.agenda = fields.agenda or ""
+    meeting.notes = fields.notes or ""
+    meeting.resolutions = fields.resolutions or ""
+    meeting.vote_subject = (fields.vote_subject or "").strip()[:200]
+    meeting.votes_for = fields.votes_for
+    meeting.votes_against = fields.votes_against
+    meeting.votes_abstain = fields.votes_abstain
+    meeting.study_items = [
+        StudyItem(title=title.strip()[:200], duration_seconds=minutes * 60)
+        for title, minutes in fields.study_items
+    ]
+
+
+def create_meeting(session: Session, actor, unit, fields: MeetingFields, now: datetime) -> Meeting:
+    """Record a meeting of `unit`: a branch (a party group for 党小组会) the actor manages, held
+    today or earlier. Audited."""
+    _check_manager(actor, unit)
+    _check_fields(session, unit, fields, now)
+    meeting = Meeting(unit_id=unit.id, created_by_id=actor.id, created_at=now)
+    meeting.unit = unit
+    _apply(meeting, fields)
+    session.add(meeting)
+    session.flush()
+    record(
+        session,
+        actor,
+        "orglife.meeting_created",
+        "meeting",
+        meeting.id,
+        now=now,
+        after={"kind": meeting.kind.value, "held_on": meeting.held_on.isoformat()},
+    )
+    return meeting
+
+
+def update_meeting(
+    session: Session, actor, meeting: Meeting, fields: MeetingFields, now: datetime
+) -> Meeting:
+    """Change a meeting's record; attendees' hours follow a change of the study items."""
+    _check_manager(actor, meeting.unit)
+    _check_fields(session, meeting.unit, fields, now)
+    before = {"held_on": meeting.held_on.isoformat(), "study_seconds": meeting.study_seconds}
+    _apply(meeting, fields)
+    session.flush()
+    sync_credits(session, actor, meeting, now)
+    record(
+        session,
+        actor,
+        "orglife.meeting_updated",
+        "meeting",
+        meeting.id,
+        now=now,
+        before=before,
+        after={"held_on": meeting.held_on.isoformat(), "study_seconds": meeting.study_seconds},
+    )
+    return meeting
+
+
+def set_attendance(
+    session: Session,
+    actor,
+    meeting: Meeting,
+    marks: list[tuple[int, Attendance, str]],
+    now: datetime,
+) -> int:
+    """Record who was present, absent (a reason is required) or on leave.
+
+    Only the unit's members can be marked, each at most once per submission. Members present
+    are credited the meeting's study hours; a member no longer present has theirs reversed.
+    Returns how many ledger entries were added. Audited.
+    """
+    _check_manager(actor, meeting.unit)
+    members = {m.id: m for m in expected_members(session, meeting.unit)}
+    seen: set[int] = set()
+    for member_id, status, reason in marks:
+        if member_id in seen:
+            raise DomainError("attendance", _l("A member is listed twice."))
+        seen.add(member_id)
+        if member_id not in members:
+            raise DomainError("attendance", _l("Only the unit's members can be marked."))
+        if status == Attendance.ABSENT and not (reason or "").strip():
+            raise DomainError("attendance", _l("Give the reason for each absence."))
+    existing = {row.member_id: row for row in meeting.attendances}
+    for member_id, status, reason in marks:
+        row = existing.get(member_id)
+        if row is None:
+            row = MeetingAttendance(member_id=member_id, status=status)
+            meeting.attendances.append(row)
+        row.status = status
+        row.reason = (reason or "").strip()[:200] if status != Attendance.PRESENT else ""
+    session.flush()
+    added = sync_credits(session, actor, meeting, now)
+    record(
+        session,
+        actor,
+        "orglife.attendance_set",
+        "meeting",
+        meeting.id,
+        now=now,
+        after={
+            "present": sum(1 for _m, s, _r in marks if s == Attendance.PRESENT),
+            "marked": len(marks),
+        },
+    )
+    return added
+
+
+def sync_credits(session: Session, actor, meeting: Meeting, now: datetime) -> int:
+    """Bring attendees' 集体学习 entries in line with attendance and study items.
+
+    Idempotent: an attendance whose standing entry already has the right hours is left alone.
+    Otherwise the standing entry is reversed and, if hours are due, a new one credited under
+    the attendance's next number (the ledger's unique key makes each credit happen once).
+    """
+    per_hour = rules_for(session, meeting.held_on).session_hours["per_hour"]
+    due = session_hours(meeting.study_seconds, per_hour)
+    added = 0
+    for row in meeting.attendances:
+        wanted = due if row.status == Attendance.PRESENT else 0
+        standing = session.get(LedgerEntry, row.ledger_entry_id) if row.ledger_entry_id else None
+        if (
+            standing is not None
+            and standing.nominal_hours == wanted
+            and standing.credited_on == meeting.held_on
+        ):
+            continue
+        if standing is None and not wanted:
+            continue
+        if standing is not None:
+            reverse_entry(
+                session, actor, standing, str(_l("Attendance or study items changed")), now
+            )
+            row.ledger_entry_id = None
+        if wanted:
+            row.credit_seq += 1
+            entry = credit(
+                session,
+                row.member,
+                HoursCategory.COLLECTIVE,
+                source_type(MEETING_SOURCE),
+                f"{meeting.id}.{row.credit_seq}",
+                wanted,
+                meeting.study_seconds,
+                now,
+                day=meeting.held_on,
+                approver=actor,
+                note=meeting.title[:200],
+            )
+            row.ledger_entry_id = entry.id
+            added += 1
+    session.flush()
+    return added
+
+
+def add_attachment(
+    session: Session, actor, meeting: Meeting, filename: str, data: bytes, now: datetime
+) -> MeetingAttachment:
+    """Attach a PDF, JPEG or PNG (checked by content, at most 10 MB) to a meeting record."""
+    _check_manager(actor, meeting.unit)
+    if len(meeting.attachments) >= MAX_ATTACHMENTS:
+        raise DomainError("file", _l("At most 20 attachments per meeting."))
+    content_type = files.check_file(data)
+    attachment = MeetingAttachment(
+        stored_name=files.store(data),
+        display_name=files.clean_display_name(filename, content_type),
+        content_type=content_type,
+        size_bytes=len(data),
+        uploaded_by_id=actor.id,
+        created_at=now,
+    )
+    meeting.attachments.append(attachment)
+    session.flush()
+    record(
+        session,
+        actor,
+        "orglife.attachment_added",
+        "meeting",
+        meeting.id,
+        now=now,
+        after={"attachment_id": attachment.id, "name": attachment.display_name},
+    )
+    return attachment

@@ -1,0 +1,86 @@
+"""Question files in and out: the Excel template, CSV, GIFT and Aiken.
+
+Each format module offers `parse(data, filename, default_kp) -> ParseResult` (pure: bytes in,
+drafts and problems out) and `export(drafts) -> ExportResult`. `detect` picks the format from the
+file name, and for .txt from the content.
+"""
+
+import re
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+
+from learnapp.question_bank.formats import aiken, csv, gift, xlsx
+from learnapp.question_bank.formats.common import (
+    ExportResult,
+    ParsedQuestion,
+    ParseResult,
+    Problem,
+)
+
+__all__ = [
+    "FORMATS",
+    "ExportResult",
+    "FormatError",
+    "ParseResult",
+    "ParsedQuestion",
+    "Problem",
+    "detect",
+    "export",
+    "parse",
+]
+
+
+@dataclass(frozen=True)
+class Format:
+    code: str
+    label: str
+    extension: str
+    mimetype: str
+    module: object
+
+
+FORMATS = {
+    "xlsx": Format(
+        "xlsx",
+        _l("Excel template (.xlsx)"),
+        ".xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        xlsx,
+    ),
+    "csv": Format("csv", _l("CSV (.csv)"), ".csv", "text/csv; charset=utf-8", csv),
+    "gift": Format("gift", _l("GIFT (Moodle, .gift)"), ".gift", "text/plain; charset=utf-8", gift),
+    "aiken": Format("aiken", _l("Aiken (.txt)"), ".txt", "text/plain; charset=utf-8", aiken),
+}
+BY_EXTENSION = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".aiken": "aiken"}
+AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*(?::|\xef\xbc\x9a)", re.MULTILINE)
+
+
+class FormatError(ValueError):
+    """The file's format is not one we read."""
+
+
+def detect(filename: str, data: bytes) -> str:
+    """The format code for a file: by extension; a .txt is Aiken when it has ANSWER: lines and no
+    answer braces, else GIFT."""
+    name = (filename or "").lower()
+    extension = name[name.rfind(".") :] if "." in name else ""
+    if extension in BY_EXTENSION:
+        return BY_EXTENSION[extension]
+    if extension in (".xls", ".xlsm", ".xlsb", ".et"):
+        raise FormatError(_l("Save the workbook as .xlsx (Excel Workbook, without macros)."))
+    if extension == ".txt":
+        if AIKEN_ANSWER.search(data) and b"{" not in data:
+            return "aiken"
+        return "gift"
+    raise FormatError(_l("Upload an .xlsx, .csv, .gift or .txt (GIFT or Aiken) file."))
+
+
+def parse(
+    fmt: str, data: bytes, filename: str = "", default_kp: list[str] | None = None
+) -> ParseResult:
+    return FORMATS[fmt].module.parse(data, filename, default_kp)
+
+
+def export(fmt: str, drafts) -> ExportResult:
+    return FORMATS[fmt].module.export(drafts)

@@ -1,0 +1,93 @@
+"""GIFT writing: one question per block, text escaped so that reading it back gives it again."""
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.formats.common import ExportResult
+
+SPECIAL = re.compile(r"([~=#{}:])")
+BLANK = re.compile(r"_{3,}")
+# Text that would be read as a comment or a format prefix starts with [plain] instead.
+NEEDS_PREFIX = re.compile(r"^(//|\[(html|moodle|plain|markdown)\])")
+
+
+def escape(text: str) -> str:
+    """`\\ ~ = # { } :` escaped and newlines written as \\n (the reference's exporter rules)."""
+    text = text.replace("\\", "\\\\")
+    text = SPECIAL.sub(r"\\\1", text)
+    return text.replace("\r\n", "\n").replace("\n", "\\n")
+
+
+def _text(text: str) -> str:
+    escaped = escape(text.strip())
+    return "[plain]" + escaped if NEEDS_PREFIX.match(escaped) else escaped
+
+
+def _weight(count: int) -> str:
+    return f"{Decimal(100) / count:.5f}".rstrip("0").rstrip(".")
+
+
+def _feedback(draft: QuestionDraft) -> str:
+    return f"####{escape(draft.explanation)}" if draft.explanation.strip() else ""
+
+
+def _choices(draft: QuestionDraft) -> str:
+    options = draft.spec["options"]
+    if draft.type == "single":
+        marks = ["=" if i == draft.spec["answer"] else "~" for i in range(len(options))]
+    else:
+        right = set(draft.spec["answers"])
+        share = _weight(len(right))
+        marks = [f"~%{share}%" if i in right else "~%-100%" for i in range(len(options))]
+    return " ".join(mark + _text(option) for mark, option in zip(marks, options, strict=True))
+
+
+def _block(draft: QuestionDraft) -> str:
+    """The GIFT text of one question; raises ValueError with the reason when it cannot be written."""
+    stem = draft.stem
+    if draft.type == "fill":
+        blanks = draft.spec["blanks"]
+        if len(blanks) != 1 or len(BLANK.findall(stem)) != 1:
+            raise ValueError(_l("GIFT holds one blank per question."))
+        if any("->" in word for word in blanks[0]):
+            raise ValueError(_l("An answer containing -> would be read as a matching question."))
+        answers = " ".join("=" + _text(word) for word in blanks[0])
+        before, after = BLANK.split(stem.strip(), maxsplit=1)
+        text = f"{escape(before)}{{{answers}{_feedback(draft)}}}{escape(after)}"
+        return "[plain]" + text if NEEDS_PREFIX.match(text) else text
+    if draft.type in ("single", "multiple"):
+        body = _choices(draft) + _feedback(draft)
+    elif draft.type == "judge":
+        body = ("TRUE" if draft.spec["answer"] else "FALSE") + _feedback(draft)
+    else:
+        body = "####" + escape(draft.spec.get("reference", ""))
+    return f"{_text(stem)} {{{body}}}"
+
+
+def _tags(draft: QuestionDraft) -> str:
+    return " ".join("[tag:" + tag.replace("]", "\\]") + "]" for tag in draft.tags)
+
+
+def export(drafts: Iterable[QuestionDraft]) -> ExportResult:
+    """Questions grouped under $CATEGORY: blocks by knowledge point; what GIFT cannot hold is skipped."""
+    lines: list[str] = []
+    category: list[str] | None = None
+    exported, skipped = 0, []
+    for draft in drafts:
+        try:
+            block = _block(draft)
+        except ValueError as error:
+            skipped.append((draft, str(error.args[0])))
+            continue
+        if draft.knowledge_point != category:
+            category = list(draft.knowledge_point)
+            lines += ["$CATEGORY: $course$/top/" + "/".join(category), ""]
+        if draft.tags:
+            lines.append("// " + _tags(draft))
+        lines += [block, ""]
+        exported += 1
+    return ExportResult("\n".join(lines).encode("utf-8"), exported, skipped)

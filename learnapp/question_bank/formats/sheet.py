@@ -1,0 +1,413 @@
+"""The spreadsheet layout shared by the Excel template and CSV (DOMAIN.md, Question bank).
+
+One header row, `题型 | 题干 | 选项A … 选项F | 答案 | 分值 | 难度 | 知识点 | 出处 | 依据版本 | 解析 |
+标签`, then one question per row. Answers: 单选 `B`; 多选 `ACD`; 判断 `对`/`错` (√ × 正确 错误 T F
+too); 填空 `答案1|同义词;;答案2` with each blank written `____` in the stem; 简答 the key points
+separated by `;;`. Full-width letters and punctuation in answers are read as half-width (`Ｃ，Ｄ`
+is CD). Columns are found by their header, so their order does not matter.
+"""
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from openpyxl.utils import get_column_letter
+
+from learnapp.question_bank import types
+from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.formats.common import (
+    DEFAULT_POINTS,
+    MAX_QUESTIONS,
+    MAX_SOURCE_DOCUMENT,
+    MAX_SOURCE_VERSION,
+    ParsedQuestion,
+    ParseResult,
+    clean_line,
+    fold,
+    has_html,
+    html_to_text,
+    path_problem,
+    split_path,
+    split_tags,
+    tags_problem,
+)
+from learnapp.tabular import Table, looks_like_formula
+
+OPTION_COLUMNS = tuple(f"选项{letter}" for letter in "ABCDEF")
+COLUMNS = (
+    "题型",
+    "题干",
+    *OPTION_COLUMNS,
+    "答案",
+    "分值",
+    "难度",
+    "知识点",
+    "出处",
+    "依据版本",
+    "解析",
+    "标签",
+)
+REQUIRED = ("题型", "题干", "答案")
+TYPE_NAMES = {
+    "single": ("单选", "单选题", "单项选择", "单项选择题", "single"),
+    "multiple": ("多选", "多选题", "多项选择", "多项选择题", "multiple"),
+    "judge": ("判断", "判断题", "是非题", "judge", "truefalse"),
+    "fill": ("填空", "填空题", "fill"),
+    "short": ("简答", "简答题", "问答", "问答题", "short", "essay"),
+}
+TYPE_BY_NAME = {name.casefold(): code for code, names in TYPE_NAMES.items() for name in names}
+TYPE_LABELS = {code: names[0] for code, names in TYPE_NAMES.items()}
+DIFFICULTY_WORDS = {
+    "易": 1,
+    "容易": 1,
+    "较易": 2,
+    "中": 3,
+    "中等": 3,
+    "一般": 3,
+    "较难": 4,
+    "难": 5,
+}
+BLANK = re.compile(r"_{3,}")
+NUMBER = re.compile(r"^-?[0-9][0-9,.]*$")
+# Between letters of a choice answer: spaces and the punctuation people type (A,C / A、C / A；C).
+ANSWER_NOISE = re.compile(r"[\s,.;:、，。；：/|()（）\[\]【】]")
+MAX_SHEET_TEXT = 5000
+
+
+def _column_letter(index: int) -> str:
+    return get_column_letter(index + 1)
+
+
+def _header_problems(table: Table, result: ParseResult) -> dict[str, int] | None:
+    index: dict[str, int] = {}
+    for position, raw in enumerate(table.header):
+        name = fold(raw).strip().replace(" ", "")
+        if not name:
+            continue
+        if name in index:
+            result.error(1, name, _l("The column “%(name)s” appears twice.", name=name))
+            continue
+        if name in COLUMNS:
+            index[name] = position
+        elif re.fullmatch(r"选项[G-Z]", name):
+            result.error(
+                1, name, _l("At most six options (选项A–选项F); use GIFT for more options.")
+            )
+        else:
+            result.warn(
+                1,
+                name,
+                _l(
+                    "The column “%(name)s” is not part of the template and is ignored.",
+                    name=name[:40],
+                ),
+            )
+    missing = [name for name in REQUIRED if name not in index]
+    if missing:
+        result.error(
+            1,
+            "",
+            _l(
+                "Missing columns: %(cols)s. Download the template for the expected header.",
+                cols="、".join(missing),
+            ),
+        )
+    return None if result.errors else index
+
+
+def _text(
+    raw: str, row: int, column: str, result: ParseResult, *, limit: int = MAX_SHEET_TEXT
+) -> str:
+    """A cell as stored text: formula-looking cells refused, HTML reduced to text, length capped."""
+    value = clean_line(raw) if "\n" not in raw else raw.strip()
+    if value.startswith("'") and looks_like_formula(value[1:]):
+        # Our exports write formula-looking text as '=…; reading it back restores the text.
+        value = value[1:]
+    elif looks_like_formula(value) and not NUMBER.match(value):
+        result.error(
+            row,
+            column,
+            _l("A cell may not start with =, +, - or @ (write '= to mean the text itself)."),
+        )
+        return ""
+    if has_html(value):
+        value = html_to_text(value)
+        result.warn(row, column, _l("HTML was removed; the bank stores plain text."))
+    if len(value) > limit:
+        result.error(row, column, _l("At most %(n)d characters.", n=limit))
+        return ""
+    return value
+
+
+def _letters(raw: str) -> str:
+    return ANSWER_NOISE.sub("", fold(raw)).upper()
+
+
+def _choice_answer(code: str, raw: str, options: list[str], row: int, result: ParseResult):
+    letters = _letters(raw)
+    if not letters:
+        result.error(row, "答案", _l("The answer is required."))
+        return None
+    allowed = "ABCDEF"[: len(options)]
+    wrong = [letter for letter in letters if letter not in allowed]
+    if wrong:
+        if allowed:
+            message = _l(
+                "“%(answer)s” is not an option letter: use %(first)s to %(last)s.",
+                answer=raw[:20],
+                first=allowed[0],
+                last=allowed[-1],
+            )
+        else:
+            message = _l("The question has no options.")
+        result.error(row, "答案", message)
+        return None
+    indexes = sorted({"ABCDEF".index(letter) for letter in letters})
+    if len(indexes) < len(letters):
+        result.warn(row, "答案", _l("A letter is given twice; it counts once."))
+    if code == "single":
+        if len(indexes) != 1:
+            result.error(
+                row, "答案", _l("A 单选 question has exactly one answer letter; use 多选 for more.")
+            )
+            return None
+        return {"options": options, "answer": indexes[0]}
+    if len(indexes) < 2:
+        result.error(
+            row, "答案", _l("A 多选 question needs at least two right answers; use 单选 for one.")
+        )
+        return None
+    return {"options": options, "answers": indexes, "partial_credit": 0.5}
+
+
+def _fill_answer(stem: str, raw: str, row: int, result: ParseResult):
+    groups = _separators(raw).split(";;")
+    blanks = [[word.strip() for word in group.split("|") if word.strip()] for group in groups]
+    if any(not accepted for accepted in blanks):
+        result.error(
+            row,
+            "答案",
+            _l("Every blank needs at least one accepted answer (;; separates blanks, | synonyms)."),
+        )
+        return None
+    count = len(BLANK.findall(stem))
+    if count == 0:
+        result.error(row, "题干", _l("Mark each blank in the stem with ____ (four underscores)."))
+        return None
+    if count != len(blanks):
+        result.error(
+            row,
+            "答案",
+            _l(
+                "The stem has %(blanks)d blanks but the answer gives %(answers)d (separate blanks with ;;).",
+                blanks=count,
+                answers=len(blanks),
+            ),
+        )
+        return None
+    return {"blanks": blanks, "any_order": False}
+
+
+def _separators(raw: str) -> str:
+    return raw.replace("；；", ";;").replace("｜", "|")
+
+
+def _short_answer(raw: str):
+    points = [point.strip() for point in _separators(raw).split(";;") if point.strip()]
+    return {"reference": "\n".join(points), "key_points": points}
+
+
+def _points(raw: str, code: str, row: int, result: ParseResult) -> Decimal | None:
+    text = fold(raw).strip()
+    if not text:
+        return Decimal(DEFAULT_POINTS[code])
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or not Decimal("0") < value <= Decimal("100"):
+        result.error(row, "分值", _l("Points must be a number above 0 and at most 100."))
+        return None
+    if value != value.quantize(Decimal("0.01")):
+        result.error(row, "分值", _l("Points have at most two decimals."))
+        return None
+    return value
+
+
+def _difficulty(raw: str, row: int, result: ParseResult) -> int | None:
+    text = fold(raw).strip()
+    if not text:
+        return 2
+    if text in DIFFICULTY_WORDS:
+        return DIFFICULTY_WORDS[text]
+    if text.isascii() and text.isdigit() and 1 <= int(text) <= 5:
+        return int(text)
+    result.error(row, "难度", _l("Difficulty is a whole number from 1 (easiest) to 5."))
+    return None
+
+
+def _source_version(raw: str) -> str:
+    # A date typed into Excel comes back as a datetime at midnight.
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}) 00:00:00", raw)
+    return match.group(1) if match else raw
+
+
+def _row(
+    number: int,
+    cells: list[str],
+    index: dict[str, int],
+    width: int,
+    result: ParseResult,
+    default_kp: list[str],
+):
+    errors_before = len(result.errors)
+
+    def cell(name: str, **kwargs) -> str:
+        position = index.get(name)
+        if position is None or position >= len(cells):
+            return ""
+        return _text(cells[position], number, name, result, **kwargs)
+
+    extra = [position for position in range(width, len(cells)) if cells[position].strip()]
+    if extra:
+        result.error(
+            number,
+            _column_letter(extra[0]),
+            _l(
+                "This row has more cells than the header has columns (%(n)d).",
+                n=width,
+            ),
+        )
+    type_text = fold(cell("题型")).strip()
+    code = TYPE_BY_NAME.get(type_text.casefold())
+    if code is None:
+        message = (
+            _l("The type is required: 单选、多选、判断、填空 or 简答.")
+            if not type_text
+            else _l(
+                "Unknown type “%(name)s”: use 单选、多选、判断、填空 or 简答.", name=type_text[:20]
+            )
+        )
+        result.error(number, "题型", message)
+    stem = cell("题干", limit=types.MAX_STEM)
+    if not stem and "题干" not in {p.column for p in result.errors[errors_before:]}:
+        result.error(number, "题干", _l("The stem is required."))
+    raw_options = [cell(name, limit=types.MAX_TEXT) for name in OPTION_COLUMNS]
+    last = max((i for i, value in enumerate(raw_options) if value), default=-1)
+    options = raw_options[: last + 1]
+    gaps = [OPTION_COLUMNS[i] for i, value in enumerate(options) if not value]
+    if gaps and code in ("single", "multiple"):
+        result.error(number, gaps[0], _l("Fill the options from 选项A on, without gaps."))
+    answer_raw = cell("答案")
+    spec = None
+    if code in ("single", "multiple"):
+        if len(options) < 2:
+            result.error(number, "选项A", _l("A choice question needs at least two options."))
+        elif not gaps:
+            spec = _choice_answer(code, answer_raw, options, number, result)
+    elif code is not None:
+        if options:
+            result.warn(number, OPTION_COLUMNS[0], _l("Options are ignored for this type."))
+        if not answer_raw:
+            result.error(number, "答案", _l("The answer is required."))
+        elif code == "judge":
+            value = types.parse_judge(fold(answer_raw).strip())
+            if value is None:
+                result.error(
+                    number, "答案", _l("Write 对 or 错 (√/×, 正确/错误, T/F are read too).")
+                )
+            else:
+                spec = {"answer": value}
+        elif code == "fill":
+            spec = _fill_answer(stem, answer_raw, number, result)
+        else:
+            spec = _short_answer(answer_raw)
+    if spec is not None and code is not None and len(result.errors) == errors_before:
+        for problem in types.get_type(code).validate(spec):
+            result.error(number, "答案", problem)
+    points = _points(cell("分值"), code, number, result) if code else None
+    difficulty = _difficulty(cell("难度"), number, result)
+    path_text = cell("知识点")
+    knowledge_point = split_path(path_text) if path_text else list(default_kp)
+    problem = path_problem(knowledge_point)
+    if problem:
+        result.error(number, "知识点", problem)
+    source_document = cell("出处", limit=MAX_SOURCE_DOCUMENT)
+    source_version = _source_version(cell("依据版本", limit=MAX_SOURCE_VERSION))
+    explanation = cell("解析", limit=types.MAX_LONG_TEXT)
+    tags = split_tags(cell("标签"))
+    problem = tags_problem(tags)
+    if problem:
+        result.error(number, "标签", problem)
+    if len(result.errors) > errors_before or spec is None:
+        return None
+    return QuestionDraft(
+        type=code,
+        stem=stem,
+        spec=spec,
+        points=points,
+        difficulty=difficulty,
+        knowledge_point=knowledge_point,
+        source_document=source_document,
+        source_version=source_version,
+        explanation=explanation,
+        tags=tags,
+    )
+
+
+def parse_table(
+    table: Table, filename: str = "", default_kp: list[str] | None = None
+) -> ParseResult:
+    """Every row checked; a row with any problem gives errors and no question."""
+    result = ParseResult(encoding=table.encoding)
+    index = _header_problems(table, result)
+    if index is None:
+        return result
+    if len(table.rows) > MAX_QUESTIONS:
+        result.error(None, "", _l("At most %(n)d questions per file.", n=MAX_QUESTIONS))
+        return result
+    width = len(table.header)
+    for number, cells in table.rows:
+        draft = _row(number, cells, index, width, result, default_kp or [])
+        if draft is not None:
+            draft.origin = f"{filename}:{number}"
+            result.questions.append(ParsedQuestion(number, draft))
+    if not table.rows:
+        result.error(None, "", _l("The file has no question rows."))
+    return result
+
+
+def _answer_cell(draft: QuestionDraft) -> str:
+    if draft.type == "short":
+        points = draft.spec.get("key_points") or []
+        return ";;".join(points) if points else draft.spec.get("reference", "").replace("\n", ";;")
+    return types.get_type(draft.type).key_text(draft.spec)
+
+
+def _number(value: Decimal):
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def row_of(draft: QuestionDraft) -> list:
+    """The template row of a question; numbers stay numbers (only text gets formula escapes)."""
+    options = list(draft.spec.get("options", []))
+    return [
+        TYPE_LABELS[draft.type],
+        draft.stem,
+        *(options + [""] * (len(OPTION_COLUMNS) - len(options))),
+        _answer_cell(draft),
+        _number(Decimal(draft.points)),
+        draft.difficulty,
+        "/".join(draft.knowledge_point),
+        draft.source_document,
+        draft.source_version,
+        draft.explanation,
+        ";".join(draft.tags),
+    ]
+
+
+def export_problem(draft: QuestionDraft):
+    """Why a question cannot be written as a template row, or None."""
+    if len(draft.spec.get("options", [])) > len(OPTION_COLUMNS):
+        return _l("More than six options do not fit the template.")
+    return None

@@ -1,0 +1,52 @@
+"""Forms of the import and export screens: validation only."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import Length, Optional
+
+from learnapp.forms import NoFormula
+from learnapp.question_bank.formats import FORMATS
+from learnapp.question_bank.models import STATUS_LABELS
+from learnapp.question_bank.types import TYPES
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Question file"), validators=[FileRequired()])
+    format = SelectField(
+        _l("Format"),
+        choices=[SelectChoice("auto", _l("Recognise from the file name"))]
+        + [SelectChoice(code, fmt.label) for code, fmt in FORMATS.items()],
+        default="auto",
+    )
+    knowledge_point = StringField(
+        _l("Knowledge point for questions without one"),
+        validators=[Optional(), Length(max=300), NoFormula()],
+    )
+
+
+class ExportForm(FlaskForm):
+    """Read from the query string: an export is a download, not a change."""
+
+    class Meta:
+        csrf = False
+
+    format = SelectField(
+        _l("Format"), choices=[SelectChoice(code, fmt.label) for code, fmt in FORMATS.items()]
+    )
+    type = SelectField(
+        _l("Type"),
+        choices=[SelectChoice("", _l("All types"))]
+        + [SelectChoice(code, qtype.label) for code, qtype in TYPES.items()],
+        validators=[Optional()],
+    )
+    status = SelectField(
+        _l("Status"),
+        choices=[SelectChoice("", _l("All statuses"))]
+        + [SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
+        validators=[Optional()],
+    )
+    kp = SelectField(_l("Knowledge point"), coerce=int, validators=[Optional()])
+    tag = SelectField(_l("Tag"), coerce=int, validators=[Optional()])

@@ -1,0 +1,232 @@
+"""Import and export screens: upload → preview → confirm → result; template and export downloads."""
+
+import io
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from learnapp import uploads
+from learnapp.authz import BANK_EDITOR, BANK_STAFF, route_policy
+from learnapp.clock import now
+from learnapp.db import commit, get_session
+from learnapp.forms import EmptyForm
+from learnapp.question_bank import formats, importing, progress, queries, services
+from learnapp.question_bank.formats import xlsx
+from learnapp.question_bank.import_forms import ExportForm, ImportForm
+from learnapp.question_bank.models import QuestionStatus
+from learnapp.question_bank.queries import QuestionFilters
+from learnapp.question_bank.types import TYPES
+
+bp = Blueprint("bank_import", __name__, url_prefix="/bank")
+STASH_KIND = "question-import"
+PREVIEW_ROWS = 200  # questions listed on the preview page; the counts cover all
+
+
+@bp.context_processor
+def labels():
+    return {"TYPES": TYPES}
+
+
+def _bank(bank_id: int):
+    bank = queries.bank_if_in_scope(get_session(), current_user, bank_id)
+    if bank is None:
+        abort(404)
+    return bank
+
+
+def _download(data: bytes, filename: str, mimetype: str):
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name="x")
+    # RFC 6266: the Chinese name goes in filename*, an ASCII fallback in filename.
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{filename.encode("ascii", "ignore").decode() or "questions"}"; '
+        f"filename*=UTF-8''{quote(filename)}"
+    )
+    return response
+
+
+@bp.get("/import/template.xlsx")
+@route_policy(BANK_STAFF)
+def template():
+    return _download(
+        xlsx.template_workbook(), "题库导入模板.xlsx", formats.FORMATS["xlsx"].mimetype
+    )
+
+
+@bp.route("/<int:bank_id>/import", methods=["GET", "POST"])
+@route_policy(BANK_EDITOR)
+def upload(bank_id):
+    """Step 1: upload and preview. Nothing is stored but the file, under a random token."""
+    session = get_session()
+    bank = _bank(bank_id)
+    form = ImportForm()
+    preview = token = None
+    if form.validate_on_submit():
+        upload_file = form.file.data
+        data = upload_file.read()
+        filename = (upload_file.filename or "")[:200]
+        preview = importing.preview_import(
+            session, bank, filename, data, form.format.data, form.knowledge_point.data or None
+        )
+        if preview.ok:
+            token = uploads.stash(
+                data,
+                owner_id=current_user.id,
+                kind=STASH_KIND,
+                meta={
+                    "bank_id": bank.id,
+                    "filename": filename,
+                    "format": preview.format,
+                    "knowledge_point": form.knowledge_point.data or "",
+                },
+            )
+    status = 400 if (form.errors or (preview and not preview.ok)) else 200
+    return render_template(
+        "question_bank/import.html",
+        bank=bank,
+        form=form,
+        preview=preview,
+        token=token,
+        preview_rows=PREVIEW_ROWS,
+        import_status=importing.import_status(bank),
+        max_mb=f"{importing.max_bytes() / 1048576:g}",
+    ), status
+
+
+@bp.post("/<int:bank_id>/import/confirm")
+@route_policy(BANK_EDITOR)
+def confirm(bank_id):
+    """Step 2: check the stashed file again and store every new question, or none."""
+    session = get_session()
+    bank = _bank(bank_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    token = request.form.get("token", "")
+    stashed = uploads.load(token, owner_id=current_user.id, kind=STASH_KIND)
+    if stashed is None or stashed[1].get("bank_id") != bank.id:
+        flash(_("The uploaded file has expired. Upload it again."), "danger")
+        return redirect(url_for("bank_import.upload", bank_id=bank.id))
+    data, meta = stashed
+    preview = importing.preview_import(
+        session,
+        bank,
+        meta["filename"],
+        data,
+        meta["format"],
+        meta["knowledge_point"] or None,
+        near_duplicates=False,
+    )
+    if not preview.ok:
+        flash(_("The file no longer passes the checks. Upload it again."), "danger")
+        return redirect(url_for("bank_import.upload", bank_id=bank.id))
+
+    def report(done, total):
+        progress.write(token, current_user.id, done=done, total=total, state="running")
+
+    report(0, len(preview.new_items))
+    try:
+        outcome = importing.commit_import(
+            session, current_user, bank, preview, now(), progress=report
+        )
+    except importing.ImportFailed as failure:
+        session.rollback()
+        progress.write(token, current_user.id, state="failed")
+        problem = failure.problem
+        flash(
+            _(
+                "Nothing was imported: line %(n)s: %(message)s",
+                n=problem.line,
+                message=problem.message,
+            ),
+            "danger",
+        )
+        return redirect(url_for("bank_import.upload", bank_id=bank.id))
+    commit()
+    uploads.discard(token)
+    progress.write(
+        token,
+        current_user.id,
+        state="done",
+        done=outcome.added,
+        total=outcome.added,
+        added=outcome.added,
+        duplicates=outcome.duplicates,
+        skipped=outcome.skipped,
+        status=outcome.status.value,
+        filename=meta["filename"],
+    )
+    return redirect(url_for("bank_import.result", bank_id=bank.id, token=token))
+
+
+@bp.get("/<int:bank_id>/import/progress/<token>")
+@route_policy(BANK_EDITOR)
+def progress_status(bank_id, token):
+    _bank(bank_id)
+    state = progress.read(token, current_user.id)
+    if state is None:
+        return jsonify({"state": "waiting"})
+    return jsonify({key: state.get(key) for key in ("state", "done", "total")})
+
+
+@bp.get("/<int:bank_id>/import/result/<token>")
+@route_policy(BANK_EDITOR)
+def result(bank_id, token):
+    bank = _bank(bank_id)
+    state = progress.read(token, current_user.id)
+    if state is None or state.get("state") != "done":
+        abort(404)
+    return render_template(
+        "question_bank/import_result.html",
+        bank=bank,
+        state=state,
+        status=QuestionStatus(state["status"]),
+    )
+
+
+@bp.get("/<int:bank_id>/export")
+@route_policy(BANK_STAFF)
+def export(bank_id):
+    """The export form; with ?download=1 the file itself (an export changes nothing)."""
+    session = get_session()
+    bank = _bank(bank_id)
+    form = ExportForm(request.args)
+    form.kp.choices = [SelectChoice(0, _("All knowledge points"))] + [
+        SelectChoice(point.id, "　" * point.depth + point.name)
+        for point in queries.knowledge_points(session, bank)
+    ]
+    form.tag.choices = [SelectChoice(0, _("All tags"))] + [
+        SelectChoice(tag.id, tag.name) for tag in queries.tags(session, bank)
+    ]
+    if request.args.get("download") and form.validate():
+        filters = QuestionFilters(
+            type=form.type.data or None,
+            status=QuestionStatus(form.status.data) if form.status.data else None,
+            knowledge_point_id=form.kp.data or None,
+            tag_id=form.tag.data or None,
+        )
+        versions = queries.export_versions(session, bank, filters)
+        chosen = formats.FORMATS[form.format.data]
+        exported = formats.export(chosen.code, [services.to_draft(v) for v in versions])
+        name = f"{bank.name}-{now().strftime('%Y%m%d')}{chosen.extension}"
+        response = _download(exported.data, name, chosen.mimetype)
+        response.headers["X-Questions-Exported"] = str(exported.exported)
+        response.headers["X-Questions-Skipped"] = str(len(exported.skipped))
+        return response
+    return render_template(
+        "question_bank/export.html",
+        bank=bank,
+        form=form,
+        counts=queries.status_counts(session, bank),
+    ), (400 if form.errors else 200)

@@ -1,0 +1,239 @@
+"""The question bank: banks, the knowledge-point tree, questions and their versions, tags and the
+source documents questions cite.
+
+A question is the stable identity (status, author, reviewer, knowledge point, tags); its text,
+key and points live in numbered versions. A version that has been used (`used_at`) is frozen:
+editing the question then adds a version, and attempts keep pointing at the one they asked.
+"""
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnapp.db import Base, enum_type
+from learnapp.errors import DomainError
+
+
+class QuestionStatus(enum.StrEnum):
+    DRAFT = "draft"  # 草稿
+    IN_REVIEW = "in_review"  # 待审核
+    ACTIVE = "active"  # 已启用: the only status quizzes draw from
+    RETIRED = "retired"  # 已停用
+
+
+class Audience(enum.StrEnum):
+    ALL = "all"  # everyone who studies
+    PARTY_MEMBERS = "party_members"  # 正式、预备党员
+    LEADERS = "leaders"  # 书记、委员
+    APPLICANTS = "applicants"  # 入党积极分子、发展对象
+
+
+class QuestionBank(Base):
+    __tablename__ = "question_banks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # None: a platform-wide bank every editor reaches.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    two_person_review: Mapped[bool] = mapped_column(default=True)
+    # The bank the starter content is imported into.
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+
+    unit = relationship("Unit", lazy="joined")
+
+
+class KnowledgePoint(Base):
+    """A node of a bank's knowledge tree (党章 › 第一章 党员)."""
+
+    __tablename__ = "knowledge_points"
+    __table_args__ = (sa.UniqueConstraint("bank_id", "parent_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_banks.id"), index=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("knowledge_points.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # Materialised path of ids, "/3/8/": a subtree is one prefix query.
+    path: Mapped[str] = mapped_column(sa.String(255), index=True, default="")
+    # The names joined with " › ", for display and for matching import paths.
+    full_name: Mapped[str] = mapped_column(sa.String(500), default="")
+
+    parent: Mapped["KnowledgePoint | None"] = relationship(remote_side=[id])
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/") - 2
+
+    @property
+    def names(self) -> list[str]:
+        return self.full_name.split(" › ")
+
+
+class Tag(Base):
+    __tablename__ = "question_tags"
+    __table_args__ = (sa.UniqueConstraint("bank_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_banks.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(50))
+
+
+question_tag_links = sa.Table(
+    "question_tag_links",
+    Base.metadata,
+    sa.Column("question_id", sa.ForeignKey("questions.id"), primary_key=True),
+    sa.Column("tag_id", sa.ForeignKey("question_tags.id"), primary_key=True, index=True),
+)
+
+
+class SourceDocument(Base):
+    """One version of a document questions cite (《中国共产党章程》 2022-10-22)."""
+
+    __tablename__ = "source_documents"
+    __table_args__ = (sa.UniqueConstraint("name", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    version: Mapped[str] = mapped_column(sa.String(64), default="")
+    is_superseded: Mapped[bool] = mapped_column(default=False)
+    superseded_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    @property
+    def title(self) -> str:
+        return f"{self.name} {self.version}".strip()
+
+
+class Question(Base):
+    """No index leads with bank_id, type, status or difficulty, on purpose: SQLite has no
+    statistics unless someone runs ANALYZE, takes any equality index as selective, walks it and
+    sorts every row for ORDER BY id. A scan in id (rowid) order is twice as fast over a whole bank
+    and stops after one page (bench/RESULTS.md, question bank)."""
+
+    __tablename__ = "questions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_banks.id"))
+    type: Mapped[str] = mapped_column(sa.String(16))
+    status: Mapped[QuestionStatus] = mapped_column(
+        enum_type(QuestionStatus), default=QuestionStatus.DRAFT
+    )
+    knowledge_point_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("knowledge_points.id"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reviewed_at: Mapped[datetime | None]
+    # Why the question is in review or back in draft (rejection, superseded source, edit).
+    status_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    current_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("question_versions.id", use_alter=True)
+    )
+    # Copies of the current version's stem: the list and search read one table, and
+    # `stem_key` (normalise_stem) finds duplicates.
+    stem: Mapped[str] = mapped_column(sa.Text, default="")
+    stem_key: Mapped[str] = mapped_column(sa.String(255), index=True, default="")
+    difficulty: Mapped[int] = mapped_column(default=2)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    bank: Mapped[QuestionBank] = relationship()
+    knowledge_point: Mapped[KnowledgePoint | None] = relationship(lazy="joined")
+    author = relationship("User", foreign_keys=[author_id], lazy="joined")
+    reviewer = relationship("User", foreign_keys=[reviewer_id])
+    current_version: Mapped["QuestionVersion | None"] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+    tags: Mapped[list[Tag]] = relationship(
+        secondary=question_tag_links, lazy="selectin", order_by=Tag.name
+    )
+
+    def _move(self, allowed: tuple[QuestionStatus, ...], target: QuestionStatus) -> None:
+        if self.status not in allowed:
+            raise DomainError(
+                None,
+                _l("This question cannot go from “%(old)s” to “%(new)s”.")
+                % {"old": STATUS_LABELS[self.status], "new": STATUS_LABELS[target]},
+            )
+        self.status = target
+
+    def submit_for_review(self) -> None:
+        self._move((QuestionStatus.DRAFT,), QuestionStatus.IN_REVIEW)
+        self.status_reason = ""
+
+    def approve(self, reviewer_id: int, now: datetime) -> None:
+        self._move((QuestionStatus.IN_REVIEW,), QuestionStatus.ACTIVE)
+        self.reviewer_id, self.reviewed_at, self.status_reason = reviewer_id, now, ""
+
+    def reject(self, reviewer_id: int, reason: str, now: datetime) -> None:
+        self._move((QuestionStatus.IN_REVIEW,), QuestionStatus.DRAFT)
+        self.reviewer_id, self.reviewed_at, self.status_reason = reviewer_id, now, reason
+
+    def flag_for_review(self, reason: str) -> None:
+        """An active question goes back to review; drafts and questions in review keep their
+        status and only take the reason."""
+        if self.status == QuestionStatus.ACTIVE:
+            self._move((QuestionStatus.ACTIVE,), QuestionStatus.IN_REVIEW)
+        self.status_reason = reason
+
+    def retire(self) -> None:
+        self._move(
+            (QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW, QuestionStatus.ACTIVE),
+            QuestionStatus.RETIRED,
+        )
+
+    def reopen(self) -> None:
+        self._move((QuestionStatus.RETIRED,), QuestionStatus.DRAFT)
+        self.status_reason = ""
+
+
+class QuestionVersion(Base):
+    __tablename__ = "question_versions"
+    __table_args__ = (
+        sa.UniqueConstraint("question_id", "number"),
+        sa.CheckConstraint("difficulty BETWEEN 1 AND 5", name="difficulty_range"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
+        sa.CheckConstraint("use_count >= 0", name="use_count_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"), index=True)
+    number: Mapped[int]
+    stem: Mapped[str] = mapped_column(sa.Text)
+    spec: Mapped[dict] = mapped_column(sa.JSON)
+    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    difficulty: Mapped[int] = mapped_column(default=2)
+    explanation: Mapped[str] = mapped_column(sa.Text, default="")
+    # 出处 as written (document and article) and 依据版本; `source_id` is the parsed document.
+    source_document: Mapped[str] = mapped_column(sa.String(200), default="")
+    source_version: Mapped[str] = mapped_column(sa.String(64), default="")
+    source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("source_documents.id"), index=True)
+    audience: Mapped[Audience] = mapped_column(enum_type(Audience), default=Audience.ALL)
+    created_at: Mapped[datetime]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Set by `mark_used` the first time an attempt or paper takes this version; from then on
+    # the version is frozen.
+    used_at: Mapped[datetime | None]
+    use_count: Mapped[int] = mapped_column(default=0)
+
+    question: Mapped[Question] = relationship(foreign_keys=[question_id])
+    source: Mapped[SourceDocument | None] = relationship(lazy="joined")
+    created_by = relationship("User", lazy="joined")
+
+
+STATUS_LABELS = {
+    QuestionStatus.DRAFT: _l("Draft"),
+    QuestionStatus.IN_REVIEW: _l("In review"),
+    QuestionStatus.ACTIVE: _l("In use"),
+    QuestionStatus.RETIRED: _l("Withdrawn"),
+}
+AUDIENCE_LABELS = {
+    Audience.ALL: _l("Everyone"),
+    Audience.PARTY_MEMBERS: _l("Party members"),
+    Audience.LEADERS: _l("Secretaries and committee members"),
+    Audience.APPLICANTS: _l("Activists and candidates"),
+}

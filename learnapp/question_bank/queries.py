@@ -1,0 +1,325 @@
+"""Read functions of the question bank: scopes, the filtered list, duplicates, exports, usage."""
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from learnapp.question_bank.models import (
+    KnowledgePoint,
+    Question,
+    QuestionBank,
+    QuestionStatus,
+    QuestionVersion,
+    SourceDocument,
+    Tag,
+    question_tag_links,
+)
+
+PAGE_SIZE = 30
+MAX_SEARCH = 100
+FETCH_ALL_IDS = 500
+BANK_ROLES = ("bank_editor", "reviewer")
+
+
+def bank_in_scope_clause(user):
+    """SQL condition: the bank is platform-wide or owned inside a unit where the user holds a
+    bank role (administrators reach every bank)."""
+    from learnapp.orgs.models import Unit
+
+    if user.is_admin:
+        return sa.true()
+    paths = [a.unit.path for a in user.roles if a.role in BANK_ROLES]
+    if not paths:
+        return sa.false()
+    owner_path = sa.select(Unit.path).where(Unit.id == QuestionBank.unit_id).scalar_subquery()
+    return sa.or_(
+        QuestionBank.unit_id.is_(None),
+        *(owner_path.startswith(path, autoescape=True) for path in paths),
+    )
+
+
+def banks_in_scope(session: Session, user) -> list[QuestionBank]:
+    return list(
+        session.scalars(
+            sa.select(QuestionBank)
+            .where(bank_in_scope_clause(user))
+            .order_by(QuestionBank.is_default.desc(), QuestionBank.id)
+        )
+    )
+
+
+def bank_if_in_scope(session: Session, user, bank_id: int) -> QuestionBank | None:
+    return session.scalar(
+        sa.select(QuestionBank).where(QuestionBank.id == bank_id, bank_in_scope_clause(user))
+    )
+
+
+@dataclass
+class QuestionFilters:
+    """The list's filters; every field optional. `search` is matched as a literal substring."""
+
+    type: str | None = None
+    knowledge_point_id: int | None = None
+    difficulty: int | None = None
+    status: QuestionStatus | None = None
+    tag_id: int | None = None
+    source_id: int | None = None
+    search: str = ""
+    ids: list[int] = field(default_factory=list)
+
+
+def _filtered(
+    session: Session,
+    bank: QuestionBank,
+    filters: QuestionFilters | None,
+    *,
+    by_status: bool = True,
+):
+    filters = filters or QuestionFilters()
+    query = sa.select(Question).where(Question.bank_id == bank.id)
+    if filters.ids:
+        query = query.where(Question.id.in_(filters.ids))
+    if filters.type:
+        query = query.where(Question.type == filters.type)
+    if filters.status and by_status:
+        query = query.where(Question.status == filters.status)
+    if filters.difficulty:
+        query = query.where(Question.difficulty == filters.difficulty)
+    if filters.knowledge_point_id:
+        node = session.get(KnowledgePoint, filters.knowledge_point_id)
+        if node is None or node.bank_id != bank.id:
+            return query.where(sa.false())
+        subtree = sa.select(KnowledgePoint.id).where(
+            KnowledgePoint.path.startswith(node.path, autoescape=True)
+        )
+        query = query.where(Question.knowledge_point_id.in_(subtree))
+    if filters.tag_id:
+        query = query.where(
+            Question.id.in_(
+                sa.select(question_tag_links.c.question_id).where(
+                    question_tag_links.c.tag_id == filters.tag_id
+                )
+            )
+        )
+    if filters.source_id:
+        query = query.where(
+            Question.current_version_id.in_(
+                sa.select(QuestionVersion.id).where(QuestionVersion.source_id == filters.source_id)
+            )
+        )
+    search = (filters.search or "").strip()[:MAX_SEARCH]
+    if search:
+        # Chinese has no word breaks, so a literal substring match; %, _ and \ are escaped.
+        # Knowledge points and tags are small tables: their matching ids are found first.
+        point_ids = session.scalars(
+            sa.select(KnowledgePoint.id).where(
+                KnowledgePoint.bank_id == bank.id,
+                KnowledgePoint.name.contains(search, autoescape=True),
+            )
+        ).all()
+        tag_ids = session.scalars(
+            sa.select(Tag.id).where(
+                Tag.bank_id == bank.id, Tag.name.contains(search, autoescape=True)
+            )
+        ).all()
+        conditions = [Question.stem.contains(search, autoescape=True)]
+        if point_ids:
+            conditions.append(Question.knowledge_point_id.in_(point_ids))
+        if tag_ids:
+            conditions.append(
+                Question.id.in_(
+                    sa.select(question_tag_links.c.question_id).where(
+                        question_tag_links.c.tag_id.in_(tag_ids)
+                    )
+                )
+            )
+        query = query.where(sa.or_(*conditions))
+    return query
+
+
+@dataclass
+class QuestionPage:
+    questions: list[Question]
+    total: int
+    page: int
+    pages: int
+    usage: dict[int, int]
+    # Matches per status under every filter but the status one (the list's status strip).
+    status_counts: dict[QuestionStatus, int]
+
+
+def questions_page(
+    session: Session, bank: QuestionBank, filters: QuestionFilters, page: int = 1
+) -> QuestionPage:
+    """One page, newest first. No index serves a substring search, so each scan must count:
+    a first pass takes up to FETCH_ALL_IDS matches in any order; when that is all of them it
+    gives the counts and the page at once (one scan for a rare word). Otherwise matches are
+    dense: the counts take one more pass and walking ids backwards fills the page in a few
+    rows. The rows are then loaded by id."""
+    unfiltered_status = _filtered(session, bank, filters, by_status=False)
+    probe = session.execute(
+        unfiltered_status.with_only_columns(Question.id, Question.status).limit(FETCH_ALL_IDS + 1)
+    ).all()
+    counts = dict.fromkeys(QuestionStatus, 0)
+    if len(probe) <= FETCH_ALL_IDS:
+        for _, status in probe:
+            counts[status] += 1
+        # Sorted here, not by ORDER BY … LIMIT: PostgreSQL's generic plan for a prepared search
+        # would walk the whole primary key backwards looking for a handful of rows.
+        matching = sorted(
+            (qid for qid, status in probe if filters.status in (None, status)), reverse=True
+        )
+        total = len(matching)
+    else:
+        # Filtered aggregates rather than GROUP BY: one pass, no sort of the matching rows.
+        row = session.execute(
+            unfiltered_status.with_only_columns(
+                *(sa.func.count().filter(Question.status == status) for status in QuestionStatus)
+            )
+        ).one()
+        counts = dict(zip(QuestionStatus, row, strict=True))
+        total = counts[filters.status] if filters.status else sum(counts.values())
+        matching = None
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    offset = (page - 1) * PAGE_SIZE
+    if matching is not None:
+        ids = matching[offset : offset + PAGE_SIZE]
+    else:
+        ids = session.scalars(
+            _filtered(session, bank, filters)
+            .with_only_columns(Question.id)
+            .order_by(Question.id.desc())
+            .limit(PAGE_SIZE)
+            .offset(offset)
+        ).all()
+    questions = (
+        list(
+            session.scalars(
+                sa.select(Question).where(Question.id.in_(ids)).order_by(Question.id.desc())
+            )
+        )
+        if ids
+        else []
+    )
+    return QuestionPage(questions, total, page, pages, usage_counts(session, list(ids)), counts)
+
+
+def questions_by_ids(session: Session, bank: QuestionBank, ids: list[int]) -> list[Question]:
+    """The bank's questions among `ids` (others are silently out of reach)."""
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Question)
+            .where(Question.bank_id == bank.id, Question.id.in_(ids))
+            .order_by(Question.id)
+        )
+    )
+
+
+def usage_counts(session: Session, question_ids: list[int]) -> dict[int, int]:
+    """How many times each question has been used (summed over its versions; see mark_used)."""
+    counts = dict.fromkeys(question_ids, 0)
+    if question_ids:
+        rows = session.execute(
+            sa.select(QuestionVersion.question_id, sa.func.sum(QuestionVersion.use_count))
+            .where(QuestionVersion.question_id.in_(question_ids))
+            .group_by(QuestionVersion.question_id)
+        )
+        counts.update({qid: int(total or 0) for qid, total in rows})
+    return counts
+
+
+def stem_index(session: Session, bank: QuestionBank) -> dict[str, int]:
+    """Normalised stem (types.normalise_stem) → question id, for duplicate detection."""
+    rows = session.execute(
+        sa.select(Question.stem_key, Question.id)
+        .where(Question.bank_id == bank.id)
+        .order_by(Question.id.desc())
+    )
+    return {key: qid for key, qid in rows if key}
+
+
+def export_versions(
+    session: Session, bank: QuestionBank, filters: QuestionFilters | None = None
+) -> list[QuestionVersion]:
+    """The current version of every question matching `filters`, in question order, with the
+    question, its knowledge point and tags loaded (to_draft needs nothing more)."""
+    ids = _filtered(session, bank, filters).with_only_columns(Question.current_version_id)
+    return list(
+        session.scalars(
+            sa.select(QuestionVersion)
+            .where(QuestionVersion.id.in_(ids))
+            .options(
+                selectinload(QuestionVersion.question).selectinload(Question.tags),
+            )
+            .order_by(QuestionVersion.question_id)
+        )
+    )
+
+
+def versions_of(session: Session, question: Question) -> list[QuestionVersion]:
+    return list(
+        session.scalars(
+            sa.select(QuestionVersion)
+            .where(QuestionVersion.question_id == question.id)
+            .order_by(QuestionVersion.number.desc())
+        )
+    )
+
+
+def knowledge_points(session: Session, bank: QuestionBank) -> list[KnowledgePoint]:
+    return list(
+        session.scalars(
+            sa.select(KnowledgePoint)
+            .where(KnowledgePoint.bank_id == bank.id)
+            .order_by(KnowledgePoint.full_name)
+        )
+    )
+
+
+def tags(session: Session, bank: QuestionBank) -> list[Tag]:
+    return list(session.scalars(sa.select(Tag).where(Tag.bank_id == bank.id).order_by(Tag.name)))
+
+
+def sources(session: Session) -> list[SourceDocument]:
+    return list(
+        session.scalars(
+            sa.select(SourceDocument).order_by(SourceDocument.name, SourceDocument.version)
+        )
+    )
+
+
+def status_counts(session: Session, bank: QuestionBank) -> dict[QuestionStatus, int]:
+    counts = dict.fromkeys(QuestionStatus, 0)
+    rows = session.execute(
+        sa.select(Question.status, sa.func.count())
+        .where(Question.bank_id == bank.id)
+        .group_by(Question.status)
+    )
+    counts.update(dict(rows.all()))
+    return counts
+
+
+def review_queue(session: Session, bank: QuestionBank) -> list[Question]:
+    return list(
+        session.scalars(
+            sa.select(Question)
+            .where(Question.bank_id == bank.id, Question.status == QuestionStatus.IN_REVIEW)
+            .order_by(Question.updated_at, Question.id)
+            .limit(200)
+        )
+    )
+
+
+def source_question_counts(session: Session) -> dict[int, int]:
+    """Questions (not retired) whose current version cites each source document."""
+    rows = session.execute(
+        sa.select(QuestionVersion.source_id, sa.func.count())
+        .join(Question, Question.current_version_id == QuestionVersion.id)
+        .where(QuestionVersion.source_id.is_not(None), Question.status != QuestionStatus.RETIRED)
+        .group_by(QuestionVersion.source_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,181 @@
+// The lesson page's study tracker. It only says "still here" to the server: the session id the
+// server issued, a sequence number, whether the end was reached and, for video, the segment
+// watched. The server measures the time from its own clock and decides what counts.
+(function () {
+  "use strict";
+  var root = document.getElementById("study-tracker");
+  if (!root || !window.fetch) { return; }
+
+  var IDLE_MS = 3 * 60 * 1000;
+  var data = root.dataset;
+  var intervalMs = Math.max(1, parseInt(data.heartbeatSeconds, 10) || 20) * 1000;
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var video = document.querySelector("[data-study-video]");
+  var endMarker = document.querySelector("[data-study-end]");
+  var verifiedEl = root.querySelector("[data-study-verified]");
+  var bar = root.querySelector("[data-study-bar]");
+  var stateEl = root.querySelector("[data-study-state]");
+
+  var beatUrl = null;
+  var seq = 0;
+  var inFlight = false;
+  var wasActive = false;
+  var reachedEnd = false;
+  var lastInput = Date.now();
+  var segmentStart = null;
+  var lastPosition = 0;
+  var completed = data.completed === "true";
+  var timer = null;
+
+  function format(seconds) {
+    var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
+    if (h) { return data.formatH.replace("{h}", h).replace("{m}", m); }
+    if (m) { return data.formatM.replace("{m}", m).replace("{s}", s); }
+    return data.formatS.replace("{s}", s);
+  }
+
+  function videoPlaying() {
+    return !!video && !video.paused && !video.ended;
+  }
+
+  function active() {
+    if (document.visibilityState !== "visible" || !document.hasFocus()) { return false; }
+    return videoPlaying() || Date.now() - lastInput < IDLE_MS;
+  }
+
+  function showState() {
+    var label;
+    if (completed) { label = data.labelDone; }
+    else if (document.visibilityState !== "visible" || !document.hasFocus()) { label = data.labelHidden; }
+    else if (video && !videoPlaying()) { label = data.labelVideo; }
+    else if (!active()) { label = data.labelIdle; }
+    else if (!video && !reachedEnd) { label = data.labelActive + " · " + data.labelEnd; }
+    else { label = data.labelActive; }
+    stateEl.textContent = label;
+    root.classList.toggle("tracker-active", active() && !completed);
+  }
+
+  function show(result) {
+    var required = result.required_seconds;
+    verifiedEl.textContent = format(result.verified_seconds);
+    bar.max = required || 1;
+    bar.value = result.completed ? bar.max : Math.min(result.verified_seconds, bar.max);
+    root.dataset.verified = result.verified_seconds;
+    if (result.completed && !completed) {
+      completed = true;
+      root.dataset.completed = "true";
+    }
+    showState();
+  }
+
+  function currentSegment() {
+    if (!video || segmentStart === null) { return null; }
+    var end = video.currentTime;
+    var segment = end > segmentStart ? [segmentStart, end] : null;
+    segmentStart = videoPlaying() ? end : null;
+    return segment;
+  }
+
+  function post(url, body) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: JSON.stringify(body || {})
+    });
+  }
+
+  function start() {
+    beatUrl = null;
+    seq = 0;
+    return post(data.startUrl).then(function (response) {
+      if (!response.ok) { throw new Error("start " + response.status); }
+      return response.json();
+    }).then(function (result) {
+      beatUrl = result.beat_url;
+    });
+  }
+
+  function beat(segment) {
+    if (completed || inFlight || !beatUrl) { return; }
+    inFlight = true;
+    seq += 1;
+    var payload = { seq: seq, reached_end: reachedEnd };
+    if (video) { payload.segment = segment === undefined ? currentSegment() : segment; }
+    post(beatUrl, payload).then(function (response) {
+      if (response.status === 410) { return start(); }  // closed after a long silence
+      if (!response.ok) { throw new Error("beat " + response.status); }
+      return response.json().then(show);
+    }).catch(function () {
+      stateEl.textContent = data.labelError;
+    }).then(function () {
+      inFlight = false;
+    });
+  }
+
+  function tick() {
+    var now = active();
+    if (now) { beat(); }
+    wasActive = now;
+    showState();
+  }
+
+  function restartTimer() {
+    if (timer) { window.clearInterval(timer); }
+    timer = window.setInterval(tick, intervalMs);
+  }
+
+  // Becoming active again reports at once, so the server starts the new interval now instead
+  // of counting the time away.
+  function activityChanged() {
+    var now = active();
+    if (now && !wasActive) { beat(); restartTimer(); }
+    else if (!now && wasActive) { beat(); }
+    wasActive = now;
+    showState();
+  }
+
+  function onInput() {
+    var idle = Date.now() - lastInput >= IDLE_MS;
+    lastInput = Date.now();
+    if (idle) { activityChanged(); }
+  }
+
+  ["pointerdown", "keydown", "wheel", "touchstart", "scroll", "mousemove"].forEach(function (name) {
+    window.addEventListener(name, onInput, { passive: true });
+  });
+  document.addEventListener("visibilitychange", activityChanged);
+  window.addEventListener("focus", activityChanged);
+  window.addEventListener("blur", activityChanged);
+
+  if (endMarker && "IntersectionObserver" in window) {
+    new IntersectionObserver(function (entries) {
+      if (entries.some(function (entry) { return entry.isIntersecting; }) && !reachedEnd) {
+        reachedEnd = true;
+        showState();
+      }
+    }).observe(endMarker);
+  }
+
+  if (video) {
+    video.addEventListener("playing", function () { segmentStart = video.currentTime; activityChanged(); });
+    video.addEventListener("timeupdate", function () { if (!video.seeking) { lastPosition = video.currentTime; } });
+    video.addEventListener("seeking", function () {
+      // The part watched before the jump is reported now; the jump itself is not watching.
+      if (segmentStart !== null && lastPosition > segmentStart) { beat([segmentStart, lastPosition]); }
+      segmentStart = null;
+    });
+    video.addEventListener("seeked", function () { if (videoPlaying()) { segmentStart = video.currentTime; } });
+    video.addEventListener("pause", function () { beat(); segmentStart = null; showState(); });
+    video.addEventListener("ended", function () { beat(); segmentStart = null; showState(); });
+  }
+
+  if (completed) { showState(); return; }
+  start().then(function () {
+    wasActive = active();
+    restartTimer();
+    showState();
+  }).catch(function () {
+    stateEl.textContent = data.labelError;
+  });
+})();

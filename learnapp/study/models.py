@@ -1,0 +1,87 @@
+"""Study sessions, their raw heartbeats, per-lesson progress and the per-member study clock.
+
+Raw activity (sessions, heartbeats) is append-only and keeps what each heartbeat was credited;
+progress is an aggregate moved by server-computed deltas in the same transaction, and can be
+rebuilt from the heartbeats (CONVENTIONS.md #9).
+"""
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from learnapp.db import Base
+
+
+class StudySession(Base):
+    """One lesson page open in one tab, identified by a random id issued by the server."""
+
+    __tablename__ = "study_sessions"
+    __table_args__ = (
+        sa.CheckConstraint("verified_seconds >= 0", name="verified_seconds_non_negative"),
+        sa.Index("ix_study_sessions_open", "closed_at", "last_beat_at"),
+    )
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id"), index=True)
+    started_at: Mapped[datetime]
+    # Server time of the last accepted heartbeat (or of the start): each interval runs from it.
+    last_beat_at: Mapped[datetime]
+    last_seq: Mapped[int] = mapped_column(default=0)
+    verified_seconds: Mapped[int] = mapped_column(default=0)
+    closed_at: Mapped[datetime | None]
+
+
+class Heartbeat(Base):
+    """An accepted heartbeat, as received, with what the server credited for it."""
+
+    __tablename__ = "study_heartbeats"
+    __table_args__ = (
+        sa.UniqueConstraint("session_id", "seq"),
+        sa.CheckConstraint("credited_seconds >= 0", name="credited_seconds_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[str] = mapped_column(sa.ForeignKey("study_sessions.id"))
+    seq: Mapped[int]
+    received_at: Mapped[datetime]
+    elapsed_seconds: Mapped[int]  # server time since the session's previous heartbeat
+    credited_seconds: Mapped[int]
+    reached_end: Mapped[bool] = mapped_column(default=False)
+    # The video segment the page reported watching, whole seconds; None for text and PDFs.
+    segment_start: Mapped[int | None]
+    segment_end: Mapped[int | None]
+    segment_accepted: Mapped[bool] = mapped_column(default=False)
+
+
+class LessonProgress(Base):
+    """A member's progress on a lesson, across all their sessions, devices and content versions."""
+
+    __tablename__ = "lesson_progress"
+    __table_args__ = (
+        sa.UniqueConstraint("member_id", "lesson_id"),
+        sa.CheckConstraint("verified_seconds >= 0", name="verified_seconds_non_negative"),
+        sa.Index("ix_lesson_progress_member_recent", "member_id", "last_studied_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    lesson_id: Mapped[int] = mapped_column(sa.ForeignKey("lessons.id"), index=True)
+    verified_seconds: Mapped[int] = mapped_column(default=0)
+    reached_end: Mapped[bool] = mapped_column(default=False)
+    # Video: merged [start, end) seconds watched, e.g. [[0, 120], [300, 360]].
+    coverage: Mapped[list] = mapped_column(sa.JSON, default=list)
+    started_at: Mapped[datetime]
+    last_studied_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class StudyClock(Base):
+    """How far a member's study time has been credited: time before `credited_until` is never
+    credited again, so two tabs or devices at once count once."""
+
+    __tablename__ = "study_clocks"
+
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    credited_until: Mapped[datetime]

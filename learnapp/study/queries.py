@@ -1,0 +1,150 @@
+"""Read API of study: progress per lesson and course, and where to continue."""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.courses.models import Course, Lesson
+from learnapp.courses.queries import course_outline, visible_courses, visible_lesson
+from learnapp.study.models import LessonProgress
+from learnapp.study.services import required_seconds
+
+
+def progress_by_lesson(
+    session: Session, member_id: int, lesson_ids: list[int] | None = None
+) -> dict[int, LessonProgress]:
+    query = sa.select(LessonProgress).where(LessonProgress.member_id == member_id)
+    if lesson_ids is not None:
+        if not lesson_ids:
+            return {}
+        query = query.where(LessonProgress.lesson_id.in_(lesson_ids))
+    return {row.lesson_id: row for row in session.scalars(query)}
+
+
+@dataclass
+class LessonStatus:
+    lesson: Lesson
+    progress: LessonProgress | None
+
+    @property
+    def required_seconds(self) -> int:
+        return required_seconds(self.lesson)
+
+    @property
+    def verified_seconds(self) -> int:
+        return self.progress.verified_seconds if self.progress else 0
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.progress and self.progress.completed_at)
+
+    @property
+    def is_started(self) -> bool:
+        return self.progress is not None
+
+    @property
+    def share(self) -> float:
+        if self.is_complete:
+            return 1.0
+        if not self.required_seconds:
+            return 0.0
+        return min(self.verified_seconds / self.required_seconds, 0.99)
+
+
+@dataclass
+class CourseProgress:
+    course: Course
+    outline: list[tuple]  # [(Module, [LessonStatus])]
+
+    @property
+    def statuses(self) -> list[LessonStatus]:
+        return [status for _, statuses in self.outline for status in statuses]
+
+    @property
+    def total(self) -> int:
+        return len(self.statuses)
+
+    @property
+    def completed(self) -> int:
+        return sum(1 for status in self.statuses if status.is_complete)
+
+    @property
+    def share(self) -> float:
+        return self.completed / self.total if self.total else 0.0
+
+    @property
+    def next_lesson(self) -> Lesson | None:
+        """The first lesson not yet complete, in course order."""
+        for status in self.statuses:
+            if not status.is_complete:
+                return status.lesson
+        return None
+
+
+def course_progress(session: Session, member, course: Course, progress=None) -> CourseProgress:
+    outline = course_outline(session, course)
+    if progress is None:
+        ids = [lesson.id for _, lessons in outline for lesson in lessons]
+        progress = progress_by_lesson(session, member.id, ids)
+    return CourseProgress(
+        course,
+        [
+            (module, [LessonStatus(lesson, progress.get(lesson.id)) for lesson in lessons])
+            for module, lessons in outline
+        ],
+    )
+
+
+def courses_progress(session: Session, member) -> list[CourseProgress]:
+    """Every course the member may study, with their progress in it."""
+    progress = progress_by_lesson(session, member.id)
+    return [
+        course_progress(session, member, course, progress)
+        for course in visible_courses(session, member)
+    ]
+
+
+def visible_course(session: Session, member, course_id: int) -> Course | None:
+    for course in visible_courses(session, member):
+        if course.id == course_id:
+            return course
+    return None
+
+
+@dataclass
+class Continuation:
+    lesson: Lesson
+    progress: LessonProgress | None
+
+    @property
+    def status(self) -> LessonStatus:
+        return LessonStatus(self.lesson, self.progress)
+
+
+def continue_learning(session: Session, member) -> Continuation | None:
+    """Where the member left off: the lesson they studied last and have not completed, or else
+    the next lesson of the first course they have not finished."""
+    recent = session.scalars(
+        sa.select(LessonProgress)
+        .where(LessonProgress.member_id == member.id, LessonProgress.completed_at.is_(None))
+        .order_by(LessonProgress.last_studied_at.desc())
+        .limit(5)
+    )
+    for progress in recent:
+        lesson = visible_lesson(session, member, progress.lesson_id)
+        if lesson is not None:
+            return Continuation(lesson, progress)
+    for course in courses_progress(session, member):
+        lesson = course.next_lesson
+        if lesson is not None:
+            return Continuation(lesson, None)
+    return None
+
+
+def lesson_titles(session: Session, lesson_ids: set[int]) -> dict[int, str]:
+    """Titles of lessons named by ledger entries (the ledger stores only ids)."""
+    if not lesson_ids:
+        return {}
+    rows = session.execute(sa.select(Lesson.id, Lesson.title).where(Lesson.id.in_(lesson_ids)))
+    return dict(rows.all())

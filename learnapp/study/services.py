@@ -1,0 +1,275 @@
+"""Verified study time (security.md E14): the server measures, the browser only reports presence.
+
+A heartbeat carries the session id, a sequence number, whether the end was reached and, for
+video, the segment watched. The credited time is the server-clock gap since the session's
+previous accepted heartbeat, when that gap is at most CREDIT_CAP_SECONDS (a longer gap means the
+page was away, and nothing of it is credited). Time a member already got credited through
+another tab or device is not credited again (StudyClock). Video time counts only for newly
+covered, plausible segments. A lesson completes once; completion credits its 学时 once.
+"""
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.courses.models import LessonKind
+from learnapp.courses.queries import visible_lesson
+from learnapp.errors import DomainError
+from learnapp.hours.models import HoursCategory, SourceType
+from learnapp.hours.services import credit
+from learnapp.study.coverage import add_segment, merge
+from learnapp.study.models import Heartbeat, LessonProgress, StudyClock, StudySession
+
+CREDIT_CAP_SECONDS = 40  # the most one interval can earn: twice the page's default rhythm
+SEGMENT_SLACK_SECONDS = 5  # a video segment may exceed the elapsed time by this much
+END_SLACK_SECONDS = 3  # a segment ending this close to the video's end reached the end
+SILENT_SECONDS = 600  # sessions without a heartbeat for this long are closed by the job
+MAX_SEQ = 2**31 - 1
+
+
+class BeatStatus:
+    NOT_FOUND = "not_found"  # unknown, another member's, or its lesson is no longer visible
+    ACCEPTED = "accepted"
+    REPLAYED = "replayed"  # sequence number not above the last accepted one
+    CLOSED = "closed"  # the session was closed; the page starts a new one
+
+
+@dataclass
+class BeatOutcome:
+    status: str
+    credited_seconds: int = 0
+    progress: LessonProgress | None = None
+    completed_now: bool = False
+    lesson: object = None
+
+
+def _insert(session: Session, model):
+    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING (SQLite and PostgreSQL)."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def required_seconds(lesson) -> int:
+    """Verified time a lesson needs: its required share of its length, rounded up."""
+    return math.ceil(lesson.required_share * lesson.length_seconds)
+
+
+def start_session(session: Session, member, lesson, now: datetime) -> StudySession:
+    """Open a study session of `member` on a lesson they may see (the caller checked)."""
+    study_session = StudySession(
+        id=secrets.token_urlsafe(18)[:24],
+        member_id=member.id,
+        lesson_id=lesson.id,
+        started_at=now,
+        last_beat_at=now,
+        last_seq=0,
+        verified_seconds=0,
+    )
+    session.add(study_session)
+    session.execute(
+        _insert(session, StudyClock)
+        .values(member_id=member.id, credited_until=now)
+        .on_conflict_do_nothing()
+    )
+    session.execute(
+        _insert(session, LessonProgress)
+        .values(
+            member_id=member.id,
+            lesson_id=lesson.id,
+            verified_seconds=0,
+            reached_end=False,
+            coverage=[],
+            started_at=now,
+            last_studied_at=now,
+            completed_at=None,
+        )
+        .on_conflict_do_nothing(index_elements=["member_id", "lesson_id"])
+    )
+    session.flush()
+    return study_session
+
+
+def _progress(session: Session, member_id: int, lesson_id: int) -> LessonProgress:
+    return session.scalars(
+        sa.select(LessonProgress)
+        .where(LessonProgress.member_id == member_id, LessonProgress.lesson_id == lesson_id)
+        .execution_options(populate_existing=True)
+    ).one()
+
+
+def record_heartbeat(
+    session: Session,
+    member,
+    session_id: str,
+    *,
+    seq: int,
+    reached_end: bool,
+    segment: tuple[float, float] | None,
+    now: datetime,
+) -> BeatOutcome:
+    """Credit the interval since the session's last accepted heartbeat, by the server's clock.
+
+    Not found: another member's session, an unknown one, or one whose lesson is no longer
+    published or meant for the member. Refused without credit: a sequence number not above the
+    last accepted one (replays and reordering), a closed session. The interval earns its
+    server-measured length when that is at most CREDIT_CAP_SECONDS, minus any part already
+    credited to the member through another session. For video, only segments no longer than the
+    interval (plus a small slack) count, and only their newly covered seconds: seeking ahead
+    earns nothing. Nothing the browser says about durations is read. Completion (required share
+    reached and end reached) credits the lesson's nominal 学时 as online study, once.
+    """
+    if not 0 < seq <= MAX_SEQ:
+        raise DomainError("seq", _l("Invalid sequence number."))
+    # Everything of one member's study happens one heartbeat at a time: this row lock (PostgreSQL;
+    # SQLite's BEGIN IMMEDIATE serialises writers anyway) orders the reads below after any
+    # concurrent heartbeat of another tab has committed, so they see its effects.
+    credited_until = session.scalar(
+        sa.select(StudyClock.credited_until)
+        .where(StudyClock.member_id == member.id)
+        .with_for_update()
+    )
+    study_session = session.get(StudySession, session_id, populate_existing=True)
+    if credited_until is None or study_session is None or study_session.member_id != member.id:
+        return BeatOutcome(BeatStatus.NOT_FOUND)
+    lesson = visible_lesson(session, member, study_session.lesson_id)
+    if lesson is None:
+        return BeatOutcome(BeatStatus.NOT_FOUND)
+    if study_session.closed_at is not None:
+        return BeatOutcome(BeatStatus.CLOSED, lesson=lesson)
+    if seq <= study_session.last_seq:
+        return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
+
+    previous = study_session.last_beat_at
+    elapsed = max(int((now - previous).total_seconds()), 0)
+    counted_from = previous if elapsed <= CREDIT_CAP_SECONDS else now
+    counted_from = max(counted_from, credited_until)
+    # Whole seconds of the clock crossed, not the rounded-down gap: consecutive intervals then
+    # add up to the time that passed, however short each one is.
+    time_credit = max(math.floor(now.timestamp()) - math.floor(counted_from.timestamp()), 0)
+
+    progress = _progress(session, member.id, lesson.id)
+    credited = time_credit
+    segment_row = (None, None)
+    segment_ok = False
+    end_reached = bool(reached_end) if lesson.kind != LessonKind.VIDEO else False
+    coverage = progress.coverage or []
+    if lesson.kind == LessonKind.VIDEO:
+        credited = 0
+        if segment is not None:
+            start, end = int(segment[0]), math.ceil(segment[1])
+            segment_row = (start, end)
+            limit = lesson.length_seconds + END_SLACK_SECONDS
+            segment_ok = (
+                0 <= start < end <= limit and end - start <= elapsed + SEGMENT_SLACK_SECONDS
+            )
+            if segment_ok and elapsed <= CREDIT_CAP_SECONDS:
+                end = min(end, lesson.length_seconds)
+                coverage, new_seconds = add_segment(coverage, start, end)
+                credited = min(time_credit, new_seconds)
+                end_reached = end >= lesson.length_seconds - END_SLACK_SECONDS
+
+    if elapsed <= CREDIT_CAP_SECONDS and now > credited_until:
+        session.execute(
+            sa.update(StudyClock)
+            .where(StudyClock.member_id == member.id, StudyClock.credited_until < now)
+            .values(credited_until=now)
+            .execution_options(synchronize_session=False)
+        )
+    moved = session.execute(
+        sa.update(StudySession)
+        .where(
+            StudySession.id == study_session.id,
+            StudySession.last_seq < seq,
+            StudySession.closed_at.is_(None),
+        )
+        .values(
+            last_seq=seq,
+            last_beat_at=now,
+            verified_seconds=StudySession.verified_seconds + credited,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
+    session.add(
+        Heartbeat(
+            session_id=study_session.id,
+            seq=seq,
+            received_at=now,
+            elapsed_seconds=elapsed,
+            credited_seconds=credited,
+            reached_end=bool(reached_end),
+            segment_start=segment_row[0],
+            segment_end=segment_row[1],
+            segment_accepted=segment_ok,
+        )
+    )
+    # The member's row lock is held, so the values read above are current: the new ones are
+    # written as computed (the increment stays in SQL all the same).
+    progress_values = {
+        "reached_end": progress.reached_end or end_reached,
+        "coverage": merge(coverage),
+        "last_studied_at": now,
+    }
+    session.execute(
+        sa.update(LessonProgress)
+        .where(LessonProgress.id == progress.id)
+        .values(verified_seconds=LessonProgress.verified_seconds + credited, **progress_values)
+        .execution_options(synchronize_session=False)
+    )
+    session.flush()
+    progress.verified_seconds += credited
+    for key, value in progress_values.items():
+        setattr(progress, key, value)
+    completed_now = _complete_if_due(session, member, lesson, progress, now)
+    if completed_now:
+        progress.completed_at = now
+    # The in-memory progress mirrors the row; it is not flushed again.
+    session.expunge(progress)
+    return BeatOutcome(BeatStatus.ACCEPTED, credited, progress, completed_now, lesson)
+
+
+def _complete_if_due(session: Session, member, lesson, progress: LessonProgress, now) -> bool:
+    """Mark the lesson complete and credit it, exactly once (guarded UPDATE, idempotent credit)."""
+    if progress.completed_at is not None:
+        return False
+    if progress.verified_seconds < required_seconds(lesson) or not progress.reached_end:
+        return False
+    won = session.execute(
+        sa.update(LessonProgress)
+        .where(LessonProgress.id == progress.id, LessonProgress.completed_at.is_(None))
+        .values(completed_at=now)
+    ).rowcount
+    if won != 1:
+        return False
+    credit(
+        session,
+        member,
+        HoursCategory.ONLINE,
+        SourceType.LESSON,
+        lesson.id,
+        lesson.nominal_hours,
+        progress.verified_seconds,
+        now,
+    )
+    return True
+
+
+def close_silent_sessions(session: Session, now: datetime) -> int:
+    """Close sessions silent for SILENT_SECONDS; a later heartbeat on them earns nothing."""
+    return session.execute(
+        sa.update(StudySession)
+        .where(
+            StudySession.closed_at.is_(None),
+            StudySession.last_beat_at < now - timedelta(seconds=SILENT_SECONDS),
+        )
+        .values(closed_at=now)
+    ).rowcount

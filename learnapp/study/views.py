@@ -1,0 +1,209 @@
+"""The member's study pages and the heartbeat endpoints of the lesson page."""
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from learnapp.authz import LOGGED_IN, route_policy, strict_int_arg
+from learnapp.clock import now
+from learnapp.courses.queries import lesson_body_html, media_url, visible_lesson
+from learnapp.db import commit, get_session
+from learnapp.errors import DomainError, apply_domain_error
+from learnapp.hours.models import HoursCategory, SourceType
+from learnapp.hours.queries import entries_for, entry_count, is_leader, year_summary
+from learnapp.hours.services import org_day, record_self_study
+from learnapp.study.forms import SelfStudyForm, parse_beat
+from learnapp.study.queries import (
+    LessonStatus,
+    continue_learning,
+    course_progress,
+    courses_progress,
+    lesson_titles,
+    progress_by_lesson,
+    visible_course,
+)
+from learnapp.study.services import BeatStatus, record_heartbeat, required_seconds, start_session
+
+bp = Blueprint("study", __name__, url_prefix="/study")
+ENTRIES_PER_PAGE = 100
+
+
+def _lesson(lesson_id: int):
+    lesson = visible_lesson(get_session(), current_user, lesson_id)
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+def _progress_json(lesson, progress) -> dict:
+    status = LessonStatus(lesson, progress)
+    return {
+        "verified_seconds": status.verified_seconds,
+        "required_seconds": status.required_seconds,
+        "reached_end": bool(progress and progress.reached_end),
+        "completed": status.is_complete,
+    }
+
+
+@bp.get("/")
+@route_policy(LOGGED_IN)
+def courses():
+    session = get_session()
+    return render_template(
+        "study/courses.html",
+        courses=courses_progress(session, current_user),
+        resume=continue_learning(session, current_user),
+    )
+
+
+@bp.get("/courses/<int:course_id>")
+@route_policy(LOGGED_IN)
+def course(course_id):
+    session = get_session()
+    found = visible_course(session, current_user, course_id)
+    if found is None:
+        abort(404)
+    return render_template(
+        "study/course.html", progress=course_progress(session, current_user, found)
+    )
+
+
+@bp.get("/lessons/<int:lesson_id>")
+@route_policy(LOGGED_IN)
+def lesson(lesson_id):
+    session = get_session()
+    lesson = _lesson(lesson_id)
+    course_state = course_progress(session, current_user, lesson.module.course)
+    statuses = course_state.statuses
+    index = next(i for i, status in enumerate(statuses) if status.lesson.id == lesson.id)
+    return render_template(
+        "study/lesson.html",
+        lesson=lesson,
+        course_state=course_state,
+        status=statuses[index],
+        previous=statuses[index - 1].lesson if index > 0 else None,
+        following=statuses[index + 1].lesson if index + 1 < len(statuses) else None,
+        body_html=lesson_body_html(session, lesson),
+        media=media_url(lesson),
+        heartbeat_seconds=current_app.config["STUDY_HEARTBEAT_SECONDS"],
+    )
+
+
+@bp.get("/lessons/<int:lesson_id>/progress")
+@route_policy(LOGGED_IN)
+def lesson_progress(lesson_id):
+    lesson = _lesson(lesson_id)
+    progress = progress_by_lesson(get_session(), current_user.id, [lesson.id]).get(lesson.id)
+    return _progress_json(lesson, progress)
+
+
+@bp.post("/lessons/<int:lesson_id>/sessions")
+@route_policy(LOGGED_IN)
+def session_start(lesson_id):
+    lesson = _lesson(lesson_id)
+    study_session = start_session(get_session(), current_user, lesson, now())
+    commit()
+    return {
+        "session": study_session.id,
+        "beat_url": url_for("study.beat", session_id=study_session.id),
+        "heartbeat_seconds": current_app.config["STUDY_HEARTBEAT_SECONDS"],
+    }, 201
+
+
+@bp.post("/sessions/<session_id>/beats")
+@route_policy(LOGGED_IN)
+def beat(session_id):
+    beat_input = parse_beat(request.get_json(silent=True))
+    if beat_input is None:
+        return {"error": _("The heartbeat could not be understood.")}, 400
+    # The session, its owner and its lesson's visibility are checked by the service, under the
+    # member's lock: another member's session or an unpublished lesson answers 404.
+    outcome = record_heartbeat(
+        get_session(),
+        current_user,
+        session_id[:32],
+        seq=beat_input.seq,
+        reached_end=beat_input.reached_end,
+        segment=beat_input.segment,
+        now=now(),
+    )
+    if outcome.status == BeatStatus.NOT_FOUND:
+        abort(404)
+    if outcome.status == BeatStatus.CLOSED:
+        return {"status": outcome.status}, 410
+    if outcome.status == BeatStatus.REPLAYED:
+        return {"status": outcome.status}, 409
+    commit()
+    return {
+        "status": outcome.status,
+        "credited_seconds": outcome.credited_seconds,
+        "completed_now": outcome.completed_now,
+        **_progress_json(outcome.lesson, outcome.progress),
+    }
+
+
+def _my_study(form: SelfStudyForm):
+    session = get_session()
+    today = org_day(now())
+    year = strict_int_arg("year") or today.year
+    if not 2000 <= year <= today.year:
+        abort(404)
+    page = max(strict_int_arg("page") or 1, 1)
+    summary = year_summary(session, current_user, year)
+    entries = entries_for(
+        session,
+        current_user.id,
+        year,
+        limit=ENTRIES_PER_PAGE,
+        offset=(page - 1) * ENTRIES_PER_PAGE,
+    )
+    total = entry_count(session, current_user.id, year)
+    lesson_ids = {int(e.source_id) for e in entries if e.source_type == SourceType.LESSON}
+    return render_template(
+        "study/me.html",
+        summary=summary,
+        entries=entries,
+        titles=lesson_titles(session, lesson_ids),
+        page=page,
+        pages=max((total + ENTRIES_PER_PAGE - 1) // ENTRIES_PER_PAGE, 1),
+        total=total,
+        courses=courses_progress(session, current_user),
+        resume=continue_learning(session, current_user),
+        form=form,
+        today=today,
+        year=year,
+        categories=list(HoursCategory),
+        leader=is_leader(current_user),
+        required_seconds=required_seconds,
+    )
+
+
+@bp.get("/me")
+@route_policy(LOGGED_IN)
+def me():
+    form = SelfStudyForm()
+    form.day.data = org_day(now())
+    return _my_study(form)
+
+
+@bp.post("/me/self-study")
+@route_policy(LOGGED_IN)
+def self_study():
+    form = SelfStudyForm()
+    if form.validate_on_submit():
+        try:
+            record_self_study(
+                get_session(),
+                current_user,
+                day=form.day.data,
+                hours=form.hours.data,
+                note=form.note.data,
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Self-study recorded."), "success")
+            return redirect(url_for("study.me"))
+    return _my_study(form), 400

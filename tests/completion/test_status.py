@@ -1,0 +1,32 @@
+from datetime import UTC, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from learnapp.completion.status import Status, classify, elapsed_share, projection
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def test_the_year_turns_at_midnight_in_shanghai_not_utc():
+    # 2026-12-31 16:00 UTC is already 2027-01-01 00:00 in Shanghai.
+    assert elapsed_share(datetime(2026, 12, 31, 15, 59, tzinfo=UTC), 2026, SHANGHAI) < 1
+    assert elapsed_share(datetime(2026, 12, 31, 16, 0, tzinfo=UTC), 2026, SHANGHAI) == 1
+    assert elapsed_share(datetime(2026, 12, 31, 16, 0, tzinfo=UTC), 2027, SHANGHAI) == 0
+    assert elapsed_share(datetime(2025, 12, 31, 15, 0, tzinfo=UTC), 2026, SHANGHAI) == 0
+
+
+def test_half_the_year_gone_and_half_the_target_is_on_track():
+    mid = datetime(2026, 7, 2, 12, 0, tzinfo=SHANGHAI)  # 182.5 of 365 days
+    share = elapsed_share(mid, 2026, SHANGHAI)
+    assert share == Decimal("0.500000")
+    assert classify(Decimal("16.00"), Decimal("32"), share) == Status.ON_TRACK
+    assert classify(Decimal("15.99"), Decimal("32"), share) == Status.BEHIND
+    assert projection(Decimal("12"), share) == Decimal("24.00")
+
+
+def test_done_exempt_and_the_start_of_the_year():
+    assert classify(Decimal("32"), Decimal("32"), Decimal("0.1")) == Status.DONE
+    assert classify(Decimal("55.99"), Decimal("56"), Decimal("1")) == Status.BEHIND
+    assert classify(Decimal("0"), None, Decimal("0.5")) == Status.EXEMPT
+    assert classify(Decimal("0"), Decimal("32"), Decimal("0")) == Status.ON_TRACK
+    assert projection(Decimal("3"), Decimal("0")) is None

@@ -1,0 +1,444 @@
+"""Authoring screens by role, bad input, and the media route with range requests."""
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.courses.models import Course, CourseState, Lesson, LessonKind
+from tests.courses.factories import (
+    MP4_HEAD,
+    PDF_HEAD,
+    make_course,
+    make_lesson,
+    make_media,
+    make_module,
+)
+from tests.world import build_world
+
+
+def _fresh(session):
+    """Read what requests committed: end the test's read snapshot and forget loaded rows."""
+    session.rollback()
+    session.expire_all()
+
+
+@pytest.fixture
+def world(session):
+    return build_world(session)
+
+
+@pytest.fixture
+def courses(session, world):
+    """A root course for everyone, and one course owned by each branch."""
+    root_course = make_course(session, owner_unit=world.root, title="全体课程")
+    lesson = make_lesson(session, module=make_module(session, course=root_course))
+    course_a = make_course(
+        session, owner_unit=world.branch_a, audience_units=[world.branch_a], title="甲支部课程"
+    )
+    course_b = make_course(
+        session, owner_unit=world.branch_b, audience_units=[world.branch_b], title="乙支部课程"
+    )
+    session.commit()
+    return root_course, course_a, course_b, lesson
+
+
+def _new_course_data(**overrides):
+    data = {
+        "title": "新课程",
+        "summary": "简介",
+        "is_required": "y",
+        "owner_unit_id": "",
+        "slug": "",
+    }
+    data.update(overrides)
+    return data
+
+
+AUTHORING = [
+    "/courses/manage",
+    "/courses/manage/new",
+]
+
+
+@pytest.mark.parametrize("path", AUTHORING)
+def test_member_gets_403_on_authoring(auth, world, path):
+    auth.login("mema")
+    assert auth.client.get(path).status_code == 403
+
+
+def test_member_gets_403_on_course_pages_and_posts(auth, world, courses):
+    _root, course_a, _b, lesson = courses
+    auth.login("mema")
+    assert auth.client.get(f"/courses/manage/{course_a.id}").status_code == 403
+    assert (
+        auth.post(f"/courses/manage/{course_a.id}/state", {"target": "archived"}).status_code == 403
+    )
+    assert auth.client.get(f"/courses/manage/lessons/{lesson.id}/edit").status_code == 403
+
+
+def test_admin_sees_every_course(auth, world, courses):
+    auth.login("admin")
+    page = auth.client.get("/courses/manage").get_data(as_text=True)
+    assert "全体课程" in page and "甲支部课程" in page and "乙支部课程" in page
+
+
+def test_secretary_sees_own_courses_and_gets_404_elsewhere(auth, world, courses):
+    root_course, course_a, course_b, lesson = courses
+    auth.login("seca")
+    page = auth.client.get("/courses/manage").get_data(as_text=True)
+    assert "甲支部课程" in page
+    assert "乙支部课程" not in page and "全体课程" not in page
+    assert auth.client.get(f"/courses/manage/{course_a.id}").status_code == 200
+    assert auth.client.get(f"/courses/manage/{course_b.id}").status_code == 404
+    assert auth.client.get(f"/courses/manage/{root_course.id}").status_code == 404
+    assert auth.client.get(f"/courses/manage/lessons/{lesson.id}/edit").status_code == 404
+    assert (
+        auth.post(f"/courses/manage/{course_b.id}/state", {"target": "archived"}).status_code == 404
+    )
+    assert auth.client.get("/courses/manage/999999").status_code == 404
+
+
+def test_admin_creates_course_module_and_text_lesson_then_publishes(auth, world, session):
+    auth.login("admin")
+    response = auth.post("/courses/manage/new", _new_course_data(owner_unit_id=str(world.root.id)))
+    assert response.status_code == 302
+    course = session.scalar(sa.select(Course).where(Course.title == "新课程"))
+    assert course.state == CourseState.DRAFT
+    response = auth.post(f"/courses/manage/{course.id}/modules", {"title": "第一章"})
+    assert response.status_code == 302
+    _fresh(session)
+    module = session.get(Course, course.id).modules[0]
+    response = auth.post(
+        f"/courses/manage/modules/{module.id}/lessons/new",
+        {
+            "title": "第一节",
+            "kind": "text",
+            "module_id": str(module.id),
+            "length": "20",
+            "required_percent": "80",
+            "nominal_hours": "",
+            "body_source": "## 标题\n\n正文",
+            "sources": "《中国共产党章程》总纲\n",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    _fresh(session)
+    lesson = session.scalar(sa.select(Lesson).where(Lesson.title == "第一节"))
+    assert str(lesson.nominal_hours) == "0.50"
+    assert lesson.current_version.sources == ["《中国共产党章程》总纲"]
+    response = auth.post(f"/courses/manage/{course.id}/state", {"target": "published"})
+    assert response.status_code == 302
+    _fresh(session)
+    assert session.get(Course, course.id).state == CourseState.PUBLISHED
+
+
+def test_secretary_creates_course_limited_to_their_branch(auth, world, session):
+    auth.login("seca")
+    response = auth.post(
+        "/courses/manage/new",
+        _new_course_data(
+            owner_unit_id=str(world.branch_a.id), audience_units=[str(world.branch_b.id)]
+        ),
+    )
+    assert response.status_code == 400  # branch_b is not among the choices
+    response = auth.post(
+        "/courses/manage/new", _new_course_data(owner_unit_id=str(world.branch_a.id))
+    )
+    assert response.status_code == 302
+    course = session.scalar(sa.select(Course).where(Course.title == "新课程"))
+    assert course.owner_unit_id == world.branch_a.id
+    assert [u.id for u in course.audience_units] == [world.branch_a.id]
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("title", "长" * 201),
+        ("title", ""),
+        ("nominal_hours", "-1"),
+        ("nominal_hours", "99999999999999999999999"),
+        ("nominal_hours", "nan"),
+        ("required_percent", "0"),
+        ("required_percent", "101"),
+        ("required_percent", "-5"),
+        ("length", "0"),
+        ("length", "abc"),
+        ("length", "10:75"),
+    ],
+)
+def test_bad_lesson_input_is_refused(auth, world, courses, session, field, value):
+    _root_course, *_rest, lesson = courses
+    auth.login("admin")
+    data = {
+        "title": "节",
+        "kind": "text",
+        "module_id": str(lesson.module_id),
+        "length": "10",
+        "required_percent": "80",
+        "nominal_hours": "0.25",
+        "body_source": "正文",
+        "sources": "",
+        field: value,
+    }
+    response = auth.post(f"/courses/manage/lessons/{lesson.id}/edit", data)
+    assert response.status_code == 400
+    _fresh(session)
+    assert session.get(Lesson, lesson.id).title == lesson.title
+
+
+def test_overlong_course_title_is_refused(auth, world):
+    auth.login("admin")
+    response = auth.post(
+        "/courses/manage/new", _new_course_data(title="长" * 201, owner_unit_id=str(world.root.id))
+    )
+    assert response.status_code == 400
+
+
+def test_xss_in_title_and_body_is_inert(auth, world, session):
+    course = make_course(session, owner_unit=world.root, title='"><script>alert(1)</script>')
+    lesson = make_lesson(
+        session,
+        module=make_module(session, course=course),
+        title="<img src=x onerror=alert(1)>",
+        body="<script>alert(2)</script>",
+    )
+    session.commit()
+    auth.login("admin")
+    detail = auth.client.get(f"/courses/manage/{course.id}").get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in detail
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in detail
+    assert "<img src=x onerror" not in detail
+    edit = auth.client.get(f"/courses/manage/lessons/{lesson.id}/edit").get_data(as_text=True)
+    assert "<script>alert(2)</script>" not in edit
+    preview = auth.post("/courses/manage/preview", {"body_source": "<script>x</script>**b**"})
+    assert (
+        preview.get_json()["html"] == "<p>x<strong>b</strong></p>"
+        or "<script" not in preview.get_json()["html"]
+    )
+
+
+def test_course_with_lessons_cannot_be_deleted_via_the_screen(auth, world, courses, session):
+    root_course, course_a, *_ = courses
+    auth.login("admin")
+    auth.post(f"/courses/manage/{root_course.id}/delete")
+    assert session.get(Course, root_course.id) is not None
+    course_a_id = course_a.id
+    response = auth.post(f"/courses/manage/{course_a_id}/delete")
+    assert response.status_code == 302
+    _fresh(session)
+    assert session.scalar(sa.select(Course.id).where(Course.id == course_a_id)) is None
+
+
+def test_illegal_state_change_is_explained_not_applied(auth, world, courses, session):
+    root_course, *_ = courses
+    auth.login("admin")
+    response = auth.post(
+        f"/courses/manage/{root_course.id}/state", {"target": "published"}, follow_redirects=True
+    )
+    assert response.status_code == 200
+    _fresh(session)
+    assert session.get(Course, root_course.id).state == CourseState.PUBLISHED
+    assert (
+        auth.post(f"/courses/manage/{root_course.id}/state", {"target": "nonsense"}).status_code
+        == 400
+    )
+
+
+def _video(session, world, app, data):
+    from pathlib import Path
+
+    course = make_course(session, owner_unit=world.root, audience_units=[world.branch_a])
+    lesson = make_lesson(session, module=make_module(session, course=course), kind=LessonKind.VIDEO)
+    media = make_media(
+        session,
+        lesson=lesson,
+        media_dir=Path(app.config["DATA_DIR"]) / "media",
+        data=data,
+        content_type="video/mp4",
+        name="党章 第一讲.mp4",
+    )
+    session.commit()
+    return lesson, media
+
+
+def test_range_request_on_a_video_returns_206_with_the_right_bytes(auth, world, session, app):
+    data = MP4_HEAD + bytes(range(256)) * 40
+    lesson, media = _video(session, world, app, data)
+    auth.login("mema")
+    url = f"/courses/lessons/{lesson.id}/media/{media.id}"
+    with auth.client.get(url, headers={"Range": "bytes=100-199"}) as response:
+        assert response.status_code == 206
+        assert response.data == data[100:200]
+        assert response.headers["Content-Range"] == f"bytes 100-199/{len(data)}"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Content-Type"] == "video/mp4"
+        disposition = response.headers["Content-Disposition"]
+    assert "filename*=UTF-8''%E5%85%9A%E7%AB%A0%20%E7%AC%AC%E4%B8%80%E8%AE%B2.mp4" in disposition
+    with auth.client.get(url) as whole:
+        assert whole.status_code == 200 and whole.data == data
+
+
+def test_media_outside_the_audience_is_404(auth, world, session, app):
+    lesson, media = _video(session, world, app, MP4_HEAD + b"x" * 10)
+    auth.login("memb")
+    assert auth.client.get(f"/courses/lessons/{lesson.id}/media/{media.id}").status_code == 404
+    auth.logout()
+    auth.login("admin")
+    with auth.client.get(f"/courses/lessons/{lesson.id}/media/{media.id}") as response:
+        assert response.status_code == 200
+    assert auth.client.get(f"/courses/lessons/{lesson.id}/media/{media.id + 99}").status_code == 404
+
+
+def test_upload_through_the_screen(auth, world, session, app):
+    import io
+
+    course = make_course(session, owner_unit=world.root, state=CourseState.DRAFT)
+    lesson = make_lesson(
+        session, module=make_module(session, course=course), kind=LessonKind.DOCUMENT
+    )
+    session.commit()
+    auth.login("admin")
+    response = auth.post(
+        f"/courses/manage/lessons/{lesson.id}/media",
+        {"file": (io.BytesIO(PDF_HEAD + b"x" * 100), "学习材料.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    _fresh(session)
+    stored = session.get(Lesson, lesson.id)
+    assert stored.media.display_name == "学习材料.pdf"
+    assert stored.media.content_type == "application/pdf"
+    bad = auth.post(
+        f"/courses/manage/lessons/{lesson.id}/media",
+        {"file": (io.BytesIO(b"<html>"), "x.pdf")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "Upload a PDF document." in bad.get_data(as_text=True) or "PDF" in bad.get_data(
+        as_text=True
+    )
+    _fresh(session)
+    assert session.get(Lesson, lesson.id).media.display_name == "学习材料.pdf"
+
+
+def test_upload_above_site_limit_but_below_media_limit_is_accepted(auth, world, session, app):
+    import io
+
+    app.config["MAX_CONTENT_LENGTH"] = 1024
+    course = make_course(session, owner_unit=world.root, state=CourseState.DRAFT)
+    lesson = make_lesson(session, module=make_module(session, course=course), kind=LessonKind.VIDEO)
+    session.commit()
+    auth.login("admin")
+    response = auth.post(
+        f"/courses/manage/lessons/{lesson.id}/media",
+        {"file": (io.BytesIO(MP4_HEAD + b"x" * 5000), "video.mp4")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    _fresh(session)
+    assert session.get(Lesson, lesson.id).media.size_bytes == len(MP4_HEAD) + 5000
+
+
+def test_pages_render_for_admin(auth, world, courses):
+    root_course, _a, _b, lesson = courses
+    auth.login("admin")
+    for path in (
+        "/courses/manage?state=published",
+        "/courses/manage/new",
+        f"/courses/manage/{root_course.id}",
+        f"/courses/manage/{root_course.id}/edit",
+        f"/courses/manage/modules/{lesson.module_id}/edit",
+        f"/courses/manage/modules/{lesson.module_id}/lessons/new",
+        f"/courses/manage/lessons/{lesson.id}/edit",
+    ):
+        assert auth.client.get(path).status_code == 200, path
+    assert auth.client.get("/courses/manage/suggest-hours?length=31").get_json() == {
+        "hours": "1.00"
+    }
+
+
+def test_modules_and_lessons_reorder_through_the_screen(auth, world, session):
+    course = make_course(session, owner_unit=world.root)
+    first = make_module(session, course=course, title="甲章")
+    second = make_module(session, course=course, title="乙章")
+    a = make_lesson(session, module=first, title="甲节")
+    b = make_lesson(session, module=first, title="乙节")
+    session.commit()
+    auth.login("admin")
+    assert (
+        auth.post(f"/courses/manage/modules/{second.id}/move", {"direction": "up"}).status_code
+        == 302
+    )
+    assert auth.post(f"/courses/manage/lessons/{b.id}/move", {"direction": "up"}).status_code == 302
+    assert (
+        auth.post(f"/courses/manage/lessons/{b.id}/move", {"direction": "sideways"}).status_code
+        == 400
+    )
+    _fresh(session)
+    from learnapp.courses.queries import course_outline
+
+    outline = course_outline(session, session.get(Course, course.id))
+    assert [m.title for m, _ in outline] == ["乙章", "甲章"]
+    assert [lesson.title for lesson in outline[1][1]] == ["乙节", "甲节"]
+    assert a.id != b.id
+
+
+def test_module_rename_and_bad_title(auth, world, courses, session):
+    *_rest, lesson = courses
+    auth.login("admin")
+    url = f"/courses/manage/modules/{lesson.module_id}/edit"
+    assert auth.post(url, {"title": ""}).status_code == 400
+    assert auth.post(url, {"title": "=HYPERLINK(1)"}).status_code == 400
+    assert auth.post(url, {"title": "第一章 新名字"}).status_code == 302
+
+
+def test_secretary_cannot_upload_or_rename_outside_their_branch(auth, world, courses, session):
+    import io
+
+    _root, _a, course_b, _lesson = courses
+    module = make_module(session, course=course_b)
+    lesson = make_lesson(session, module=module, kind=LessonKind.DOCUMENT)
+    session.commit()
+    auth.login("seca")
+    response = auth.post(
+        f"/courses/manage/lessons/{lesson.id}/media",
+        {"file": (io.BytesIO(PDF_HEAD), "x.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 404
+    assert auth.post(f"/courses/manage/modules/{module.id}/edit", {"title": "x"}).status_code == 404
+    assert auth.post(f"/courses/manage/{course_b.id}/modules", {"title": "x"}).status_code == 404
+
+
+def test_changing_a_video_lesson_to_text_drops_its_file(auth, world, session, app):
+    lesson, _media = _video(session, world, app, MP4_HEAD + b"x" * 10)
+    auth.login("admin")
+    response = auth.post(
+        f"/courses/manage/lessons/{lesson.id}/edit",
+        {
+            "title": lesson.title,
+            "kind": "text",
+            "module_id": str(lesson.module_id),
+            "length": "12:30",
+            "required_percent": "90",
+            "nominal_hours": "",
+            "body_source": "改为图文",
+            "sources": "",
+        },
+    )
+    assert response.status_code == 302
+    _fresh(session)
+    stored = session.get(Lesson, lesson.id)
+    assert stored.kind == LessonKind.TEXT
+    assert stored.media is None
+    assert stored.length_seconds == 750
+    assert str(stored.required_share) == "0.90"
+    assert str(stored.nominal_hours) == "0.25"
+
+
+def test_home_shows_course_authoring_counts_to_managers_only(auth, world, courses):
+    auth.login("seca")
+    page = auth.client.get("/").get_data(as_text=True)
+    assert 'data-testid="home-course-authoring"' in page
+    auth.logout()
+    auth.login("mema")
+    assert 'data-testid="home-course-authoring"' not in auth.client.get("/").get_data(as_text=True)

@@ -1,0 +1,139 @@
+"""Discussions in a real browser: a member posts in the branch board, a post with a blocked term
+is held until the secretary approves it, another branch's member meets a 404, and §6.1 payloads
+run nothing."""
+
+import re
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, login, shot
+
+BRANCH = "机关第一党支部"
+# Payloads from security.md §6.1; the handlers would set window.__xss if they ever ran.
+PAYLOADS = [
+    "<script>window.__xss=1;alert(1)</script>",
+    '<img src=x onerror="window.__xss=1;alert(1)">',
+    "<svg onload=alert(1)>",
+    '<svg><a xlink:href="javascript:alert(1)"><text>svg-link</text></a></svg>',
+    '<a href="javascript:window.__xss=1">js-link</a>',
+    '<a href="java&#x09;script:alert(1)">tab-link</a>',
+    '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">data-link</a>',
+    '<details open ontoggle="window.__xss=1">toggle</details>',
+    '<p onmouseover="window.__xss=1" onclick="window.__xss=1">hover-me</p>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<span style="position:fixed;top:0;left:0;width:100%;height:100%;background:white">overlay</span>',
+    "[md-link](javascript:alert(1))",
+    '![a](x" onerror="alert(1))',
+    "{{constructor.constructor('alert(1)')()}}",
+]
+ACTIVE = (
+    ".post-body script, .post-body svg, .post-body math, .post-body iframe, .post-body style,"
+    " .post-body [onerror], .post-body [onload], .post-body [onclick], .post-body [onmouseover],"
+    " .post-body [ontoggle], .post-body [style], .post-body a[href^='javascript'],"
+    " .post-body a[href^='data'], .thread-title *"
+)
+
+
+def branch_board_url(page) -> str:
+    page.goto("/boards")
+    page.get_by_test_id("board-list").get_by_role("link", name=re.compile(BRANCH)).click()
+    expect(page.get_by_test_id("board-name")).to_contain_text(BRANCH)
+    return page.url
+
+
+def new_thread(page, board_url, title, body):
+    page.goto(board_url)
+    page.get_by_test_id("new-thread").click()
+    page.fill("input[name=title]", title)
+    page.fill("textarea[name=body]", body)
+    page.get_by_test_id("thread-submit").click()
+    expect(page.get_by_test_id("thread-title")).to_be_visible()
+
+
+def test_member_posts_a_held_post_is_approved_by_the_secretary(new_page):
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    board_url = branch_board_url(member)
+    shot(member, "discussions-board")
+
+    new_thread(member, board_url, "学习党章的一点体会", "重温党史，收获很大。@王建国 书记请指正。")
+    expect(member.get_by_test_id("post")).to_have_count(1)
+    expect(member.get_by_test_id("held-notice")).to_have_count(0)
+    shot(member, "discussions-thread")
+
+    new_thread(member, board_url, "提醒大家", "群里有人发赌 博 网 站的链接，大家别点。")
+    expect(member.get_by_test_id("held-notice")).to_be_visible()
+    held_url = member.url
+
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    secretary.goto("/moderation")
+    expect(secretary.get_by_test_id("queue-item")).to_have_count(2)  # the demo's held post too
+    shot(secretary, "discussions-queue")
+    secretary.get_by_test_id("queue-item").filter(has_text="提醒大家").click()
+    expect(secretary.get_by_test_id("highlighted").locator("mark")).to_have_text("赌 博 网 站")
+    shot(secretary, "discussions-review")
+    secretary.get_by_label("发布").check()
+    secretary.select_option("select[name=reason]", "false_positive")
+    secretary.fill("input[name=note]", "提醒同志防范，内容正常")
+    secretary.get_by_test_id("decide").click()
+    expect(secretary.get_by_test_id("queue-item")).to_have_count(1)
+
+    member.goto(held_url)
+    expect(member.get_by_test_id("held-notice")).to_have_count(0)
+    expect(member.get_by_test_id("unread-badge")).to_be_attached()
+    member.goto("/notifications")
+    expect(member.get_by_test_id("notification-list")).to_contain_text("已发布")
+    shot(member, "discussions-notifications")
+
+
+def test_a_member_of_another_branch_gets_404_for_the_branch_board(new_page):
+    member = new_page(DESKTOP)
+    login(member, "demo-member")
+    board_url = branch_board_url(member)
+
+    admin = new_page(DESKTOP)
+    login(admin, "demo-admin")
+    admin.goto("/admin/users?q=dy020")
+    admin.locator("table a").first.click()
+    admin.on("dialog", lambda dialog: dialog.accept())
+    admin.get_by_role("button", name=re.compile("重置密码")).click()
+    flash = admin.locator(".alert-warning").first.inner_text()
+    password = re.search(r"[:：]\s*(\S+)\s*$", flash.strip()).group(1)
+
+    outsider = new_page(PHONE)
+    login(outsider, "dy020", password)
+    response = outsider.goto(board_url)
+    assert response.status == 404
+    outsider.goto("/boards")
+    expect(outsider.get_by_test_id("board-list")).not_to_contain_text(BRANCH)
+    shot(outsider, "discussions-other-branch")
+
+
+def test_xss_payloads_run_nothing_in_the_browser(new_page):
+    for viewport, username in ((PHONE, "demo-member"), (DESKTOP, "demo-secretary")):
+        page = new_page(viewport)
+        dialogs = []
+        page.on(
+            "dialog", lambda dialog, seen=dialogs: (seen.append(dialog.message), dialog.dismiss())
+        )
+        login(page, username)
+        board_url = branch_board_url(page)
+        title = '<img src=x onerror=alert(1)> " autofocus onfocus=alert(1) x="'
+        new_thread(page, board_url, title, "\n\n".join(PAYLOADS))
+        expect(page.get_by_test_id("thread-title")).to_contain_text("<img src=x onerror=alert(1)>")
+        for target in page.locator(".post-body *").all()[:40]:
+            if target.is_visible():
+                target.hover()
+        page.locator(".post-body").first.click()
+        page.wait_for_timeout(300)
+        assert dialogs == []
+        assert page.evaluate("window.__xss") is None
+        assert page.locator(ACTIVE).count() == 0
+        shot(page, f"discussions-xss-{username}")
+        page.goto(board_url)
+        page.wait_for_timeout(200)
+        assert dialogs == []
+        assert page.evaluate("window.__xss") is None

@@ -1,0 +1,75 @@
+"""The question bank in a real browser: an editor writes a single-choice question and sends it
+to review, a reviewer (demo-admin) approves it, and the preview shows it as a member will see it
+with the key kept apart."""
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, login, shot
+
+STEM = "端到端：党的基层组织中，设立党的基层委员会需要多少名正式党员以上？"
+
+
+def test_editor_writes_reviewer_approves_and_previews(new_page):
+    editor = new_page(PHONE)
+    login(editor, "demo-editor")
+    editor.click(".navbar-toggler")
+    editor.locator("[data-nav=question-bank]").click()
+    expect(editor.get_by_test_id("question-table")).to_be_visible()
+    shot(editor, "bank-list-editor")
+    editor.get_by_test_id("new-question").click()
+    editor.locator("[data-type=single]").click()
+    editor.fill("textarea[name=stem]", STEM)
+    editor.fill("input[name=options-0]", "三名")
+    editor.fill("input[name=options-1]", "五十名")
+    editor.fill("input[name=options-2]", "一百名")
+    editor.check("#answer-C")
+    editor.fill("input[name=knowledge_point]", "党章 › 第五章 党的基层组织")
+    editor.fill("input[name=source_document]", "《中国共产党章程》第三十条")
+    editor.fill("input[name=source_version]", "2022-10-22")
+    editor.fill("input[name=tags]", "基层组织")
+    shot(editor, "bank-question-form")
+    editor.get_by_test_id("save-question").click()
+    expect(editor.get_by_test_id("stem")).to_have_text(STEM)
+    editor.get_by_test_id("submit-review").click()
+    expect(editor.locator("[data-status=in_review]")).to_be_visible()
+    # The editor may not approve: the button is not there.
+    expect(editor.get_by_test_id("approve")).to_have_count(0)
+    question_url = editor.url
+
+    reviewer = new_page(DESKTOP)
+    login(reviewer, "demo-admin")
+    reviewer.goto("/bank/")
+    reviewer.locator("[data-testid=bank-list] a").first.click()
+    reviewer.get_by_test_id("review-queue-link").click()
+    expect(reviewer.get_by_test_id("review-list")).to_contain_text("端到端")
+    shot(reviewer, "bank-review-queue")
+    reviewer.goto(question_url)
+    reviewer.get_by_test_id("approve").click()
+    expect(reviewer.locator("[data-status=active]")).to_be_visible()
+    shot(reviewer, "bank-question-detail")
+
+    for page in (reviewer, editor):
+        page.goto(question_url)
+        page.get_by_test_id("preview-link").click()
+        preview = page.get_by_test_id("member-preview")
+        expect(preview).to_contain_text(STEM)
+        expect(preview.locator("input[type=radio]")).to_have_count(3)
+        expect(page.get_by_test_id("answer-key")).to_have_count(0)
+        preview.locator("label", has_text="一百名").click()
+        shot(page, "bank-preview")
+        page.get_by_test_id("show-key").click()
+        expect(page.get_by_test_id("answer-key")).to_contain_text("一百名")
+        shot(page, "bank-preview-key")
+
+
+def test_bank_list_search_finds_chinese_substrings(new_page):
+    for viewport in (PHONE, DESKTOP):
+        page = new_page(viewport)
+        login(page, "demo-editor")
+        page.goto("/bank/")
+        search = page.locator("[data-testid=question-filters] input[name=q]")
+        search.fill("预备期内享有表决")
+        search.press("Enter")
+        expect(page.get_by_test_id("question-total")).to_have_text("1")
+        expect(page.get_by_test_id("question-table")).to_contain_text("演示题")
+        shot(page, "bank-search")

@@ -1,0 +1,125 @@
+"""Studying a lesson in a real browser at phone size: time grows only while the page is in view,
+a second tab adds nothing, and completion adds exactly one ledger entry that My study explains.
+
+The e2e server reports every second (E2E_OVERRIDES); an admin first shortens the lesson to 30 s
+through the authoring screen so that the journey completes in well under a minute.
+"""
+
+import re
+import time
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, login, shot
+
+REQUIRED_SECONDS = 30
+HIDE = """() => {
+  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => "hidden"});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+SHOW = """() => {
+  Object.defineProperty(document, "visibilityState", {configurable: true, get: () => "visible"});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def _verified(page, lesson_id: int) -> int:
+    response = page.request.get(f"/study/lessons/{lesson_id}/progress")
+    assert response.ok
+    return response.json()["verified_seconds"]
+
+
+def _wait_for(predicate, timeout: float = 20.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError("condition not met in time")
+
+
+def _not_started_lesson(page) -> int:
+    page.goto("/study/")
+    expect(page.get_by_test_id("course-card").first).to_be_visible()
+    shot(page, "study-courses")
+    for index in range(page.get_by_test_id("course-card").count()):
+        page.goto("/study/")
+        page.get_by_test_id("course-card").nth(index).click()
+        rows = page.locator("li", has=page.get_by_test_id("lesson-status"))
+        for row in range(rows.count()):
+            item = rows.nth(row)
+            if item.get_by_test_id("lesson-status").inner_text().strip() in (
+                "未开始",
+                "Not started",
+            ):
+                href = item.locator("a").first.get_attribute("href")
+                return int(re.search(r"/study/lessons/(\d+)", href).group(1))
+    raise AssertionError("the demo member has no lesson left to start")
+
+
+def _shorten(page, lesson_id: int) -> None:
+    login(page, "demo-admin")
+    page.goto(f"/courses/manage/lessons/{lesson_id}/edit")
+    page.fill("input[name=length]", "0:30")
+    page.fill("input[name=required_percent]", "100")
+    page.locator("form:has(input[name=length]) button[type=submit]").first.click()
+    expect(page.locator(".alert-success")).to_be_visible()
+
+
+def test_demo_member_studies_a_lesson(page, new_page):
+    login(page, "demo-member")
+    lesson_id = _not_started_lesson(page)
+    _shorten(new_page(DESKTOP), lesson_id)
+
+    page.goto(f"/study/lessons/{lesson_id}")
+    expect(page.get_by_test_id("tracker")).to_be_visible()
+    _wait_for(lambda: _verified(page, lesson_id) >= 3)
+    shot(page, "study-lesson")
+
+    # Hidden: the page stops reporting and the server figure stands still.
+    page.evaluate(HIDE)
+    time.sleep(1.5)  # the last report of the visible period may still be in flight
+    before = _verified(page, lesson_id)
+    time.sleep(4)
+    assert _verified(page, lesson_id) == before
+    page.evaluate(SHOW)
+    _wait_for(lambda: _verified(page, lesson_id) >= before + 2)
+
+    # A second tab on the same lesson: the member's time is merged, so the figure grows no
+    # faster than the clock.
+    second = page.context.new_page()
+    second.goto(f"/study/lessons/{lesson_id}")
+    expect(second.get_by_test_id("tracker")).to_be_visible()
+    started, start_value = time.monotonic(), _verified(page, lesson_id)
+    time.sleep(5)
+    grown = _verified(page, lesson_id) - start_value
+    assert grown <= time.monotonic() - started + 2
+    second.close()
+
+    # Reading to the end and studying long enough completes the lesson.
+    page.locator("[data-study-end]").scroll_into_view_if_needed()
+    expect(page.get_by_test_id("tracker-state")).to_contain_text(
+        re.compile("已完成|Completed"), timeout=REQUIRED_SECONDS * 1000
+    )
+    time.sleep(2)  # later reports add no second entry
+
+    page.goto("/study/me")
+    entries = page.locator(f'[data-testid=ledger-entry]:has(a[href="/study/lessons/{lesson_id}"])')
+    expect(entries).to_have_count(1)
+    expect(entries.first).to_contain_text("2019-1")
+    expect(page.get_by_test_id("year-summary")).to_contain_text("32")
+    shot(page, "study-me")
+    assert page.viewport_size == PHONE
+
+
+def test_my_study_at_desktop_size(desktop_page):
+    login(desktop_page, "demo-member")
+    desktop_page.goto("/study/me")
+    expect(desktop_page.get_by_test_id("ledger-entry").first).to_be_visible()
+    shot(desktop_page, "study-me")
+    desktop_page.goto("/study/")
+    shot(desktop_page, "study-courses")
+    desktop_page.goto("/")
+    expect(desktop_page.get_by_test_id("continue-learning")).to_be_visible()
+    shot(desktop_page, "study-home")

@@ -1,0 +1,56 @@
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from learnapp.audit.models import AuditEntry
+from learnapp.hours.models import RuleSet
+from tests.world import build_world
+
+FORM = {
+    "version": "2026-2",
+    "effective_from": "2026-04-01",
+    "source": "某单位党员教育培训实施办法第八条",
+    "annual_target_hours": "32",
+    "leader_target_hours": "56",
+    "daily_online_cap_hours": "3",
+    "daily_self_study_cap_hours": "8",
+    "final_test_bonus_hours": "0.5",
+    "long_lesson_minutes": "30",
+    "long_lesson_hours": "1",
+    "medium_lesson_minutes": "15",
+    "medium_lesson_hours": "0.5",
+    "short_lesson_hours": "0.25",
+    "session_per_hour": "1",
+    "session_half_day": "4",
+    "session_full_day": "8",
+}
+
+
+def test_admin_views_rules_and_adds_a_version(session, auth):
+    build_world(session)
+    auth.login("admin")
+    form = auth.client.get("/hours/rules/new").get_data(as_text=True)
+    assert 'value="32.00"' in form or 'value="32"' in form
+    response = auth.post("/hours/rules/new", FORM)
+    assert response.status_code == 302
+    page = auth.client.get("/hours/rules").get_data(as_text=True)
+    assert "2026-2" in page and "2019-1" in page and "某单位党员教育培训实施办法" in page
+    session.rollback()
+    added = session.scalars(sa.select(RuleSet).where(RuleSet.version == "2026-2")).one()
+    assert Decimal(added.rules["daily_online_cap_hours"]) == Decimal("3")
+    assert "self_study" not in added.rules["target_categories"]
+    assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "hours.rule_set_added"))
+
+
+def test_a_version_in_the_past_is_refused(session, auth):
+    build_world(session)
+    auth.login("admin")
+    response = auth.post("/hours/rules/new", {**FORM, "effective_from": "2026-01-01"})
+    assert response.status_code == 400
+
+
+def test_members_and_secretaries_cannot_see_the_rules_screens(session, auth):
+    build_world(session)
+    auth.login("seca")
+    assert auth.client.get("/hours/rules").status_code == 403
+    assert auth.post("/hours/rules/new", FORM).status_code == 403

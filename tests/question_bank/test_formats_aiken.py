@@ -1,0 +1,84 @@
+"""Aiken: the reference's behaviour on an errors file (errors on lines 3, 5, 7 and 18), answer
+letters validated, full-width input, and the export that only holds single choice."""
+
+from pathlib import Path
+
+import pytest
+
+from learnapp.question_bank.formats import aiken
+from tests.question_bank.import_helpers import messages
+
+ERRORS_FILE = Path(__file__).parent / "data" / "aiken_errors.txt"
+
+
+def test_errors_file_gives_three_good_questions_and_four_errors_with_lines():
+    result = aiken.parse(ERRORS_FILE.read_bytes(), "aiken_errors.txt")
+    stems = [q.draft.stem for q in result.questions]
+    assert stems == [
+        "A first good question",
+        "A second good question, options written without a space",
+        "Which of these is <b> & co?",
+    ]
+    second = result.questions[1].draft
+    assert second.spec == {
+        "options": ["Wrong without a space", "Right without a space"],
+        "answer": 1,
+    }
+    assert result.questions[2].draft.spec["options"] == ["<b>", "&amp;"]  # plain text, as typed
+    assert [p.line for p in result.errors] == [3, 5, 7, 18]
+    texts = messages(result.errors)
+    assert "at least 2 answers on line 3" in texts[0]
+    assert "not started on line 5" in texts[1] and "A. Lincoln" in texts[1]
+    assert "not started on line 7" in texts[2]
+    assert "not completed before next question start on line 18" in texts[3]
+    assert "A question that never gets an answer" in texts[3]
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        ("E", "not one of the options A to D"),
+        ("A,C", "one right answer"),
+        ("", "names no letter"),
+    ],
+)
+def test_answer_letter_must_name_one_option(answer, fragment):
+    text = f"Q?\nA) a\nB) b\nC) c\nD) d\nANSWER: {answer}\n"
+    result = aiken.parse(text.encode())
+    assert result.questions == []
+    assert fragment in messages(result.errors)[0]
+
+
+def test_full_width_letters_and_colon_and_lowercase_answer():
+    text = "党员要有几名介绍人？\nＡ．一名\nＢ．两名\nANSWER：ｂ\n"
+    result = aiken.parse(text.encode())
+    assert result.errors == []
+    assert result.questions[0].draft.spec == {"options": ["一名", "两名"], "answer": 1}
+
+
+def test_crlf_short_lines_and_missing_final_answer():
+    text = "Q1\r\nA) x\r\nB) y\r\nANSWER: A\r\n.\r\nQ2\r\nA) x\r\nB) y"
+    result = aiken.parse(text.encode())
+    assert [q.draft.stem for q in result.questions] == ["Q1"]
+    assert result.errors[0].line == 6 and "not completed" in str(result.errors[0].message)
+
+
+def test_gbk_file_is_read():
+    result = aiken.parse("题目\nA) 对\nB) 错\nANSWER: A\n".encode("gbk"))
+    assert result.encoding == "gb18030" and result.questions[0].draft.stem == "题目"
+
+
+def test_export_holds_single_choice_only_and_round_trips(ctx):
+    from tests.question_bank.factories import single_draft
+
+    drafts = [
+        single_draft("第一题\n两行"),
+        single_draft("A. Lincoln was a president"),
+        single_draft("判断", type="judge", spec={"answer": True}),
+    ]
+    exported = aiken.export(drafts)
+    assert exported.exported == 1 and len(exported.skipped) == 2
+    back = aiken.parse(exported.data)
+    assert back.errors == []
+    assert back.questions[0].draft.stem == "第一题 两行"
+    assert back.questions[0].draft.spec == drafts[0].spec

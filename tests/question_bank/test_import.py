@@ -1,0 +1,199 @@
+"""Import preview and commit: duplicates, status, audit, limits and the starter bank."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.audit.models import AuditEntry
+from learnapp.question_bank import importing
+from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.question_bank.starter import STARTER_DIR, import_folder
+from tests.factories import FIXED_NOW
+from tests.question_bank.factories import make_bank, make_question
+from tests.question_bank.import_helpers import csv_text, messages, row
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+
+def preview(session, bank, rows, **kwargs):
+    return importing.preview_import(
+        session, bank, "t.csv", csv_text(rows).encode(), "auto", **kwargs
+    )
+
+
+def count(session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(Question))
+
+
+def test_every_starter_question_imports_cleanly(session):
+    bank = make_bank(session)
+    files = sorted(STARTER_DIR.glob("*.csv"))
+    assert [f.name for f in files] == [
+        "member-education-regulations-2019.csv",
+        "party-constitution-2022.csv",
+        "party-history-basics.csv",
+    ]
+    total = 0
+    types = set()
+    for path in files:
+        result = importing.preview_import(session, bank, path.name, path.read_bytes())
+        assert result.errors == [] and result.skipped == []
+        total += len(result.new_items)
+        types |= {item.draft.type for item in result.items}
+    assert total == 165 and types == {"single", "multiple", "judge", "fill", "short"}
+
+
+def test_starter_import_is_idempotent_and_active(session):
+    bank = make_bank(session)
+    assert import_folder(session, bank, STARTER_DIR, FIXED_NOW) == 165
+    assert import_folder(session, bank, STARTER_DIR, FIXED_NOW) == 0
+    assert count(session) == 165
+    statuses = set(session.scalars(sa.select(Question.status)))
+    assert statuses == {QuestionStatus.ACTIVE}
+
+
+def test_duplicates_of_bank_questions_are_flagged_and_skipped(session):
+    bank = make_bank(session)
+    existing = make_question(session, bank, stem="党的最高领导机关是什么？")
+    result = preview(
+        session,
+        bank,
+        [
+            row(stem="党的最高领导机关是什么", options=existing.current_version.spec["options"]),
+            row(stem="新题", options=("a", "b")),
+        ],
+    )
+    assert [(i.line, i.duplicate_of) for i in result.items] == [(2, existing.id), (3, None)]
+    outcome = importing.commit_import(session, None, bank, result, FIXED_NOW)
+    assert (outcome.added, outcome.duplicates) == (1, 1)
+
+
+def test_same_stem_with_other_options_is_imported_with_a_warning(session):
+    bank = make_bank(session)
+    existing = make_question(session, bank, stem="下列说法正确的是（  ）。")
+    result = preview(
+        session,
+        bank,
+        [
+            row(stem="下列说法正确的是（ ）", options=("甲", "乙")),
+            row(stem="下列说法正确的是", options=("丙", "丁")),
+        ],
+    )
+    assert [i.is_new for i in result.items] == [True, True]
+    assert [w.line for w in result.warnings] == [2, 3]
+    assert f"#{existing.id}" in messages(result.warnings)[0]
+
+
+def test_repeated_rows_in_a_file_are_imported_once(session):
+    bank = make_bank(session)
+    result = preview(
+        session, bank, [row(stem="重复的题"), row(stem="重复 的题！"), row(stem="别的")]
+    )
+    assert [(i.line, i.duplicate_line) for i in result.items] == [(2, None), (3, 2), (4, None)]
+    assert importing.commit_import(session, None, bank, result, FIXED_NOW).added == 2
+
+
+def test_near_duplicates_are_warnings(session):
+    bank = make_bank(session)
+    make_question(session, bank, stem="根据党章规定，党员必须履行的义务一共有几项内容？")
+    result = preview(
+        session,
+        bank,
+        [row(stem="根据党章规定，党员必须履行的义务一共有几项内容呢？", options=("a", "b"))],
+    )
+    assert result.items[0].is_new
+    assert "Very similar" in messages(result.warnings)[0]
+
+
+def test_status_follows_two_person_review_and_one_audit_entry(session):
+    reviewed = make_bank(session, two_person_review=True)
+    single = make_bank(session, two_person_review=False, name="另一个题库")
+    for bank, status in ((reviewed, QuestionStatus.DRAFT), (single, QuestionStatus.ACTIVE)):
+        result = preview(session, bank, [row(stem=f"{bank.name}的题{n}") for n in range(3)])
+        outcome = importing.commit_import(session, None, bank, result, FIXED_NOW)
+        assert outcome.status == status
+        assert set(
+            session.scalars(sa.select(Question.status).where(Question.bank_id == bank.id))
+        ) == {status}
+    entries = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "questions.imported")
+    ).all()
+    assert len(entries) == 2
+    assert entries[0].after == {
+        "file": "t.csv",
+        "format": "csv",
+        "added": 3,
+        "duplicates": 0,
+        "skipped": 0,
+        "status": "draft",
+    }
+    assert not session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "question.created")
+    ).all()
+
+
+def test_commit_reports_progress_per_batch(session, monkeypatch):
+    monkeypatch.setattr(importing, "BATCH", 2)
+    bank = make_bank(session)
+    seen = []
+    result = preview(session, bank, [row(stem=f"题{n}") for n in range(5)])
+    importing.commit_import(
+        session, None, bank, result, FIXED_NOW, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen == [(2, 5), (4, 5), (5, 5)]
+
+
+def test_a_question_refused_at_commit_fails_the_whole_import(session):
+    bank = make_bank(session)
+    result = preview(session, bank, [row(stem="好题")])
+    result.items.append(
+        importing.PreviewItem(9, QuestionDraft("single", "", {"options": ["a", "b"], "answer": 0}))
+    )
+    with pytest.raises(importing.ImportFailed) as failure:
+        importing.commit_import(session, None, bank, result, FIXED_NOW)
+    assert failure.value.problem.line == 9
+
+
+def test_a_preview_with_errors_cannot_be_committed(session):
+    bank = make_bank(session)
+    result = preview(session, bank, [row(stem="")])
+    assert not result.ok
+    with pytest.raises(ValueError):
+        importing.commit_import(session, None, bank, result, FIXED_NOW)
+
+
+def test_size_limit_is_checked_before_parsing(session, app):
+    bank = make_bank(session)
+    app.config["IMPORT_MAX_BYTES"] = 100
+    result = importing.preview_import(session, bank, "big.csv", b"x" * 101)
+    assert "larger than" in messages(result.errors)[0]
+
+
+def test_default_knowledge_point_for_questions_without_one(session):
+    bank = make_bank(session)
+    result = preview(
+        session,
+        bank,
+        [row(stem="甲"), row(stem="乙", 知识点="党史")],
+        knowledge_point="党章 › 总纲",
+    )
+    assert [i.draft.knowledge_point for i in result.items] == [["党章", "总纲"], ["党史"]]
+
+
+def test_gift_and_aiken_files_import(session):
+    bank = make_bank(session, two_person_review=False)
+    gift = importing.preview_import(
+        session, bank, "q.gift", "$CATEGORY: 党章\n\n预备期一年 {T}".encode()
+    )
+    aiken = importing.preview_import(session, bank, "q.txt", b"Q?\nA) a\nB) b\nANSWER: B\n")
+    assert (gift.format, aiken.format) == ("gift", "aiken")
+    for result in (gift, aiken):
+        importing.commit_import(session, None, bank, result, FIXED_NOW)
+    assert count(session) == 2
+
+
+def test_starter_files_are_unchanged_utf8_without_bom():
+    for path in Path(STARTER_DIR).glob("*.csv"):
+        assert not path.read_bytes().startswith(b"\xef\xbb\xbf")

@@ -1,0 +1,169 @@
+"""The import and export screens: upload → preview → confirm → result, all or nothing."""
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.orgs.models import Role
+from learnapp.question_bank.models import Question, QuestionStatus
+from tests.factories import make_unit, make_user
+from tests.question_bank.factories import make_bank
+from tests.question_bank.import_helpers import row, xlsx_bytes
+from tests.world import build_world
+
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+
+@pytest.fixture
+def world(session):
+    world = build_world(session)
+    world.bank = make_bank(session, unit=world.root, two_person_review=False)
+    session.commit()
+    return world
+
+
+def upload(auth, bank_id, data, filename="题库.xlsx", **fields):
+    return auth.post(
+        f"/bank/{bank_id}/import",
+        data={"file": (io.BytesIO(data), filename), "format": "auto", **fields},
+        content_type="multipart/form-data",
+    )
+
+
+def count(session) -> int:
+    session.rollback()  # end the test's read snapshot: see what the requests committed
+    return session.scalar(sa.select(sa.func.count()).select_from(Question))
+
+
+BAD_ROWS = [
+    row(stem="好的第一题"),
+    row(stem="答案越界", answer="G"),
+    row("多选", stem="多选只有一个答案", answer="B"),
+    row(stem="好的第二题"),
+    row("判断", stem="", options=(), answer="对"),
+]
+
+
+def test_bad_rows_are_listed_and_nothing_is_stored_then_the_fixed_file_imports(
+    client, auth, session, world
+):
+    auth.login("admin")
+    response = upload(auth, world.bank.id, xlsx_bytes(BAD_ROWS))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    cells = re.findall(
+        r"<tr><td class=\"text-nowrap\">(\d+)</td><td class=\"text-nowrap\">([^<]+)</td>", page
+    )
+    assert cells == [("3", "答案"), ("4", "答案"), ("6", "题干")]
+    assert 'name="token"' not in page and count(session) == 0
+
+    fixed = [
+        BAD_ROWS[0],
+        row(stem="答案越界", answer="B"),
+        row("多选", stem="多选两个", answer="BC"),
+        BAD_ROWS[3],
+        row("判断", stem="有题干了", options=(), answer="对"),
+    ]
+    response = upload(auth, world.bank.id, xlsx_bytes(fixed))
+    assert response.status_code == 200
+    token = TOKEN.search(response.get_data(as_text=True)).group(1)
+    assert count(session) == 0  # a preview stores nothing
+    done = auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    assert done.status_code == 302 and f"/import/result/{token}" in done.headers["Location"]
+    assert count(session) == 5
+    result = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert 'data-testid="import-result"' in result and "5" in result
+    assert set(session.scalars(sa.select(Question.status))) == {QuestionStatus.ACTIVE}
+    progress = client.get(f"/bank/{world.bank.id}/import/progress/{token}").get_json()
+    assert progress == {"state": "done", "done": 5, "total": 5}
+    # Importing the same file again finds only duplicates and adds nothing.
+    again = upload(auth, world.bank.id, xlsx_bytes(fixed)).get_data(as_text=True)
+    assert "nothing to import" in again
+
+
+def test_confirm_rechecks_the_stashed_file_and_refuses_other_users_tokens(
+    client, auth, session, world
+):
+    auth.login("admin")
+    response = upload(auth, world.bank.id, xlsx_bytes([row(stem="一题")]))
+    token = TOKEN.search(response.get_data(as_text=True)).group(1)
+    auth.logout()
+    editor = make_user(session, username="editor2", roles=((Role.BANK_EDITOR, world.root),))
+    session.commit()
+    assert editor.id
+    auth.login("editor2")
+    refused = auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/import")
+    assert client.get(f"/bank/{world.bank.id}/import/progress/{token}").get_json() == {
+        "state": "waiting"
+    }
+    assert count(session) == 0
+
+
+def test_gift_and_aiken_upload_through_the_browser(client, auth, session, world):
+    auth.login("admin")
+    for name, data in (
+        ("q.gift", "题一 {T}\n\n题二 {=甲 ~乙}".encode()),
+        ("q.txt", b"Q?\nA) a\nB) b\nANSWER: A\n"),
+    ):
+        response = upload(auth, world.bank.id, data, filename=name)
+        token = TOKEN.search(response.get_data(as_text=True)).group(1)
+        auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    assert count(session) == 3
+
+
+def test_gift_quirks_and_skipped_items_show_on_the_preview(client, auth, world):
+    auth.login("admin")
+    page = upload(
+        auth, world.bank.id, b"Sky {true}\n\nMatch {=a -> 1 =b -> 2}", filename="q.gift"
+    ).get_data(as_text=True)
+    assert 'data-testid="import-warnings"' in page and 'data-testid="import-skipped"' in page
+
+
+def test_file_level_problems(client, auth, world):
+    auth.login("admin")
+    png = upload(auth, world.bank.id, b"\x89PNG\r\n\x1a\n" + b"0" * 64, filename="x.xlsx")
+    assert png.status_code == 400 and "xlsx" in png.get_data(as_text=True)
+    macro = upload(auth, world.bank.id, b"PK", filename="x.xlsm")
+    assert macro.status_code == 400
+
+
+def test_template_download(client, auth, world):
+    auth.login("admin")
+    response = client.get("/bank/import/template.xlsx")
+    assert response.status_code == 200
+    assert response.data.startswith(b"PK")
+    assert "filename*=UTF-8''%E9%A2%98" in response.headers["Content-Disposition"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv", "gift", "aiken"])
+def test_export_downloads(client, auth, session, world, fmt):
+    auth.login("admin")
+    response = upload(
+        auth, world.bank.id, xlsx_bytes([row(stem="导出题"), row("判断", "判断题", (), "对")])
+    )
+    token = TOKEN.search(response.get_data(as_text=True)).group(1)
+    auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    form = client.get(f"/bank/{world.bank.id}/export")
+    assert form.status_code == 200
+    response = client.get(
+        f"/bank/{world.bank.id}/export?download=1&format={fmt}&status=active&kp=0&tag=0"
+    )
+    assert response.status_code == 200
+    assert response.headers["X-Questions-Exported"] == ("1" if fmt == "aiken" else "2")
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_members_cannot_import_and_other_banks_are_404(client, auth, session, world):
+    other_root = make_unit(session, name="别的党委")
+    private = make_bank(session, unit=other_root, name="别人的题库")
+    make_user(session, username="editor3", roles=((Role.BANK_EDITOR, world.branch_a),))
+    session.commit()
+    auth.login("mema")
+    assert client.get(f"/bank/{world.bank.id}/import").status_code == 403
+    auth.logout()
+    auth.login("editor3")
+    assert client.get(f"/bank/{private.id}/import").status_code == 404
+    assert client.get(f"/bank/{private.id}/export").status_code == 404

@@ -1,0 +1,442 @@
+"""Question bank services: versions, review workflow, sources, bulk actions, usage."""
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.audit.models import AuditEntry
+from learnapp.errors import DomainError
+from learnapp.orgs.models import Role
+from learnapp.question_bank import queries, services
+from learnapp.question_bank.models import (
+    KnowledgePoint,
+    QuestionStatus,
+    QuestionVersion,
+    SourceDocument,
+)
+from learnapp.question_bank.queries import QuestionFilters
+from tests.factories import FIXED_NOW, make_unit, make_user
+from tests.question_bank.factories import make_bank, make_question, single_draft
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+
+@pytest.fixture
+def people(session):
+    root = make_unit(session, name="党委")
+    editor = make_user(session, roles=((Role.BANK_EDITOR, root),))
+    other_editor = make_user(session, roles=((Role.BANK_EDITOR, root),))
+    reviewer = make_user(session, roles=((Role.REVIEWER, root),))
+    editor_reviewer = make_user(session, roles=((Role.BANK_EDITOR, root), (Role.REVIEWER, root)))
+    admin = make_user(session, roles=((Role.ADMIN, root),))
+    return {
+        "root": root,
+        "editor": editor,
+        "other_editor": other_editor,
+        "reviewer": reviewer,
+        "editor_reviewer": editor_reviewer,
+        "admin": admin,
+    }
+
+
+def _actions(session, action):
+    return session.scalars(sa.select(AuditEntry).where(AuditEntry.action == action)).all()
+
+
+def test_add_question_stores_version_one_with_metadata(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    version = question.current_version
+    assert (version.number, version.points, version.difficulty) == (1, Decimal("2"), 2)
+    assert question.status == QuestionStatus.DRAFT
+    assert question.knowledge_point.full_name == "党章 › 第三章 党的中央组织"
+    assert question.knowledge_point.parent.name == "党章"
+    assert [t.name for t in question.tags] == ["组织"]
+    assert version.source.name == "《中国共产党章程》" and version.source.version == "2022-10-22"
+    assert question.stem_key == "党的最高领导机关是什么"
+    assert _actions(session, "question.created")
+
+
+def test_knowledge_points_and_tags_are_reused(session, people):
+    bank = make_bank(session)
+    first = make_question(session, bank, people["editor"])
+    second = make_question(session, bank, people["editor"], stem="另一题")
+    assert first.knowledge_point_id == second.knowledge_point_id
+    assert first.tags[0].id == second.tags[0].id
+    assert session.scalar(sa.select(sa.func.count()).select_from(KnowledgePoint)) == 2
+    assert session.scalar(sa.select(sa.func.count()).select_from(SourceDocument)) == 1
+
+
+def test_invalid_spec_is_refused_with_the_types_reason(session, people):
+    bank = make_bank(session)
+    bad = single_draft(spec={"options": ["甲", "乙"], "answer": 5})
+    with pytest.raises(DomainError) as error:
+        services.add_question(session, people["editor"], bank, bad, FIXED_NOW)
+    assert error.value.field == "spec"
+    assert "one of the options" in error.value.message
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"stem": "   "}, "stem"),
+        ({"stem": "长" * 2001}, "stem"),
+        ({"type": "essay"}, "type"),
+        ({"points": Decimal("0")}, "points"),
+        ({"points": Decimal("101")}, "points"),
+        ({"points": Decimal("NaN")}, "points"),
+        ({"points": Decimal("1.005")}, "points"),
+        ({"difficulty": 6}, "difficulty"),
+        ({"difficulty": 0}, "difficulty"),
+        ({"tags": [f"t{n}" for n in range(11)]}, "tags"),
+        ({"knowledge_point": list("abcdefg")}, "knowledge_point"),
+    ],
+)
+def test_bad_drafts_are_refused(session, people, overrides, field):
+    bank = make_bank(session)
+    with pytest.raises(DomainError) as error:
+        services.add_question(session, people["editor"], bank, single_draft(**overrides), FIXED_NOW)
+    assert error.value.field == field
+
+
+def test_editing_an_unused_version_changes_it_in_place(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    version = services.update_question(
+        session, people["editor"], question, single_draft(stem="改过的题干"), FIXED_NOW
+    )
+    assert version.number == 1 and version.stem == "改过的题干"
+    assert question.stem == "改过的题干"
+    assert len(queries.versions_of(session, question)) == 1
+
+
+def test_editing_after_use_creates_a_new_version_and_keeps_the_old(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    old_id = question.current_version_id
+    services.mark_used(session, [old_id], FIXED_NOW)
+    version = services.update_question(
+        session, people["editor"], question, single_draft(stem="新版题干"), FIXED_NOW
+    )
+    assert version.number == 2 and question.current_version_id == version.id
+    old = session.get(QuestionVersion, old_id)
+    session.refresh(old)
+    assert old.stem == "党的最高领导机关是什么？" and old.used_at is not None
+    assert [v.number for v in queries.versions_of(session, question)] == [2, 1]
+
+
+def test_saving_unchanged_content_makes_no_version(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    services.mark_used(session, [question.current_version_id], FIXED_NOW)
+    version = services.update_question(
+        session, people["editor"], question, single_draft(), FIXED_NOW
+    )
+    assert version.number == 1
+
+
+def test_editing_an_active_question_sends_it_back_to_review(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], status=QuestionStatus.ACTIVE)
+    services.update_question(
+        session, people["editor"], question, single_draft(stem="改"), FIXED_NOW
+    )
+    assert question.status == QuestionStatus.IN_REVIEW
+    assert question.status_reason
+
+
+def test_type_cannot_change_on_edit(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    judge = single_draft(type="judge", spec={"answer": True})
+    with pytest.raises(DomainError):
+        services.update_question(session, people["editor"], question, judge, FIXED_NOW)
+
+
+def test_mark_used_counts_every_use_and_keeps_the_first_time(session, people, clock):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    vid = question.current_version_id
+    services.mark_used(session, [vid, vid], FIXED_NOW)
+    clock.advance(days=1)
+    services.mark_used(session, [vid], clock())
+    version = session.get(QuestionVersion, vid)
+    assert version.use_count == 2 and version.used_at == FIXED_NOW
+    assert queries.usage_counts(session, [question.id]) == {question.id: 2}
+
+
+def test_status_workflow_draft_review_active_retired(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    services.submit_for_review(session, people["editor"], question, FIXED_NOW)
+    assert question.status == QuestionStatus.IN_REVIEW
+    services.approve_question(session, people["reviewer"], question, FIXED_NOW)
+    assert question.status == QuestionStatus.ACTIVE
+    assert question.reviewer_id == people["reviewer"].id
+    services.retire_question(session, people["editor"], question, FIXED_NOW)
+    assert question.status == QuestionStatus.RETIRED
+    services.reopen_question(session, people["editor"], question, FIXED_NOW)
+    assert question.status == QuestionStatus.DRAFT
+    assert len(_actions(session, "question.approved")) == 1
+
+
+@pytest.mark.parametrize("status", [QuestionStatus.DRAFT, QuestionStatus.ACTIVE])
+def test_only_questions_in_review_can_be_approved(session, people, status):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], status=status)
+    with pytest.raises(DomainError):
+        services.approve_question(session, people["reviewer"], question, FIXED_NOW)
+
+
+def test_illegal_transitions_are_refused(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], status=QuestionStatus.ACTIVE)
+    with pytest.raises(DomainError):
+        services.submit_for_review(session, people["editor"], question, FIXED_NOW)
+    with pytest.raises(DomainError):
+        services.reopen_question(session, people["editor"], question, FIXED_NOW)
+
+
+def test_rejection_needs_a_reason_and_returns_to_draft(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], status=QuestionStatus.IN_REVIEW)
+    with pytest.raises(DomainError):
+        services.reject_question(session, people["reviewer"], question, "  ", FIXED_NOW)
+    services.reject_question(session, people["reviewer"], question, "选项C有歧义", FIXED_NOW)
+    assert question.status == QuestionStatus.DRAFT and question.status_reason == "选项C有歧义"
+
+
+def test_two_person_review_refuses_the_author(session, people):
+    bank = make_bank(session, two_person_review=True)
+    question = make_question(
+        session, bank, people["editor_reviewer"], status=QuestionStatus.IN_REVIEW
+    )
+    with pytest.raises(DomainError):
+        services.approve_question(session, people["editor_reviewer"], question, FIXED_NOW)
+    services.approve_question(session, people["reviewer"], question, FIXED_NOW)
+    assert question.status == QuestionStatus.ACTIVE
+
+
+def test_two_person_review_refuses_the_author_of_the_current_version(session, people):
+    bank = make_bank(session, two_person_review=True)
+    question = make_question(session, bank, people["editor"], status=QuestionStatus.DRAFT)
+    services.update_question(
+        session, people["editor_reviewer"], question, single_draft(stem="改写"), FIXED_NOW
+    )
+    services.submit_for_review(session, people["editor"], question, FIXED_NOW)
+    with pytest.raises(DomainError):
+        services.approve_question(session, people["editor_reviewer"], question, FIXED_NOW)
+
+
+def test_without_two_person_review_an_author_may_approve(session, people):
+    bank = make_bank(session, two_person_review=False)
+    question = make_question(session, bank, people["admin"], status=QuestionStatus.IN_REVIEW)
+    services.approve_question(session, people["admin"], question, FIXED_NOW)
+    assert question.status == QuestionStatus.ACTIVE
+
+
+def test_an_editor_without_reviewer_role_cannot_approve(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], status=QuestionStatus.IN_REVIEW)
+    with pytest.raises(DomainError):
+        services.approve_question(session, people["other_editor"], question, FIXED_NOW)
+
+
+def test_review_rule_is_switched_by_admins_only(session, people):
+    bank = make_bank(session)
+    with pytest.raises(DomainError):
+        services.set_two_person_review(session, people["editor"], bank, False, FIXED_NOW)
+    services.set_two_person_review(session, people["admin"], bank, False, FIXED_NOW)
+    assert bank.two_person_review is False
+
+
+def test_superseded_source_flags_every_question_citing_it(session, people):
+    bank = make_bank(session)
+    active = make_question(session, bank, people["editor"], status=QuestionStatus.ACTIVE)
+    draft = make_question(session, bank, people["editor"], stem="草稿题")
+    retired = make_question(session, bank, people["editor"], stem="停用题")
+    services.retire_question(session, people["editor"], retired, FIXED_NOW)
+    other = make_question(
+        session,
+        bank,
+        people["editor"],
+        stem="另一版本",
+        source_version="2017-10-24",
+        status=QuestionStatus.ACTIVE,
+    )
+    document = active.current_version.source
+    flagged = services.supersede_source(session, people["editor"], document, FIXED_NOW)
+    assert flagged == 2
+    assert active.status == QuestionStatus.IN_REVIEW and "superseded" in active.status_reason
+    assert draft.status == QuestionStatus.DRAFT and draft.status_reason
+    assert retired.status == QuestionStatus.RETIRED and not retired.status_reason
+    assert other.status == QuestionStatus.ACTIVE
+    assert document.is_superseded and document.superseded_at == FIXED_NOW
+    assert len(_actions(session, "question.flagged")) == 2
+    assert _actions(session, "source.superseded")[0].after["flagged"] == 2
+    with pytest.raises(DomainError):
+        services.supersede_source(session, people["editor"], document, FIXED_NOW)
+
+
+def test_bulk_actions_skip_what_cannot_move(session, people):
+    bank = make_bank(session)
+    draft = make_question(session, bank, people["editor"])
+    active = make_question(session, bank, people["editor"], stem="二", status=QuestionStatus.ACTIVE)
+    assert services.bulk_submit(session, people["editor"], [draft, active], FIXED_NOW) == (1, 1)
+    assert (
+        services.bulk_move(
+            session, people["editor"], bank, [draft, active], ["党史", "新民主主义革命"], FIXED_NOW
+        )
+        == 2
+    )
+    assert active.knowledge_point.full_name == "党史 › 新民主主义革命"
+    assert (
+        services.bulk_tag(session, people["editor"], bank, [draft, active], "重点", FIXED_NOW) == 2
+    )
+    assert services.bulk_tag(session, people["editor"], bank, [draft], "重点", FIXED_NOW) == 0
+    assert services.bulk_retire(session, people["editor"], [draft, active], FIXED_NOW) == (2, 0)
+
+
+def test_bulk_actions_ignore_questions_of_another_bank(session, people):
+    bank, other = make_bank(session), make_bank(session, name="别的")
+    foreign = make_question(session, other, people["editor"])
+    assert services.bulk_tag(session, people["editor"], bank, [foreign], "x", FIXED_NOW) == 0
+
+
+def test_default_bank_is_created_once_and_owned_by_the_root(session, people):
+    first = services.default_bank(session, FIXED_NOW)
+    assert services.default_bank(session, FIXED_NOW).id == first.id
+    assert first.unit_id == people["root"].id and first.is_default
+
+
+def test_to_draft_round_trips(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"])
+    draft = services.to_draft(question.current_version)
+    original = single_draft()
+    assert (draft.type, draft.stem, draft.spec, draft.points) == (
+        "single",
+        original.stem,
+        original.spec,
+        Decimal("2"),
+    )
+    assert draft.knowledge_point == original.knowledge_point and draft.tags == ["组织"]
+    assert (draft.source_document, draft.source_version) == (
+        original.source_document,
+        original.source_version,
+    )
+
+
+def test_stem_index_and_export_versions(session, people):
+    bank = make_bank(session)
+    first = make_question(session, bank, people["editor"])
+    second = make_question(
+        session,
+        bank,
+        people["editor"],
+        stem="入党誓词是什么？",
+        type="short",
+        spec={"reference": "誓词"},
+    )
+    assert queries.stem_index(session, bank) == {
+        "党的最高领导机关是什么": first.id,
+        "入党誓词是什么": second.id,
+    }
+    versions = queries.export_versions(session, bank, QuestionFilters(type="short"))
+    assert [v.question_id for v in versions] == [second.id]
+    assert len(queries.export_versions(session, bank, None)) == 2
+
+
+def test_filters_narrow_the_list(session, people):
+    bank = make_bank(session)
+    a = make_question(session, bank, people["editor"], difficulty=1)
+    b = make_question(
+        session, bank, people["editor"], stem="二", knowledge_point=["党史"], tags=["史"]
+    )
+    c = make_question(session, bank, people["editor"], stem="三", source_version="2017-10-24")
+
+    def ids(**kwargs):
+        return {
+            q.id for q in queries.questions_page(session, bank, QuestionFilters(**kwargs)).questions
+        }
+
+    assert ids(difficulty=1) == {a.id}
+    parent = a.knowledge_point.parent
+    assert ids(knowledge_point_id=parent.id) == {a.id, c.id}
+    assert ids(tag_id=b.tags[0].id) == {b.id}
+    assert ids(source_id=c.current_version.source_id) == {c.id}
+    assert ids(status=QuestionStatus.ACTIVE) == set()
+    assert ids(type="single") == {a.id, b.id, c.id}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("最高领导", {"stem"}),
+        ("领导机关", {"stem"}),
+        ("党史", {"kp"}),
+        ("重点", {"tag"}),
+        ("%", {"percent"}),
+        ("_", {"underscore"}),
+        ("\\", {"backslash"}),
+        ("'", {"quote"}),
+        ("' OR 1=1 --", set()),
+        ('"; DROP TABLE questions; --', set()),
+        ("1 UNION SELECT password FROM users", set()),
+        ("不存在的词", set()),
+    ],
+)
+def test_search_is_a_literal_substring_match(session, people, query, expected):
+    bank = make_bank(session)
+    made = {
+        "stem": make_question(session, bank, people["editor"], knowledge_point=[], tags=[]),
+        "kp": make_question(
+            session, bank, people["editor"], stem="一", knowledge_point=["党史"], tags=[]
+        ),
+        "tag": make_question(
+            session, bank, people["editor"], stem="二", knowledge_point=[], tags=["重点"]
+        ),
+        "percent": make_question(
+            session, bank, people["editor"], stem="比例为100%", knowledge_point=[], tags=[]
+        ),
+        "underscore": make_question(
+            session, bank, people["editor"], stem="填空____题", knowledge_point=[], tags=[]
+        ),
+        "backslash": make_question(
+            session, bank, people["editor"], stem="路径a\\b", knowledge_point=[], tags=[]
+        ),
+        "quote": make_question(
+            session, bank, people["editor"], stem="It's 党课", knowledge_point=[], tags=[]
+        ),
+    }
+    found = {
+        q.id for q in queries.questions_page(session, bank, QuestionFilters(search=query)).questions
+    }
+    assert found == {made[name].id for name in expected}
+
+
+def test_search_is_capped_at_100_characters(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], stem="甲" * 150)
+    page = queries.questions_page(session, bank, QuestionFilters(search="甲" * 100 + "乙" * 4900))
+    assert [q.id for q in page.questions] == [question.id]
+
+
+@pytest.mark.parametrize("fetch_all", [1, 500])
+def test_list_pages_and_counts_agree_on_both_paths(session, people, monkeypatch, fetch_all):
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "FETCH_ALL_IDS", fetch_all)
+    bank = make_bank(session)
+    made = [make_question(session, bank, people["editor"], stem=f"题{n}") for n in range(5)]
+    services.submit_for_review(session, people["editor"], made[0], FIXED_NOW)
+    page = queries.questions_page(session, bank, QuestionFilters(search="题"), page=2)
+    assert [q.id for q in page.questions] == [made[2].id, made[1].id]
+    assert (page.total, page.pages) == (5, 3)
+    assert page.status_counts[QuestionStatus.DRAFT] == 4
+    assert page.status_counts[QuestionStatus.IN_REVIEW] == 1
+    review = queries.questions_page(
+        session, bank, QuestionFilters(status=QuestionStatus.IN_REVIEW), page=9
+    )
+    assert ([q.id for q in review.questions], review.total, review.page) == ([made[0].id], 1, 1)
+    assert review.status_counts[QuestionStatus.DRAFT] == 4

@@ -1,0 +1,377 @@
+"""Bank screens: each role, scope, the authoring forms, review, preview and bulk actions."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from learnapp.orgs.models import Role
+from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.web import LANG_COOKIE
+from tests.factories import make_unit, make_user
+from tests.question_bank.factories import make_bank, make_question
+from tests.world import build_world
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Assertions read the English messages; Chinese is the default catalogue."""
+    client.set_cookie(LANG_COOKIE, "en")
+
+
+@pytest.fixture
+def bank_world(session):
+    world = build_world(session)
+    editor = make_user(session, username="editor", roles=((Role.BANK_EDITOR, world.root),))
+    reviewer = make_user(session, username="reviewer", roles=((Role.REVIEWER, world.root),))
+    branch_editor = make_user(
+        session, username="beditor", roles=((Role.BANK_EDITOR, world.branch_b),)
+    )
+    bank = make_bank(session, unit=world.root)
+    question = make_question(session, bank, editor, status=QuestionStatus.IN_REVIEW)
+    session.commit()
+    return {
+        "world": world,
+        "editor": editor,
+        "reviewer": reviewer,
+        "branch_editor": branch_editor,
+        "bank": bank,
+        "question": question,
+    }
+
+
+@pytest.mark.parametrize(
+    ("username", "list_status", "new_status", "review_status"),
+    [
+        ("admin", 200, 200, 200),
+        ("editor", 200, 200, 403),
+        ("reviewer", 200, 403, 200),
+        ("mema", 403, 403, 403),
+        ("seca", 403, 403, 403),
+    ],
+)
+def test_each_role_reaches_what_it_should(
+    client, auth, bank_world, username, list_status, new_status, review_status
+):
+    bank = bank_world["bank"]
+    auth.login(username)
+    assert client.get(f"/bank/{bank.id}/").status_code == list_status
+    assert client.get(f"/bank/{bank.id}/questions/new/single").status_code == new_status
+    assert client.get(f"/bank/{bank.id}/review").status_code == review_status
+
+
+def test_nav_shows_the_bank_to_bank_roles_only(client, auth, bank_world):
+    auth.login("editor")
+    assert 'data-nav="question-bank"' in client.get("/").get_data(as_text=True)
+    auth.logout()
+    auth.login("seca")
+    assert 'data-nav="question-bank"' not in client.get("/").get_data(as_text=True)
+
+
+def test_editor_outside_the_banks_unit_gets_404(client, auth, bank_world):
+    auth.login("beditor")
+    assert client.get(f"/bank/{bank_world['bank'].id}/").status_code == 404
+    assert client.get(f"/bank/questions/{bank_world['question'].id}").status_code == 404
+    assert client.get("/bank/").status_code == 200
+
+
+def test_a_single_bank_in_scope_opens_directly(client, auth, bank_world):
+    auth.login("editor")
+    response = client.get("/bank/")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/bank/{bank_world['bank'].id}/")
+
+
+def _single_form(**overrides):
+    data = {
+        "stem": "党的根本组织原则是什么？",
+        "options-0": "民主集中制",
+        "options-1": "集体领导",
+        "options-2": "个人分工负责",
+        "answer": "A",
+        "points": "2",
+        "difficulty": "3",
+        "knowledge_point": "党章 › 第二章 党的组织制度",
+        "tags": "组织制度，重点",
+        "source_document": "《中国共产党章程》第十条",
+        "source_version": "2022-10-22",
+        "explanation": "党是根据自己的纲领和章程，按照民主集中制组织起来的统一整体。",
+        "audience": "all",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_editor_creates_a_single_choice_question(client, auth, session, bank_world):
+    bank = bank_world["bank"]
+    auth.login("editor")
+    response = auth.post(f"/bank/{bank.id}/questions/new/single", _single_form())
+    assert response.status_code == 302
+    question = session.query(Question).filter_by(stem="党的根本组织原则是什么？").one()
+    assert question.current_version.spec == {
+        "options": ["民主集中制", "集体领导", "个人分工负责"],
+        "answer": 0,
+    }
+    assert question.current_version.points == Decimal("2.00")
+    assert question.knowledge_point.full_name == "党章 › 第二章 党的组织制度"
+    assert sorted(t.name for t in question.tags) == ["组织制度", "重点"]
+    assert question.author_id == bank_world["editor"].id
+
+
+def test_gaps_between_options_keep_the_right_answer(client, auth, session, bank_world):
+    auth.login("editor")
+    form = _single_form(**{"options-1": "", "options-3": "第四项", "answer": "D"})
+    assert auth.post(f"/bank/{bank_world['bank'].id}/questions/new/single", form).status_code == 302
+    question = session.query(Question).filter_by(stem="党的根本组织原则是什么？").one()
+    assert question.current_version.spec["answer"] == 2
+
+
+def test_answer_on_an_empty_option_is_refused(client, auth, session, bank_world):
+    auth.login("editor")
+    response = auth.post(
+        f"/bank/{bank_world['bank'].id}/questions/new/single", _single_form(answer="F")
+    )
+    assert response.status_code == 400
+    assert "The answer must be one of the options." in response.get_data(as_text=True)
+    assert session.query(Question).filter_by(stem="党的根本组织原则是什么？").count() == 0
+
+
+def test_every_type_can_be_authored(client, auth, session, bank_world):
+    bank = bank_world["bank"]
+    auth.login("editor")
+    base = {k: v for k, v in _single_form().items() if not k.startswith(("options", "answer"))}
+    cases = {
+        "multiple": {
+            "options-0": "甲",
+            "options-1": "乙",
+            "options-2": "丙",
+            "answers": ["A", "C"],
+            "partial_credit": "0.5",
+        },
+        "judge": {"answer": "false"},
+        "fill": {"blanks-0": "民主集中制｜民主集中", "any_order": "y"},
+        "short": {"reference": "民主集中制", "key_points": "民主\n集中"},
+    }
+    for code, fields in cases.items():
+        response = auth.post(
+            f"/bank/{bank.id}/questions/new/{code}", {**base, "stem": f"题{code}", **fields}
+        )
+        assert response.status_code == 302, code
+    specs = {
+        q.type: q.current_version.spec
+        for q in session.query(Question).filter(Question.stem.like("题%"))
+    }
+    assert specs["multiple"] == {
+        "options": ["甲", "乙", "丙"],
+        "answers": [0, 2],
+        "partial_credit": 0.5,
+    }
+    assert specs["judge"] == {"answer": False}
+    assert specs["fill"] == {"blanks": [["民主集中制", "民主集中"]], "any_order": True}
+    assert specs["short"] == {"reference": "民主集中制", "key_points": ["民主", "集中"]}
+
+
+def test_multiple_with_one_right_answer_is_refused(client, auth, bank_world):
+    auth.login("editor")
+    form = {**_single_form(), "answers": ["A"]}
+    form.pop("answer")
+    response = auth.post(f"/bank/{bank_world['bank'].id}/questions/new/multiple", form)
+    assert response.status_code == 400
+    assert "at least two right answers" in response.get_data(as_text=True)
+
+
+def test_unknown_type_is_404(client, auth, bank_world):
+    auth.login("editor")
+    assert client.get(f"/bank/{bank_world['bank'].id}/questions/new/essay").status_code == 404
+
+
+def test_edit_form_is_prefilled_and_saves(client, auth, session, bank_world):
+    question = bank_world["question"]
+    auth.login("editor")
+    page = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    assert "党的最高领导机关是什么？" in page and 'id="answer-A" checked' in page
+    response = auth.post(f"/bank/questions/{question.id}/edit", _single_form(stem="新题干"))
+    assert response.status_code == 302
+    session.refresh(question)
+    assert question.stem == "新题干"
+
+
+def test_reviewer_approves_and_rejects(client, auth, session, bank_world):
+    question = bank_world["question"]
+    auth.login("reviewer")
+    assert auth.post(f"/bank/questions/{question.id}/approve").status_code == 302
+    session.refresh(question)
+    assert question.status == QuestionStatus.ACTIVE
+    second = make_question(
+        session,
+        bank_world["bank"],
+        bank_world["editor"],
+        stem="二",
+        status=QuestionStatus.IN_REVIEW,
+    )
+    session.commit()
+    auth.post(f"/bank/questions/{second.id}/reject", {"reason": "出处条款有误"})
+    session.refresh(second)
+    assert second.status == QuestionStatus.DRAFT and second.status_reason == "出处条款有误"
+
+
+def test_editor_cannot_approve(client, auth, bank_world):
+    auth.login("editor")
+    assert auth.post(f"/bank/questions/{bank_world['question'].id}/approve").status_code == 403
+
+
+def test_two_person_review_message_when_author_approves(client, auth, session, bank_world):
+    world = bank_world["world"]
+    question = make_question(
+        session,
+        bank_world["bank"],
+        world.admin,
+        stem="管理员出的题",
+        status=QuestionStatus.IN_REVIEW,
+    )
+    session.commit()
+    auth.login("admin")
+    response = auth.post(f"/bank/questions/{question.id}/approve", follow_redirects=True)
+    assert "cannot approve your own question" in response.get_data(as_text=True)
+    session.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW
+
+
+def test_post_without_csrf_is_refused(client, auth, bank_world):
+    auth.login("reviewer")
+    assert client.post(f"/bank/questions/{bank_world['question'].id}/approve").status_code == 400
+
+
+def _option_values(html: str) -> list[str]:
+    return re.findall(r'name="q\d+" id="q\d+-\d" value="([^"]+)"', html)
+
+
+def test_preview_renders_the_widget_without_the_key(client, auth, bank_world):
+    question = bank_world["question"]
+    auth.login("reviewer")
+    html = client.get(f"/bank/questions/{question.id}/preview").get_data(as_text=True)
+    widget = html.split('data-testid="member-preview"')[1].split("</form>")[0]
+    assert "民主" not in widget and "党的全国代表大会和它所产生的中央委员会" in widget
+    assert "right" not in widget and "answer-key" not in html
+    values = _option_values(html)
+    assert len(values) == 3 and not set(values) & {"0", "1", "2", "A", "B", "C"}
+    keyed = client.get(f"/bank/questions/{question.id}/preview?key=1").get_data(as_text=True)
+    assert 'data-testid="answer-key"' in keyed and "option-right" in keyed
+
+
+def test_bulk_actions_from_the_list(client, auth, session, bank_world):
+    bank = bank_world["bank"]
+    draft = make_question(session, bank, bank_world["editor"], stem="草稿")
+    session.commit()
+    auth.login("editor")
+    ids = [str(draft.id), str(bank_world["question"].id)]
+    response = auth.post(
+        f"/bank/{bank.id}/bulk", {"action": "submit", "ids": ids}, follow_redirects=True
+    )
+    assert "1 sent to review, 1 skipped" in response.get_data(as_text=True)
+    auth.post(f"/bank/{bank.id}/bulk", {"action": "tag", "target": "第一批", "ids": ids})
+    auth.post(f"/bank/{bank.id}/bulk", {"action": "move", "target": "党史 > 党的创立", "ids": ids})
+    session.expire_all()
+    assert [t.name for t in session.get(Question, draft.id).tags] == ["第一批", "组织"]
+    assert session.get(Question, draft.id).knowledge_point.full_name == "党史 › 党的创立"
+
+
+def test_bulk_ignores_ids_of_another_bank(client, auth, session, bank_world):
+    other_unit = make_unit(session, name="别的党委")
+    other = make_bank(session, unit=other_unit, name="别的题库")
+    foreign = make_question(session, other, bank_world["editor"], stem="别处的题")
+    session.commit()
+    auth.login("editor")
+    response = auth.post(
+        f"/bank/{bank_world['bank'].id}/bulk",
+        {"action": "retire", "ids": [str(foreign.id)]},
+        follow_redirects=True,
+    )
+    assert "Tick at least one question" in response.get_data(as_text=True)
+    session.refresh(foreign)
+    assert foreign.status == QuestionStatus.DRAFT
+
+
+def test_bulk_is_refused_to_reviewers(client, auth, bank_world):
+    auth.login("reviewer")
+    response = auth.post(f"/bank/{bank_world['bank'].id}/bulk", {"action": "retire", "ids": ["1"]})
+    assert response.status_code == 403
+
+
+def test_list_filters_and_searches_chinese(client, auth, session, bank_world):
+    bank = bank_world["bank"]
+    make_question(
+        session,
+        bank,
+        bank_world["editor"],
+        stem="中国共产党的最高理想和最终目标是实现共产主义",
+        difficulty=4,
+    )
+    session.commit()
+    auth.login("editor")
+    html = client.get(f"/bank/{bank.id}/?q=最终目标").get_data(as_text=True)
+    assert "最高理想" in html and "党的最高领导机关" not in html
+    html = client.get(f"/bank/{bank.id}/?difficulty=4&type=single").get_data(as_text=True)
+    assert "最高理想" in html and "党的最高领导机关" not in html
+    assert client.get(f"/bank/{bank.id}/?difficulty=abc").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ["%", "_", "\\", "'", "' OR 1=1 --", "x" * 5000, "<script>alert(1)</script>"]
+)
+def test_tricky_searches_are_answered_safely(client, auth, bank_world, query):
+    auth.login("editor")
+    response = client.get(f"/bank/{bank_world['bank'].id}/", query_string={"q": query})
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    assert "<script>alert(1)</script>" not in html
+    assert "No questions match." in html
+
+
+def test_superseding_a_source_from_the_screen(client, auth, session, bank_world):
+    question = make_question(
+        session,
+        bank_world["bank"],
+        bank_world["editor"],
+        stem="已启用",
+        status=QuestionStatus.ACTIVE,
+    )
+    session.commit()
+    source_id = question.current_version.source_id
+    auth.login("editor")
+    assert "《中国共产党章程》" in client.get("/bank/sources").get_data(as_text=True)
+    response = auth.post(f"/bank/sources/{source_id}/supersede", follow_redirects=True)
+    assert "2 questions flagged" in response.get_data(as_text=True)
+    session.refresh(question)
+    assert question.status == QuestionStatus.IN_REVIEW
+
+
+def test_detail_shows_versions_and_old_versions_stay_readable(client, auth, session, bank_world):
+    from learnapp.question_bank.services import mark_used
+
+    question = bank_world["question"]
+    mark_used(session, [question.current_version_id], question.created_at)
+    session.commit()
+    auth.login("editor")
+    auth.post(f"/bank/questions/{question.id}/edit", _single_form(stem="第二版题干"))
+    html = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "第二版题干" in html and "Version 2" in html and "Version 1" in html
+    old = client.get(f"/bank/questions/{question.id}?version=1").get_data(as_text=True)
+    assert "党的最高领导机关是什么？" in old and "earlier version" in old
+
+
+def test_admin_creates_a_bank_and_switches_the_review_rule(client, auth, session, bank_world):
+    from learnapp.question_bank.models import QuestionBank
+
+    world = bank_world["world"]
+    auth.login("admin")
+    response = auth.post(
+        "/bank/new",
+        {"name": "支部题库", "unit_id": str(world.branch_a.id), "two_person_review": "y"},
+    )
+    assert response.status_code == 302
+    bank = session.query(QuestionBank).filter_by(name="支部题库").one()
+    auth.post(f"/bank/{bank.id}/settings", {})
+    session.rollback()  # end the read snapshot taken before the request committed
+    session.refresh(bank)
+    assert bank.two_person_review is False

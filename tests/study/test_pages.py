@@ -1,0 +1,134 @@
+"""The member's study pages: course list, course outline, lesson page, My study, self-study."""
+
+import re
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from learnapp.courses.models import LessonKind
+from learnapp.hours.models import HoursCategory, LedgerEntry
+from learnapp.hours.services import record_self_study
+from tests.factories import FIXED_NOW, make_user
+from tests.study.factories import make_course, make_lesson
+from tests.study.helpers import Studier
+from tests.world import build_world
+
+STYLE_ATTRIBUTE = re.compile(r"<[^>]+\sstyle=", re.IGNORECASE)
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>", re.IGNORECASE)
+
+
+def _clean(html: str) -> str:
+    assert not STYLE_ATTRIBUTE.search(html)
+    assert not INLINE_SCRIPT.search(html)
+    return html
+
+
+def _course_with_lessons(session):
+    world = build_world(session)
+    course = make_course(session, owner_unit=world.root, title="学习党章")
+    first = make_lesson(session, course=course, title="总纲", length_seconds=20, required_share="1")
+    second = make_lesson(session, course=course, title="第一章 党员", kind=LessonKind.VIDEO)
+    session.commit()
+    return world, course, first, second
+
+
+def _complete(client, clock, lesson_id):
+    studier = Studier.login(client, "mema")
+    sid = studier.start(lesson_id)
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 1, reached_end=True).get_json()["completed"]
+    return studier
+
+
+def test_course_list_course_page_and_home_show_progress(client, session, clock):
+    _, course, first, second = _course_with_lessons(session)
+    _complete(client, clock, first.id)
+    listing = _clean(client.get("/study/").get_data(as_text=True))
+    assert "学习党章" in listing
+    assert '<progress class="study-progress" value="1" max="2"' in listing
+    assert f'href="/study/lessons/{second.id}"' in listing  # continue with the next lesson
+    outline = _clean(client.get(f"/study/courses/{course.id}").get_data(as_text=True))
+    assert outline.count('data-testid="lesson-status"') == 2
+    home = _clean(client.get("/").get_data(as_text=True))
+    assert 'data-testid="continue-learning"' in home and "第一章 党员" in home
+
+
+def test_continue_where_i_left_off_is_the_last_unfinished_lesson(client, session, clock):
+    _, course, _, _ = _course_with_lessons(session)
+    third = make_lesson(session, course=course, title="第三节", length_seconds=600)
+    session.commit()
+    studier = Studier.login(client, "mema")
+    studier.start(third.id)
+    page = client.get("/study/").get_data(as_text=True)
+    resume = page.split('data-testid="continue-learning"')[0].rsplit("<a", 1)[1]
+    assert f"/study/lessons/{third.id}" in resume
+
+
+def test_lesson_page_carries_the_tracker_and_its_rhythm(app, client, session):
+    _, _, first, second = _course_with_lessons(session)
+    app.config["STUDY_HEARTBEAT_SECONDS"] = 3
+    Studier.login(client, "mema")
+    page = _clean(client.get(f"/study/lessons/{first.id}").get_data(as_text=True))
+    assert 'data-heartbeat-seconds="3"' in page
+    assert f'data-start-url="/study/lessons/{first.id}/sessions"' in page
+    assert "js/study.js" in page
+    video = client.get(f"/study/lessons/{second.id}").get_data(as_text=True)
+    assert 'data-kind="video"' in video
+
+
+def test_my_study_explains_every_entry(client, session, clock):
+    _, _, first, _ = _course_with_lessons(session)
+    _complete(client, clock, first.id)
+    page = _clean(client.get("/study/me").get_data(as_text=True))
+    assert 'data-testid="counted-hours">0.25<' in page
+    assert "/ 32" in page
+    assert page.count('data-testid="ledger-entry"') == 1
+    assert f'href="/study/lessons/{first.id}"' in page and "总纲" in page
+    assert "2019-1" in page
+
+
+def test_secretaries_see_56_and_exempt_members_see_exempt(app, client, session):
+    world = build_world(session)
+    make_user(session, username="elder", unit=world.branch_a, is_elderly_exempt=True)
+    session.commit()
+    Studier.login(client, "seca")
+    assert "/ 56" in client.get("/study/me").get_data(as_text=True)
+    other = app.test_client()
+    Studier.login(other, "elder")
+    assert 'data-testid="exempt"' in other.get("/study/me").get_data(as_text=True)
+
+
+def test_self_study_form_records_and_validates(client, session, auth):
+    world = build_world(session)
+    auth.login("memb")
+    bad = auth.post("/study/me/self-study", {"day": "2026-03-11", "hours": "1", "note": "读书"})
+    assert bad.status_code == 400
+    assert "The date cannot be in the future." in bad.get_data(as_text=True) or (
+        "日期不能" in bad.get_data(as_text=True)
+    )
+    too_much = auth.post("/study/me/self-study", {"day": "2026-03-10", "hours": "9", "note": "x"})
+    assert too_much.status_code == 400
+    good = auth.post(
+        "/study/me/self-study", {"day": "2026-03-09", "hours": "1.5", "note": "学习新党章"}
+    )
+    assert good.status_code == 302
+    session.rollback()
+    entry = session.scalars(
+        sa.select(LedgerEntry).where(LedgerEntry.member_id == world.member_b.id)
+    ).one()
+    assert entry.category == HoursCategory.SELF_STUDY and entry.hours == Decimal("1.50")
+    page = auth.client.get("/study/me").get_data(as_text=True)
+    assert "学习新党章" in page and 'data-testid="counted-hours">0.00<' in page
+
+
+def test_my_study_of_a_past_year(ctx, client, session):
+    world = build_world(session)
+    record_self_study(
+        session, world.member_b, day=date(2026, 1, 2), hours="1", note="元旦学习", now=FIXED_NOW
+    )
+    session.commit()
+    Studier.login(client, "memb")
+    assert "元旦学习" not in client.get("/study/me?year=2025").get_data(as_text=True)
+    assert client.get("/study/me?year=2027").status_code == 404
+    assert client.get("/study/me?year=abc").status_code == 400
