@@ -39,15 +39,20 @@ def create_app(config: dict | None = None) -> Flask:
 
     from learnapp import (
         accounts,
+        assessments,
         audit,
+        completion,
         courses,
         discussions,
         home,
         hours,
+        inbox_views,
         jobs,
         notifications,
+        orglife,
         orgs,
         question_bank,
+        quizzes,
         study,
     )
 
@@ -61,7 +66,12 @@ def create_app(config: dict | None = None) -> Flask:
         question_bank,
         hours,
         study,
+        quizzes,
         discussions,
+        orglife,
+        completion,
+        assessments,
+        inbox_views,
     ):
         package.init_app(app)
     app.cli.add_command(jobs.jobs_cli)

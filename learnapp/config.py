@@ -62,6 +62,13 @@ def load_settings() -> dict:
         "COURSE_MEDIA_MAX_BYTES": int(
             os.environ.get("LEARNAPP_MAX_MEDIA_BYTES", 500 * 1024 * 1024)
         ),
+        # Reminder e-mail (learnapp.completion.reminders): sent only when a host is set.
+        "SMTP_HOST": os.environ.get("LEARNAPP_SMTP_HOST", ""),
+        "SMTP_PORT": int(os.environ.get("LEARNAPP_SMTP_PORT", 587)),
+        "SMTP_USER": os.environ.get("LEARNAPP_SMTP_USER", ""),
+        "SMTP_PASSWORD": os.environ.get("LEARNAPP_SMTP_PASSWORD", ""),
+        "SMTP_FROM": os.environ.get("LEARNAPP_SMTP_FROM", "learnapp@localhost"),
+        "SMTP_STARTTLS": os.environ.get("LEARNAPP_SMTP_STARTTLS", "1") == "1",
         "SESSION_COOKIE_SECURE": production,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -201,3 +201,16 @@ SEEDERS.append(seed_study)
 from learnapp.discussions.demo import seed as seed_discussions  # noqa: E402
 
 SEEDERS.append(seed_discussions)
+
+from learnapp.orglife.demo import seed as seed_orglife  # noqa: E402
+
+SEEDERS.append(seed_orglife)
+
+from learnapp.quizzes.demo import seed as seed_quizzes  # noqa: E402
+
+SEEDERS.append(seed_quizzes)
+
+# Assessments last: their dossiers read the study, meetings and posts seeded above.
+from learnapp.assessments.demo import seed as seed_assessments  # noqa: E402
+
+SEEDERS.append(seed_assessments)

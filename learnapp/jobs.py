@@ -58,6 +58,31 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "minutes": 5},
         "Close study sessions that sent no heartbeat for ten minutes.",
     ),
+    JobSpec(
+        "completion.weekly_reminders",
+        "learnapp.completion.reminders:weekly_reminders",
+        # Monday 09:00 in Shanghai (the scheduler runs in UTC).
+        {"trigger": "cron", "day_of_week": "mon", "hour": 1, "minute": 0},
+        "Remind members behind their study-hour pace; send each secretary a digest.",
+    ),
+    JobSpec(
+        "completion.refresh_rollup",
+        "learnapp.completion.rollup:refresh",
+        {"trigger": "interval", "minutes": 5},
+        "Fold new study-hour ledger entries into the completion dashboard's rollup.",
+    ),
+    JobSpec(
+        "quizzes.finish_overdue",
+        "learnapp.quizzes.jobs:finish_overdue",
+        {"trigger": "interval", "minutes": 1},
+        "Finish exam attempts past their deadline with the answers they saved.",
+    ),
+    JobSpec(
+        "assessments.run_schedule",
+        "learnapp.assessments.jobs:run_schedule",
+        {"trigger": "interval", "minutes": 10},
+        "Open and close the steps of assessment periods on schedule; remind who has not acted.",
+    ),
 )
 
 

@@ -1,7 +1,19 @@
 """Imports every package's models so that Base.metadata knows all tables (Alembic, tests)."""
 
 from learnapp.accounts.models import AuthSession, LoginThrottle, User
+from learnapp.assessments.models import (
+    AssessmentGrade,
+    AssessmentPeriod,
+    AssessmentRuleSet,
+    Ballot,
+    Dossier,
+    PeerReview,
+    PointItem,
+    SelfAppraisal,
+    VoterRoll,
+)
 from learnapp.audit.models import AuditEntry
+from learnapp.completion.models import MemberYearHours, RollupState
 from learnapp.courses.models import (
     Course,
     CourseCategory,
@@ -16,10 +28,12 @@ from learnapp.discussions.models import (
     Announcement,
     AnnouncementRead,
     Board,
+    BoardSubscription,
     Complaint,
     ComplaintMessage,
     ModerationDecision,
     Post,
+    PostLike,
     PostRevision,
     Report,
     SensitiveTerm,
@@ -32,7 +46,7 @@ from learnapp.discussions.models import (
 from learnapp.hours.models import LedgerEntry, RuleSet
 from learnapp.jobs import JobRun
 from learnapp.notifications.models import Notification
-from learnapp.notifications.preferences import ReminderMute
+from learnapp.notifications.preferences import ReminderAddress, ReminderMute
 from learnapp.orglife.models import (
     Meeting,
     MeetingAttachment,
@@ -49,20 +63,40 @@ from learnapp.question_bank.models import (
     SourceDocument,
     Tag,
 )
+from learnapp.quizzes.models import (
+    AnswerLog,
+    Attempt,
+    AttemptQuestion,
+    AttemptSignal,
+    Quiz,
+    QuizItem,
+    QuizRule,
+    WrongAnswer,
+)
 from learnapp.study.models import Heartbeat, LessonProgress, StudyClock, StudySession
 
 __all__ = [
     "AllowedTerm",
     "Announcement",
     "AnnouncementRead",
+    "AnswerLog",
+    "AssessmentGrade",
+    "AssessmentPeriod",
+    "AssessmentRuleSet",
+    "Attempt",
+    "AttemptQuestion",
+    "AttemptSignal",
     "AuditEntry",
     "AuthSession",
+    "Ballot",
     "Base",
     "Board",
+    "BoardSubscription",
     "Complaint",
     "ComplaintMessage",
     "Course",
     "CourseCategory",
+    "Dossier",
     "Heartbeat",
     "JobRun",
     "KnowledgePoint",
@@ -76,18 +110,28 @@ __all__ = [
     "MeetingAttachment",
     "MeetingAttendance",
     "MemberTransfer",
+    "MemberYearHours",
     "ModerationDecision",
     "Module",
     "Notification",
+    "PeerReview",
+    "PointItem",
     "Post",
+    "PostLike",
     "PostRevision",
     "Question",
     "QuestionBank",
     "QuestionVersion",
+    "Quiz",
+    "QuizItem",
+    "QuizRule",
+    "ReminderAddress",
     "ReminderMute",
     "Report",
     "RoleAssignment",
+    "RollupState",
     "RuleSet",
+    "SelfAppraisal",
     "SensitiveTerm",
     "SourceDocument",
     "StudyClaim",
@@ -100,6 +144,8 @@ __all__ = [
     "ThreadRead",
     "Unit",
     "User",
+    "VoterRoll",
     "WordCategory",
     "WordListVersion",
+    "WrongAnswer",
 ]

@@ -57,6 +57,9 @@ ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
 # Bidirectional overrides and isolates can disguise text and file names (security.md §6.1 #28).
 SAFE_HREF = re.compile(r"^(?:https?://|mailto:|/(?![/\\]))", re.IGNORECASE)
 BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# One file name directly under the uploads path: no "..", no further "/", no "%" escapes, no
+# query, so "/media/../logout" cannot become a same-site GET (security.md §6.1 #12).
+UPLOAD_SRC = re.compile(r"^" + re.escape(UPLOAD_PREFIX) + r"(?!\.)[A-Za-z0-9_.\-]{1,128}\Z")
 
 
 def _attribute_allowed(tag: str, name: str, value: str) -> bool:
@@ -67,7 +70,7 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
         return name == "title"
     if tag == "img":
         if name == "src":
-            return value.startswith(UPLOAD_PREFIX) and not value.startswith("//")
+            return bool(UPLOAD_SRC.match(value)) and ".." not in value
         return name in ("alt", "title")
     if tag in ("td", "th"):
         return name == "align" and value in ("left", "center", "right")

@@ -3,7 +3,9 @@
 One aggregate over the year's ledger (GROUP BY member, restricted to the subtree's members)
 joined to the members gives each member's counted hours, target and status; the dashboard then
 groups those rows by unit in SQL, so the database returns one row per unit and status, never one
-per ledger entry. Targets come from the rule set in force on the year's last day, as in
+per ledger entry. The ledger is read through its rollup plus the entries after the rollup's
+watermark (completion.models), so a 党委's dashboard reads one row per member rather than
+millions of entries. Targets come from the rule set in force on the year's last day, as in
 hours.queries.target_for, which this mirrors in SQL.
 """
 
@@ -16,6 +18,8 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.clock import org_timezone
+from learnapp.completion.models import CATEGORY_COLUMNS, MemberYearHours
+from learnapp.completion.rollup import watermark
 from learnapp.completion.status import STATUS_ORDER, Status, elapsed_share, projection
 from learnapp.db import within_path
 from learnapp.hours.models import HoursCategory, LedgerEntry
@@ -26,6 +30,8 @@ from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
 PARTY = (MemberCategory.FULL.value, MemberCategory.PROBATIONARY.value)
 LEADER_ROLES = (Role.SECRETARY.value, Role.COMMITTEE_MEMBER.value)
 MEMBER_PAGE = 50
+# A tail of at most this many entries is read by id range (the refresh job runs every 5 min).
+SHORT_TAIL = 20_000
 
 
 @dataclass(frozen=True)
@@ -42,11 +48,21 @@ class Frame:
     year: int
     share: Decimal
     rules: Rules
+    watermark: int = 0  # the rollup holds the ledger up to this entry id
+    tail_size: int | None = None  # entries after the watermark (at most); None: unknown
+    dialect: str = ""  # the database's, for the one plan choice that differs (member_table)
 
     @classmethod
     def of(cls, session: Session, year: int, now: datetime) -> "Frame":
+        mark = watermark(session)
+        newest = session.scalar(sa.select(sa.func.max(LedgerEntry.id))) or 0
         return cls(
-            year, elapsed_share(now, year, org_timezone()), rules_for(session, date(year, 12, 31))
+            year,
+            elapsed_share(now, year, org_timezone()),
+            rules_for(session, date(year, 12, 31)),
+            mark,
+            max(newest - mark, 0),
+            session.get_bind().dialect.name,
         )
 
 
@@ -65,48 +81,100 @@ def _scope_members(unit: Unit, filters: Filters):
     return query
 
 
-def member_table(unit: Unit, frame: Frame, filters: Filters):
-    """A subquery: one row per active member of the subtree with counted hours, shown hours,
-    per-category hours, target and status."""
-    counts = [c.value for c in frame.rules.target_categories]
-    per_category = {
-        c: sa.func.sum(
-            sa.case((LedgerEntry.category == c.value, LedgerEntry.hours), else_=0)
-        ).label(f"h_{c.value}")
-        for c in HoursCategory
-    }
-    shown = (
-        sa.func.sum(
-            sa.case(
-                (LedgerEntry.category == filters.hours_category.value, LedgerEntry.hours), else_=0
-            )
-        )
-        if filters.hours_category
-        else sa.func.sum(sa.case((LedgerEntry.category.in_(counts), LedgerEntry.hours), else_=0))
-    )
-    ledger = (
+def _tail(unit: Unit, frame: Frame, filters: Filters):
+    """Per member of the subtree: hours per category of the year's ledger entries after the
+    rollup's watermark (few, once the refresh job has run; see completion.models).
+
+    A short tail is read as a range of ids and restricted to the subtree by the caller's join;
+    a long one (the rollup not built yet) through the members' index, subtree first.
+    """
+    short = frame.tail_size is not None and frame.tail_size <= SHORT_TAIL
+    # Grouping by `member_id + 0` keeps SQLite from walking the whole (member, year) index to
+    # avoid a sort; the short id range is read and sorted instead.
+    member = (LedgerEntry.member_id + 0) if short else LedgerEntry.member_id
+    query = (
         sa.select(
-            LedgerEntry.member_id,
-            sa.func.sum(
-                sa.case((LedgerEntry.category.in_(counts), LedgerEntry.hours), else_=0)
+            member.label("member_id"),
+            *(
+                sa.func.sum(
+                    sa.case((LedgerEntry.category == category, LedgerEntry.hours), else_=0)
+                ).label(column)
+                for category, column in CATEGORY_COLUMNS.items()
+            ),
+        )
+        .where(LedgerEntry.id > frame.watermark, LedgerEntry.year == frame.year)
+        .group_by(member)
+    )
+    if not short:
+        query = query.where(LedgerEntry.member_id.in_(_scope_members(unit, filters)))
+    return query.subquery("tail")
+
+
+def _hours_sum(table, categories) -> sa.ColumnElement:
+    """The sum of some category columns of a left-joined row: one COALESCE, not one each
+    (the rollup's and the tail's columns are never NULL when their row exists)."""
+    columns = [table.c[CATEGORY_COLUMNS[c]] for c in sorted(categories)]
+    if not columns:
+        return sa.literal(0)
+    return sa.func.coalesce(sum(columns[1:], columns[0]), 0)
+
+
+def member_table(unit: Unit, frame: Frame, filters: Filters, *, detail: bool = True):
+    """A subquery: one row per active member of the subtree with counted hours, shown hours,
+    per-category hours, target and status. Each member's hours are their rollup row (joined by
+    primary key) plus their tail.
+
+    Two stages: the first computes each member's sums once; the second classifies from those
+    columns. On PostgreSQL the first stage is kept apart (OFFSET 0) so that the planner does
+    not inline it and evaluate the numeric sums again for every comparison; SQLite's own
+    flattening is faster there. `detail=False` leaves out the per-category columns, which
+    counts by status do not need.
+    """
+    tail = _tail(unit, frame, filters)
+    rolled = MemberYearHours.__table__
+    counted_categories = frame.rules.target_categories
+    shown_categories = {filters.hours_category} if filters.hours_category else counted_categories
+    leaders = (
+        sa.select(RoleAssignment.user_id)
+        .where(RoleAssignment.role.in_(LEADER_ROLES))
+        .distinct()
+        .subquery("leaders")
+    )
+    base = (
+        sa.select(
+            User.id.label("member_id"),
+            User.unit_id.label("unit_id"),
+            User.display_name,
+            User.category,
+            sa.func.round(
+                _hours_sum(rolled, counted_categories) + _hours_sum(tail, counted_categories), 2
             ).label("counted"),
-            shown.label("shown"),
-            *per_category.values(),
+            sa.func.round(
+                _hours_sum(rolled, shown_categories) + _hours_sum(tail, shown_categories), 2
+            ).label("shown"),
+            *(
+                sa.func.round(_hours_sum(rolled, {c}) + _hours_sum(tail, {c}), 2).label(column)
+                for c, column in (CATEGORY_COLUMNS.items() if detail else ())
+            ),
+            sa.or_(User.is_elderly_exempt.is_(True), User.category.not_in(PARTY)).label(
+                "is_exempt"
+            ),
+            leaders.c.user_id.is_not(None).label("is_leader"),
         )
-        .where(
-            LedgerEntry.year == frame.year,
-            LedgerEntry.member_id.in_(_scope_members(unit, filters)),
-        )
-        .group_by(LedgerEntry.member_id)
-        .subquery("ledger")
+        .join(Unit, User.unit_id == Unit.id)
+        .outerjoin(rolled, sa.and_(rolled.c.member_id == User.id, rolled.c.year == frame.year))
+        .outerjoin(tail, tail.c.member_id == User.id)
+        .outerjoin(leaders, leaders.c.user_id == User.id)
+        .where(within_path(Unit.path, unit.path), User.is_active.is_(True))
     )
-    leader = (
-        sa.select(RoleAssignment.id)
-        .where(RoleAssignment.user_id == User.id, RoleAssignment.role.in_(LEADER_ROLES))
-        .exists()
-    )
-    exempt = sa.or_(User.is_elderly_exempt.is_(True), User.category.not_in(PARTY))
+    if filters.member_category is not None:
+        base = base.where(User.category == filters.member_category)
+    if frame.dialect == "postgresql":
+        base = base.offset(0)
+    base = base.subquery("base")
     rules = frame.rules
+    exempt = base.c.is_exempt.is_(True)
+    leader = base.c.is_leader.is_(True)
     target = sa.case(
         (exempt, sa.null()),
         (leader, _num(rules.leader_target_hours)),
@@ -116,37 +184,23 @@ def member_table(unit: Unit, frame: Frame, filters: Filters):
         (leader, _num((rules.leader_target_hours * frame.share).quantize(Decimal("0.01")))),
         else_=_num((rules.annual_target_hours * frame.share).quantize(Decimal("0.01"))),
     )
-    counted = sa.func.round(sa.func.coalesce(ledger.c.counted, 0), 2)
     status = sa.case(
         (exempt, Status.EXEMPT.value),
-        (counted >= target, Status.DONE.value),
-        (counted >= pace, Status.ON_TRACK.value),
+        (base.c.counted >= target, Status.DONE.value),
+        (base.c.counted >= pace, Status.ON_TRACK.value),
         else_=Status.BEHIND.value,
     )
-    query = (
-        sa.select(
-            User.id.label("member_id"),
-            User.unit_id.label("unit_id"),
-            User.display_name,
-            User.category,
-            counted.label("counted"),
-            sa.func.round(sa.func.coalesce(ledger.c.shown, 0), 2).label("shown"),
-            *(
-                sa.func.round(sa.func.coalesce(ledger.c[f"h_{c.value}"], 0), 2).label(
-                    f"h_{c.value}"
-                )
-                for c in HoursCategory
-            ),
-            target.label("target"),
-            status.label("status"),
-        )
-        .join(Unit, User.unit_id == Unit.id)
-        .outerjoin(ledger, ledger.c.member_id == User.id)
-        .where(within_path(Unit.path, unit.path), User.is_active.is_(True))
-    )
-    if filters.member_category is not None:
-        query = query.where(User.category == filters.member_category)
-    return query.subquery("members")
+    return sa.select(
+        base.c.member_id,
+        base.c.unit_id,
+        base.c.display_name,
+        base.c.category,
+        base.c.counted,
+        base.c.shown,
+        *(base.c[column] for column in (CATEGORY_COLUMNS.values() if detail else ())),
+        target.label("target"),
+        status.label("status"),
+    ).subquery("members")
 
 
 @dataclass
@@ -202,7 +256,7 @@ class Overview:
 def overview(session: Session, unit: Unit, frame: Frame, filters: Filters) -> Overview:
     """Counts by status for the subtree and for each child unit: one grouped query, rolled up
     over the subtree's units (a few thousand at most) by their materialised paths."""
-    members = member_table(unit, frame, filters)
+    members = member_table(unit, frame, filters, detail=False)
     rows = session.execute(
         sa.select(
             members.c.unit_id, members.c.status, sa.func.count(), sa.func.sum(members.c.shown)
@@ -284,14 +338,22 @@ def members(
 
 
 def iter_members(session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000):
-    """Every member row of the subtree, by unit then name, fetched in batches (exports)."""
+    """Every member row of the subtree, by unit then name, fetched in batches."""
+    for row in iter_member_rows(session, unit, frame, filters, batch):
+        yield _member_row(row, frame.share)
+
+
+def iter_member_rows(
+    session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000
+):
+    """Every member of the subtree as the raw row of member_table (hours as the database
+    returns them), by unit then name, fetched in batches: the exports' 100,000 rows skip the
+    Decimal conversions of MemberRow."""
     table = member_table(unit, frame, filters)
-    result = session.execute(
+    yield from session.execute(
         sa.select(table).order_by(table.c.unit_id, table.c.display_name, table.c.member_id),
         execution_options={"yield_per": batch},
     )
-    for row in result:
-        yield _member_row(row, frame.share)
 
 
 def member_status(session: Session, member: User, frame: Frame) -> MemberRow | None:
@@ -305,7 +367,7 @@ def member_status(session: Session, member: User, frame: Frame) -> MemberRow | N
 
 def behind_members(session: Session, unit: Unit, frame: Frame) -> list[tuple[int, str]]:
     """(id, name) of the subtree's members behind pace, by name."""
-    table = member_table(unit, frame, Filters())
+    table = member_table(unit, frame, Filters(), detail=False)
     return [
         (row.member_id, row.display_name)
         for row in session.execute(
@@ -317,7 +379,7 @@ def behind_members(session: Session, unit: Unit, frame: Frame) -> list[tuple[int
 
 
 def behind_count(session: Session, unit: Unit, frame: Frame) -> int:
-    table = member_table(unit, frame, Filters())
+    table = member_table(unit, frame, Filters(), detail=False)
     return session.scalar(
         sa.select(sa.func.count()).select_from(table).where(table.c.status == Status.BEHIND.value)
     )

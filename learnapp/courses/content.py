@@ -24,6 +24,7 @@ from learnapp.courses.services import (
     change_course_state,
     check_lesson_numbers,
     create_course,
+    lesson_rules,
     suggest_nominal_hours,
     write_version,
 )
@@ -325,10 +326,12 @@ def _sync_lesson(
         if lesson.length_seconds != length:
             lesson.length_seconds = length
             if spec.hours is None:
-                lesson.nominal_hours = suggest_nominal_hours(length)
+                lesson.nominal_hours = suggest_nominal_hours(length, lesson_rules(session, now))
             changed.append("length")
         if spec.hours is not None and lesson.nominal_hours != spec.hours:
-            lesson.nominal_hours = check_lesson_numbers(length, lesson.required_share, spec.hours)
+            lesson.nominal_hours = check_lesson_numbers(
+                length, lesson.required_share, spec.hours, lesson_rules(session, now)
+            )
             changed.append("study hours")
         version = write_version(
             session, None, lesson, body_source=spec.body, sources=spec.sources, media=None, now=now

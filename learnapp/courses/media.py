@@ -7,6 +7,7 @@ the file on disk is DATA_DIR/media/<random hex>, so no name can reach a path (se
 import hashlib
 import os
 import secrets
+import struct
 import unicodedata
 from datetime import datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.courses.models import Lesson, LessonKind, LessonMedia
 from learnapp.courses.services import require_author, write_version
+from learnapp.courses.services.common import MAX_LENGTH_SECONDS
 from learnapp.errors import DomainError
 
 CHUNK = 1024 * 1024
@@ -38,6 +40,57 @@ def sniff_content_type(head: bytes) -> str | None:
     # WebM is Matroska (EBML header) with the "webm" doc type early in the header.
     if head.startswith(b"\x1a\x45\xdf\xa3") and b"webm" in head[:64]:
         return "video/webm"
+    return None
+
+
+def _boxes(handle: BinaryIO, start: int, end: int):
+    """(type, content start, content end) of the ISO-BMFF boxes between two offsets."""
+    offset = start
+    while offset + 8 <= end:
+        handle.seek(offset)
+        header = handle.read(8)
+        if len(header) < 8:
+            return
+        size, kind = struct.unpack(">I4s", header)
+        content = offset + 8
+        if size == 1:  # a 64-bit size follows the type
+            large = handle.read(8)
+            if len(large) < 8:
+                return
+            size = struct.unpack(">Q", large)[0]
+            content += 8
+        elif size == 0:  # the box runs to the end
+            size = end - offset
+        if size < content - offset or offset + size > end:
+            return
+        yield kind, content, offset + size
+        offset += size
+
+
+def mp4_duration_seconds(path: Path) -> int | None:
+    """The duration an MP4 file declares in its movie header (moov/mvhd), rounded to whole
+    seconds; None when the file has no readable header. Only the box headers are read."""
+    with path.open("rb") as handle:
+        end = handle.seek(0, os.SEEK_END)
+        for kind, start, stop in _boxes(handle, 0, end):
+            if kind != b"moov":
+                continue
+            for child, content, child_end in _boxes(handle, start, stop):
+                if child != b"mvhd" or child_end - content < 20:
+                    continue
+                handle.seek(content)
+                version = handle.read(1)
+                if version == b"\x01" and child_end - content >= 32:
+                    handle.seek(content + 20)
+                    timescale, duration = struct.unpack(">IQ", handle.read(12))
+                elif version == b"\x00":
+                    handle.seek(content + 12)
+                    timescale, duration = struct.unpack(">II", handle.read(8))
+                else:
+                    return None
+                if timescale == 0 or duration in (0, 2**32 - 1, 2**64 - 1):
+                    return None
+                return round(duration / timescale)
     return None
 
 
@@ -111,7 +164,8 @@ def attach_media(
     """Store a video (MP4/WebM) or PDF for a lesson of that kind and make it a new version.
 
     The type is decided by the file's first bytes; a wrong type, an empty file or one above
-    the size limit is refused and nothing is kept.
+    the size limit is refused and nothing is kept. An MP4 that declares its duration sets the
+    lesson's length to it (a WebM keeps the length the author typed).
     """
     require_author(actor, lesson.course)
     if not lesson.kind.needs_media:
@@ -155,6 +209,12 @@ def attach_media(
         session.flush()
         (media_dir / key).unlink(missing_ok=True)
         return current.media
+    # A video's length is its duration: the one the file declares wins over a typed guess, so
+    # the required share and the "last segment watched" end are measured on the real video.
+    duration = mp4_duration_seconds(media_dir / key) if content_type == "video/mp4" else None
+    if duration and 0 < duration <= MAX_LENGTH_SECONDS and duration != lesson.length_seconds:
+        lesson.length_seconds = duration
+        lesson.updated_at = now
     record(
         session,
         actor,
@@ -162,6 +222,12 @@ def attach_media(
         "lesson",
         lesson.id,
         now=now,
-        after={"media_id": media.id, "name": display_name, "type": content_type, "size": size},
+        after={
+            "media_id": media.id,
+            "name": display_name,
+            "type": content_type,
+            "size": size,
+            "length_seconds": lesson.length_seconds,
+        },
     )
     return media

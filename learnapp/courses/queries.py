@@ -3,9 +3,12 @@
 Other packages (study, quizzes, discussions) read courses only through this module.
 """
 
+from dataclasses import dataclass
+from decimal import Decimal
+
 import sqlalchemy as sa
 from flask import url_for
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from learnapp.authz import unit_in_scope_clause
 from learnapp.courses.models import (
@@ -13,6 +16,7 @@ from learnapp.courses.models import (
     CourseCategory,
     CourseState,
     Lesson,
+    LessonKind,
     LessonVersion,
     Module,
     course_audience_units,
@@ -70,6 +74,39 @@ def visible_lesson(session: Session, user, lesson_id: int) -> Lesson | None:
     )
 
 
+@dataclass(frozen=True)
+class StudyLesson:
+    """What measuring study needs of a lesson: read on every heartbeat, so kept small."""
+
+    id: int
+    kind: LessonKind
+    length_seconds: int
+    required_share: Decimal
+    nominal_hours: Decimal
+
+
+def studyable_lesson(session: Session, user, lesson_id: int) -> StudyLesson | None:
+    """The same rule as visible_lesson (published, in the user's audience), as plain values:
+    one indexed query without loading the module, course and owner unit."""
+    row = session.execute(
+        sa.select(
+            Lesson.id,
+            Lesson.kind,
+            Lesson.length_seconds,
+            Lesson.required_share,
+            Lesson.nominal_hours,
+        )
+        .join(Module, Lesson.module_id == Module.id)
+        .join(Course, Module.course_id == Course.id)
+        .where(
+            Lesson.id == lesson_id,
+            Course.state == CourseState.PUBLISHED,
+            audience_clause(user),
+        )
+    ).first()
+    return StudyLesson(*row) if row is not None else None
+
+
 def course_outline(session: Session, course: Course) -> list[tuple[Module, list[Lesson]]]:
     """The course's modules in order, each with its lessons in order."""
     modules = session.scalars(
@@ -79,6 +116,37 @@ def course_outline(session: Session, course: Course) -> list[tuple[Module, list[
         .order_by(Module.position, Module.id)
     ).all()
     return [(module, list(module.lessons)) for module in modules]
+
+
+def course_outlines(
+    session: Session, courses: list[Course]
+) -> dict[int, list[tuple[Module, list[Lesson]]]]:
+    """course_outline for many courses in two queries (the member's course list and My study).
+
+    Modules and lessons find their course and module in the session instead of joining them
+    again for every row.
+    """
+    outlines: dict[int, list[tuple[Module, list[Lesson]]]] = {c.id: [] for c in courses}
+    if not courses:
+        return outlines
+    modules = session.scalars(
+        sa.select(Module)
+        .where(Module.course_id.in_(list(outlines)))
+        .options(lazyload(Module.course))
+        .order_by(Module.course_id, Module.position, Module.id)
+    ).all()
+    lessons: dict[int, list[Lesson]] = {module.id: [] for module in modules}
+    if modules:
+        for lesson in session.scalars(
+            sa.select(Lesson)
+            .where(Lesson.module_id.in_(list(lessons)))
+            .options(lazyload(Lesson.module))
+            .order_by(Lesson.module_id, Lesson.position, Lesson.id)
+        ):
+            lessons[lesson.module_id].append(lesson)
+    for module in modules:
+        outlines[module.course_id].append((module, lessons[module.id]))
+    return outlines
 
 
 def lesson_body_html(session: Session, lesson: Lesson) -> str:
@@ -160,4 +228,4 @@ def lesson_counts(session: Session, courses: list[Course]) -> dict[int, int]:
 def can_author(user, course: Course) -> bool:
     if user.is_admin:
         return True
-    return any(course.owner_unit.path.startswith(unit.path) for unit in user.managed_units)
+    return any(course.owner_unit.is_within(unit) for unit in user.managed_units)

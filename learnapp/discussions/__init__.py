@@ -10,6 +10,8 @@ DEFAULTS = {
 
 
 def init_app(app) -> None:
+    # Registries filled at import: the notification kinds and the inbox providers.
+    from learnapp.discussions import inbox, notices  # noqa: F401
     from learnapp.discussions.views import bp
 
     for key, value in DEFAULTS.items():

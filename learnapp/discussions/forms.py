@@ -55,7 +55,10 @@ class ReportForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = RadioField(
         _l("Decision"),
-        choices=[SelectChoice("approve", _l("Publish")), SelectChoice("reject", _l("Remove"))],
+        choices=[
+            SelectChoice("approve", _l("Publish")),
+            SelectChoice("reject", _l("Remove")),
+        ],
         validators=[DataRequired()],
     )
     reason = SelectField(

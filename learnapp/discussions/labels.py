@@ -43,6 +43,7 @@ HOLD_REASON_LABELS = {
     "spam": _l("looks like spam"),
     "board": _l("this board reviews every post"),
     "new_member": _l("new member"),
+    "recorded": _l("contains a term to look at afterwards"),
 }
 POST_STATE_LABELS = {
     PostState.PUBLISHED: _l("Published"),

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from learnapp.hours.models import HoursCategory, LedgerEntry, RuleSet
 from learnapp.hours.rules import Rules
@@ -75,9 +75,14 @@ def self_study_hours_on(session: Session, member_id: int, day: date) -> Decimal:
 def entries_for(
     session: Session, member_id: int, year: int, *, limit: int | None = None, offset: int = 0
 ) -> list[LedgerEntry]:
-    """The member's ledger entries of the year, newest study day first."""
+    """The member's ledger entries of the year, newest study day first.
+
+    Each entry's rule set comes from the session (a member's year has one or two), not from a
+    join that would decode the rule set's JSON again on every row.
+    """
     query = (
         sa.select(LedgerEntry)
+        .options(lazyload(LedgerEntry.rule_set))
         .where(LedgerEntry.member_id == member_id, LedgerEntry.year == year)
         .order_by(LedgerEntry.credited_on.desc(), LedgerEntry.id.desc())
         .offset(offset)

@@ -1,18 +1,105 @@
-"""Reminders a member has muted. Mandatory reminders cannot be muted (see reminders.KINDS)."""
+"""Which kinds of notification a member receives.
 
+Each package that sends notifications registers its kinds once, at import time, with a label
+and whether the kind is mandatory (an announcement from the party organisation, a decision about
+one's own post, a reminder of an obligation). A member may mute any kind that is not mandatory;
+`notify` then skips them for that kind. Kinds nobody registered are always delivered and are not
+offered on the settings page, so a sender that forgets to register loses nothing.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from learnapp.db import Base
+from learnapp.errors import DomainError
 
 
 class ReminderMute(Base):
+    """A kind of notification one member has muted (the name predates other kinds)."""
+
     __tablename__ = "notification_mutes"
     __table_args__ = (sa.UniqueConstraint("user_id", "kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[datetime]
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str  # stored on each notification; at most 32 characters
+    label: str  # translated (lazy), shown on the settings page
+    mandatory: bool = False
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(key: str, label, *, mandatory: bool = False) -> Kind:
+    """Declare a kind of notification (idempotent; re-registering must not change it)."""
+    if len(key) > 32:
+        raise ValueError(f"notification kind {key!r} is longer than 32 characters")
+    kind = Kind(key, label, mandatory)
+    existing = KINDS.setdefault(key, kind)
+    if existing != kind:
+        raise ValueError(f"notification kind {key!r} is registered differently already")
+    return existing
+
+
+def mutable_kinds() -> list[Kind]:
+    """The kinds a member may mute, in registration order."""
+    return [kind for kind in KINDS.values() if not kind.mandatory]
+
+
+def muted_kinds(session: Session, user_id: int) -> set[str]:
+    return set(session.scalars(sa.select(ReminderMute.kind).where(ReminderMute.user_id == user_id)))
+
+
+def set_muted(session: Session, user, muted: Iterable[str], now: datetime) -> None:
+    """Replace the member's muted kinds; only registered, non-mandatory kinds can be muted."""
+    wanted = set(muted)
+    allowed = {kind.key for kind in mutable_kinds()}
+    if not wanted <= allowed:
+        raise DomainError("muted", _l("This kind of notification cannot be muted."))
+    current = muted_kinds(session, user.id)
+    if current - wanted:
+        session.execute(
+            sa.delete(ReminderMute).where(
+                ReminderMute.user_id == user.id, ReminderMute.kind.in_(current - wanted)
+            )
+        )
+    for key in sorted(wanted - current):
+        session.add(ReminderMute(user_id=user.id, kind=key, created_at=now))
+    session.flush()
+
+
+def drop_muted(session: Session, user_ids: list[int], kind: str) -> list[int]:
+    """The recipients who have not muted `kind` (everyone for mandatory or unknown kinds)."""
+    registered = KINDS.get(kind)
+    if registered is None or registered.mandatory or not user_ids:
+        return user_ids
+    muting = set(
+        session.scalars(
+            sa.select(ReminderMute.user_id).where(
+                ReminderMute.kind == kind, ReminderMute.user_id.in_(user_ids)
+            )
+        )
+    )
+    return [user_id for user_id in user_ids if user_id not in muting]
+
+
+class ReminderAddress(Base):
+    """Where a person's reminders are e-mailed too, when the platform has SMTP configured."""
+
+    __tablename__ = "notification_addresses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
     created_at: Mapped[datetime]

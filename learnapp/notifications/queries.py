@@ -39,3 +39,41 @@ def own_notification(session: Session, user_id: int, notification_id: int) -> No
             Notification.id == notification_id, Notification.user_id == user_id
         )
     )
+
+
+def muted_kinds(session: Session, user_id: int) -> set[str]:
+    from learnapp.notifications.preferences import ReminderMute
+
+    return set(session.scalars(sa.select(ReminderMute.kind).where(ReminderMute.user_id == user_id)))
+
+
+def muted_user_ids(session: Session, kind: str) -> set[int]:
+    from learnapp.notifications.preferences import ReminderMute
+
+    return set(session.scalars(sa.select(ReminderMute.user_id).where(ReminderMute.kind == kind)))
+
+
+def notified_since(session: Session, kind: str, since) -> set[int]:
+    """Users who got a notification of `kind` at or after `since` (idempotent sweeps)."""
+    return set(
+        session.scalars(
+            sa.select(Notification.user_id)
+            .where(Notification.kind == kind, Notification.created_at >= since)
+            .distinct()
+        )
+    )
+
+
+def reminder_addresses(session: Session, user_ids) -> dict[int, str]:
+    from learnapp.notifications.preferences import ReminderAddress
+
+    ids = list(user_ids)
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            sa.select(ReminderAddress.user_id, ReminderAddress.email).where(
+                ReminderAddress.user_id.in_(ids)
+            )
+        ).all()
+    )

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.notifications.models import Notification
+from learnapp.notifications.preferences import drop_muted
 from learnapp.redirects import safe_next
 from learnapp.sanitize import strip_bidi
 
@@ -23,9 +24,11 @@ def notify(
     now: datetime,
     body: str = "",
 ) -> int:
-    """One unread notification per distinct user. Titles and bodies are plain text; the link
-    must be a path on this site (anything else becomes no link). Returns how many were sent."""
-    recipients = sorted({int(user_id) for user_id in user_ids})
+    """One unread notification per distinct user, except those who muted `kind` (when it is a
+    registered, non-mandatory kind: see preferences.py). Titles and bodies are plain text; the
+    link must be a path on this site (anything else becomes no link). Returns how many were
+    sent."""
+    recipients = drop_muted(session, sorted({int(user_id) for user_id in user_ids}), kind)
     if not recipients:
         return 0
     title = strip_bidi(" ".join(str(title).split()))[:TITLE_CHARS]
@@ -60,3 +63,33 @@ def mark_read(session: Session, user, notification_ids: Iterable[int] | None, no
             return 0
         query = query.where(Notification.id.in_(ids))
     return session.execute(query.values(read_at=now)).rowcount
+
+
+def set_muted(session: Session, user, kind: str, muted: bool, now: datetime) -> None:
+    """Mute or unmute one kind of reminder for the user (callers refuse mandatory kinds)."""
+    from learnapp.notifications.preferences import ReminderMute
+
+    existing = session.scalar(
+        sa.select(ReminderMute).where(ReminderMute.user_id == user.id, ReminderMute.kind == kind)
+    )
+    if muted and existing is None:
+        session.add(ReminderMute(user_id=user.id, kind=kind[:32], created_at=now))
+    elif not muted and existing is not None:
+        session.delete(existing)
+    session.flush()
+
+
+def set_reminder_address(session: Session, user, email: str | None, now: datetime) -> None:
+    """Set or clear (None/empty) the address the user's reminders are e-mailed to."""
+    from learnapp.notifications.preferences import ReminderAddress
+
+    existing = session.scalar(sa.select(ReminderAddress).where(ReminderAddress.user_id == user.id))
+    email = (email or "").strip()
+    if not email:
+        if existing is not None:
+            session.delete(existing)
+    elif existing is None:
+        session.add(ReminderAddress(user_id=user.id, email=email[:254], created_at=now))
+    else:
+        existing.email = email[:254]
+    session.flush()

@@ -1,10 +1,15 @@
-from flask import Blueprint, abort, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from learnapp.authz import LOGGED_IN, route_policy, strict_int_arg
 from learnapp.clock import now
 from learnapp.db import commit, get_session
+from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
+from learnapp.notifications.forms import SettingsForm
+from learnapp.notifications.preferences import KINDS, mutable_kinds, muted_kinds, set_muted
 from learnapp.notifications.queries import notifications_page, own_notification
 from learnapp.notifications.services import mark_read
 
@@ -48,3 +53,34 @@ def read_all():
     mark_read(get_session(), current_user, None, now())
     commit()
     return redirect(url_for("notifications.index"))
+
+
+@bp.route("/notifications/settings", methods=["GET", "POST"])
+@route_policy(LOGGED_IN)
+def settings():
+    """Mute or unmute the kinds that are not mandatory."""
+    session = get_session()
+    kinds = mutable_kinds()
+    form = SettingsForm()
+    form.receive.choices = [SelectChoice(kind.key, kind.label) for kind in kinds]
+    if request.method == "GET":
+        muted = muted_kinds(session, current_user.id)
+        form.receive.data = [kind.key for kind in kinds if kind.key not in muted]
+    if form.validate_on_submit():
+        try:
+            set_muted(
+                session,
+                current_user,
+                [kind.key for kind in kinds if kind.key not in (form.receive.data or [])],
+                now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Notification settings saved."), "success")
+            return redirect(url_for("notifications.settings"))
+    mandatory = [kind for kind in KINDS.values() if kind.mandatory]
+    return render_template("notifications/settings.html", form=form, mandatory=mandatory), (
+        400 if form.errors or form.form_errors else 200
+    )

@@ -6,16 +6,19 @@ Also 送学上门: a secretary records study on behalf of an elderly or exempt m
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
-from learnapp.hours.models import HoursCategory
+from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit, org_day
+from learnapp.notifications.services import notify
 from learnapp.orglife import files
-from learnapp.orglife.ledger import CLAIM_SOURCE, source_type
 from learnapp.orglife.models import ClaimState, StudyClaim
 
 MAX_CLAIM_HOURS = Decimal("100")
@@ -93,6 +96,24 @@ def submit_claim(
     return claim
 
 
+CLAIM_DECIDED = "claim_decided"
+
+
+def _tell_member(session: Session, claim: StudyClaim, now: datetime) -> None:
+    """Notify the member of the decision, in their language, linking to the claim."""
+    member = claim.member
+    link = current_app.url_map.bind("localhost").build(
+        "orglife.claim_detail", {"claim_id": claim.id}
+    )
+    with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        if claim.state == ClaimState.APPROVED:
+            title = _("Your claim of %(hours)s study hours was approved", hours=claim.hours)
+        else:
+            title = _("Your claim of %(hours)s study hours was not approved", hours=claim.hours)
+        body = claim.decision_reason
+    notify(session, [member.id], CLAIM_DECIDED, title, link, now, body=body)
+
+
 def _check_decider(actor, claim: StudyClaim) -> None:
     if claim.member_id == actor.id:
         raise DomainError(None, _l("You cannot decide on your own claim."))
@@ -110,7 +131,7 @@ def approve_claim(session: Session, actor, claim: StudyClaim, now: datetime) -> 
         session,
         claim.member,
         claim.category,
-        source_type(CLAIM_SOURCE),
+        SourceType.CLAIM,
         claim.id,
         claim.hours,
         0,
@@ -133,6 +154,7 @@ def approve_claim(session: Session, actor, claim: StudyClaim, now: datetime) -> 
         now=now,
         after={"hours": str(claim.hours), "entry_id": entry.id},
     )
+    _tell_member(session, claim, now)
     return claim
 
 
@@ -158,6 +180,7 @@ def reject_claim(
         now=now,
         after={"reason": claim.decision_reason},
     )
+    _tell_member(session, claim, now)
     return claim
 
 
@@ -210,7 +233,7 @@ def record_on_behalf(
         session,
         member,
         category,
-        source_type(CLAIM_SOURCE),
+        SourceType.CLAIM,
         claim.id,
         value,
         0,

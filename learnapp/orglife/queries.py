@@ -13,11 +13,12 @@ from learnapp.orglife.models import (
     Attendance,
     ClaimState,
     Meeting,
+    MeetingAttachment,
     MeetingAttendance,
     MeetingKind,
     StudyClaim,
 )
-from learnapp.orgs.models import MemberCategory, Unit, UnitKind
+from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
 
 PARTY_CATEGORIES = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
 # A branch with at least this many full members has a committee (支委会).
@@ -253,3 +254,85 @@ def scoped_claim(session: Session, user, claim_id: int) -> StudyClaim | None:
         sa.select(Unit.id).where(Unit.id == claim.unit_id, unit_in_scope_clause(user, Unit.path))
     )
     return claim if in_scope else None
+
+
+def scoped_attachment(session: Session, user, attachment_id: int) -> MeetingAttachment | None:
+    """An attachment of a meeting in the user's managed subtrees."""
+    return session.scalar(
+        sa.select(MeetingAttachment)
+        .join(Meeting, MeetingAttachment.meeting_id == Meeting.id)
+        .join(Unit, Meeting.unit_id == Unit.id)
+        .where(MeetingAttachment.id == attachment_id, unit_in_scope_clause(user, Unit.path))
+    )
+
+
+def meeting_units(session: Session, user) -> list[Unit]:
+    """Branches and party groups in the user's scope, where meetings are recorded."""
+    return list(
+        session.scalars(
+            sa.select(Unit)
+            .where(
+                unit_in_scope_clause(user, Unit.path),
+                Unit.is_active.is_(True),
+                Unit.kind.in_([*BRANCH_KINDS, UnitKind.GROUP]),
+            )
+            .order_by(Unit.path)
+        )
+    )
+
+
+def branches_under(session: Session, unit: Unit, *, limit: int, offset: int = 0) -> list[Unit]:
+    """The active branches of a subtree in tree order (the calendar of the units above)."""
+    return list(
+        session.scalars(
+            sa.select(Unit)
+            .where(
+                within_path(Unit.path, unit.path),
+                Unit.is_active.is_(True),
+                Unit.kind.in_(BRANCH_KINDS),
+            )
+            .order_by(Unit.path)
+            .limit(limit)
+            .offset(offset)
+        )
+    )
+
+
+def branch_count_under(session: Session, unit: Unit) -> int:
+    return session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Unit)
+        .where(
+            within_path(Unit.path, unit.path),
+            Unit.is_active.is_(True),
+            Unit.kind.in_(BRANCH_KINDS),
+        )
+    )
+
+
+def on_behalf_candidates(session: Session, unit: Unit) -> list[User]:
+    """Elderly or retired active members of the subtree, for whom study may be recorded."""
+    return list(
+        session.scalars(
+            sa.select(User)
+            .join(Unit, User.unit_id == Unit.id)
+            .where(
+                within_path(Unit.path, unit.path),
+                User.is_active.is_(True),
+                sa.or_(User.is_elderly_exempt.is_(True), User.is_retired.is_(True)),
+            )
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+def recorded_on_behalf(session: Session, unit: Unit, limit: int = 50) -> list[StudyClaim]:
+    return list(
+        session.scalars(
+            sa.select(StudyClaim)
+            .join(Unit, StudyClaim.unit_id == Unit.id)
+            .where(within_path(Unit.path, unit.path), StudyClaim.is_on_behalf.is_(True))
+            .order_by(StudyClaim.created_at.desc(), StudyClaim.id.desc())
+            .limit(limit)
+        )
+    )

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
-from learnapp.hours.models import HoursCategory, LedgerEntry
+from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.queries import rules_for
 from learnapp.hours.services import credit, org_day, reverse_entry
 from learnapp.orglife import files
-from learnapp.orglife.ledger import MEETING_SOURCE, session_hours, source_type
+from learnapp.orglife.ledger import session_hours
 from learnapp.orglife.models import (
     Attendance,
     Meeting,
@@ -235,7 +235,7 @@ def sync_credits(session: Session, actor, meeting: Meeting, now: datetime) -> in
                 session,
                 row.member,
                 HoursCategory.COLLECTIVE,
-                source_type(MEETING_SOURCE),
+                SourceType.MEETING,
                 f"{meeting.id}.{row.credit_seq}",
                 wanted,
                 meeting.study_seconds,

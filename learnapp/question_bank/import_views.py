@@ -16,12 +16,14 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 from wtforms.fields.choices import SelectChoice
 
 from learnapp import uploads
 from learnapp.authz import BANK_EDITOR, BANK_STAFF, route_policy
 from learnapp.clock import now
 from learnapp.db import commit, get_session
+from learnapp.errors import render_error
 from learnapp.forms import EmptyForm
 from learnapp.question_bank import formats, importing, progress, queries, services
 from learnapp.question_bank.formats import xlsx
@@ -35,9 +37,41 @@ STASH_KIND = "question-import"
 PREVIEW_ROWS = 200  # questions listed on the preview page; the counts cover all
 
 
+# Room for the rest of the multipart form around a file just under the import limit.
+FORM_MARGIN = 64 * 1024
+
+
 @bp.context_processor
 def labels():
     return {"TYPES": TYPES}
+
+
+@bp.url_value_preprocessor
+def import_size_limit(endpoint, _values):
+    """The upload route's request limit follows the import limit (IMPORT_MAX_BYTES) rather than
+    the site-wide one. URL preprocessors run before the CSRF check, which first reads the body."""
+    if endpoint == "bank_import.upload":
+        request.max_content_length = importing.max_bytes() + FORM_MARGIN
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_error):
+    """An oversized question file is refused before it is read; the import page says so."""
+    if request.endpoint != "bank_import.upload":
+        return render_error(413)
+    bank = _bank(request.view_args["bank_id"])
+    preview = importing.ImportPreview(filename="", format="")
+    preview.errors.append(importing.too_large_problem())
+    return render_template(
+        "question_bank/import.html",
+        bank=bank,
+        form=ImportForm(formdata=None),
+        preview=preview,
+        token=None,
+        preview_rows=PREVIEW_ROWS,
+        import_status=importing.import_status(bank),
+        max_mb=f"{importing.max_bytes() / 1048576:g}",
+    ), 413
 
 
 def _bank(bank_id: int):
@@ -68,7 +102,8 @@ def template():
 @bp.route("/<int:bank_id>/import", methods=["GET", "POST"])
 @route_policy(BANK_EDITOR)
 def upload(bank_id):
-    """Step 1: upload and preview. Nothing is stored but the file, under a random token."""
+    """Step 1: upload and preview. Nothing is stored but the file and what was read from it,
+    under a random token."""
     session = get_session()
     bank = _bank(bank_id)
     form = ImportForm()
@@ -88,8 +123,7 @@ def upload(bank_id):
                 meta={
                     "bank_id": bank.id,
                     "filename": filename,
-                    "format": preview.format,
-                    "knowledge_point": form.knowledge_point.data or "",
+                    "preview": importing.stash_payload(preview),
                 },
             )
     status = 400 if (form.errors or (preview and not preview.ok)) else 200
@@ -108,7 +142,8 @@ def upload(bank_id):
 @bp.post("/<int:bank_id>/import/confirm")
 @route_policy(BANK_EDITOR)
 def confirm(bank_id):
-    """Step 2: check the stashed file again and store every new question, or none."""
+    """Step 2: look for duplicates again (the bank may have changed) and store every new
+    question of the stashed preview, or none."""
     session = get_session()
     bank = _bank(bank_id)
     if not EmptyForm().validate_on_submit():
@@ -118,16 +153,8 @@ def confirm(bank_id):
     if stashed is None or stashed[1].get("bank_id") != bank.id:
         flash(_("The uploaded file has expired. Upload it again."), "danger")
         return redirect(url_for("bank_import.upload", bank_id=bank.id))
-    data, meta = stashed
-    preview = importing.preview_import(
-        session,
-        bank,
-        meta["filename"],
-        data,
-        meta["format"],
-        meta["knowledge_point"] or None,
-        near_duplicates=False,
-    )
+    meta = stashed[1]
+    preview = importing.preview_from_payload(session, bank, meta["filename"], meta["preview"])
     if not preview.ok:
         flash(_("The file no longer passes the checks. Upload it again."), "danger")
         return redirect(url_for("bank_import.upload", bank_id=bank.id))

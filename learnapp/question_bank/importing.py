@@ -13,8 +13,9 @@ approve them), otherwise as active; an operator may choose (the CLI's --status).
 
 import difflib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -34,7 +35,7 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 NEAR_RATIO = 0.9
 # Candidate comparisons the near-duplicate search may make per file (length-filtered first).
 NEAR_BUDGET = 300_000
-BATCH = 200
+BATCH = 1000
 STEM_KEY_LENGTH = 255  # Question.stem_key
 
 
@@ -94,6 +95,12 @@ def max_bytes() -> int:
     if has_app_context():
         return int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES))
     return DEFAULT_MAX_BYTES
+
+
+def too_large_problem() -> Problem:
+    return Problem(
+        None, "", _l("The file is larger than %(mb)s MB.", mb=f"{max_bytes() / 1048576:g}")
+    )
 
 
 def _content_key(draft: QuestionDraft) -> tuple:
@@ -255,11 +262,8 @@ def preview_import(
     the path given to questions whose file names none. The search for similar stems only adds
     warnings, so the re-check before a commit may leave it out (near_duplicates=False)."""
     preview = ImportPreview(filename=filename, format=fmt)
-    limit = max_bytes()
-    if len(data) > limit:
-        preview.errors.append(
-            Problem(None, "", _l("The file is larger than %(mb)s MB.", mb=f"{limit / 1048576:g}"))
-        )
+    if len(data) > max_bytes():
+        preview.errors.append(too_large_problem())
         return preview
     if not data:
         preview.errors.append(Problem(None, "", _l("The file is empty.")))
@@ -290,6 +294,40 @@ def preview_import(
     return preview
 
 
+def stash_payload(preview: ImportPreview) -> dict:
+    """What the confirm step needs of a clean preview, as JSON: the parsed questions and the
+    items left out, so that confirming does not parse the file a second time."""
+    return {
+        "format": preview.format,
+        "encoding": preview.encoding,
+        "items": [
+            {"line": item.line, "draft": {**asdict(item.draft), "points": str(item.draft.points)}}
+            for item in preview.items
+        ],
+        "skipped": [[p.line, p.column, str(p.message)] for p in preview.skipped],
+    }
+
+
+def preview_from_payload(
+    session: Session, bank: QuestionBank, filename: str, payload: dict
+) -> ImportPreview:
+    """A stashed preview (stash_payload), its duplicates looked for again: the bank may have
+    changed since. The questions are validated again when they are stored (commit_import)."""
+    preview = ImportPreview(
+        filename=filename, format=payload["format"], encoding=payload.get("encoding", "")
+    )
+    preview.items = [
+        PreviewItem(
+            item["line"],
+            QuestionDraft(**{**item["draft"], "points": Decimal(item["draft"]["points"])}),
+        )
+        for item in payload["items"]
+    ]
+    preview.skipped = [Problem(*problem) for problem in payload.get("skipped", [])]
+    _flag_duplicates(session, bank, preview, near_duplicates=False)
+    return preview
+
+
 def import_status(bank: QuestionBank) -> QuestionStatus:
     """Drafts when a second person must approve; otherwise the questions go live at once."""
     return QuestionStatus.DRAFT if bank.two_person_review else QuestionStatus.ACTIVE
@@ -312,13 +350,14 @@ def commit_import(
         raise ValueError("a preview with errors cannot be committed")
     status = status or import_status(bank)
     new = preview.new_items
+    for item in new:
+        try:
+            services.check_draft(item.draft)
+        except DomainError as error:
+            raise ImportFailed(Problem(item.line, error.field or "", error.message)) from None
     for start in range(0, len(new), BATCH):
-        for item in new[start : start + BATCH]:
-            try:
-                services.add_question(session, actor, bank, item.draft, now, status, audit=False)
-            except DomainError as error:
-                raise ImportFailed(Problem(item.line, error.field or "", error.message)) from None
-        session.flush()
+        batch = new[start : start + BATCH]
+        services.add_questions(session, actor, bank, [item.draft for item in batch], now, status)
         if progress:
             progress(min(start + BATCH, len(new)), len(new))
     outcome = ImportOutcome(len(new), len(preview.duplicates), len(preview.skipped), status)

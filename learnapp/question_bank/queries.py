@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from learnapp.db import within_path
 from learnapp.question_bank.models import (
     KnowledgePoint,
     Question,
@@ -32,11 +33,8 @@ def bank_in_scope_clause(user):
     paths = [a.unit.path for a in user.roles if a.role in BANK_ROLES]
     if not paths:
         return sa.false()
-    owner_path = sa.select(Unit.path).where(Unit.id == QuestionBank.unit_id).scalar_subquery()
-    return sa.or_(
-        QuestionBank.unit_id.is_(None),
-        *(owner_path.startswith(path, autoescape=True) for path in paths),
-    )
+    owned = sa.select(Unit.id).where(sa.or_(*(within_path(Unit.path, path) for path in paths)))
+    return sa.or_(QuestionBank.unit_id.is_(None), QuestionBank.unit_id.in_(owned))
 
 
 def banks_in_scope(session: Session, user) -> list[QuestionBank]:
@@ -90,9 +88,7 @@ def _filtered(
         node = session.get(KnowledgePoint, filters.knowledge_point_id)
         if node is None or node.bank_id != bank.id:
             return query.where(sa.false())
-        subtree = sa.select(KnowledgePoint.id).where(
-            KnowledgePoint.path.startswith(node.path, autoescape=True)
-        )
+        subtree = sa.select(KnowledgePoint.id).where(within_path(KnowledgePoint.path, node.path))
         query = query.where(Question.knowledge_point_id.in_(subtree))
     if filters.tag_id:
         query = query.where(

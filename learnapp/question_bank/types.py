@@ -8,7 +8,8 @@ Responses handed to `grade`:
 - single   the chosen option index (int) or None
 - multiple the chosen option indexes (any iterable of int), empty when nothing was chosen
 - judge    a bool, or any accepted spelling (对/错/√/×/正确/错误/T/F/true/false)
-- fill     one string per blank, in the order the member typed them
+- fill     one string per blank, in the order the member typed them; compared after NFKC
+           (full-width → half-width), case folding and with every space removed
 - short    the member's text (graded by a person)
 
 The answer widget (`widget_template`) receives a `WidgetQuestion`: stem and option texts with
@@ -68,6 +69,12 @@ class WidgetQuestion:
 def _fold(text: str) -> str:
     """Answer comparison form: NFKC (full-width → half-width), trimmed, case-folded."""
     return " ".join(unicodedata.normalize("NFKC", str(text)).split()).casefold()
+
+
+def _blank_key(text: str) -> str:
+    """A blank's comparison form: as `_fold`, and without any spaces (全国 代表大会 is
+    全国代表大会; members type stray spaces, full-width ones too, into Chinese answers)."""
+    return "".join(_fold(text).split())
 
 
 def normalise_stem(text: str) -> str:
@@ -320,16 +327,16 @@ class FillBlanks(QuestionType):
         for accepted in spec["blanks"]:
             seen, kept = set(), []
             for answer in accepted:
-                if _fold(answer) not in seen:
-                    seen.add(_fold(answer))
+                if _blank_key(answer) not in seen:
+                    seen.add(_blank_key(answer))
                     kept.append(answer.strip())
             blanks.append(kept)
         return {"blanks": blanks, "any_order": bool(spec.get("any_order", False))}
 
     def _matches(self, spec, response) -> int:
         """How many blanks the response fills correctly (best assignment when any order)."""
-        accepted = [{_fold(a) for a in blank} for blank in spec["blanks"]]
-        given = [_fold(r) for r in (response or [])][: len(accepted)]
+        accepted = [{_blank_key(a) for a in blank} for blank in spec["blanks"]]
+        given = [_blank_key(r) for r in (response or [])][: len(accepted)]
         if not spec.get("any_order"):
             return sum(1 for g, ok in zip(given, accepted, strict=False) if g and g in ok)
         # Maximum bipartite matching (answers × blanks); a handful of blanks, so augmenting paths.

@@ -101,9 +101,7 @@ def seed(session: Session, org, now: datetime) -> str:
     today = now.astimezone(tz).date()
     first_day = today.replace(month=1, day=1)
     days = max((today - first_day).days, 1)
-    branch_members = [
-        m for m in org.members if m.unit and m.unit.path.startswith(org.demo_branch.path)
-    ]
+    branch_members = [m for m in org.members if m.unit and m.unit.is_within(org.demo_branch)]
     completions = 0
     for member in branch_members:
         lessons = _lessons(session, member)

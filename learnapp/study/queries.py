@@ -5,8 +5,13 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnapp.courses.models import Course, Lesson
-from learnapp.courses.queries import course_outline, visible_courses, visible_lesson
+from learnapp.courses.models import Course, Lesson, Module
+from learnapp.courses.queries import (
+    course_outline,
+    course_outlines,
+    visible_courses,
+    visible_lesson,
+)
 from learnapp.study.models import LessonProgress
 from learnapp.study.services import required_seconds
 
@@ -82,8 +87,11 @@ class CourseProgress:
         return None
 
 
-def course_progress(session: Session, member, course: Course, progress=None) -> CourseProgress:
-    outline = course_outline(session, course)
+def course_progress(
+    session: Session, member, course: Course, progress=None, outline=None
+) -> CourseProgress:
+    if outline is None:
+        outline = course_outline(session, course)
     if progress is None:
         ids = [lesson.id for _, lessons in outline for lesson in lessons]
         progress = progress_by_lesson(session, member.id, ids)
@@ -99,10 +107,43 @@ def course_progress(session: Session, member, course: Course, progress=None) -> 
 def courses_progress(session: Session, member) -> list[CourseProgress]:
     """Every course the member may study, with their progress in it."""
     progress = progress_by_lesson(session, member.id)
+    courses = visible_courses(session, member)
+    outlines = course_outlines(session, courses)
     return [
-        course_progress(session, member, course, progress)
-        for course in visible_courses(session, member)
+        course_progress(session, member, course, progress, outlines[course.id])
+        for course in courses
     ]
+
+
+@dataclass
+class CourseCount:
+    course: Course
+    total: int
+    completed: int
+
+
+def courses_completion(session: Session, member) -> list[CourseCount]:
+    """Every course the member may study with how many of its lessons they completed: the
+    figures of the progress bars, counted in SQL without loading the lessons."""
+    courses = visible_courses(session, member)
+    if not courses:
+        return []
+    rows = session.execute(
+        sa.select(
+            Module.course_id,
+            sa.func.count(Lesson.id),
+            sa.func.count(LessonProgress.completed_at),
+        )
+        .join(Lesson, Lesson.module_id == Module.id)
+        .outerjoin(
+            LessonProgress,
+            sa.and_(LessonProgress.lesson_id == Lesson.id, LessonProgress.member_id == member.id),
+        )
+        .where(Module.course_id.in_([course.id for course in courses]))
+        .group_by(Module.course_id)
+    ).all()
+    counts = {course_id: (total, completed) for course_id, total, completed in rows}
+    return [CourseCount(course, *counts.get(course.id, (0, 0))) for course in courses]
 
 
 def visible_course(session: Session, member, course_id: int) -> Course | None:
@@ -122,9 +163,12 @@ class Continuation:
         return LessonStatus(self.lesson, self.progress)
 
 
-def continue_learning(session: Session, member) -> Continuation | None:
+def continue_learning(
+    session: Session, member, courses: list[CourseProgress] | None = None
+) -> Continuation | None:
     """Where the member left off: the lesson they studied last and have not completed, or else
-    the next lesson of the first course they have not finished."""
+    the next lesson of the first course they have not finished (`courses`: the member's
+    courses_progress when the caller has it already)."""
     recent = session.scalars(
         sa.select(LessonProgress)
         .where(LessonProgress.member_id == member.id, LessonProgress.completed_at.is_(None))
@@ -135,7 +179,7 @@ def continue_learning(session: Session, member) -> Continuation | None:
         lesson = visible_lesson(session, member, progress.lesson_id)
         if lesson is not None:
             return Continuation(lesson, progress)
-    for course in courses_progress(session, member):
+    for course in courses if courses is not None else courses_progress(session, member):
         lesson = course.next_lesson
         if lesson is not None:
             return Continuation(lesson, None)

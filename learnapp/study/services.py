@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.courses.models import LessonKind
-from learnapp.courses.queries import visible_lesson
+from learnapp.courses.queries import studyable_lesson
 from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit
@@ -40,10 +40,21 @@ class BeatStatus:
 
 
 @dataclass
+class ProgressState:
+    """The member's progress row on the lesson as the heartbeat read and moved it."""
+
+    id: int
+    verified_seconds: int
+    reached_end: bool
+    coverage: list
+    completed_at: datetime | None
+
+
+@dataclass
 class BeatOutcome:
     status: str
     credited_seconds: int = 0
-    progress: LessonProgress | None = None
+    progress: ProgressState | None = None
     completed_now: bool = False
     lesson: object = None
 
@@ -97,12 +108,18 @@ def start_session(session: Session, member, lesson, now: datetime) -> StudySessi
     return study_session
 
 
-def _progress(session: Session, member_id: int, lesson_id: int) -> LessonProgress:
-    return session.scalars(
-        sa.select(LessonProgress)
-        .where(LessonProgress.member_id == member_id, LessonProgress.lesson_id == lesson_id)
-        .execution_options(populate_existing=True)
+def _progress(session: Session, member_id: int, lesson_id: int) -> ProgressState:
+    # Plain columns, not a mapped object: this runs on every heartbeat.
+    row = session.execute(
+        sa.select(
+            LessonProgress.id,
+            LessonProgress.verified_seconds,
+            LessonProgress.reached_end,
+            LessonProgress.coverage,
+            LessonProgress.completed_at,
+        ).where(LessonProgress.member_id == member_id, LessonProgress.lesson_id == lesson_id)
     ).one()
+    return ProgressState(*row)
 
 
 def record_heartbeat(
@@ -136,10 +153,19 @@ def record_heartbeat(
         .where(StudyClock.member_id == member.id)
         .with_for_update()
     )
-    study_session = session.get(StudySession, session_id, populate_existing=True)
+    study_session = session.execute(
+        sa.select(
+            StudySession.id,
+            StudySession.member_id,
+            StudySession.lesson_id,
+            StudySession.last_beat_at,
+            StudySession.last_seq,
+            StudySession.closed_at,
+        ).where(StudySession.id == session_id)
+    ).first()
     if credited_until is None or study_session is None or study_session.member_id != member.id:
         return BeatOutcome(BeatStatus.NOT_FOUND)
-    lesson = visible_lesson(session, member, study_session.lesson_id)
+    lesson = studyable_lesson(session, member, study_session.lesson_id)
     if lesson is None:
         return BeatOutcome(BeatStatus.NOT_FOUND)
     if study_session.closed_at is not None:
@@ -199,8 +225,8 @@ def record_heartbeat(
     ).rowcount
     if moved != 1:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
-    session.add(
-        Heartbeat(
+    session.execute(
+        sa.insert(Heartbeat).values(
             session_id=study_session.id,
             seq=seq,
             received_at=now,
@@ -225,19 +251,16 @@ def record_heartbeat(
         .values(verified_seconds=LessonProgress.verified_seconds + credited, **progress_values)
         .execution_options(synchronize_session=False)
     )
-    session.flush()
     progress.verified_seconds += credited
-    for key, value in progress_values.items():
-        setattr(progress, key, value)
+    progress.reached_end = progress_values["reached_end"]
+    progress.coverage = progress_values["coverage"]
     completed_now = _complete_if_due(session, member, lesson, progress, now)
     if completed_now:
         progress.completed_at = now
-    # The in-memory progress mirrors the row; it is not flushed again.
-    session.expunge(progress)
     return BeatOutcome(BeatStatus.ACCEPTED, credited, progress, completed_now, lesson)
 
 
-def _complete_if_due(session: Session, member, lesson, progress: LessonProgress, now) -> bool:
+def _complete_if_due(session: Session, member, lesson, progress: ProgressState, now) -> bool:
     """Mark the lesson complete and credit it, exactly once (guarded UPDATE, idempotent credit)."""
     if progress.completed_at is not None:
         return False

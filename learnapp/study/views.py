@@ -9,14 +9,17 @@ from learnapp.clock import now
 from learnapp.courses.queries import lesson_body_html, media_url, visible_lesson
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
+from learnapp.hours.labels import hours_category_label, hours_source_label
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import entries_for, entry_count, is_leader, year_summary
+from learnapp.hours.rules import Rules
 from learnapp.hours.services import org_day, record_self_study
 from learnapp.study.forms import SelfStudyForm, parse_beat
 from learnapp.study.queries import (
     LessonStatus,
     continue_learning,
     course_progress,
+    courses_completion,
     courses_progress,
     lesson_titles,
     progress_by_lesson,
@@ -25,7 +28,7 @@ from learnapp.study.queries import (
 from learnapp.study.services import BeatStatus, record_heartbeat, required_seconds, start_session
 
 bp = Blueprint("study", __name__, url_prefix="/study")
-ENTRIES_PER_PAGE = 100
+ENTRIES_PER_PAGE = 50
 
 
 def _lesson(lesson_id: int):
@@ -49,10 +52,11 @@ def _progress_json(lesson, progress) -> dict:
 @route_policy(LOGGED_IN)
 def courses():
     session = get_session()
+    courses = courses_progress(session, current_user)
     return render_template(
         "study/courses.html",
-        courses=courses_progress(session, current_user),
-        resume=continue_learning(session, current_user),
+        courses=courses,
+        resume=continue_learning(session, current_user, courses),
     )
 
 
@@ -167,12 +171,20 @@ def _my_study(form: SelfStudyForm):
         page=page,
         pages=max((total + ENTRIES_PER_PAGE - 1) // ENTRIES_PER_PAGE, 1),
         total=total,
-        courses=courses_progress(session, current_user),
+        courses=courses_completion(session, current_user),
         resume=continue_learning(session, current_user),
         form=form,
         today=today,
         year=year,
         categories=list(HoursCategory),
+        # The daily cap an entry was limited by is the one of its own rule set.
+        caps={
+            rule_set.id: Rules.from_json(rule_set.rules).daily_online_cap_hours
+            for rule_set in {entry.rule_set for entry in entries}
+        },
+        # Translated once per page, not once per entry.
+        category_labels={c: hours_category_label(c) for c in HoursCategory},
+        source_labels={t: hours_source_label(t) for t in SourceType},
         leader=is_leader(current_user),
         required_seconds=required_seconds,
     )

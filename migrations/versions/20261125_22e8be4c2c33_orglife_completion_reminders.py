@@ -1,4 +1,5 @@
-"""orglife completion reminders
+"""orglife completion reminders: meetings, claims, the completion rollup, reminder mutes and
+addresses
 
 Revision ID: 22e8be4c2c33
 Revises: 9f59e4ebeab2
@@ -29,6 +30,39 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_mutes")),
         sa.UniqueConstraint("user_id", "kind", name=op.f("uq_notification_mutes_user_id_kind")),
+    )
+    op.create_table(
+        "completion_member_hours",
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("year", sa.Integer(), nullable=False),
+        sa.Column("h_centralised", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.Column("h_collective", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.Column("h_online", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.Column("h_self_study", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.Column("h_external", sa.Numeric(precision=10, scale=2), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"], ["users.id"], name=op.f("fk_completion_member_hours_member_id_users")
+        ),
+        sa.PrimaryKeyConstraint("member_id", "year", name=op.f("pk_completion_member_hours")),
+    )
+    op.create_table(
+        "completion_rollup_state",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("last_entry_id", sa.Integer(), nullable=False),
+        sa.Column("refreshed_at", learnapp.db.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_completion_rollup_state")),
+    )
+    op.create_table(
+        "notification_addresses",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("created_at", learnapp.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_notification_addresses_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_addresses")),
+        sa.UniqueConstraint("user_id", name=op.f("uq_notification_addresses_user_id")),
     )
     op.create_table(
         "orglife_meetings",
@@ -256,4 +290,7 @@ def downgrade() -> None:
 
     op.drop_table("orglife_meetings")
     op.drop_table("notification_mutes")
+    op.drop_table("notification_addresses")
+    op.drop_table("completion_rollup_state")
+    op.drop_table("completion_member_hours")
     # ### end Alembic commands ###

@@ -282,6 +282,7 @@ def upgrade() -> None:
         ),
         sa.Column("hold_reasons", sa.JSON(), nullable=False),
         sa.Column("hit_terms", sa.JSON(), nullable=False),
+        sa.Column("is_review_pending", sa.Boolean(), nullable=False),
         sa.Column("created_at", learnapp.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("edited_at", learnapp.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("state_changed_at", learnapp.db.UTCDateTime(timezone=True), nullable=True),
@@ -296,9 +297,38 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.create_index("ix_posts_author_created", ["author_id", "created_at"], unique=False)
+        batch_op.create_index(
+            "ix_posts_review_pending", ["is_review_pending", "state"], unique=False
+        )
         batch_op.create_index("ix_posts_state_created", ["state", "created_at"], unique=False)
         batch_op.create_index("ix_posts_thread_id_id", ["thread_id", "id"], unique=False)
 
+    op.create_table(
+        "board_subscriptions",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("board_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", learnapp.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["board_id"], ["boards.id"], name=op.f("fk_board_subscriptions_board_id_boards")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_board_subscriptions_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("user_id", "board_id", name=op.f("pk_board_subscriptions")),
+    )
+    op.create_table(
+        "post_likes",
+        sa.Column("post_id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", learnapp.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["post_id"], ["posts.id"], name=op.f("fk_post_likes_post_id_posts")
+        ),
+        sa.ForeignKeyConstraint(
+            ["user_id"], ["users.id"], name=op.f("fk_post_likes_user_id_users")
+        ),
+        sa.PrimaryKeyConstraint("post_id", "user_id", name=op.f("pk_post_likes")),
+    )
     op.create_table(
         "thread_reads",
         sa.Column("user_id", sa.Integer(), nullable=False),
@@ -450,9 +480,12 @@ def downgrade() -> None:
     op.drop_table("moderation_decisions")
     op.drop_table("thread_subscriptions")
     op.drop_table("thread_reads")
+    op.drop_table("post_likes")
+    op.drop_table("board_subscriptions")
     with op.batch_alter_table("posts", schema=None) as batch_op:
         batch_op.drop_index("ix_posts_thread_id_id")
         batch_op.drop_index("ix_posts_state_created")
+        batch_op.drop_index("ix_posts_review_pending")
         batch_op.drop_index("ix_posts_author_created")
 
     op.drop_table("posts")

@@ -1,6 +1,7 @@
 """Factories for courses: `make_*(session, **overrides)`; they flush and never commit."""
 
 import itertools
+import struct
 from decimal import Decimal
 
 from learnapp.courses.models import (
@@ -119,3 +120,19 @@ def make_media(session, *, lesson, media_dir, data: bytes, content_type: str, na
     lesson.current_version.media = media
     session.flush()
     return media
+
+
+def _box(kind: bytes, content: bytes) -> bytes:
+    return struct.pack(">I", 8 + len(content)) + kind + content
+
+
+def mp4_file(timescale: int, duration: int, *, version: int = 0, moov_last: bool = True) -> bytes:
+    """A small MP4 whose movie header declares `duration` in units of `timescale`."""
+    if version == 0:
+        header = bytes(4) + struct.pack(">IIII", 0, 0, timescale, duration) + bytes(80)
+    else:
+        header = b"\x01\x00\x00\x00" + struct.pack(">QQIQ", 0, 0, timescale, duration) + bytes(80)
+    moov = _box(b"moov", _box(b"mvhd", header) + _box(b"trak", b"\x00" * 32))
+    media_data = _box(b"mdat", b"\x00" * 500)
+    body = media_data + moov if moov_last else moov + media_data
+    return MP4_HEAD + body

@@ -1,6 +1,7 @@
 """Uploaded lesson files: magic bytes, size limit, display names and storage by random key."""
 
 import io
+import struct
 
 import pytest
 
@@ -8,6 +9,7 @@ from learnapp.courses.media import (
     attach_media,
     clean_display_name,
     content_disposition,
+    mp4_duration_seconds,
     sniff_content_type,
 )
 from learnapp.courses.models import LessonKind
@@ -19,6 +21,7 @@ from tests.courses.factories import (
     make_course,
     make_lesson,
     make_module,
+    mp4_file,
 )
 from tests.factories import FIXED_NOW
 from tests.world import build_world
@@ -143,3 +146,30 @@ def test_same_file_twice_keeps_one_copy(session, world, tmp_path):
     again = _attach(session, world, lesson, data, "材料（副本）.pdf", tmp_path)
     assert again.id == first.id
     assert [p.name for p in (tmp_path / "media").iterdir()] == [first.storage_key]
+
+
+@pytest.mark.parametrize(
+    ("data", "seconds"),
+    [
+        (mp4_file(1000, 754_400), 754),
+        (mp4_file(90000, 90000 * 61, version=1), 61),
+        (mp4_file(600, 600 * 30, moov_last=False), 30),
+        (mp4_file(0, 100), None),  # no time scale
+        (MP4_HEAD + b"x" * 1000, None),  # garbage after the file type box
+        (MP4_HEAD + struct.pack(">I", 4) + b"moov", None),  # a box smaller than its header
+    ],
+)
+def test_mp4_duration_comes_from_the_movie_header(tmp_path, data, seconds):
+    path = tmp_path / "video"
+    path.write_bytes(data)
+    assert mp4_duration_seconds(path) == seconds
+
+
+def test_an_uploaded_mp4_sets_the_lesson_length_to_its_duration(session, world, tmp_path):
+    lesson = _lesson(session, world, LessonKind.VIDEO)
+    lesson.length_seconds = 600
+    _attach(session, world, lesson, mp4_file(1000, 1_234_000), "第一讲.mp4", tmp_path)
+    assert lesson.length_seconds == 1234
+    # A file without a readable duration leaves the typed length alone.
+    _attach(session, world, lesson, MP4_HEAD + b"y" * 200, "第二讲.mp4", tmp_path)
+    assert lesson.length_seconds == 1234

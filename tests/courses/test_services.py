@@ -23,6 +23,8 @@ from learnapp.courses.services import (
     update_lesson,
 )
 from learnapp.errors import DomainError
+from learnapp.hours.rules import DEFAULT_RULES, Rules
+from learnapp.hours.services import add_rule_set
 from learnapp.orgs.models import MemberCategory
 from tests.courses.factories import make_course, make_lesson, make_module
 from tests.factories import FIXED_NOW, make_user
@@ -45,7 +47,32 @@ def _course_with_lesson(session, world, **fields):
     [(1, "0.25"), (14, "0.25"), (15, "0.50"), (29, "0.50"), (30, "1.00"), (95, "1.00")],
 )
 def test_nominal_hours_follow_the_length_bands(minutes, hours):
-    assert suggest_nominal_hours(minutes * 60) == Decimal(hours)
+    assert suggest_nominal_hours(minutes * 60, Rules.from_json({})) == Decimal(hours)
+
+
+def test_a_new_rule_set_version_changes_the_suggested_hours(session, world):
+    bands = {**DEFAULT_RULES, "lesson_bands": [[2400, "2"], [600, "0.75"], [0, "0.1"]]}
+    add_rule_set(
+        session,
+        world.admin,
+        version="2026-1",
+        effective_from=FIXED_NOW.date(),
+        source="某单位学时折算办法（2026年）第三条",
+        rules=Rules.from_json(bands),
+        now=FIXED_NOW,
+    )
+    module = make_module(session, course=make_course(session, owner_unit=world.root))
+    lesson = add_lesson(
+        session,
+        world.admin,
+        module,
+        title="节",
+        kind=LessonKind.TEXT,
+        length_seconds=20 * 60,
+        body_source="正文",
+        now=FIXED_NOW,
+    )
+    assert lesson.nominal_hours == Decimal("0.75")
 
 
 def test_lesson_without_hours_gets_the_suggestion_and_keeps_an_edit(session, world):

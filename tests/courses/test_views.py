@@ -11,6 +11,7 @@ from tests.courses.factories import (
     make_lesson,
     make_media,
     make_module,
+    mp4_file,
 )
 from tests.world import build_world
 
@@ -442,3 +443,21 @@ def test_home_shows_course_authoring_counts_to_managers_only(auth, world, course
     auth.logout()
     auth.login("mema")
     assert 'data-testid="home-course-authoring"' not in auth.client.get("/").get_data(as_text=True)
+
+
+def test_uploading_an_mp4_takes_its_duration_as_the_lesson_length(auth, world, session):
+    import io
+
+    course = make_course(session, owner_unit=world.root, state=CourseState.DRAFT)
+    lesson = make_lesson(session, module=make_module(session, course=course), kind=LessonKind.VIDEO)
+    session.commit()
+    auth.login("admin")
+    page = auth.post(
+        f"/courses/manage/lessons/{lesson.id}/media",
+        {"file": (io.BytesIO(mp4_file(1000, 1_234_000)), "第一讲.mp4")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    ).get_data(as_text=True)
+    assert "20 min 34 s" in page or "20 分 34 秒" in page
+    _fresh(session)
+    assert session.get(Lesson, lesson.id).length_seconds == 1234

@@ -44,6 +44,22 @@ def test_aho_corasick_agrees_with_brute_force_on_random_texts():
         )
 
 
+@pytest.mark.parametrize("budget", [0, 5, 200_000])
+def test_remembered_transitions_change_no_result(monkeypatch, budget):
+    """One automaton scans many texts; with the edge budget spent or not, it finds the same."""
+    from learnapp.discussions.moderation import ahocorasick
+
+    monkeypatch.setattr(ahocorasick, "LEARNED_EDGES", budget)
+    rng = random.Random(11)
+    alphabet = "ab党史c"
+    patterns = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 4))) for _ in range(30)]
+    automaton = Automaton((p, p) for p in patterns)
+    for _ in range(100):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60)))
+        assert sorted(automaton.iter_matches(text)) == naive(patterns, text)
+    assert automaton._learned <= budget
+
+
 def test_empty_patterns_and_texts_match_nothing():
     assert list(Automaton([("", 1)]).iter_matches("abc")) == []
     assert list(Automaton([("a", 1)]).iter_matches("")) == []
@@ -163,3 +179,13 @@ def test_ordinary_posts_are_not_spam():
         "参考资料见 https://www.12371.cn/ 。"
     )
     assert spam_signals(text) == []
+
+
+def test_the_fast_normalisation_agrees_with_the_reference_on_random_text():
+    from learnapp.discussions.moderation.normalize import normalise, normalise_slowly
+
+    rng = random.Random(7)
+    alphabet = "党史學習ＡＢｃ１２ 　.，·\u200b\u00ad㈱ﬁ黨員e\u0301"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        assert normalise(text) == normalise_slowly(text), text

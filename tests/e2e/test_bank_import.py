@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP
+from tests.e2e.conftest import DESKTOP, PHONE
 
 BAD = {
     "答案": (
@@ -115,3 +116,66 @@ def test_admin_fixes_bad_rows_and_imports(page, new_page, login, shot):
     shot(desktop, "bank-import-duplicates")
     desktop.goto(f"/bank/{bank_id}/export")
     shot(desktop, "bank-export")
+
+
+GIFT = """// [tag:演练]
+::入党介绍人:: 申请入党要有几名正式党员作介绍人？ {~一名 =两名 ~三名}
+
+预备党员的预备期为一年。 {T}
+
+天空的颜色 {true}
+
+Match {=甲 -> 1 =乙 -> 2}
+"""
+AIKEN = """（演练）党的最高领导机关是（  ）。
+A) 党的全国代表大会和它所产生的中央委员会
+B) 中央政治局
+C) 中央书记处
+ANSWER: A
+
+（演练）党员的预备期为多长时间？
+A. 半年
+B. 一年
+ANSWER: E
+"""
+
+
+def _upload_text(page, name: str, text: str):
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}],
+    )
+    page.click("[data-testid=check-file]")
+    page.wait_for_selector("[data-testid=import-summary]")
+
+
+def test_gift_and_aiken_files_import_through_the_screens(new_page, login, shot):
+    for viewport in (PHONE, DESKTOP):
+        page = new_page(viewport)
+        login(page, "demo-admin")
+        page.goto(f"/bank/{_bank_id(page)}/")
+        page.get_by_test_id("import-link").click()
+        page.wait_for_selector("[data-testid=import-form]")
+        if viewport is PHONE:
+            shot(page, "bank-import-form")
+            _upload_text(page, "演练.gift", GIFT)
+            # {true} is a short answer in Moodle (a warning says so); matching is left out.
+            expect(page.get_by_test_id("warning-table")).to_contain_text("{true}")
+            expect(page.get_by_test_id("skipped-table")).to_contain_text("8")
+            expect(page.get_by_test_id("confirm-import")).to_contain_text("3")
+            shot(page, "bank-import-gift-preview")
+            page.click("[data-testid=confirm-import]")
+            expect(page.get_by_test_id("import-result")).to_contain_text("3")
+            continue
+        _upload_text(page, "演练.txt", AIKEN)
+        rows = page.locator("[data-testid=error-table] tbody tr")
+        expect(rows).to_have_count(1)
+        expect(rows.first).to_contain_text("10")
+        shot(page, "bank-import-aiken-errors")
+        _upload_text(page, "演练.txt", AIKEN.replace("ANSWER: E", "ANSWER: B"))
+        expect(page.get_by_test_id("confirm-import")).to_contain_text("2")
+        page.click("[data-testid=confirm-import]")
+        expect(page.get_by_test_id("import-result")).to_contain_text("2")
+        page.get_by_test_id("imported-questions").click()
+        expect(page.get_by_test_id("question-table")).to_contain_text("（演练）党的最高领导机关")
+        shot(page, "bank-after-import")

@@ -137,3 +137,132 @@ def test_xss_payloads_run_nothing_in_the_browser(new_page):
         page.wait_for_timeout(200)
         assert dialogs == []
         assert page.evaluate("window.__xss") is None
+
+
+def test_an_announcement_reaches_the_home_page_and_the_author_sees_who_read_it(new_page):
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    secretary.goto("/announcements/new")
+    option = secretary.locator("select[name=unit_id] option", has_text=BRANCH).first
+    secretary.select_option("select[name=unit_id]", option.get_attribute("value"))
+    secretary.fill("input[name=title]", "关于缴纳党费的通知")
+    secretary.fill("textarea[name=body]", "请各位同志本周内**按时缴纳**党费。")
+    shot(secretary, "discussions-announcement-form")
+    secretary.get_by_test_id("publish").click()
+    expect(secretary.get_by_test_id("announcement-title")).to_have_text("关于缴纳党费的通知")
+    announcement_url = secretary.url
+
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    member.goto("/")
+    home = member.get_by_test_id("home-announcements")
+    expect(home).to_contain_text("关于缴纳党费的通知")
+    shot(member, "discussions-home-announcements")
+    home.get_by_role("link", name=re.compile("关于缴纳党费的通知")).click()
+    expect(member.locator(".post-body strong")).to_have_text("按时缴纳")
+    shot(member, "discussions-announcement")
+
+    secretary.goto(announcement_url)
+    secretary.get_by_test_id("receipts-link").click()
+    expect(secretary.get_by_test_id("readers")).to_contain_text("李晓燕")
+    shot(secretary, "discussions-receipts")
+    secretary.set_viewport_size(PHONE)
+    shot(secretary, "discussions-receipts")
+
+
+def test_a_report_is_decided_from_the_queue_and_the_reporter_hears_back(new_page):
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    board_url = branch_board_url(member)
+    member.goto(board_url)
+    member.get_by_test_id("thread-list").get_by_role("link", name=re.compile("总纲")).click()
+    post = member.get_by_test_id("post").filter(has_text="四个意识")
+    post.get_by_test_id("like").click()
+    post = member.get_by_test_id("post").filter(has_text="四个意识")
+    expect(post.get_by_test_id("like")).to_have_attribute("aria-pressed", "true")
+    shot(member, "discussions-thread-liked")
+    post.get_by_role("link", name="举报").click()
+    member.select_option("select[name=reason]", "off_topic")
+    member.fill("input[name=note]", "与学习无关")
+    shot(member, "discussions-report")
+    member.get_by_test_id("report-submit").click()
+    expect(member.locator(".alert-success")).to_be_visible()
+
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    secretary.goto("/moderation")
+    secretary.get_by_test_id("queue-item").filter(has_text="四个意识").click()
+    expect(secretary.get_by_test_id("review-post")).to_contain_text("四个意识")
+    expect(secretary.locator("body")).to_contain_text("与学习无关")
+    secretary.get_by_label("发布").check()
+    secretary.select_option("select[name=reason]", "fine")
+    secretary.get_by_test_id("decide").click()
+    expect(secretary.get_by_test_id("queue")).not_to_contain_text("四个意识")
+
+    member.goto("/notifications")
+    expect(member.get_by_test_id("notification-list")).to_contain_text("举报")
+    shot(member, "discussions-report-outcome")
+
+
+def test_a_term_added_in_the_word_lists_holds_the_next_post_at_once(new_page):
+    admin = new_page(DESKTOP)
+    login(admin, "demo-admin")
+    admin.goto("/admin/words")
+    category = admin.get_by_test_id("category").filter(has_text="广告与诈骗")
+    category.locator("textarea").fill("炒股群")
+    category.locator("form:has(textarea) button[type=submit]").click()
+    expect(admin.get_by_test_id("category").filter(has_text="广告与诈骗")).to_contain_text("炒股群")
+    shot(admin, "discussions-words")
+    admin.set_viewport_size(PHONE)
+    shot(admin, "discussions-words")
+
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    board_url = branch_board_url(member)
+    new_thread(member, board_url, "股票交流", "有人拉我进炒-股-群，说能稳赚，大家小心。")
+    expect(member.get_by_test_id("held-notice")).to_be_visible()
+    expect(member.get_by_test_id("held-notice")).not_to_contain_text("new member")
+
+
+def test_complaints_reach_the_administrators_and_the_member_reads_the_reply(new_page):
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    member.goto("/feedback")
+    member.fill("input[name=subject]", "建议增加音频党课")
+    member.fill("textarea[name=body]", "通勤时间可以听党课，希望增加音频版本。")
+    member.get_by_test_id("feedback-submit").click()
+    expect(member.get_by_test_id("message")).to_have_count(1)
+    complaint_url = member.url
+
+    admin = new_page(DESKTOP)
+    login(admin, "demo-admin")
+    admin.goto("/admin/feedback")
+    admin.get_by_role("link", name=re.compile("建议增加音频党课")).click()
+    admin.fill("textarea[name=body]", "感谢建议，下月上线音频版本。")
+    admin.get_by_test_id("message-submit").click()
+    expect(admin.get_by_test_id("message")).to_have_count(2)
+    shot(admin, "discussions-feedback-admin")
+
+    member.goto(complaint_url)
+    expect(member.get_by_test_id("message").last).to_contain_text("下月上线音频版本")
+    shot(member, "discussions-feedback")
+
+
+def test_a_member_follows_the_board_and_mutes_reply_notifications(new_page):
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    member.goto(branch_board_url(member))
+    follow = member.get_by_test_id("follow-board")
+    expect(follow).to_have_text("关注")
+    follow.click()
+    expect(member.get_by_test_id("follow-board")).to_have_text("取消关注")
+    shot(member, "discussions-board-followed")
+    member.goto("/notifications")
+    member.get_by_test_id("notification-settings-link").click()
+    reply_box = member.locator("input[value=reply]")
+    expect(reply_box).to_be_checked()
+    reply_box.uncheck()
+    member.get_by_test_id("save-settings").click()
+    expect(member.locator("input[value=reply]")).not_to_be_checked()
+    expect(member.locator("input[value=mention]")).to_be_checked()
+    shot(member, "discussions-notification-settings")

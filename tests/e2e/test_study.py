@@ -7,6 +7,7 @@ through the authoring screen so that the journey completes in well under a minut
 
 import re
 import time
+from datetime import date
 
 from playwright.sync_api import expect
 
@@ -67,8 +68,14 @@ def _shorten(page, lesson_id: int) -> None:
     expect(page.locator(".alert-success")).to_be_visible()
 
 
+def _entry_count(page) -> int:
+    page.goto("/study/me")
+    return int(page.get_by_test_id("entry-count").get_attribute("data-count"))
+
+
 def test_demo_member_studies_a_lesson(page, new_page):
     login(page, "demo-member")
+    entries_before = _entry_count(page)
     lesson_id = _not_started_lesson(page)
     _shorten(new_page(DESKTOP), lesson_id)
 
@@ -104,10 +111,13 @@ def test_demo_member_studies_a_lesson(page, new_page):
     )
     time.sleep(2)  # later reports add no second entry
 
-    page.goto("/study/me")
+    # Exactly one ledger entry was added, and My study says what it is for and by which rule.
+    assert _entry_count(page) == entries_before + 1
     entries = page.locator(f'[data-testid=ledger-entry]:has(a[href="/study/lessons/{lesson_id}"])')
     expect(entries).to_have_count(1)
     expect(entries.first).to_contain_text("2019-1")
+    expect(entries.first).to_contain_text(re.compile("在线学习|Online study"))
+    expect(entries.first).to_contain_text(re.compile("完成课节|Lesson completed"))
     expect(page.get_by_test_id("year-summary")).to_contain_text("32")
     shot(page, "study-me")
     assert page.viewport_size == PHONE
@@ -123,3 +133,23 @@ def test_my_study_at_desktop_size(desktop_page):
     desktop_page.goto("/")
     expect(desktop_page.get_by_test_id("continue-learning")).to_be_visible()
     shot(desktop_page, "study-home")
+
+
+def test_admin_adds_a_rule_set_version_at_phone_size(page):
+    login(page, "demo-admin")
+    page.goto("/hours/rules")
+    expect(page.get_by_test_id("rule-set").first).to_contain_text("2019-1")
+    shot(page, "hours-rules")
+    page.goto("/hours/rules/new")
+    next_year = date.today().year + 1
+    page.fill("input[name=version]", f"{next_year}-1")
+    page.fill("input[name=effective_from]", f"{next_year}-01-01")
+    page.fill("textarea[name=source]", "某党委学时管理办法（试行）第五条")
+    page.fill("input[name=daily_online_cap_hours]", "3")
+    shot(page, "hours-rule-new")
+    page.locator("form:has(textarea[name=source]) button[type=submit]").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    newest = page.get_by_test_id("rule-set").first
+    expect(newest).to_contain_text(f"{next_year}-1")
+    expect(newest).to_contain_text("某党委学时管理办法")
+    assert page.viewport_size == PHONE

@@ -2,9 +2,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from learnapp.hours.models import HoursCategory
 from learnapp.hours.queries import year_totals
+from learnapp.notifications.models import Notification
 from learnapp.orglife.claims import approve_claim, record_on_behalf, reject_claim, submit_claim
 from learnapp.orglife.models import ClaimState
 from tests.factories import FIXED_NOW, make_user
@@ -105,3 +107,21 @@ def test_study_recorded_on_behalf_of_an_elderly_member_is_marked(session, ctx):
             description="x",
             now=FIXED_NOW,
         )
+
+
+def test_the_member_is_notified_of_the_decision(session, ctx):
+    world = build_world(session)
+    approved = _submit(session, world.member_a)
+    approve_claim(session, world.secretary_a, approved, FIXED_NOW)
+    rejected = _submit(session, world.member_a, studied_on=date(2026, 3, 2))
+    reject_claim(session, world.secretary_a, rejected, "证明不清晰", FIXED_NOW)
+    sent = session.scalars(
+        sa.select(Notification)
+        .where(Notification.user_id == world.member_a.id)
+        .order_by(Notification.id)
+    ).all()
+    assert [n.link for n in sent] == [
+        f"/orglife/claims/{approved.id}",
+        f"/orglife/claims/{rejected.id}",
+    ]
+    assert sent[1].body == "证明不清晰"

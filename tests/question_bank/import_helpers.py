@@ -51,4 +51,11 @@ def zip_bomb() -> bytes:
 
 
 def messages(problems) -> list[str]:
-    return [str(problem.message) for problem in problems]
+    """The problems' messages in English (the msgids), whatever the catalogues hold."""
+    from flask import has_app_context
+    from flask_babel import force_locale
+
+    if not has_app_context():
+        return [str(problem.message) for problem in problems]
+    with force_locale("en"):
+        return [str(problem.message) for problem in problems]

@@ -236,6 +236,19 @@ def test_40_gbk_csv_is_detected():
     assert result.questions[0].draft.stem == "题库张三"
 
 
+def test_40_gb18030_characters_outside_gbk_are_read():
+    result = parse_csv([row(stem="𠀀字题")], encoding="gb18030")
+    assert result.encoding == "gb18030" and result.questions[0].draft.stem == "𠀀字题"
+
+
+@pytest.mark.parametrize("delimiter", [",", "\t"])
+def test_utf16_with_bom_comma_or_tab_separated_is_read(delimiter):
+    text = csv_text([row(stem="党章题")]).replace(",", delimiter)
+    result = csv_format.parse(text.encode("utf-16"), "t.csv")
+    assert result.errors == [] and result.encoding == "utf-16"
+    assert result.questions[0].draft.stem == "党章题"
+
+
 def test_41_utf8_is_never_read_as_gbk():
     result = parse_csv([row(stem="题库")])
     assert result.encoding == "utf-8" and result.questions[0].draft.stem == "题库"
@@ -265,6 +278,39 @@ def test_44_huge_field_is_a_friendly_error():
 def test_47_zip_bomb_is_refused_before_parsing():
     result = xlsx.parse(zip_bomb())
     assert "expands" in messages(result.errors)[0]
+
+
+def _lying_xlsx() -> bytes:
+    """A real workbook whose sheet holds 30 MB of text while the zip declares 1,000 bytes."""
+    import struct
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([row()])))
+    out, big = io.BytesIO(), 0
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                head, tail = data.split(b"</sheetData>")
+                cell = b'<row r="9"><c r="A9" t="inlineStr"><is><t>' + b"x" * 30_000_000
+                data = head + cell + b"</t></is></c></row></sheetData>" + tail
+                big = len(data)
+            archive.writestr(info.filename, data)
+    raw = bytearray(out.getvalue())
+    for signature, offset in ((b"PK\x03\x04", 22), (b"PK\x01\x02", 24)):
+        start = raw.find(signature)
+        while start != -1:
+            if struct.unpack_from("<I", raw, start + offset)[0] == big:
+                struct.pack_into("<I", raw, start + offset, 1000)
+            start = raw.find(signature, start + 4)
+    return bytes(raw)
+
+
+def test_47_zip_whose_declared_sizes_lie_is_refused_without_reading_it_all():
+    data = _lying_xlsx()
+    assert len(data) < 100_000
+    result = xlsx.parse(data)
+    assert result.questions == [] and len(result.errors) == 1
 
 
 def test_49_macros_binary_excel_and_png_renamed_are_refused():

@@ -103,3 +103,23 @@ def test_export_with_filters_and_reimport_round_trip(runner, session, tmp_path):
     back = runner.invoke(args=["bank", "import", str(gift), "--bank", str(bank.id), "--quiet"])
     assert back.exit_code == 0, back.output
     assert back.stdout.startswith("156 questions added")
+
+
+def test_gift_and_aiken_files_import_and_their_bad_lines_are_named(runner, session, tmp_path):
+    gift = tmp_path / "题.gift"
+    gift.write_text("预备期一年 {T}\n\n党员 {=两名 ~一名}\n", encoding="utf-8")
+    aiken = tmp_path / "题.txt"
+    aiken.write_text("Q1?\nA) a\nB) b\nANSWER: C\n", encoding="utf-8")
+    bad = runner.invoke(args=["bank", "import", str(aiken)])
+    assert bad.exit_code == 1 and bad.stderr.startswith(f"{aiken}:4: ")
+    assert count(session) == 0
+    aiken.write_text("Q1?\nA) a\nB) b\nANSWER: B\n", encoding="utf-8")
+    for path in (gift, aiken):
+        done = runner.invoke(args=["bank", "import", str(path)])
+        assert done.exit_code == 0, done.output
+    assert count(session) == 3
+    broken = tmp_path / "坏.gift"
+    broken.write_text("好题 {T}\n\n坏题 {=甲 ~乙\n", encoding="utf-8")
+    result = runner.invoke(args=["bank", "import", str(broken)])
+    assert result.exit_code == 1 and f"{broken}:3: " in result.stderr
+    assert count(session) == 3

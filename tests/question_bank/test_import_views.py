@@ -2,18 +2,28 @@
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from learnapp.orgs.models import Role
 from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.web import LANG_COOKIE
 from tests.factories import make_unit, make_user
 from tests.question_bank.factories import make_bank
-from tests.question_bank.import_helpers import row, xlsx_bytes
+from tests.question_bank.import_helpers import csv_text, row, xlsx_bytes
 from tests.world import build_world
 
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Assertions read the English messages; Chinese is the default catalogue."""
+    client.set_cookie(LANG_COOKIE, "en")
 
 
 @pytest.fixture
@@ -167,3 +177,69 @@ def test_members_cannot_import_and_other_banks_are_404(client, auth, session, wo
     auth.login("editor3")
     assert client.get(f"/bank/{private.id}/import").status_code == 404
     assert client.get(f"/bank/{private.id}/export").status_code == 404
+
+
+def test_confirm_looks_for_duplicates_again_without_reading_the_file(
+    client, auth, session, world, app
+):
+    auth.login("admin")
+    response = upload(auth, world.bank.id, xlsx_bytes([row(stem="甲题"), row(stem="乙题")]))
+    token = TOKEN.search(response.get_data(as_text=True)).group(1)
+    # Meanwhile someone imports 甲题, and the stashed file is damaged: only the stashed
+    # preview is used, and its duplicates are looked for again.
+    upload_again = upload(auth, world.bank.id, xlsx_bytes([row(stem="甲题")]))
+    other = TOKEN.search(upload_again.get_data(as_text=True)).group(1)
+    auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": other})
+    (Path(app.config["DATA_DIR"]) / "stash" / f"{token}.bin").write_bytes(b"garbage")
+    done = auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    assert done.status_code == 302
+    state = client.get(f"/bank/{world.bank.id}/import/progress/{token}").get_json()
+    assert state == {"state": "done", "done": 1, "total": 1}
+    assert count(session) == 2
+    page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "1 were already in the bank" in page
+
+
+def upload_large(client, auth, bank_id, data, filename):
+    """As `upload`, with the multipart body built in memory: the test client would otherwise
+    spool a large body to a temporary file that nothing closes."""
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": auth.csrf("/profile"),
+            "format": "auto",
+            "file": FileStorage(io.BytesIO(data), filename),
+        }
+    )
+    return client.post(
+        f"/bank/{bank_id}/import",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def test_oversized_file_is_refused_with_the_limit_before_it_is_read(
+    client, auth, session, world, app
+):
+    app.config["IMPORT_MAX_BYTES"] = 1024 * 1024
+    auth.login("admin")
+    huge = upload_large(client, auth, world.bank.id, b"x" * (3 * 1024 * 1024), "big.csv")
+    assert huge.status_code == 413
+    page = huge.get_data(as_text=True)
+    assert "larger than 1 MB" in page and 'data-testid="import-form"' in page
+    just_over = upload_large(client, auth, world.bank.id, b"x" * (1024 * 1024 + 10), "big.csv")
+    assert just_over.status_code == 400 and "larger than 1 MB" in just_over.get_data(as_text=True)
+    assert count(session) == 0
+
+
+def test_the_import_limit_not_the_site_limit_applies_to_question_files(
+    client, auth, session, world, app
+):
+    app.config["MAX_CONTENT_LENGTH"] = 2000
+    auth.login("admin")
+    rows = [row(stem=f"第{n}道较长的题目，用来让文件超过站点的请求上限") for n in range(60)]
+    data = csv_text(rows).encode()
+    assert len(data) > 2000
+    response = upload(auth, world.bank.id, data, filename="q.csv")
+    assert response.status_code == 200 and 'data-testid="import-ready"' in response.get_data(
+        as_text=True
+    )

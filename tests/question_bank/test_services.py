@@ -279,6 +279,64 @@ def test_superseded_source_flags_every_question_citing_it(session, people):
         services.supersede_source(session, people["editor"], document, FIXED_NOW)
 
 
+def test_only_an_editor_reaching_every_citing_bank_may_supersede(session, people):
+    branch = make_unit(session, parent=people["root"], name="支部")
+    other = make_unit(session, parent=people["root"], name="另一支部")
+    branch_editor = make_user(session, roles=((Role.BANK_EDITOR, branch),))
+    own = make_bank(session, unit=branch, name="支部题库")
+    foreign = make_bank(session, unit=other, name="别的支部题库")
+    mine = make_question(session, own, branch_editor, status=QuestionStatus.ACTIVE)
+    make_question(session, foreign, people["editor"], stem="别处的题")
+    document = mine.current_version.source
+    with pytest.raises(DomainError, match="outside your reach"):
+        services.supersede_source(session, branch_editor, document, FIXED_NOW)
+    assert not document.is_superseded and mine.status == QuestionStatus.ACTIVE
+    assert services.supersede_source(session, people["editor"], document, FIXED_NOW) == 2
+
+
+def test_add_questions_stores_what_add_question_stores(session, people):
+    bank = make_bank(session)
+    one = make_question(session, bank, people["editor"], stem="逐题添加", tags=["甲", "乙"])
+    [many_id] = services.add_questions(
+        session,
+        people["editor"],
+        bank,
+        [single_draft(stem="批量添加", tags=["甲", "乙"])],
+        FIXED_NOW,
+        QuestionStatus.ACTIVE,
+    )
+    session.expire_all()
+    many = session.get(type(one), many_id)
+
+    def shape(question):
+        version = question.current_version
+        return (
+            question.type,
+            question.knowledge_point_id,
+            question.author_id,
+            question.difficulty,
+            [tag.name for tag in question.tags],
+            version.number,
+            version.spec,
+            version.points,
+            version.source_id,
+            version.source_document,
+            version.explanation,
+            version.created_by_id,
+        )
+
+    assert shape(many) == shape(one)
+    assert many.stem_key == "批量添加" and many.current_version.question_id == many.id
+    assert many.status == QuestionStatus.ACTIVE and many.reviewer_id == people["editor"].id
+
+
+def test_add_questions_refuses_a_bad_draft_with_the_types_reason(session, people):
+    bank = make_bank(session)
+    bad = single_draft(spec={"options": ["a", "b"], "answer": 5})
+    with pytest.raises(DomainError, match="one of the options"):
+        services.add_questions(session, None, bank, [single_draft(), bad], FIXED_NOW)
+
+
 def test_bulk_actions_skip_what_cannot_move(session, people):
     bank = make_bank(session)
     draft = make_question(session, bank, people["editor"])

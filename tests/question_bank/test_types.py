@@ -108,6 +108,11 @@ def test_fill_ignores_full_width_and_surrounding_spaces():
     assert grade("fill", spec, ["　３２ ", " ａｂｃ"]).correct is True
 
 
+def test_fill_ignores_spaces_inside_an_answer():
+    assert grade("fill", FILL, ["为人民 服务", "共产\u3000主 义"]).correct is True
+    assert grade("fill", FILL, ["为人民服务", "社会 主义"]).correct is False
+
+
 def test_fill_in_order_refuses_swapped_answers_but_credits_each_blank():
     result = grade("fill", FILL, ["共产主义", "为人民服务"])
     assert result.correct is False and result.points == D("0.00")

@@ -7,8 +7,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from learnapp.courses.models import LessonKind
-from learnapp.hours.models import HoursCategory, LedgerEntry
-from learnapp.hours.services import record_self_study
+from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
+from learnapp.hours.services import credit, record_self_study
 from tests.factories import FIXED_NOW, make_user
 from tests.study.factories import make_course, make_lesson
 from tests.study.helpers import Studier
@@ -86,6 +86,8 @@ def test_my_study_explains_every_entry(client, session, clock):
     assert page.count('data-testid="ledger-entry"') == 1
     assert f'href="/study/lessons/{first.id}"' in page and "总纲" in page
     assert "2019-1" in page
+    # Course progress: one of the course's two lessons completed.
+    assert '<progress class="study-progress" value="1" max="2"></progress>' in page
 
 
 def test_secretaries_see_56_and_exempt_members_see_exempt(app, client, session):
@@ -132,3 +134,55 @@ def test_my_study_of_a_past_year(ctx, client, session):
     assert "元旦学习" not in client.get("/study/me?year=2025").get_data(as_text=True)
     assert client.get("/study/me?year=2027").status_code == 404
     assert client.get("/study/me?year=abc").status_code == 400
+
+
+def test_entries_credited_by_other_packages_say_what_they_were_for(ctx, client, session):
+    world = build_world(session)
+    credit(
+        session,
+        world.member_a,
+        HoursCategory.COLLECTIVE,
+        SourceType.MEETING,
+        7,
+        "2",
+        0,
+        FIXED_NOW,
+        note="三月支部党员大会",
+    )
+    credit(
+        session,
+        world.member_a,
+        HoursCategory.ONLINE,
+        SourceType.COURSE_TEST,
+        3,
+        "0.5",
+        0,
+        FIXED_NOW,
+    )
+    session.commit()
+    Studier.login(client, "mema")
+    page = _clean(client.get("/study/me").get_data(as_text=True))
+    assert page.count('data-testid="ledger-entry"') == 2
+    assert "三月支部党员大会" in page
+    assert "course_test" not in page  # the raw source type is never shown
+    assert 'data-testid="counted-hours">2.50<' in page
+
+
+def test_my_study_says_when_the_daily_cap_cut_a_credit(ctx, client, session):
+    world = build_world(session)
+    for source_id in range(1, 6):
+        credit(
+            session,
+            world.member_a,
+            HoursCategory.ONLINE,
+            SourceType.LESSON,
+            source_id,
+            "1",
+            1800,
+            FIXED_NOW,
+        )
+    session.commit()
+    Studier.login(client, "mema")
+    page = _clean(client.get("/study/me").get_data(as_text=True))
+    assert 'data-testid="counted-hours">4.00<' in page
+    assert "计入 0.00 / 1.00 学时：当天在线学习已达每日上限 4.0 学时。" in page

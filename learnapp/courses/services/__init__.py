@@ -6,6 +6,7 @@ actor of None is the system (the content-file sync).
 
 from learnapp.courses.services.common import (
     SLUG,
+    lesson_rules,
     require_author,
     suggest_nominal_hours,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "content_hash",
     "create_course",
     "delete_course",
+    "lesson_rules",
     "move_lesson",
     "move_module",
     "require_author",

@@ -2,15 +2,19 @@
 
 import re
 import secrets
+from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from learnapp.clock import org_timezone
 from learnapp.courses.models import Course
 from learnapp.courses.queries import can_author
 from learnapp.errors import DomainError
+from learnapp.hours.queries import rules_for
+from learnapp.hours.rules import Rules
 from learnapp.sanitize import strip_bidi
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,98}[a-z0-9])?$")
@@ -23,13 +27,16 @@ MAX_NOMINAL_HOURS = Decimal("8")  # a full day of training (DOMAIN.md conversion
 HOURS_STEP = Decimal("0.01")
 
 
-def suggest_nominal_hours(length_seconds: int) -> Decimal:
-    """DOMAIN.md bands: ≥30 min → 1 学时, 15–30 min → 0.5, under 15 min → 0.25."""
-    if length_seconds >= 30 * 60:
-        return Decimal("1.00")
-    if length_seconds >= 15 * 60:
-        return Decimal("0.50")
-    return Decimal("0.25")
+def lesson_rules(session: Session, now: datetime) -> Rules:
+    """The 学时 rule set in force today (organisation timezone): its length bands suggest a
+    lesson's nominal 学时, so a new rule-set version changes the suggestion, not the code."""
+    return rules_for(session, now.astimezone(org_timezone()).date())
+
+
+def suggest_nominal_hours(length_seconds: int, rules: Rules) -> Decimal:
+    """The rule set's length bands (default, DOMAIN.md: ≥30 min → 1 学时, 15–30 min → 0.5,
+    under 15 min → 0.25); an author may set another value."""
+    return rules.suggested_lesson_hours(length_seconds).quantize(HOURS_STEP)
 
 
 def require_author(actor, course: Course) -> None:

@@ -27,15 +27,20 @@ from learnapp.courses.services.common import (
     MAX_SOURCES,
     clean_slug,
     clean_title,
+    lesson_rules,
     require_author,
     suggest_nominal_hours,
 )
 from learnapp.errors import DomainError
+from learnapp.hours.rules import Rules
 from learnapp.sanitize import SourceTooLong, render_markdown, strip_bidi
 
 
 def check_lesson_numbers(
-    length_seconds: int, required_share: Decimal, nominal_hours: Decimal | None
+    length_seconds: int,
+    required_share: Decimal,
+    nominal_hours: Decimal | None,
+    rules: Rules,
 ) -> Decimal:
     """Validate the numbers of a lesson; returns the nominal 学时 (suggested when None)."""
     if not isinstance(length_seconds, int) or not 0 < length_seconds <= MAX_LENGTH_SECONDS:
@@ -51,7 +56,7 @@ def check_lesson_numbers(
     if share != share.quantize(HOURS_STEP):
         raise DomainError("required_percent", _l("Use whole percents."))
     if nominal_hours is None:
-        return suggest_nominal_hours(length_seconds)
+        return suggest_nominal_hours(length_seconds, rules)
     try:
         hours = Decimal(nominal_hours)
     except (InvalidOperation, TypeError, ValueError):
@@ -160,7 +165,9 @@ def add_lesson(
 ) -> Lesson:
     """Add a lesson at the end of a module; its nominal 学时 is suggested when not given."""
     require_author(actor, module.course)
-    hours = check_lesson_numbers(length_seconds, required_share, nominal_hours)
+    hours = check_lesson_numbers(
+        length_seconds, required_share, nominal_hours, lesson_rules(session, now)
+    )
     position = session.scalar(
         sa.select(sa.func.coalesce(sa.func.max(Lesson.position), -1) + 1).where(
             Lesson.module_id == module.id
@@ -221,7 +228,9 @@ def update_lesson(
     require_author(actor, lesson.course)
     if module is not None and module.course_id != lesson.module.course_id:
         raise DomainError("module_id", _l("Choose a module of the same course."))
-    hours = check_lesson_numbers(length_seconds, required_share, nominal_hours)
+    hours = check_lesson_numbers(
+        length_seconds, required_share, nominal_hours, lesson_rules(session, now)
+    )
     before = _lesson_snapshot(lesson)
     kind = LessonKind(kind)
     media = lesson.media if kind == lesson.kind else None

@@ -30,7 +30,13 @@ from learnapp.courses.forms import (
 from learnapp.courses.media import attach_media, content_disposition, media_path
 from learnapp.courses.models import Course, Lesson, LessonKind, LessonMedia, Module
 from learnapp.courses.queries import can_author, lesson_versions, visible_lesson
-from learnapp.courses.services import add_lesson, move_lesson, suggest_nominal_hours, update_lesson
+from learnapp.courses.services import (
+    add_lesson,
+    lesson_rules,
+    move_lesson,
+    suggest_nominal_hours,
+    update_lesson,
+)
 from learnapp.courses.views import bp, load_lesson, load_module, media_dir
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
@@ -144,6 +150,7 @@ def lesson_upload(lesson_id):
         flash(_("Choose a file to upload."), "danger")
         return redirect(url_for("courses.lesson_edit", lesson_id=lesson.id))
     upload = form.file.data
+    length_before = lesson.length_seconds
     try:
         attach_media(
             get_session(),
@@ -160,6 +167,18 @@ def lesson_upload(lesson_id):
     else:
         commit()
         flash(_("File uploaded."), "success")
+        if lesson.length_seconds != length_before:
+            flash(
+                _(
+                    "The lesson's length is now the video's duration, %(length)s.",
+                    length=_(
+                        "%(m)s min %(s)s s",
+                        m=lesson.length_seconds // 60,
+                        s=lesson.length_seconds % 60,
+                    ),
+                ),
+                "info",
+            )
     return redirect(url_for("courses.lesson_edit", lesson_id=lesson.id))
 
 
@@ -181,7 +200,7 @@ def suggest_hours():
     seconds = parse_length(request.args.get("length", ""))
     if seconds is None:
         return jsonify(hours=None)
-    return jsonify(hours=str(suggest_nominal_hours(seconds)))
+    return jsonify(hours=str(suggest_nominal_hours(seconds, lesson_rules(get_session(), now()))))
 
 
 @bp.get("/lessons/<int:lesson_id>/media/<int:media_id>")

@@ -104,6 +104,7 @@ class Post(Base):
         sa.Index("ix_posts_thread_id_id", "thread_id", "id"),
         sa.Index("ix_posts_author_created", "author_id", "created_at"),
         sa.Index("ix_posts_state_created", "state", "created_at"),
+        sa.Index("ix_posts_review_pending", "is_review_pending", "state"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -114,9 +115,12 @@ class Post(Base):
     body_source: Mapped[str] = mapped_column(sa.Text)
     body_html: Mapped[str] = mapped_column(sa.Text)
     state: Mapped[PostState] = mapped_column(enum_type(PostState))
-    # Why it was held (new_member, flagged, spam, board, report) and the terms that hit.
+    # Why it was held (blocked, flagged, spam, board, new_member) or, when published, why a
+    # moderator should look at it afterwards (recorded); the terms that hit.
     hold_reasons: Mapped[list] = mapped_column(sa.JSON, default=list)
     hit_terms: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # Published at once, to be looked at by a moderator afterwards (publish-then-review).
+    is_review_pending: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     edited_at: Mapped[datetime | None]
     state_changed_at: Mapped[datetime | None]
@@ -160,4 +164,24 @@ class Subscription(Base):
 
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     thread_id: Mapped[int] = mapped_column(sa.ForeignKey("threads.id"), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class PostLike(Base):
+    """One member's 赞 for a published post: shown as a count, never counted for assessments."""
+
+    __tablename__ = "post_likes"
+
+    post_id: Mapped[int] = mapped_column(sa.ForeignKey("posts.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class BoardSubscription(Base):
+    """Following a board: told of every new thread in it."""
+
+    __tablename__ = "board_subscriptions"
+
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    board_id: Mapped[int] = mapped_column(sa.ForeignKey("boards.id"), primary_key=True)
     created_at: Mapped[datetime]

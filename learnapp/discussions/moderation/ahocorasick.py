@@ -9,6 +9,10 @@ overlapping ones included, in time linear in the text plus the number of matches
 from collections import deque
 from collections.abc import Hashable, Iterable, Iterator
 
+# Remembered transitions per automaton (about 100 bytes each): enough for every state/character
+# pair real posts reach, small enough per worker.
+LEARNED_EDGES = 200_000
+
 
 class Automaton:
     def __init__(self, patterns: Iterable[tuple[str, Hashable]]):
@@ -45,16 +49,45 @@ class Automaton:
         self._fail = fail
         self._outputs = outputs
         self.size = len(goto)
+        # The automaton as a DFA, filled as texts are scanned: state × character → next state
+        # with the failure links already followed. Starts as the trie's own edges; bounded, so
+        # that unusual texts cannot grow it without limit.
+        self._delta = [dict(children) for children in goto]
+        self._learned = 0
 
     def iter_matches(self, text: str) -> Iterator[tuple[int, int, Hashable]]:
         """(start, end, payload) for every occurrence; end is exclusive."""
-        goto, fail, outputs = self._goto, self._fail, self._outputs
+        for end, output in self.outputs_at(text):
+            for length, payload in output:
+                yield end - length, end, payload
+
+    def outputs_at(self, text: str) -> list[tuple[int, tuple]]:
+        """(end, ((length, payload), ...)) for every position where something ends: the hot
+        loop of the word engine, one dictionary lookup per character once the transitions it
+        needs are known (no generator per match)."""
+        delta, outputs = self._delta, self._outputs
+        found = []
         node = 0
         for index, char in enumerate(text):
-            while node and char not in goto[node]:
-                node = fail[node]
-            node = goto[node].get(char, 0)
+            following = delta[node].get(char)
+            if following is None:
+                following = self._follow(node, char)
+            node = following
             if outputs[node]:
-                end = index + 1
-                for length, payload in outputs[node]:
-                    yield end - length, end, payload
+                found.append((index + 1, outputs[node]))
+        return found
+
+    def _follow(self, node: int, char: str) -> int:
+        """The next state through the failure links, remembered while the budget lasts (dict
+        writes are atomic; two threads learning the same edge write the same value)."""
+        goto, fail = self._goto, self._fail
+        state = node
+        following = goto[state].get(char)
+        while following is None and state:
+            state = fail[state]
+            following = goto[state].get(char)
+        following = following or 0
+        if self._learned < LEARNED_EDGES:
+            self._delta[node][char] = following
+            self._learned += 1
+        return following

@@ -7,7 +7,7 @@ same pass, and a sensitive match lying inside an allow-listed span is dropped.
 """
 
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -23,11 +23,13 @@ from learnapp.discussions.moderation.ahocorasick import Automaton
 from learnapp.discussions.moderation.normalize import normalise, normalise_term
 
 SEVERITY = {WordAction.PASS: 1, WordAction.REVIEW: 2, WordAction.BLOCK: 3}
+ACTION_OF = {severity: action for action, severity in SEVERITY.items()}
 _ALLOWED = ("allow",)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
+    """A sensitive term found in a text (a tuple: hundreds are built per check)."""
+
     term: str
     category: str
     action: WordAction
@@ -35,17 +37,49 @@ class Hit:
     end: int
 
 
-@dataclass(frozen=True)
 class Verdict:
-    action: WordAction | None
-    hits: tuple[Hit, ...]
+    """The worst action among the hits and the terms that hit. The located hits (for
+    highlighting) are worked out only when asked for: posting needs the action and the terms."""
+
+    __slots__ = ("_build", "_hits", "_payloads", "action")
+
+    def __init__(self, action: WordAction | None, payloads=frozenset(), build=tuple):
+        self.action = action
+        self._payloads = payloads
+        self._build = build
+        self._hits: tuple[Hit, ...] | None = None
+
+    @property
+    def hits(self) -> tuple[Hit, ...]:
+        if self._hits is None:
+            self._hits = self._build()
+        return self._hits
 
     @property
     def holds(self) -> bool:
         return self.action in (WordAction.BLOCK, WordAction.REVIEW)
 
     def terms(self) -> list[str]:
-        return sorted({hit.term for hit in self.hits})
+        return sorted({term for _kind, term, _category, _action in self._payloads})
+
+    @classmethod
+    def combine(cls, verdicts: list["Verdict"]) -> "Verdict":
+        """One verdict over several texts: the worst action, all terms and hits."""
+        payloads = frozenset().union(*(v._payloads for v in verdicts))
+        if not payloads:
+            return NOTHING
+        return cls(
+            _worst(payloads),
+            payloads,
+            lambda: tuple(hit for verdict in verdicts for hit in verdict.hits),
+        )
+
+
+NOTHING = Verdict(None)
+
+
+def _worst(payloads) -> WordAction:
+    return ACTION_OF[max(SEVERITY[action] for _kind, _term, _category, action in payloads)]
 
 
 class Matcher:
@@ -64,22 +98,45 @@ class Matcher:
 
     def check(self, text: str) -> Verdict:
         folded, positions = normalise(text)
+        ends = self.automaton.outputs_at(folded)
+        payloads = set()
         allowed_spans = []
-        found = []
-        for start, end, payload in self.automaton.iter_matches(folded):
-            if payload is _ALLOWED:
-                allowed_spans.append((start, end))
-            else:
-                found.append((start, end, payload))
-        hits = []
-        for start, end, (_kind, term, category, action) in found:
-            if any(a <= start and end <= b for a, b in allowed_spans):
-                continue
-            hits.append(Hit(term, category, action, positions[start], positions[end - 1] + 1))
-        if not hits:
-            return Verdict(None, ())
-        worst = max(hits, key=lambda hit: SEVERITY[hit.action]).action
-        return Verdict(worst, tuple(hits))
+        for end, output in ends:
+            for length, payload in output:
+                if payload is _ALLOWED:
+                    allowed_spans.append((end - length, end))
+                else:
+                    payloads.add(payload)
+        if not payloads:
+            return NOTHING
+
+        def located():
+            return (
+                (end - length, end, payload)
+                for end, output in ends
+                for length, payload in output
+                if payload is not _ALLOWED
+            )
+
+        found = None
+        if allowed_spans:
+            # A match lying inside the party's own vocabulary is not a hit.
+            found = [
+                (start, end, payload)
+                for start, end, payload in located()
+                if not any(a <= start and end <= b for a, b in allowed_spans)
+            ]
+            payloads = {payload for _start, _end, payload in found}
+            if not payloads:
+                return NOTHING
+
+        def build() -> tuple[Hit, ...]:
+            return tuple(
+                Hit(term, category, action, positions[start], positions[end - 1] + 1)
+                for start, end, (_kind, term, category, action) in (found or located())
+            )
+
+        return Verdict(_worst(payloads), frozenset(payloads), build)
 
 
 _lock = threading.Lock()
@@ -116,11 +173,7 @@ def current_matcher(session: Session) -> Matcher:
 def check_text(session: Session, *texts: str) -> Verdict:
     """One verdict over several texts (a title and a body): the worst action, all hits."""
     matcher = current_matcher(session)
-    verdicts = [matcher.check(text) for text in texts if text]
-    hits = tuple(hit for verdict in verdicts for hit in verdict.hits)
-    if not hits:
-        return Verdict(None, ())
-    return Verdict(max(hits, key=lambda hit: SEVERITY[hit.action]).action, hits)
+    return Verdict.combine([matcher.check(text) for text in texts if text])
 
 
 def highlight(text: str, hits) -> list[tuple[str, bool]]:

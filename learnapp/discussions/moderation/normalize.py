@@ -7,11 +7,14 @@ input is kept, so that a match can be shown in the original text.
 """
 
 import unicodedata
+from itertools import compress
 
 from learnapp.discussions.moderation.t2s import T2S
 
 NOISE_CATEGORIES = frozenset("PSZC")
 _CACHE_LIMIT = 65_536
+# Per character, its folded form; filled on first sight (dict writes are atomic, and two threads
+# folding the same character write the same value).
 _folded: dict[str, str] = {}
 
 
@@ -26,22 +29,36 @@ def fold_char(char: str) -> str:
 
 def normalise(text: str) -> tuple[str, list[int]]:
     """The folded text and, for each of its characters, the index it came from in `text`."""
-    folded = _folded
+    lookup = _folded.__getitem__
+    try:
+        pieces = list(map(lookup, text))
+    except KeyError:
+        unseen = set(text).difference(_folded)
+        if len(_folded) + len(unseen) > _CACHE_LIMIT:
+            return normalise_slowly(text)
+        for char in unseen:
+            _folded[char] = fold_char(char)
+        pieces = list(map(lookup, text))
+    folded = "".join(pieces)
+    if len(text) - pieces.count("") != len(folded):
+        return normalise_slowly(text)  # a character folds to several (㈱ → (株))
+    # Each surviving character came from one input character: keep their indexes (all in C).
+    return folded, list(compress(range(len(text)), pieces))
+
+
+def normalise_slowly(text: str) -> tuple[str, list[int]]:
+    """The same, character by character: the reference, and the path for characters that fold
+    to several (㈱ → (株)) or when the cache is full."""
     chars: list[str] = []
     positions: list[int] = []
     for index, char in enumerate(text):
-        out = folded.get(char)
+        out = _folded.get(char)
         if out is None:
             out = fold_char(char)
-            if len(folded) < _CACHE_LIMIT:
-                folded[char] = out
         if not out:
             continue
         chars.append(out)
-        if len(out) == 1:
-            positions.append(index)
-        else:
-            positions.extend([index] * len(out))
+        positions.extend([index] * len(out))
     return "".join(chars), positions
 
 

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
+from learnapp.db import within_path
+from learnapp.discussions import notices
 from learnapp.discussions.models import Announcement, AnnouncementRead
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
@@ -24,7 +26,7 @@ def audience_ids(session: Session, unit: Unit) -> list[int]:
         session.scalars(
             sa.select(User.id)
             .join(Unit, User.unit_id == Unit.id)
-            .where(Unit.path.startswith(unit.path, autoescape=True), User.is_active.is_(True))
+            .where(within_path(Unit.path, unit.path), User.is_active.is_(True))
         )
     )
 
@@ -59,7 +61,7 @@ def publish_announcement(
     notify(
         session,
         set(audience_ids(session, unit)) - {author.id},
-        "announcement",
+        notices.ANNOUNCEMENT.key,
         _l("Announcement: %(title)s", title=announcement.title),
         f"/announcements/{announcement.id}",
         now,

@@ -1,6 +1,6 @@
 """Complaints and suggestions (投诉建议): a member writes to the administrators, who reply."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -8,7 +8,9 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.audit.services import record
+from learnapp.discussions import notices
 from learnapp.discussions.models import Complaint, ComplaintMessage
+from learnapp.discussions.services.posts import RateLimited
 from learnapp.discussions.services.text import clean_title
 from learnapp.errors import DomainError
 from learnapp.notifications.services import notify
@@ -16,6 +18,8 @@ from learnapp.orgs.models import Role, RoleAssignment
 from learnapp.sanitize import strip_bidi
 
 MAX_CHARS = 5_000
+# Each message notifies every administrator: a member writes at most this many an hour.
+MESSAGES_PER_HOUR = 10
 
 
 def _body(text: str) -> str:
@@ -25,6 +29,20 @@ def _body(text: str) -> str:
     if len(body) > MAX_CHARS:
         raise DomainError("body", _l("At most %(n)d characters.", n=MAX_CHARS))
     return body
+
+
+def _check_rate(session: Session, author: User, now: datetime) -> None:
+    sent = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(ComplaintMessage)
+        .where(
+            ComplaintMessage.author_id == author.id,
+            ComplaintMessage.from_admin.is_(False),
+            ComplaintMessage.created_at > now - timedelta(hours=1),
+        )
+    )
+    if sent >= MESSAGES_PER_HOUR:
+        raise RateLimited(None, _l("You have sent many messages this hour. Try again later."))
 
 
 def admin_ids(session: Session) -> set[int]:
@@ -40,7 +58,9 @@ def admin_ids(session: Session) -> set[int]:
 def submit_complaint(
     session: Session, author: User, *, subject: str, body: str, now: datetime
 ) -> Complaint:
-    """Any member may write; the administrators are notified."""
+    """Any member may write (a few messages an hour); the administrators are notified."""
+    _check_rate(session, author, now)
+    body = _body(body)
     complaint = Complaint(
         author_id=author.id,
         subject=clean_title(subject, 120, "subject"),
@@ -54,7 +74,7 @@ def submit_complaint(
             complaint_id=complaint.id,
             author_id=author.id,
             from_admin=False,
-            body=_body(body),
+            body=body,
             created_at=now,
         )
     )
@@ -62,7 +82,7 @@ def submit_complaint(
     notify(
         session,
         admin_ids(session) - {author.id},
-        "complaint",
+        notices.COMPLAINT.key,
         _l("New complaint or suggestion: %(subject)s", subject=complaint.subject),
         f"/admin/feedback/{complaint.id}",
         now,
@@ -78,6 +98,8 @@ def add_message(
     from_admin = actor.is_admin and actor.id != complaint.author_id
     if not from_admin and actor.id != complaint.author_id:
         raise DomainError(None, _l("This is not your conversation."))
+    if not from_admin:
+        _check_rate(session, actor, now)
     message = ComplaintMessage(
         complaint_id=complaint.id,
         author_id=actor.id,
@@ -94,7 +116,7 @@ def add_message(
         notify(
             session,
             [complaint.author_id],
-            "complaint_reply",
+            notices.COMPLAINT_REPLY.key,
             _l("Reply to your message “%(subject)s”", subject=complaint.subject),
             f"/feedback/{complaint.id}",
             now,
@@ -104,7 +126,7 @@ def add_message(
         notify(
             session,
             admin_ids(session) - {actor.id},
-            "complaint",
+            notices.COMPLAINT.key,
             _l("New message on “%(subject)s”", subject=complaint.subject),
             f"/admin/feedback/{complaint.id}",
             now,

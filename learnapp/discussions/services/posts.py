@@ -1,5 +1,5 @@
-"""Threads and replies: posting with moderation and rate limits, editing, deleting, pins, locks,
-subscriptions and read markers."""
+"""Threads and replies: posting with moderation (先审后发 or publish-then-review) and rate
+limits, mentions and notifications, editing with history, deleting."""
 
 import re
 from dataclasses import dataclass
@@ -10,17 +10,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.audit.services import record
+from learnapp.discussions import notices
 from learnapp.discussions.access import can_moderate_board, can_view_board
 from learnapp.discussions.models import (
     Board,
+    BoardSubscription,
     ModerationMode,
     Post,
     PostRevision,
     PostState,
     Subscription,
     Thread,
-    ThreadRead,
     WordAction,
 )
 from learnapp.discussions.moderation.engine import check_text
@@ -74,30 +74,51 @@ def _check_rate(session: Session, author: User, now: datetime, rules: PostingRul
         raise RateLimited(None, _l("You have reached today's posting limit."))
 
 
-def _hold_reasons(
+@dataclass(frozen=True)
+class Screening:
+    """What the checks found: reasons to hold the post before publishing (先审后发), reasons
+    to publish it and have a moderator look afterwards (publish-then-review), the terms that hit."""
+
+    hold: list[str]
+    later: list[str]
+    terms: list[str]
+
+
+def _screen(
     session: Session, author: User, board: Board, title: str, source: str, now, rules
-) -> tuple[list[str], list[str]]:
-    """Why a post must wait for a moderator (先审后发), and the terms that hit."""
+) -> Screening:
     verdict = check_text(session, title, source)
-    reasons = []
+    hold, later = [], []
     if verdict.action == WordAction.BLOCK:
-        reasons.append("blocked")
+        hold.append("blocked")
     elif verdict.action == WordAction.REVIEW:
-        reasons.append("flagged")
+        hold.append("flagged")
+    elif verdict.action == WordAction.PASS:
+        later.append("recorded")
     if spam_signals(source):
-        reasons.append("spam")
+        hold.append("spam")
     if not can_moderate_board(author, board):
         if board.moderation_mode == ModerationMode.HOLD_ALL:
-            reasons.append("board")
+            hold.append("board")
         elif (
             board.moderation_mode == ModerationMode.STANDARD
             and author.created_at > now - timedelta(days=rules.new_member_days)
         ):
-            reasons.append("new_member")
-    return reasons, verdict.terms()
+            hold.append("new_member")
+    return Screening(hold, later if not hold else [], verdict.terms())
 
 
-def _require_view(session: Session, user: User, board: Board) -> None:
+def _new_post_state(screening: Screening) -> dict:
+    """The columns a new post takes from its screening."""
+    return {
+        "state": PostState.HELD if screening.hold else PostState.PUBLISHED,
+        "hold_reasons": screening.hold or screening.later,
+        "hit_terms": screening.terms,
+        "is_review_pending": bool(screening.later),
+    }
+
+
+def require_view(session: Session, user: User, board: Board) -> None:
     if not can_view_board(session, user, board) or board.is_archived:
         raise DomainError(None, _l("This board is not open to you."))
 
@@ -114,12 +135,13 @@ def create_thread(
 ) -> Thread:
     """Open a thread. Held (先审后发) when flagged, spam-like, by a new member on a standard board,
     or on a hold-all board; the author is subscribed."""
-    _require_view(session, author, board)
+    require_view(session, author, board)
     title = clean_title(title, rules.max_title_chars)
     source, html = render_body(body, rules.max_body_chars)
     _check_rate(session, author, now, rules)
-    reasons, terms = _hold_reasons(session, author, board, title, source, now, rules)
-    state = PostState.HELD if reasons else PostState.PUBLISHED
+    screening = _screen(session, author, board, title, source, now, rules)
+    columns = _new_post_state(screening)
+    state = columns["state"]
     thread = Thread(
         board_id=board.id,
         author_id=author.id,
@@ -136,10 +158,8 @@ def create_thread(
         is_opening=True,
         body_source=source,
         body_html=html,
-        state=state,
-        hold_reasons=reasons,
-        hit_terms=terms,
         created_at=now,
+        **columns,
     )
     session.add(post)
     session.add(Subscription(user_id=author.id, thread_id=thread.id, created_at=now))
@@ -162,7 +182,7 @@ def reply(
     """Reply in a published thread; a locked thread takes replies from moderators only. A quote
     must point at a published post of the same thread."""
     board = thread.board
-    _require_view(session, author, board)
+    require_view(session, author, board)
     if thread.state != PostState.PUBLISHED:
         raise DomainError(None, _l("This thread is not open for replies."))
     if thread.is_locked and not can_moderate_board(author, board):
@@ -174,17 +194,15 @@ def reply(
             raise DomainError("body", _l("The quoted post is not available."))
     source, html = render_body(body, rules.max_body_chars)
     _check_rate(session, author, now, rules)
-    reasons, terms = _hold_reasons(session, author, board, "", source, now, rules)
+    screening = _screen(session, author, board, "", source, now, rules)
     post = Post(
         thread_id=thread.id,
         author_id=author.id,
         quoted_post_id=quoted.id if quoted else None,
         body_source=source,
         body_html=html,
-        state=PostState.HELD if reasons else PostState.PUBLISHED,
-        hold_reasons=reasons,
-        hit_terms=terms,
         created_at=now,
+        **_new_post_state(screening),
     )
     session.add(post)
     session.flush()
@@ -222,8 +240,9 @@ def resolve_mentions(session: Session, board: Board, text: str) -> list[User]:
 
 
 def on_published(session: Session, post: Post, now: datetime) -> None:
-    """A post became visible: move the thread's last-post marker, tell the people @mentioned
-    and the thread's subscribers. Nothing is sent about held posts."""
+    """A post became visible: move the thread's last-post marker, tell the people @mentioned,
+    and the board's followers (a new thread) or the thread's (a reply). Nothing is sent about
+    held posts."""
     thread = post.thread
     session.execute(
         sa.update(Thread)
@@ -242,27 +261,33 @@ def on_published(session: Session, post: Post, now: datetime) -> None:
     notify(
         session,
         mentioned,
-        "mention",
+        notices.MENTION.key,
         _l("%(name)s mentioned you in “%(title)s”", name=author.display_name, title=thread.title),
         link,
         now,
         body=excerpt,
     )
-    if not post.is_opening:
-        subscribers = set(
-            session.scalars(
-                sa.select(Subscription.user_id).where(Subscription.thread_id == thread.id)
-            )
-        )
-        notify(
-            session,
-            subscribers - mentioned - {post.author_id},
-            "reply",
-            _l("New reply in “%(title)s”", title=thread.title),
-            link,
-            now,
-            body=excerpt,
-        )
+    board = thread.board
+    if post.is_opening:
+        # Followers of the board; notified of the thread, not of each reply.
+        watchers = sa.select(User).join(BoardSubscription, BoardSubscription.user_id == User.id)
+        watchers = watchers.where(BoardSubscription.board_id == board.id)
+        kind = notices.NEW_THREAD.key
+        title = _l("New thread in %(board)s: %(title)s", board=board.name, title=thread.title)
+    else:
+        watchers = sa.select(User).join(Subscription, Subscription.user_id == User.id)
+        watchers = watchers.where(Subscription.thread_id == thread.id)
+        kind = notices.REPLY.key
+        title = _l("New reply in “%(title)s”", title=thread.title)
+    # Only those who can still see the board: members move between branches.
+    recipients = {
+        user.id
+        for user in session.scalars(watchers.where(User.is_active.is_(True)))
+        if user.id not in mentioned
+        and user.id != post.author_id
+        and can_view_board(session, user, board)
+    }
+    notify(session, recipients, kind, title, link, now, body=excerpt)
 
 
 def edit_post(
@@ -301,20 +326,24 @@ def edit_post(
             editor_id=editor.id,
         )
     )
-    reasons, terms = _hold_reasons(
-        session, editor, thread.board, new_title or "", source, now, rules
-    )
+    screening = _screen(session, editor, thread.board, new_title or "", source, now, rules)
     post.body_source, post.body_html, post.edited_at = source, html, now
     if new_title is not None:
         thread.title = new_title
-    content_reasons = [r for r in reasons if r in ("blocked", "flagged", "spam")]
-    if content_reasons:
-        post.hold_reasons = sorted(set(post.hold_reasons or []) | set(content_reasons))
-        post.hit_terms = terms
+    # Only what the new text says can change the verdict; who wrote it has not changed.
+    content_hold = [r for r in screening.hold if r in ("blocked", "flagged", "spam")]
+    if content_hold:
+        post.hold_reasons = sorted(set(post.hold_reasons or []) | set(content_hold))
+        post.hit_terms = screening.terms
+        post.is_review_pending = False
         if post.state == PostState.PUBLISHED:
             post.move_to(PostState.HELD, now)
             if post.is_opening:
                 thread.state = PostState.HELD
+    elif "recorded" in screening.later and post.state == PostState.PUBLISHED:
+        post.hold_reasons = sorted(set(post.hold_reasons or []) | {"recorded"})
+        post.hit_terms = screening.terms
+        post.is_review_pending = True
     session.flush()
 
 
@@ -329,64 +358,3 @@ def delete_post(session: Session, actor: User, post: Post, now: datetime) -> Non
     if post.is_opening:
         post.thread.state = PostState.DELETED
     session.flush()
-
-
-def set_thread_flags(
-    session: Session,
-    moderator: User,
-    thread: Thread,
-    *,
-    now: datetime,
-    pinned: bool | None = None,
-    locked: bool | None = None,
-) -> None:
-    """Pin and lock are the board moderators' (audited)."""
-    if not can_moderate_board(moderator, thread.board):
-        raise DomainError(None, _l("Only the board's moderators can do this."))
-    before = {"is_pinned": thread.is_pinned, "is_locked": thread.is_locked}
-    if pinned is not None:
-        thread.is_pinned = pinned
-    if locked is not None:
-        thread.is_locked = locked
-    session.flush()
-    record(
-        session,
-        moderator,
-        "thread.flags",
-        "thread",
-        thread.id,
-        now=now,
-        before=before,
-        after={"is_pinned": thread.is_pinned, "is_locked": thread.is_locked},
-    )
-
-
-def set_subscription(
-    session: Session, user: User, thread: Thread, subscribed: bool, now: datetime
-) -> None:
-    """Follow or stop following a thread the user can see."""
-    _require_view(session, user, thread.board)
-    existing = session.get(Subscription, (user.id, thread.id))
-    if subscribed and existing is None:
-        session.add(Subscription(user_id=user.id, thread_id=thread.id, created_at=now))
-    elif not subscribed and existing is not None:
-        session.delete(existing)
-    session.flush()
-
-
-def mark_thread_read(session: Session, user_id: int, thread_id: int, post_id: int) -> None:
-    """Move the read marker forward (never back); safe when two tabs race."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(ThreadRead).values(
-        user_id=user_id, thread_id=thread_id, last_read_post_id=post_id
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id", "thread_id"],
-        set_={"last_read_post_id": statement.excluded.last_read_post_id},
-        where=ThreadRead.last_read_post_id < statement.excluded.last_read_post_id,
-    )
-    session.execute(statement)

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
+from learnapp.discussions import notices
 from learnapp.discussions.access import can_moderate_board, can_view_board
 from learnapp.discussions.models import (
     APPROVE_REASONS,
@@ -76,23 +77,30 @@ def decide_post(
         raise DomainError("reason", _l("This reason does not fit the decision."))
     before = post.state
     target = PostState.PUBLISHED if approve else PostState.REJECTED
+    pending = post.is_review_pending
     if before not in (PostState.HELD, PostState.PUBLISHED) or (
-        approve and before == PostState.PUBLISHED and not _open_reports(session, post)
+        approve
+        and before == PostState.PUBLISHED
+        and not pending
+        and not _open_reports(session, post)
     ):
         raise DomainError(None, _l("Someone has already decided about this post."))
-    if before != target:
-        # Conditional update: of two moderators deciding at once, exactly one wins.
-        moved = session.execute(
-            sa.update(Post)
-            .where(Post.id == post.id, Post.state == before)
-            .values(state=target, state_changed_at=now)
-        ).rowcount
-        if moved != 1:
-            raise DomainError(None, _l("Someone has already decided about this post."))
-        session.expire(post, ["state", "state_changed_at"])
-        if post.is_opening:
-            session.execute(sa.update(Thread).where(Thread.id == thread.id).values(state=target))
-            session.expire(thread, ["state"])
+    # Conditional update: of two moderators deciding at once, exactly one wins.
+    moved = session.execute(
+        sa.update(Post)
+        .where(Post.id == post.id, Post.state == before, Post.is_review_pending == pending)
+        .values(
+            state=target,
+            is_review_pending=False,
+            state_changed_at=now if before != target else Post.state_changed_at,
+        )
+    ).rowcount
+    if moved != 1:
+        raise DomainError(None, _l("Someone has already decided about this post."))
+    session.expire(post, ["state", "state_changed_at", "is_review_pending"])
+    if before != target and post.is_opening:
+        session.execute(sa.update(Thread).where(Thread.id == thread.id).values(state=target))
+        session.expire(thread, ["state"])
     decision = ModerationDecision(
         post_id=post.id,
         moderator_id=moderator.id,
@@ -128,7 +136,7 @@ def decide_post(
         notify(
             session,
             [post.author_id],
-            "post_approved",
+            notices.POST_APPROVED.key,
             _l("Your post in “%(title)s” has been published", title=thread.title),
             link,
             now,
@@ -137,7 +145,7 @@ def decide_post(
         notify(
             session,
             [post.author_id],
-            "post_rejected",
+            notices.POST_REJECTED.key,
             _l("Your post in “%(title)s” was not published", title=thread.title),
             f"/threads/{thread.id}",
             now,
@@ -147,7 +155,7 @@ def decide_post(
         notify(
             session,
             [r.reporter_id for r in reports],
-            "report_decided",
+            notices.REPORT_DECIDED.key,
             _l("Your report has been handled: the post was removed")
             if not approve
             else _l("Your report has been handled: the post stays"),

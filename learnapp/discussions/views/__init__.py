@@ -10,6 +10,7 @@ from learnapp.discussions.views import (  # noqa: E402  (routes register on bp)
     boards,
     feedback,
     moderation,
+    threads,
 )
 
-__all__ = ["announcements", "boards", "bp", "feedback", "moderation"]
+__all__ = ["announcements", "boards", "bp", "feedback", "moderation", "threads"]

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from learnapp.db import get_db, get_session, write_intent
 from learnapp.discussions.access import can_moderate_board, can_view_board
 from learnapp.discussions.models import Board, Post, PostState, Thread
-from learnapp.discussions.services.posts import PostingRules, rules_from_config
+from learnapp.discussions.services.posts import PostingRules, RateLimited, rules_from_config
+from learnapp.errors import DomainError
 
 
 def rules() -> PostingRules:
@@ -61,3 +62,10 @@ def side_write(work: Callable[[Session], None]) -> None:
     finally:
         write_intent.reset(token)
     get_session().rollback()
+
+
+def form_status(form, error: DomainError | None = None) -> int:
+    """429 when the member posts too fast, 400 when the form has errors, else 200."""
+    if isinstance(error, RateLimited):
+        return 429
+    return 400 if form.errors or form.form_errors else 200

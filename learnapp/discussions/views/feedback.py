@@ -10,6 +10,7 @@ from learnapp.discussions.forms import ComplaintForm, MessageForm
 from learnapp.discussions.models import Complaint
 from learnapp.discussions.services.feedback import add_message, submit_complaint
 from learnapp.discussions.views import bp
+from learnapp.discussions.views.common import form_status
 from learnapp.errors import DomainError, apply_domain_error
 
 
@@ -18,13 +19,15 @@ from learnapp.errors import DomainError, apply_domain_error
 def feedback():
     session = get_session()
     form = ComplaintForm()
+    error = None
     if form.validate_on_submit():
         try:
             complaint = submit_complaint(
                 session, current_user, subject=form.subject.data, body=form.body.data, now=now()
             )
-        except DomainError as error:
-            apply_domain_error(form, error)
+        except DomainError as caught:
+            error = caught
+            apply_domain_error(form, caught)
         else:
             commit()
             flash(_("Sent. The administrators will reply here."), "success")
@@ -34,25 +37,27 @@ def feedback():
         .where(Complaint.author_id == current_user.id)
         .order_by(Complaint.updated_at.desc())
     ).all()
-    return render_template("discussions/feedback.html", form=form, complaints=mine), (
-        400 if form.errors or form.form_errors else 200
+    return render_template("discussions/feedback.html", form=form, complaints=mine), form_status(
+        form, error
     )
 
 
 def _conversation(complaint: Complaint, template_admin: bool):
     form = MessageForm()
+    error = None
     if form.validate_on_submit():
         try:
             add_message(get_session(), current_user, complaint, body=form.body.data, now=now())
-        except DomainError as error:
-            apply_domain_error(form, error)
+        except DomainError as caught:
+            error = caught
+            apply_domain_error(form, caught)
         else:
             commit()
             flash(_("Message sent."), "success")
             return redirect(request.path)
     return render_template(
         "discussions/feedback_detail.html", complaint=complaint, form=form, admin=template_admin
-    ), (400 if form.errors or form.form_errors else 200)
+    ), form_status(form, error)
 
 
 @bp.route("/feedback/<int:complaint_id>", methods=["GET", "POST"])

@@ -1,5 +1,9 @@
-"""CSV with the template's columns: UTF-8 with or without BOM, or GBK/GB18030 (never GBK first)."""
+"""CSV with the template's columns: UTF-8 with or without BOM, or GBK/GB18030 (never GBK first),
+or UTF-16 with a BOM (comma- or tab-separated)."""
 
+import codecs
+import csv as std_csv
+import io
 from collections.abc import Iterable
 
 from flask_babel import lazy_gettext as _l
@@ -10,13 +14,35 @@ from learnapp.question_bank.formats.sheet import COLUMNS, export_problem, parse_
 from learnapp.tabular import TableError, csv_bytes, read_csv
 
 
-def parse(data: bytes, filename: str = "", default_kp: list[str] | None = None) -> ParseResult:
+def _from_utf16(data: bytes) -> bytes:
+    """Excel's "Unicode text" and some CSV exports are UTF-16 with a BOM, often tab-separated:
+    the same table as UTF-8 comma-separated CSV."""
     try:
-        table = read_csv(data)
+        text = data.decode("utf-16")
+    except UnicodeDecodeError:
+        raise TableError(_l("The file starts like UTF-16 but is not valid UTF-16.")) from None
+    first = text.split("\n", 1)[0]
+    if "\t" in first and "," not in first:
+        buffer = io.StringIO()
+        try:
+            rows = list(std_csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+        except std_csv.Error as error:
+            raise TableError(_l("The CSV file is malformed: %(e)s", e=str(error))) from None
+        std_csv.writer(buffer).writerows(rows)
+        text = buffer.getvalue()
+    return text.encode("utf-8")
+
+
+def parse(data: bytes, filename: str = "", default_kp: list[str] | None = None) -> ParseResult:
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    try:
+        table = read_csv(_from_utf16(data) if utf16 else data)
     except TableError as error:
         result = ParseResult()
         result.error(None, "", str(error))
         return result
+    if utf16:
+        table.encoding = "utf-16"
     width = len(table.header)
     # A row with fewer cells than the header means shifted or lost columns (an unquoted line
     # break, a missing separator): it is refused as a whole rather than guessed at.

@@ -1,0 +1,10 @@
+"""Member assessments: evidence dossiers, versioned scoring rules and the 民主评议 workflow."""
+
+
+def init_app(app) -> None:
+    from learnapp.assessments import queries  # noqa: F401  (registers the inbox provider)
+    from learnapp.assessments.labels import GRADE_LABELS, STEP_LABELS
+    from learnapp.assessments.views import bp
+
+    app.register_blueprint(bp)
+    app.jinja_env.globals.update(assessment_step_labels=STEP_LABELS, grade_labels=GRADE_LABELS)

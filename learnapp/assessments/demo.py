@@ -1,0 +1,106 @@
+"""Demo assessments for the demo branch: last year's period closed with results, this year's
+open at the self-appraisal step. Everything goes through the services, as a branch would."""
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from learnapp.assessments import ballots, grading
+from learnapp.assessments.appraisals import save_peer_review, save_self_appraisal
+from learnapp.assessments.evidence import period_members
+from learnapp.assessments.models import Grade
+from learnapp.assessments.services import advance, create_period, voters
+from learnapp.clock import org_timezone
+
+SELF_TEXTS = (
+    "本年度认真学习党的创新理论，按时参加三会一课，完成规定学时。不足之处是联系实际不够紧密。",
+    "坚持每周自学，积极参加主题党日活动；今后要在发挥先锋模范作用方面进一步加强。",
+    "按要求完成在线学习和集中培训，工作中注意团结同志；理论学习的系统性还需提高。",
+)
+
+
+def _last_year(session: Session, org, year: int, rng: random.Random) -> str:
+    tz = org_timezone()
+    start = datetime(year, 12, 1, 9, tzinfo=tz)
+    period = create_period(
+        session,
+        org.secretary,
+        org.demo_branch,
+        year=year,
+        self_opens_at=start,
+        peer_opens_at=start + timedelta(days=7),
+        ballot_opens_at=start + timedelta(days=14),
+        ballot_closes_at=start + timedelta(days=21),
+        now=start - timedelta(days=10),
+    )
+    advance(session, org.secretary, period, start)
+    members = period_members(session, period)
+    for number, member in enumerate(members):
+        save_self_appraisal(
+            session,
+            member,
+            period,
+            SELF_TEXTS[number % len(SELF_TEXTS)],
+            start + timedelta(hours=number),
+        )
+    advance(session, org.secretary, period, start + timedelta(days=7))
+    save_peer_review(
+        session,
+        org.secretary,
+        period,
+        org.member.id,
+        "学习主动，带头参加志愿服务。",
+        start + timedelta(days=8),
+    )
+    advance(session, org.secretary, period, start + timedelta(days=14))
+    subjects = ballots.ballot_subjects(session, period)
+    for voter in voters(session, period):
+        ratings = {
+            m.id: Grade.EXCELLENT
+            if m.id == org.member.id and rng.random() < 0.8
+            else Grade.QUALIFIED
+            for m in subjects
+        }
+        ballots.cast_ballot(session, voter, period, ratings)
+    closed = start + timedelta(days=21)
+    advance(session, None, period, closed)
+    proposals = {
+        m.id: (
+            (Grade.EXCELLENT, "学习成效突出，民主测评优秀票占多数，支委会研究提名为优秀。")
+            if m.id == org.member.id
+            else (Grade.QUALIFIED, "按要求完成学习任务，履行党员义务。")
+        )
+        for m in members
+    }
+    grading.propose_grades(session, org.secretary, period, proposals, closed + timedelta(days=1))
+    grading.submit(session, org.secretary, period, "", closed + timedelta(days=1))
+    star = grading.grades_of(session, period)[org.member.id]
+    grading.decide(session, org.admin, period, star, True, "同意。", closed + timedelta(days=3))
+    grading.save_feedback(
+        session, org.secretary, period, star, "希望继续发挥先锋模范作用，带动党小组共同进步。"
+    )
+    grading.lock(session, org.secretary, period, closed + timedelta(days=4))
+    return period
+
+
+def seed(session: Session, org, now: datetime) -> str:
+    rng = random.Random(7)  # noqa: S311  (demo data, not security)
+    year = now.astimezone(org_timezone()).year
+    _last_year(session, org, year - 1, rng)
+    current = create_period(
+        session,
+        org.secretary,
+        org.demo_branch,
+        year=year,
+        self_opens_at=now - timedelta(days=1),
+        peer_opens_at=now + timedelta(days=14),
+        ballot_opens_at=now + timedelta(days=21),
+        ballot_closes_at=now + timedelta(days=28),
+        now=now,
+    )
+    advance(session, org.secretary, current, now)
+    return (
+        f"assessments: {year - 1} closed with results, {year} open at self-appraisal "
+        f"({org.demo_branch.name})"
+    )

@@ -1,0 +1,130 @@
+"""Assessment forms: validation only. The ballot and the grade sheet have one field per member,
+so their views read those fields from the request and these forms carry the CSRF token."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+
+from learnapp.assessments.appraisals import PEER_COMMENT_CHARS, SELF_APPRAISAL_CHARS
+from learnapp.assessments.labels import COMPONENT_LABELS, POINT_KIND_LABELS
+from learnapp.assessments.rules import COMPONENTS
+from learnapp.forms import NoFormula
+
+
+class PeriodForm(FlaskForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[DataRequired()])
+    peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[DataRequired()])
+    ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[DataRequired()])
+    ballot_closes_on = DateField(
+        _l("Evaluation closes (dossiers are frozen) on"), validators=[DataRequired()]
+    )
+
+
+class RuleChoiceForm(FlaskForm):
+    rule_set_id = SelectField(_l("Rule version"), coerce=int, validate_choice=True)
+
+
+class SelfAppraisalForm(FlaskForm):
+    text = TextAreaField(
+        _l("Your self-appraisal"),
+        validators=[DataRequired(), Length(max=SELF_APPRAISAL_CHARS)],
+    )
+
+
+class PeerReviewForm(FlaskForm):
+    subject_id = SelectField(_l("Party member"), coerce=int, validate_choice=True)
+    comment = TextAreaField(
+        _l("Comment"), validators=[DataRequired(), Length(max=PEER_COMMENT_CHARS), NoFormula()]
+    )
+
+
+class PointForm(FlaskForm):
+    member_id = SelectField(_l("Party member"), coerce=int, validate_choice=True)
+    kind = SelectField(
+        _l("Bonus or deduction"),
+        choices=[SelectChoice(k.value, label) for k, label in POINT_KIND_LABELS.items()],
+    )
+    points = DecimalField(
+        _l("Points"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))],
+    )
+    reason = StringField(
+        _l("Reason for the item"), validators=[DataRequired(), Length(max=300), NoFormula()]
+    )
+    evidence = TextAreaField(
+        _l("Evidence (document, certificate, record)"),
+        validators=[DataRequired(), Length(max=2000)],
+    )
+
+
+class DecisionForm(FlaskForm):
+    note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
+
+
+class SubmitForm(FlaskForm):
+    justification = TextAreaField(
+        _l("Justification (needed when more than a third are proposed 优秀)"),
+        validators=[Length(max=2000)],
+    )
+
+
+class FeedbackForm(FlaskForm):
+    feedback = TextAreaField(_l("Feedback to the member"), validators=[Length(max=1000)])
+
+
+class ReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for reopening"), validators=[DataRequired(), Length(max=1000)]
+    )
+
+
+def _weight(name):
+    return DecimalField(
+        COMPONENT_LABELS[name],
+        places=2,
+        validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal("100"))],
+    )
+
+
+def _cap(label):
+    return DecimalField(
+        label,
+        places=2,
+        validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal("100"))],
+    )
+
+
+class RuleSetForm(FlaskForm):
+    version = StringField(_l("Version"), validators=[DataRequired(), Length(max=32), NoFormula()])
+    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
+    source = TextAreaField(
+        _l("Source (document and article)"), validators=[DataRequired(), Length(max=4000)]
+    )
+    weight_hours = _weight("hours")
+    weight_courses = _weight("courses")
+    weight_exams = _weight("exams")
+    weight_attendance = _weight("attendance")
+    weight_contributions = _weight("contributions")
+    contributions_target = IntegerField(
+        _l("Contributions for full marks"), validators=[InputRequired(), NumberRange(1, 1000)]
+    )
+    bonus_item_cap = _cap(_l("Cap per bonus item"))
+    bonus_cap = _cap(_l("Cap on all bonuses"))
+    deduction_item_cap = _cap(_l("Cap per deduction item"))
+    deduction_cap = _cap(_l("Cap on all deductions"))
+
+    def rules(self) -> dict:
+        return {
+            "weights": {name: str(getattr(self, f"weight_{name}").data) for name in COMPONENTS},
+            "contributions_target": self.contributions_target.data,
+            "bonus_item_cap": str(self.bonus_item_cap.data),
+            "bonus_cap": str(self.bonus_cap.data),
+            "deduction_item_cap": str(self.deduction_item_cap.data),
+            "deduction_cap": str(self.deduction_cap.data),
+        }

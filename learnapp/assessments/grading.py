@@ -1,0 +1,253 @@
+"""The committee's proposals, approval by the unit above, feedback, lock and reopen.
+
+The committee decides, with a reason; the dossier's score only informs it. A grade can change
+only while the period is at the committee step; after lock only the unit above can reopen the
+period, with a reason that goes to the audit log.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.assessments import evidence
+from learnapp.assessments.models import (
+    Approval,
+    AssessmentGrade,
+    AssessmentPeriod,
+    Grade,
+    Step,
+)
+from learnapp.assessments.services import NOTIFY_KIND, is_unit_above, move_step
+from learnapp.audit.services import record
+from learnapp.authz import can_manage_unit
+from learnapp.errors import DomainError
+from learnapp.notifications.services import notify
+
+EXCELLENT_SHARE = Fraction(1, 3)
+REASON_CHARS = 1000
+
+
+def _require_committee(actor: User, period: AssessmentPeriod) -> None:
+    if not can_manage_unit(actor, period.unit):
+        raise DomainError(None, _l("The unit is outside your organisation."))
+
+
+def grades_of(session: Session, period: AssessmentPeriod) -> dict[int, AssessmentGrade]:
+    return {
+        g.member_id: g
+        for g in session.scalars(
+            sa.select(AssessmentGrade).where(AssessmentGrade.period_id == period.id)
+        )
+    }
+
+
+def propose_grades(
+    session: Session,
+    actor: User,
+    period: AssessmentPeriod,
+    proposals: dict[int, tuple[Grade, str]],
+    now: datetime,
+) -> int:
+    """Set the committee's grade and reason for the members given (all or nothing)."""
+    _require_committee(actor, period)
+    if period.step != Step.COMMITTEE:
+        raise DomainError(None, _l("Grades can only be proposed at the committee step."))
+    members = {m.id for m in evidence.period_members(session, period)}
+    existing = grades_of(session, period)
+    for member_id, (grade, reason) in proposals.items():
+        reason = (reason or "").strip()
+        if member_id not in members:
+            raise DomainError(None, _l("A member on the sheet is not assessed in this period."))
+        if not reason:
+            raise DomainError(f"reason_{member_id}", _l("Give the reason for each grade."))
+        if len(reason) > REASON_CHARS:
+            raise DomainError(
+                f"reason_{member_id}", _l("At most %(n)d characters.", n=REASON_CHARS)
+            )
+        row = existing.get(member_id)
+        if row is None:
+            row = AssessmentGrade(period_id=period.id, member_id=member_id, feedback="")
+            session.add(row)
+        row.grade, row.reason = grade, reason
+        row.proposed_by_id, row.proposed_at = actor.id, now
+        row.approval = Approval.NOT_NEEDED
+        row.decided_by_id, row.decided_at, row.decision_note = None, None, ""
+    session.flush()
+    return len(proposals)
+
+
+@dataclass
+class Check:
+    missing: int  # assessed members without a grade
+    excellent: int
+    total: int
+
+    @property
+    def excellent_over_share(self) -> bool:
+        """优秀 generally at most one third of the branch (DOMAIN.md)."""
+        return self.total > 0 and Fraction(self.excellent, self.total) > EXCELLENT_SHARE
+
+
+def check(session: Session, period: AssessmentPeriod) -> Check:
+    members = evidence.period_members(session, period)
+    grades = grades_of(session, period)
+    return Check(
+        missing=sum(1 for m in members if m.id not in grades),
+        excellent=sum(1 for g in grades.values() if g.grade == Grade.EXCELLENT),
+        total=len(members),
+    )
+
+
+def submit(
+    session: Session, actor: User, period: AssessmentPeriod, justification: str, now: datetime
+) -> Step:
+    """Send the proposals on: 优秀 and 不合格 wait for the unit above, the rest need no approval.
+    More than a third 优秀 needs a written justification."""
+    _require_committee(actor, period)
+    if period.step != Step.COMMITTEE:
+        raise DomainError(None, _l("The proposals can only be submitted at the committee step."))
+    state = check(session, period)
+    if state.missing:
+        raise DomainError(
+            None, _l("Propose a grade for every member first (%(n)d missing).", n=state.missing)
+        )
+    justification = (justification or "").strip()
+    if state.excellent_over_share and not justification:
+        raise DomainError(
+            "justification",
+            _l("More than a third of the branch is proposed 优秀: give a justification."),
+        )
+    grades = grades_of(session, period)
+    pending = 0
+    for grade in grades.values():
+        if grade.grade.needs_approval and grade.approval != Approval.APPROVED:
+            grade.approval = Approval.PENDING
+            pending += 1
+        elif not grade.grade.needs_approval:
+            grade.approval = Approval.NOT_NEEDED
+    target = Step.APPROVAL if pending else Step.FEEDBACK
+    move_step(
+        session,
+        period,
+        Step.COMMITTEE,
+        target,
+        excellent_justification=justification if state.excellent_over_share else "",
+    )
+    record(
+        session,
+        actor,
+        "assessment.submit",
+        "assessment_period",
+        period.id,
+        now=now,
+        after={
+            "step": target.value,
+            "excellent": state.excellent,
+            "members": state.total,
+            "justification": justification,
+        },
+    )
+    return target
+
+
+def decide(
+    session: Session,
+    actor: User,
+    period: AssessmentPeriod,
+    grade: AssessmentGrade,
+    approve: bool,
+    note: str,
+    now: datetime,
+) -> Step:
+    """The unit above approves or returns one 优秀/不合格. A return sends the period back to
+    the committee; when nothing is pending any more the period moves on to feedback."""
+    if not is_unit_above(actor, period.unit):
+        raise DomainError(None, _l("Only the unit above the branch decides."))
+    if period.step != Step.APPROVAL or grade.approval != Approval.PENDING:
+        raise DomainError(None, _l("This grade is not waiting for a decision."))
+    if actor.id == grade.proposed_by_id:
+        raise DomainError(None, _l("The proposer cannot approve their own proposal."))
+    note = (note or "").strip()
+    if not approve and not note:
+        raise DomainError("note", _l("Say why the grade is returned."))
+    grade.approval = Approval.APPROVED if approve else Approval.REJECTED
+    grade.decided_by_id, grade.decided_at, grade.decision_note = actor.id, now, note[:REASON_CHARS]
+    session.flush()
+    record(
+        session,
+        actor,
+        "assessment.grade_decide",
+        "assessment_grade",
+        grade.id,
+        now=now,
+        after={"grade": grade.grade.value, "approval": grade.approval.value, "note": note},
+    )
+    if not approve:
+        move_step(session, period, Step.APPROVAL, Step.COMMITTEE)
+        return Step.COMMITTEE
+    if not any(g.approval == Approval.PENDING for g in grades_of(session, period).values()):
+        move_step(session, period, Step.APPROVAL, Step.FEEDBACK)
+        return Step.FEEDBACK
+    return Step.APPROVAL
+
+
+def save_feedback(
+    session: Session, actor: User, period: AssessmentPeriod, grade: AssessmentGrade, text: str
+) -> None:
+    """What the committee tells the member along with the grade."""
+    _require_committee(actor, period)
+    if period.step != Step.FEEDBACK:
+        raise DomainError("feedback", _l("Feedback is written at the feedback step."))
+    text = (text or "").strip()
+    if len(text) > REASON_CHARS:
+        raise DomainError("feedback", _l("At most %(n)d characters.", n=REASON_CHARS))
+    grade.feedback = text
+    session.flush()
+
+
+def lock(session: Session, actor: User, period: AssessmentPeriod, now: datetime) -> None:
+    """Publish the results to the members and close the period."""
+    _require_committee(actor, period)
+    if period.step != Step.FEEDBACK:
+        raise DomainError(None, _l("Only a period at the feedback step can be closed."))
+    move_step(session, period, Step.FEEDBACK, Step.LOCKED, locked_at=now)
+    notify(
+        session,
+        list(grades_of(session, period)),
+        NOTIFY_KIND,
+        str(_l("Your assessment result for %(year)s is available.")) % {"year": period.year},
+        f"/assessments/periods/{period.id}/me",
+        now,
+    )
+    record(session, actor, "assessment.lock", "assessment_period", period.id, now=now)
+
+
+def reopen(
+    session: Session, actor: User, period: AssessmentPeriod, reason: str, now: datetime
+) -> None:
+    """Only the unit above reopens a closed period, with a reason; it goes back to the
+    committee step and the reopening is logged with the grades as they stood."""
+    if not is_unit_above(actor, period.unit):
+        raise DomainError(None, _l("Only the unit above the branch can reopen a period."))
+    if period.step != Step.LOCKED:
+        raise DomainError(None, _l("Only a closed period can be reopened."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason", _l("Give the reason for reopening."))
+    before = {str(m): g.grade.value for m, g in grades_of(session, period).items()}
+    move_step(session, period, Step.LOCKED, Step.COMMITTEE, locked_at=None)
+    record(
+        session,
+        actor,
+        "assessment.reopen",
+        "assessment_period",
+        period.id,
+        now=now,
+        before={"grades": before},
+        after={"reason": reason[:REASON_CHARS]},
+    )

@@ -1,0 +1,94 @@
+"""Bonus and deduction items (积分): proposed with evidence, counted once approved by a manager
+of the branch other than the proposer and the member, for the period's year only."""
+
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.assessments.appraisals import require_member
+from learnapp.assessments.models import AssessmentPeriod, PointItem, PointKind, PointState, Step
+from learnapp.audit.services import record
+from learnapp.authz import can_manage_unit
+from learnapp.errors import DomainError
+
+POINT_STEPS = (Step.DRAFT, Step.SELF_APPRAISAL, Step.PEER_REVIEW, Step.EVALUATION)
+
+
+def propose_points(
+    session: Session,
+    actor: User,
+    period: AssessmentPeriod,
+    *,
+    member_id: int,
+    kind: PointKind,
+    points: Decimal,
+    reason: str,
+    evidence_text: str,
+    now: datetime,
+) -> PointItem:
+    """A bonus or deduction with its evidence, waiting for approval. A member may claim a bonus
+    for themself; the branch's managers propose either kind for any member."""
+    if period.step not in POINT_STEPS:
+        raise DomainError(None, _l("Items can only be added before the dossiers are frozen."))
+    manager = can_manage_unit(actor, period.unit)
+    if not manager and (member_id != actor.id or kind != PointKind.BONUS):
+        raise DomainError(None, _l("Members can only claim a bonus for themselves."))
+    require_member(session, period, session.get(User, member_id) or actor)
+    if points is None or not Decimal(0) < points <= 100:
+        raise DomainError("points", _l("Points must be more than 0 and at most 100."))
+    reason, evidence_text = (reason or "").strip(), (evidence_text or "").strip()
+    if not reason:
+        raise DomainError("reason", _l("Give the reason."))
+    if not evidence_text:
+        raise DomainError("evidence", _l("Evidence is required (document, certificate, record)."))
+    item = PointItem(
+        period_id=period.id,
+        member_id=member_id,
+        kind=kind,
+        points=points,
+        reason=reason[:300],
+        evidence=evidence_text[:2000],
+        state=PointState.PENDING,
+        proposed_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(item)
+    session.flush()
+    return item
+
+
+def decide_points(
+    session: Session, actor: User, item: PointItem, approve: bool, now: datetime
+) -> PointItem:
+    """A manager of the branch other than the proposer and the member approves or rejects."""
+    period = session.get(AssessmentPeriod, item.period_id)
+    if not can_manage_unit(actor, period.unit):
+        raise DomainError(None, _l("The unit is outside your organisation."))
+    if actor.id in (item.proposed_by_id, item.member_id):
+        raise DomainError(None, _l("Someone other than the proposer and the member decides."))
+    if period.step not in POINT_STEPS:
+        raise DomainError(None, _l("Items can only be decided before the dossiers are frozen."))
+    state = PointState.APPROVED if approve else PointState.REJECTED
+    decided = session.execute(
+        sa.update(PointItem)
+        .where(PointItem.id == item.id, PointItem.state == PointState.PENDING)
+        .values(state=state, decided_by_id=actor.id, decided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if decided != 1:
+        raise DomainError(None, _l("This item was already decided."))
+    session.refresh(item)
+    record(
+        session,
+        actor,
+        "assessment.points_decide",
+        "assessment_point_item",
+        item.id,
+        now=now,
+        after={"state": state.value, "points": str(item.points), "kind": item.kind.value},
+    )
+    return item

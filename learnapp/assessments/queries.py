@@ -1,0 +1,212 @@
+"""Read functions of assessments: scoped periods, dossiers, and the secretary's to-do items."""
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.assessments.models import (
+    Approval,
+    AssessmentGrade,
+    AssessmentPeriod,
+    AssessmentRuleSet,
+    Dossier,
+    PeerReview,
+    PointItem,
+    PointState,
+    SelfAppraisal,
+    Step,
+)
+from learnapp.assessments.services import is_unit_above
+from learnapp.authz import can_manage_unit, unit_in_scope_clause
+from learnapp.inbox import InboxItem, provider
+from learnapp.orgs.models import Unit
+
+
+def rule_sets(session: Session) -> list[AssessmentRuleSet]:
+    return list(
+        session.scalars(
+            sa.select(AssessmentRuleSet).order_by(
+                AssessmentRuleSet.effective_from.desc(), AssessmentRuleSet.id.desc()
+            )
+        )
+    )
+
+
+def managed_periods(session: Session, user, limit: int = 200) -> list[AssessmentPeriod]:
+    """Periods of the units the user manages (their subtree), newest year first."""
+    return list(
+        session.scalars(
+            sa.select(AssessmentPeriod)
+            .join(Unit, AssessmentPeriod.unit_id == Unit.id)
+            .where(unit_in_scope_clause(user, Unit.path))
+            .order_by(AssessmentPeriod.year.desc(), Unit.path)
+            .limit(limit)
+        )
+    )
+
+
+def scoped_period(session: Session, user, period_id: int) -> AssessmentPeriod | None:
+    """The period if its branch lies in a subtree the user manages."""
+    period = session.get(AssessmentPeriod, period_id)
+    if period is None or not can_manage_unit(user, period.unit):
+        return None
+    return period
+
+
+def is_assessed_in(user, period: AssessmentPeriod) -> bool:
+    return user.unit is not None and user.unit.path.startswith(period.unit.path)
+
+
+def own_periods(session: Session, user) -> list[AssessmentPeriod]:
+    """Periods the user is assessed in: those of their branch (their unit or one above it)."""
+    if user.unit is None:
+        return []
+    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part]
+    return list(
+        session.scalars(
+            sa.select(AssessmentPeriod)
+            .where(AssessmentPeriod.unit_id.in_(ids), AssessmentPeriod.step != Step.DRAFT)
+            .order_by(AssessmentPeriod.year.desc())
+        )
+    )
+
+
+def own_period(session: Session, user, period_id: int) -> AssessmentPeriod | None:
+    period = session.get(AssessmentPeriod, period_id)
+    if period is None or period.step == Step.DRAFT or not is_assessed_in(user, period):
+        return None
+    return period
+
+
+def dossier(session: Session, period: AssessmentPeriod, member_id: int) -> Dossier | None:
+    return session.scalar(
+        sa.select(Dossier).where(Dossier.period_id == period.id, Dossier.member_id == member_id)
+    )
+
+
+def self_appraisals(session: Session, period: AssessmentPeriod) -> dict[int, SelfAppraisal]:
+    return {
+        row.member_id: row
+        for row in session.scalars(
+            sa.select(SelfAppraisal).where(SelfAppraisal.period_id == period.id)
+        )
+    }
+
+
+def self_appraisal(session: Session, period: AssessmentPeriod, member_id: int):
+    return session.scalar(
+        sa.select(SelfAppraisal).where(
+            SelfAppraisal.period_id == period.id, SelfAppraisal.member_id == member_id
+        )
+    )
+
+
+def peer_reviews_about(session: Session, period: AssessmentPeriod, member_id: int):
+    return list(
+        session.scalars(
+            sa.select(PeerReview)
+            .where(PeerReview.period_id == period.id, PeerReview.subject_id == member_id)
+            .order_by(PeerReview.id)
+        )
+    )
+
+
+def peer_reviews_by(session: Session, period: AssessmentPeriod, author_id: int) -> dict:
+    return {
+        row.subject_id: row
+        for row in session.scalars(
+            sa.select(PeerReview).where(
+                PeerReview.period_id == period.id, PeerReview.author_id == author_id
+            )
+        )
+    }
+
+
+def point_items(
+    session: Session, period: AssessmentPeriod, member_id: int | None = None
+) -> list[PointItem]:
+    query = sa.select(PointItem).where(PointItem.period_id == period.id)
+    if member_id is not None:
+        query = query.where(PointItem.member_id == member_id)
+    return list(session.scalars(query.order_by(PointItem.id)))
+
+
+def grade_of(session: Session, period: AssessmentPeriod, member_id: int):
+    return session.scalar(
+        sa.select(AssessmentGrade).where(
+            AssessmentGrade.period_id == period.id, AssessmentGrade.member_id == member_id
+        )
+    )
+
+
+def can_see_dossier(user, period: AssessmentPeriod, member: User) -> bool:
+    """The member themself, and whoever manages the branch (its secretary, the units above)."""
+    return member.id == user.id or can_manage_unit(user, period.unit)
+
+
+# ---- the to-do inbox ----
+
+
+@provider
+def assessment_todo(session: Session, user) -> list[InboxItem]:
+    """Secretaries: proposals to make, feedback to publish, 积分 items to decide; the unit
+    above: 优秀/不合格 grades to approve."""
+    if not user.is_manager:
+        return []
+    periods = managed_periods(session, user)
+    items = []
+    for step, kind, label in (
+        (Step.COMMITTEE, "assessment-committee", _("Assessments waiting for grade proposals")),
+        (Step.FEEDBACK, "assessment-feedback", _("Assessment results to send to members")),
+    ):
+        due = [p for p in periods if p.step == step]
+        if due:
+            items.append(
+                InboxItem(
+                    kind,
+                    label,
+                    len(due),
+                    url_for("assessments.period_detail", period_id=due[0].id),
+                )
+            )
+    approvals = [p for p in periods if p.step == Step.APPROVAL and is_unit_above(user, p.unit)]
+    if approvals:
+        pending = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AssessmentGrade)
+            .where(
+                AssessmentGrade.period_id.in_([p.id for p in approvals]),
+                AssessmentGrade.approval == Approval.PENDING,
+            )
+        )
+        items.append(
+            InboxItem(
+                "assessment-approval",
+                _("Grades waiting for approval by the unit above"),
+                pending,
+                url_for("assessments.period_detail", period_id=approvals[0].id),
+            )
+        )
+    open_periods = [p.id for p in periods if p.step.position <= Step.EVALUATION.position]
+    if open_periods:
+        pending_points = session.scalar(
+            sa.select(sa.func.count())
+            .select_from(PointItem)
+            .where(
+                PointItem.period_id.in_(open_periods),
+                PointItem.state == PointState.PENDING,
+                PointItem.proposed_by_id != user.id,
+                PointItem.member_id != user.id,
+            )
+        )
+        items.append(
+            InboxItem(
+                "assessment-points",
+                _("Bonus and deduction items waiting for a decision"),
+                pending_points,
+                url_for("assessments.index"),
+            )
+        )
+    return items

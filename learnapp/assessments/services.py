@@ -1,0 +1,360 @@
+"""Assessment use cases: rule versions, periods and their schedule, the steps, self-appraisal,
+peer appraisal and 积分 items. Services flush and never commit; rules raise DomainError."""
+
+import itertools
+import secrets
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.assessments import evidence
+from learnapp.assessments.labels import STEP_LABELS
+from learnapp.assessments.models import (
+    SCHEDULED,
+    AssessmentPeriod,
+    AssessmentRuleSet,
+    Ballot,
+    Dossier,
+    Step,
+    VoterRoll,
+)
+from learnapp.assessments.rules import (
+    DEFAULT_EFFECTIVE_FROM,
+    DEFAULT_RULES,
+    DEFAULT_SOURCE,
+    DEFAULT_VERSION,
+    ScoreRules,
+)
+from learnapp.audit.services import record
+from learnapp.authz import can_manage_unit
+from learnapp.errors import DomainError
+from learnapp.notifications.preferences import register_kind
+from learnapp.notifications.services import notify
+from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit
+
+NOTIFY_KIND = register_kind("assessment", _l("Assessment steps and results"), mandatory=True).key
+REMINDER_KIND = register_kind("assessment_reminder", _l("Assessment reminders")).key
+
+
+def is_unit_above(user, unit: Unit) -> bool:
+    """The user manages a unit strictly above `unit` (the 上级党组织), or is an admin."""
+    if user.is_admin:
+        return True
+    return any(
+        unit.path.startswith(managed.path) and managed.path != unit.path
+        for managed in user.managed_units
+    )
+
+
+# ---- rule versions ----
+
+
+def ensure_default_rule_set(session: Session, now: datetime) -> AssessmentRuleSet:
+    existing = session.scalar(
+        sa.select(AssessmentRuleSet).order_by(AssessmentRuleSet.effective_from).limit(1)
+    )
+    if existing is not None:
+        return existing
+    rule_set = AssessmentRuleSet(
+        version=DEFAULT_VERSION,
+        effective_from=DEFAULT_EFFECTIVE_FROM,
+        source=DEFAULT_SOURCE,
+        rules=DEFAULT_RULES,
+        created_at=now,
+    )
+    session.add(rule_set)
+    session.flush()
+    return rule_set
+
+
+def rule_set_in_force(session: Session, day: date, now: datetime) -> AssessmentRuleSet:
+    found = session.scalar(
+        sa.select(AssessmentRuleSet)
+        .where(AssessmentRuleSet.effective_from <= day)
+        .order_by(AssessmentRuleSet.effective_from.desc(), AssessmentRuleSet.id.desc())
+        .limit(1)
+    )
+    return found or ensure_default_rule_set(session, now)
+
+
+def add_rule_set(
+    session: Session,
+    actor: User,
+    *,
+    version: str,
+    effective_from: date,
+    source: str,
+    rules: dict,
+    now: datetime,
+) -> AssessmentRuleSet:
+    """A new version of the scoring rules; earlier versions and frozen dossiers stay as they are.
+    Weights are non-negative and sum to 100; caps are non-negative."""
+    version, source = (version or "").strip(), (source or "").strip()
+    if not version:
+        raise DomainError("version", _l("A version name is required."))
+    if session.scalar(sa.select(AssessmentRuleSet.id).where(AssessmentRuleSet.version == version)):
+        raise DomainError("version", _l("This version name is taken."))
+    if not source:
+        raise DomainError("source", _l("Name the document and article the rules come from."))
+    try:
+        parsed = ScoreRules.from_json(rules)
+        weights = [Decimal(str(w)) for w in rules.get("weights", {}).values()]
+    except (InvalidOperation, TypeError, ValueError, KeyError):
+        raise DomainError(None, _l("The rules are not valid numbers.")) from None
+    if any(w < 0 for w in weights) or sum(weights, Decimal(0)) != 100:
+        raise DomainError("weights", _l("The weights must be zero or more and add up to 100."))
+    caps = (
+        parsed.bonus_item_cap,
+        parsed.bonus_cap,
+        parsed.deduction_item_cap,
+        parsed.deduction_cap,
+    )
+    if any(cap < 0 or cap > 100 for cap in caps):
+        raise DomainError("caps", _l("Caps must be between 0 and 100."))
+    rule_set = AssessmentRuleSet(
+        version=version,
+        effective_from=effective_from,
+        source=source,
+        rules=parsed.to_json(),
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(rule_set)
+    session.flush()
+    record(
+        session,
+        actor,
+        "assessment.rules_add",
+        "assessment_rule_set",
+        rule_set.id,
+        now=now,
+        after={"version": version, "rules": rule_set.rules},
+    )
+    return rule_set
+
+
+# ---- periods ----
+
+
+def _check_schedule(times: list[datetime]) -> None:
+    if any(later <= earlier for earlier, later in itertools.pairwise(times)):
+        raise DomainError(
+            "self_opens_at",
+            _l("The steps must open in order: self-appraisal, peer appraisal, evaluation, close."),
+        )
+
+
+def create_period(
+    session: Session,
+    actor: User,
+    unit: Unit,
+    *,
+    year: int,
+    self_opens_at: datetime,
+    peer_opens_at: datetime,
+    ballot_opens_at: datetime,
+    ballot_closes_at: datetime,
+    now: datetime,
+) -> AssessmentPeriod:
+    """An annual period for a branch, in draft, with the rule version in force at year end."""
+    if not can_manage_unit(actor, unit):
+        raise DomainError(None, _l("The unit is outside your organisation."))
+    if unit.kind not in BRANCH_KINDS:
+        raise DomainError(None, _l("Assessment periods are held by branches (党支部)."))
+    if not 2000 <= year <= 2100:
+        raise DomainError("year", _l("Enter a year between 2000 and 2100."))
+    if session.scalar(
+        sa.select(AssessmentPeriod.id).where(
+            AssessmentPeriod.unit_id == unit.id, AssessmentPeriod.year == year
+        )
+    ):
+        raise DomainError("year", _l("This branch already has a period for that year."))
+    times = [self_opens_at, peer_opens_at, ballot_opens_at, ballot_closes_at]
+    _check_schedule(times)
+    period = AssessmentPeriod(
+        unit_id=unit.id,
+        year=year,
+        rule_set_id=rule_set_in_force(session, date(year, 12, 31), now).id,
+        step=Step.DRAFT,
+        self_opens_at=self_opens_at,
+        peer_opens_at=peer_opens_at,
+        ballot_opens_at=ballot_opens_at,
+        ballot_closes_at=ballot_closes_at,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(period)
+    session.flush()
+    session.refresh(period)
+    record(
+        session,
+        actor,
+        "assessment.period_create",
+        "assessment_period",
+        period.id,
+        now=now,
+        after={"unit_id": unit.id, "year": year},
+    )
+    return period
+
+
+def choose_rule_set(
+    session: Session, actor: User, period: AssessmentPeriod, rule_set_id: int, now: datetime
+) -> None:
+    """Only before the period opens: afterwards the version is part of the evidence."""
+    if period.step != Step.DRAFT:
+        raise DomainError("rule_set_id", _l("The rules can only change before the period opens."))
+    rule_set = session.get(AssessmentRuleSet, rule_set_id)
+    if rule_set is None:
+        raise DomainError("rule_set_id", _l("Choose a rule version."))
+    before = period.rule_set_id
+    period.rule_set_id = rule_set.id
+    period.rule_set = rule_set
+    session.flush()
+    record(
+        session,
+        actor,
+        "assessment.period_rules",
+        "assessment_period",
+        period.id,
+        now=now,
+        before={"rule_set_id": before},
+        after={"rule_set_id": rule_set.id},
+    )
+
+
+def preview(session: Session, period: AssessmentPeriod, now: datetime) -> dict[int, dict]:
+    """What the period's rules would give for the branch now (nothing is stored)."""
+    return evidence.compute(session, period, ScoreRules.from_json(period.rule_set.rules), now)
+
+
+def move_step(
+    session: Session, period: AssessmentPeriod, source: Step, target: Step, **values
+) -> None:
+    """The transition as one conditional UPDATE, so two callers cannot both make it."""
+    moved = session.execute(
+        sa.update(AssessmentPeriod)
+        .where(AssessmentPeriod.id == period.id, AssessmentPeriod.step == source)
+        .values(step=target, **values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise DomainError(None, _l("The period has moved on meanwhile. Reload the page."))
+    session.refresh(period)
+
+
+def voters(session: Session, period: AssessmentPeriod) -> list[User]:
+    """Members with a vote: full members (预备党员 have none)."""
+    return [
+        m for m in evidence.period_members(session, period) if m.category == MemberCategory.FULL
+    ]
+
+
+def _open_evaluation(session: Session, period: AssessmentPeriod) -> None:
+    """The roll, and one blank ballot slot per voter under random keys, written together."""
+    period.ballot_member_ids = [m.id for m in evidence.period_members(session, period)]
+    roll = voters(session, period)
+    if roll:
+        session.execute(
+            sa.insert(VoterRoll),
+            [{"period_id": period.id, "voter_id": m.id, "has_voted": False} for m in roll],
+        )
+        session.execute(
+            sa.insert(Ballot),
+            [{"id": secrets.token_hex(16), "period_id": period.id, "ratings": None} for _ in roll],
+        )
+
+
+def freeze(
+    session: Session, period: AssessmentPeriod, now: datetime, cache: dict | None = None
+) -> int:
+    """Compute and store every member's dossier with a copy of the rules: the evidence the
+    committee decides on. Returns how many were written."""
+    rule_set = period.rule_set
+    computed = evidence.compute(
+        session, period, ScoreRules.from_json(rule_set.rules), now, cache=cache
+    )
+    if computed:
+        session.execute(
+            sa.insert(Dossier),
+            [
+                {
+                    "period_id": period.id,
+                    "member_id": member_id,
+                    "evidence": data,
+                    "score": Decimal(data["score"]["total"]),
+                    "rule_set_id": rule_set.id,
+                    "rule_version": rule_set.version,
+                    "rules": rule_set.rules,
+                    "frozen_at": now,
+                }
+                for member_id, data in computed.items()
+            ],
+        )
+    return len(computed)
+
+
+STEP_MESSAGES = {
+    Step.SELF_APPRAISAL: _l("The self-appraisal (个人自评) of %(year)s is open: write yours."),
+    Step.PEER_REVIEW: _l("Peer appraisal (党员互评) of %(year)s is open."),
+    Step.EVALUATION: _l(
+        "The anonymous evaluation (民主测评) of %(year)s is open: cast your ballot."
+    ),
+}
+
+
+def advance(
+    session: Session,
+    actor: User | None,
+    period: AssessmentPeriod,
+    now: datetime,
+    cache: dict | None = None,
+) -> Step:
+    """Open the next scheduled step now (the schedule job, or the secretary ahead of time).
+
+    Entering the evaluation writes the voter roll and the blank ballots; entering the committee
+    step freezes the dossiers. Members are told what is open.
+    """
+    if actor is not None and not can_manage_unit(actor, period.unit):
+        raise DomainError(None, _l("The unit is outside your organisation."))
+    if period.step not in SCHEDULED:
+        raise DomainError(None, _l("This step is not opened by the schedule."))
+    source = period.step
+    target, _field = SCHEDULED[source]
+    values = {"reminded_step": ""}
+    if target == Step.COMMITTEE:
+        values["frozen_at"] = now
+    move_step(session, period, source, target, **values)
+    if target == Step.EVALUATION:
+        _open_evaluation(session, period)
+    if target == Step.COMMITTEE:
+        freeze(session, period, now, cache)
+    if target in STEP_MESSAGES:
+        notify(
+            session,
+            [m.id for m in evidence.period_members(session, period)],
+            NOTIFY_KIND,
+            str(STEP_MESSAGES[target]) % {"year": period.year},
+            f"/assessments/periods/{period.id}/me",
+            now,
+        )
+    record(
+        session,
+        actor,
+        "assessment.step",
+        "assessment_period",
+        period.id,
+        now=now,
+        before={"step": source.value},
+        after={"step": target.value},
+    )
+    return target
+
+
+def reminder_text(step: Step, year: int) -> str:
+    return _("Reminder: %(step)s of %(year)s closes soon.", step=str(STEP_LABELS[step]), year=year)

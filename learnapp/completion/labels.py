@@ -1,0 +1,37 @@
+"""Display names of completion statuses."""
+
+from flask_babel import lazy_gettext as _l
+
+from learnapp.completion.status import Status
+from learnapp.hours.models import SourceType
+
+STATUS_LABELS = {
+    Status.DONE: _l("Done"),
+    Status.ON_TRACK: _l("On track"),
+    Status.BEHIND: _l("Behind"),
+    Status.EXEMPT: _l("Exempt"),
+}
+STATUS_COLOURS = {
+    Status.DONE: "#198754",
+    Status.ON_TRACK: "#0d6efd",
+    Status.BEHIND: "#b3261e",
+    Status.EXEMPT: "#adb5bd",
+}
+
+
+def status_label(status) -> str:
+    return str(STATUS_LABELS[Status(status)])
+
+
+SOURCE_LABELS = {
+    SourceType.LESSON: _l("Online lesson"),
+    SourceType.SELF_STUDY: _l("Self-study"),
+    SourceType.REVERSAL: _l("Correction"),
+    SourceType.MEETING: _l("Meeting attendance"),
+    SourceType.CLAIM: _l("Approved claim or study recorded on behalf"),
+    SourceType.COURSE_TEST: _l("Course final test"),
+}
+
+
+def source_label(source_type) -> str:
+    return str(SOURCE_LABELS.get(SourceType(source_type), source_type))

@@ -1,0 +1,318 @@
+"""The completion dashboard: status counts, completion by unit, drill-down to a member's ledger,
+and the 学时统计 exports. Secretaries see their subtree only; names never leave it."""
+
+from urllib.parse import quote
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.authz import (
+    LOGGED_IN,
+    MANAGER,
+    can_manage_unit,
+    require_member,
+    require_unit,
+    route_policy,
+    strict_int_arg,
+)
+from learnapp.clock import now
+from learnapp.completion.export import (
+    csv_chunks,
+    file_chunks,
+    record_export,
+    write_workbook,
+)
+from learnapp.completion.forms import ReminderForm
+from learnapp.completion.labels import STATUS_COLOURS, status_label
+from learnapp.completion.queries import (
+    Filters,
+    Frame,
+    member_status,
+    members,
+    overview,
+)
+from learnapp.completion.reminders import KINDS, PACE, set_reminder_muted
+from learnapp.completion.status import STATUS_ORDER, Status
+from learnapp.db import commit, get_db, get_session
+from learnapp.errors import DomainError, apply_domain_error
+from learnapp.forms import EmptyForm
+from learnapp.hours.models import HoursCategory, SourceType
+from learnapp.hours.queries import entries_for, entry_count, year_summary
+from learnapp.hours.services import org_day
+from learnapp.notifications.queries import muted_kinds, reminder_addresses
+from learnapp.notifications.services import set_reminder_address
+from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
+from learnapp.study.queries import lesson_titles
+
+bp = Blueprint("completion", __name__, url_prefix="/completion")
+ENTRIES_PAGE = 30
+YEARS_BACK = 5
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _unit(unit_id: int) -> Unit:
+    return require_unit(current_user, get_session().get(Unit, unit_id))
+
+
+def _year() -> int:
+    today = org_day(now())
+    year = strict_int_arg("year") or today.year
+    if not today.year - YEARS_BACK <= year <= today.year:
+        abort(404)
+    return year
+
+
+def _enum_arg(source, name: str, enum_cls):
+    value = source.get(name, "")
+    if not value:
+        return None
+    if value not in set(enum_cls):
+        abort(400)
+    return enum_cls(value)
+
+
+def _filters(source) -> Filters:
+    return Filters(
+        member_category=_enum_arg(source, "member_category", MemberCategory),
+        hours_category=_enum_arg(source, "category", HoursCategory),
+        status=_enum_arg(source, "status", Status),
+    )
+
+
+def _filter_args(filters: Filters) -> dict:
+    return {
+        key: value.value
+        for key, value in (
+            ("member_category", filters.member_category),
+            ("category", filters.hours_category),
+            ("status", filters.status),
+        )
+        if value is not None
+    }
+
+
+@bp.get("/")
+@route_policy(MANAGER)
+def index():
+    units = current_user.managed_units
+    if len(units) == 1:
+        return redirect(url_for("completion.dashboard", unit_id=units[0].id))
+    return render_template("completion/index.html", units=units)
+
+
+def _chart(view) -> dict:
+    """What the charts draw: the status split and, per child unit, each status's share."""
+    statuses = list(STATUS_ORDER)
+    return {
+        "labels": [status_label(s) for s in statuses],
+        "colours": [STATUS_COLOURS[s] for s in statuses],
+        "counts": [view.total.counts[s] for s in statuses],
+        "units": [row.unit.name for row in view.children],
+        "byUnit": [[row.tally.counts[s] for row in view.children] for s in statuses],
+    }
+
+
+@bp.get("/units/<int:unit_id>")
+@route_policy(MANAGER)
+def dashboard(unit_id):
+    session = get_session()
+    unit = _unit(unit_id)
+    year = _year()
+    filters = _filters(request.args)
+    frame = Frame.of(session, year, now())
+    view = overview(session, unit, frame, filters)
+    leaf = unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP
+    rows, pages, page = [], 1, 1
+    if leaf:
+        page = strict_int_arg("page") or 1
+        rows, pages = members(session, unit, frame, filters, page)
+    return render_template(
+        "completion/dashboard.html",
+        unit=unit,
+        view=view,
+        year=year,
+        today=org_day(now()),
+        filters=filters,
+        filter_args=_filter_args(filters),
+        base_args={k: v for k, v in _filter_args(filters).items() if k != "status"},
+        chart=_chart(view),
+        rows=rows,
+        page=min(page, pages),
+        pages=pages,
+        leaf=leaf,
+        breadcrumb=_breadcrumb(unit),
+        statuses=STATUS_ORDER,
+        categories=list(HoursCategory),
+        member_categories=list(MemberCategory),
+        form=EmptyForm(),
+    )
+
+
+def _breadcrumb(unit: Unit) -> list[Unit]:
+    """The unit's ancestors the user manages, top first (never a unit outside the scope)."""
+    chain = []
+    node = unit.parent
+    while node is not None and can_manage_unit(current_user, node):
+        chain.append(node)
+        node = node.parent
+    return list(reversed(chain))
+
+
+@bp.get("/units/<int:unit_id>/members")
+@route_policy(MANAGER)
+def unit_members(unit_id):
+    """Every member of the subtree by name, a page at a time (filters as on the dashboard)."""
+    session = get_session()
+    unit = _unit(unit_id)
+    year = _year()
+    filters = _filters(request.args)
+    frame = Frame.of(session, year, now())
+    rows, pages = members(session, unit, frame, filters, strict_int_arg("page") or 1)
+    return render_template(
+        "completion/members.html",
+        unit=unit,
+        year=year,
+        today=org_day(now()),
+        filters=filters,
+        filter_args=_filter_args(filters),
+        rows=rows,
+        page=min(strict_int_arg("page") or 1, pages),
+        pages=pages,
+        statuses=STATUS_ORDER,
+        categories=list(HoursCategory),
+        member_categories=list(MemberCategory),
+    )
+
+
+@bp.get("/members/<int:user_id>")
+@route_policy(MANAGER)
+def member(user_id):
+    """One member's standing and the ledger entries it is the sum of."""
+    session = get_session()
+    person = require_member(current_user, session.get(User, user_id))
+    year = _year()
+    frame = Frame.of(session, year, now())
+    page = max(strict_int_arg("page") or 1, 1)
+    total = entry_count(session, person.id, year)
+    entries = entries_for(
+        session, person.id, year, limit=ENTRIES_PAGE, offset=(page - 1) * ENTRIES_PAGE
+    )
+    lesson_ids = {int(e.source_id) for e in entries if e.source_type == SourceType.LESSON}
+    return render_template(
+        "completion/member.html",
+        titles=lesson_titles(session, lesson_ids),
+        person=person,
+        year=year,
+        today=org_day(now()),
+        row=member_status(session, person, frame) if person.is_active else None,
+        summary=year_summary(session, person, year),
+        entries=entries,
+        page=page,
+        pages=max(1, -(-total // ENTRIES_PAGE)),
+        categories=list(HoursCategory),
+    )
+
+
+def _export_context(unit_id: int):
+    session = get_session()
+    unit = _unit(unit_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    year = _year()
+    filters = _filters(request.form)
+    return session, unit, Frame.of(session, year, now()), filters
+
+
+def _filename(unit: Unit, frame: Frame, suffix: str) -> str:
+    return f"学时统计-{unit.name}-{frame.year}.{suffix}"
+
+
+@bp.post("/units/<int:unit_id>/export.xlsx")
+@route_policy(MANAGER)
+def export_xlsx(unit_id):
+    session, unit, frame, filters = _export_context(unit_id)
+    generated_at = now()
+    record_export(session, current_user, unit, frame, filters, "xlsx", generated_at)
+    commit()
+    with _reader() as reader:
+        handle = write_workbook(
+            reader, reader.get(Unit, unit.id), frame, filters, current_user, generated_at
+        )
+    return _download(file_chunks(handle), XLSX, _filename(unit, frame, "xlsx"))
+
+
+@bp.post("/units/<int:unit_id>/export.csv")
+@route_policy(MANAGER)
+def export_csv(unit_id):
+    session, unit, frame, filters = _export_context(unit_id)
+    generated_at = now()
+    record_export(session, current_user, unit, frame, filters, "csv", generated_at)
+    commit()
+    actor = current_user._get_current_object()
+
+    def chunks():
+        with _reader() as reader:
+            yield from csv_chunks(
+                reader, reader.get(Unit, unit.id), frame, filters, actor, generated_at
+            )
+
+    return _download(
+        stream_with_context(chunks()), "text/csv; charset=utf-8", _filename(unit, frame, "csv")
+    )
+
+
+def _reader() -> Session:
+    """A read-only session for a long export, once the audit entry is committed: on SQLite its
+    transaction is deferred, so the seconds spent reading never hold the database's write lock."""
+    return Session(get_db().engine.execution_options(sqlite_deferred=True))
+
+
+def _download(chunks, mimetype: str, filename: str) -> Response:
+    response = Response(chunks, mimetype=mimetype)
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="export.{filename.rsplit(".", 1)[-1]}"; '
+        f"filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/reminders", methods=["GET", "POST"])
+@route_policy(LOGGED_IN)
+def reminders():
+    """Which reminders the user gets, and where they are e-mailed."""
+    session = get_session()
+    form = ReminderForm()
+    if request.method == "GET":
+        form.pace_reminder.data = PACE not in muted_kinds(session, current_user.id)
+        form.email.data = reminder_addresses(session, [current_user.id]).get(current_user.id, "")
+    if form.validate_on_submit():
+        try:
+            set_reminder_muted(session, current_user, PACE, not form.pace_reminder.data, now())
+            set_reminder_address(session, current_user, form.email.data, now())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Reminder settings saved."), "success")
+            return redirect(url_for("completion.reminders"))
+    return render_template(
+        "completion/reminders.html",
+        form=form,
+        kinds=KINDS,
+        smtp=bool(current_app.config.get("SMTP_HOST")),
+    ), 400 if form.errors else 200

@@ -1,0 +1,102 @@
+"""Forms of organisational life: validation only; the services decide the rules."""
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateField,
+    DecimalField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from learnapp.forms import NoFormula
+from learnapp.hours.labels import CATEGORY_LABELS
+from learnapp.orglife.claims import CLAIM_CATEGORIES
+from learnapp.orglife.labels import MEETING_KIND_LABELS
+
+STUDY_ITEM_ROWS = 3
+
+
+class StudyItemForm(Form):
+    title = StringField(_l("Study item"), validators=[Optional(), Length(max=200), NoFormula()])
+    minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(min=1, max=480)])
+
+
+def _votes(label):
+    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=10_000)])
+
+
+def _person(label):
+    return SelectField(label, coerce=int, validate_choice=True)
+
+
+class MeetingForm(FlaskForm):
+    kind = SelectField(
+        _l("Meeting type"),
+        choices=[SelectChoice(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
+    )
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
+    held_on = DateField(_l("Date"), validators=[DataRequired()])
+    place = StringField(_l("Place"), validators=[Length(max=200), NoFormula()])
+    host_id = _person(_l("Host"))
+    recorder_id = _person(_l("Recorder"))
+    agenda = TextAreaField(_l("Agenda"), validators=[Length(max=5000)])
+    study_items = FieldList(FormField(StudyItemForm), min_entries=STUDY_ITEM_ROWS, max_entries=10)
+    notes = TextAreaField(_l("Notes"), validators=[Length(max=20_000)])
+    resolutions = TextAreaField(_l("Resolutions"), validators=[Length(max=5000)])
+    vote_subject = StringField(_l("Voted on"), validators=[Length(max=200), NoFormula()])
+    votes_for = _votes(_l("For"))
+    votes_against = _votes(_l("Against"))
+    votes_abstain = _votes(_l("Abstained"))
+
+
+class AttachmentForm(FlaskForm):
+    file = FileField(_l("Attachment (PDF, JPEG or PNG)"), validators=[FileRequired()])
+
+
+def _category_choices():
+    return [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in CLAIM_CATEGORIES]
+
+
+def _claim_hours():
+    return DecimalField(
+        _l("Study hours"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))],
+    )
+
+
+class ClaimForm(FlaskForm):
+    category = SelectField(_l("Category"), choices=_category_choices())
+    hours = _claim_hours()
+    studied_on = DateField(_l("Date of the study"), validators=[DataRequired()])
+    description = TextAreaField(
+        _l("What you studied and where"), validators=[DataRequired(), Length(max=2000)]
+    )
+    evidence = FileField(
+        _l("Evidence (PDF, JPEG or PNG, at most 5 MB)"), validators=[FileRequired()]
+    )
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+
+
+class OnBehalfForm(FlaskForm):
+    member_id = SelectField(_l("Member"), coerce=int, validate_choice=True)
+    category = SelectField(_l("Category"), choices=_category_choices())
+    hours = _claim_hours()
+    studied_on = DateField(_l("Date of the study"), validators=[DataRequired()])
+    description = TextAreaField(
+        _l("What was studied"), validators=[DataRequired(), Length(max=2000)]
+    )

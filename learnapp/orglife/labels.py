@@ -1,0 +1,46 @@
+"""Display names of organisational-life kinds and states."""
+
+from flask_babel import lazy_gettext as _l
+
+from learnapp.orglife.models import Attendance, ClaimState, MeetingKind
+
+MEETING_KIND_LABELS = {
+    MeetingKind.GENERAL: _l("Branch general meeting (支部党员大会)"),
+    MeetingKind.COMMITTEE: _l("Branch committee meeting (支委会)"),
+    MeetingKind.GROUP: _l("Party group meeting (党小组会)"),
+    MeetingKind.LECTURE: _l("Party lecture (党课)"),
+    MeetingKind.THEMED_DAY: _l("Themed party day (主题党日)"),
+    MeetingKind.LIFE_MEETING: _l("Organisational life meeting (组织生活会)"),
+}
+ATTENDANCE_LABELS = {
+    Attendance.PRESENT: _l("Present"),
+    Attendance.ABSENT: _l("Absent"),
+    Attendance.LEAVE: _l("On leave"),
+}
+CLAIM_STATE_LABELS = {
+    ClaimState.PENDING: _l("Waiting for approval"),
+    ClaimState.APPROVED: _l("Approved"),
+    ClaimState.REJECTED: _l("Rejected"),
+}
+OBLIGATION_STATE_LABELS = {"done": _l("Meeting held"), "due": _l("Due"), "overdue": _l("Overdue")}
+PERIOD_LABELS = {"month": _l("Monthly"), "quarter": _l("Quarterly"), "year": _l("Yearly")}
+
+
+def meeting_kind_label(kind) -> str:
+    return str(MEETING_KIND_LABELS.get(MeetingKind(kind), kind))
+
+
+def attendance_label(status) -> str:
+    return str(ATTENDANCE_LABELS.get(Attendance(status), status))
+
+
+def claim_state_label(state) -> str:
+    return str(CLAIM_STATE_LABELS.get(ClaimState(state), state))
+
+
+def obligation_label(state: str) -> str:
+    return str(OBLIGATION_STATE_LABELS.get(state, state))
+
+
+def period_label(period: str) -> str:
+    return str(PERIOD_LABELS.get(period, period))

@@ -1,0 +1,512 @@
+"""Organisational life pages: meetings and attendance, the compliance calendar, study claims."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
+
+from learnapp.accounts.models import User
+from learnapp.authz import (
+    LOGGED_IN,
+    MANAGER,
+    can_manage_unit,
+    require_unit,
+    route_policy,
+    strict_int_arg,
+)
+from learnapp.clock import now
+from learnapp.db import commit, get_session
+from learnapp.errors import DomainError, apply_domain_error
+from learnapp.forms import EmptyForm
+from learnapp.hours.models import HoursCategory
+from learnapp.hours.services import org_day
+from learnapp.orglife import files
+from learnapp.orglife.claims import approve_claim, record_on_behalf, reject_claim, submit_claim
+from learnapp.orglife.forms import (
+    STUDY_ITEM_ROWS,
+    AttachmentForm,
+    ClaimForm,
+    MeetingForm,
+    OnBehalfForm,
+    RejectForm,
+)
+from learnapp.orglife.models import Attendance, ClaimState, MeetingKind
+from learnapp.orglife.queries import (
+    attendance_by_member,
+    branch_count_under,
+    branches_under,
+    calendar,
+    claims_of_member,
+    expected_members,
+    meeting_units,
+    meetings_of,
+    on_behalf_candidates,
+    pending_claims,
+    quorum,
+    recorded_on_behalf,
+    scoped_attachment,
+    scoped_claim,
+    scoped_meeting,
+)
+from learnapp.orglife.services import (
+    MeetingFields,
+    add_attachment,
+    create_meeting,
+    set_attendance,
+    update_meeting,
+)
+from learnapp.orgs.models import Unit
+
+bp = Blueprint("orglife", __name__, url_prefix="/orglife")
+CALENDAR_PAGE = 30
+
+
+def _unit(unit_id: int) -> Unit:
+    return require_unit(current_user, get_session().get(Unit, unit_id))
+
+
+def _meeting(meeting_id: int):
+    meeting = scoped_meeting(get_session(), current_user, meeting_id)
+    if meeting is None:
+        abort(404)
+    return meeting
+
+
+def _year() -> int:
+    today = org_day(now())
+    year = strict_int_arg("year") or today.year
+    if not today.year - 5 <= year <= today.year:
+        abort(404)
+    return year
+
+
+# ---- meetings ----
+
+
+@bp.get("/meetings")
+@route_policy(MANAGER)
+def meetings_home():
+    """The units where the user records meetings; one unit goes straight to its meetings."""
+    units = meeting_units(get_session(), current_user)
+    branches = [u for u in units if u.kind.is_branch]
+    if len(branches) == 1:
+        return redirect(url_for("orglife.meetings", unit_id=branches[0].id))
+    return render_template("orglife/units.html", units=units)
+
+
+@bp.get("/units/<int:unit_id>/meetings")
+@route_policy(MANAGER)
+def meetings(unit_id):
+    session = get_session()
+    unit = _unit(unit_id)
+    year = _year()
+    today = org_day(now())
+    return render_template(
+        "orglife/meetings.html",
+        unit=unit,
+        year=year,
+        today=today,
+        meetings=meetings_of(session, unit, year),
+        obligations=calendar(session, unit, today) if unit.kind.is_branch else [],
+    )
+
+
+def _person_choices(form: MeetingForm, members: list[User]) -> None:
+    choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.display_name) for m in members]
+    form.host_id.choices = choices
+    form.recorder_id.choices = list(choices)
+
+
+def _fields(form: MeetingForm) -> MeetingFields:
+    items = tuple(
+        (row.form.title.data.strip(), row.form.minutes.data)
+        for row in form.study_items
+        if (row.form.title.data or "").strip() or row.form.minutes.data
+    )
+    return MeetingFields(
+        kind=MeetingKind(form.kind.data),
+        title=form.title.data,
+        held_on=form.held_on.data,
+        place=form.place.data,
+        host_id=form.host_id.data or None,
+        recorder_id=form.recorder_id.data or None,
+        agenda=form.agenda.data,
+        notes=form.notes.data,
+        resolutions=form.resolutions.data,
+        vote_subject=form.vote_subject.data,
+        votes_for=form.votes_for.data,
+        votes_against=form.votes_against.data,
+        votes_abstain=form.votes_abstain.data,
+        study_items=tuple((title, minutes or 0) for title, minutes in items),
+    )
+
+
+@bp.route("/units/<int:unit_id>/meetings/new", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def meeting_new(unit_id):
+    session = get_session()
+    unit = _unit(unit_id)
+    form = MeetingForm()
+    _person_choices(form, expected_members(session, unit))
+    if request.method == "GET":
+        form.held_on.data = org_day(now())
+        kind = request.args.get("kind", "")
+        if kind in set(MeetingKind):
+            form.kind.data = kind
+    if form.validate_on_submit():
+        try:
+            meeting = create_meeting(session, current_user, unit, _fields(form), now())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Meeting recorded. Now mark the attendance."), "success")
+            return redirect(url_for("orglife.meeting_detail", meeting_id=meeting.id))
+    return render_template(
+        "orglife/meeting_form.html", form=form, unit=unit, meeting=None, today=org_day(now())
+    ), 400 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def meeting_edit(meeting_id):
+    session = get_session()
+    meeting = _meeting(meeting_id)
+    form = MeetingForm(obj=meeting)
+    _person_choices(form, expected_members(session, meeting.unit))
+    if request.method == "GET":
+        form.kind.data = meeting.kind.value
+        form.host_id.data = meeting.host_id or 0
+        form.recorder_id.data = meeting.recorder_id or 0
+        while len(form.study_items) > 0:
+            form.study_items.pop_entry()
+        for item in meeting.study_items:
+            form.study_items.append_entry(
+                {"title": item.title, "minutes": item.duration_seconds // 60}
+            )
+        while len(form.study_items) < STUDY_ITEM_ROWS:
+            form.study_items.append_entry()
+    if form.validate_on_submit():
+        try:
+            update_meeting(session, current_user, meeting, _fields(form), now())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Meeting saved."), "success")
+            return redirect(url_for("orglife.meeting_detail", meeting_id=meeting.id))
+    return render_template(
+        "orglife/meeting_form.html",
+        form=form,
+        unit=meeting.unit,
+        meeting=meeting,
+        today=org_day(now()),
+    ), 400 if form.errors else 200
+
+
+def _detail(meeting, *, attachment_form=None, attendance_error=None, status=200):
+    session = get_session()
+    return render_template(
+        "orglife/meeting_detail.html",
+        meeting=meeting,
+        members=expected_members(session, meeting.unit),
+        marks=attendance_by_member(meeting),
+        quorum=quorum(session, meeting) if meeting.kind == MeetingKind.GENERAL else None,
+        form=EmptyForm(),
+        attachment_form=attachment_form or AttachmentForm(),
+        attendance_error=attendance_error,
+        statuses=list(Attendance),
+    ), status
+
+
+@bp.get("/meetings/<int:meeting_id>")
+@route_policy(MANAGER)
+def meeting_detail(meeting_id):
+    return _detail(_meeting(meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/attendance")
+@route_policy(MANAGER)
+def meeting_attendance(meeting_id):
+    session = get_session()
+    meeting = _meeting(meeting_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    marks = []
+    for raw in request.form.getlist("member"):
+        if not raw.isdigit():
+            abort(400)
+        status = request.form.get(f"status-{raw}", "")
+        if status not in set(Attendance):
+            return _detail(
+                meeting, attendance_error=_("Choose present, absent or on leave."), status=400
+            )
+        marks.append((int(raw), Attendance(status), request.form.get(f"reason-{raw}", "")))
+    try:
+        added = set_attendance(session, current_user, meeting, marks, now())
+    except DomainError as error:
+        session.rollback()
+        return _detail(_meeting(meeting_id), attendance_error=error.message, status=400)
+    commit()
+    flash(_("Attendance saved; %(n)d study-hour entries added.", n=added), "success")
+    return redirect(url_for("orglife.meeting_detail", meeting_id=meeting.id))
+
+
+@bp.post("/meetings/<int:meeting_id>/attachments")
+@route_policy(MANAGER)
+def meeting_attachment(meeting_id):
+    meeting = _meeting(meeting_id)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            add_attachment(
+                get_session(), current_user, meeting, upload.filename or "", upload.read(), now()
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Attachment added."), "success")
+            return redirect(url_for("orglife.meeting_detail", meeting_id=meeting.id))
+    return _detail(meeting, attachment_form=form, status=400)
+
+
+@bp.get("/attachments/<int:attachment_id>")
+@route_policy(MANAGER)
+def attachment(attachment_id):
+    found = scoped_attachment(get_session(), current_user, attachment_id)
+    if found is None:
+        abort(404)
+    return _send(found.stored_name, found.content_type, found.display_name)
+
+
+def _send(stored_name, content_type, display_name):
+    try:
+        path = files.path_of(stored_name)
+    except FileNotFoundError:
+        abort(404)
+    if not path.exists():
+        abort(404)
+    response = send_file(
+        path, mimetype=content_type, as_attachment=True, download_name=display_name
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ---- compliance calendar ----
+
+
+@bp.get("/units/<int:unit_id>/calendar")
+@route_policy(MANAGER)
+def unit_calendar(unit_id):
+    """A branch's obligations; for a unit above, every branch of its subtree, a page at a time."""
+    session = get_session()
+    unit = _unit(unit_id)
+    today = org_day(now())
+    if unit.kind.is_branch:
+        return redirect(url_for("orglife.meetings", unit_id=unit.id))
+    total = branch_count_under(session, unit)
+    pages = max(1, -(-total // CALENDAR_PAGE))
+    page = min(max(strict_int_arg("page") or 1, 1), pages)
+    rows = [
+        (
+            branch,
+            [
+                item
+                for item in calendar(session, branch, today)
+                if item.is_current or item.state == "overdue"
+            ],
+        )
+        for branch in branches_under(
+            session, unit, limit=CALENDAR_PAGE, offset=(page - 1) * CALENDAR_PAGE
+        )
+    ]
+    return render_template(
+        "orglife/calendar.html", unit=unit, rows=rows, page=page, pages=pages, total=total
+    )
+
+
+# ---- study claims ----
+
+
+def _my_claims(form, status=200):
+    return render_template(
+        "orglife/my_claims.html",
+        form=form,
+        claims=claims_of_member(get_session(), current_user.id),
+        today=org_day(now()),
+    ), status
+
+
+@bp.get("/claims")
+@route_policy(LOGGED_IN)
+def my_claims():
+    form = ClaimForm()
+    form.studied_on.data = org_day(now())
+    form.category.data = HoursCategory.EXTERNAL.value
+    return _my_claims(form)
+
+
+@bp.post("/claims/new")
+@route_policy(LOGGED_IN)
+def claim_submit():
+    form = ClaimForm()
+    if form.validate_on_submit():
+        upload = form.evidence.data
+        try:
+            submit_claim(
+                get_session(),
+                current_user,
+                category=HoursCategory(form.category.data),
+                hours=form.hours.data,
+                studied_on=form.studied_on.data,
+                description=form.description.data,
+                filename=upload.filename or "",
+                data=upload.read(files.MAX_BYTES + 1),
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Your claim was sent to your branch secretary."), "success")
+            return redirect(url_for("orglife.my_claims"))
+    return _my_claims(form, 400)
+
+
+def _claim(claim_id: int):
+    claim = scoped_claim(get_session(), current_user, claim_id)
+    if claim is None:
+        abort(404)
+    return claim
+
+
+def _manages(claim) -> bool:
+    return current_user.is_manager and can_manage_unit(current_user, claim.unit)
+
+
+@bp.get("/claims/<int:claim_id>")
+@route_policy(LOGGED_IN)
+def claim_detail(claim_id):
+    return _claim_page(_claim(claim_id))
+
+
+def _claim_page(claim, reject_form=None, status=200):
+    can_decide = (
+        claim.state == ClaimState.PENDING and claim.member_id != current_user.id and _manages(claim)
+    )
+    return render_template(
+        "orglife/claim_detail.html",
+        claim=claim,
+        can_decide=can_decide,
+        form=EmptyForm(),
+        reject_form=reject_form or RejectForm(),
+    ), status
+
+
+@bp.get("/claims/<int:claim_id>/evidence")
+@route_policy(LOGGED_IN)
+def claim_evidence(claim_id):
+    claim = _claim(claim_id)
+    if not claim.evidence_name:
+        abort(404)
+    return _send(claim.evidence_name, claim.evidence_content_type, claim.evidence_display_name)
+
+
+@bp.get("/claims/review")
+@route_policy(MANAGER)
+def claims_review():
+    return render_template(
+        "orglife/claims_review.html", claims=pending_claims(get_session(), current_user)
+    )
+
+
+def _managed_claim(claim_id: int):
+    claim = _claim(claim_id)
+    if not _manages(claim):
+        abort(404)
+    return claim
+
+
+@bp.post("/claims/<int:claim_id>/approve")
+@route_policy(MANAGER)
+def claim_approve(claim_id):
+    claim = _managed_claim(claim_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        approve_claim(get_session(), current_user, claim, now())
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("orglife.claim_detail", claim_id=claim.id))
+    commit()
+    flash(
+        _(
+            "Claim approved: %(hours)s study hours credited to %(name)s.",
+            hours=claim.hours,
+            name=claim.member.display_name,
+        ),
+        "success",
+    )
+    return redirect(url_for("orglife.claims_review"))
+
+
+@bp.post("/claims/<int:claim_id>/reject")
+@route_policy(MANAGER)
+def claim_reject(claim_id):
+    claim = _managed_claim(claim_id)
+    form = RejectForm()
+    if form.validate_on_submit():
+        try:
+            reject_claim(get_session(), current_user, claim, form.reason.data, now())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Claim rejected."), "success")
+            return redirect(url_for("orglife.claims_review"))
+    return _claim_page(claim, reject_form=form, status=400)
+
+
+@bp.route("/units/<int:unit_id>/on-behalf", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def on_behalf(unit_id):
+    """送学上门: record study for an elderly or retired member of the unit's subtree."""
+    session = get_session()
+    unit = _unit(unit_id)
+    form = OnBehalfForm()
+    candidates = [m for m in on_behalf_candidates(session, unit) if m.id != current_user.id]
+    form.member_id.choices = [SelectChoice(m.id, m.display_name) for m in candidates]
+    if request.method == "GET":
+        form.studied_on.data = org_day(now())
+        form.category.data = HoursCategory.COLLECTIVE.value
+    if form.validate_on_submit():
+        try:
+            claim = record_on_behalf(
+                session,
+                current_user,
+                session.get(User, form.member_id.data),
+                category=HoursCategory(form.category.data),
+                hours=form.hours.data,
+                studied_on=form.studied_on.data,
+                description=form.description.data,
+                now=now(),
+            )
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(
+                _("Study recorded on behalf of %(name)s.", name=claim.member.display_name),
+                "success",
+            )
+            return redirect(url_for("orglife.on_behalf", unit_id=unit.id))
+    return render_template(
+        "orglife/on_behalf.html",
+        form=form,
+        unit=unit,
+        recorded=recorded_on_behalf(session, unit),
+        today=org_day(now()),
+    ), 400 if form.errors else 200

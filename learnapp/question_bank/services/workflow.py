@@ -1,0 +1,266 @@
+"""The review workflow, bulk actions, superseded sources and usage marking."""
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.audit.services import record
+from learnapp.errors import DomainError
+from learnapp.question_bank.models import (
+    Question,
+    QuestionBank,
+    QuestionStatus,
+    QuestionVersion,
+    SourceDocument,
+)
+from learnapp.question_bank.queries import bank_in_scope_clause
+from learnapp.question_bank.services.banks import (
+    MAX_TAGS,
+    _ensure_tags,
+    ensure_knowledge_point,
+    is_bank_reviewer,
+)
+from learnapp.sanitize import strip_bidi
+
+
+def _audit_status(session, actor, question, action, before, now, reason=""):
+    after = {"status": question.status.value}
+    if reason:
+        after["reason"] = reason
+    record(
+        session,
+        actor,
+        action,
+        "question",
+        question.id,
+        now=now,
+        before={"status": before.value},
+        after=after,
+    )
+
+
+def submit_for_review(session: Session, actor, question: Question, now: datetime) -> None:
+    """A draft goes to the review queue."""
+    before = question.status
+    question.submit_for_review()
+    question.updated_at = now
+    session.flush()
+    _audit_status(session, actor, question, "question.submitted", before, now)
+
+
+def approve_question(session: Session, actor, question: Question, now: datetime) -> None:
+    """A reviewer makes a question active. With two-person review on, the reviewer may be
+    neither the question's author nor the author of its current version."""
+    if not is_bank_reviewer(actor):
+        raise DomainError(None, _l("Only a reviewer can approve questions."))
+    if question.bank.two_person_review and actor.id in (
+        question.author_id,
+        question.current_version.created_by_id,
+    ):
+        raise DomainError(
+            None, _l("This bank needs a second person: you cannot approve your own question.")
+        )
+    before = question.status
+    question.approve(actor.id, now)
+    question.updated_at = now
+    session.flush()
+    _audit_status(session, actor, question, "question.approved", before, now)
+
+
+def reject_question(
+    session: Session, actor, question: Question, reason: str, now: datetime
+) -> None:
+    """A reviewer sends a question back to draft, always with a reason for the author."""
+    if not is_bank_reviewer(actor):
+        raise DomainError(None, _l("Only a reviewer can reject questions."))
+    reason = strip_bidi(reason or "").strip()[:300]
+    if not reason:
+        raise DomainError("reason", _l("Say what needs changing."))
+    before = question.status
+    question.reject(actor.id, reason, now)
+    question.updated_at = now
+    session.flush()
+    _audit_status(session, actor, question, "question.rejected", before, now, reason)
+
+
+def retire_question(session: Session, actor, question: Question, now: datetime) -> None:
+    """A retired question is no longer drawn; its versions stay readable."""
+    before = question.status
+    question.retire()
+    question.updated_at = now
+    session.flush()
+    _audit_status(session, actor, question, "question.retired", before, now)
+
+
+def reopen_question(session: Session, actor, question: Question, now: datetime) -> None:
+    """A retired question comes back as a draft, to be reviewed again."""
+    before = question.status
+    question.reopen()
+    question.updated_at = now
+    session.flush()
+    _audit_status(session, actor, question, "question.reopened", before, now)
+
+
+# Bulk actions: each question that cannot take the action is skipped and counted.
+
+
+def _bulk_status(session, actor, questions, action, now) -> tuple[int, int]:
+    done = skipped = 0
+    for question in questions:
+        try:
+            action(session, actor, question, now)
+        except DomainError:
+            skipped += 1
+        else:
+            done += 1
+    return done, skipped
+
+
+def bulk_submit(session: Session, actor, questions, now: datetime) -> tuple[int, int]:
+    """Send every draft among `questions` to review; returns (sent, skipped)."""
+    return _bulk_status(session, actor, questions, submit_for_review, now)
+
+
+def bulk_retire(session: Session, actor, questions, now: datetime) -> tuple[int, int]:
+    """Retire every question that is not already retired; returns (retired, skipped)."""
+    return _bulk_status(session, actor, questions, retire_question, now)
+
+
+def bulk_move(
+    session: Session, actor, bank: QuestionBank, questions, path: Sequence[str], now: datetime
+) -> int:
+    """Move questions to a knowledge point (created when new); no new versions."""
+    target = ensure_knowledge_point(session, bank, path)
+    if target is None:
+        raise DomainError("knowledge_point", _l("Choose a knowledge point."))
+    ids = [question.id for question in questions if question.bank_id == bank.id]
+    for question in questions:
+        if question.bank_id == bank.id:
+            question.knowledge_point = target
+            question.updated_at = now
+    session.flush()
+    record(
+        session,
+        actor,
+        "question.bulk_moved",
+        "question_bank",
+        bank.id,
+        now=now,
+        after={"question_ids": ids, "knowledge_point_id": target.id},
+    )
+    return len(ids)
+
+
+def bulk_tag(
+    session: Session, actor, bank: QuestionBank, questions, tag_name: str, now: datetime
+) -> int:
+    """Add one tag to each question that lacks it; returns how many were tagged."""
+    tags = _ensure_tags(session, bank, [tag_name])
+    if not tags:
+        raise DomainError("tag", _l("Enter a tag."))
+    tag, tagged = tags[0], []
+    for question in questions:
+        if question.bank_id == bank.id and tag not in question.tags:
+            if len(question.tags) >= MAX_TAGS:
+                continue
+            question.tags.append(tag)
+            question.updated_at = now
+            tagged.append(question.id)
+    session.flush()
+    record(
+        session,
+        actor,
+        "question.bulk_tagged",
+        "question_bank",
+        bank.id,
+        now=now,
+        after={"question_ids": tagged, "tag": tag.name},
+    )
+    return len(tagged)
+
+
+# Sources and usage
+
+
+def _cited_outside_scope(session: Session, actor, document: SourceDocument) -> bool:
+    return (
+        session.scalar(
+            sa.select(Question.id)
+            .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+            .join(QuestionBank, Question.bank_id == QuestionBank.id)
+            .where(QuestionVersion.source_id == document.id, ~bank_in_scope_clause(actor))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def supersede_source(session: Session, actor, document: SourceDocument, now: datetime) -> int:
+    """Mark a document version superseded and flag every question whose current version cites
+    it: active ones go back to review, drafts and questions in review get the reason; retired
+    ones are left alone. Documents are shared by every bank, so an editor who is not an
+    administrator may do this only when every question citing it is in a bank they reach.
+    Returns how many questions were flagged."""
+    if document.is_superseded:
+        raise DomainError(None, _l("This document version is already marked superseded."))
+    if not actor.is_admin and _cited_outside_scope(session, actor, document):
+        raise DomainError(
+            None,
+            _l(
+                "Questions in banks outside your reach cite this document: ask an administrator "
+                "to mark it superseded."
+            ),
+        )
+    document.is_superseded, document.superseded_at = True, now
+    reason = str(
+        _l("Source superseded: %(source)s. Check the question against the new version.")
+        % {"source": document.title}
+    )
+    questions = session.scalars(
+        sa.select(Question)
+        .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+        .where(
+            QuestionVersion.source_id == document.id,
+            Question.status != QuestionStatus.RETIRED,
+        )
+        .order_by(Question.id)
+    ).all()
+    for question in questions:
+        before = question.status
+        question.flag_for_review(reason[:300])
+        question.updated_at = now
+        session.flush()
+        _audit_status(session, actor, question, "question.flagged", before, now, reason[:300])
+    record(
+        session,
+        actor,
+        "source.superseded",
+        "source_document",
+        document.id,
+        now=now,
+        after={"name": document.name, "version": document.version, "flagged": len(questions)},
+    )
+    return len(questions)
+
+
+def mark_used(session: Session, version_ids: Iterable[int], now: datetime) -> None:
+    """Record that attempts or papers took these versions: freezes them (edits make new
+    versions) and counts the use. One UPDATE, so concurrent markers never lose a count."""
+    ids = sorted(set(version_ids))
+    if not ids:
+        return
+    session.execute(
+        sa.update(QuestionVersion)
+        .where(QuestionVersion.id.in_(ids))
+        .values(
+            use_count=QuestionVersion.use_count + 1,
+            used_at=sa.func.coalesce(QuestionVersion.used_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    for version in session.identity_map.values():
+        if isinstance(version, QuestionVersion) and version.id in ids:
+            session.expire(version, ["use_count", "used_at"])

@@ -1,0 +1,111 @@
+"""Quiz forms: validation only. Attempt forms declare no score, time or user fields (E7)."""
+
+from datetime import UTC
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from learnapp.clock import org_timezone
+from learnapp.forms import NoFormula
+from learnapp.orgs.labels import CATEGORY_LABELS
+from learnapp.question_bank.types import TYPES
+from learnapp.quizzes.models import (
+    COMPOSITION_LABELS,
+    GRADING_LABELS,
+    KIND_LABELS,
+    RELEASE_LABELS,
+)
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
+class QuizForm(FlaskForm):
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
+    description = TextAreaField(_l("Instructions"), validators=[Length(max=2000)])
+    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
+    owner_unit_id = SelectField(_l("Owned by"), coerce=int, validate_choice=True)
+    composition = SelectField(_l("Questions"), choices=_choices(COMPOSITION_LABELS))
+    opens_at = DateTimeLocalField(_l("Opens"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    closes_at = DateTimeLocalField(_l("Closes"), validators=[Optional()], format="%Y-%m-%dT%H:%M")
+    duration_minutes = IntegerField(
+        _l("Time limit (minutes)"), validators=[Optional(), NumberRange(min=1, max=1440)]
+    )
+    grace_seconds = IntegerField(
+        _l("Grace period (seconds)"),
+        default=60,
+        validators=[InputRequired(), NumberRange(min=0, max=86400)],
+    )
+    attempts_allowed = IntegerField(
+        _l("Attempts allowed (0: unlimited)"),
+        default=1,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+    grading_method = SelectField(_l("Grading method"), choices=_choices(GRADING_LABELS))
+    pass_percent = DecimalField(
+        _l("Pass mark (%)"),
+        default=Decimal("60"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=0, max=100)],
+    )
+    shuffle_questions = BooleanField(_l("Shuffle questions"))
+    shuffle_options = BooleanField(_l("Shuffle options"))
+    release = SelectField(_l("Show results"), choices=_choices(RELEASE_LABELS))
+    audience_units = SelectMultipleField(_l("Audience units"), coerce=int, validate_choice=True)
+    audience_categories = SelectMultipleField(
+        _l("Member categories"),
+        choices=[SelectChoice(c.value, label) for c, label in CATEGORY_LABELS.items()],
+    )
+    course_id = SelectField(_l("Final test of course"), coerce=int, validate_choice=True)
+
+    def aware(self, field):
+        """The field's local time (organisation timezone) as aware UTC."""
+        if field.data is None:
+            return None
+        return field.data.replace(tzinfo=org_timezone()).astimezone(UTC)
+
+
+class AddQuestionsForm(FlaskForm):
+    question_ids = SelectMultipleField(_l("Questions"), coerce=int, validate_choice=False)
+
+
+class RuleForm(FlaskForm):
+    bank_id = SelectField(_l("Bank"), coerce=int, validate_choice=True)
+    knowledge_point_id = SelectField(_l("Knowledge point"), coerce=int, validate_choice=True)
+    question_type = SelectField(
+        _l("Type"),
+        choices=[SelectChoice("", _l("Any type"))]
+        + [SelectChoice(c, t.label) for c, t in TYPES.items()],
+    )
+    difficulty = SelectField(
+        _l("Difficulty"),
+        coerce=int,
+        choices=[SelectChoice(0, _l("Any difficulty"))]
+        + [SelectChoice(n, str(n)) for n in range(1, 6)],
+    )
+    count = IntegerField(_l("How many"), validators=[InputRequired(), NumberRange(min=1, max=100)])
+    points = DecimalField(
+        _l("Points each"),
+        default=Decimal("1"),
+        places=2,
+        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=100)],
+    )
+
+
+class MarkForm(FlaskForm):
+    points = DecimalField(_l("Points"), places=2, validators=[InputRequired()])
+    comment = TextAreaField(_l("Comment for the member"), validators=[Length(max=2000)])

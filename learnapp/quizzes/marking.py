@@ -1,0 +1,163 @@
+"""Marking 简答 answers (markers see the answer, never the member) and regrading a question
+after it was corrected, with a dry run first."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.audit.services import record
+from learnapp.errors import DomainError
+from learnapp.question_bank.models import Question
+from learnapp.question_bank.types import grade
+from learnapp.quizzes.attempts import CENT, HUNDRED, complete, credit_course_test
+from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz
+from learnapp.quizzes.responses import grading_input
+
+MAX_COMMENT = 2000
+
+
+def mark_answer(
+    session: Session, actor, slot: AttemptQuestion, points, comment: str, now: datetime
+) -> None:
+    """Give a 简答 its mark, once. When the attempt's last answer is marked, the attempt is
+    graded. The caller has checked the marker's scope; the mark is audited."""
+    try:
+        value = Decimal(str(points))
+    except (InvalidOperation, ValueError):
+        raise DomainError("points", _l("Points must be a number.")) from None
+    if not value.is_finite() or not 0 <= value <= slot.points:
+        raise DomainError(
+            "points", _l("Points from 0 to %(max)s.") % {"max": slot.points.normalize()}
+        )
+    if len(comment or "") > MAX_COMMENT:
+        raise DomainError("comment", _l("The comment is too long."))
+    value = value.quantize(Decimal("0.01"))
+    done = session.execute(
+        sa.update(AttemptQuestion)
+        .where(
+            AttemptQuestion.id == slot.id,
+            AttemptQuestion.needs_marking.is_(True),
+            AttemptQuestion.marked_at.is_(None),
+        )
+        .values(
+            awarded=value,
+            is_correct=value == slot.points,
+            marked_by_id=actor.id,
+            marked_at=now,
+            marker_comment=(comment or "").strip(),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if done != 1:
+        raise DomainError(None, _l("This answer has already been marked."))
+    session.refresh(slot)
+    record(
+        session,
+        actor,
+        "quiz.answer_marked",
+        "quiz_attempt_question",
+        slot.id,
+        now=now,
+        after={"points": str(value), "attempt": slot.attempt_id},
+    )
+    waiting = session.scalar(
+        sa.select(sa.func.count()).where(
+            AttemptQuestion.attempt_id == slot.attempt_id,
+            AttemptQuestion.needs_marking.is_(True),
+            AttemptQuestion.marked_at.is_(None),
+        )
+    )
+    attempt = session.get(Attempt, slot.attempt_id)
+    if not waiting and attempt.state == AttemptState.AWAITING_MARKING:
+        complete(session, attempt, now)
+    session.flush()
+
+
+@dataclass(frozen=True)
+class RegradeChange:
+    attempt_id: int
+    old_score: Decimal
+    new_score: Decimal
+    old_passed: bool
+    new_passed: bool
+
+
+def regrade_question(
+    session: Session, actor, quiz: Quiz, question: Question, now: datetime, *, apply: bool
+) -> list[RegradeChange]:
+    """Score every graded answer to `question` in `quiz` again against the question's current
+    version (the corrected one), keeping the version each attempt was asked. With apply=False
+    it is a dry run: the score changes are returned and nothing is stored. Applying updates the
+    marks and totals and audits every changed attempt; a newly passed course final test is
+    credited. 简答 answers are marked by a person and are not regraded."""
+    version = question.current_version
+    if question.type == "short":
+        raise DomainError(None, _l("Short answers are marked by a person, not regraded."))
+    slots = session.scalars(
+        sa.select(AttemptQuestion)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(
+            Attempt.quiz_id == quiz.id,
+            Attempt.state == AttemptState.GRADED,
+            AttemptQuestion.question_id == question.id,
+        )
+        .order_by(AttemptQuestion.attempt_id)
+    ).all()
+    options = len(version.spec.get("options") or [])
+    changes = []
+    for slot in slots:
+        if len(slot.option_order) != options:
+            raise DomainError(
+                None, _l("The correction changed the number of options; it cannot be regraded.")
+            )
+        result = grade(
+            slot.question_type,
+            version.spec,
+            grading_input(slot.question_type, slot.response),
+            slot.points,
+        )
+        if result.points == slot.awarded:
+            continue
+        attempt = session.get(Attempt, slot.attempt_id)
+        new_score = attempt.score - (slot.awarded or Decimal("0")) + result.points
+        percent = (
+            (new_score * HUNDRED / attempt.max_score).quantize(CENT, rounding=ROUND_HALF_UP)
+            if attempt.max_score
+            else Decimal("0.00")
+        )
+        change = RegradeChange(
+            attempt.id,
+            attempt.score,
+            new_score,
+            bool(attempt.passed),
+            percent >= attempt.pass_percent,
+        )
+        changes.append(change)
+        if not apply:
+            continue
+        slot.awarded, slot.is_correct = result.points, bool(result.correct)
+        attempt.score, attempt.percent, attempt.passed = new_score, percent, change.new_passed
+        session.flush()
+        record(
+            session,
+            actor,
+            "quiz.regraded",
+            "quiz_attempt",
+            attempt.id,
+            now=now,
+            before={"score": str(change.old_score), "passed": change.old_passed},
+            after={
+                "score": str(new_score),
+                "passed": change.new_passed,
+                "question": question.id,
+                "version": version.id,
+            },
+        )
+        if change.new_passed and not change.old_passed:
+            credit_course_test(session, attempt, now)
+    session.flush()
+    return changes

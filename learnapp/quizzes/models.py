@@ -1,0 +1,354 @@
+"""Quizzes and exams: definitions, their papers or random rules, attempts with frozen questions,
+the append-only answer log, tab-switch signals and the wrong-answer book (错题本).
+
+An attempt is a state machine (security.md §3, E4/E5): in_progress → submitted → graded, or
+awaiting_marking → graded when a 简答 needs a person. Every transition is a conditional UPDATE
+in services.py; nothing here commits.
+"""
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from learnapp.db import Base, enum_type
+
+
+class QuizKind(enum.StrEnum):
+    PRACTICE = "practice"  # 练习
+    DAILY = "daily"  # 每日答题
+    TOPIC = "topic"  # 专项答题
+    EXAM = "exam"  # 考试
+
+    @property
+    def is_practice(self) -> bool:
+        return self != QuizKind.EXAM
+
+
+class QuizState(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Composition(enum.StrEnum):
+    FIXED = "fixed"  # one paper for everyone
+    RANDOM = "random"  # rules draw a paper per examinee from a stored seed
+
+
+class GradingMethod(enum.StrEnum):
+    HIGHEST = "highest"
+    LAST = "last"
+    FIRST = "first"
+    AVERAGE = "average"
+
+
+class ReleasePolicy(enum.StrEnum):
+    IMMEDIATELY = "immediately"
+    AFTER_CLOSE = "after_close"
+    NEVER = "never"
+
+
+class AttemptState(enum.StrEnum):
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"  # taken from the member; grading runs in the same transaction
+    AWAITING_MARKING = "awaiting_marking"  # a 简答 waits for a marker
+    GRADED = "graded"
+
+
+class FinishedBy(enum.StrEnum):
+    MEMBER = "member"  # the member submitted
+    TIMER = "timer"  # found overdue when next opened
+    JOB = "job"  # finalised by the scheduled sweep
+
+
+class AnswerOutcome(enum.StrEnum):
+    SAVED = "saved"
+    REPLAY = "replay"  # the same save again (a retry): nothing changed
+    STALE = "stale"  # based on an older answer than the stored one (a second tab)
+    LATE = "late"  # after the deadline and its grace
+    CLOSED = "closed"  # the attempt was already finished
+
+
+quiz_audience_units = sa.Table(
+    "quiz_audience_units",
+    Base.metadata,
+    sa.Column("quiz_id", sa.ForeignKey("quizzes.id"), primary_key=True),
+    sa.Column("unit_id", sa.ForeignKey("units.id"), primary_key=True, index=True),
+)
+
+
+class Quiz(Base):
+    __tablename__ = "quizzes"
+    __table_args__ = (
+        sa.CheckConstraint("pass_percent >= 0 AND pass_percent <= 100", name="pass_percent_range"),
+        sa.CheckConstraint("attempts_allowed >= 0", name="attempts_non_negative"),
+        sa.CheckConstraint("grace_seconds >= 0", name="grace_non_negative"),
+        sa.CheckConstraint(
+            "duration_seconds IS NULL OR duration_seconds > 0", name="duration_positive"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text, default="")
+    kind: Mapped[QuizKind] = mapped_column(enum_type(QuizKind))
+    state: Mapped[QuizState] = mapped_column(
+        enum_type(QuizState), default=QuizState.DRAFT, index=True
+    )
+    owner_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    composition: Mapped[Composition] = mapped_column(enum_type(Composition))
+    opens_at: Mapped[datetime | None]
+    closes_at: Mapped[datetime | None]
+    duration_seconds: Mapped[int | None]
+    grace_seconds: Mapped[int] = mapped_column(default=60)
+    attempts_allowed: Mapped[int] = mapped_column(default=1)  # 0: unlimited
+    grading_method: Mapped[GradingMethod] = mapped_column(
+        enum_type(GradingMethod), default=GradingMethod.HIGHEST
+    )
+    pass_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("60"))
+    shuffle_questions: Mapped[bool] = mapped_column(default=False)
+    shuffle_options: Mapped[bool] = mapped_column(default=False)
+    release: Mapped[ReleasePolicy] = mapped_column(
+        enum_type(ReleasePolicy), default=ReleasePolicy.IMMEDIATELY
+    )
+    # Member categories the quiz is for; empty: every category.
+    audience_categories: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The course whose final test this is: passing credits hours (DOMAIN.md).
+    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"), index=True)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    owner_unit = relationship("Unit", lazy="joined")
+    course = relationship("Course")
+    audience_units = relationship("Unit", secondary=quiz_audience_units, order_by="Unit.path")
+    items: Mapped[list["QuizItem"]] = relationship(
+        back_populates="quiz", order_by="QuizItem.position", cascade="all, delete-orphan"
+    )
+    rules: Mapped[list["QuizRule"]] = relationship(
+        back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"
+    )
+
+
+class QuizItem(Base):
+    """A question of a fixed paper; the attempt takes its current version at start."""
+
+    __tablename__ = "quiz_items"
+    __table_args__ = (
+        sa.UniqueConstraint("quiz_id", "question_id"),
+        sa.CheckConstraint("points IS NULL OR points > 0", name="points_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"), index=True)
+    position: Mapped[int]
+    # None: the question version's own points.
+    points: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
+
+    quiz: Mapped[Quiz] = relationship(back_populates="items")
+    question = relationship("Question", lazy="joined")
+
+
+class QuizRule(Base):
+    """One line of a random composition: `count` questions matching the filters, each worth
+    `points`. Empty filters match anything active."""
+
+    __tablename__ = "quiz_rules"
+    __table_args__ = (
+        sa.CheckConstraint("count > 0", name="count_positive"),
+        sa.CheckConstraint("points > 0", name="points_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"), index=True)
+    position: Mapped[int]
+    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_banks.id"))
+    knowledge_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("knowledge_points.id"))
+    question_type: Mapped[str | None] = mapped_column(sa.String(16))
+    difficulty: Mapped[int | None]
+    count: Mapped[int]
+    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+
+    quiz: Mapped[Quiz] = relationship(back_populates="rules")
+    bank = relationship("QuestionBank", lazy="joined")
+    knowledge_point = relationship("KnowledgePoint", lazy="joined")
+
+
+class Attempt(Base):
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (
+        # Attempt numbering: racing "start" cannot exceed the limit (E9).
+        sa.UniqueConstraint("quiz_id", "member_id", "number"),
+        # 每日答题 scores once a day: one attempt per member and practice day.
+        sa.UniqueConstraint("quiz_id", "member_id", "practice_day"),
+        # One attempt in progress per member and quiz.
+        sa.Index(
+            "ix_quiz_attempts_one_in_progress",
+            "quiz_id",
+            "member_id",
+            unique=True,
+            sqlite_where=sa.text("state = 'in_progress'"),
+            postgresql_where=sa.text("state = 'in_progress'"),
+        ),
+        sa.Index("ix_quiz_attempts_state_deadline", "state", "deadline_at"),
+        sa.Index("ix_quiz_attempts_member_submitted", "member_id", "submitted_at"),
+        sa.CheckConstraint("number > 0", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    number: Mapped[int]
+    state: Mapped[AttemptState] = mapped_column(enum_type(AttemptState))
+    # The seed the random composition and the shuffles were drawn from (auditable).
+    seed: Mapped[int] = mapped_column(sa.BigInteger)
+    practice_day: Mapped[date | None] = mapped_column(sa.Date)
+    started_at: Mapped[datetime]
+    # min(start + duration, close), computed by the server at start; None: no time limit.
+    deadline_at: Mapped[datetime | None]
+    grace_seconds: Mapped[int] = mapped_column(default=0)
+    pass_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    submitted_at: Mapped[datetime | None]
+    finished_by: Mapped[FinishedBy | None] = mapped_column(enum_type(FinishedBy))
+    graded_at: Mapped[datetime | None]
+    score: Mapped[Decimal | None] = mapped_column(sa.Numeric(8, 2))
+    max_score: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2), default=Decimal("0"))
+    percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    passed: Mapped[bool | None]
+
+    quiz: Mapped[Quiz] = relationship(lazy="joined")
+    member = relationship("User")
+    slots: Mapped[list["AttemptQuestion"]] = relationship(
+        back_populates="attempt", order_by="AttemptQuestion.position"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == AttemptState.IN_PROGRESS
+
+    @property
+    def is_finished(self) -> bool:
+        return self.state in (AttemptState.AWAITING_MARKING, AttemptState.GRADED)
+
+
+class AttemptQuestion(Base):
+    """A slot of an attempt: the frozen question version, its points, its option order and the
+    opaque option ids shown to this member, and the latest saved response."""
+
+    __tablename__ = "quiz_attempt_questions"
+    __table_args__ = (
+        sa.UniqueConstraint("attempt_id", "position"),
+        sa.CheckConstraint("seq >= 0", name="seq_non_negative"),
+        sa.CheckConstraint(
+            "awarded IS NULL OR (awarded >= 0 AND awarded <= points)", name="awarded_range"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"), index=True)
+    position: Mapped[int]
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("question_versions.id"), index=True)
+    question_type: Mapped[str] = mapped_column(sa.String(16))
+    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
+    # Displayed position → original option index, and the opaque id shown at that position.
+    option_order: Mapped[list] = mapped_column(sa.JSON, default=list)
+    option_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    # The response in the type's grading form (see question_bank.types); None: unanswered.
+    response: Mapped[dict | None] = mapped_column(sa.JSON)
+    seq: Mapped[int] = mapped_column(default=0)
+    saved_at: Mapped[datetime | None]
+    awarded: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
+    is_correct: Mapped[bool | None]
+    needs_marking: Mapped[bool] = mapped_column(default=False)
+    marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    marked_at: Mapped[datetime | None]
+    marker_comment: Mapped[str] = mapped_column(sa.Text, default="")
+
+    attempt: Mapped[Attempt] = relationship(back_populates="slots")
+    version = relationship("QuestionVersion", lazy="joined")
+
+
+class AnswerLog(Base):
+    """Every save the server received, accepted or not, with its server time (append-only):
+    late and stale answers are refused but never silently dropped."""
+
+    __tablename__ = "quiz_answer_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"), index=True)
+    position: Mapped[int]
+    base_seq: Mapped[int]
+    response: Mapped[dict | None] = mapped_column(sa.JSON)
+    outcome: Mapped[AnswerOutcome] = mapped_column(enum_type(AnswerOutcome))
+    received_at: Mapped[datetime]
+
+
+class AttemptSignal(Base):
+    """The page was hidden (tab switch) during an attempt: information for a person, never a
+    penalty."""
+
+    __tablename__ = "quiz_attempt_signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(sa.ForeignKey("quiz_attempts.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    received_at: Mapped[datetime]
+
+
+class WrongAnswer(Base):
+    """An entry of a member's 错题本 with its spaced-repetition review date."""
+
+    __tablename__ = "quiz_wrong_answers"
+    __table_args__ = (sa.UniqueConstraint("member_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"))
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("question_versions.id"))
+    wrong_count: Mapped[int] = mapped_column(default=1)
+    right_streak: Mapped[int] = mapped_column(default=0)
+    due_on: Mapped[date] = mapped_column(sa.Date)
+    is_mastered: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime]
+
+    version = relationship("QuestionVersion", lazy="joined")
+
+
+KIND_LABELS = {
+    QuizKind.PRACTICE: _l("Practice"),
+    QuizKind.DAILY: _l("Daily questions (每日答题)"),
+    QuizKind.TOPIC: _l("Topic set (专项答题)"),
+    QuizKind.EXAM: _l("Exam"),
+}
+STATE_LABELS = {
+    QuizState.DRAFT: _l("Draft"),
+    QuizState.PUBLISHED: _l("Published"),
+    QuizState.ARCHIVED: _l("Archived"),
+}
+COMPOSITION_LABELS = {
+    Composition.FIXED: _l("Fixed paper"),
+    Composition.RANDOM: _l("Random by rules"),
+}
+GRADING_LABELS = {
+    GradingMethod.HIGHEST: _l("Highest attempt"),
+    GradingMethod.LAST: _l("Last attempt"),
+    GradingMethod.FIRST: _l("First attempt"),
+    GradingMethod.AVERAGE: _l("Average of attempts"),
+}
+RELEASE_LABELS = {
+    ReleasePolicy.IMMEDIATELY: _l("Immediately after submitting"),
+    ReleasePolicy.AFTER_CLOSE: _l("After the exam closes"),
+    ReleasePolicy.NEVER: _l("Never"),
+}
+ATTEMPT_STATE_LABELS = {
+    AttemptState.IN_PROGRESS: _l("In progress"),
+    AttemptState.SUBMITTED: _l("Submitted"),
+    AttemptState.AWAITING_MARKING: _l("Awaiting marking"),
+    AttemptState.GRADED: _l("Graded"),
+}

@@ -1,0 +1,338 @@
+"""Read functions of quizzes: the public read API for other packages (`exam_results`) and the
+queries behind the pages."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.authz import unit_in_scope_clause
+from learnapp.orgs.models import Unit
+from learnapp.quizzes.attempts import in_audience
+from learnapp.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptSignal,
+    AttemptState,
+    GradingMethod,
+    Quiz,
+    QuizKind,
+    QuizState,
+    ReleasePolicy,
+    WrongAnswer,
+)
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class ExamResult:
+    quiz_id: int
+    title: str
+    percent: Decimal  # 0–100
+    passed: bool
+    finished_at: datetime
+
+
+def _pick(method: GradingMethod, attempts: list[Attempt]) -> tuple[Decimal, datetime]:
+    """The result that counts under the quiz's grading method; attempts in start order."""
+    if method == GradingMethod.FIRST:
+        return attempts[0].percent, attempts[0].submitted_at
+    if method == GradingMethod.LAST:
+        return attempts[-1].percent, attempts[-1].submitted_at
+    if method == GradingMethod.AVERAGE:
+        mean = sum((a.percent for a in attempts), Decimal("0")) / len(attempts)
+        return mean.quantize(CENT, rounding=ROUND_HALF_UP), attempts[-1].submitted_at
+    best = max(attempts, key=lambda a: (a.percent, -a.number))
+    return best.percent, best.submitted_at
+
+
+def exam_results(
+    session: Session, member_ids, start: datetime, end: datetime
+) -> dict[int, list[ExamResult]]:
+    """Each member's exam results over graded attempts finished in [start, end): one result per
+    exam, combined across attempts by the quiz's grading method; pass against the pass mark the
+    attempts were taken under. Practice, daily and topic sets are not exams and do not count."""
+    ids = sorted(set(member_ids))
+    results: dict[int, list[ExamResult]] = {member_id: [] for member_id in ids}
+    if not ids:
+        return results
+    attempts = session.scalars(
+        sa.select(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            Attempt.member_id.in_(ids),
+            Attempt.state == AttemptState.GRADED,
+            Quiz.kind == QuizKind.EXAM,
+            Attempt.submitted_at >= start,
+            Attempt.submitted_at < end,
+        )
+        .order_by(Attempt.member_id, Attempt.quiz_id, Attempt.number)
+    ).all()
+    grouped: dict[tuple[int, int], list[Attempt]] = defaultdict(list)
+    for attempt in attempts:
+        grouped[(attempt.member_id, attempt.quiz_id)].append(attempt)
+    for (member_id, _quiz_id), rows in grouped.items():
+        quiz = rows[0].quiz
+        percent, finished_at = _pick(quiz.grading_method, rows)
+        results[member_id].append(
+            ExamResult(
+                quiz_id=quiz.id,
+                title=quiz.title,
+                percent=percent,
+                passed=percent >= rows[-1].pass_percent,
+                finished_at=finished_at,
+            )
+        )
+    for rows in results.values():
+        rows.sort(key=lambda r: (r.finished_at, r.quiz_id))
+    return results
+
+
+def review_open(attempt: Attempt, now: datetime) -> bool:
+    """Whether the member may see score, correctness, keys and explanations (E2, E13)."""
+    if attempt.state != AttemptState.GRADED:
+        return False
+    quiz = attempt.quiz
+    if quiz.kind.is_practice or quiz.release == ReleasePolicy.IMMEDIATELY:
+        return True
+    if quiz.release == ReleasePolicy.AFTER_CLOSE:
+        return quiz.closes_at is None or now >= quiz.closes_at
+    return False
+
+
+def manageable_quizzes_clause(user):
+    return Quiz.owner_unit_id.in_(
+        sa.select(Unit.id).where(unit_in_scope_clause(user, Unit.path)).scalar_subquery()
+    )
+
+
+def manageable_quizzes(session: Session, user) -> list[Quiz]:
+    return list(
+        session.scalars(
+            sa.select(Quiz)
+            .where(manageable_quizzes_clause(user))
+            .order_by(Quiz.updated_at.desc(), Quiz.id.desc())
+        )
+    )
+
+
+def manageable_quiz(session: Session, user, quiz_id: int) -> Quiz | None:
+    return session.scalar(
+        sa.select(Quiz).where(Quiz.id == quiz_id, manageable_quizzes_clause(user))
+    )
+
+
+def visible_quizzes(session: Session, member) -> list[Quiz]:
+    """Published quizzes whose audience includes the member."""
+    quizzes = session.scalars(
+        sa.select(Quiz).where(Quiz.state == QuizState.PUBLISHED).order_by(Quiz.id.desc())
+    ).all()
+    return [quiz for quiz in quizzes if in_audience(quiz, member)]
+
+
+def visible_quiz(session: Session, member, quiz_id: int) -> Quiz | None:
+    quiz = session.get(Quiz, quiz_id)
+    if quiz is None or quiz.state != QuizState.PUBLISHED or not in_audience(quiz, member):
+        return None
+    return quiz
+
+
+def member_attempts(session: Session, member_id: int, quiz_ids=None) -> list[Attempt]:
+    query = sa.select(Attempt).where(Attempt.member_id == member_id)
+    if quiz_ids is not None:
+        query = query.where(Attempt.quiz_id.in_(list(quiz_ids)))
+    return list(session.scalars(query.order_by(Attempt.quiz_id, Attempt.number)))
+
+
+def own_attempt(session: Session, member, attempt_id: int) -> Attempt | None:
+    """The attempt if it is the member's (never another's: E6)."""
+    return session.scalar(
+        sa.select(Attempt).where(Attempt.id == attempt_id, Attempt.member_id == member.id)
+    )
+
+
+def own_attempt_id(session: Session, member, attempt_id: int) -> int | None:
+    """The id if the attempt is the member's: the one-column check of the autosave path."""
+    return session.scalar(
+        sa.select(Attempt.id).where(Attempt.id == attempt_id, Attempt.member_id == member.id)
+    )
+
+
+def slots_of(session: Session, attempt: Attempt) -> list[AttemptQuestion]:
+    return list(
+        session.scalars(
+            sa.select(AttemptQuestion)
+            .where(AttemptQuestion.attempt_id == attempt.id)
+            .order_by(AttemptQuestion.position)
+        )
+    )
+
+
+def marking_queue(session: Session, user) -> list[AttemptQuestion]:
+    """简答 answers waiting for a mark, of quizzes the user manages, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(AttemptQuestion)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .join(Quiz, Quiz.id == Attempt.quiz_id)
+            .where(
+                AttemptQuestion.needs_marking.is_(True),
+                AttemptQuestion.marked_at.is_(None),
+                manageable_quizzes_clause(user),
+            )
+            .order_by(Attempt.submitted_at, AttemptQuestion.id)
+        )
+    )
+
+
+def markable_slot(session: Session, user, slot_id: int) -> AttemptQuestion | None:
+    return session.scalar(
+        sa.select(AttemptQuestion)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            AttemptQuestion.id == slot_id,
+            AttemptQuestion.needs_marking.is_(True),
+            manageable_quizzes_clause(user),
+        )
+    )
+
+
+def wrong_book(session: Session, member_id: int) -> list[WrongAnswer]:
+    return list(
+        session.scalars(
+            sa.select(WrongAnswer)
+            .where(WrongAnswer.member_id == member_id)
+            .order_by(WrongAnswer.is_mastered, WrongAnswer.due_on, WrongAnswer.id)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ItemStat:
+    position_label: str
+    question_id: int
+    stem: str
+    answers: int
+    facility: float | None  # mean mark / max mark
+    discrimination: float | None  # correlation of the item with the rest of the test
+
+    @property
+    def is_weak(self) -> bool:
+        if self.facility is None:
+            return False
+        too_hard_or_easy = self.facility < 0.2 or self.facility > 0.95
+        poor = self.discrimination is not None and self.discrimination < 0.2
+        return too_hard_or_easy or poor
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
+    sy = math.sqrt(sum((y - my) ** 2 for y in ys))
+    if sx == 0 or sy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (sx * sy)
+
+
+@dataclass(frozen=True)
+class QuizReport:
+    attempts: int
+    graded: int
+    mean_percent: float | None
+    pass_rate: float | None
+    distribution: list[int]  # ten bands of 10 percentage points
+    by_unit: list[tuple[str, int, int]]  # unit name, graded attempts, passed
+    items: list[ItemStat]
+    tab_switches: int
+
+
+def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
+    """Attempts, score distribution, pass rate by unit and item statistics; a secretary sees
+    attempts of members in their subtree only."""
+    attempts = session.scalars(
+        sa.select(Attempt)
+        .join(User, User.id == Attempt.member_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
+        .order_by(Attempt.id)
+    ).all()
+    graded = [a for a in attempts if a.state == AttemptState.GRADED]
+    distribution = [0] * 10
+    for attempt in graded:
+        distribution[min(int(attempt.percent // 10), 9)] += 1
+    units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for attempt in graded:
+        name = attempt.member.unit.name if attempt.member.unit else "—"
+        units[name][0] += 1
+        units[name][1] += int(bool(attempt.passed))
+    slots = session.scalars(
+        sa.select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id.in_([a.id for a in graded]),
+        )
+    ).all()
+    totals = {a.id: float(a.score or 0) for a in graded}
+    per_question: dict[int, list[AttemptQuestion]] = defaultdict(list)
+    for slot in slots:
+        per_question[slot.question_id].append(slot)
+    items = []
+    for number, (question_id, rows) in enumerate(sorted(per_question.items()), start=1):
+        marks = [float(r.awarded or 0) / float(r.points) for r in rows]
+        rest = [totals[r.attempt_id] - float(r.awarded or 0) for r in rows]
+        items.append(
+            ItemStat(
+                position_label=str(number),
+                question_id=question_id,
+                stem=rows[0].version.stem,
+                answers=len(rows),
+                facility=sum(marks) / len(marks) if marks else None,
+                discrimination=_correlation(marks, rest),
+            )
+        )
+    signals = session.scalar(
+        sa.select(sa.func.count()).where(
+            AttemptSignal.attempt_id.in_([a.id for a in attempts]), AttemptSignal.kind == "hidden"
+        )
+    )
+    return QuizReport(
+        attempts=len(attempts),
+        graded=len(graded),
+        mean_percent=(sum(float(a.percent) for a in graded) / len(graded)) if graded else None,
+        pass_rate=(sum(1 for a in graded if a.passed) / len(graded)) if graded else None,
+        distribution=distribution,
+        by_unit=sorted((name, n, p) for name, (n, p) in units.items()),
+        items=items,
+        tab_switches=signals or 0,
+    )
+
+
+def attempts_for_report(session: Session, user, quiz: Quiz) -> list[Attempt]:
+    return list(
+        session.scalars(
+            sa.select(Attempt)
+            .join(User, User.id == Attempt.member_id)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
+            .order_by(Attempt.started_at.desc())
+        )
+    )
+
+
+def signal_counts(session: Session, attempt_ids: list[int]) -> dict[int, int]:
+    if not attempt_ids:
+        return {}
+    rows = session.execute(
+        sa.select(AttemptSignal.attempt_id, sa.func.count())
+        .where(AttemptSignal.attempt_id.in_(attempt_ids), AttemptSignal.kind == "hidden")
+        .group_by(AttemptSignal.attempt_id)
+    )
+    return dict(rows.all())

@@ -1,0 +1,28 @@
+"""The quizzes blueprint: the member's pages (taking.py) and the authors' and markers' pages
+(manage.py)."""
+
+from flask import Blueprint
+
+bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
+
+
+@bp.app_template_filter("quiz_time")
+def quiz_time(value) -> str:
+    """An aware UTC datetime in the organisation's timezone, to the minute."""
+    from learnapp.clock import org_timezone
+
+    if value is None:
+        return "—"
+    return value.astimezone(org_timezone()).strftime("%Y-%m-%d %H:%M")
+
+
+@bp.app_template_filter("quiz_num")
+def quiz_num(value) -> str:
+    """A Decimal without trailing zeros or exponent: 60.00 → 60, 2.50 → 2.5."""
+    if value is None:
+        return "—"
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+from learnapp.quizzes.views import manage, taking  # noqa: E402,F401  (routes on bp)

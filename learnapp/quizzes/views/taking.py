@@ -1,0 +1,289 @@
+"""The member's pages: quizzes open to them, taking an attempt, results, the 错题本."""
+
+from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from learnapp.authz import LOGGED_IN, route_policy
+from learnapp.clock import now
+from learnapp.db import commit, get_db, get_session, write_intent
+from learnapp.errors import DomainError
+from learnapp.forms import EmptyForm
+from learnapp.quizzes import attempts as attempt_services
+from learnapp.quizzes.models import (
+    KIND_LABELS,
+    AnswerOutcome,
+    AttemptState,
+    FinishedBy,
+    QuizKind,
+    WrongAnswer,
+)
+from learnapp.quizzes.presenters import review_questions, taking_questions
+from learnapp.quizzes.queries import (
+    member_attempts,
+    own_attempt,
+    own_attempt_id,
+    review_open,
+    slots_of,
+    visible_quiz,
+    visible_quizzes,
+    wrong_book,
+)
+from learnapp.quizzes.responses import form_response, parse_response
+from learnapp.quizzes.views import bp
+
+MAX_SAVE_BYTES = 64 * 1024
+
+
+def _no_store(response):
+    """Exam pages are never cached, by the browser or anything in between (E2)."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _own(attempt_id: int):
+    attempt = own_attempt(get_session(), current_user, attempt_id)
+    if attempt is None:
+        abort(404)  # another member's attempt looks like no attempt (E6)
+    return attempt
+
+
+@bp.get("/")
+@route_policy(LOGGED_IN)
+def index():
+    session = get_session()
+    quizzes = visible_quizzes(session, current_user)
+    attempts: dict[int, list] = {}
+    for attempt in member_attempts(session, current_user.id, [q.id for q in quizzes]):
+        attempts.setdefault(attempt.quiz_id, []).append(attempt)
+    moment = now()
+    return render_template(
+        "quizzes/index.html",
+        quizzes=quizzes,
+        attempts=attempts,
+        reasons={
+            q.id: attempt_services.unavailable_reason(q, current_user, moment) for q in quizzes
+        },
+        kinds=QuizKind,
+        kind_labels=KIND_LABELS,
+    )
+
+
+@bp.get("/<int:quiz_id>")
+@route_policy(LOGGED_IN)
+def quiz(quiz_id):
+    session = get_session()
+    found = visible_quiz(session, current_user, quiz_id)
+    if found is None:
+        abort(404)
+    return _no_store(
+        render_template(
+            "quizzes/quiz.html",
+            quiz=found,
+            attempts=member_attempts(session, current_user.id, [found.id]),
+            reason=attempt_services.unavailable_reason(found, current_user, now()),
+            form=EmptyForm(),
+        )
+    )
+
+
+@bp.post("/<int:quiz_id>/start")
+@route_policy(LOGGED_IN)
+def start(quiz_id):
+    session = get_session()
+    found = visible_quiz(session, current_user, quiz_id)
+    if found is None or not EmptyForm().validate_on_submit():
+        abort(404 if found is None else 400)
+    try:
+        attempt = attempt_services.start_attempt(session, current_user, found, now())
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "warning")
+        return redirect(url_for("quizzes.quiz", quiz_id=quiz_id))
+    commit()
+    return redirect(url_for("quizzes.attempt", attempt_id=attempt.id))
+
+
+def _finish_if_overdue(attempt):
+    """A late page open finishes the attempt through the same function as the job (E4). The
+    page's own transaction is a read (GET); the finish runs in a short write transaction of its
+    own, which SQLite can take safely under several workers."""
+    if attempt.state != AttemptState.IN_PROGRESS or not attempt_services.is_overdue(attempt, now()):
+        return attempt
+    token = write_intent.set(True)
+    try:
+        with get_db().session_scope() as session:
+            attempt_services.finalize(session, attempt.id, now(), FinishedBy.TIMER)
+    finally:
+        write_intent.reset(token)
+    get_session().rollback()
+    return _own(attempt.id)
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@route_policy(LOGGED_IN)
+def attempt(attempt_id):
+    found = _finish_if_overdue(_own(attempt_id))
+    if found.state != AttemptState.IN_PROGRESS:
+        return redirect(url_for("quizzes.result", attempt_id=found.id))
+    moment = now()
+    return _no_store(
+        render_template(
+            "quizzes/take.html",
+            attempt=found,
+            quiz=found.quiz,
+            questions=taking_questions(slots_of(get_session(), found)),
+            server_now=moment,
+            form=EmptyForm(),
+        )
+    )
+
+
+@bp.post("/attempts/<int:attempt_id>/answers")
+@route_policy(LOGGED_IN)
+def save(attempt_id):
+    """Autosave one answer (JSON). Only responses are read from the body (E7)."""
+    session = get_session()
+    if own_attempt_id(session, current_user, attempt_id) is None:
+        abort(404)
+    if request.content_length and request.content_length > MAX_SAVE_BYTES:
+        return _no_store(({"error": _("The answer is too long.")}, 413))
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        return _no_store(({"error": _("The answer could not be understood.")}, 400))
+    try:
+        result = attempt_services.save_answer(
+            session, attempt_id, body.get("position"), body.get("seq"), body.get("response"), now()
+        )
+    except DomainError as error:
+        session.rollback()
+        return _no_store(({"error": error.message}, 400))
+    if result.outcome == AnswerOutcome.LATE:
+        attempt_services.finalize(session, attempt_id, now(), FinishedBy.TIMER)
+    commit()
+    messages = {
+        AnswerOutcome.SAVED: _("Saved"),
+        AnswerOutcome.REPLAY: _("Saved"),
+        AnswerOutcome.STALE: _(
+            "A newer answer to this question was saved elsewhere (another tab?). Reload to see it."
+        ),
+        AnswerOutcome.LATE: _("Time is up: this answer arrived too late and was not accepted."),
+        AnswerOutcome.CLOSED: _("This attempt has been submitted; the answer was not accepted."),
+    }
+    payload = {
+        "outcome": result.outcome.value,
+        "seq": result.seq,
+        "message": messages[result.outcome],
+    }
+    if result.outcome in (AnswerOutcome.LATE, AnswerOutcome.CLOSED):
+        payload["result_url"] = url_for("quizzes.result", attempt_id=attempt_id)
+    return _no_store((payload, 200 if result.accepted else 409))
+
+
+def _save_posted(attempt) -> int:
+    """Save the answers of a posted form (no JavaScript, or the final submit): each answer that
+    differs from the stored one, against the sequence number the page showed. Refused ones are
+    logged by the service; returns how many were refused."""
+    session = get_session()
+    refused = 0
+    for slot in slots_of(session, attempt):
+        raw = form_response(slot, request.form)
+        try:
+            if parse_response(slot, raw) == slot.response:
+                continue
+            base = request.form.get(f"seq-{slot.position}", "")
+            base_seq = int(base) if base.isascii() and base.isdigit() and len(base) < 10 else -1
+            result = attempt_services.save_answer(
+                session, attempt.id, slot.position, base_seq, raw, now()
+            )
+        except DomainError:
+            refused += 1
+            continue
+        refused += not result.accepted
+    return refused
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@route_policy(LOGGED_IN)
+def save_form(attempt_id):
+    found = _own(attempt_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    refused = _save_posted(found)
+    commit()
+    if refused:
+        flash(_("Some answers were not saved: a newer answer exists or time is up."), "warning")
+    else:
+        flash(_("Your answers are saved."), "success")
+    return redirect(url_for("quizzes.attempt", attempt_id=found.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/submit")
+@route_policy(LOGGED_IN)
+def submit(attempt_id):
+    """Save what the form carries, then finish. Submitting twice (two tabs, a double click, a
+    retry) finishes once and shows the same result."""
+    found = _own(attempt_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    session = get_session()
+    if found.state == AttemptState.IN_PROGRESS:
+        _save_posted(found)
+        by = FinishedBy.TIMER if attempt_services.is_overdue(found, now()) else FinishedBy.MEMBER
+        attempt_services.finalize(session, found.id, now(), by)
+        commit()
+    return redirect(url_for("quizzes.result", attempt_id=found.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/signals")
+@route_policy(LOGGED_IN)
+def signal(attempt_id):
+    """The page was hidden or shown (tab switch): logged for a person to look at."""
+    found = _own(attempt_id)
+    body = request.get_json(silent=True)
+    kind = body.get("kind") if isinstance(body, dict) else None
+    stored = attempt_services.record_signal(get_session(), found, kind, now())
+    commit()
+    return _no_store(({"stored": stored}, 200))
+
+
+@bp.get("/attempts/<int:attempt_id>/result")
+@route_policy(LOGGED_IN)
+def result(attempt_id):
+    found = _finish_if_overdue(_own(attempt_id))
+    if found.state == AttemptState.IN_PROGRESS:
+        return redirect(url_for("quizzes.attempt", attempt_id=found.id))
+    is_open = review_open(found, now())
+    items = review_questions(slots_of(get_session(), found)) if is_open else []
+    return _no_store(
+        render_template(
+            "quizzes/result.html", attempt=found, quiz=found.quiz, review=is_open, items=items
+        )
+    )
+
+
+@bp.get("/wrong-book")
+@route_policy(LOGGED_IN)
+def wrong_answers():
+    return render_template(
+        "quizzes/wrong_book.html",
+        entries=wrong_book(get_session(), current_user.id),
+        today=now(),
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/wrong-book/<int:entry_id>/mastered")
+@route_policy(LOGGED_IN)
+def mastered(entry_id):
+    session = get_session()
+    entry = session.get(WrongAnswer, entry_id)
+    if entry is None or entry.member_id != current_user.id:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    attempt_services.set_mastered(session, current_user, entry, now())
+    commit()
+    flash(_("Marked as mastered."), "success")
+    return redirect(url_for("quizzes.wrong_answers"))

@@ -1,0 +1,205 @@
+// The taking screen: one question per screen with a navigator, autosave with a queue that is
+// retried while the network is down, a countdown from the server's deadline, and the time-is-up
+// flow. The server decides everything that matters (deadline, sequence checks, grading); the
+// page only sends responses. Without JavaScript the form still saves and submits.
+(function () {
+  "use strict";
+  var root = document.getElementById("quiz-taker");
+  if (!root || !window.fetch) { return; }
+
+  var data = root.dataset;
+  var form = root.querySelector("[data-quiz-form]");
+  var slots = Array.prototype.slice.call(root.querySelectorAll("[data-slot]"));
+  var stateEl = root.querySelector("[data-save-state]");
+  var countdownEl = root.querySelector("[data-countdown]");
+  var timeupEl = root.querySelector("[data-timeup]");
+  var csrf = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var pending = {};       // position -> response waiting to be sent (latest only)
+  var sending = false;
+  var retryMs = 0;
+  var retryTimer = null;
+  var stale = false;
+  var finished = false;
+  var current = 0;
+
+  function slotAt(position) {
+    return root.querySelector('[data-slot="' + position + '"]');
+  }
+
+  function responseOf(slot) {
+    var type = slot.dataset.type;
+    var name = "q" + slot.dataset.slot;
+    if (type === "multiple") {
+      return { values: Array.prototype.map.call(
+        slot.querySelectorAll('input[name="' + name + '"]:checked'), function (i) { return i.value; }) };
+    }
+    if (type === "single" || type === "judge") {
+      var checked = slot.querySelector('input[name="' + name + '"]:checked');
+      return { value: checked ? checked.value : "" };
+    }
+    if (type === "fill") {
+      return { blanks: Array.prototype.map.call(
+        slot.querySelectorAll('input[type="text"]'), function (i) { return i.value; }) };
+    }
+    return { text: slot.querySelector("textarea").value };
+  }
+
+  function isAnswered(slot) {
+    var r = responseOf(slot);
+    if (r.values) { return r.values.length > 0; }
+    if (r.blanks) { return r.blanks.some(function (b) { return b.trim() !== ""; }); }
+    if ("text" in r) { return r.text.trim() !== ""; }
+    return !!r.value;
+  }
+
+  function pendingCount() { return Object.keys(pending).length; }
+
+  function showState(text) {
+    if (stale) { text = data.labelStale; }
+    stateEl.textContent = text;
+    root.classList.toggle("quiz-offline", pendingCount() > 0 && retryMs > 0);
+  }
+
+  function markNav(position, answered) {
+    var nav = root.querySelector('[data-nav-to="' + position + '"]');
+    if (nav) { nav.classList.toggle("answered", answered); }
+  }
+
+  function scheduleRetry() {
+    retryMs = Math.min(retryMs ? retryMs * 2 : 1000, 15000);
+    showState(data.labelQueued.replace("{n}", pendingCount()));
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(flush, retryMs);
+  }
+
+  function finishAndShowResult(url) {
+    finished = true;
+    window.location.assign(url || data.resultUrl);
+  }
+
+  function flush() {
+    if (sending || finished) { return; }
+    var positions = Object.keys(pending);
+    if (!positions.length) { showState(data.labelSaved); return; }
+    var position = positions[0];
+    var response = pending[position];
+    var seqInput = slotAt(position).querySelector("[data-seq]");
+    sending = true;
+    showState(data.labelSaving);
+    fetch(data.saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf, "Accept": "application/json" },
+      body: JSON.stringify({ position: parseInt(position, 10), seq: parseInt(seqInput.value, 10), response: response })
+    }).then(function (res) {
+      return res.json().then(function (body) { return { status: res.status, body: body }; });
+    }).then(function (result) {
+      sending = false;
+      var body = result.body || {};
+      if (result.status === 200) {
+        seqInput.value = body.seq;
+        if (pending[position] === response) { delete pending[position]; }
+        retryMs = 0;
+        flush();
+      } else if (body.outcome === "late" || body.outcome === "closed") {
+        finishAndShowResult(body.result_url);
+      } else if (body.outcome === "stale") {
+        stale = true;
+        delete pending[position];
+        showState(data.labelStale);
+        flush();
+      } else {
+        // Server trouble, a rate limit or a refused token: the answer stays queued (and on the
+        // page, which the final submit carries) and is tried again.
+        scheduleRetry();
+        if (body.error) { stateEl.textContent = body.error; }
+      }
+    }).catch(function () {
+      sending = false;
+      scheduleRetry();
+    });
+  }
+
+  function queue(slot) {
+    pending[slot.dataset.slot] = responseOf(slot);
+    markNav(slot.dataset.slot, isAnswered(slot));
+    if (!retryMs) { flush(); } else { showState(data.labelQueued.replace("{n}", pendingCount())); }
+  }
+
+  var typing = {};
+  slots.forEach(function (slot) {
+    slot.addEventListener("change", function () { queue(slot); });
+    slot.addEventListener("input", function (event) {
+      if (event.target.type === "radio" || event.target.type === "checkbox") { return; }
+      clearTimeout(typing[slot.dataset.slot]);
+      typing[slot.dataset.slot] = setTimeout(function () { queue(slot); }, 800);
+    });
+  });
+  window.addEventListener("online", function () { retryMs = 0; flush(); });
+
+  // One question per screen, with the navigator and previous/next.
+  function show(index) {
+    current = Math.max(0, Math.min(slots.length - 1, index));
+    slots.forEach(function (slot, i) { slot.classList.toggle("quiz-hidden", i !== current); });
+    Array.prototype.forEach.call(root.querySelectorAll("[data-nav-to]"), function (nav, i) {
+      nav.classList.toggle("current", i === current);
+      nav.setAttribute("aria-current", i === current ? "step" : "false");
+    });
+  }
+  root.classList.add("quiz-paged");
+  Array.prototype.forEach.call(root.querySelectorAll("[data-nav-to]"), function (nav, i) {
+    nav.addEventListener("click", function (event) { event.preventDefault(); show(i); });
+  });
+  Array.prototype.forEach.call(root.querySelectorAll("[data-step]"), function (button) {
+    button.addEventListener("click", function () { show(current + parseInt(button.dataset.step, 10)); });
+  });
+  show(0);
+
+  // Submitting: confirm, mention unanswered and unsent answers (the form carries them anyway).
+  form.addEventListener("submit", function (event) {
+    var submitter = event.submitter;
+    if (finished || (submitter && submitter.hasAttribute("data-no-confirm"))) { return; }
+    var unanswered = slots.filter(function (slot) { return !isAnswered(slot); }).length;
+    var message = data.labelConfirm;
+    if (unanswered) { message += "\n" + data.labelUnanswered.replace("{n}", unanswered); }
+    if (pendingCount()) { message += "\n" + data.labelPending; }
+    if (!window.confirm(message)) { event.preventDefault(); return; }
+    finished = true;
+  });
+
+  // Countdown from the server's deadline, corrected for the difference between the clocks.
+  if (countdownEl && data.deadline) {
+    var deadline = Date.parse(data.deadline);
+    var offset = Date.parse(data.serverNow) - Date.now();
+    var tick = function () {
+      var left = Math.max(0, Math.floor((deadline - (Date.now() + offset)) / 1000));
+      var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
+      countdownEl.textContent = (h ? h + ":" : "") + (m < 10 && h ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
+      countdownEl.classList.toggle("text-bg-danger", left <= 60);
+      if (left === 0 && !finished) {
+        finished = true;
+        timeupEl.textContent = data.labelTimeup;
+        timeupEl.classList.remove("d-none");
+        // The form carries every answer on the page; the server accepts them within its grace.
+        form.submit();
+        return;
+      }
+      setTimeout(tick, 1000);
+    };
+    tick();
+  }
+
+  // Leaving the tab is logged for a person to look at; nothing else happens.
+  document.addEventListener("visibilitychange", function () {
+    if (finished) { return; }
+    fetch(data.signalUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: true,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify({ kind: document.visibilityState === "hidden" ? "hidden" : "visible" })
+    }).catch(function () {});
+  });
+
+  showState(data.labelSaved);
+})();

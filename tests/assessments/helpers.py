@@ -1,0 +1,44 @@
+"""Arrangements shared by the assessment tests: a branch big enough to vote, and periods."""
+
+from datetime import timedelta
+
+from learnapp.assessments.models import Step
+from learnapp.assessments.services import advance, create_period
+from learnapp.orgs.models import MemberCategory
+from tests.factories import FIXED_NOW, make_user
+from tests.world import build_world
+
+
+def assessment_world(session, extra: int = 5):
+    """The permission-test world plus `extra` full members in branch A (so ≥ 5 can vote)."""
+    world = build_world(session)
+    extras = [
+        make_user(session, unit=world.branch_a, username=f"ext{n}", display_name=f"成员甲{n}")
+        for n in range(extra)
+    ]
+    session.commit()
+    return world, extras
+
+
+def schedule(start=FIXED_NOW):
+    return {
+        "self_opens_at": start + timedelta(days=1),
+        "peer_opens_at": start + timedelta(days=10),
+        "ballot_opens_at": start + timedelta(days=20),
+        "ballot_closes_at": start + timedelta(days=30),
+    }
+
+
+def new_period(session, world, *, year: int = 2026, to: Step = Step.DRAFT, now=FIXED_NOW):
+    """A period of branch A created by its secretary and advanced to step `to`."""
+    period = create_period(
+        session, world.secretary_a, world.branch_a, year=year, now=now, **schedule(now)
+    )
+    while period.step != to:
+        advance(session, world.secretary_a, period, now)
+    session.flush()
+    return period
+
+
+def full_member(session, unit, name):
+    return make_user(session, unit=unit, username=name, category=MemberCategory.FULL)

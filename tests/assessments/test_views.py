@@ -1,0 +1,393 @@
+"""Every assessment route for the roles it allows and the roles it refuses, one validation
+error each, and the journeys' key pages."""
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from learnapp.assessments import grading
+from learnapp.assessments.models import (
+    AssessmentGrade,
+    AssessmentPeriod,
+    AssessmentRuleSet,
+    Ballot,
+    Grade,
+    PointItem,
+    PointState,
+    SelfAppraisal,
+    Step,
+    VoterRoll,
+)
+from learnapp.orgs.models import Role
+from tests.assessments.helpers import assessment_world, new_period
+from tests.conftest import reload
+from tests.factories import FIXED_NOW, make_user
+
+
+@pytest.fixture
+def world(app, session):
+    with app.test_request_context():
+        world, extras = assessment_world(session)
+        world.extras = extras
+        world.secretary_b = make_user(
+            session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
+        )
+        session.commit()
+    return world
+
+
+def _period(app, session, world, to: Step, **kwargs) -> int:
+    with app.test_request_context():
+        period = new_period(session, world, to=to, **kwargs)
+        session.commit()
+        return period.id
+
+
+def _step(session, period_id):
+    reload(session)
+    return session.get(AssessmentPeriod, period_id).step
+
+
+def test_index_lists_own_and_managed_periods(app, session, world, auth):
+    period_id = _period(app, session, world, Step.SELF_APPRAISAL)
+    auth.login("mema")
+    page = auth.client.get("/assessments").get_data(as_text=True)
+    assert f"/assessments/periods/{period_id}/me" in page
+    assert "managed-periods" not in page
+    auth.logout()
+    auth.login("seca")
+    page = auth.client.get("/assessments").get_data(as_text=True)
+    assert f'/assessments/periods/{period_id}"' in page
+
+
+def test_creating_a_period(app, session, world, auth):
+    auth.login("seca")
+    form = {
+        "year": "2026",
+        "self_opens_on": "2026-03-11",
+        "peer_opens_on": "2026-03-20",
+        "ballot_opens_on": "2026-04-01",
+        "ballot_closes_on": "2026-04-10",
+    }
+    assert auth.client.get(f"/assessments/units/{world.branch_a.id}/periods/new").status_code == 200
+    bad = auth.post(
+        f"/assessments/units/{world.branch_a.id}/periods/new",
+        {**form, "peer_opens_on": "2026-03-01"},
+    )
+    assert bad.status_code == 400
+    assert auth.post(f"/assessments/units/{world.branch_b.id}/periods/new", form).status_code == 404
+    response = auth.post(f"/assessments/units/{world.branch_a.id}/periods/new", form)
+    assert response.status_code == 302
+    reload(session)
+    period = session.scalar(sa.select(AssessmentPeriod))
+    assert period.step == Step.DRAFT and period.unit_id == world.branch_a.id
+    auth.logout()
+    auth.login("mema")
+    assert auth.post(f"/assessments/units/{world.branch_a.id}/periods/new", form).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("username", "status"),
+    [("seca", 200), ("gsec", 200), ("admin", 200), ("secb", 404), ("mema", 403)],
+)
+def test_manager_pages_by_role(app, session, world, auth, username, status):
+    period_id = _period(app, session, world, Step.DRAFT)
+    auth.login(username)
+    for path in ("", "/preview", "/grades"):
+        assert auth.client.get(f"/assessments/periods/{period_id}{path}").status_code == status
+
+
+def test_preview_shows_the_branch_and_the_rule_version_can_change_before_opening(
+    app, session, world, auth
+):
+    period_id = _period(app, session, world, Step.DRAFT)
+    auth.login("seca")
+    page = auth.client.get(f"/assessments/periods/{period_id}/preview").get_data(as_text=True)
+    assert page.count('data-testid="preview-row"') == 8
+    rule_set_id = session.scalar(sa.select(AssessmentRuleSet.id))
+    assert (
+        auth.post(f"/assessments/periods/{period_id}/preview", {"rule_set_id": "999"}).status_code
+        == 400
+    )
+    response = auth.post(f"/assessments/periods/{period_id}/preview", {"rule_set_id": rule_set_id})
+    assert response.status_code == 302
+
+
+def test_advance_by_the_secretary_only(app, session, world, auth):
+    period_id = _period(app, session, world, Step.DRAFT)
+    auth.login("ext0")
+    assert auth.post(f"/assessments/periods/{period_id}/advance").status_code == 403
+    auth.logout()
+    auth.login("secb")
+    assert auth.post(f"/assessments/periods/{period_id}/advance").status_code == 404
+    auth.logout()
+    auth.login("seca")
+    assert auth.post(f"/assessments/periods/{period_id}/advance").status_code == 302
+    assert _step(session, period_id) == Step.SELF_APPRAISAL
+
+
+def test_member_pages_only_for_members_of_the_branch(app, session, world, auth):
+    draft_id = _period(app, session, world, Step.DRAFT)
+    auth.login("mema")
+    assert auth.client.get(f"/assessments/periods/{draft_id}/me").status_code == 404
+    reload(session)
+    with app.test_request_context():
+        from learnapp.assessments.services import advance
+
+        advance(session, world.secretary_a, session.get(AssessmentPeriod, draft_id), FIXED_NOW)
+        session.commit()
+    assert auth.client.get(f"/assessments/periods/{draft_id}/me").status_code == 200
+    assert auth.client.get(f"/assessments/periods/{draft_id}/self").status_code == 200
+    assert auth.client.get(f"/assessments/periods/{draft_id}/peers").status_code == 200
+    auth.logout()
+    auth.login("memb")
+    for path in ("me", "self", "peers", "ballot"):
+        assert auth.client.get(f"/assessments/periods/{draft_id}/{path}").status_code == 404
+
+
+def test_writing_the_self_appraisal(app, session, world, auth):
+    period_id = _period(app, session, world, Step.SELF_APPRAISAL)
+    auth.login("mema")
+    assert auth.post(f"/assessments/periods/{period_id}/self", {"text": " "}).status_code == 400
+    response = auth.post(f"/assessments/periods/{period_id}/self", {"text": "<b>认真学习</b>"})
+    assert response.status_code == 302
+    reload(session)
+    assert session.scalar(sa.select(SelfAppraisal.text)) == "<b>认真学习</b>"
+    auth.logout()
+    auth.login("seca")
+    page = auth.client.get(f"/assessments/periods/{period_id}/dossiers/{world.member_a.id}")
+    assert "&lt;b&gt;认真学习&lt;/b&gt;" in page.get_data(as_text=True)
+
+
+def test_peer_comment(app, session, world, auth):
+    period_id = _period(app, session, world, Step.PEER_REVIEW)
+    auth.login("ext0")
+    other = world.extras[1].id
+    bad = auth.post(f"/assessments/periods/{period_id}/peers", {"subject_id": other, "comment": ""})
+    assert bad.status_code == 400
+    response = auth.post(
+        f"/assessments/periods/{period_id}/peers", {"subject_id": other, "comment": "认真负责"}
+    )
+    assert response.status_code == 302
+
+
+def _all_ratings(session, period_id, grade="qualified"):
+    reload(session)
+    ids = session.get(AssessmentPeriod, period_id).ballot_member_ids
+    return {f"rating_{member_id}": grade for member_id in ids}
+
+
+def test_casting_a_ballot_once(app, session, world, auth):
+    period_id = _period(app, session, world, Step.EVALUATION)
+    auth.login("mema")  # probationary: no vote
+    assert auth.client.get(f"/assessments/periods/{period_id}/ballot").status_code == 404
+    auth.logout()
+    auth.login("ext0")
+    ratings = _all_ratings(session, period_id)
+    assert auth.client.get(f"/assessments/periods/{period_id}/ballot").status_code == 200
+    partial = dict(list(ratings.items())[1:])
+    assert auth.post(f"/assessments/periods/{period_id}/ballot", partial).status_code == 400
+    assert auth.post(f"/assessments/periods/{period_id}/ballot", ratings).status_code == 302
+    again = auth.post(f"/assessments/periods/{period_id}/ballot", ratings)
+    assert again.status_code == 400
+    reload(session)
+    assert (
+        session.scalar(
+            sa.select(sa.func.count()).select_from(Ballot).where(Ballot.ratings.is_not(None))
+        )
+        == 1
+    )
+    assert session.get(VoterRoll, (period_id, world.extras[0].id)).has_voted
+
+
+def test_a_member_sees_only_their_own_dossier(app, session, world, auth):
+    period_id = _period(app, session, world, Step.COMMITTEE)
+    auth.login("ext0")
+    own = auth.client.get(f"/assessments/periods/{period_id}/dossiers/{world.extras[0].id}")
+    assert own.status_code == 200
+    page = own.get_data(as_text=True)
+    assert 'data-testid="evidence-label"' in page and 'data-testid="reference-score"' in page
+    for other in (world.extras[1], world.member_a, world.member_b):
+        url = f"/assessments/periods/{period_id}/dossiers/{other.id}"
+        assert auth.client.get(url).status_code == 404
+    auth.logout()
+    for username, status in (("seca", 200), ("gsec", 200), ("admin", 200), ("secb", 404)):
+        auth.login(username)
+        url = f"/assessments/periods/{period_id}/dossiers/{world.extras[1].id}"
+        assert auth.client.get(url).status_code == status, username
+        auth.logout()
+
+
+def test_points_claimed_by_a_member_and_decided_by_the_secretary(app, session, world, auth):
+    period_id = _period(app, session, world, Step.SELF_APPRAISAL)
+    auth.login("ext0")
+    data = {
+        "member_id": world.extras[0].id,
+        "kind": "bonus",
+        "points": "3",
+        "reason": "志愿服务",
+        "evidence": "",
+    }
+    assert auth.post(f"/assessments/periods/{period_id}/points", data).status_code == 400
+    data["evidence"] = "证书"
+    assert auth.post(f"/assessments/periods/{period_id}/points", data).status_code == 302
+    data["kind"] = "deduction"
+    assert auth.post(f"/assessments/periods/{period_id}/points", data).status_code == 400
+    reload(session)
+    item_id = session.scalar(sa.select(PointItem.id))
+    assert (
+        auth.post(f"/assessments/points/{item_id}/decide", {"decision": "approve"}).status_code
+        == 403
+    )
+    auth.logout()
+    auth.login("secb")
+    assert (
+        auth.post(f"/assessments/points/{item_id}/decide", {"decision": "approve"}).status_code
+        == 404
+    )
+    auth.logout()
+    auth.login("seca")
+    response = auth.post(f"/assessments/points/{item_id}/decide", {"decision": "approve"})
+    assert response.status_code == 302
+    reload(session)
+    assert session.get(PointItem, item_id).state == PointState.APPROVED
+    auth.logout()
+    auth.login("memb")
+    assert auth.client.get(f"/assessments/periods/{period_id}/points").status_code == 404
+
+
+def _sheet(session, period_id, excellent_id=None):
+    reload(session)
+    period = session.get(AssessmentPeriod, period_id)
+    data = {}
+    for member_id in period.ballot_member_ids:
+        data[f"grade_{member_id}"] = "excellent" if member_id == excellent_id else "qualified"
+        data[f"reason_{member_id}"] = "表现良好"
+    return data
+
+
+def test_the_committee_journey_from_proposal_to_lock_and_reopen(app, session, world, auth):
+    period_id = _period(app, session, world, Step.COMMITTEE)
+    star = world.extras[0].id
+    auth.login("seca")
+    sheet = _sheet(session, period_id, excellent_id=star)
+    bad = dict(sheet, **{f"reason_{star}": ""})
+    assert auth.post(f"/assessments/periods/{period_id}/grades", bad).status_code == 400
+    assert auth.post(f"/assessments/periods/{period_id}/grades", sheet).status_code == 302
+    assert auth.post(f"/assessments/periods/{period_id}/submit", {}).status_code == 302
+    assert _step(session, period_id) == Step.APPROVAL
+    grade_id = session.scalar(
+        sa.select(AssessmentGrade.id).where(AssessmentGrade.member_id == star)
+    )
+    # the branch's own secretary is not the unit above: nothing changes
+    auth.post(f"/assessments/grades/{grade_id}/decide", {"decision": "approve"})
+    assert _step(session, period_id) == Step.APPROVAL
+    auth.logout()
+    auth.login("ext1")
+    assert (
+        auth.post(f"/assessments/grades/{grade_id}/decide", {"decision": "approve"}).status_code
+        == 403
+    )
+    auth.logout()
+    auth.login("gsec")
+    assert (
+        auth.post(f"/assessments/grades/{grade_id}/decide", {"decision": "approve"}).status_code
+        == 302
+    )
+    assert _step(session, period_id) == Step.FEEDBACK
+    auth.logout()
+    auth.login("seca")
+    response = auth.post(
+        f"/assessments/grades/{grade_id}/feedback", {"feedback": "继续发挥带头作用"}
+    )
+    assert response.status_code == 302
+    assert auth.post(f"/assessments/periods/{period_id}/lock").status_code == 302
+    assert _step(session, period_id) == Step.LOCKED
+    # after lock the sheet is refused and the grade stays
+    sheet[f"grade_{star}"] = "basic"
+    assert auth.post(f"/assessments/periods/{period_id}/grades", sheet).status_code == 400
+    assert session.get(AssessmentGrade, grade_id).grade == Grade.EXCELLENT
+    auth.post(f"/assessments/periods/{period_id}/reopen", {"reason": "改"})
+    assert _step(session, period_id) == Step.LOCKED
+    auth.logout()
+    auth.login("ext0")
+    page = auth.client.get(f"/assessments/periods/{period_id}/me").get_data(as_text=True)
+    assert 'data-testid="my-grade"' in page and "继续发挥带头作用" in page
+    auth.logout()
+    auth.login("gsec")
+    assert (
+        auth.post(f"/assessments/periods/{period_id}/reopen", {"reason": "材料更正"}).status_code
+        == 302
+    )
+    assert _step(session, period_id) == Step.COMMITTEE
+
+
+def test_a_member_sees_no_grade_before_the_period_is_closed(app, session, world, auth):
+    period_id = _period(app, session, world, Step.COMMITTEE)
+    with app.test_request_context():
+        period = session.get(AssessmentPeriod, period_id)
+        grading.propose_grades(
+            session,
+            world.secretary_a,
+            period,
+            {world.extras[0].id: (Grade.BASIC, "待改进")},
+            FIXED_NOW,
+        )
+        session.commit()
+    auth.login("ext0")
+    page = auth.client.get(f"/assessments/periods/{period_id}/me").get_data(as_text=True)
+    assert "待改进" not in page
+    dossier = auth.client.get(f"/assessments/periods/{period_id}/dossiers/{world.extras[0].id}")
+    assert "待改进" not in dossier.get_data(as_text=True)
+
+
+def test_results_workbook_is_formula_safe_and_logged(app, session, world, auth):
+    world.extras[0].display_name = '=HYPERLINK("http://evil.example","x")'
+    session.commit()
+    period_id = _period(app, session, world, Step.COMMITTEE)
+    auth.login("mema")
+    assert auth.client.get(f"/assessments/periods/{period_id}/results.xlsx").status_code == 403
+    auth.logout()
+    auth.login("seca")
+    response = auth.client.get(f"/assessments/periods/{period_id}/results.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str)]
+    evil = [cell for cell in cells if "HYPERLINK" in cell.value]
+    assert evil and all(c.value.startswith("'=") and c.data_type == "s" for c in evil)
+    from learnapp.audit.models import AuditEntry
+
+    reload(session)
+    assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "assessment.export"))
+
+
+def test_rules_admin(app, session, world, auth):
+    auth.login("seca")
+    assert auth.client.get("/assessments/rules").status_code == 403
+    assert auth.client.get("/assessments/rules/new").status_code == 403
+    auth.logout()
+    auth.login("admin")
+    assert auth.client.get("/assessments/rules").status_code == 200
+    form = {
+        "version": "2027-1",
+        "effective_from": "2027-01-01",
+        "source": "修订通知第3条",
+        "weight_hours": "50",
+        "weight_courses": "20",
+        "weight_exams": "10",
+        "weight_attendance": "10",
+        "weight_contributions": "5",
+        "contributions_target": "4",
+        "bonus_item_cap": "5",
+        "bonus_cap": "10",
+        "deduction_item_cap": "10",
+        "deduction_cap": "20",
+    }
+    assert auth.post("/assessments/rules/new", form).status_code == 400  # adds up to 95
+    form["weight_contributions"] = "10"
+    assert auth.post("/assessments/rules/new", form).status_code == 302
+    page = auth.client.get("/assessments/rules").get_data(as_text=True)
+    assert len(re.findall('data-testid="rule-version"', page)) == 2

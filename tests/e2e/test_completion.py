@@ -1,0 +1,94 @@
+"""The branch secretary's completion journey in a real browser: the dashboard, a member's ledger
+entries, approving a claim (the member's hours change), and downloading the 学时统计 workbook."""
+
+import re
+from decimal import Decimal
+
+from openpyxl import load_workbook
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DESKTOP, PHONE, login, shot
+
+MEMBER = "李晓燕"  # demo-member: a pending claim of 3 study hours in the demo data
+
+
+def _hours(page, name: str) -> Decimal:
+    row = page.locator("tr", has=page.get_by_role("link", name=name, exact=True))
+    return Decimal(row.get_by_test_id("member-hours").inner_text().strip())
+
+
+def _dashboard(page):
+    page.goto("/completion/")
+    expect(page.get_by_test_id("status-counts")).to_be_visible()
+
+
+def test_secretary_sees_completion_approves_a_claim_and_downloads_the_workbook(new_page, tmp_path):
+    page = new_page(DESKTOP)
+    login(page, "demo-secretary")
+    expect(page.get_by_test_id("home-inbox")).to_be_visible()
+    expect(page.get_by_test_id("inbox-claims")).to_be_visible()
+    shot(page, "completion-home")
+
+    _dashboard(page)
+    for status in ("done", "on_track", "behind", "exempt"):
+        assert int(page.get_by_test_id(f"count-{status}").inner_text()) > 0, status
+    expect(page.locator("canvas[data-chart=status]")).to_be_visible()
+    shot(page, "completion-dashboard")
+    before = _hours(page, MEMBER)
+
+    # Drill down: the member's ledger entries explain the total.
+    page.get_by_role("link", name=MEMBER, exact=True).click()
+    expect(page.get_by_test_id("member-summary")).to_be_visible()
+    assert page.get_by_test_id("ledger-entry").count() > 0
+    expect(page.get_by_test_id("ledger")).to_contain_text("主题党日")
+    shot(page, "completion-member")
+
+    # The inbox leads to the pending claim; approving it credits the member.
+    page.goto("/inbox")
+    page.get_by_test_id("inbox-claims").click()
+    page.locator("[data-testid^=claim-]", has_text=MEMBER).first.click()
+    expect(page.get_by_test_id("evidence-link")).to_be_visible()
+    shot(page, "claim-detail")
+    page.get_by_test_id("approve-claim").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    _dashboard(page)
+    assert _hours(page, MEMBER) == before + Decimal("3.00")
+
+    # The workbook, with progress shown while it is prepared.
+    with page.expect_download() as download_info:
+        page.get_by_test_id("export-xlsx").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".xlsx")
+    path = tmp_path / "hours.xlsx"
+    download.save_as(path)
+    workbook = load_workbook(path, read_only=True)
+    names = [row[1] for row in workbook.worksheets[0].iter_rows(min_row=3, values_only=True)]
+    assert MEMBER in names
+    assert "王建国" in str(next(workbook.worksheets[0].iter_rows(values_only=True)))
+    workbook.close()
+    expect(page.get_by_test_id("export-progress")).to_be_visible()
+
+    phone = new_page(PHONE)
+    login(phone, "demo-secretary")
+    _dashboard(phone)
+    shot(phone, "completion-dashboard")
+    phone.get_by_role("link", name=MEMBER, exact=True).click()
+    expect(phone.get_by_test_id("member-summary")).to_be_visible()
+    shot(phone, "completion-member")
+
+
+def test_the_dashboard_filters_and_refuses_units_outside_scope(new_page):
+    page = new_page(DESKTOP)
+    login(page, "demo-secretary")
+    _dashboard(page)
+    unit_id = re.search(r"/completion/units/(\d+)", page.url).group(1)
+    page.select_option("#f-member-category", "probationary")
+    page.locator("[data-testid=completion-filters] button").click()
+    expect(page).to_have_url(re.compile("member_category=probationary"))
+    total = sum(
+        int(page.get_by_test_id(f"count-{s}").inner_text())
+        for s in ("done", "on_track", "behind", "exempt")
+    )
+    assert total == page.get_by_test_id("completion-members").locator("tbody tr").count()
+    response = page.goto(f"/completion/units/{int(unit_id) - 1}")
+    assert response.status == 404

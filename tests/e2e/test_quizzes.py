@@ -1,0 +1,181 @@
+"""Quizzes in a real browser: at phone size the demo member takes the demo exam, loses the network
+for a moment without losing an answer, submits and, once the secretary has marked the short
+answer, sees the result; the exam report shows item statistics; a secretary authors a quiz; the
+member does the daily questions and finds the wrong ones in the 错题本."""
+
+import re
+
+from playwright.sync_api import expect
+
+from learnapp.quizzes.demo import EXAM_TITLE
+from tests.e2e.conftest import DESKTOP, PHONE, login, shot
+
+
+def _slot(page, position: int):
+    return page.locator(f'[data-slot="{position}"]')
+
+
+def _saved(page, position: int, seq: str = "1"):
+    expect(_slot(page, position).locator("[data-seq]")).to_have_value(seq)
+
+
+def _answer(page, position: int) -> None:
+    """Give some answer to the question at `position`, whatever its type."""
+    slot = _slot(page, position)
+    kind = slot.get_attribute("data-type")
+    if kind in ("single", "multiple"):
+        slot.locator(".form-check-label").first.click()
+    elif kind == "judge":
+        slot.locator(".judge-choice").first.click()
+    elif kind == "fill":
+        slot.locator("input[type=text]").first.fill("中国共产党")
+        slot.locator("input[type=text]").first.blur()
+    else:
+        slot.locator("textarea").fill(
+            "坚持学以致用，理论联系实际，把学习成果转化为推动工作的实际成效。"
+        )
+        slot.locator("textarea").blur()
+
+
+def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
+    page = new_page(PHONE)
+    login(page, "demo-member")
+    page.goto("/quizzes/")
+    shot(page, "quiz-list")
+    page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
+    page.get_by_test_id("start-attempt").click()
+    expect(page.get_by_test_id("quiz-taker")).to_be_visible()
+    expect(page.get_by_test_id("countdown")).to_have_text(re.compile(r"^\d+:\d\d$"))
+    # One question per screen on a phone.
+    expect(_slot(page, 1)).to_be_visible()
+    expect(_slot(page, 2)).to_be_hidden()
+    _answer(page, 1)
+    _saved(page, 1)
+    shot(page, "quiz-take")
+    page.locator('[data-slot="1"] [data-step="1"]').click()
+    _answer(page, 2)
+    _saved(page, 2)
+
+    # The network drops: the answer waits in the queue and is sent when it comes back.
+    page.context.set_offline(True)
+    page.locator('[data-nav-to="3"]').click()
+    _answer(page, 3)
+    expect(page.get_by_test_id("quiz-taker")).to_have_class(re.compile("quiz-offline"))
+    shot(page, "quiz-offline")
+    page.context.set_offline(False)
+    _saved(page, 3)
+
+    count = page.locator("[data-slot]").count()
+    for position in range(4, count + 1):
+        page.locator(f'[data-nav-to="{position}"]').click()
+        _answer(page, position)
+        _saved(page, position)
+    # Nothing was lost: after a reload every answer comes back from the server.
+    page.reload()
+    expect(page.locator(".quiz-nav-item.answered")).to_have_count(count)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("submit-attempt").click()
+    expect(page.get_by_test_id("awaiting-marking")).to_be_visible()
+    result_url = page.url
+    shot(page, "quiz-awaiting-marking")
+
+    marker = new_page(PHONE)
+    login(marker, "demo-secretary")
+    marker.goto("/quizzes/marking")
+    expect(marker.get_by_test_id("marking-item").first).to_be_visible()
+    shot(marker, "quiz-marking-queue")
+    items = marker.get_by_test_id("marking-item")
+    for _ in range(items.count()):
+        marker.get_by_test_id("marking-item").first.click()
+        expect(marker.get_by_test_id("answer-text")).to_be_visible()
+        shot(marker, "quiz-mark")
+        marker.fill("input[name=points]", "3")
+        marker.fill("textarea[name=comment]", "要点基本齐全")
+        marker.get_by_test_id("save-mark").click()
+    expect(marker.get_by_test_id("marking-item")).to_have_count(0)
+
+    page.goto(result_url)
+    expect(page.get_by_test_id("result-percent")).to_be_visible()
+    expect(page.get_by_test_id("review-item").first).to_be_visible()
+    shot(page, "quiz-result")
+
+    desk = new_page(DESKTOP)
+    login(desk, "demo-secretary")
+    desk.goto("/quizzes/manage")
+    desk.get_by_role("link", name=EXAM_TITLE).click()
+    desk.get_by_test_id("report-link").click()
+    expect(desk.get_by_test_id("item-stats").locator("tbody tr, tr").nth(1)).to_be_visible()
+    expect(desk.get_by_test_id("report-attempts")).to_contain_text("李晓燕")
+    shot(desk, "quiz-report")
+
+
+def test_time_is_up_submits_the_answers_on_the_page(new_page):
+    """The browser's clock runs to the deadline (Playwright's fake clock): the page says time is
+    up and submits itself with the answers it holds; the server grades them."""
+    page = new_page(PHONE)
+    page.clock.install()
+    login(page, "demo-member")
+    page.goto("/quizzes/")
+    page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
+    page.locator('[data-testid="start-attempt"], [data-testid="resume-attempt"]').click()
+    expect(page.get_by_test_id("quiz-taker")).to_be_visible()
+    _answer(page, 1)
+    _saved(page, 1)
+    page.clock.fast_forward("31:00")
+    expect(page.get_by_test_id("result-summary")).to_be_visible()
+    shot(page, "quiz-time-up")
+
+
+def test_secretary_authors_previews_and_publishes_a_quiz(new_page):
+    page = new_page(DESKTOP)
+    login(page, "demo-secretary")
+    page.goto("/quizzes/manage")
+    page.get_by_test_id("new-quiz").click()
+    page.fill("input[name=title]", "支部专题小测")
+    page.select_option("select[name=kind]", "topic")
+    page.fill("input[name=duration_minutes]", "0")
+    page.get_by_test_id("save-quiz").click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    shot(page, "quiz-form-error")
+    page.fill("input[name=duration_minutes]", "15")
+    page.get_by_test_id("save-quiz").click()
+    expect(page.get_by_test_id("quiz-state")).to_be_visible()
+    expect(page.get_by_test_id("paper-problem")).to_be_visible()
+    picker = page.get_by_test_id("question-picker")
+    for index in range(3):
+        picker.locator("input[type=checkbox]").nth(index).check()
+    page.get_by_test_id("add-questions").click()
+    expect(page.get_by_test_id("paper-items").locator("li")).to_have_count(3)
+    shot(page, "quiz-manage")
+    page.get_by_test_id("preview-link").click()
+    expect(page.get_by_test_id("preview").locator("section")).to_have_count(3)
+    shot(page, "quiz-preview")
+    page.go_back()
+    page.get_by_test_id("publish-quiz").click()
+    expect(page.get_by_test_id("quiz-state")).not_to_have_text("Draft")
+
+    phone = new_page(PHONE)
+    login(phone, "demo-secretary")
+    phone.goto("/quizzes/manage")
+    shot(phone, "quiz-manage-list")
+
+
+def test_member_does_the_daily_questions_and_sees_the_wrong_answer_book(new_page):
+    page = new_page(PHONE)
+    login(page, "demo-member")
+    page.goto("/quizzes/")
+    page.get_by_test_id("quiz-card").filter(has_text="每日答题").click()
+    page.get_by_test_id("start-attempt").click()
+    count = page.locator("[data-slot]").count()
+    assert count == 5
+    for position in range(1, count + 1):
+        page.locator(f'[data-nav-to="{position}"]').click()
+        _answer(page, position)
+        _saved(page, position)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("submit-attempt").click()
+    expect(page.get_by_test_id("result-percent")).to_be_visible()
+    shot(page, "quiz-daily-result")
+    page.goto("/quizzes/wrong-book")
+    expect(page.get_by_test_id("wrong-book")).to_be_visible()
+    shot(page, "quiz-wrong-book")
