@@ -10,7 +10,7 @@ LEARNAPP_TEST_POSTGRES_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export LEARNAPP_DATA_DIR LEARNAPP_TEST_POSTGRES_URL
 FLASK := $(BIN)/flask --app learnapp
 
-.PHONY: run test lint translations messages browser bench clean
+.PHONY: run test lint translations messages browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)

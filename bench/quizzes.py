@@ -37,7 +37,15 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bench.home import _children, _cpu_seconds, gunicorn, machine, measure
+from bench.home import (
+    Measurement,
+    _children,
+    _cpu_seconds,
+    _machine_busy_seconds,
+    gunicorn,
+    machine,
+    measure,
+)
 from bench.load import TIMEOUT, BenchError, Client, LoadResult
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -260,6 +268,7 @@ def autosave_load(port: int, examinees: list[dict], seconds: float) -> LoadResul
         finally:
             client.close()
             with lock:
+                result.connections += client.connections
                 result.latencies.extend(latencies)
                 result.statuses.update(statuses)
                 result.errors.update(errors)
@@ -321,20 +330,6 @@ def inprocess_cpu(database_url: str, secret_key: str, quiz_id: int, examinees: l
     }
 
 
-def _row(target: str, load: LoadResult, server_cpu: float) -> dict:
-    return {
-        "target": target,
-        "requests": load.ok,
-        "failed": load.failed,
-        "rps": round(load.rps, 1),
-        "p50_ms": round(load.percentile(0.50) * 1000, 2),
-        "p99_ms": round(load.percentile(0.99) * 1000, 2),
-        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(load.ok, 1), 3),
-        "statuses": {str(k): v for k, v in load.statuses.items()},
-        "errors": dict(load.errors),
-    }
-
-
 def run(args, work: Path) -> dict:
     database_url = args.database_url or f"sqlite:///{work / 'learnapp.db'}"
     secret_key = secrets.token_urlsafe(32)
@@ -387,12 +382,20 @@ def run(args, work: Path) -> dict:
         print(f"  start storm: {start}", flush=True)
         savers = [e for e in plan["examinees"] if "attempt" in e][: args.concurrency]
         autosave_load(port, savers, args.warmup)
-        cpu_before = _cpu_seconds(workers)
+        cpu_before, busy_before = _cpu_seconds(workers), _machine_busy_seconds()
         load = autosave_load(port, savers, args.seconds)
-        row = _row("learnapp POST autosave", load, _cpu_seconds(workers) - cpu_before)
+        # The whole machine's busy CPU beside the workers' and the client's: on PostgreSQL
+        # "other programs" includes the database server, which shares the cores.
+        row = Measurement(
+            "learnapp POST autosave",
+            load,
+            _cpu_seconds(workers) - cpu_before,
+            _machine_busy_seconds() - busy_before,
+        ).row()
         print(
             f"  autosave: {row['rps']} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms,"
-            f" {row['failed']} failed",
+            f" {row['failed']} failed; client {row['client_cpu_cores']} cores, other programs"
+            f" {row['other_cpu_cores']} cores",
             flush=True,
         )
         rows.append(row)

@@ -1,17 +1,22 @@
 """Study: the heartbeat endpoint under load, and the My study page with a long ledger.
 
-    python -m bench.study [--members 2000] [--concurrency 32] [--seconds 10] [--entries 2000]
+    python -m bench.study [--members 2000] [--concurrency 32] [--seconds 10] [--repeat 3]
+                          [--entries 2000]
 
 1. Builds a throwaway SQLite database with bench.generate, then adds ten published courses of
    thirty lessons, gives `--concurrency` generated members a password, and writes `--entries`
    ledger entries of this year for bench-secretary (300 completed lessons, the rest self-study).
-2. Serves bench.hello_app and then learnapp with `gunicorn -w 2` (SQLite in WAL mode, as
-   `make run`), one after the other. Against the hello app the load is GET / (the ceiling);
-   against learnapp each of the `--concurrency` threads is a different member who opened one
-   study session on a lesson and posts heartbeats on it back to back (JSON, CSRF header,
-   increasing sequence numbers): every request does the whole crediting work (row lock, session
-   update, heartbeat insert, progress update, completion check) and commits.
-3. Times GET /study/me for bench-secretary in-process with Flask's test client (server time
+2. Serves bench.hello_app and learnapp, each with `gunicorn -w 2` (SQLite in WAL mode, as
+   `make run`), and loads them in turn, `--repeat` times, so that every heartbeat figure has a
+   hello figure taken moments before it on the same machine. Against the hello app the load is
+   GET / (the ceiling); against learnapp each of the `--concurrency` threads is a different
+   member who opened one study session on a lesson and posts heartbeats on it back to back
+   (JSON, CSRF header, increasing sequence numbers): every request does the whole crediting work
+   (login session, study state, clock, session, heartbeat and progress writes, completion check)
+   and commits.
+3. In-process with Flask's test client, CPU time per request (`time.process_time()`, the figure
+   other programs on the machine disturb least): the hello app's GET / and one heartbeat.
+4. Times GET /study/me for bench-secretary in-process with Flask's test client (server time
    without network), first page and last page of the ledger.
 
 Figures go to bench/out/ and are summarised by hand in bench/RESULTS.md.
@@ -35,7 +40,15 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench.generate import BENCH_PASSWORD, SECRETARY_LOGIN
-from bench.home import _children, _cpu_seconds, gunicorn, machine, measure
+from bench.home import (
+    Measurement,
+    _children,
+    _cpu_seconds,
+    _machine_busy_seconds,
+    gunicorn,
+    machine,
+    measure,
+)
 from bench.load import TIMEOUT, BenchError, Client, LoadResult, login
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +56,8 @@ OUT = ROOT / "bench" / "out"
 CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 COURSES, LESSONS_PER_COURSE, COMPLETED_LESSONS = 10, 30, 300
 WARM_UP = 5
+CPU_WARM_UP, CPU_RUNS = 200, 2000
+BEAT_TARGET = "learnapp POST heartbeat"
 
 
 def prepare(database_url: str, members: int, entries: int) -> dict:
@@ -219,19 +234,86 @@ def beat_load(port: int, tabs: list[dict], seconds: float, seq_start: int) -> Lo
     return result
 
 
-def _row(target: str, load: LoadResult, server_cpu: float) -> dict:
+def measure_beats(process, port: int, tabs: list[dict], args, seq_start: int) -> Measurement:
+    beat_load(port, tabs, args.warmup, seq_start)
+    workers = _children(process.pid)
+    cpu_before, busy_before = _cpu_seconds(workers), _machine_busy_seconds()
+    load = beat_load(port, tabs, args.seconds, seq_start + 1_000_000)
+    measurement = Measurement(
+        BEAT_TARGET,
+        load,
+        _cpu_seconds(workers) - cpu_before,
+        _machine_busy_seconds() - busy_before,
+    )
+    row = measurement.row()
+    print(
+        f"  heartbeats: {row['rps']} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms, "
+        f"{row['failed']} failed, other programs used {row['other_cpu_cores']} cores",
+        flush=True,
+    )
+    return measurement
+
+
+def _cpu_per_request(call) -> dict:
+    """CPU time of `call` (one request through a test client): median and p90, in ms."""
+    for _ in range(CPU_WARM_UP):
+        call()
+    timings = []
+    for _ in range(CPU_RUNS):
+        started = time.process_time()
+        call()
+        timings.append(time.process_time() - started)
+    ordered = sorted(timings)
     return {
-        "target": target,
-        "requests": load.ok,
-        "failed": load.failed,
-        "rps": round(load.rps, 1),
-        "p50_ms": round(load.percentile(0.50) * 1000, 2),
-        "p99_ms": round(load.percentile(0.99) * 1000, 2),
-        "server_cpu_ms_per_request": round(server_cpu * 1000 / max(load.ok, 1), 3),
-        "client_cpu_share": round(load.client_cpu_seconds / load.seconds, 2),
-        "statuses": {str(k): v for k, v in load.statuses.items()},
-        "errors": dict(load.errors),
+        "median_ms": round(statistics.median(timings) * 1000, 3),
+        "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))] * 1000, 3),
     }
+
+
+def _logged_in_client(app, username: str):
+    client = app.test_client()
+    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
+    response = client.post(
+        "/login", data={"username": username, "password": BENCH_PASSWORD, "csrf_token": token}
+    )
+    if response.status_code != 302:
+        raise BenchError(f"in-process login as {username} failed: {response.status_code}")
+    return client
+
+
+def cpu_in_process(database_url: str, username: str, lesson_id: int) -> list[dict]:
+    """CPU per request without network or gunicorn: the hello app, then one heartbeat."""
+    from bench.hello_app import app as hello
+    from learnapp import create_app
+
+    hello_client = hello.test_client()
+
+    def hello_call():
+        if hello_client.get("/").status_code != 200:
+            raise BenchError("hello app answered an error")
+
+    app = create_app(
+        {"DATABASE_URL": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
+    )
+    client = _logged_in_client(app, username)
+    page = client.get(f"/study/lessons/{lesson_id}").get_data(as_text=True)
+    headers = {"X-CSRFToken": CSRF.search(page).group(1)}
+    started = client.post(f"/study/lessons/{lesson_id}/sessions", json={}, headers=headers)
+    beat_url = started.get_json()["beat_url"]
+    seq = [0]
+
+    def beat_call():
+        seq[0] += 1
+        response = client.post(beat_url, json={"seq": seq[0]}, headers=headers)
+        if response.status_code != 200:
+            raise BenchError(f"in-process heartbeat answered {response.status_code}")
+
+    rows = [
+        {"case": "bare Flask GET /", **_cpu_per_request(hello_call)},
+        {"case": BEAT_TARGET, **_cpu_per_request(beat_call)},
+    ]
+    app.extensions["learnapp.db"].engine.dispose()
+    return rows
 
 
 def my_study_times(database_url: str, runs: int) -> list[dict]:
@@ -240,23 +322,19 @@ def my_study_times(database_url: str, runs: int) -> list[dict]:
     app = create_app(
         {"DATABASE_URL": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
     )
-    client = app.test_client()
-    token = CSRF.search(client.get("/login").get_data(as_text=True)).group(1)
-    client.post(
-        "/login",
-        data={"username": SECRETARY_LOGIN, "password": BENCH_PASSWORD, "csrf_token": token},
-    )
+    client = _logged_in_client(app, SECRETARY_LOGIN)
     rows = []
     for label, query in (("first page", {}), ("last page", {"page": "20"})):
-        timings = []
+        timings, cpu = [], []
         for attempt in range(WARM_UP + runs):
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             response = client.get("/study/me", query_string=query)
             elapsed = time.perf_counter() - started
             if response.status_code != 200 or b"ledger-entry" not in response.data:
                 raise BenchError(f"/study/me ({label}) answered {response.status_code}")
             if attempt >= WARM_UP:
                 timings.append(elapsed)
+                cpu.append(time.process_time() - cpu_started)
         ordered = sorted(timings)
         rows.append(
             {
@@ -264,6 +342,7 @@ def my_study_times(database_url: str, runs: int) -> list[dict]:
                 "median_ms": round(statistics.median(timings) * 1000, 1),
                 "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1),
                 "max_ms": round(max(timings) * 1000, 1),
+                "cpu_median_ms": round(statistics.median(cpu) * 1000, 1),
             }
         )
     app.extensions["learnapp.db"].engine.dispose()
@@ -294,27 +373,20 @@ def run(args, work: Path) -> dict:
     print(f"prepared: {len(plan['learners'])} learners, {args.entries} ledger entries", flush=True)
 
     rows = []
-    with gunicorn("bench.hello_app:app", env, work / "hello.log", args.workers, "/") as (
-        process,
-        port,
+    with (
+        gunicorn("bench.hello_app:app", env, work / "hello.log", args.workers, "/") as hello,
+        gunicorn(
+            "learnapp:create_app()", env, work / "learnapp.log", args.workers, "/healthz"
+        ) as learnapp,
     ):
-        rows.append(measure("bare Flask /", process, port, "/", args).row())
-    with gunicorn("learnapp:create_app()", env, work / "learnapp.log", 2, "/healthz") as (
-        process,
-        port,
-    ):
-        tabs = open_sessions(port, plan["learners"], plan["lesson_id"])
-        beat_load(port, tabs, args.warmup, 0)
-        workers = _children(process.pid)
-        cpu_before = _cpu_seconds(workers)
-        load = beat_load(port, tabs, args.seconds, 10_000_000)
-        row = _row("learnapp POST heartbeat", load, _cpu_seconds(workers) - cpu_before)
-        print(
-            f"  heartbeats: {row['rps']} req/s, p50 {row['p50_ms']} ms, p99 {row['p99_ms']} ms,"
-            f" {row['failed']} failed",
-            flush=True,
-        )
-        rows.append(row)
+        tabs = open_sessions(learnapp[1], plan["learners"], plan["lesson_id"])
+        for number in range(args.repeat):
+            print(f"round {number + 1} of {args.repeat}", flush=True)
+            pair = [
+                measure("bare Flask /", *hello, "/", args).row(),
+                measure_beats(*learnapp, tabs, args, number * 10_000_000).row(),
+            ]
+            rows.extend({"round": number + 1, **row} for row in pair)
     return {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -323,6 +395,7 @@ def run(args, work: Path) -> dict:
         "concurrency": args.concurrency,
         "seconds": args.seconds,
         "load": rows,
+        "cpu_in_process": cpu_in_process(database_url, plan["learners"][0], plan["lesson_id"]),
         "my_study": my_study_times(database_url, args.runs),
         "ledger_entries": args.entries,
     }
@@ -334,23 +407,40 @@ def main(argv=None) -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--warmup", type=float, default=2.0)
+    parser.add_argument("--repeat", type=int, default=3, help="hello/heartbeat pairs")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--entries", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=30)
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="learnapp-bench-study-") as work:
         summary = run(args, Path(work))
-    print("\n| target | req/s | p50 ms | p99 ms | server CPU ms/req | client CPU | failed |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "\n| round | target | req/s | p50 ms | p99 ms | server CPU ms/req | client cores "
+        "| other cores | failed |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for row in summary["load"]:
         print(
-            f"| {row['target']} | {row['rps']:,.0f} | {row['p50_ms']:.1f} | {row['p99_ms']:.1f} "
-            f"| {row['server_cpu_ms_per_request']:.2f} | {row.get('client_cpu_share', 0):.0%} "
-            f"| {row['failed']} |"
+            f"| {row['round']} | {row['target']} | {row['rps']:,.0f} | {row['p50_ms']:.1f} "
+            f"| {row['p99_ms']:.1f} | {row['server_cpu_ms_per_request']:.2f} "
+            f"| {row['client_cpu_cores']:.2f} | {row['other_cpu_cores']:.2f} | {row['failed']} |"
         )
+    hello = {row["round"]: row["rps"] for row in summary["load"] if row["target"] != BEAT_TARGET}
+    ratios = [
+        row["rps"] / hello[row["round"]]
+        for row in summary["load"]
+        if row["target"] == BEAT_TARGET and hello.get(row["round"])
+    ]
+    print("heartbeat req/s ÷ hello req/s, per round:", ", ".join(f"{r:.3f}" for r in ratios))
+    print("\nCPU per request in-process (test client, no network):")
+    for row in summary["cpu_in_process"]:
+        print(f"  {row['case']}: median {row['median_ms']} ms, p90 {row['p90_ms']} ms")
     print(f"\nMy study with {summary['ledger_entries']} ledger entries (in-process server time):")
     for row in summary["my_study"]:
-        print(f"  {row['case']}: median {row['median_ms']} ms, p95 {row['p95_ms']} ms")
+        print(
+            f"  {row['case']}: median {row['median_ms']} ms, p95 {row['p95_ms']} ms, "
+            f"CPU median {row['cpu_median_ms']} ms"
+        )
     OUT.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     path = OUT / f"study-{stamp}.json"

@@ -1,7 +1,13 @@
 """Request plumbing shared by every blueprint: security headers, locale, template helpers, CLI."""
 
-from flask import has_request_context, request
+import functools
+import hashlib
+
+from flask import current_app, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user
+from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 
 from learnapp.extensions import login_manager
 
@@ -13,6 +19,61 @@ CSP = (
     "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
     "frame-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
+
+SECURITY_HEADERS = (
+    ("Content-Security-Policy", CSP),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "same-origin"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+)
+
+
+@functools.lru_cache(maxsize=16)
+def _derived_key(secret_key: bytes, salt: bytes, key_derivation: str, digest_method) -> bytes:
+    return Signer(
+        secret_key, salt, key_derivation=key_derivation, digest_method=digest_method
+    ).derive_key()
+
+
+class KeyCachingSigner(TimestampSigner):
+    """itsdangerous's timestamp signer, deriving its HMAC key from the secret once per secret
+    and salt instead of at every signature checked."""
+
+    def derive_key(self, secret_key=None) -> bytes:
+        secret = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+        return _derived_key(secret, self.salt, self.key_derivation, self.digest_method)
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, same cookie and signature (HMAC-SHA1, key derived with
+    HMAC), without rebuilding its serializer and re-deriving its key at every request. SHA-1 is
+    hashlib's own: Flask's default is a Python wrapper of it, which sends the hmac module down
+    its slow pure-Python path."""
+
+    digest_method = staticmethod(hashlib.sha1)
+
+    def __init__(self):
+        self._serializers = {}
+
+    def get_signing_serializer(self, app):
+        if not app.secret_key:
+            return None
+        keys = (*(app.config["SECRET_KEY_FALLBACKS"] or ()), app.secret_key)
+        serializer = self._serializers.get(keys)
+        if serializer is None:
+            serializer = self._serializers[keys] = URLSafeTimedSerializer(
+                list(keys),  # the current key last, as itsdangerous expects
+                salt=self.salt,
+                serializer=self.serializer,
+                signer=KeyCachingSigner,
+                signer_kwargs={
+                    "key_derivation": self.key_derivation,
+                    "digest_method": self.digest_method,
+                },
+            )
+        return serializer
 
 
 def select_locale() -> str:
@@ -34,33 +95,56 @@ def mask_phone(phone: str | None) -> str:
     return digits[:3] + "*" * max(len(digits) - 7, 1) + digits[-4:]
 
 
+def session_member_view(view):
+    """Mark a JSON view that needs of the logged-in person only what accounts.SessionMember
+    holds (id, category, unit path, locale): its JSON requests load that, in one query, instead
+    of the User with its unit and roles. Only with the LOGGED_IN policy, which reads nothing of
+    the user; requests that are not JSON (and so may render an HTML error page with the
+    navigation) load the User as every other page."""
+    view.learnapp_session_member = True
+    return view
+
+
+def _wants_session_member() -> bool:
+    from learnapp.authz import LOGGED_IN, policy_of
+
+    if not has_request_context() or not request.is_json:
+        return False
+    view = current_app.view_functions.get(request.endpoint)
+    return getattr(view, "learnapp_session_member", False) and policy_of(view) is LOGGED_IN
+
+
 def init_app(app) -> None:
     login_manager.login_view = "accounts.login"
     login_manager.login_message = None
-    login_manager.session_protection = None  # sessions are server-side rows (accounts.models)
+    # Sessions are server-side rows (accounts.models); see extensions.LoginManager.
+    login_manager.session_protection = None
+    app.session_interface = SessionInterface()
 
     @login_manager.user_loader
     def load_user(auth_session_id):
-        from learnapp.accounts.services import load_session_user
+        from learnapp.accounts.services import load_session_member, load_session_user
         from learnapp.clock import now
         from learnapp.db import get_session
 
+        if _wants_session_member():
+            return load_session_member(get_session(), auth_session_id, now())
         return load_session_user(get_session(), auth_session_id, now())
 
     @app.after_request
     def security_headers(response):
-        headers = response.headers
-        headers.setdefault("Content-Security-Policy", CSP)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        wanted = list(SECURITY_HEADERS)
         if app.config["ENV_NAME"] == "production":
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            wanted.append(("Strict-Transport-Security", "max-age=31536000"))
         if current_user and getattr(current_user, "is_authenticated", False):
             # Pages of a logged-in person are personal: no shared or back-button caches.
-            headers.setdefault("Cache-Control", "no-store")
+            wanted.append(("Cache-Control", "no-store"))
+        # What a view set itself is kept. One pass over the few headers present: werkzeug's
+        # setdefault scans them all and raises a KeyError for each header it then adds.
+        present = {name.lower() for name, _value in response.headers}
+        response.headers.extend(
+            [(name, value) for name, value in wanted if name.lower() not in present]
+        )
         return response
 
     @app.context_processor

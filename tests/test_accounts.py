@@ -4,7 +4,10 @@ from learnapp.accounts.models import AuthSession, LoginThrottle, User
 from learnapp.accounts.passwords import password_problem
 from learnapp.accounts.services import (
     ACCOUNT_FAILURE_LIMIT,
+    SessionMember,
     authenticate,
+    load_session_member,
+    load_session_user,
     normalize_username,
     purge_expired_logins,
 )
@@ -327,3 +330,45 @@ def test_login_posts_are_rate_limited_per_address(app, tmp_path, sqlite_template
     limited.extensions["learnapp.db"].engine.dispose()
     assert statuses[:30] == [400] * 30
     assert statuses[30] == 429
+
+
+def test_the_light_session_member_follows_the_same_login_rules_as_the_user(app, session, clock):
+    from datetime import timedelta
+
+    world = build_world(session)
+    now = clock()
+    logins = {
+        "live": (world.member_a, now + timedelta(hours=1), None),
+        "expired": (world.member_a, now, None),
+        "revoked": (world.member_a, now + timedelta(hours=1), now),
+        "no-unit": (world.admin, now + timedelta(hours=1), None),
+        "disabled": (world.member_b, now + timedelta(hours=1), None),
+    }
+    for key, (user, expires_at, revoked_at) in logins.items():
+        session.add(
+            AuthSession(
+                id=key,
+                user_id=user.id,
+                created_at=now,
+                expires_at=expires_at,
+                revoked_at=revoked_at,
+            )
+        )
+    world.member_b.is_active = False
+    world.member_a.locale = "en"
+    session.flush()
+    with app.app_context():
+        for key in [*logins, "unknown"]:
+            user = load_session_user(session, key, now)
+            member = load_session_member(session, key, now)
+            assert (member is None) == (user is None), key
+            if member is not None:
+                assert member == SessionMember(
+                    user.id,
+                    user.category,
+                    user.unit.path if user.unit else None,
+                    user.locale,
+                    key,
+                )
+                assert member.get_id() == user.get_id() == key
+    assert {key for key in logins if load_session_member(session, key, now)} == {"live", "no-unit"}

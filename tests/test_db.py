@@ -1,4 +1,6 @@
+import sqlite3
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -6,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from learnapp import create_app
-from learnapp.db import UTCDateTime, get_db
+from learnapp.db import BUSY_TIMEOUT_MS, UTCDateTime, get_db
 from learnapp.jobs import JobOutcome, JobRun
 from tests.conftest import DB_KIND, TEST_SETTINGS, utc
 
@@ -43,6 +45,7 @@ def test_sqlite_file_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path)
     )
     with app.app_context(), get_db().engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
 
@@ -79,6 +82,80 @@ def test_concurrent_read_then_write_transactions_do_not_fail_or_lose_updates(tmp
         total = connection.exec_driver_sql("SELECT n FROM counter").scalar()
     assert errors == []
     assert total == 100
+
+
+def _sqlite_app(tmp_path):
+    app = create_app(
+        {**TEST_SETTINGS, "DATA_DIR": str(tmp_path), "DATABASE_URL": f"sqlite:///{tmp_path}/w.db"}
+    )
+    with app.app_context(), get_db().engine.begin() as connection:
+        connection.exec_driver_sql("CREATE TABLE counter (n INTEGER NOT NULL)")
+        connection.exec_driver_sql("INSERT INTO counter VALUES (0)")
+    return app
+
+
+def _hold_write_lock(tmp_path):
+    holder = sqlite3.connect(tmp_path / "w.db", isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite locking behaviour")
+def test_a_writer_waits_for_the_write_lock_then_keeps_the_busy_timeout(tmp_path):
+    app = _sqlite_app(tmp_path)
+    holder = _hold_write_lock(tmp_path)
+    releaser = threading.Timer(0.3, holder.commit)
+    releaser.start()
+    started = time.monotonic()
+    with app.app_context(), get_db().session_scope() as session:
+        session.execute(sa.text("UPDATE counter SET n = n + 1"))
+        timeout = session.execute(sa.text("PRAGMA busy_timeout")).scalar()
+    releaser.join()
+    assert time.monotonic() - started >= 0.25
+    assert timeout == BUSY_TIMEOUT_MS  # only BEGIN IMMEDIATE polls
+    with app.app_context(), get_db().engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT n FROM counter").scalar() == 1
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite locking behaviour")
+def test_a_writer_gives_up_after_the_busy_timeout(tmp_path, monkeypatch):
+    app = _sqlite_app(tmp_path)
+    holder = _hold_write_lock(tmp_path)
+    monkeypatch.setattr("learnapp.db.BUSY_TIMEOUT_MS", 200)
+    started = time.monotonic()
+    with (
+        pytest.raises(sa.exc.OperationalError, match="locked"),
+        app.app_context(),
+        get_db().session_scope() as session,
+    ):
+        session.execute(sa.text("UPDATE counter SET n = n + 1"))
+    assert 0.2 <= time.monotonic() - started < 5
+    holder.rollback()
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite durability setting")
+def test_only_views_that_tolerate_power_loss_commit_without_fsync(app):
+    from learnapp.db import get_session, tolerates_power_loss
+    from learnapp.extensions import csrf
+
+    def synchronous():
+        return {"level": get_session().execute(sa.text("PRAGMA synchronous")).scalar()}
+
+    @app.post("/_relaxed")
+    @csrf.exempt
+    @tolerates_power_loss
+    def relaxed():
+        return synchronous()
+
+    @app.post("/_durable")
+    @csrf.exempt
+    def durable():
+        return synchronous()
+
+    client = app.test_client()
+    # One pooled connection serves them in turn: the level follows each request.
+    levels = [client.post(path).get_json()["level"] for path in ("/_relaxed", "/_durable") * 2]
+    assert levels == [1, 2, 1, 2]  # NORMAL, FULL
 
 
 def test_a_failing_request_stores_nothing(app, session):

@@ -1,8 +1,18 @@
 """security.md §6.1: Markdown and HTML from users come out with no active content."""
 
-import pytest
+import time
 
-from learnapp.sanitize import SourceTooLong, clean_html, plain_text, render_markdown
+import pytest
+from bleach.linkifier import URL_RE
+
+from learnapp.sanitize import (
+    URL_PATTERN,
+    SourceTooLong,
+    clean_html,
+    escape_stray_brackets,
+    plain_text,
+    render_markdown,
+)
 
 ACTIVE = (
     "<script",
@@ -99,3 +109,48 @@ def test_bidi_controls_are_removed():
 def test_huge_sources_are_refused_before_parsing():
     with pytest.raises(SourceTooLong):
         render_markdown("<div>" * 200_000)
+
+
+def test_stray_brackets_are_escaped_only_when_there_are_many():
+    assert escape_stray_brackets("[党章](https://a.example) 和 a[0 和 [1]") == (
+        "[党章](https://a.example) 和 a[0 和 [1]"
+    )
+    assert escape_stray_brackets("[" * 9 + "x") == "\\[" * 9 + "x"
+    # Closed, but too far away to be link text; already escaped ones stay as they are.
+    far = ("[" + "字" * 201 + "]") * 9
+    assert escape_stray_brackets(far) == far.replace("[", "\\[")
+    assert escape_stray_brackets("\\[" * 20) == "\\[" * 20
+    assert render_markdown("[" * 20 + " [链接](https://a.example)").startswith("<p>" + "[" * 20)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[" * 20_000,
+        "[" * 256 + "字" * 19_744,
+        "![" * 10_000,
+        "[a](" + "(" * 19_990,
+        "(" * 20_000,
+        ("[" * 100 + "]" * 100) * 100,
+    ],
+    ids=["brackets", "brackets-then-text", "images", "link-parens", "parens", "nested"],
+)
+def test_pathological_markdown_renders_in_linear_time(text):
+    # Each took 15–80 s of a worker before; now well under a second (the bound leaves room
+    # for a loaded machine).
+    started = time.process_time()
+    render_markdown(text)
+    assert time.process_time() - started < 4
+
+
+def test_the_linear_url_pattern_finds_what_bleachs_finds():
+    samples = [
+        "(see http://a.com/x)",
+        "((http://x.com))",
+        "a.com b.org",
+        "((((a.com",
+        "x (a.com) y",
+    ]
+    for sample in samples:
+        found = [match.group() for match in URL_PATTERN.finditer(sample)]
+        assert found and found == [match.group() for match in URL_RE.finditer(sample)], sample

@@ -3,12 +3,15 @@
 import re
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from itsdangerous import BadSignature
 
 from learnapp import create_app
 from learnapp.accounts.models import User
 from learnapp.i18n_check import LOCALES, missing
 from learnapp.orgs.models import Role, Unit, UnitKind
+from learnapp.web import SECURITY_HEADERS
 from tests.conftest import TEST_SETTINGS
 from tests.world import build_world
 
@@ -133,3 +136,177 @@ def test_audit_log_records_and_filters(auth, session):
     assert f"user #{world.member_b.id}" in page
     empty = auth.client.get("/admin/audit?action=unit.created").get_data(as_text=True)
     assert f"user #{world.member_b.id}" not in empty
+
+
+def test_session_member_views_load_the_light_member_for_json_only(app, auth, session):
+    from flask_login import current_user
+
+    from learnapp.accounts.services import SessionMember
+    from learnapp.authz import LOGGED_IN, MANAGER, route_policy
+    from learnapp.web import session_member_view
+
+    build_world(session)
+    seen = {}
+
+    @app.post("/_light")
+    @session_member_view
+    @route_policy(LOGGED_IN)
+    def light():
+        seen["light"] = type(current_user._get_current_object())
+        return {}
+
+    @app.post("/_light_manager")
+    @session_member_view
+    @route_policy(MANAGER)
+    def light_manager():
+        seen["manager"] = type(current_user._get_current_object())
+        return {}
+
+    auth.login("seca")
+    headers = {"X-CSRFToken": auth.csrf("/profile")}
+    assert auth.client.post("/_light", json={}, headers=headers).status_code == 200
+    assert seen.pop("light") is SessionMember
+    # Not JSON: an HTML error page with the navigation may follow, so the full User is loaded.
+    assert auth.client.post("/_light", data={}, headers=headers).status_code == 200
+    assert seen.pop("light") is User
+    # A policy that reads roles always gets the User.
+    assert auth.client.post("/_light_manager", json={}, headers=headers).status_code == 200
+    assert seen.pop("manager") is User
+
+
+def _light_route(app, name: str = "_light_echo"):
+    """A JSON POST view as the heartbeat's: light login, LOGGED_IN; answers the member's id."""
+    from flask_login import current_user
+
+    from learnapp.authz import LOGGED_IN, route_policy
+    from learnapp.web import session_member_view
+
+    @app.post(f"/{name}", endpoint=name)
+    @session_member_view
+    @route_policy(LOGGED_IN)
+    def light_echo():
+        return {"id": current_user.id}
+
+    return f"/{name}"
+
+
+def test_json_posts_need_the_token_of_their_own_login(app, auth, session):
+    from tests.conftest import Auth
+
+    world = build_world(session)
+    path = _light_route(app)
+    auth.login("mema")
+    token = auth.csrf("/profile")
+    other = Auth(app.test_client())
+    other.login("memb")
+    other_token = other.csrf("/profile")
+
+    ok = auth.client.post(path, json={}, headers={"X-CSRFToken": token})
+    assert ok.status_code == 200 and ok.get_json() == {"id": world.member_a.id}
+    refused = {
+        "no token": {},
+        "token in the JSON body": {"json": {"csrf_token": token}},
+        "another login's token": {"headers": {"X-CSRFToken": other_token}},
+        "tampered token": {"headers": {"X-CSRFToken": token[:-2] + "xx"}},
+        "token signed with another key": {
+            "headers": {"X-CSRFToken": token.replace(token.split(".")[-1], "A" * 27)}
+        },
+    }
+    for case, kwargs in refused.items():
+        response = auth.client.post(path, **{"json": {}, **kwargs})
+        assert response.status_code == 400, case
+    # Forms still carry the token as a field, and the header is accepted there too.
+    assert auth.client.post(path, data={"csrf_token": token}).status_code == 200
+    assert auth.client.post(path, data={}, headers={"X-CSRFToken": token}).status_code == 200
+    assert auth.client.post(path, data={"csrf_token": other_token}).status_code == 400
+
+
+def test_a_json_post_of_an_ended_login_is_refused(app, auth, session, clock):
+    from learnapp.accounts.models import AuthSession
+
+    build_world(session)
+    path = _light_route(app)
+    auth.login("mema")
+    token = auth.csrf("/profile")
+    assert auth.client.post(path, json={}, headers={"X-CSRFToken": token}).status_code == 200
+    session.execute(sa.update(AuthSession).values(revoked_at=clock()))
+    session.commit()
+    response = auth.client.post(path, json={}, headers={"X-CSRFToken": token})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_session_cookie_is_flasks_signed_cookie(app):
+    from flask.sessions import SecureCookieSessionInterface
+
+    from learnapp.web import SessionInterface
+
+    data = {"_user_id": "key", "csrf_token": "abc"}
+    assert isinstance(app.session_interface, SessionInterface)
+    ours = app.session_interface.get_signing_serializer(app)
+    assert app.session_interface.get_signing_serializer(app) is ours  # built once
+    flasks = SecureCookieSessionInterface().get_signing_serializer(app)
+    cookie = ours.dumps(data)
+    assert flasks.loads(cookie) == data and ours.loads(flasks.dumps(data)) == data
+    payload, timestamp, signature = cookie.rsplit(".", 2)
+    forged = f"{payload}.{timestamp}.{signature[:-2]}{'AA' if signature[-2:] != 'AA' else 'BB'}"
+    with pytest.raises(BadSignature):
+        ours.loads(forged)
+    # A new key is used at once; the old one is still accepted only as a listed fallback.
+    app.config["SECRET_KEY"] = "rotated"
+    with pytest.raises(BadSignature):
+        app.session_interface.get_signing_serializer(app).loads(cookie)
+    app.config["SECRET_KEY_FALLBACKS"] = [TEST_SETTINGS["SECRET_KEY"]]
+    assert app.session_interface.get_signing_serializer(app).loads(cookie) == data
+
+
+def test_a_forged_session_cookie_logs_nobody_in(app, auth, session):
+    build_world(session)
+    auth.login("mema")
+    assert auth.client.get("/profile").status_code == 200
+    cookie = auth.client.get_cookie("learnapp_session").value
+    auth.client.set_cookie(
+        "learnapp_session", cookie[:-3] + ("abc" if cookie[-3:] != "abc" else "xyz")
+    )
+    assert auth.client.get("/profile").status_code == 302
+
+
+def test_security_headers_on_json_answers_keep_what_a_view_set(app, auth, session):
+    build_world(session)
+    path = _light_route(app)
+
+    @app.get("/_own_csp")
+    def own_csp():
+        return {}, {"Content-Security-Policy": "default-src 'none'", "cache-control": "max-age=5"}
+
+    auth.login("mema")
+    token = auth.csrf("/profile")
+    response = auth.client.post(path, json={}, headers={"X-CSRFToken": token})
+    for name, value in (*SECURITY_HEADERS, ("Cache-Control", "no-store")):
+        assert response.headers.getlist(name) == [value], name
+    assert "Strict-Transport-Security" not in response.headers
+    own = auth.client.get("/_own_csp")
+    assert own.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert own.headers.getlist("Cache-Control") == ["max-age=5"]
+    assert own.headers["X-Frame-Options"] == "DENY"
+    app.config["ENV_NAME"] = "production"
+    assert auth.client.get("/login").headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_the_client_fingerprint_is_not_computed_while_session_protection_is_off(
+    app, auth, session, monkeypatch
+):
+    from learnapp.extensions import login_manager
+
+    build_world(session)
+    auth.login("mema")
+    calls = []
+    monkeypatch.setattr(
+        login_manager, "_session_identifier_generator", lambda: calls.append(1) or "fp"
+    )
+    assert auth.client.get("/profile").status_code == 200
+    assert calls == []
+    # Turned on, Flask-Login's own check runs again: "strong" ends a session whose
+    # fingerprint changed.
+    app.config["SESSION_PROTECTION"] = "strong"
+    assert auth.client.get("/profile").status_code == 302
+    assert calls

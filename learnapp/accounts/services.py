@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from learnapp.accounts.models import AuthSession, LoginThrottle, User
 from learnapp.accounts.passwords import hash_password, password_problem, verify_password
 from learnapp.audit.services import record
+from learnapp.db import UTCDateTime
 from learnapp.errors import DomainError
 from learnapp.orgs.models import MemberCategory, Unit
 
@@ -119,6 +120,56 @@ def load_session_user(session: Session, auth_session_id: str, now: datetime) -> 
         return None
     auth.user._auth_session_id = auth.id
     return auth.user
+
+
+@dataclass(frozen=True)
+class SessionMember:
+    """The person of a live login session as plain values, for the JSON endpoints that read
+    nothing else of them (the study heartbeat, web.session_member_view): no User, unit or roles
+    are loaded. Flask-Login's user protocol, like User."""
+
+    id: int
+    category: MemberCategory
+    unit_path: str | None
+    locale: str | None
+    auth_session_id: str
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return self.auth_session_id
+
+
+_auth_sessions, _users, _units = AuthSession.__table__, User.__table__, Unit.__table__
+# Built once: this runs on every heartbeat. The conditions are load_session_user's.
+_SESSION_MEMBER = (
+    sa.select(_users.c.id, _users.c.category, _units.c.path, _users.c.locale)
+    .select_from(
+        _auth_sessions.join(_users, _users.c.id == _auth_sessions.c.user_id).outerjoin(
+            _units, _units.c.id == _users.c.unit_id
+        )
+    )
+    .where(
+        _auth_sessions.c.id == sa.bindparam("auth_session"),
+        _auth_sessions.c.revoked_at.is_(None),
+        _auth_sessions.c.expires_at > sa.bindparam("at", type_=UTCDateTime()),
+        _users.c.is_active.is_(True),
+    )
+)
+
+
+def load_session_member(
+    session: Session, auth_session_id: str, now: datetime
+) -> SessionMember | None:
+    """load_session_user's answer as a SessionMember, in one Core query."""
+    row = (
+        session.connection()
+        .execute(_SESSION_MEMBER, {"auth_session": auth_session_id, "at": now})
+        .first()
+    )
+    return SessionMember(*row, auth_session_id) if row is not None else None
 
 
 def end_session(session: Session, auth_session_id: str, now: datetime) -> None:

@@ -1,8 +1,11 @@
 """Demo assessments for the demo branch: last year's period closed with results, this year's
-open at the self-appraisal step. Everything goes through the services, as a branch would."""
+open at the self-appraisal step. Everything goes through the services, as a branch would:
+last year's evidence too (its meetings with attendance and a centralised-training claim,
+recorded through orglife's services), so last year's dossiers show real figures."""
 
 import random
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
@@ -12,6 +15,12 @@ from learnapp.assessments.evidence import period_members
 from learnapp.assessments.models import Grade
 from learnapp.assessments.services import advance, create_period, voters
 from learnapp.clock import org_timezone
+from learnapp.hours.models import HoursCategory
+from learnapp.orglife.claims import approve_claim, submit_claim
+from learnapp.orglife.demo import EVIDENCE
+from learnapp.orglife.models import Attendance, MeetingKind
+from learnapp.orglife.queries import expected_members
+from learnapp.orglife.services import MeetingFields, create_meeting, set_attendance
 
 SELF_TEXTS = (
     "本年度认真学习党的创新理论，按时参加三会一课，完成规定学时。不足之处是联系实际不够紧密。",
@@ -20,9 +29,61 @@ SELF_TEXTS = (
 )
 
 
+def _last_year_evidence(session: Session, org, year: int, rng: random.Random) -> None:
+    """Last year's monthly 主题党日 (two hours of study each) with varied attendance, and a
+    centralised-training claim for some members, each recorded on its day."""
+    tz = org_timezone()
+    members = expected_members(session, org.demo_branch)
+    for month in range(1, 12):
+        held_on = date(year, month, 10)
+        at = datetime(year, month, 11, 9, tzinfo=tz)
+        meeting = create_meeting(
+            session,
+            org.secretary,
+            org.demo_branch,
+            MeetingFields(
+                kind=MeetingKind.THEMED_DAY,
+                title=f"{month}月主题党日：学习党的创新理论",
+                held_on=held_on,
+                place="院机关三楼会议室",
+                host_id=org.secretary.id,
+                agenda="集体学习",
+                study_items=(("集体学习党的创新理论", 120),),
+            ),
+            at,
+        )
+        marks = []
+        for member in members:
+            roll = rng.random()
+            if roll < 0.12:
+                marks.append((member.id, Attendance.ABSENT, "外出工作"))
+            elif roll < 0.18:
+                marks.append((member.id, Attendance.LEAVE, "病假"))
+            else:
+                marks.append((member.id, Attendance.PRESENT, ""))
+        set_attendance(session, org.secretary, meeting, marks, at)
+    at = datetime(year, 6, 30, 9, tzinfo=tz)
+    for member in members[::2]:
+        if member.id == org.secretary.id:
+            continue
+        claim = submit_claim(
+            session,
+            member,
+            category=HoursCategory.CENTRALISED,
+            hours=Decimal(12),
+            studied_on=date(year, 6, 20),
+            description="院党委集中培训班（结业证书）",
+            filename="结业证书.pdf",
+            data=EVIDENCE,
+            now=at,
+        )
+        approve_claim(session, org.secretary, claim, at)
+
+
 def _last_year(session: Session, org, year: int, rng: random.Random) -> str:
     tz = org_timezone()
     start = datetime(year, 12, 1, 9, tzinfo=tz)
+    _last_year_evidence(session, org, year, rng)
     period = create_period(
         session,
         org.secretary,

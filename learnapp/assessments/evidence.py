@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, lazyload
 
 from learnapp.accounts.models import User
-from learnapp.assessments.models import AssessmentPeriod, PointItem, PointKind, PointState
+from learnapp.assessments.models import (
+    AssessmentPeriod,
+    Dossier,
+    PointItem,
+    PointKind,
+    PointState,
+)
 from learnapp.assessments.rules import ScoreRules, score
 from learnapp.clock import org_timezone
 from learnapp.completion.queries import Filters, Frame, iter_members
@@ -27,8 +33,7 @@ from learnapp.orglife.models import Attendance
 from learnapp.orglife.queries import attendance_by_member, meetings_of
 from learnapp.orgs.models import MemberCategory, Unit
 from learnapp.quizzes.queries import exam_results
-from learnapp.study.models import LessonProgress
-from learnapp.study.queries import LessonStatus
+from learnapp.study.queries import LessonStatus, progress_by_member
 
 PARTY = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
 MAX_LISTED = 10
@@ -95,26 +100,6 @@ def _hours(
     return result
 
 
-def _progress(session: Session, member_ids: list[int], lesson_ids: list[int]) -> dict:
-    """{member id: {lesson id: LessonProgress}} for a whole branch in one query.
-
-    study.queries.progress_by_lesson reads one member at a time, which at period close for a
-    large organisation is one round trip per member; this loads the same rows for the branch
-    at once. Completion itself is still study's rule (study.queries.LessonStatus).
-    """
-    result: dict[int, dict] = defaultdict(dict)
-    if not member_ids or not lesson_ids:
-        return result
-    rows = session.scalars(
-        sa.select(LessonProgress).where(
-            LessonProgress.member_id.in_(member_ids), LessonProgress.lesson_id.in_(lesson_ids)
-        )
-    )
-    for row in rows:
-        result[row.member_id][row.lesson_id] = row
-    return result
-
-
 def _courses(
     session: Session, members: list[User], year_end: datetime, cache: dict
 ) -> dict[int, dict]:
@@ -144,7 +129,7 @@ def _courses(
             for lesson in outlines[c.id]
         }
     )
-    progress = _progress(session, [m.id for m in members], lesson_ids)
+    progress = progress_by_member(session, [m.id for m in members], lesson_ids)
     result = {}
     for member in members:
         courses = required_by_audience[(member.unit_id, member.category)]
@@ -228,18 +213,47 @@ def _members_query(unit: Unit):
     )
 
 
-def period_members(session: Session, period: AssessmentPeriod) -> list[User]:
-    """The party members assessed in the period: active full and probationary members of the
-    unit's subtree, by name."""
+def live_members(session: Session, period: AssessmentPeriod) -> list[User]:
+    """Active full and probationary members of the unit's subtree now, by name."""
     return list(session.scalars(_members_query(period.unit)))
 
 
+def period_members(session: Session, period: AssessmentPeriod) -> list[User]:
+    """The party members assessed in the period, by name: until the dossiers are frozen, the
+    live members of the branch; from then on, whoever has a dossier, so that later moves,
+    departures and arrivals change nothing in the period's results."""
+    if period.frozen_at is None:
+        return live_members(session, period)
+    return list(
+        session.scalars(
+            sa.select(User)
+            .join(Dossier, Dossier.member_id == User.id)
+            .where(Dossier.period_id == period.id)
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+def is_assessed(session: Session, period: AssessmentPeriod, user: User) -> bool:
+    """Whether `user` is assessed in the period (see period_members)."""
+    if period.frozen_at is None:
+        return user.unit is not None and user.unit.path.startswith(period.unit.path)
+    return (
+        session.scalar(
+            sa.select(Dossier.id).where(
+                Dossier.period_id == period.id, Dossier.member_id == user.id
+            )
+        )
+        is not None
+    )
+
+
 def _members(session: Session, period: AssessmentPeriod, cache: dict | None) -> list[User]:
-    """period_members, read once per shared scope during one run (their roles are not needed
+    """live_members, read once per shared scope during one run (their roles are not needed
     here, so they are not loaded)."""
     scope = _hours_scope(session, period, cache)
     if cache is None or scope.id == period.unit.id:
-        return period_members(session, period)
+        return live_members(session, period)
     key = scope.id
     held = cache.get("members")
     if held is None or held[0] != key:
@@ -280,6 +294,9 @@ def compute(
         items = points.get(member.id, {"bonus": [], "deduction": []})
         evidence = {
             "year": period.year,
+            # Where the member stood at the freeze, for the results table of a closed period.
+            "unit": member.unit.name,
+            "category": member.category.value,
             "hours": hours.get(member.id)
             or {"counted": "0.00", "target": None, "by_category": {}, "status": "", "share": None},
             "courses": courses[member.id],

@@ -1,4 +1,5 @@
-"""The 评议结果表 workbook: one row per member, by name (never by score: no ranking).
+"""The 评议结果表 workbook: one row per member, by name (never by score: no ranking), with the
+unit and category each member had when the dossiers were frozen.
 
 Written through learnapp.tabular, so text a spreadsheet would run as a formula (a member's
 name, a reason) is stored as plain text; every export is written to the audit log.
@@ -17,17 +18,21 @@ from learnapp.assessments.labels import APPROVAL_LABELS, GRADE_LABELS, STEP_LABE
 from learnapp.assessments.models import GRADE_ORDER, AssessmentPeriod, Dossier
 from learnapp.audit.services import record
 from learnapp.orgs.labels import CATEGORY_LABELS
+from learnapp.orgs.models import MemberCategory
 from learnapp.tabular import write_xlsx_sheet
 
 
 def results_workbook(session: Session, actor, period: AssessmentPeriod, now: datetime) -> bytes:
     members = evidence.period_members(session, period)
     grades = grading.grades_of(session, period)
-    scores = dict(
-        session.execute(
-            sa.select(Dossier.member_id, Dossier.score).where(Dossier.period_id == period.id)
-        ).all()
-    )
+    frozen = {
+        member_id: (score, data)
+        for member_id, score, data in session.execute(
+            sa.select(Dossier.member_id, Dossier.score, Dossier.evidence).where(
+                Dossier.period_id == period.id
+            )
+        )
+    }
     tallies = ballots.aggregates(session, period)
     header = [
         _("Name"),
@@ -44,12 +49,13 @@ def results_workbook(session: Session, actor, period: AssessmentPeriod, now: dat
     for member in members:
         grade = grades.get(member.id)
         counts = tallies.by_member.get(member.id, {}) if tallies.shown else {}
-        score = scores.get(member.id)
+        score, data = frozen.get(member.id, (None, {}))
+        category = MemberCategory(data.get("category", member.category))
         rows.append(
             [
                 member.display_name,
-                str(CATEGORY_LABELS[member.category]),
-                member.unit.name if member.unit else "",
+                str(CATEGORY_LABELS[category]),
+                data.get("unit", member.unit.name if member.unit else ""),
                 float(score) if score is not None else "",
                 *[counts.get(g, "") if tallies.shown else "" for g in GRADE_ORDER],
                 str(GRADE_LABELS[grade.grade]) if grade else "",

@@ -15,14 +15,17 @@ from learnapp.assessments.rules import COMPONENTS
 from learnapp.forms import NoFormula
 
 
-class PeriodForm(FlaskForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+class ScheduleForm(FlaskForm):
     self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[DataRequired()])
     peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[DataRequired()])
     ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[DataRequired()])
     ballot_closes_on = DateField(
         _l("Evaluation closes (dossiers are frozen) on"), validators=[DataRequired()]
     )
+
+
+class PeriodForm(ScheduleForm):
+    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
 
 
 class RuleChoiceForm(FlaskForm):

@@ -53,13 +53,14 @@ def propose_grades(
     proposals: dict[int, tuple[Grade, str]],
     now: datetime,
 ) -> int:
-    """Set the committee's grade and reason for the members given (all or nothing)."""
+    """Set the committee's grade and reason for the members given (all or nothing); the
+    changes go to the audit log."""
     _require_committee(actor, period)
     if period.step != Step.COMMITTEE:
         raise DomainError(None, _l("Grades can only be proposed at the committee step."))
     members = {m.id for m in evidence.period_members(session, period)}
-    existing = grades_of(session, period)
-    for member_id, (grade, reason) in proposals.items():
+    reasons = {}
+    for member_id, (_grade, reason) in proposals.items():
         reason = (reason or "").strip()
         if member_id not in members:
             raise DomainError(None, _l("A member on the sheet is not assessed in this period."))
@@ -69,15 +70,37 @@ def propose_grades(
             raise DomainError(
                 f"reason_{member_id}", _l("At most %(n)d characters.", n=REASON_CHARS)
             )
+        reasons[member_id] = reason
+    # Checked all first, so a bad line changes nothing, not even in the session.
+    existing = grades_of(session, period)
+    before, after = {}, {}
+    for member_id, reason in reasons.items():
+        grade = proposals[member_id][0]
         row = existing.get(member_id)
         if row is None:
             row = AssessmentGrade(period_id=period.id, member_id=member_id, feedback="")
             session.add(row)
+        elif (row.grade, row.reason) != (grade, reason):
+            before[str(member_id)] = {"grade": row.grade.value, "reason": row.reason}
+        if row.grade is None or (row.grade, row.reason) != (grade, reason):
+            after[str(member_id)] = {"grade": grade.value, "reason": reason}
         row.grade, row.reason = grade, reason
         row.proposed_by_id, row.proposed_at = actor.id, now
         row.approval = Approval.NOT_NEEDED
         row.decided_by_id, row.decided_at, row.decision_note = None, None, ""
     session.flush()
+    if after:
+        # Every change of a proposal is kept, so one made after a reopen can be traced.
+        record(
+            session,
+            actor,
+            "assessment.grades_propose",
+            "assessment_period",
+            period.id,
+            now=now,
+            before=before,
+            after=after,
+        )
     return len(proposals)
 
 

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
+from learnapp.assessments import evidence
 from learnapp.assessments.models import (
     Approval,
     AssessmentGrade,
@@ -55,19 +56,28 @@ def scoped_period(session: Session, user, period_id: int) -> AssessmentPeriod | 
     return period
 
 
-def is_assessed_in(user, period: AssessmentPeriod) -> bool:
-    return user.unit is not None and user.unit.path.startswith(period.unit.path)
+def is_assessed_in(session: Session, user, period: AssessmentPeriod) -> bool:
+    return evidence.is_assessed(session, period, user)
 
 
 def own_periods(session: Session, user) -> list[AssessmentPeriod]:
-    """Periods the user is assessed in: those of their branch (their unit or one above it)."""
-    if user.unit is None:
-        return []
-    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part]
+    """Periods the user is assessed in: the open ones of their branch (their unit or one above
+    it), and the frozen ones that hold a dossier of theirs, wherever they are now."""
+    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part] if user.unit else []
+    frozen = sa.select(Dossier.period_id).where(Dossier.member_id == user.id)
     return list(
         session.scalars(
             sa.select(AssessmentPeriod)
-            .where(AssessmentPeriod.unit_id.in_(ids), AssessmentPeriod.step != Step.DRAFT)
+            .where(
+                sa.or_(
+                    sa.and_(
+                        AssessmentPeriod.unit_id.in_(ids),
+                        AssessmentPeriod.step != Step.DRAFT,
+                        AssessmentPeriod.frozen_at.is_(None),
+                    ),
+                    AssessmentPeriod.id.in_(frozen),
+                )
+            )
             .order_by(AssessmentPeriod.year.desc())
         )
     )
@@ -75,7 +85,7 @@ def own_periods(session: Session, user) -> list[AssessmentPeriod]:
 
 def own_period(session: Session, user, period_id: int) -> AssessmentPeriod | None:
     period = session.get(AssessmentPeriod, period_id)
-    if period is None or period.step == Step.DRAFT or not is_assessed_in(user, period):
+    if period is None or period.step == Step.DRAFT or not is_assessed_in(session, user, period):
         return None
     return period
 
@@ -151,13 +161,14 @@ def can_see_dossier(user, period: AssessmentPeriod, member: User) -> bool:
 
 @provider
 def assessment_todo(session: Session, user) -> list[InboxItem]:
-    """Secretaries: proposals to make, feedback to publish, 积分 items to decide; the unit
-    above: 优秀/不合格 grades to approve."""
+    """Secretaries: periods to check before they open, proposals to make, feedback to publish,
+    积分 items to decide; the unit above: 优秀/不合格 grades to approve."""
     if not user.is_manager:
         return []
     periods = managed_periods(session, user)
     items = []
     for step, kind, label in (
+        (Step.DRAFT, "assessment-draft", _("Assessment periods to check before they open")),
         (Step.COMMITTEE, "assessment-committee", _("Assessments waiting for grade proposals")),
         (Step.FEEDBACK, "assessment-feedback", _("Assessment results to send to members")),
     ):

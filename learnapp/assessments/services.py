@@ -141,7 +141,8 @@ def add_rule_set(
 # ---- periods ----
 
 
-def _check_schedule(times: list[datetime]) -> None:
+def check_schedule(times: list[datetime]) -> None:
+    """The steps' opening times, and the close, strictly in workflow order."""
     if any(later <= earlier for earlier, later in itertools.pairwise(times)):
         raise DomainError(
             "self_opens_at",
@@ -175,7 +176,7 @@ def create_period(
     ):
         raise DomainError("year", _l("This branch already has a period for that year."))
     times = [self_opens_at, peer_opens_at, ballot_opens_at, ballot_closes_at]
-    _check_schedule(times)
+    check_schedule(times)
     period = AssessmentPeriod(
         unit_id=unit.id,
         year=year,
@@ -228,9 +229,16 @@ def choose_rule_set(
     )
 
 
-def preview(session: Session, period: AssessmentPeriod, now: datetime) -> dict[int, dict]:
-    """What the period's rules would give for the branch now (nothing is stored)."""
-    return evidence.compute(session, period, ScoreRules.from_json(period.rule_set.rules), now)
+def preview(
+    session: Session,
+    period: AssessmentPeriod,
+    now: datetime,
+    rule_set: AssessmentRuleSet | None = None,
+) -> dict[int, dict]:
+    """What the period's rules (or another version's) would give for the branch now; nothing
+    is stored."""
+    rules = (rule_set or period.rule_set).rules
+    return evidence.compute(session, period, ScoreRules.from_json(rules), now)
 
 
 def move_step(
@@ -325,8 +333,11 @@ def advance(
     if period.step not in SCHEDULED:
         raise DomainError(None, _l("This step is not opened by the schedule."))
     source = period.step
-    target, _field = SCHEDULED[source]
+    target, field = SCHEDULED[source]
     values = {"reminded_step": ""}
+    if getattr(period, field) > now:
+        # Opened ahead of its time: the schedule keeps when the step really opened.
+        values[field] = now
     if target == Step.COMMITTEE:
         values["frozen_at"] = now
     move_step(session, period, source, target, **values)

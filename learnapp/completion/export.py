@@ -132,10 +132,20 @@ def _append(sheet, row) -> None:
     sheet.append([safe_text(cell) for cell in row])
 
 
+PROGRESS_EVERY = 1000  # rows between two progress writes
+
+
 def write_workbook(
-    session: Session, unit: Unit, frame: Frame, filters: Filters, actor, generated_at: datetime
+    session: Session,
+    unit: Unit,
+    frame: Frame,
+    filters: Filters,
+    actor,
+    generated_at: datetime,
+    progress=None,
 ):
-    """The workbook in a temporary file (deleted when closed), positioned at its start."""
+    """The workbook in a temporary file (deleted when closed), positioned at its start.
+    `progress` (completion.progress.Progress) hears of every thousand member rows written."""
     from openpyxl import Workbook
 
     workbook = Workbook(write_only=True)
@@ -145,8 +155,14 @@ def write_workbook(
         sheet = workbook.create_sheet(_("Study-hour statistics"))
         _append(sheet, stamp(actor, generated_at, unit, frame))
         _append(sheet, member_header())
+        done = 0
         for row in member_rows(session, unit, frame, filters):
             _append(sheet, row)
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress.write(done)
+        if progress is not None:
+            progress.write(done, "saving")
         summary = workbook.create_sheet(_("Summary by unit"))
         _append(summary, stamp(actor, generated_at, unit, frame))
         _append(summary, summary_header())
@@ -161,10 +177,15 @@ def write_workbook(
     return handle
 
 
-def file_chunks(handle) -> Iterator[bytes]:
-    with handle:
-        while chunk := handle.read(CHUNK):
-            yield chunk
+def file_chunks(handle, progress=None) -> Iterator[bytes]:
+    """The file in chunks, closed (and the progress file removed) when the download ends."""
+    try:
+        with handle:
+            while chunk := handle.read(CHUNK):
+                yield chunk
+    finally:
+        if progress is not None:
+            progress.remove()
 
 
 def csv_chunks(

@@ -5,6 +5,10 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField
 from wtforms.validators import Length, Optional, Regexp
 
+# One @, a dot in the domain, and no spaces or control characters anywhere.
+_PART = r"[^@\s\x00-\x1f\x7f]+"
+EMAIL = rf"^{_PART}@{_PART}\.{_PART}$"
+
 
 class ReminderForm(FlaskForm):
     pace_reminder = BooleanField(_l("Weekly reminder when I am behind pace"))
@@ -13,6 +17,6 @@ class ReminderForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=254),
-            Regexp(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", message=_l("Not an e-mail address.")),
+            Regexp(EMAIL, message=_l("Not an e-mail address.")),
         ],
     )

@@ -9,6 +9,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -38,6 +39,8 @@ from learnapp.completion.export import (
 )
 from learnapp.completion.forms import ReminderForm
 from learnapp.completion.labels import STATUS_COLOURS, status_label
+from learnapp.completion.progress import Progress
+from learnapp.completion.progress import read as read_progress
 from learnapp.completion.queries import (
     Filters,
     Frame,
@@ -248,11 +251,32 @@ def export_xlsx(unit_id):
     generated_at = now()
     record_export(session, current_user, unit, frame, filters, "xlsx", generated_at)
     commit()
-    with _reader() as reader:
-        handle = write_workbook(
-            reader, reader.get(Unit, unit.id), frame, filters, current_user, generated_at
-        )
-    return _download(file_chunks(handle), XLSX, _filename(unit, frame, "xlsx"))
+    progress = Progress(request.form.get("progress", ""), current_user.id)
+    try:
+        with _reader() as reader:
+            handle = write_workbook(
+                reader,
+                reader.get(Unit, unit.id),
+                frame,
+                filters,
+                current_user,
+                generated_at,
+                progress,
+            )
+    except BaseException:
+        progress.remove()
+        raise
+    return _download(file_chunks(handle, progress), XLSX, _filename(unit, frame, "xlsx"))
+
+
+@bp.get("/exports/<token>/progress")
+@route_policy(MANAGER)
+def export_progress(token):
+    """Member rows written so far by the caller's running workbook export (404: none)."""
+    state = read_progress(token, current_user.id)
+    if state is None:
+        abort(404)
+    return jsonify(state)
 
 
 @bp.post("/units/<int:unit_id>/export.csv")

@@ -3,9 +3,6 @@
 Other packages (study, quizzes, discussions) read courses only through this module.
 """
 
-from dataclasses import dataclass
-from decimal import Decimal
-
 import sqlalchemy as sa
 from flask import url_for
 from sqlalchemy.orm import Session, lazyload, selectinload
@@ -16,7 +13,6 @@ from learnapp.courses.models import (
     CourseCategory,
     CourseState,
     Lesson,
-    LessonKind,
     LessonVersion,
     Module,
     course_audience_units,
@@ -72,39 +68,6 @@ def visible_lesson(session: Session, user, lesson_id: int) -> Lesson | None:
             audience_clause(user),
         )
     )
-
-
-@dataclass(frozen=True)
-class StudyLesson:
-    """What measuring study needs of a lesson: read on every heartbeat, so kept small."""
-
-    id: int
-    kind: LessonKind
-    length_seconds: int
-    required_share: Decimal
-    nominal_hours: Decimal
-
-
-def studyable_lesson(session: Session, user, lesson_id: int) -> StudyLesson | None:
-    """The same rule as visible_lesson (published, in the user's audience), as plain values:
-    one indexed query without loading the module, course and owner unit."""
-    row = session.execute(
-        sa.select(
-            Lesson.id,
-            Lesson.kind,
-            Lesson.length_seconds,
-            Lesson.required_share,
-            Lesson.nominal_hours,
-        )
-        .join(Module, Lesson.module_id == Module.id)
-        .join(Course, Module.course_id == Course.id)
-        .where(
-            Lesson.id == lesson_id,
-            Course.state == CourseState.PUBLISHED,
-            audience_clause(user),
-        )
-    ).first()
-    return StudyLesson(*row) if row is not None else None
 
 
 def course_outline(session: Session, course: Course) -> list[tuple[Module, list[Lesson]]]:

@@ -4,13 +4,19 @@ from flask_login import current_user
 
 from learnapp.accounts.services import set_locale
 from learnapp.authz import LOGGED_IN, PUBLIC, route_policy
+from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.extensions import csrf
 from learnapp.home.queries import admin_overview, manager_overview
+from learnapp.hours.queries import year_summary
+from learnapp.hours.services import org_day
+from learnapp.quizzes.queries import visible_quizzes
 from learnapp.redirects import safe_next
 from learnapp.web import LANG_COOKIE, LOCALES
 
 bp = Blueprint("home", __name__)
+
+HOME_QUIZZES = 3  # the newest open quizzes on the home page; the rest are one click away
 
 
 @bp.get("/")
@@ -21,6 +27,8 @@ def index():
         "home/index.html",
         managed=manager_overview(session, current_user) if current_user.is_manager else [],
         admin=admin_overview(session) if current_user.is_admin else None,
+        year=year_summary(session, current_user, org_day(now()).year),
+        quizzes=visible_quizzes(session, current_user)[:HOME_QUIZZES],
     )
 
 

@@ -14,6 +14,15 @@ from learnapp.notifications.queries import notifications_page, own_notification
 from learnapp.notifications.services import mark_read
 
 bp = Blueprint("notifications", __name__)
+# Ids are 32-bit integers: a larger one in a URL names nothing (and would overflow SQLite's
+# integer binding rather than miss).
+MAX_ID = 2**31 - 1
+
+
+@bp.url_value_preprocessor
+def ids_in_range(endpoint, values) -> None:
+    if (values or {}).get("notification_id", 0) > MAX_ID:
+        abort(404)
 
 
 @bp.get("/notifications")

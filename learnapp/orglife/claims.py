@@ -20,6 +20,7 @@ from learnapp.hours.services import credit, org_day
 from learnapp.notifications.services import notify
 from learnapp.orglife import files
 from learnapp.orglife.models import ClaimState, StudyClaim
+from learnapp.orglife.services import check_text
 
 MAX_CLAIM_HOURS = Decimal("100")
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
@@ -73,7 +74,7 @@ def submit_claim(
         raise DomainError("category", _l("Choose a category."))
     value = _check_hours(hours)
     _check_day(studied_on, now)
-    description = (description or "").strip()
+    description = check_text("description", description)
     if not description:
         raise DomainError("description", _l("Say what you studied and where."))
     content_type, display_name = _check_evidence(filename, data)
@@ -163,7 +164,7 @@ def reject_claim(
 ) -> StudyClaim:
     """Reject a pending claim with a reason the member sees. Same deciders as approval."""
     _check_decider(actor, claim)
-    reason = (reason or "").strip()
+    reason = check_text("reason", reason)
     if not reason:
         raise DomainError("reason", _l("Give the reason for the rejection."))
     claim.state = ClaimState.REJECTED
@@ -209,7 +210,7 @@ def record_on_behalf(
         raise DomainError("category", _l("Choose a category."))
     value = _check_hours(hours)
     _check_day(studied_on, now)
-    description = (description or "").strip()
+    description = check_text("description", description)
     if not description:
         raise DomainError("description", _l("Say what was studied."))
     claim = StudyClaim(

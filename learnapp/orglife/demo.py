@@ -19,7 +19,7 @@ from learnapp.orglife.claims import approve_claim, record_on_behalf, submit_clai
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import expected_members
 from learnapp.orglife.services import MeetingFields, create_meeting, set_attendance
-from learnapp.orgs.models import Role
+from learnapp.orgs.models import MemberCategory, Role
 
 # A one-page PDF: the demo claim's evidence (a certificate scan in real use).
 EVIDENCE = (
@@ -44,6 +44,12 @@ def _marks(members, month: int) -> list:
 
 
 def _meeting(session, org, now, kind, held_on, title, minutes, members, **extra):
+    marks = _marks(members, held_on.month)
+    if extra.pop("vote", False):
+        # Everyone with a vote who is present votes: one abstains, the rest are for.
+        present = {m for m, status, _r in marks if status == Attendance.PRESENT}
+        voters = sum(1 for m in members if m.id in present and m.category == MemberCategory.FULL)
+        extra.update(votes_for=voters - 1, votes_against=0, votes_abstain=1)
     fields = MeetingFields(
         kind=kind,
         title=title,
@@ -56,7 +62,7 @@ def _meeting(session, org, now, kind, held_on, title, minutes, members, **extra)
         **extra,
     )
     meeting = create_meeting(session, org.secretary, org.demo_branch, fields, now)
-    set_attendance(session, org.secretary, meeting, _marks(members, held_on.month), now)
+    set_attendance(session, org.secretary, meeting, marks, now)
     return meeting
 
 
@@ -101,9 +107,7 @@ def seed(session: Session, org, now) -> str:
                 members,
                 resolutions="通过支部工作安排。",
                 vote_subject="支部季度工作安排",
-                votes_for=9,
-                votes_against=0,
-                votes_abstain=1,
+                vote=True,
             )
             count += 2
     # Members present all year who also went to centralised training reach the target.

@@ -27,6 +27,16 @@ from learnapp.orglife.labels import MEETING_KIND_LABELS
 STUDY_ITEM_ROWS = 3
 
 
+class HoursField(DecimalField):
+    """A decimal number of study hours; NaN, sNaN and infinities are not numbers here."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not self.data.is_finite():
+            self.data = None
+            raise ValueError(self.gettext("Not a valid decimal value."))
+
+
 class StudyItemForm(Form):
     title = StringField(_l("Study item"), validators=[Optional(), Length(max=200), NoFormula()])
     minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(min=1, max=480)])
@@ -50,6 +60,7 @@ class MeetingForm(FlaskForm):
     place = StringField(_l("Place"), validators=[Length(max=200), NoFormula()])
     host_id = _person(_l("Host"))
     recorder_id = _person(_l("Recorder"))
+    observers = TextAreaField(_l("Observers (列席)"), validators=[Length(max=2000)])
     agenda = TextAreaField(_l("Agenda"), validators=[Length(max=5000)])
     study_items = FieldList(FormField(StudyItemForm), min_entries=STUDY_ITEM_ROWS, max_entries=10)
     notes = TextAreaField(_l("Notes"), validators=[Length(max=20_000)])
@@ -69,7 +80,7 @@ def _category_choices():
 
 
 def _claim_hours():
-    return DecimalField(
+    return HoursField(
         _l("Study hours"),
         places=2,
         validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))],

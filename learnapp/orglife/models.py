@@ -41,6 +41,7 @@ class Meeting(Base):
     place: Mapped[str] = mapped_column(sa.String(200), default="")
     host_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     recorder_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    observers: Mapped[str] = mapped_column(sa.Text, default="")  # 列席人员, as written
     agenda: Mapped[str] = mapped_column(sa.Text, default="")
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     resolutions: Mapped[str] = mapped_column(sa.Text, default="")
@@ -68,6 +69,10 @@ class Meeting(Base):
     @property
     def study_seconds(self) -> int:
         return sum(item.duration_seconds for item in self.study_items)
+
+    @property
+    def votes_cast(self) -> int:
+        return sum(v or 0 for v in (self.votes_for, self.votes_against, self.votes_abstain))
 
 
 class StudyItem(Base):

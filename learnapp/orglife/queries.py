@@ -55,6 +55,15 @@ class Quorum:
         """More than half of the members with voting rights are present (预备党员 have none)."""
         return self.voting_members > 0 and self.present_voting * 2 > self.voting_members
 
+    def vote_issue(self, cast: int) -> str | None:
+        """Why a recorded vote does not stand: "no_quorum", or "too_many" when more votes were
+        cast than members with voting rights were present; None when it stands."""
+        if not self.reached:
+            return "no_quorum"
+        if cast > self.present_voting:
+            return "too_many"
+        return None
+
 
 def quorum(session: Session, meeting: Meeting) -> Quorum:
     voting = [

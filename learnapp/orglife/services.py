@@ -5,6 +5,7 @@ ledger's credit(); a later change of attendance or of the study items reverses t
 entry and credits a new one, so the ledger keeps the whole history.
 """
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -33,6 +34,8 @@ from learnapp.orgs.models import UnitKind
 MAX_STUDY_ITEMS = 10
 MAX_ITEM_MINUTES = 8 * 60
 MAX_ATTACHMENTS = 20
+# Control characters other than tab and line breaks: never typed, and PostgreSQL refuses NUL.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass
@@ -43,6 +46,7 @@ class MeetingFields:
     place: str = ""
     host_id: int | None = None
     recorder_id: int | None = None
+    observers: str = ""  # 列席人员: people attending without being expected, as written
     agenda: str = ""
     notes: str = ""
     resolutions: str = ""
@@ -51,6 +55,20 @@ class MeetingFields:
     votes_against: int | None = None
     votes_abstain: int | None = None
     study_items: tuple[tuple[str, int], ...] = ()  # (title, minutes)
+
+
+def check_text(field: str, value: str | None) -> str:
+    """`value` without surrounding spaces; DomainError on `field` if it holds control characters."""
+    value = (value or "").strip()
+    if CONTROL.search(value):
+        raise DomainError(field, _l("The text contains control characters; please retype it."))
+    return value
+
+
+def earliest_meeting_day(today: date) -> date:
+    """Meetings of the current and the previous year can be recorded (December's meeting in
+    January); older ones would credit hours to a year long closed."""
+    return date(today.year - 1, 1, 1)
 
 
 def _check_manager(actor, unit) -> None:
@@ -63,10 +81,17 @@ def _check_fields(session: Session, unit, fields: MeetingFields, now: datetime) 
         raise DomainError("kind", _l("A party group meeting is recorded in the party group."))
     if fields.kind != MeetingKind.GROUP and not unit.kind.is_branch:
         raise DomainError("kind", _l("This kind of meeting is recorded in a branch."))
+    for name in ("title", "place", "observers", "agenda", "notes", "resolutions", "vote_subject"):
+        check_text(name, getattr(fields, name))
     if not (fields.title or "").strip():
         raise DomainError("title", _l("A title is required."))
-    if fields.held_on > org_day(now):
+    today = org_day(now)
+    if fields.held_on > today:
         raise DomainError("held_on", _l("The date cannot be in the future."))
+    if fields.held_on < earliest_meeting_day(today):
+        raise DomainError(
+            "held_on", _l("Only meetings of this year and last year can be recorded.")
+        )
     members = {m.id for m in expected_members(session, unit)}
     for name in ("host_id", "recorder_id"):
         person = getattr(fields, name)
@@ -79,6 +104,7 @@ def _check_fields(session: Session, unit, fields: MeetingFields, now: datetime) 
     if len(fields.study_items) > MAX_STUDY_ITEMS:
         raise DomainError("study_items", _l("At most 10 study items."))
     for title, minutes in fields.study_items:
+        check_text("study_items", title)
         if (
             not title.strip()
             or not isinstance(minutes, int)
@@ -96,6 +122,7 @@ def _apply(meeting: Meeting, fields: MeetingFields) -> None:
     meeting.place = (fields.place or "").strip()[:200]
     meeting.host_id = fields.host_id
     meeting.recorder_id = fields.recorder_id
+    meeting.observers = (fields.observers or "").strip()
     meeting.agenda = fields.agenda or ""
     meeting.notes = fields.notes or ""
     meeting.resolutions = fields.resolutions or ""
@@ -176,6 +203,7 @@ def set_attendance(
         seen.add(member_id)
         if member_id not in members:
             raise DomainError("attendance", _l("Only the unit's members can be marked."))
+        check_text("attendance", reason)
         if status == Attendance.ABSENT and not (reason or "").strip():
             raise DomainError("attendance", _l("Give the reason for each absence."))
     existing = {row.member_id: row for row in meeting.attendances}

@@ -52,10 +52,11 @@ from learnapp.orglife.services import (
     MeetingFields,
     add_attachment,
     create_meeting,
+    earliest_meeting_day,
     set_attendance,
     update_meeting,
 )
-from learnapp.orgs.models import Unit
+from learnapp.orgs.models import Unit, UnitKind
 
 bp = Blueprint("orglife", __name__, url_prefix="/orglife")
 CALENDAR_PAGE = 30
@@ -89,9 +90,14 @@ def meetings_home():
     """The units where the user records meetings; one unit goes straight to its meetings."""
     units = meeting_units(get_session(), current_user)
     branches = [u for u in units if u.kind.is_branch]
-    if len(branches) == 1:
+    above = [
+        u
+        for u in current_user.managed_units
+        if u.is_active and not u.kind.is_branch and u.kind != UnitKind.GROUP
+    ]
+    if len(branches) == 1 and not above:
         return redirect(url_for("orglife.meetings", unit_id=branches[0].id))
-    return render_template("orglife/units.html", units=units)
+    return render_template("orglife/units.html", units=units, above=above)
 
 
 @bp.get("/units/<int:unit_id>/meetings")
@@ -130,6 +136,7 @@ def _fields(form: MeetingForm) -> MeetingFields:
         place=form.place.data,
         host_id=form.host_id.data or None,
         recorder_id=form.recorder_id.data or None,
+        observers=form.observers.data,
         agenda=form.agenda.data,
         notes=form.notes.data,
         resolutions=form.resolutions.data,
@@ -153,6 +160,8 @@ def meeting_new(unit_id):
         kind = request.args.get("kind", "")
         if kind in set(MeetingKind):
             form.kind.data = kind
+        elif unit.kind == UnitKind.GROUP:
+            form.kind.data = MeetingKind.GROUP.value
     if form.validate_on_submit():
         try:
             meeting = create_meeting(session, current_user, unit, _fields(form), now())
@@ -163,7 +172,12 @@ def meeting_new(unit_id):
             flash(_("Meeting recorded. Now mark the attendance."), "success")
             return redirect(url_for("orglife.meeting_detail", meeting_id=meeting.id))
     return render_template(
-        "orglife/meeting_form.html", form=form, unit=unit, meeting=None, today=org_day(now())
+        "orglife/meeting_form.html",
+        form=form,
+        unit=unit,
+        meeting=None,
+        today=org_day(now()),
+        earliest=earliest_meeting_day(org_day(now())),
     ), 400 if form.errors else 200
 
 
@@ -201,6 +215,7 @@ def meeting_edit(meeting_id):
         unit=meeting.unit,
         meeting=meeting,
         today=org_day(now()),
+        earliest=earliest_meeting_day(org_day(now())),
     ), 400 if form.errors else 200
 
 

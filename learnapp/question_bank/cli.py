@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from learnapp.clock import now
 from learnapp.db import get_db
 from learnapp.question_bank import formats, importing, queries, services
-from learnapp.question_bank.formats.common import split_path
+from learnapp.question_bank.draft import split_path
 from learnapp.question_bank.models import KnowledgePoint, QuestionBank, QuestionStatus, Tag
 from learnapp.question_bank.types import TYPES
 

@@ -11,8 +11,53 @@ exactly as `types.py` stores and grades it:
 - short    {"reference": str, "key_points": [str, ...]}           marked by a person
 """
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+# Limits of the metadata every importer and the services apply.
+MAX_PATH_DEPTH = 6  # knowledge-point levels
+MAX_KNOWLEDGE_NAME = 100  # one level's name
+MAX_TAGS = 10
+MAX_TAG = 50
+PATH_SEPARATORS = re.compile(r"\s*(?:›|>|＞|/|／)\s*")
+
+
+# Numbers inside names, so that 第三章 sorts before 第十一章 and 第2节 before 第10节.
+NUMBER_RUN = re.compile(r"([0-9]+|[零〇一二两三四五六七八九十百千]+)")
+CHINESE_DIGITS = dict(
+    zip("零〇一二两三四五六七八九", (0, 0, 1, 2, 2, 3, 4, 5, 6, 7, 8, 9), strict=True)
+)
+CHINESE_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _number(run: str) -> int:
+    if run.isascii():
+        return int(run)
+    total = digit = 0
+    for char in run:
+        if char in CHINESE_UNITS:
+            total += (digit or 1) * CHINESE_UNITS[char]
+            digit = 0
+        else:
+            digit = CHINESE_DIGITS[char]
+    return total + digit
+
+
+def name_order(name: str) -> tuple:
+    """A sort key reading the numbers in a name: 第三章 < 第十一章, 第2节 < 第10节."""
+    pieces = NUMBER_RUN.split(name)
+    return tuple(
+        (1, _number(piece), "") if position % 2 else (0, 0, piece)
+        for position, piece in enumerate(pieces)
+        if piece
+    )
+
+
+def split_path(text: str) -> list[str]:
+    """ "党章 › 第一章 党员", "党章/第一章 党员" and "党章 > 第一章 党员" (full-width ＞ and ／ too)
+    are all ["党章", "第一章 党员"]."""
+    return [part for part in PATH_SEPARATORS.split((text or "").strip()) if part]
 
 
 @dataclass

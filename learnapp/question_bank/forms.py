@@ -23,9 +23,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.draft import QuestionDraft, split_path
 from learnapp.question_bank.models import AUDIENCE_LABELS, Audience
-from learnapp.question_bank.services import split_path
 from learnapp.question_bank.types import LETTERS, MAX_BLANKS, MAX_OPTIONS, MAX_STEM, MAX_TEXT
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -272,6 +271,10 @@ class BulkForm(FlaskForm):
         ],
     )
     target = StringField(_l("Knowledge point or tag"), validators=[Length(max=300)])
+
+
+class RenameForm(FlaskForm):
+    name = StringField(_l("New name"), validators=[DataRequired(), Length(max=100)])
 
 
 class BankForm(FlaskForm):

@@ -48,5 +48,13 @@ class ExportForm(FlaskForm):
         + [SelectChoice(status.value, label) for status, label in STATUS_LABELS.items()],
         validators=[Optional()],
     )
+    difficulty = SelectField(
+        _l("Difficulty"),
+        coerce=int,
+        choices=[SelectChoice(0, _l("All difficulties"))]
+        + [SelectChoice(n, str(n)) for n in range(1, 6)],
+        validators=[Optional()],
+    )
     kp = SelectField(_l("Knowledge point"), coerce=int, validators=[Optional()])
     tag = SelectField(_l("Tag"), coerce=int, validators=[Optional()])
+    source = SelectField(_l("Source version"), coerce=int, validators=[Optional()])

@@ -236,12 +236,17 @@ def export(bank_id):
     form.tag.choices = [SelectChoice(0, _("All tags"))] + [
         SelectChoice(tag.id, tag.name) for tag in queries.tags(session, bank)
     ]
+    form.source.choices = [SelectChoice(0, _("All sources"))] + [
+        SelectChoice(source.id, source.title) for source in queries.sources(session)
+    ]
     if request.args.get("download") and form.validate():
         filters = QuestionFilters(
             type=form.type.data or None,
             status=QuestionStatus(form.status.data) if form.status.data else None,
+            difficulty=form.difficulty.data or None,
             knowledge_point_id=form.kp.data or None,
             tag_id=form.tag.data or None,
+            source_id=form.source.data or None,
         )
         versions = queries.export_versions(session, bank, filters)
         chosen = formats.FORMATS[form.format.data]

@@ -25,9 +25,8 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.question_bank import formats, queries, services
-from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.draft import QuestionDraft, split_path
 from learnapp.question_bank.formats import FormatError, Problem
-from learnapp.question_bank.formats.common import split_path
 from learnapp.question_bank.models import QuestionBank, QuestionStatus, QuestionVersion
 from learnapp.question_bank.types import normalise_stem
 

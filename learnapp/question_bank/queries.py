@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from learnapp.db import within_path
+from learnapp.question_bank.draft import name_order
 from learnapp.question_bank.models import (
     KnowledgePoint,
     Question,
@@ -145,47 +146,74 @@ class QuestionPage:
     status_counts: dict[QuestionStatus, int]
 
 
+def _narrowed(filters: QuestionFilters) -> bool:
+    """Whether anything but the status narrows the list to part of the bank."""
+    return bool(
+        filters.ids
+        or filters.type
+        or filters.knowledge_point_id
+        or filters.difficulty
+        or filters.tag_id
+        or filters.source_id
+        or (filters.search or "").strip()
+    )
+
+
 def questions_page(
     session: Session, bank: QuestionBank, filters: QuestionFilters, page: int = 1
 ) -> QuestionPage:
-    """One page, newest first. No index serves a substring search, so each scan must count:
-    a first pass takes up to FETCH_ALL_IDS matches in any order; when that is all of them it
-    gives the counts and the page at once (one scan for a rare word). Otherwise matches are
-    dense: the counts take one more pass and walking ids backwards fills the page in a few
-    rows. The rows are then loaded by id."""
+    """One page, newest first. A list narrowed by nothing but its status is counted on the
+    (status, bank_id) index without reading a row. No index serves a substring search, so
+    each scan must count: a first pass takes up to FETCH_ALL_IDS matches in any order; when that
+    is all of them it gives the counts and the page at once (one scan for a rare word).
+    Otherwise matches are dense: the counts take one more pass and walking ids backwards fills
+    the page in a few rows. The rows are then loaded by id."""
     unfiltered_status = _filtered(session, bank, filters, by_status=False)
-    probe = session.execute(
-        unfiltered_status.with_only_columns(Question.id, Question.status).limit(FETCH_ALL_IDS + 1)
-    ).all()
-    counts = dict.fromkeys(QuestionStatus, 0)
-    if len(probe) <= FETCH_ALL_IDS:
-        for _, status in probe:
-            counts[status] += 1
-        # Sorted here, not by ORDER BY … LIMIT: PostgreSQL's generic plan for a prepared search
-        # would walk the whole primary key backwards looking for a handful of rows.
-        matching = sorted(
-            (qid for qid, status in probe if filters.status in (None, status)), reverse=True
-        )
-        total = len(matching)
+    matching = None
+    if not _narrowed(filters):
+        counts = status_counts(session, bank)
     else:
-        # Filtered aggregates rather than GROUP BY: one pass, no sort of the matching rows.
-        row = session.execute(
-            unfiltered_status.with_only_columns(
-                *(sa.func.count().filter(Question.status == status) for status in QuestionStatus)
+        probe = session.execute(
+            unfiltered_status.with_only_columns(Question.id, Question.status).limit(
+                FETCH_ALL_IDS + 1
             )
-        ).one()
-        counts = dict(zip(QuestionStatus, row, strict=True))
-        total = counts[filters.status] if filters.status else sum(counts.values())
-        matching = None
+        ).all()
+        counts = dict.fromkeys(QuestionStatus, 0)
+        if len(probe) <= FETCH_ALL_IDS:
+            for _, status in probe:
+                counts[status] += 1
+            # Sorted here, not by ORDER BY … LIMIT: PostgreSQL's generic plan for a prepared
+            # search would walk the whole primary key backwards looking for a handful of rows.
+            matching = sorted(
+                (qid for qid, status in probe if filters.status in (None, status)), reverse=True
+            )
+        else:
+            # Filtered aggregates rather than GROUP BY: one pass, no sort of the matching rows.
+            row = session.execute(
+                unfiltered_status.with_only_columns(
+                    *(
+                        sa.func.count().filter(Question.status == status)
+                        for status in QuestionStatus
+                    )
+                )
+            ).one()
+            counts = dict(zip(QuestionStatus, row, strict=True))
+    total = counts[filters.status] if filters.status else sum(counts.values())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     offset = (page - 1) * PAGE_SIZE
     if matching is not None:
         ids = matching[offset : offset + PAGE_SIZE]
     else:
+        # The same conditions plus the status: the knowledge-point and tag names matching the
+        # search are not looked up a second time.
+        listed = (
+            unfiltered_status.where(Question.status == filters.status)
+            if filters.status
+            else unfiltered_status
+        )
         ids = session.scalars(
-            _filtered(session, bank, filters)
-            .with_only_columns(Question.id)
+            listed.with_only_columns(Question.id)
             .order_by(Question.id.desc())
             .limit(PAGE_SIZE)
             .offset(offset)
@@ -267,13 +295,31 @@ def versions_of(session: Session, question: Question) -> list[QuestionVersion]:
 
 
 def knowledge_points(session: Session, bank: QuestionBank) -> list[KnowledgePoint]:
-    return list(
-        session.scalars(
-            sa.select(KnowledgePoint)
-            .where(KnowledgePoint.bank_id == bank.id)
-            .order_by(KnowledgePoint.full_name)
-        )
+    """The bank's tree in reading order: each node after its parent, siblings by name with
+    their numbers read (第三章 before 第十一章)."""
+    points = session.scalars(
+        sa.select(KnowledgePoint).where(KnowledgePoint.bank_id == bank.id)
+    ).all()
+    return sorted(points, key=lambda point: tuple(name_order(name) for name in point.names))
+
+
+def knowledge_point_counts(session: Session, bank: QuestionBank) -> dict[int, int]:
+    """Per knowledge point: the questions filed under it or anywhere below it."""
+    points = knowledge_points(session, bank)
+    direct = dict(
+        session.execute(
+            sa.select(Question.knowledge_point_id, sa.func.count())
+            .where(Question.bank_id == bank.id, Question.knowledge_point_id.is_not(None))
+            .group_by(Question.knowledge_point_id)
+        ).all()
     )
+    by_id = {point.id: point for point in points}
+    subtree = dict.fromkeys(by_id, 0)
+    for point_id, count in direct.items():
+        # Every ancestor's id is in the materialised path "/1/4/9/".
+        for ancestor in by_id[point_id].path.strip("/").split("/"):
+            subtree[int(ancestor)] += count
+    return subtree
 
 
 def tags(session: Session, bank: QuestionBank) -> list[Tag]:
@@ -310,12 +356,18 @@ def review_queue(session: Session, bank: QuestionBank) -> list[Question]:
     )
 
 
-def source_question_counts(session: Session) -> dict[int, int]:
-    """Questions (not retired) whose current version cites each source document."""
+def source_question_counts(session: Session, user) -> dict[int, int]:
+    """Questions (not retired) in the banks `user` reaches whose current version cites each
+    source document. Documents are shared by every bank; other banks' questions are not counted."""
     rows = session.execute(
         sa.select(QuestionVersion.source_id, sa.func.count())
         .join(Question, Question.current_version_id == QuestionVersion.id)
-        .where(QuestionVersion.source_id.is_not(None), Question.status != QuestionStatus.RETIRED)
+        .join(QuestionBank, Question.bank_id == QuestionBank.id)
+        .where(
+            QuestionVersion.source_id.is_not(None),
+            Question.status != QuestionStatus.RETIRED,
+            bank_in_scope_clause(user),
+        )
         .group_by(QuestionVersion.source_id)
     )
     return dict(rows.all())

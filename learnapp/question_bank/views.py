@@ -16,17 +16,25 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.question_bank import queries, services
-from learnapp.question_bank.forms import BankForm, BulkForm, RejectForm, ReviewRuleForm
+from learnapp.question_bank.draft import split_path
+from learnapp.question_bank.forms import (
+    BankForm,
+    BulkForm,
+    RejectForm,
+    RenameForm,
+    ReviewRuleForm,
+)
 from learnapp.question_bank.models import (
     AUDIENCE_LABELS,
     STATUS_LABELS,
     Audience,
+    KnowledgePoint,
     Question,
     QuestionStatus,
     SourceDocument,
 )
 from learnapp.question_bank.queries import QuestionFilters
-from learnapp.question_bank.types import TYPES
+from learnapp.question_bank.types import TYPES, points_text
 
 bp = Blueprint("question_bank", __name__, url_prefix="/bank")
 
@@ -162,6 +170,8 @@ def questions(bank_id):
         filters=filters,
         filter_args=filter_args,
         status_args={k: v for k, v in filter_args.items() if k != "status"},
+        # The export screen starts from the list's filters (all but the search).
+        export_args={k: v for k, v in filter_args.items() if k != "q"},
         points=queries.knowledge_points(session, bank),
         tags=queries.tags(session, bank),
         sources=queries.sources(session),
@@ -198,7 +208,7 @@ def bulk(bank_id):
             message = _("%(n)d retired, %(s)d skipped.", n=done, s=skipped)
         elif action == "move":
             done = services.bulk_move(
-                session, current_user, bank, chosen, services.split_path(form.target.data), stamp
+                session, current_user, bank, chosen, split_path(form.target.data), stamp
             )
             message = _("%(n)d moved.", n=done)
         else:
@@ -367,8 +377,72 @@ def question_preview(question_id):
         version=version,
         qtype=qtype,
         widget=qtype.widget_question(version.stem, version.spec, field=f"q{question.id}"),
+        points=points_text(version.points),
         show_key=request.args.get("key") == "1",
     )
+
+
+@bp.get("/<int:bank_id>/knowledge-points")
+@route_policy(BANK_STAFF)
+def knowledge_points(bank_id):
+    session = get_session()
+    bank = _bank(bank_id)
+    points = queries.knowledge_points(session, bank)
+    return render_template(
+        "question_bank/knowledge_points.html",
+        bank=bank,
+        points=points,
+        parents={point.parent_id for point in points},
+        counts=queries.knowledge_point_counts(session, bank),
+        rename_form=RenameForm(),
+        action_form=EmptyForm(),
+    )
+
+
+def _knowledge_point(point_id: int) -> KnowledgePoint:
+    point = get_session().get(KnowledgePoint, point_id)
+    if point is None:
+        abort(404)
+    _bank(point.bank_id)
+    return point
+
+
+@bp.post("/knowledge-points/<int:point_id>/rename")
+@route_policy(BANK_EDITOR)
+def knowledge_point_rename(point_id):
+    point = _knowledge_point(point_id)
+    form = RenameForm()
+    if form.validate_on_submit():
+        before = point.full_name
+        try:
+            services.rename_knowledge_point(
+                get_session(), current_user, point, form.name.data, now()
+            )
+        except DomainError as error:
+            flash(error.message, "danger")
+        else:
+            commit()
+            flash(_("%(old)s is now %(new)s.", old=before, new=point.full_name), "success")
+    else:
+        flash(_("Enter a name without / › or >."), "danger")
+    return redirect(url_for("question_bank.knowledge_points", bank_id=point.bank_id))
+
+
+@bp.post("/knowledge-points/<int:point_id>/delete")
+@route_policy(BANK_EDITOR)
+def knowledge_point_delete(point_id):
+    point = _knowledge_point(point_id)
+    bank_id, full_name = point.bank_id, point.full_name
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_knowledge_point(get_session(), current_user, point, now())
+    except DomainError as error:
+        flash(error.message, "danger")
+    else:
+        commit()
+        flash(_("%(name)s removed.", name=full_name), "success")
+    return redirect(url_for("question_bank.knowledge_points", bank_id=bank_id))
 
 
 @bp.get("/<int:bank_id>/review")
@@ -390,7 +464,7 @@ def sources():
     return render_template(
         "question_bank/sources.html",
         sources=queries.sources(session),
-        counts=queries.source_question_counts(session),
+        counts=queries.source_question_counts(session, current_user),
         action_form=EmptyForm(),
     )
 

@@ -15,16 +15,15 @@ from decimal import ROUND_HALF_UP, Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 
 from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import rules_for
 from learnapp.hours.services import credit, org_day
-from learnapp.question_bank.models import Question, QuestionStatus, QuestionVersion
+from learnapp.question_bank.models import Question, QuestionVersion
 from learnapp.question_bank.services import mark_used
 from learnapp.question_bank.types import grade
-from learnapp.quizzes.authoring import candidate_ids
 from learnapp.quizzes.models import (
     AnswerLog,
     AnswerOutcome,
@@ -32,20 +31,18 @@ from learnapp.quizzes.models import (
     AttemptQuestion,
     AttemptSignal,
     AttemptState,
-    Composition,
     FinishedBy,
     Quiz,
     QuizKind,
     QuizState,
     ReleasePolicy,
-    WrongAnswer,
 )
+from learnapp.quizzes.papers import compose
 from learnapp.quizzes.responses import grading_input, parse_response
+from learnapp.quizzes.wrongbook import update_wrong_book
 
 HUNDRED = Decimal("100")
 CENT = Decimal("0.01")
-REVIEW_STEPS_DAYS = (1, 2, 4, 7, 15)  # spaced repetition of the 错题本
-MASTERED_AFTER = 3  # right answers in a row
 MAX_SIGNALS = 500  # per attempt; more are not stored
 
 
@@ -76,108 +73,6 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return now > attempt.deadline_at + timedelta(seconds=attempt.grace_seconds)
 
 
-def _seen_counts(session: Session, member_id: int) -> dict[int, int]:
-    rows = session.execute(
-        sa.select(AttemptQuestion.question_id, sa.func.count())
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .where(Attempt.member_id == member_id)
-        .group_by(AttemptQuestion.question_id)
-    )
-    return dict(rows.all())
-
-
-def _daily_preferences(session: Session, member_id: int, now: datetime) -> tuple[set, set]:
-    """Question ids due in the member's 错题本, and knowledge points they often get wrong."""
-    due = set(
-        session.scalars(
-            sa.select(WrongAnswer.question_id).where(
-                WrongAnswer.member_id == member_id,
-                WrongAnswer.is_mastered.is_(False),
-                WrongAnswer.due_on <= org_day(now),
-            )
-        )
-    )
-    rows = session.execute(
-        sa.select(
-            Question.knowledge_point_id,
-            sa.func.count(),
-            sa.func.sum(sa.case((AttemptQuestion.is_correct.is_(True), 1), else_=0)),
-        )
-        .join(Question, Question.id == AttemptQuestion.question_id)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .where(Attempt.member_id == member_id, AttemptQuestion.is_correct.is_not(None))
-        .group_by(Question.knowledge_point_id)
-    ).all()
-    weak = {
-        kp for kp, total, right in rows if kp is not None and total >= 2 and right < total * 0.6
-    }
-    return due, weak
-
-
-def compose(session: Session, quiz: Quiz, member, rng: random.Random, now) -> list[tuple]:
-    """The paper for one examinee: (question id, version id, points or None) in order.
-
-    Random rules prefer questions the member has seen least, never repeat a question within the
-    paper, and for 每日答题 put due 错题本 items and weak knowledge points first. Ties break by
-    the seeded generator, so the stored seed and history reproduce the draw.
-    """
-    if quiz.composition == Composition.FIXED:
-        rows = session.execute(
-            sa.select(Question.id, Question.current_version_id)
-            .where(
-                Question.id.in_([item.question_id for item in quiz.items]),
-                Question.status == QuestionStatus.ACTIVE,
-            )
-            .order_by(Question.id)
-        ).all()
-        current = dict(rows)
-        paper = [
-            (item.question_id, current[item.question_id], item.points)
-            for item in quiz.items
-            if item.question_id in current
-        ]
-    else:
-        seen = _seen_counts(session, member.id)
-        due, weak = (set(), set())
-        kp_of: dict[int, int | None] = {}
-        if quiz.kind == QuizKind.DAILY:
-            due, weak = _daily_preferences(session, member.id, now)
-        chosen: set[int] = set()
-        paper = []
-        for rule in quiz.rules:
-            candidates = [c for c in candidate_ids(session, rule) if c[0] not in chosen]
-            if weak:
-                kp_of = dict(
-                    session.execute(
-                        sa.select(Question.id, Question.knowledge_point_id).where(
-                            Question.id.in_([c[0] for c in candidates])
-                        )
-                    ).all()
-                )
-            keyed = [
-                (
-                    c[0] not in due,
-                    kp_of.get(c[0]) not in weak,
-                    seen.get(c[0], 0),
-                    rng.random(),
-                    c,
-                )
-                for c in candidates
-            ]
-            keyed.sort(key=lambda k: k[:4])
-            picked = [k[4] for k in keyed[: rule.count]]
-            if len(picked) < rule.count:
-                raise DomainError(None, _l("The question bank cannot fill this paper right now."))
-            for question_id, version_id in picked:
-                chosen.add(question_id)
-                paper.append((question_id, version_id, rule.points))
-    if not paper:
-        raise DomainError(None, _l("This quiz has no questions to ask."))
-    if quiz.shuffle_questions:
-        rng.shuffle(paper)
-    return paper
-
-
 def _deadline(quiz: Quiz, now: datetime) -> datetime | None:
     ends = []
     if quiz.duration_seconds:
@@ -201,6 +96,14 @@ def attempts_used(session: Session, quiz_id: int, member_id: int) -> int:
     return session.scalar(
         sa.select(sa.func.count()).where(Attempt.quiz_id == quiz_id, Attempt.member_id == member_id)
     )
+
+
+_versions, _questions = QuestionVersion.__table__, Question.__table__
+_PAPER_VERSIONS = (
+    sa.select(_versions.c.id, _versions.c.spec, _versions.c.points, _questions.c.type)
+    .join(_questions, _questions.c.id == _versions.c.question_id)
+    .where(_versions.c.id.in_(sa.bindparam("ids", expanding=True)))
+)
 
 
 def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attempt:
@@ -235,17 +138,37 @@ def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attemp
     # A seeded, reproducible draw (audit), not a secret: the seed itself is stored.
     rng = random.Random(seed)  # noqa: S311
     paper = compose(session, quiz, member, rng, now)
-    versions = {
-        v.id: v
-        for v in session.scalars(
-            sa.select(QuestionVersion).where(QuestionVersion.id.in_([p[1] for p in paper]))
+    # What the slots need of each drawn version, in one query (no ORM objects: a start storm
+    # freezes twenty thousand slots a minute).
+    frozen = {
+        row.id: row
+        for row in session.connection().execute(
+            _PAPER_VERSIONS, {"ids": sorted({version_id for _, version_id, _ in paper})}
         )
     }
-    types = dict(
-        session.execute(
-            sa.select(Question.id, Question.type).where(Question.id.in_([p[0] for p in paper]))
-        ).all()
-    )
+    total = Decimal("0")
+    rows = []
+    for position, (question_id, version_id, points) in enumerate(paper, start=1):
+        version = frozen[version_id]
+        order = list(range(len(version.spec.get("options") or [])))
+        if quiz.shuffle_options:
+            rng.shuffle(order)
+        points = Decimal(points if points is not None else version.points)
+        total += points
+        rows.append(
+            {
+                "position": position,
+                "question_id": question_id,
+                "version_id": version_id,
+                "question_type": version.type,
+                "points": points,
+                "option_order": order,
+                "option_ids": [secrets.token_urlsafe(8) for _ in order],
+                "seq": 0,
+                "needs_marking": False,
+                "marker_comment": "",
+            }
+        )
     attempt = Attempt(
         quiz_id=quiz.id,
         member_id=member.id,
@@ -257,6 +180,7 @@ def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attemp
         deadline_at=_deadline(quiz, now),
         grace_seconds=quiz.grace_seconds,
         pass_percent=quiz.pass_percent,
+        max_score=total,
     )
     try:
         with session.begin_nested():
@@ -268,35 +192,11 @@ def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attemp
         if current is None:
             raise DomainError(None, _l("The attempt could not be started; try again.")) from None
         return current
-    total = Decimal("0")
-    rows = []
-    for position, (question_id, version_id, points) in enumerate(paper, start=1):
-        version = versions[version_id]
-        order = list(range(len(version.spec.get("options") or [])))
-        if quiz.shuffle_options:
-            rng.shuffle(order)
-        points = Decimal(points if points is not None else version.points)
-        total += points
-        rows.append(
-            {
-                "attempt_id": attempt.id,
-                "position": position,
-                "question_id": question_id,
-                "version_id": version_id,
-                "question_type": types[question_id],
-                "points": points,
-                "option_order": order,
-                "option_ids": [secrets.token_urlsafe(8) for _ in order],
-                "seq": 0,
-                "needs_marking": False,
-                "marker_comment": "",
-            }
-        )
     # One multi-row INSERT: a start storm writes thousands of slots a minute.
-    session.execute(sa.insert(AttemptQuestion), rows)
-    attempt.max_score = total
-    mark_used(session, versions.keys(), now)
-    session.flush()
+    session.connection().execute(
+        sa.insert(AttemptQuestion.__table__), [{**row, "attempt_id": attempt.id} for row in rows]
+    )
+    mark_used(session, frozen.keys(), now)
     return attempt
 
 
@@ -310,81 +210,117 @@ class SaveResult:
         return self.outcome in (AnswerOutcome.SAVED, AnswerOutcome.REPLAY)
 
 
-def _slot(session: Session, attempt: Attempt, position) -> AttemptQuestion:
-    if not isinstance(position, int) or isinstance(position, bool):
-        raise DomainError(None, _l("That question is not part of this attempt."))
-    slot = session.scalar(
-        sa.select(AttemptQuestion)
-        .where(AttemptQuestion.attempt_id == attempt.id, AttemptQuestion.position == position)
-        .options(lazyload(AttemptQuestion.version))
+# The autosave runs on every change of every examinee's answer, so its statements are built once
+# and run as Core on the request's connection: no ORM objects are loaded or flushed.
+_attempts, _slots = Attempt.__table__, AttemptQuestion.__table__
+# The member's attempt, locked (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write
+# lock) so a save and a submit never interleave, with what the save needs of the one slot.
+_SAVE_TARGET = (
+    sa.select(
+        _attempts.c.state,
+        _attempts.c.deadline_at,
+        _attempts.c.grace_seconds,
+        _slots.c.id,
+        _slots.c.question_type,
+        _slots.c.option_order,
+        _slots.c.option_ids,
     )
-    if slot is None:
-        # Slots outside the frozen layout are refused (E8).
-        raise DomainError(None, _l("That question is not part of this attempt."))
-    return slot
-
-
-def _log(session, attempt, position, base_seq, response, outcome, now) -> None:
-    session.add(
-        AnswerLog(
-            attempt_id=attempt.id,
-            position=position,
-            base_seq=base_seq,
-            response=response,
-            outcome=outcome,
-            received_at=now,
-        )
+    .select_from(_attempts.join(_slots, _slots.c.attempt_id == _attempts.c.id))
+    .where(
+        _attempts.c.id == sa.bindparam("attempt"),
+        _attempts.c.member_id == sa.bindparam("member"),
+        _slots.c.position == sa.bindparam("position"),
     )
-    session.flush()
-
-
-def lock_attempt(session: Session, attempt_id: int) -> Attempt | None:
-    """Re-read the attempt under a row lock (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds
-    the write lock), so a save and a submit never interleave."""
-    return session.scalar(
-        sa.select(Attempt)
-        .where(Attempt.id == attempt_id)
-        .options(lazyload(Attempt.quiz))
-        .with_for_update(of=Attempt)
-        .execution_options(populate_existing=True)
+    .with_for_update(of=_attempts)
+)
+_OWNED = sa.select(_attempts.c.id).where(
+    _attempts.c.id == sa.bindparam("attempt"), _attempts.c.member_id == sa.bindparam("member")
+)
+# The sequence check is the UPDATE's own condition: of two saves based on the same answer, one
+# lands.
+_STORE = (
+    _slots.update()
+    .where(_slots.c.id == sa.bindparam("slot"), _slots.c.seq == sa.bindparam("base_seq"))
+    .values(
+        response=sa.bindparam("answer", type_=_slots.c.response.type),
+        seq=sa.bindparam("next_seq"),
+        saved_at=sa.bindparam("at", type_=_slots.c.saved_at.type),
     )
+)
+_STORED = sa.select(_slots.c.seq, _slots.c.response).where(_slots.c.id == sa.bindparam("slot"))
+_LOG = sa.insert(AnswerLog.__table__)
+
+
+def _is_count(value) -> bool:
+    """A JSON integer that fits the column (bool is an int to Python, not to the page)."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**31
 
 
 def save_answer(
-    session: Session, attempt_id: int, position, base_seq, raw, now: datetime
-) -> SaveResult:
-    """Autosave one answer. `base_seq` is the sequence number of the answer the page last saw:
-    the save lands only if it is still the stored one (a stale second tab is refused with
-    STALE), and moves it on by one. The same save sent again is a REPLAY and changes nothing.
-    After the deadline plus grace the answer is refused (LATE) but recorded in the answer log;
-    so are saves to a finished attempt (CLOSED). The caller checks ownership."""
-    if not isinstance(base_seq, int) or isinstance(base_seq, bool) or not 0 <= base_seq < 2**31:
-        raise DomainError(None, _l("The answer could not be understood."))
-    attempt = lock_attempt(session, attempt_id)
-    slot = _slot(session, attempt, position)
-    response = parse_response(slot, raw)
-    if attempt.state != AttemptState.IN_PROGRESS:
-        _log(session, attempt, position, base_seq, response, AnswerOutcome.CLOSED, now)
-        return SaveResult(AnswerOutcome.CLOSED, slot.seq)
-    if is_overdue(attempt, now):
-        _log(session, attempt, position, base_seq, response, AnswerOutcome.LATE, now)
-        return SaveResult(AnswerOutcome.LATE, slot.seq)
-    updated = session.execute(
-        sa.update(AttemptQuestion)
-        .where(AttemptQuestion.id == slot.id, AttemptQuestion.seq == base_seq)
-        .values(response=response, seq=base_seq + 1, saved_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if updated == 1:
-        _log(session, attempt, position, base_seq, response, AnswerOutcome.SAVED, now)
-        return SaveResult(AnswerOutcome.SAVED, base_seq + 1)
-    session.refresh(slot, ["seq", "response"])
-    if slot.seq == base_seq + 1 and slot.response == response:
-        outcome = AnswerOutcome.REPLAY
+    session: Session, attempt_id: int, position, base_seq, raw, now: datetime, *, member_id: int
+) -> SaveResult | None:
+    """Autosave one answer of `member_id`'s attempt; None if the attempt is not theirs (the
+    caller answers 404 whatever was sent). `base_seq` is the sequence number of the answer the
+    page last saw: the save lands only if it is still the stored one (a stale second tab is
+    refused with STALE), and moves it on by one. The same save sent again is a REPLAY and
+    changes nothing. After the deadline plus grace the answer is refused (LATE) but recorded in
+    the answer log; so are saves to a finished attempt (CLOSED).
+
+    An accepted save is three statements: the locked read, the guarded UPDATE, the log INSERT.
+    """
+    connection = session.connection()
+    target = None
+    if _is_count(position) and _is_count(base_seq):
+        target = connection.execute(
+            _SAVE_TARGET, {"attempt": attempt_id, "member": member_id, "position": position}
+        ).first()
+    if target is None:
+        if connection.execute(_OWNED, {"attempt": attempt_id, "member": member_id}).first() is None:
+            return None
+        if not _is_count(base_seq):
+            raise DomainError(None, _l("The answer could not be understood."))
+        # Slots outside the frozen layout are refused (E8).
+        raise DomainError(None, _l("That question is not part of this attempt."))
+    response = parse_response(target, raw)
+    outcome = None
+    if target.state != AttemptState.IN_PROGRESS:
+        outcome = AnswerOutcome.CLOSED
+    elif is_overdue(target, now):
+        outcome = AnswerOutcome.LATE
     else:
-        outcome = AnswerOutcome.STALE
-    _log(session, attempt, position, base_seq, response, outcome, now)
-    return SaveResult(outcome, slot.seq)
+        stored = connection.execute(
+            _STORE,
+            {
+                "slot": target.id,
+                "base_seq": base_seq,
+                "answer": response,
+                "next_seq": base_seq + 1,
+                "at": now,
+            },
+        )
+        if stored.rowcount == 1:
+            outcome = AnswerOutcome.SAVED
+    if outcome == AnswerOutcome.SAVED:
+        seq = base_seq + 1
+    else:
+        # Read again rather than trust the locked read: on PostgreSQL that read's snapshot may
+        # predate a save that held the lock before this one.
+        seq, current = connection.execute(_STORED, {"slot": target.id}).one()
+        if outcome is None:
+            same = seq == base_seq + 1 and current == response
+            outcome = AnswerOutcome.REPLAY if same else AnswerOutcome.STALE
+    connection.execute(
+        _LOG,
+        {
+            "attempt_id": attempt_id,
+            "position": position,
+            "base_seq": base_seq,
+            "response": response,
+            "outcome": outcome,
+            "received_at": now,
+        },
+    )
+    return SaveResult(outcome, seq)
 
 
 def record_signal(session: Session, attempt: Attempt, kind: str, now: datetime) -> bool:
@@ -481,7 +417,7 @@ def complete(session: Session, attempt: Attempt, now: datetime) -> None:
     # The 错题本 shows keys: it collects from practice and from exams whose results are
     # released at once, never from an exam whose review is still closed (E2).
     if quiz.kind.is_practice or quiz.release == ReleasePolicy.IMMEDIATELY:
-        _update_wrong_book(session, attempt, slots, now)
+        update_wrong_book(session, attempt, slots, now)
     if passed:
         credit_course_test(session, attempt, now)
 
@@ -507,51 +443,6 @@ def credit_course_test(session: Session, attempt: Attempt, now: datetime) -> Non
         now,
         note=quiz.title,
     )
-
-
-def _update_wrong_book(session: Session, attempt: Attempt, slots, now: datetime) -> None:
-    day = org_day(now)
-    existing = {
-        row.question_id: row
-        for row in session.scalars(
-            sa.select(WrongAnswer).where(
-                WrongAnswer.member_id == attempt.member_id,
-                WrongAnswer.question_id.in_([s.question_id for s in slots]),
-            )
-        )
-    }
-    for slot in slots:
-        row = existing.get(slot.question_id)
-        if slot.is_correct is False:
-            if row is None:
-                row = WrongAnswer(
-                    member_id=attempt.member_id,
-                    question_id=slot.question_id,
-                    wrong_count=0,
-                    right_streak=0,
-                )
-                session.add(row)
-                existing[slot.question_id] = row
-            row.version_id = slot.version_id
-            row.wrong_count += 1
-            row.right_streak, row.is_mastered = 0, False
-            row.due_on = day + timedelta(days=REVIEW_STEPS_DAYS[0])
-            row.updated_at = now
-        elif slot.is_correct and row is not None and not row.is_mastered:
-            row.right_streak += 1
-            row.is_mastered = row.right_streak >= MASTERED_AFTER
-            step = REVIEW_STEPS_DAYS[min(row.right_streak, len(REVIEW_STEPS_DAYS) - 1)]
-            row.due_on = day + timedelta(days=step)
-            row.updated_at = now
-    session.flush()
-
-
-def set_mastered(session: Session, member, entry: WrongAnswer, now: datetime) -> None:
-    """The member marks a 错题本 entry as mastered (it leaves the review list)."""
-    if entry.member_id != member.id:
-        raise DomainError(None, _l("That entry is not in your wrong-answer book."))
-    entry.is_mastered, entry.updated_at = True, now
-    session.flush()
 
 
 def finalize_overdue(session: Session, now: datetime) -> str:

@@ -38,6 +38,7 @@ MAX_QUESTIONS = 200
 MAX_RULE_COUNT = 100
 MAX_POINTS = Decimal("100")
 DAILY_MIX = (("single", 2), ("multiple", 2), ("judge", 1))  # DOMAIN.md: 2 + 2 + 1
+TOPIC_SIZES = (5, 10)  # DOMAIN.md: 专项答题 sets of 5 or 10
 
 
 @dataclass
@@ -282,17 +283,21 @@ def candidate_ids(session: Session, rule: QuizRule) -> list[tuple[int, int]]:
         query = query.join(KnowledgePoint, Question.knowledge_point_id == KnowledgePoint.id).where(
             KnowledgePoint.path.startswith(point.path, autoescape=True)
         )
-    return [tuple(row) for row in session.execute(query.order_by(Question.id))]
+    # Thousands of rows for a large bank, on every start of a random paper: read as plain
+    # tuples, past the ORM (after flushing, as the ORM would).
+    session.flush()
+    return [tuple(row) for row in session.connection().execute(query.order_by(Question.id))]
 
 
 def paper_problems(session: Session, quiz: Quiz) -> list[str]:
     """Why the quiz cannot be published yet; empty when it can."""
     problems = []
     if quiz.composition == Composition.FIXED:
-        active = [i for i in quiz.items if i.question.status == QuestionStatus.ACTIVE]
-        if not active:
+        size = sum(1 for i in quiz.items if i.question.status == QuestionStatus.ACTIVE)
+        if not size:
             problems.append(str(_l("Add at least one active question to the paper.")))
     else:
+        size = sum(rule.count for rule in quiz.rules)
         if not quiz.rules:
             problems.append(str(_l("Add at least one rule.")))
         needed: dict[tuple, int] = {}
@@ -307,6 +312,8 @@ def paper_problems(session: Session, quiz: Quiz) -> list[str]:
                         % {"n": rule.position}
                     )
                 )
+    if quiz.kind == QuizKind.TOPIC and size and size not in TOPIC_SIZES:
+        problems.append(str(_l("A topic set has 5 or 10 questions.")))
     return problems
 
 

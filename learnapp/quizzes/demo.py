@@ -33,6 +33,7 @@ from learnapp.quizzes.models import (
     ReleasePolicy,
 )
 from learnapp.quizzes.queries import slots_of
+from learnapp.quizzes.reports import report_question
 
 EXAM_TITLE = "2026年第四季度党章党规知识测试"
 EXAM_MIX = (("single", 4), ("multiple", 2), ("judge", 2), ("fill", 1), ("short", 1))
@@ -76,7 +77,9 @@ def _take(session, member, quiz, at: datetime, rng, skill: float, answer_short: 
     for slot in slots_of(session, attempt):
         if slot.question_type == "short" and not answer_short:
             continue
-        save_answer(session, attempt.id, slot.position, 0, _raw(slot, rng, skill), at)
+        save_answer(
+            session, attempt.id, slot.position, 0, _raw(slot, rng, skill), at, member_id=member.id
+        )
     return finalize(
         session, attempt.id, at + timedelta(minutes=rng.randint(8, 25)), FinishedBy.MEMBER
     )
@@ -158,10 +161,22 @@ def seed(session: Session, org, now: datetime) -> str:
     # The marker's queue keeps one answer; the others were marked by the secretary.
     for attempt_slot in _awaiting(session, exam)[1:]:
         mark_answer(session, org.secretary, attempt_slot, "3", "要点较全", now)
+    # One 纠错 report waits for the bank's editors and reviewers.
+    first = session.scalar(
+        sa.select(Attempt).where(Attempt.quiz_id == exam.id).order_by(Attempt.id).limit(1)
+    )
+    report_question(
+        session,
+        first.member,
+        slots_of(session, first)[0].version,
+        "选项中“八项”与党章第三条的表述方式不同，建议核对题干与选项。",
+        now,
+    )
     session.flush()
     return (
         f"quizzes: daily practice, a topic set and the exam “{EXAM_TITLE}” "
-        f"with {len(takers)} finished attempts ({min(waiting, 1)} short answer to mark)"
+        f"with {len(takers)} finished attempts ({min(waiting, 1)} short answer to mark, "
+        "1 question reported as faulty)"
     )
 
 

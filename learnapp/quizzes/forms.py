@@ -109,3 +109,23 @@ class RuleForm(FlaskForm):
 class MarkForm(FlaskForm):
     points = DecimalField(_l("Points"), places=2, validators=[InputRequired()])
     comment = TextAreaField(_l("Comment for the member"), validators=[Length(max=2000)])
+
+
+class ReportForm(FlaskForm):
+    """纠错: what is wrong with a question."""
+
+    text = TextAreaField(
+        _l("What is wrong with this question?"),
+        validators=[DataRequired(), Length(max=1000), NoFormula()],
+    )
+
+
+class CloseReportForm(FlaskForm):
+    state = SelectField(
+        _l("Outcome"),
+        choices=[
+            SelectChoice("resolved", _l("Corrected in the bank")),
+            SelectChoice("dismissed", _l("Dismissed: the question is right")),
+        ],
+    )
+    note = TextAreaField(_l("Note for the record"), validators=[Length(max=1000)])

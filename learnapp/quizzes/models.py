@@ -3,7 +3,7 @@ the append-only answer log, tab-switch signals and the wrong-answer book (错题
 
 An attempt is a state machine (security.md §3, E4/E5): in_progress → submitted → graded, or
 awaiting_marking → graded when a 简答 needs a person. Every transition is a conditional UPDATE
-in services.py; nothing here commits.
+in attempts.py; nothing here commits.
 """
 
 import enum
@@ -63,6 +63,12 @@ class FinishedBy(enum.StrEnum):
     MEMBER = "member"  # the member submitted
     TIMER = "timer"  # found overdue when next opened
     JOB = "job"  # finalised by the scheduled sweep
+
+
+class ReportState(enum.StrEnum):
+    OPEN = "open"  # waits for a bank editor or reviewer
+    RESOLVED = "resolved"  # the question was corrected (or will be)
+    DISMISSED = "dismissed"  # the question is right as it stands
 
 
 class AnswerOutcome(enum.StrEnum):
@@ -320,6 +326,32 @@ class WrongAnswer(Base):
     version = relationship("QuestionVersion", lazy="joined")
 
 
+class QuestionReport(Base):
+    """纠错: a member says a question they were asked is faulty. The report names the version the
+    member saw; it waits for a bank editor or reviewer of the question's bank, who corrects the
+    question in the bank (then regrades) or dismisses the report. A report never changes the
+    question's status by itself: a member could otherwise pull a question out of a live paper."""
+
+    __tablename__ = "quiz_question_reports"
+    __table_args__ = (sa.UniqueConstraint("member_id", "version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("question_versions.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    text: Mapped[str] = mapped_column(sa.String(1000))
+    state: Mapped[ReportState] = mapped_column(
+        enum_type(ReportState), default=ReportState.OPEN, index=True
+    )
+    created_at: Mapped[datetime]
+    resolved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    resolved_at: Mapped[datetime | None]
+    resolution_note: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    question = relationship("Question", lazy="joined")
+    version = relationship("QuestionVersion", lazy="joined")
+
+
 KIND_LABELS = {
     QuizKind.PRACTICE: _l("Practice"),
     QuizKind.DAILY: _l("Daily questions (每日答题)"),
@@ -351,4 +383,9 @@ ATTEMPT_STATE_LABELS = {
     AttemptState.SUBMITTED: _l("Submitted"),
     AttemptState.AWAITING_MARKING: _l("Awaiting marking"),
     AttemptState.GRADED: _l("Graded"),
+}
+REPORT_STATE_LABELS = {
+    ReportState.OPEN: _l("Open"),
+    ReportState.RESOLVED: _l("Corrected"),
+    ReportState.DISMISSED: _l("Dismissed"),
 }

@@ -29,9 +29,13 @@ def _display_spec(slot) -> dict:
     return {}
 
 
-def taking_questions(slots) -> list[TakingQuestion]:
+def taking_questions(slots, posted: dict | None = None) -> list[TakingQuestion]:
+    """The taking screen's questions with their saved answers, or with `posted` answers
+    (position → response in the stored form) where a refused post brought them back (E16)."""
+    posted = posted or {}
     questions = []
     for slot in slots:
+        response = posted.get(slot.position, slot.response)
         widget = get_type(slot.question_type).widget_question(
             slot.version.stem,
             _display_spec(slot),
@@ -43,9 +47,9 @@ def taking_questions(slots) -> list[TakingQuestion]:
                 position=slot.position,
                 widget=widget,
                 seq=slot.seq,
-                state=widget_state(slot),
+                state=widget_state(slot, response),
                 points=slot.points,
-                answered=slot.response is not None,
+                answered=response is not None,
             )
         )
     return questions
@@ -62,6 +66,7 @@ class ReviewOption:
 @dataclass(frozen=True)
 class ReviewQuestion:
     position: int
+    version_id: int
     type_label: str
     stem: str
     options: list[ReviewOption]
@@ -114,6 +119,7 @@ def review_questions(slots) -> list[ReviewQuestion]:
         items.append(
             ReviewQuestion(
                 position=slot.position,
+                version_id=slot.version_id,
                 type_label=str(kind.short_label),
                 stem=version.stem,
                 options=options,

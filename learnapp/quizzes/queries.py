@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.authz import unit_in_scope_clause
+from learnapp.authz import scope_paths, unit_in_scope_clause
 from learnapp.orgs.models import Unit
 from learnapp.quizzes.attempts import in_audience
 from learnapp.quizzes.models import (
@@ -126,6 +126,37 @@ def manageable_quiz(session: Session, user, quiz_id: int) -> Quiz | None:
     return session.scalar(
         sa.select(Quiz).where(Quiz.id == quiz_id, manageable_quizzes_clause(user))
     )
+
+
+def _reaches_scope(quiz: Quiz, paths: list[str]) -> bool:
+    """The quiz's audience (its audience units, else the owner's subtree) overlaps a subtree."""
+    audience = [u.path for u in quiz.audience_units or [quiz.owner_unit]]
+    return any(a.startswith(p) or p.startswith(a) for a in audience for p in paths)
+
+
+def reportable_quiz(session: Session, user, quiz_id: int) -> Quiz | None:
+    """A quiz whose report the manager may open: one they manage, or a published (or archived)
+    one whose audience reaches into their units, such as the 党委's exam for a branch
+    secretary. The report itself counts only members of their subtree (`quiz_report`)."""
+    quiz = manageable_quiz(session, user, quiz_id)
+    if quiz is not None:
+        return quiz
+    quiz = session.get(Quiz, quiz_id)
+    if quiz is None or quiz.state == QuizState.DRAFT:
+        return None
+    return quiz if _reaches_scope(quiz, scope_paths(user)) else None
+
+
+def reportable_quizzes(session: Session, user) -> list[Quiz]:
+    """Published or archived quizzes owned outside the manager's units whose audience reaches
+    into them (their own quizzes are on the management list already)."""
+    paths = scope_paths(user)
+    quizzes = session.scalars(
+        sa.select(Quiz)
+        .where(Quiz.state != QuizState.DRAFT, ~manageable_quizzes_clause(user))
+        .order_by(Quiz.id.desc())
+    ).all()
+    return [quiz for quiz in quizzes if _reaches_scope(quiz, paths)]
 
 
 def visible_quizzes(session: Session, member) -> list[Quiz]:

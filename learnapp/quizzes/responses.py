@@ -90,9 +90,10 @@ def grading_input(question_type: str, response: dict | None):
     return response.get("text", "")
 
 
-def widget_state(slot) -> dict:
-    """The saved answer in the widget's terms (opaque ids), to pre-fill the taking screen."""
-    response = slot.response or {}
+def widget_state(slot, response: dict | None) -> dict:
+    """`response` (in the stored form) in the widget's terms (opaque ids), to pre-fill the
+    taking screen."""
+    response = response or {}
     if slot.question_type == "single" and "choice" in response:
         return {"values": [slot.option_ids[slot.option_order.index(response["choice"])]]}
     if slot.question_type == "multiple":

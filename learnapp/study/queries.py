@@ -27,6 +27,24 @@ def progress_by_lesson(
     return {row.lesson_id: row for row in session.scalars(query)}
 
 
+def progress_by_member(
+    session: Session, member_ids: list[int], lesson_ids: list[int]
+) -> dict[int, dict[int, LessonProgress]]:
+    """{member id: {lesson id: progress}} for many members in one query (assessment dossiers
+    read a whole branch at once; progress_by_lesson reads one member)."""
+    result: dict[int, dict[int, LessonProgress]] = {}
+    if not member_ids or not lesson_ids:
+        return result
+    rows = session.scalars(
+        sa.select(LessonProgress).where(
+            LessonProgress.member_id.in_(member_ids), LessonProgress.lesson_id.in_(lesson_ids)
+        )
+    )
+    for row in rows:
+        result.setdefault(row.member_id, {})[row.lesson_id] = row
+    return result
+
+
 @dataclass
 class LessonStatus:
     lesson: Lesson

@@ -8,20 +8,25 @@ another tab or device is not credited again (StudyClock). Video time counts only
 covered, plausible segments. A lesson completes once; completion credits its 学时 once.
 """
 
+import functools
 import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from learnapp.courses.models import LessonKind
-from learnapp.courses.queries import studyable_lesson
+from learnapp.accounts.services import SessionMember
+from learnapp.courses.models import Course, CourseState, Lesson, LessonKind, Module
+from learnapp.courses.queries import audience_clause
+from learnapp.db import UTCDateTime
 from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit
+from learnapp.orgs.models import MemberCategory
 from learnapp.study.coverage import add_segment, merge
 from learnapp.study.models import Heartbeat, LessonProgress, StudyClock, StudySession
 
@@ -108,23 +113,121 @@ def start_session(session: Session, member, lesson, now: datetime) -> StudySessi
     return study_session
 
 
-def _progress(session: Session, member_id: int, lesson_id: int) -> ProgressState:
-    # Plain columns, not a mapped object: this runs on every heartbeat.
-    row = session.execute(
+@dataclass(frozen=True)
+class StudyLesson:
+    """What crediting needs of a lesson, read with the session on every heartbeat."""
+
+    id: int
+    kind: LessonKind
+    length_seconds: int
+    required_share: Decimal
+    nominal_hours: Decimal
+
+
+_sessions = StudySession.__table__
+_clocks = StudyClock.__table__
+_progress = LessonProgress.__table__
+_heartbeats = Heartbeat.__table__
+_lessons = Lesson.__table__
+# Statements of the heartbeat, built once: constructing them costs more CPU than running them.
+_NOW = sa.bindparam("beat_now", type_=UTCDateTime())
+_LOCK_CLOCK = (
+    sa.select(_clocks.c.credited_until)
+    .where(_clocks.c.member_id == sa.bindparam("member"))
+    .with_for_update()
+)
+_ADVANCE_CLOCK = (
+    sa.update(_clocks)
+    .where(_clocks.c.member_id == sa.bindparam("member"), _clocks.c.credited_until < _NOW)
+    .values(credited_until=_NOW)
+)
+_MOVE_SESSION = (
+    sa.update(_sessions)
+    .where(
+        _sessions.c.id == sa.bindparam("study_session"),
+        _sessions.c.last_seq < sa.bindparam("beat_seq"),
+        _sessions.c.closed_at.is_(None),
+    )
+    .values(
+        last_seq=sa.bindparam("beat_seq"),
+        last_beat_at=_NOW,
+        verified_seconds=_sessions.c.verified_seconds + sa.bindparam("beat_credited"),
+    )
+)
+_INSERT_BEAT = sa.insert(_heartbeats)
+_MOVE_PROGRESS = (
+    sa.update(_progress)
+    .where(_progress.c.id == sa.bindparam("progress"))
+    .values(
+        verified_seconds=_progress.c.verified_seconds + sa.bindparam("beat_credited"),
+        reached_end=sa.bindparam("beat_reached_end", type_=sa.Boolean()),
+        coverage=sa.bindparam("beat_coverage", type_=_progress.c.coverage.type),
+        last_studied_at=_NOW,
+    )
+)
+
+
+@dataclass(frozen=True)
+class _Unit:
+    path: str
+
+
+@dataclass(frozen=True)
+class _AudienceMember:
+    """What courses.audience_clause reads of a member: their unit's path and their category."""
+
+    unit: _Unit | None
+    category: MemberCategory
+
+
+@functools.lru_cache(maxsize=1024)
+def _beat_state_query(unit_path: str | None, category: MemberCategory) -> sa.Select:
+    """The one read of a heartbeat: the member's session with their study clock, the lesson if
+    it is still published and meant for them (courses.audience_clause), and their progress on it.
+    Built once per (unit, category): the audience condition depends on nothing else."""
+    audience = audience_clause(_AudienceMember(_Unit(unit_path) if unit_path else None, category))
+    return (
         sa.select(
-            LessonProgress.id,
-            LessonProgress.verified_seconds,
-            LessonProgress.reached_end,
-            LessonProgress.coverage,
-            LessonProgress.completed_at,
-        ).where(LessonProgress.member_id == member_id, LessonProgress.lesson_id == lesson_id)
-    ).one()
-    return ProgressState(*row)
+            _sessions.c.last_beat_at,
+            _sessions.c.last_seq,
+            _sessions.c.closed_at,
+            _clocks.c.credited_until,
+            _lessons.c.id,
+            _lessons.c.kind,
+            _lessons.c.length_seconds,
+            _lessons.c.required_share,
+            _lessons.c.nominal_hours,
+            _progress.c.id,
+            _progress.c.verified_seconds,
+            _progress.c.reached_end,
+            _progress.c.coverage,
+            _progress.c.completed_at,
+        )
+        .select_from(
+            _sessions.join(_clocks, _clocks.c.member_id == _sessions.c.member_id)
+            .join(_lessons, _lessons.c.id == _sessions.c.lesson_id)
+            .join(Module.__table__, Module.__table__.c.id == _lessons.c.module_id)
+            .join(Course.__table__, Course.__table__.c.id == Module.__table__.c.course_id)
+            .join(
+                _progress,
+                sa.and_(
+                    _progress.c.member_id == _sessions.c.member_id,
+                    _progress.c.lesson_id == _sessions.c.lesson_id,
+                ),
+            )
+        )
+        .where(
+            _sessions.c.id == sa.bindparam("study_session"),
+            _sessions.c.member_id == sa.bindparam("member"),
+            Course.__table__.c.state == CourseState.PUBLISHED,
+            audience,
+        )
+    )
 
 
 def record_heartbeat(
     session: Session,
-    member,
+    member: SessionMember,
     session_id: str,
     *,
     seq: int,
@@ -135,45 +238,39 @@ def record_heartbeat(
     """Credit the interval since the session's last accepted heartbeat, by the server's clock.
 
     Not found: another member's session, an unknown one, or one whose lesson is no longer
-    published or meant for the member. Refused without credit: a sequence number not above the
-    last accepted one (replays and reordering), a closed session. The interval earns its
-    server-measured length when that is at most CREDIT_CAP_SECONDS, minus any part already
+    published or meant for the member. Refused without credit: a sequence number not
+    above the last accepted one (replays and reordering), a closed session. The interval earns
+    its server-measured length when that is at most CREDIT_CAP_SECONDS, minus any part already
     credited to the member through another session. For video, only segments no longer than the
     interval (plus a small slack) count, and only their newly covered seconds: seeking ahead
     earns nothing. Nothing the browser says about durations is read. Completion (required share
     reached and end reached) credits the lesson's nominal 学时 as online study, once.
+
+    One read and at most four writes, as Core statements built once: this is the busiest
+    endpoint of the platform (bench/RESULTS.md, issue 3). `member` is the light
+    accounts.SessionMember the heartbeat route loads instead of the User.
     """
     if not 0 < seq <= MAX_SEQ:
         raise DomainError("seq", _l("Invalid sequence number."))
-    # Everything of one member's study happens one heartbeat at a time: this row lock (PostgreSQL;
-    # SQLite's BEGIN IMMEDIATE serialises writers anyway) orders the reads below after any
-    # concurrent heartbeat of another tab has committed, so they see its effects.
-    credited_until = session.scalar(
-        sa.select(StudyClock.credited_until)
-        .where(StudyClock.member_id == member.id)
-        .with_for_update()
-    )
-    study_session = session.execute(
-        sa.select(
-            StudySession.id,
-            StudySession.member_id,
-            StudySession.lesson_id,
-            StudySession.last_beat_at,
-            StudySession.last_seq,
-            StudySession.closed_at,
-        ).where(StudySession.id == session_id)
-    ).first()
-    if credited_until is None or study_session is None or study_session.member_id != member.id:
+    connection = session.connection()
+    keys = {"member": member.id, "study_session": session_id}
+    if connection.dialect.name == "postgresql":
+        # Everything of one member's study happens one heartbeat at a time: this row lock orders
+        # the read below after any concurrent heartbeat of another tab has committed, so it sees
+        # its effects. SQLite needs none: its BEGIN IMMEDIATE serialises writers.
+        connection.execute(_LOCK_CLOCK, keys)
+    state_query = _beat_state_query(member.unit_path, member.category)
+    row = connection.execute(state_query, keys).first()
+    if row is None:
         return BeatOutcome(BeatStatus.NOT_FOUND)
-    lesson = studyable_lesson(session, member, study_session.lesson_id)
-    if lesson is None:
-        return BeatOutcome(BeatStatus.NOT_FOUND)
-    if study_session.closed_at is not None:
+    (previous, last_seq, closed_at, credited_until, *lesson_row) = row[:9]
+    lesson = StudyLesson(*lesson_row)
+    if closed_at is not None:
         return BeatOutcome(BeatStatus.CLOSED, lesson=lesson)
-    if seq <= study_session.last_seq:
+    if seq <= last_seq:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
+    progress = ProgressState(*row[9:])
 
-    previous = study_session.last_beat_at
     elapsed = max(int((now - previous).total_seconds()), 0)
     counted_from = previous if elapsed <= CREDIT_CAP_SECONDS else now
     counted_from = max(counted_from, credited_until)
@@ -181,7 +278,6 @@ def record_heartbeat(
     # add up to the time that passed, however short each one is.
     time_credit = max(math.floor(now.timestamp()) - math.floor(counted_from.timestamp()), 0)
 
-    progress = _progress(session, member.id, lesson.id)
     credited = time_credit
     segment_row = (None, None)
     segment_ok = False
@@ -202,58 +298,40 @@ def record_heartbeat(
                 credited = min(time_credit, new_seconds)
                 end_reached = end >= lesson.length_seconds - END_SLACK_SECONDS
 
+    values = {**keys, "beat_now": now, "beat_seq": seq, "beat_credited": credited}
     if elapsed <= CREDIT_CAP_SECONDS and now > credited_until:
-        session.execute(
-            sa.update(StudyClock)
-            .where(StudyClock.member_id == member.id, StudyClock.credited_until < now)
-            .values(credited_until=now)
-            .execution_options(synchronize_session=False)
-        )
-    moved = session.execute(
-        sa.update(StudySession)
-        .where(
-            StudySession.id == study_session.id,
-            StudySession.last_seq < seq,
-            StudySession.closed_at.is_(None),
-        )
-        .values(
-            last_seq=seq,
-            last_beat_at=now,
-            verified_seconds=StudySession.verified_seconds + credited,
-        )
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if moved != 1:
+        connection.execute(_ADVANCE_CLOCK, values)
+    if connection.execute(_MOVE_SESSION, values).rowcount != 1:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
-    session.execute(
-        sa.insert(Heartbeat).values(
-            session_id=study_session.id,
-            seq=seq,
-            received_at=now,
-            elapsed_seconds=elapsed,
-            credited_seconds=credited,
-            reached_end=bool(reached_end),
-            segment_start=segment_row[0],
-            segment_end=segment_row[1],
-            segment_accepted=segment_ok,
-        )
+    connection.execute(
+        _INSERT_BEAT,
+        {
+            "session_id": session_id,
+            "seq": seq,
+            "received_at": now,
+            "elapsed_seconds": elapsed,
+            "credited_seconds": credited,
+            "reached_end": bool(reached_end),
+            "segment_start": segment_row[0],
+            "segment_end": segment_row[1],
+            "segment_accepted": segment_ok,
+        },
     )
     # The member's row lock is held, so the values read above are current: the new ones are
     # written as computed (the increment stays in SQL all the same).
-    progress_values = {
-        "reached_end": progress.reached_end or end_reached,
-        "coverage": merge(coverage),
-        "last_studied_at": now,
-    }
-    session.execute(
-        sa.update(LessonProgress)
-        .where(LessonProgress.id == progress.id)
-        .values(verified_seconds=LessonProgress.verified_seconds + credited, **progress_values)
-        .execution_options(synchronize_session=False)
-    )
     progress.verified_seconds += credited
-    progress.reached_end = progress_values["reached_end"]
-    progress.coverage = progress_values["coverage"]
+    progress.reached_end = progress.reached_end or end_reached
+    progress.coverage = merge(coverage)
+    connection.execute(
+        _MOVE_PROGRESS,
+        {
+            "progress": progress.id,
+            "beat_credited": credited,
+            "beat_reached_end": progress.reached_end,
+            "beat_coverage": progress.coverage,
+            "beat_now": now,
+        },
+    )
     completed_now = _complete_if_due(session, member, lesson, progress, now)
     if completed_now:
         progress.completed_at = now

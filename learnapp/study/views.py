@@ -7,7 +7,7 @@ from flask_login import current_user
 from learnapp.authz import LOGGED_IN, route_policy, strict_int_arg
 from learnapp.clock import now
 from learnapp.courses.queries import lesson_body_html, media_url, visible_lesson
-from learnapp.db import commit, get_session
+from learnapp.db import commit, get_session, tolerates_power_loss
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.hours.labels import hours_category_label, hours_source_label
 from learnapp.hours.models import HoursCategory, SourceType
@@ -26,6 +26,7 @@ from learnapp.study.queries import (
     visible_course,
 )
 from learnapp.study.services import BeatStatus, record_heartbeat, required_seconds, start_session
+from learnapp.web import session_member_view
 
 bp = Blueprint("study", __name__, url_prefix="/study")
 ENTRIES_PER_PAGE = 50
@@ -115,6 +116,8 @@ def session_start(lesson_id):
 
 
 @bp.post("/sessions/<session_id>/beats")
+@tolerates_power_loss
+@session_member_view
 @route_policy(LOGGED_IN)
 def beat(session_id):
     beat_input = parse_beat(request.get_json(silent=True))

@@ -88,6 +88,7 @@ def upgrade() -> None:
         sa.Column("place", sa.String(length=200), nullable=False),
         sa.Column("host_id", sa.Integer(), nullable=True),
         sa.Column("recorder_id", sa.Integer(), nullable=True),
+        sa.Column("observers", sa.Text(), nullable=False),
         sa.Column("agenda", sa.Text(), nullable=False),
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("resolutions", sa.Text(), nullable=False),

@@ -140,6 +140,7 @@ def upgrade() -> None:
             batch_op.f("ix_questions_knowledge_point_id"), ["knowledge_point_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_questions_stem_key"), ["stem_key"], unique=False)
+        batch_op.create_index("ix_questions_status_bank_id", ["status", "bank_id"], unique=False)
 
     op.create_table(
         "question_tag_links",
@@ -246,6 +247,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_question_tag_links_tag_id"))
     op.drop_table("question_tag_links")
     with op.batch_alter_table("questions", schema=None) as batch_op:
+        batch_op.drop_index("ix_questions_status_bank_id")
         batch_op.drop_index(batch_op.f("ix_questions_stem_key"))
         batch_op.drop_index(batch_op.f("ix_questions_knowledge_point_id"))
         batch_op.drop_index(batch_op.f("ix_questions_author_id"))

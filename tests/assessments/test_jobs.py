@@ -76,3 +76,21 @@ def test_one_run_freezes_sibling_branches_each_with_its_own_members(session):
     assert in_b == {world.member_b.id, extra_b.id}
     assert len(rows) == 8 + 2
     assert extras[0].id not in in_b
+
+
+def test_moving_the_close_of_the_open_step_reminds_again(session):
+    from learnapp.assessments.periods import SCHEDULE_FIELDS, reschedule
+
+    world, _ = assessment_world(session)
+    period = new_period(session, world, to=Step.SELF_APPRAISAL)
+    soon = period.peer_opens_at - timedelta(hours=24)
+    run_schedule(session, soon)
+    first = len(_reminders(session))
+    assert first > 0
+    later = {field: getattr(period, field) for field in SCHEDULE_FIELDS}
+    later["peer_opens_at"] += timedelta(days=5)
+    reschedule(session, world.secretary_a, period, later, soon)
+    run_schedule(session, soon)  # no longer within 48 hours of the close
+    assert len(_reminders(session)) == first
+    run_schedule(session, later["peer_opens_at"] - timedelta(hours=24))
+    assert len(_reminders(session)) == 2 * first

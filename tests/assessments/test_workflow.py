@@ -249,6 +249,15 @@ def test_grades_need_a_reason_and_every_member(session):
     grading.propose_grades(
         session, world.secretary_a, period, {extras[0].id: (Grade.QUALIFIED, "好")}, NOW
     )
+    with pytest.raises(DomainError):  # one bad line: the good one is not applied either
+        grading.propose_grades(
+            session,
+            world.secretary_a,
+            period,
+            {extras[0].id: (Grade.BASIC, "改"), extras[1].id: (Grade.QUALIFIED, "")},
+            NOW,
+        )
+    assert grading.grades_of(session, period)[extras[0].id].grade == Grade.QUALIFIED
     with pytest.raises(DomainError):
         grading.submit(session, world.secretary_a, period, "", NOW)
 
@@ -335,6 +344,14 @@ def test_only_the_unit_above_reopens_and_the_reopening_is_logged(session):
         session, world.secretary_a, period, {extras[0].id: (Grade.BASIC, "更正")}, NOW
     )
     assert grade.grade == Grade.BASIC
+    change = session.scalars(
+        sa.select(AuditEntry)
+        .where(AuditEntry.action == "assessment.grades_propose")
+        .order_by(AuditEntry.id.desc())
+    ).first()
+    key = str(extras[0].id)
+    assert change.before == {key: {"grade": "qualified", "reason": "表现良好"}}
+    assert change.after == {key: {"grade": "basic", "reason": "更正"}}
 
 
 def test_two_callers_cannot_both_make_a_transition(session):
@@ -364,3 +381,92 @@ def test_the_jobs_shared_scope_gives_the_same_evidence_as_one_branch(session):
     assert shared == alone
     # members of the sibling branch are in the shared table but not in this period's evidence
     assert world.member_b.id in cache["hours"][1] and world.member_b.id not in shared
+
+
+def test_rescheduling_moves_only_the_steps_not_opened_yet(session):
+    from learnapp.assessments.periods import SCHEDULE_FIELDS, reschedule
+
+    world, _ = assessment_world(session)
+    period = new_period(session, world, to=Step.SELF_APPRAISAL)
+    times = {field: getattr(period, field) for field in SCHEDULE_FIELDS}
+    with pytest.raises(DomainError) as error:  # the self-appraisal has opened
+        reschedule(
+            session,
+            world.secretary_a,
+            period,
+            {**times, "self_opens_at": NOW + timedelta(days=3)},
+            NOW,
+        )
+    assert error.value.field == "self_opens_at"
+    with pytest.raises(DomainError):  # out of order
+        reschedule(
+            session,
+            world.secretary_a,
+            period,
+            {**times, "peer_opens_at": NOW + timedelta(days=25)},
+            NOW,
+        )
+    with pytest.raises(DomainError):  # another branch's secretary
+        reschedule(session, world.member_b, period, times, NOW)
+    period.reminded_step = Step.SELF_APPRAISAL.value
+    later = {**times, "peer_opens_at": NOW + timedelta(days=15)}
+    reschedule(session, world.secretary_a, period, later, NOW)
+    assert period.peer_opens_at == NOW + timedelta(days=15)
+    assert period.reminded_step == ""  # the close of the open step moved: remind again
+    entry = session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "assessment.period_schedule")
+    )
+    assert set(entry.after) == {"peer_opens_at"}
+
+
+def test_the_schedule_is_over_once_the_evaluation_closed(session):
+    from learnapp.assessments.periods import reschedule
+
+    world, _ = assessment_world(session)
+    period = new_period(session, world, to=Step.COMMITTEE)
+    with pytest.raises(DomainError):
+        reschedule(session, world.secretary_a, period, schedule(), NOW)
+
+
+def test_a_step_opened_ahead_of_time_keeps_when_it_really_opened(session):
+    world, _ = assessment_world(session)
+    period = new_period(session, world)
+    planned = schedule()
+    advance(session, world.secretary_a, period, NOW)
+    assert period.self_opens_at == NOW
+    assert period.peer_opens_at == planned["peer_opens_at"]
+    late = planned["peer_opens_at"] + timedelta(hours=2)
+    advance(session, None, period, late)  # the job, after its time: the plan stands
+    assert period.peer_opens_at == planned["peer_opens_at"]
+
+
+def test_only_a_draft_period_can_be_deleted_and_the_deletion_is_logged(session):
+    from learnapp.assessments.models import AssessmentPeriod, PointItem
+    from learnapp.assessments.periods import delete_draft
+
+    world, extras = assessment_world(session)
+    period = new_period(session, world)
+    propose_points(
+        session,
+        world.secretary_a,
+        period,
+        member_id=extras[0].id,
+        kind=PointKind.BONUS,
+        points=Decimal(1),
+        reason="志愿服务",
+        evidence_text="证书",
+        now=NOW,
+    )
+    with pytest.raises(DomainError):
+        delete_draft(session, world.member_b, period, NOW)
+    period_id = period.id
+    delete_draft(session, world.secretary_a, period, NOW)
+    assert session.get(AssessmentPeriod, period_id) is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(PointItem)) == 0
+    entry = session.scalar(
+        sa.select(AuditEntry).where(AuditEntry.action == "assessment.period_delete")
+    )
+    assert entry.before == {"unit_id": world.branch_a.id, "year": 2026, "point_items": 1}
+    opened = new_period(session, world, to=Step.SELF_APPRAISAL)
+    with pytest.raises(DomainError):
+        delete_draft(session, world.secretary_a, opened, NOW)

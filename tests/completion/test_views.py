@@ -9,6 +9,10 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from learnapp.audit.models import AuditEntry
+from learnapp.completion import export
+from learnapp.completion.progress import Progress
+from learnapp.completion.progress import read as read_progress
+from learnapp.completion.queries import Filters, Frame, overview
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import ensure_default_rule_set
 from learnapp.orgs.models import Role
@@ -151,3 +155,46 @@ def test_names_in_breadcrumbs_stop_at_the_scope(session, auth, app):
     auth.login("secb")
     text = auth.client.get(f"/completion/units/{world.branch_b.id}").get_data(as_text=True)
     assert world.general.name not in text and world.branch_a.name not in text
+
+
+def test_the_workbook_export_reports_its_progress_to_its_owner_only(session, auth, app):
+    world = _world(session, app)
+    token = "ab" * 16
+    with app.test_request_context():
+        progress = Progress(token, world.general_secretary.id)
+        progress.write(1000)
+        assert read_progress(token, world.general_secretary.id) == {"rows": 1000, "stage": "rows"}
+        assert read_progress(token, world.secretary_a.id) is None
+        assert read_progress("../../etc/passwd", world.general_secretary.id) is None
+    auth.login("seca")
+    assert auth.client.get(f"/completion/exports/{token}/progress").status_code == 404
+    auth.logout()
+    auth.login("gsec")
+    state = auth.client.get(f"/completion/exports/{token}/progress")
+    assert state.status_code == 200 and state.json == {"rows": 1000, "stage": "rows"}
+    response = auth.post(
+        f"/completion/units/{world.general.id}/export.xlsx", {"year": "2026", "progress": token}
+    )
+    assert response.status_code == 200 and response.data[:2] == b"PK"
+    # The download has ended: the progress file is gone.
+    assert auth.client.get(f"/completion/exports/{token}/progress").status_code == 404
+
+
+def test_the_workbook_counts_its_rows_as_it_writes_them(session, app, monkeypatch):
+    world = _world(session, app)
+    monkeypatch.setattr(export, "PROGRESS_EVERY", 2)
+    heard = []
+
+    class Recorder:
+        def write(self, rows, stage="rows"):
+            heard.append((rows, stage))
+
+    with app.test_request_context():
+        frame = Frame.of(session, 2026, FIXED_NOW)
+        members = overview(session, world.general, frame, Filters()).total.members
+        handle = export.write_workbook(
+            session, world.general, frame, Filters(), world.admin, FIXED_NOW, Recorder()
+        )
+        handle.close()
+    assert heard[-1] == (members, "saving")
+    assert [rows for rows, _stage in heard[:-1]] == list(range(2, members + 1, 2))

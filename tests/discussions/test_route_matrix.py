@@ -5,6 +5,8 @@ allowed ones. Out of scope answers 404 (ids of other branches cannot be probed);
 role may not use at all answers 403.
 """
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -391,3 +393,18 @@ def test_route_answers_each_role_as_its_policy_and_scope_say(case, objects, sess
         if expected >= 400:
             assert snapshot(session) == before, (case, role)
         auth.logout()
+
+
+def test_every_route_of_the_two_blueprints_has_a_case(app):
+    def shape(path):
+        return re.sub(r"<[^>]+>|\{\w+\}", "<id>", path)
+
+    cases = {(method, shape(path)) for method, path, *_ in CASES.values()}
+    routes = {
+        (method, shape(rule.rule))
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint.split(".")[0] in ("discussions", "notifications")
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert len(routes) > 40
+    assert routes - cases == set()

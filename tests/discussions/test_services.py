@@ -1,9 +1,11 @@
 """Posting, moderation and announcements through the services."""
 
+import re
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from learnapp.audit.models import AuditEntry
 from learnapp.discussions.models import (
@@ -316,3 +318,55 @@ def test_approved_contributions_count_published_posts_in_the_period(world, sessi
         FIXED_NOW + timedelta(days=30),
     )
     assert counts == {world.member_a.id: 2, world.member_b.id: 0}
+
+
+def test_moderators_never_decide_about_their_own_posts(world, session):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.secretary_a, board, title="通知", body="关于维权的政策说明")
+    post = session.scalar(sa.select(Post).where(Post.thread_id == thread.id))
+    assert post.state == PostState.HELD
+    # Not in the author's own queue; in the queue of the secretary above.
+    assert review_queue(session, world.secretary_a) == []
+    assert [item.post.id for item in review_queue(session, world.general_secretary)] == [post.id]
+    own_post = gettext("Another moderator decides about your own posts.")
+    with pytest.raises(DomainError, match=re.escape(own_post)):
+        decide_post(
+            session,
+            world.secretary_a,
+            post,
+            approve=True,
+            reason=ReasonCode.FINE,
+            note="",
+            now=FIXED_NOW,
+        )
+    assert post.state == PostState.HELD
+    assert session.scalar(sa.select(sa.func.count()).select_from(ModerationDecision)) == 0
+    decide_post(
+        session,
+        world.general_secretary,
+        post,
+        approve=True,
+        reason=ReasonCode.FINE,
+        note="",
+        now=FIXED_NOW,
+    )
+    assert post.state == PostState.PUBLISHED
+
+
+def test_members_cannot_report_their_own_posts(world, session):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.member_a, board)
+    post = session.scalar(sa.select(Post).where(Post.thread_id == thread.id))
+    with pytest.raises(DomainError):
+        report_post(session, world.member_a, post, reason=ReasonCode.SPAM, note="", now=FIXED_NOW)
+    assert review_queue(session, world.secretary_a) == []
+
+
+def test_plain_text_helpers_drop_control_characters():
+    from learnapp.discussions.services.text import one_line, render_body, strip_controls
+
+    assert strip_controls("a\x00b\tc\nd\r\n\x7f") == "ab\tc\nd\r\n"
+    assert one_line(" 备\x00注 \n 说明 ", 4) == "备注 说"
+    assert render_body("正\x00文", 100) == ("正文", "<p>正文</p>")
+    with pytest.raises(DomainError):
+        render_body("\x00\x01", 100)

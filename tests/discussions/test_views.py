@@ -426,3 +426,123 @@ def test_the_branch_board_opens_on_first_visit_once(session, auth, world):
 
     fresh(session)
     assert session.scalar(sa.select(sa.func.count()).select_from(Board)) == 1
+
+
+def test_a_moderators_own_held_post_waits_for_another_moderator(session, auth, world):
+    make_word_lists(session)
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.secretary_a, board, title="讨论", body="关于维权")
+    post = session.scalar(sa.select(Post).where(Post.thread_id == thread.id))
+    session.commit()
+    auth.login("seca")
+    assert "queue-empty" in auth.client.get("/moderation").get_data(as_text=True)
+    review = auth.client.get(f"/moderation/posts/{post.id}").get_data(as_text=True)
+    assert 'data-testid="own-post"' in review and 'data-testid="decision-form"' not in review
+    refused = auth.post(
+        f"/moderation/posts/{post.id}", {"decision": "approve", "reason": "fine", "note": ""}
+    )
+    assert refused.status_code == 400
+    fresh(session)
+    assert session.get(Post, post.id).state == PostState.HELD
+    assert (
+        session.scalar(
+            sa.select(sa.func.count())
+            .select_from(AuditEntry)
+            .where(AuditEntry.action == "post.approved")
+        )
+        == 0
+    )
+
+
+def test_xss_vectors_in_announcements_and_complaints_yield_no_active_content(session, auth, world):
+    session.commit()
+    auth.login("seca")
+    for vector in XSS:
+        response = auth.post(
+            "/announcements/new",
+            {"unit_id": world.branch_a.id, "title": vector[:120], "body": vector},
+        )
+        assert response.status_code == 302, vector
+        assert_inert(auth.client.get(response.headers["Location"]).get_data(as_text=True))
+    assert_inert(auth.client.get("/announcements").get_data(as_text=True))
+    auth.logout()
+    auth.login("mema")
+    assert_inert(auth.client.get("/").get_data(as_text=True))
+    assert_inert(auth.client.get("/notifications").get_data(as_text=True))
+    for vector in XSS[:10]:  # the member's hourly message limit
+        response = auth.post("/feedback", {"subject": vector[:120], "body": vector})
+        assert response.status_code == 302, vector
+        assert_inert(auth.client.get(response.headers["Location"]).get_data(as_text=True))
+    assert_inert(auth.client.get("/feedback").get_data(as_text=True))
+    auth.logout()
+    auth.login("admin")
+    assert_inert(auth.client.get("/admin/feedback").get_data(as_text=True))
+    complaint = session.scalar(sa.select(Complaint).order_by(Complaint.id))
+    assert_inert(auth.client.get(f"/admin/feedback/{complaint.id}").get_data(as_text=True))
+
+
+def test_the_notices_of_a_removed_thread_lead_somewhere_its_author_can_open(session, auth, world):
+    make_word_lists(session)
+    board = make_branch_board(session, world.branch_a)
+    held = make_thread(session, world.member_a, board, title="求助", body="怎么维权")
+    reply_post = make_reply(session, world.member_a, make_thread(session, world.secretary_a, board))
+    session.commit()
+    auth.login("seca")
+    for post_id in (
+        session.scalar(sa.select(Post.id).where(Post.thread_id == held.id)),
+        reply_post.id,
+    ):
+        removed = auth.post(
+            f"/moderation/posts/{post_id}",
+            {"decision": "reject", "reason": "off_topic", "note": "离题"},
+        )
+        assert removed.status_code == 302
+    auth.logout()
+    auth.login("mema")
+    fresh(session)
+    links = session.scalars(
+        sa.select(Notification.link).where(
+            Notification.user_id == world.member_a.id, Notification.kind == "post_rejected"
+        )
+    ).all()
+    assert sorted(links) == sorted(
+        [f"/boards/{board.id}", f"/threads/{reply_post.thread_id}/posts/{reply_post.id}"]
+    )
+    for link in links:
+        assert auth.client.get(link, follow_redirects=True).status_code == 200
+
+
+def test_tampered_ids_and_control_characters_get_clear_answers(session, auth, world):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.member_a, board)
+    session.commit()
+    auth.login("mema")
+    huge = "9" * 30
+    for tampered in (huge, "9" * 5000, "-1", "١", "1.0"):
+        response = auth.post(
+            f"/threads/{thread.id}/reply", {"body": "引用", "quoted_post_id": tampered}
+        )
+        assert response.status_code == 400, tampered
+    assert auth.client.get(f"/threads/{thread.id}?quote={'9' * 12}").status_code == 400
+    for url in (
+        f"/threads/{huge}",
+        f"/boards/{huge}",
+        f"/posts/{huge}/history",
+        "/threads/" + "9" * 5000,
+    ):
+        assert auth.client.get(url).status_code == 404, url
+    assert auth.post(f"/posts/{huge}/report", {"reason": "spam"}).status_code == 404
+    assert auth.post(f"/notifications/{huge}/open").status_code == 404
+    fresh(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Post)) == 1
+    # NUL and other controls are never typed (and PostgreSQL refuses NUL): removed.
+    posted = auth.post(
+        f"/boards/{board.id}/threads/new", {"title": "标\x00题", "body": "正\x00文\x07"}
+    )
+    assert posted.status_code == 302
+    only_controls = auth.post("/feedback", {"subject": "建议", "body": "\x00\x01"})
+    assert only_controls.status_code == 400
+    fresh(session)
+    newest = session.scalar(sa.select(Post).order_by(Post.id.desc()))
+    assert newest.body_source == "正文" and newest.thread.title == "标题"
+    assert session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0

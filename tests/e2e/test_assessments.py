@@ -11,6 +11,15 @@ from tests.e2e.conftest import DESKTOP, PHONE, login, shot
 MEMBER_NAME = "李晓燕"
 
 
+def shots(page, name: str) -> None:
+    """The page at both widths (phone and desktop), then back to the page's own."""
+    own = page.viewport_size
+    for size in (PHONE, DESKTOP):
+        page.set_viewport_size(size)
+        shot(page, name)
+    page.set_viewport_size(own)
+
+
 def _own_period(page, index: int = 0) -> int:
     page.goto("/assessments")
     link = page.get_by_test_id("own-period").nth(index)
@@ -31,12 +40,21 @@ def test_the_assessment_journey(new_page):
     expect(member.get_by_test_id("period-step")).to_contain_text(re.compile("自评|Self"))
     member.get_by_test_id("write-self").click()
     member.get_by_test_id("self-text").fill("本年度坚持学习党的创新理论，按时参加组织生活。")
-    shot(member, "assessment-self")
+    shots(member, "assessment-self")
     member.get_by_test_id("save-self").click()
     expect(member.get_by_test_id("self-done")).to_be_visible()
 
     secretary = new_page(DESKTOP)
     login(secretary, "demo-secretary")
+    secretary.goto(f"/assessments/periods/{period_id}/preview")
+    expect(secretary.get_by_test_id("preview-row").first).to_be_visible()
+    shots(secretary, "assessment-preview")
+    secretary.goto(f"/assessments/periods/{period_id}")
+    secretary.get_by_test_id("edit-schedule").click()
+    expect(secretary.get_by_test_id("schedule-form")).to_be_visible()
+    shots(secretary, "assessment-schedule")
+    secretary.get_by_test_id("save-schedule").click()
+    expect(secretary.get_by_test_id("period-step")).to_contain_text(re.compile("自评|Self"))
     _advance(secretary, period_id, re.compile("互评"))
     _advance(secretary, period_id, re.compile("测评"))
 
@@ -44,7 +62,7 @@ def test_the_assessment_journey(new_page):
     member.get_by_test_id("cast-ballot").click()
     expect(member.get_by_test_id("anonymity-note")).to_be_visible()
     member.get_by_test_id("fill-qualified").click()
-    shot(member, "assessment-ballot")
+    shots(member, "assessment-ballot")
     member.get_by_test_id("submit-ballot").click()
     expect(member.get_by_test_id("voted")).to_be_visible()
     member.goto(f"/assessments/periods/{period_id}/ballot")
@@ -52,11 +70,15 @@ def test_the_assessment_journey(new_page):
 
     _advance(secretary, period_id, re.compile("支委会|Committee"))
     expect(secretary.get_by_test_id("aggregates-hidden")).to_be_visible()
+    secretary.goto("/inbox")
+    secretary.get_by_test_id("inbox-assessment-committee").click()
+    expect(secretary.get_by_test_id("period-step")).to_contain_text(re.compile("支委会|Committee"))
+    shots(secretary, "assessment-period")
     secretary.get_by_role("link", name=MEMBER_NAME).click()
     expect(secretary.get_by_test_id("evidence-label")).to_be_visible()
     expect(secretary.get_by_test_id("dossier-self")).to_contain_text("坚持学习")
     expect(secretary.get_by_test_id("print-dossier")).to_be_visible()
-    shot(secretary, "assessment-dossier")
+    shots(secretary, "assessment-dossier")
     secretary.goto(f"/assessments/periods/{period_id}/grades")
     rows = secretary.get_by_test_id("grade-row")
     for index in range(rows.count()):
@@ -64,14 +86,18 @@ def test_the_assessment_journey(new_page):
         star = MEMBER_NAME in row.inner_text()
         row.locator("select").select_option("excellent" if star else "qualified")
         row.locator("input").fill("学习成效突出，测评良好。" if star else "按要求完成学习任务。")
+    shots(secretary, "assessment-grades")
     secretary.get_by_test_id("save-grades").click()
     secretary.get_by_test_id("submit-proposals").click()
     expect(secretary.get_by_test_id("period-step")).to_contain_text(re.compile("上级|unit above"))
-    shot(secretary, "assessment-committee")
+    shots(secretary, "assessment-committee")
 
     admin = new_page(DESKTOP)
     login(admin, "demo-admin")
-    admin.goto(f"/assessments/periods/{period_id}")
+    admin.goto("/inbox")
+    admin.get_by_test_id("inbox-assessment-approval").click()
+    expect(admin.get_by_test_id("period-step")).to_contain_text(re.compile("上级|unit above"))
+    shots(admin, "assessment-approval")
     admin.locator("[data-testid^=approve-]").first.click()
     expect(admin.get_by_test_id("period-step")).to_contain_text(re.compile("反馈|Feedback"))
 
@@ -85,7 +111,7 @@ def test_the_assessment_journey(new_page):
     member.goto(f"/assessments/periods/{period_id}/me")
     expect(member.get_by_test_id("my-grade")).to_contain_text("优秀")
     expect(member.get_by_test_id("my-feedback")).to_contain_text("先锋模范")
-    shot(member, "assessment-result")
+    shots(member, "assessment-result")
 
 
 def test_last_years_closed_period_and_the_printable_dossier(new_page):
@@ -97,7 +123,7 @@ def test_last_years_closed_period_and_the_printable_dossier(new_page):
     expect(member.get_by_test_id("my-grade")).to_be_visible()
     member.get_by_test_id("my-dossier").click()
     expect(member.get_by_test_id("dossier-state")).to_contain_text(re.compile("冻结|Frozen"))
-    shot(member, "assessment-own-dossier")
+    shots(member, "assessment-own-dossier")
 
     secretary = new_page(DESKTOP)
     login(secretary, "demo-secretary")
@@ -108,8 +134,10 @@ def test_last_years_closed_period_and_the_printable_dossier(new_page):
     closed.last.get_by_test_id("open-period").click()
     expect(secretary.get_by_test_id("member-table")).to_be_visible()
     expect(secretary.get_by_test_id("aggregates-hidden")).to_have_count(0)
-    shot(secretary, "assessment-closed-period")
+    shots(secretary, "assessment-closed-period")
     secretary.emulate_media(media="print")
     secretary.get_by_role("link", name=MEMBER_NAME).click()
     expect(secretary.locator("nav.navbar")).to_be_hidden()
-    shot(secretary, "assessment-dossier-print")
+    expect(secretary.locator("footer")).to_be_hidden()
+    expect(secretary.get_by_test_id("print-dossier")).to_be_hidden()
+    shots(secretary, "assessment-dossier-print")

@@ -114,8 +114,20 @@ def test_admin_fixes_bad_rows_and_imports(page, new_page, login, shot):
     _upload(desktop, fixed)
     assert desktop.locator("[data-testid=import-duplicates] tbody tr").count() == 4
     shot(desktop, "bank-import-duplicates")
-    desktop.goto(f"/bank/{bank_id}/export")
-    shot(desktop, "bank-export")
+    # Export what the list shows: the filters in use carry over to the export screen.
+    for viewer in (page, desktop):
+        viewer.goto(f"/bank/{bank_id}/?difficulty=2&type=multiple")
+        viewer.get_by_test_id("export-link").click()
+        viewer.wait_for_selector("[data-testid=export-form]")
+        expect(viewer.locator("select[name=difficulty]")).to_have_value("2")
+        expect(viewer.locator("select[name=type]")).to_have_value("multiple")
+        viewer.select_option("select[name=format]", "csv")
+        shot(viewer, "bank-export")
+        with viewer.expect_download() as download:
+            viewer.click("[data-testid=export-download]")
+        exported = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        assert "（演练）党的纪律处分包括（  ）。" in exported
+        assert "（演练）党员有权在党的会议上" not in exported  # a 判断, filtered out
 
 
 GIFT = """// [tag:演练]

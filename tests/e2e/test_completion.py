@@ -49,6 +49,11 @@ def test_secretary_sees_completion_approves_a_claim_and_downloads_the_workbook(n
     page.locator("[data-testid^=claim-]", has_text=MEMBER).first.click()
     expect(page.get_by_test_id("evidence-link")).to_be_visible()
     shot(page, "claim-detail")
+    phone = new_page(PHONE)
+    login(phone, "demo-secretary")
+    phone.goto(page.url)
+    expect(phone.get_by_test_id("approve-claim")).to_be_visible()
+    shot(phone, "claim-detail")
     page.get_by_test_id("approve-claim").click()
     expect(page.locator(".alert-success")).to_be_visible()
     _dashboard(page)
@@ -68,8 +73,6 @@ def test_secretary_sees_completion_approves_a_claim_and_downloads_the_workbook(n
     workbook.close()
     expect(page.get_by_test_id("export-progress")).to_be_visible()
 
-    phone = new_page(PHONE)
-    login(phone, "demo-secretary")
     _dashboard(phone)
     shot(phone, "completion-dashboard")
     phone.get_by_role("link", name=MEMBER, exact=True).click()
@@ -92,3 +95,21 @@ def test_the_dashboard_filters_and_refuses_units_outside_scope(new_page):
     assert total == page.get_by_test_id("completion-members").locator("tbody tr").count()
     response = page.goto(f"/completion/units/{int(unit_id) - 1}")
     assert response.status == 404
+
+
+def test_the_committee_drills_down_from_the_whole_organisation_to_a_members_entries(new_page):
+    for size in (DESKTOP, PHONE):
+        page = new_page(size)
+        login(page, "demo-admin")
+        page.goto("/completion/")
+        expect(page.get_by_test_id("unit-table")).to_contain_text("机关党总支")
+        shot(page, "completion-committee")
+        page.get_by_test_id("unit-table").get_by_role("link", name="机关党总支").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("机关党总支")
+        page.get_by_test_id("unit-table").get_by_role("link", name="机关第一党支部").click()
+        expect(page.get_by_test_id("completion-members")).to_be_visible()
+        # The breadcrumb leads back up the tree the administrator manages.
+        expect(page.locator(".breadcrumb")).to_contain_text("明德研究院党委")
+        page.get_by_role("link", name=MEMBER, exact=True).click()
+        expect(page.get_by_test_id("member-summary")).to_be_visible()
+        assert page.get_by_test_id("ledger-entry").count() > 0

@@ -40,11 +40,13 @@ def test_secretary_records_a_themed_party_day_and_attendees_gain_hours(new_page)
     page.fill("#title", "主题党日：学习《中国共产党章程》总纲")
     page.fill("#held_on", date.today().isoformat())
     page.fill("#place", "党员活动室")
+    page.fill("#observers", "机关党总支联络员")
     page.fill("[name='study_items-0-title']", "集体学习党章总纲")
     page.fill("[name='study_items-0-minutes']", "90")
     shot(page, "orglife-meeting-form")
     page.get_by_test_id("save-meeting").click()
     expect(page.get_by_test_id("meeting-title")).to_contain_text("章程》总纲")
+    expect(page.get_by_test_id("meeting-observers")).to_have_text("机关党总支联络员")
 
     # Everyone present by default; one absent without a reason is refused, then explained.
     row = page.locator(".attendance-row").nth(1)
@@ -74,9 +76,28 @@ def test_secretary_records_a_themed_party_day_and_attendees_gain_hours(new_page)
     phone.goto(
         page.url.replace("/completion/units/", "/orglife/units/").split("?")[0] + "/meetings"
     )
+    expect(phone.get_by_test_id("compliance-calendar")).to_be_visible()
+    shot(phone, "orglife-meetings")
+    phone.get_by_test_id("new-meeting").click()
+    expect(phone.get_by_test_id("meeting-form")).to_be_visible()
+    shot(phone, "orglife-meeting-form")
+    phone.go_back()
     phone.get_by_test_id("meeting-list").locator("a").first.click()
     expect(phone.get_by_test_id("attendance-form")).to_be_visible()
     shot(phone, "orglife-attendance")
+
+
+def test_the_committee_follows_every_branch_on_the_compliance_calendar(new_page):
+    for size in (DESKTOP, PHONE):
+        page = new_page(size)
+        login(page, "demo-admin")
+        page.goto("/orglife/meetings")
+        page.get_by_test_id("units-above").locator("a").first.click()
+        calendars = page.get_by_test_id("branch-calendars")
+        expect(calendars).to_contain_text("机关第一党支部")
+        # The demo branch held this month's 主题党日; every branch shows what is due or missed.
+        assert calendars.locator(".card").count() >= 6
+        shot(page, "orglife-calendar")
 
 
 def test_member_claims_external_study_with_evidence(new_page, tmp_path):

@@ -2,6 +2,8 @@
 to review, a reviewer (demo-admin) approves it, and the preview shows it as a member will see it
 with the key kept apart."""
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DESKTOP, PHONE, login, shot
@@ -117,3 +119,46 @@ def test_bulk_tagging_and_a_superseded_source_flag_questions(new_page):
     admin.goto(question_url)
     expect(admin.get_by_test_id("status-reason")).to_contain_text("端到端演练规定")
     shot(admin, "bank-flagged-question")
+
+
+def test_a_misspelt_knowledge_point_is_renamed_then_removed(new_page):
+    phone = new_page(PHONE)
+    login(phone, "demo-editor")
+    phone.goto("/bank/")
+    phone.get_by_test_id("new-question").click()
+    phone.locator("[data-type=judge]").click()
+    phone.fill("textarea[name=stem]", "端到端：知识点改名演练。")
+    phone.check("input[name=answer][value=true]")
+    phone.fill("input[name=knowledge_point]", "端到端演练/第一张")
+    phone.get_by_test_id("save-question").click()
+    phone.goto("/bank/")
+    phone.get_by_test_id("knowledge-points-link").click()
+    typo = phone.get_by_test_id("knowledge-point").filter(
+        has=phone.locator(".kp-name", has_text=re.compile(r"^第一张$"))
+    )
+    typo.locator("summary").click()
+    typo.locator("input[name=name]").fill("第一章")
+    typo.locator(".kp-rename button[type=submit]").click()
+    expect(phone.locator(".alert-success")).to_contain_text("端到端演练 › 第一章")
+    shot(phone, "bank-knowledge-points")
+
+    # The question moves on; the emptied node can then be removed.
+    desktop = new_page(DESKTOP)
+    login(desktop, "demo-editor")
+    desktop.goto("/bank/")
+    desktop.fill("[data-testid=question-filters] input[name=q]", "知识点改名演练")
+    desktop.press("[data-testid=question-filters] input[name=q]", "Enter")
+    expect(desktop.get_by_test_id("question-total")).to_have_text("1")
+    desktop.check("[data-check-all]")
+    desktop.select_option("#bulk-action", "move")
+    desktop.fill("#bulk-target", "端到端演练/第二章")
+    desktop.get_by_test_id("bulk-form").locator("button[type=submit]").click()
+    expect(desktop.locator(".alert-success")).to_contain_text("1")
+    desktop.get_by_test_id("knowledge-points-link").click()
+    chapter = desktop.get_by_test_id("knowledge-point").filter(
+        has=desktop.locator(".kp-name", has_text=re.compile(r"^第一章$"))
+    )
+    chapter.get_by_test_id("kp-delete").click()
+    expect(desktop.locator(".alert-success")).to_contain_text("端到端演练 › 第一章")
+    expect(desktop.get_by_test_id("knowledge-point-tree")).to_contain_text("第二章")
+    shot(desktop, "bank-knowledge-points")

@@ -62,8 +62,17 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     _answer(page, 3)
     expect(page.get_by_test_id("quiz-taker")).to_have_class(re.compile("quiz-offline"))
     shot(page, "quiz-offline")
+    # The page is reloaded before the queue could drain (the save route still fails): the
+    # answer comes back from the tab's storage and is sent once saving works again.
+    page.route("**/answers", lambda route: route.abort())
     page.context.set_offline(False)
-    _saved(page, 3)
+    page.reload()
+    expect(_slot(page, 3).locator("input:checked")).to_have_count(1)
+    expect(page.get_by_test_id("quiz-taker")).to_have_class(re.compile("quiz-offline"))
+    _saved(page, 3, "0")
+    page.unroute("**/answers")
+    # The queue retries with a growing pause (at most 15 s).
+    expect(_slot(page, 3).locator("[data-seq]")).to_have_value("1", timeout=20_000)
 
     count = page.locator("[data-slot]").count()
     for position in range(4, count + 1):
@@ -99,14 +108,43 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     expect(page.get_by_test_id("review-item").first).to_be_visible()
     shot(page, "quiz-result")
 
+    # 纠错: the member reports a question from the result; a bank editor closes the report.
+    first = page.get_by_test_id("review-item").first
+    first.get_by_test_id("report-question").click()
+    first.locator("textarea[name=text]").fill("题干中“党的最高领导机关”表述与党章原文不一致")
+    first.get_by_test_id("send-report").click()
+    expect(page.get_by_test_id("reported")).to_be_visible()
+    shot(page, "quiz-reported")
+    editor = new_page(DESKTOP)
+    login(editor, "demo-editor")
+    editor.goto("/quizzes/reports")
+    report = editor.get_by_test_id("question-report").filter(has_text="表述与党章原文不一致")
+    expect(report).to_be_visible()
+    shot(editor, "quiz-question-reports")
+    report.locator("textarea[name=note]").fill("已核对原文并更正")
+    report.get_by_test_id("close-report").click()
+    expect(report.locator("form")).to_have_count(0)
+    expect(report).to_contain_text("已核对原文并更正")
+
     desk = new_page(DESKTOP)
     login(desk, "demo-secretary")
+    # The secretary is a member of the demo branch too: the taking screen at desktop width.
+    desk.goto("/quizzes/")
+    desk.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
+    desk.get_by_test_id("start-attempt").click()
+    expect(desk.get_by_test_id("quiz-taker")).to_be_visible()
+    _answer(desk, 1)
+    _saved(desk, 1)
+    shot(desk, "quiz-take")
     desk.goto("/quizzes/manage")
     desk.get_by_role("link", name=EXAM_TITLE).click()
     desk.get_by_test_id("report-link").click()
     expect(desk.get_by_test_id("item-stats").locator("tbody tr, tr").nth(1)).to_be_visible()
     expect(desk.get_by_test_id("report-attempts")).to_contain_text("李晓燕")
     shot(desk, "quiz-report")
+    marker.goto(desk.url)
+    expect(marker.get_by_test_id("item-stats")).to_be_visible()
+    shot(marker, "quiz-report")
 
 
 def test_time_is_up_submits_the_answers_on_the_page(new_page):
@@ -146,9 +184,17 @@ def test_secretary_authors_previews_and_publishes_a_quiz(new_page):
         picker.locator("input[type=checkbox]").nth(index).check()
     page.get_by_test_id("add-questions").click()
     expect(page.get_by_test_id("paper-items").locator("li")).to_have_count(3)
+    # A topic set has 5 or 10 questions: three cannot be published yet.
+    expect(page.get_by_test_id("paper-problem")).to_be_visible()
+    picker = page.get_by_test_id("question-picker")
+    for index in range(3, 5):
+        picker.locator("input[type=checkbox]").nth(index).check()
+    page.get_by_test_id("add-questions").click()
+    expect(page.get_by_test_id("paper-items").locator("li")).to_have_count(5)
+    expect(page.get_by_test_id("paper-problem")).to_have_count(0)
     shot(page, "quiz-manage")
     page.get_by_test_id("preview-link").click()
-    expect(page.get_by_test_id("preview").locator("section")).to_have_count(3)
+    expect(page.get_by_test_id("preview").locator("section")).to_have_count(5)
     shot(page, "quiz-preview")
     page.go_back()
     page.get_by_test_id("publish-quiz").click()

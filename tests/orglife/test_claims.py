@@ -51,6 +51,9 @@ def test_a_claim_keeps_a_clean_chinese_display_name(session, ctx):
         ({"data": PDF + b"0" * (5 * 1024 * 1024), "filename": "big.pdf"}, "evidence"),
         ({"data": b""}, "evidence"),
         ({"description": "  "}, "description"),
+        ({"description": "学习\x00记录"}, "description"),  # PostgreSQL refuses NUL
+        ({"hours": "sNaN"}, "hours"),
+        ({"hours": "Infinity"}, "hours"),
     ],
 )
 def test_bad_claims_are_refused(session, ctx, overrides, field):

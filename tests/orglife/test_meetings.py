@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry
 from learnapp.hours.queries import year_totals
 from learnapp.orglife.models import Attendance, MeetingKind
-from learnapp.orglife.queries import calendar, quorum
-from learnapp.orglife.services import create_meeting, set_attendance
+from learnapp.orglife.queries import Quorum, calendar, quorum
+from learnapp.orglife.services import create_meeting, set_attendance, update_meeting
 from learnapp.orgs.models import MemberCategory
 from tests.factories import FIXED_NOW, make_user
 from tests.orglife.factories import meeting_fields, refused
@@ -103,6 +103,83 @@ def test_meetings_are_refused_outside_scope_in_the_future_and_in_the_wrong_unit(
             meeting_fields(study_items=(("x", 0),)),
             FIXED_NOW,
         )
+
+
+def test_meetings_of_this_year_and_last_year_only(session, ctx):
+    world = build_world(session)
+    with refused("held_on"):
+        create_meeting(
+            session,
+            world.secretary_a,
+            world.branch_a,
+            meeting_fields(held_on=date(2024, 12, 31)),
+            FIXED_NOW,
+        )
+    december = create_meeting(
+        session,
+        world.secretary_a,
+        world.branch_a,
+        meeting_fields(held_on=date(2025, 1, 1)),
+        FIXED_NOW,
+    )
+    set_attendance(session, world.secretary_a, december, [(world.member_a.id, P, "")], FIXED_NOW)
+    assert year_totals(session, world.member_a.id, 2025)[HoursCategory.COLLECTIVE] == Decimal(
+        "1.50"
+    )
+
+
+def test_control_characters_are_refused_in_every_text(session, ctx):
+    world = build_world(session)
+    for name in ("title", "place", "observers", "agenda", "notes", "resolutions", "vote_subject"):
+        with refused(name):
+            create_meeting(
+                session,
+                world.secretary_a,
+                world.branch_a,
+                meeting_fields(**{name: "学习\x00党章"}),
+                FIXED_NOW,
+            )
+    with refused("study_items"):
+        create_meeting(
+            session,
+            world.secretary_a,
+            world.branch_a,
+            meeting_fields(study_items=(("党章\x07", 30),)),
+            FIXED_NOW,
+        )
+    meeting = create_meeting(
+        session,
+        world.secretary_a,
+        world.branch_a,
+        meeting_fields(notes="第一项\n第二项\t完成"),  # line breaks and tabs are text
+        FIXED_NOW,
+    )
+    with refused("attendance"):
+        set_attendance(
+            session, world.secretary_a, meeting, [(world.member_a.id, A, "出差\x00")], FIXED_NOW
+        )
+    assert meeting.attendances == []
+
+
+def test_observers_are_recorded_with_the_meeting(session, ctx):
+    world = build_world(session)
+    meeting = create_meeting(
+        session,
+        world.secretary_a,
+        world.branch_a,
+        meeting_fields(observers=" 党总支联络员 张三 "),
+        FIXED_NOW,
+    )
+    assert meeting.observers == "党总支联络员 张三"
+    update_meeting(session, world.secretary_a, meeting, meeting_fields(), FIXED_NOW)
+    assert meeting.observers == ""
+
+
+def test_a_vote_stands_only_with_a_quorum_and_no_more_votes_than_voters_present():
+    assert Quorum(voting_members=5, present_voting=2).vote_issue(2) == "no_quorum"
+    assert Quorum(voting_members=5, present_voting=3).vote_issue(4) == "too_many"
+    assert Quorum(voting_members=5, present_voting=3).vote_issue(3) is None
+    assert Quorum(voting_members=0, present_voting=0).vote_issue(0) == "no_quorum"
 
 
 def _collective(session, member):

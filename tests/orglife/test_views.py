@@ -4,6 +4,8 @@ import io
 from decimal import Decimal
 
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from learnapp.audit.models import AuditEntry
 from learnapp.hours.models import HoursCategory
@@ -344,3 +346,101 @@ def test_study_recorded_on_behalf_is_marked_and_credited(session, auth):
     auth.logout()
     auth.login("mema")
     assert auth.client.get(url).status_code == 403
+
+
+def test_unreadable_hours_and_control_characters_are_refused_not_a_server_error(session, auth):
+    build_world(session)
+    auth.login("mema")
+    for overrides in (
+        {"hours": "sNaN"},
+        {"hours": "Infinity"},
+        {"description": "参加培训\x00"},
+    ):
+        response = auth.post(
+            "/orglife/claims/new", _claim_form(**overrides), content_type="multipart/form-data"
+        )
+        assert response.status_code == 400, overrides
+        assert "invalid-feedback" in response.get_data(as_text=True), overrides
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(StudyClaim)) == 0
+
+
+def _post_large(auth, path, fields, evidence: bytes):
+    """A multipart post with the body built in memory: the test client would otherwise spool a
+    large body to a temporary file that nothing closes."""
+    boundary, body = encode_multipart(
+        {
+            **fields,
+            "csrf_token": auth.csrf("/profile"),
+            "evidence": FileStorage(io.BytesIO(evidence), "证书.pdf"),
+        }
+    )
+    return auth.client.post(
+        path, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_oversized_evidence_is_refused_with_a_message(session, auth, app):
+    build_world(session)
+    auth.login("mema")
+    big = PDF + b"0" * (5 * 1024 * 1024)
+    response = _post_large(auth, "/orglife/claims/new", CLAIM, big)
+    assert response.status_code == 400
+    assert "5 MB" in response.get_data(as_text=True)
+    # Beyond the platform's upload limit the request itself is refused, with the error page.
+    huge = PDF + b"0" * app.config["MAX_CONTENT_LENGTH"]
+    assert _post_large(auth, "/orglife/claims/new", CLAIM, huge).status_code == 413
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(StudyClaim)) == 0
+
+
+def test_observers_and_the_vote_check_show_on_a_general_meeting(session, auth):
+    world = build_world(session)
+    auth.login("seca")
+    response = auth.post(
+        f"/orglife/units/{world.branch_a.id}/meetings/new",
+        {
+            **MEETING,
+            "kind": "general",
+            "observers": "党总支联络员",
+            "vote_subject": "接收预备党员",
+            "votes_for": "3",
+            "votes_against": "0",
+            "votes_abstain": "0",
+        },
+    )
+    assert response.status_code == 302
+    reload(session)
+    meeting = session.scalars(sa.select(Meeting)).one()
+    assert meeting.observers == "党总支联络员"
+    text = auth.client.get(f"/orglife/meetings/{meeting.id}").get_data(as_text=True)
+    assert "党总支联络员" in text
+    assert 'data-testid="vote-check"' in text  # no attendance yet: no quorum, the vote fails
+    assert "alert-warning" in text
+
+
+def test_a_meeting_before_last_year_is_refused_and_nothing_is_stored(session, auth):
+    world = build_world(session)
+    auth.login("seca")
+    response = auth.post(
+        f"/orglife/units/{world.branch_a.id}/meetings/new", {**MEETING, "held_on": "2019-03-05"}
+    )
+    assert response.status_code == 400
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
+
+
+def test_the_unit_above_reaches_its_branches_calendar_and_records_no_meeting_itself(session, auth):
+    world = build_world(session)
+    auth.login("gsec")
+    home = auth.client.get("/orglife/meetings").get_data(as_text=True)
+    assert f'data-testid="calendar-{world.general.id}"' in home
+    page = auth.client.get(f"/orglife/units/{world.general.id}/meetings").get_data(as_text=True)
+    assert 'data-testid="branch-calendars-link"' in page
+    assert 'data-testid="new-meeting"' not in page
+    branch = auth.client.get(f"/orglife/units/{world.branch_a.id}/meetings").get_data(as_text=True)
+    assert 'data-testid="new-meeting"' in branch
+    group = auth.client.get(f"/orglife/units/{world.group_a.id}/meetings/new").get_data(
+        as_text=True
+    )
+    assert 'value="group" selected' in group or 'selected value="group"' in group

@@ -82,3 +82,13 @@ def test_export_holds_single_choice_only_and_round_trips(ctx):
     assert back.errors == []
     assert back.questions[0].draft.stem == "第一题 两行"
     assert back.questions[0].draft.spec == drafts[0].spec
+
+
+def test_stray_invisible_characters_are_removed_with_a_warning():
+    text = "党员的预备期为\u200b多长？\nA) 半年\u00ad\n\ufeffB) 一年\nANSWER: B\n"
+    result = aiken.parse(text.encode(), "x.txt")
+    assert result.errors == []
+    draft = result.questions[0].draft
+    assert (draft.stem, draft.spec["options"]) == ("党员的预备期为多长？", ["半年", "一年"])
+    assert [p.line for p in result.warnings] == [1]
+    assert "Invisible characters" in messages(result.warnings)[0]

@@ -336,3 +336,25 @@ def test_gbk_is_read_with_a_warning():
 
 def test_empty_file_is_an_error():
     assert "no questions" in str(gift.parse(b"\n\n// only a comment\n").errors[0].message)
+
+
+def test_stray_invisible_characters_are_removed_with_a_warning():
+    # Pasted from a web page: a "blank" line holding a zero-width space, a byte-order mark where
+    # a second file was appended, a soft hyphen and a word joiner inside the text.
+    text = "Q1 {T}\n\u200b\n\ufeffQ2 \u00ad党\u2060员 {=a ~b\u200b}\n"
+    result = parse(text)
+    assert result.errors == []
+    assert [q.draft.stem for q in result.questions] == ["Q1", "Q2 党员"]
+    assert result.questions[1].draft.spec["options"] == ["a", "b"]
+    assert [p.line for p in result.warnings] == [2]
+    assert "Invisible characters" in messages(result.warnings)[0]
+
+
+def test_full_width_braces_are_named_when_nothing_else_marks_an_answer():
+    result = parse("党员的预备期为一年。｛T｝")
+    assert result.questions == []
+    assert [p.line for p in result.skipped] == [1]
+    assert "Full-width braces" in messages(result.warnings)[0]
+    # Full-width braces inside a real question's text are just text.
+    fine = parse("集合｛1，2｝有几个元素？ {=两个 ~三个}")
+    assert fine.warnings == [] and fine.questions[0].draft.stem == "集合｛1，2｝有几个元素？"

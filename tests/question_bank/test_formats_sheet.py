@@ -2,6 +2,7 @@
 and the malformed files of security.md §6.3 (rows 39–50)."""
 
 import io
+import zipfile
 
 import pytest
 from openpyxl import load_workbook
@@ -209,6 +210,21 @@ def test_html_in_cells_is_reduced_to_text_with_a_warning():
     assert [p.column for p in result.warnings] == ["题干", "选项A"]
 
 
+def test_invisible_and_control_characters_leave_cells_even_in_multi_line_cells():
+    result = parse_csv(
+        [
+            row(
+                stem="第一行\u200b\x07\n第二\ufeff行",
+                options=("甲\u00ad", "乙"),
+                解析="解\x0b析\n二",
+            )
+        ]
+    )
+    draft = result.questions[0].draft
+    assert (draft.stem, draft.spec["options"]) == ("第一行\n第二行", ["甲", "乙"])
+    assert draft.explanation == "解析\n二"
+
+
 def test_escaped_formula_text_from_our_exports_reads_back():
     result = parse_csv([row(stem="'=1+1 是几？", options=("'-x", "'@y"))])
     assert result.errors == []
@@ -311,6 +327,41 @@ def test_47_zip_whose_declared_sizes_lie_is_refused_without_reading_it_all():
     assert len(data) < 100_000
     result = xlsx.parse(data)
     assert result.questions == [] and len(result.errors) == 1
+
+
+def _with_doctype(doctype: bytes, text: bytes) -> bytes:
+    """The template with a DTD in its sheet and an entity reference in the first stem."""
+    source = zipfile.ZipFile(io.BytesIO(xlsx.template_workbook()))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = doctype + data.replace(
+                    b'<c r="B2" t="inlineStr"><is><t>', b'<c r="B2" t="inlineStr"><is><t>' + text, 1
+                )
+            archive.writestr(info, data)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "doctype, reference",
+    [
+        (
+            b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+            b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+            b"&d;",
+        ),
+        (b'<!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]>', b"&e;"),
+    ],
+    ids=["billion-laughs", "external-entity"],
+)
+def test_48_entities_inside_a_workbook_are_refused(doctype, reference):
+    result = xlsx.parse(_with_doctype(doctype, reference), "t.xlsx")
+    assert result.questions == []
+    assert [(p.line, *messages([p])) for p in result.errors] == [
+        (None, "The workbook could not be opened.")
+    ]
 
 
 def test_49_macros_binary_excel_and_png_renamed_are_refused():

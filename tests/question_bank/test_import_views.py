@@ -10,7 +10,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from learnapp.orgs.models import Role
-from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.question_bank.models import Question, QuestionStatus, SourceDocument
 from learnapp.web import LANG_COOKIE
 from tests.factories import make_unit, make_user
 from tests.question_bank.factories import make_bank
@@ -164,6 +164,44 @@ def test_export_downloads(client, auth, session, world, fmt):
     assert response.status_code == 200
     assert response.headers["X-Questions-Exported"] == ("1" if fmt == "aiken" else "2")
     assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_export_follows_the_lists_filters(client, auth, session, world):
+    auth.login("admin")
+    rows = [
+        row(stem="易题", 难度="1", 出处="《中国共产党章程》第五条", 依据版本="2017-10-24"),
+        row(stem="难题", 难度="5", 出处="《中国共产党章程》第五条", 依据版本="2022-10-22"),
+        row(stem="新题", 难度="5", 出处="《中国共产党章程》第六条", 依据版本="2022-10-22"),
+    ]
+    token = TOKEN.search(upload(auth, world.bank.id, xlsx_bytes(rows)).get_data(as_text=True))
+    auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token.group(1)})
+    old = session.scalar(sa.select(SourceDocument).where(SourceDocument.version == "2017-10-24"))
+    new = session.scalar(sa.select(SourceDocument).where(SourceDocument.version == "2022-10-22"))
+
+    listed = client.get(f"/bank/{world.bank.id}/?difficulty=5&source={new.id}&q=题")
+    link = re.search(r'href="([^"]+)" data-testid="export-link"', listed.get_data(as_text=True))
+    export_url = link.group(1).replace("&amp;", "&")
+    assert "difficulty=5" in export_url and f"source={new.id}" in export_url
+    assert "q=" not in export_url
+    page = client.get(export_url).get_data(as_text=True)
+    assert re.search(rf'<option selected value="{new.id}">', page)
+
+    def exported(query):
+        response = client.get(f"/bank/{world.bank.id}/export?download=1&format=csv&{query}")
+        assert response.status_code == 200
+        return response.get_data(as_text=True)
+
+    assert [s for s in ("易题", "难题", "新题") if s in exported("difficulty=5")] == [
+        "难题",
+        "新题",
+    ]
+    assert [s for s in ("易题", "难题", "新题") if s in exported(f"source={old.id}")] == ["易题"]
+    both = exported(f"difficulty=5&source={new.id}")
+    assert "难题" in both and "新题" in both and "易题" not in both
+    assert (
+        client.get(f"/bank/{world.bank.id}/export?download=1&format=csv&difficulty=9").status_code
+        == 400
+    )
 
 
 def test_members_cannot_import_and_other_banks_are_404(client, auth, session, world):

@@ -101,6 +101,27 @@ ROUTES = [
         True,
     ),
     ("GET", "/bank/<int:bank_id>/review", "/bank/{bank}/review", REVIEWER, True),
+    (
+        "GET",
+        "/bank/<int:bank_id>/knowledge-points",
+        "/bank/{bank}/knowledge-points",
+        STAFF,
+        True,
+    ),
+    (
+        "POST",
+        "/bank/knowledge-points/<int:point_id>/rename",
+        "/bank/knowledge-points/{point}/rename",
+        EDITOR,
+        True,
+    ),
+    (
+        "POST",
+        "/bank/knowledge-points/<int:point_id>/delete",
+        "/bank/knowledge-points/{point}/delete",
+        EDITOR,
+        True,
+    ),
     ("GET", "/bank/sources", "/bank/sources", STAFF, False),
     (
         "POST",
@@ -159,6 +180,7 @@ def matrix(app, session):
         "bank": bank.id,
         "question": question.id,
         "source": question.current_version.source_id,
+        "point": question.knowledge_point_id,
     }
 
 

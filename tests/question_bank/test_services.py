@@ -11,11 +11,13 @@ from learnapp.orgs.models import Role
 from learnapp.question_bank import queries, services
 from learnapp.question_bank.models import (
     KnowledgePoint,
+    Question,
     QuestionStatus,
     QuestionVersion,
     SourceDocument,
 )
 from learnapp.question_bank.queries import QuestionFilters
+from tests.conftest import DB_KIND
 from tests.factories import FIXED_NOW, make_unit, make_user
 from tests.question_bank.factories import make_bank, make_question, single_draft
 
@@ -498,3 +500,167 @@ def test_list_pages_and_counts_agree_on_both_paths(session, people, monkeypatch,
     )
     assert ([q.id for q in review.questions], review.total, review.page) == ([made[0].id], 1, 1)
     assert review.status_counts[QuestionStatus.DRAFT] == 4
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "narrowed"),
+    [
+        ({}, False),
+        ({"status": QuestionStatus.ACTIVE}, False),
+        ({"search": "   "}, False),
+        ({"search": "党"}, True),
+        ({"type": "single"}, True),
+        ({"difficulty": 3}, True),
+        ({"knowledge_point_id": 1}, True),
+        ({"tag_id": 1}, True),
+        ({"source_id": 1}, True),
+        ({"ids": [1]}, True),
+    ],
+)
+def test_only_filters_other_than_the_status_narrow_the_list(kwargs, narrowed):
+    assert queries._narrowed(QuestionFilters(**kwargs)) is narrowed
+
+
+def test_the_whole_bank_is_counted_and_paged_like_a_search_matching_everything(
+    session, people, monkeypatch
+):
+    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
+    monkeypatch.setattr(queries, "FETCH_ALL_IDS", 1)
+    bank = make_bank(session)
+    make_question(session, make_bank(session, name="别的题库"), people["editor"], stem="题外")
+    made = [make_question(session, bank, people["editor"], stem=f"题{n}") for n in range(5)]
+    for question in made[:3]:
+        services.submit_for_review(session, people["editor"], question, FIXED_NOW)
+    for status in (None, QuestionStatus.DRAFT, QuestionStatus.IN_REVIEW, QuestionStatus.ACTIVE):
+        for number in (1, 2, 3):
+            whole = queries.questions_page(session, bank, QuestionFilters(status=status), number)
+            searched = queries.questions_page(
+                session, bank, QuestionFilters(status=status, search="题"), number
+            )
+            assert whole.questions == searched.questions
+            assert (whole.total, whole.page, whole.pages) == (
+                searched.total,
+                searched.page,
+                searched.pages,
+            )
+            assert whole.status_counts == searched.status_counts
+    whole = queries.questions_page(session, bank, QuestionFilters(), page=1)
+    assert [q.id for q in whole.questions] == [made[4].id, made[3].id]
+    assert (whole.total, whole.pages) == (5, 3)
+    assert list(whole.status_counts.items()) == [
+        (QuestionStatus.DRAFT, 2),
+        (QuestionStatus.IN_REVIEW, 3),
+        (QuestionStatus.ACTIVE, 0),
+        (QuestionStatus.RETIRED, 0),
+    ]
+    review = queries.questions_page(session, bank, QuestionFilters(status=QuestionStatus.IN_REVIEW))
+    assert [q.id for q in review.questions] == [made[2].id, made[1].id]
+    assert review.usage == {made[2].id: 0, made[1].id: 0}
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite's query planner, without statistics")
+def test_sqlite_counts_a_bank_on_the_index_and_pages_it_in_id_order(session, people):
+    bank = make_bank(session)
+
+    def plan(query) -> str:
+        compiled = query.compile(session.get_bind(), compile_kwargs={"literal_binds": True})
+        rows = session.execute(sa.text(f"EXPLAIN QUERY PLAN {compiled}")).all()
+        return " | ".join(row[-1] for row in rows)
+
+    counts = sa.select(Question.status, sa.func.count()).where(Question.bank_id == bank.id)
+    assert "COVERING INDEX ix_questions_status_bank_id" in plan(counts.group_by(Question.status))
+    newest = sa.select(Question.id).where(Question.bank_id == bank.id).order_by(Question.id.desc())
+    assert plan(newest.limit(30)) == "SCAN questions"
+    one_status = newest.where(Question.status == QuestionStatus.ACTIVE).limit(30)
+    assert "TEMP B-TREE" not in plan(one_status)
+
+
+def test_renaming_a_knowledge_point_renames_its_subtree_and_is_audited(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, knowledge_point=["党章", "第一章 党员", "义务"])
+    make_question(session, bank, stem="另一题", knowledge_point=["党章", "第一张 党员"])
+    chapter = question.knowledge_point.parent
+    services.rename_knowledge_point(
+        session, people["editor"], chapter, " 第一章　党员们 ", FIXED_NOW
+    )
+    assert chapter.full_name == "党章 › 第一章　党员们"
+    assert question.knowledge_point.full_name == "党章 › 第一章　党员们 › 义务"
+    assert _actions(session, "knowledge_point.renamed")[0].before == {
+        "full_name": "党章 › 第一章 党员"
+    }
+    # New imports find the renamed node by its new path, not the old one.
+    again = make_question(session, bank, stem="第三题", knowledge_point=["党章", "第一章　党员们"])
+    assert again.knowledge_point_id == chapter.id
+    typo = session.scalar(sa.select(KnowledgePoint).where(KnowledgePoint.name == "第一张 党员"))
+    with pytest.raises(DomainError, match="already exists"):
+        services.rename_knowledge_point(
+            session, people["editor"], typo, "第一章　党员们", FIXED_NOW
+        )
+    for bad in ("", "  ", "党章/第一章", "a › b", "a > b"):
+        with pytest.raises(DomainError, match="without"):
+            services.rename_knowledge_point(session, people["editor"], typo, bad, FIXED_NOW)
+    assert typo.name == "第一张 党员"
+
+
+def test_a_knowledge_point_is_removed_only_when_nothing_refers_to_it(session, people):
+    from learnapp.quizzes.models import Composition, QuizRule
+    from tests.quizzes.helpers import make_paper, make_quiz
+
+    bank = make_bank(session)
+    question = make_question(session, bank, knowledge_point=["党章", "第一张"])
+    typo = question.knowledge_point
+    parent = typo.parent
+    with pytest.raises(DomainError, match="under it"):
+        services.delete_knowledge_point(session, people["editor"], parent, FIXED_NOW)
+    with pytest.raises(DomainError, match="Questions still belong"):
+        services.delete_knowledge_point(session, people["editor"], typo, FIXED_NOW)
+    services.bulk_move(session, people["editor"], bank, [question], ["党章", "第一章"], FIXED_NOW)
+
+    quiz = make_quiz(
+        session, people["root"], make_paper(session), publish=False, composition=Composition.RANDOM
+    )
+    rule = QuizRule(
+        quiz_id=quiz.id, position=99, bank_id=bank.id, knowledge_point_id=typo.id, count=1, points=1
+    )
+    session.add(rule)
+    session.flush()
+    with pytest.raises(DomainError, match="A quiz draws"):
+        services.delete_knowledge_point(session, people["editor"], typo, FIXED_NOW)
+    assert session.get(KnowledgePoint, typo.id) is not None  # the savepoint kept the rest
+    session.delete(rule)
+    session.flush()
+
+    typo_id = typo.id
+    services.delete_knowledge_point(session, people["editor"], typo, FIXED_NOW)
+    session.flush()
+    assert session.get(KnowledgePoint, typo_id) is None
+    assert _actions(session, "knowledge_point.deleted")[0].before == {"full_name": "党章 › 第一张"}
+    counts = queries.knowledge_point_counts(session, bank)
+    assert counts == {parent.id: 1, question.knowledge_point_id: 1}
+
+
+def test_knowledge_points_come_in_tree_order_reading_chinese_numbers(session):
+    bank = make_bank(session)
+    for path in (
+        ["党章", "第十一章 党徽党旗"],
+        ["党章", "第三章 党的中央组织"],
+        ["条例"],
+        ["党章", "总纲"],
+        ["党章", "第一章 党员", "第10节"],
+        ["党章", "第一章 党员", "第2节"],
+        ["党章", "第二十三章"],
+    ):
+        services.add_question(
+            session, None, bank, single_draft(stem="/".join(path), knowledge_point=path), FIXED_NOW
+        )
+    assert [point.full_name for point in queries.knowledge_points(session, bank)] == [
+        "党章",
+        "党章 › 总纲",
+        "党章 › 第一章 党员",
+        "党章 › 第一章 党员 › 第2节",
+        "党章 › 第一章 党员 › 第10节",
+        "党章 › 第三章 党的中央组织",
+        "党章 › 第十一章 党徽党旗",
+        "党章 › 第二十三章",
+        "条例",
+    ]

@@ -259,6 +259,50 @@ def test_preview_renders_the_widget_without_the_key(client, auth, bank_world):
     assert 'data-testid="answer-key"' in keyed and "option-right" in keyed
 
 
+WIDGET_SPECS = {
+    "single": {"options": ["甲", "乙", "丙"], "answer": 1},
+    "multiple": {"options": ["甲", "乙", "丙"], "answers": [0, 2]},
+    "judge": {"answer": True},
+    "fill": {"blanks": [["一"], ["二"]], "any_order": False},
+    "short": {"reference": "要点", "key_points": []},
+}
+
+
+def _markup(html) -> str:
+    """Markup with insignificant whitespace removed (a macro leaves spaces where `checked` is not)."""
+    return re.sub(r"\s+", " ", re.sub(r"\s+>", ">", str(html))).replace("> <", "><").strip()
+
+
+@pytest.mark.parametrize("code", list(WIDGET_SPECS))
+def test_preview_widget_is_the_one_members_answer(app, code):
+    """The bank's answer widget renders exactly what the quiz-taking screen shows for an
+    unanswered question (quizzes/_widgets.html), so the preview is what a member sees."""
+    from types import SimpleNamespace
+
+    from flask import render_template
+
+    from learnapp.question_bank.types import TYPES
+
+    qtype = TYPES[code]
+    widget = qtype.widget_question(
+        "题干 <b>", WIDGET_SPECS[code], field="q1", option_values=["v1", "v2", "v3"]
+    )
+    with app.test_request_context():
+        taking = app.jinja_env.get_template("quizzes/_widgets.html").module.widget
+        member = taking(SimpleNamespace(widget=widget, state={}))
+        preview = render_template(qtype.widget_template, question=widget)
+    assert "题干 &lt;b&gt;" in preview
+    assert _markup(preview) == _markup(member)
+
+
+def test_preview_shows_the_taking_screens_frame_and_points(client, auth, bank_world):
+    auth.login("reviewer")
+    html = client.get(f"/bank/questions/{bank_world['question'].id}/preview").get_data(as_text=True)
+    frame = html.split('data-testid="member-preview"')[0].rsplit("<section", 1)[1]
+    assert 'class="card mb-3 quiz-slot"' in frame
+    assert "Question 1 of 1 · 2 points" in html
+
+
 def test_bulk_actions_from_the_list(client, auth, session, bank_world):
     bank = bank_world["bank"]
     draft = make_question(session, bank, bank_world["editor"], stem="草稿")
@@ -316,6 +360,33 @@ def test_list_filters_and_searches_chinese(client, auth, session, bank_world):
     assert client.get(f"/bank/{bank.id}/?difficulty=abc").status_code == 400
 
 
+def test_a_long_list_links_the_first_last_and_nearby_pages(
+    client, auth, session, bank_world, monkeypatch
+):
+    from learnapp.question_bank import queries
+
+    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    for number in range(11):
+        make_question(session, bank_world["bank"], bank_world["editor"], stem=f"第{number}题")
+    session.commit()
+    auth.login("editor")
+    html = client.get(f"/bank/{bank_world['bank'].id}/?page=6").get_data(as_text=True)
+    nav = html[html.index('<ul class="pagination') : html.index("</ul>", html.index("pagination"))]
+    assert re.findall(r'class="page-link"[^>]*>([^<]+)<', nav) == [
+        "1",
+        "…",
+        "4",
+        "5",
+        "6",
+        "7",
+        "8",
+        "…",
+        "12",
+    ]
+    assert '<li class="page-item active"><a class="page-link" href="/bank/' in nav
+    assert "page=6" in nav.split("page-item active")[1].split("</li>")[0]
+
+
 @pytest.mark.parametrize(
     "query", ["%", "_", "\\", "'", "' OR 1=1 --", "x" * 5000, "<script>alert(1)</script>"]
 )
@@ -344,6 +415,25 @@ def test_superseding_a_source_from_the_screen(client, auth, session, bank_world)
     assert "2 questions flagged" in response.get_data(as_text=True)
     session.refresh(question)
     assert question.status == QuestionStatus.IN_REVIEW
+
+
+def test_source_counts_cover_only_the_banks_in_reach(client, auth, session, bank_world):
+    world = bank_world["world"]
+    branch_bank = make_bank(session, unit=world.branch_b, name="支部题库")
+    for stem in ("支部一", "支部二"):
+        make_question(session, branch_bank, bank_world["branch_editor"], stem=stem)
+    session.commit()
+
+    def count(login):
+        auth.login(login)
+        html = client.get("/bank/sources").get_data(as_text=True)
+        auth.logout()
+        row = html.split("《中国共产党章程》</td>")[1].split("</tr>")[0]
+        return int(re.findall(r'<td class="text-end">(\d+)</td>', row)[0])
+
+    # The root bank (and its question) is out of the branch editor's reach.
+    assert count("beditor") == 2
+    assert count("admin") == 3
 
 
 def test_detail_shows_versions_and_old_versions_stay_readable(client, auth, session, bank_world):
@@ -375,3 +465,47 @@ def test_admin_creates_a_bank_and_switches_the_review_rule(client, auth, session
     session.rollback()  # end the read snapshot taken before the request committed
     session.refresh(bank)
     assert bank.two_person_review is False
+
+
+def test_knowledge_points_screen_renames_and_removes(client, auth, session, bank_world):
+    bank = bank_world["bank"]
+    stray = make_question(
+        session, bank, bank_world["editor"], stem="错放", knowledge_point=["党张"]
+    )
+    session.commit()
+    typo_id = stray.knowledge_point_id
+    auth.login("reviewer")
+    html = client.get(f"/bank/{bank.id}/knowledge-points").get_data(as_text=True)
+    assert "第三章 党的中央组织" in html and "党张" in html
+    assert "kp-rename" not in html  # reviewers read the tree only
+    auth.logout()
+
+    auth.login("editor")
+    html = client.get(f"/bank/{bank.id}/knowledge-points").get_data(as_text=True)
+    assert html.count('data-testid="kp-delete"') == 0  # every node holds a question
+    auth.post(f"/bank/{bank.id}/bulk", {"action": "move", "target": "党章", "ids": [str(stray.id)]})
+    html = client.get(f"/bank/{bank.id}/knowledge-points").get_data(as_text=True)
+    assert html.count('data-testid="kp-delete"') == 1
+    response = auth.post(f"/bank/knowledge-points/{typo_id}/delete", {}, follow_redirects=True)
+    assert "党张 removed." in response.get_data(as_text=True)
+
+    chapter = bank_world["question"].knowledge_point
+    response = auth.post(
+        f"/bank/knowledge-points/{chapter.id}/rename",
+        {"name": "第三章 党的中央组织（2022）"},
+        follow_redirects=True,
+    )
+    assert "is now 党章 › 第三章 党的中央组织（2022）" in response.get_data(as_text=True)
+    response = auth.post(
+        f"/bank/knowledge-points/{chapter.id}/rename", {"name": ""}, follow_redirects=True
+    )
+    assert "Enter a name without" in response.get_data(as_text=True)
+    parent = chapter.parent_id
+    response = auth.post(f"/bank/knowledge-points/{parent}/delete", {}, follow_redirects=True)
+    assert "Remove or rename the knowledge points under it first." in response.get_data(
+        as_text=True
+    )
+    session.expire_all()
+    assert session.get(Question, bank_world["question"].id).knowledge_point.full_name == (
+        "党章 › 第三章 党的中央组织（2022）"
+    )

@@ -59,7 +59,15 @@ def _answers(slot) -> dict:
 
 def _answer_all(session, attempt, now=FIXED_NOW):
     for slot in slots_of(session, attempt):
-        result = svc.save_answer(session, attempt.id, slot.position, slot.seq, _answers(slot), now)
+        result = svc.save_answer(
+            session,
+            attempt.id,
+            slot.position,
+            slot.seq,
+            _answers(slot),
+            now,
+            member_id=attempt.member_id,
+        )
         assert result.outcome == AnswerOutcome.SAVED
 
 
@@ -166,12 +174,21 @@ def test_save_is_sequence_checked_and_a_stale_tab_cannot_overwrite(session, worl
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     slot = slots_of(session, attempt)[0]
     first, second = slot.option_ids[0], slot.option_ids[1]
-    assert svc.save_answer(session, attempt.id, 1, 0, {"value": first}, FIXED_NOW).seq == 1
+    assert (
+        svc.save_answer(
+            session, attempt.id, 1, 0, {"value": first}, FIXED_NOW, member_id=attempt.member_id
+        ).seq
+        == 1
+    )
     # The same save again (a retry) is a replay and changes nothing.
-    replay = svc.save_answer(session, attempt.id, 1, 0, {"value": first}, FIXED_NOW)
+    replay = svc.save_answer(
+        session, attempt.id, 1, 0, {"value": first}, FIXED_NOW, member_id=attempt.member_id
+    )
     assert (replay.outcome, replay.seq) == (AnswerOutcome.REPLAY, 1)
     # A second tab still showing sequence 0 tries to overwrite with another answer.
-    stale = svc.save_answer(session, attempt.id, 1, 0, {"value": second}, FIXED_NOW)
+    stale = svc.save_answer(
+        session, attempt.id, 1, 0, {"value": second}, FIXED_NOW, member_id=attempt.member_id
+    )
     assert stale.outcome == AnswerOutcome.STALE
     session.refresh(slot)
     assert slot.response == {"choice": slot.option_order[0]}
@@ -184,10 +201,20 @@ def test_answers_after_deadline_and_grace_are_refused_and_recorded(session, worl
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     slot = slots_of(session, attempt)[0]
     within_grace = attempt.deadline_at + timedelta(seconds=20)
-    ok = svc.save_answer(session, attempt.id, 1, 0, {"value": slot.option_ids[0]}, within_grace)
+    ok = svc.save_answer(
+        session,
+        attempt.id,
+        1,
+        0,
+        {"value": slot.option_ids[0]},
+        within_grace,
+        member_id=attempt.member_id,
+    )
     assert ok.outcome == AnswerOutcome.SAVED
     late = attempt.deadline_at + timedelta(seconds=31)
-    refused = svc.save_answer(session, attempt.id, 1, 1, {"value": slot.option_ids[1]}, late)
+    refused = svc.save_answer(
+        session, attempt.id, 1, 1, {"value": slot.option_ids[1]}, late, member_id=attempt.member_id
+    )
     assert refused.outcome == AnswerOutcome.LATE
     logged = session.scalars(
         sa.select(AnswerLog).where(AnswerLog.outcome == AnswerOutcome.LATE)
@@ -209,9 +236,85 @@ def test_answers_for_slots_outside_the_layout_or_malformed_are_refused(session, 
         (2, {"blanks": "not a list"}),
     ]:
         with pytest.raises(DomainError):
-            svc.save_answer(session, attempt.id, position, 0, raw, FIXED_NOW)
+            svc.save_answer(
+                session, attempt.id, position, 0, raw, FIXED_NOW, member_id=attempt.member_id
+            )
     with pytest.raises(DomainError):
-        svc.save_answer(session, attempt.id, 1, -1, {"value": ""}, FIXED_NOW)
+        svc.save_answer(
+            session, attempt.id, 1, -1, {"value": ""}, FIXED_NOW, member_id=attempt.member_id
+        )
+
+
+def test_a_save_to_another_members_attempt_finds_nothing_and_stores_nothing(session, world):
+    quiz = make_quiz(session, world.root, make_paper(session, types=("single",)))
+    attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
+    slot = slots_of(session, attempt)[0]
+    theirs = world.member_b.id
+    # Not found whatever is sent, well-formed or not: the attempt's existence never leaks (E6).
+    for position, base_seq in ((1, 0), (99, 0), ("1", 0), (1, -1), (1, True)):
+        found = svc.save_answer(
+            session,
+            attempt.id,
+            position,
+            base_seq,
+            {"value": slot.option_ids[0]},
+            FIXED_NOW,
+            member_id=theirs,
+        )
+        assert found is None
+    session.refresh(slot)
+    assert (slot.seq, slot.response) == (0, None)
+    assert not session.scalar(sa.select(sa.func.count()).select_from(AnswerLog))
+
+
+def test_sequence_numbers_must_be_plain_integers_in_the_columns_range(session, world):
+    quiz = make_quiz(session, world.root, make_paper(session, types=("single",)))
+    attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
+    for base_seq in (True, 2**31, 1.0, None):
+        with pytest.raises(DomainError, match="could not be understood"):
+            svc.save_answer(
+                session,
+                attempt.id,
+                1,
+                base_seq,
+                {"value": ""},
+                FIXED_NOW,
+                member_id=attempt.member_id,
+            )
+    with pytest.raises(DomainError, match="not part of this attempt"):
+        svc.save_answer(
+            session, attempt.id, 2**31, 0, {"value": ""}, FIXED_NOW, member_id=attempt.member_id
+        )
+    assert not session.scalar(sa.select(sa.func.count()).select_from(AnswerLog))
+
+
+def test_an_accepted_save_is_three_statements_and_a_refused_one_four(session, world):
+    """The autosave hot path: the locked read of attempt and slot, the sequence-checked UPDATE,
+    the log INSERT; a refused save reads the stored answer again to tell a replay from a stale
+    tab."""
+    quiz = make_quiz(session, world.root, make_paper(session, types=("single",)))
+    attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
+    value = {"value": slots_of(session, attempt)[0].option_ids[0]}
+    statements = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement.split()[0])
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        saved = svc.save_answer(
+            session, attempt.id, 1, 0, value, FIXED_NOW, member_id=attempt.member_id
+        )
+        accepted, statements[:] = list(statements), []
+        replay = svc.save_answer(
+            session, attempt.id, 1, 0, value, FIXED_NOW, member_id=attempt.member_id
+        )
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    assert saved.outcome == AnswerOutcome.SAVED and replay.outcome == AnswerOutcome.REPLAY
+    assert accepted == ["SELECT", "UPDATE", "INSERT"]
+    assert statements == ["SELECT", "UPDATE", "SELECT", "INSERT"]
 
 
 def test_finishing_grades_once_and_is_idempotent(session, world):
@@ -223,7 +326,9 @@ def test_finishing_grades_once_and_is_idempotent(session, world):
     assert (done.score, done.percent, done.passed) == (Decimal("4"), Decimal("100"), True)
     again = svc.finalize(session, attempt.id, FIXED_NOW + timedelta(minutes=5), FinishedBy.JOB)
     assert again.finished_by == FinishedBy.MEMBER and again.submitted_at == FIXED_NOW
-    closed = svc.save_answer(session, attempt.id, 1, 1, {"value": ""}, FIXED_NOW)
+    closed = svc.save_answer(
+        session, attempt.id, 1, 1, {"value": ""}, FIXED_NOW, member_id=attempt.member_id
+    )
     assert closed.outcome == AnswerOutcome.CLOSED
 
 
@@ -232,9 +337,13 @@ def test_partial_and_wrong_answers_score_and_fill_the_wrong_answer_book(session,
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     single, multiple = slots_of(session, attempt)
     wrong = single.option_ids[single.option_order.index(1)]
-    svc.save_answer(session, attempt.id, 1, 0, {"value": wrong}, FIXED_NOW)
+    svc.save_answer(
+        session, attempt.id, 1, 0, {"value": wrong}, FIXED_NOW, member_id=attempt.member_id
+    )
     subset = [multiple.option_ids[multiple.option_order.index(i)] for i in (0, 1)]
-    svc.save_answer(session, attempt.id, 2, 0, {"values": subset}, FIXED_NOW)
+    svc.save_answer(
+        session, attempt.id, 2, 0, {"values": subset}, FIXED_NOW, member_id=attempt.member_id
+    )
     done = svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
     assert done.score == Decimal("1") and done.percent == Decimal("25") and not done.passed
     book = session.scalars(sa.select(WrongAnswer).order_by(WrongAnswer.question_id)).all()

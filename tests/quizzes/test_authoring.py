@@ -21,6 +21,7 @@ from learnapp.quizzes.authoring import (
     update_quiz,
 )
 from learnapp.quizzes.models import Composition, FinishedBy, QuizKind, QuizState
+from learnapp.quizzes.papers import compose
 from learnapp.quizzes.queries import slots_of
 from tests.factories import FIXED_NOW
 from tests.question_bank.factories import make_bank
@@ -93,6 +94,20 @@ def test_publishing_needs_a_usable_paper(session, world):
     add_questions(session, None, quiz, [paper.questions[0].id], FIXED_NOW)
     publish_quiz(session, None, quiz, FIXED_NOW)
     assert quiz.state == QuizState.PUBLISHED
+
+
+def test_a_topic_set_has_five_or_ten_questions(session, world):
+    paper = make_paper(session)
+    quiz = make_quiz(session, world.root, paper, publish=False, kind=QuizKind.TOPIC)
+    assert len(quiz.items) == 5
+    publish_quiz(session, None, quiz, FIXED_NOW)
+    short = make_quiz(
+        session, world.root, paper, publish=False, kind=QuizKind.TOPIC, title="三题专项"
+    )
+    short.items = short.items[:3]
+    with pytest.raises(DomainError, match="5 or 10"):
+        publish_quiz(session, None, short, FIXED_NOW)
+    assert short.state == QuizState.DRAFT
 
 
 def test_draft_questions_cannot_be_put_on_a_paper(session, world):
@@ -190,6 +205,24 @@ def test_random_papers_never_repeat_and_prefer_least_seen_questions(session, wor
     assert seen[0] | seen[1] == {q.id for q in questions}
 
 
+def test_the_stored_seed_and_history_reproduce_the_draw(session, world):
+    bank, questions = _bank_of_judges(session, 12)
+    quiz = create_quiz(
+        session, None, _settings(world.root, composition=Composition.RANDOM), FIXED_NOW
+    )
+    add_rule(session, None, quiz, RuleInput(bank, None, None, None, 4, Decimal("1")), FIXED_NOW)
+    first, again = (
+        compose(session, quiz, world.member_a, random.Random(7), FIXED_NOW) for _ in range(2)
+    )
+    assert first == again
+    assert len(first) == 4 and {p[0] for p in first} <= {q.id for q in questions}
+    # Among equally unseen questions the seed decides, so other seeds draw other papers.
+    assert any(
+        compose(session, quiz, world.member_a, random.Random(seed), FIXED_NOW) != first
+        for seed in range(8, 20)
+    )
+
+
 def test_knowledge_point_rule_draws_only_from_its_subtree(session, world):
     bank, questions = _bank_of_judges(session, 6)
     chapter_one = questions[0].knowledge_point
@@ -199,7 +232,7 @@ def test_knowledge_point_rule_draws_only_from_its_subtree(session, world):
     add_rule(
         session, None, quiz, RuleInput(bank, chapter_one, None, None, 3, Decimal("1")), FIXED_NOW
     )
-    paper = svc.compose(session, quiz, world.member_a, random.Random(1), FIXED_NOW)
+    paper = compose(session, quiz, world.member_a, random.Random(1), FIXED_NOW)
     assert {p[0] for p in paper} == {q.id for q in questions[:3]}
 
 

@@ -32,7 +32,7 @@ def _take(session, quiz, member, right: int, at):
         else:
             wanted = spec["answer"] if ok else (spec["answer"] + 1) % len(spec["options"])
             raw = {"value": slot.option_ids[slot.option_order.index(wanted)]}
-        svc.save_answer(session, attempt.id, slot.position, 0, raw, at)
+        svc.save_answer(session, attempt.id, slot.position, 0, raw, at, member_id=attempt.member_id)
     return svc.finalize(session, attempt.id, at, FinishedBy.MEMBER)
 
 
@@ -86,7 +86,7 @@ def test_exam_results_combine_attempts_by_the_grading_method(
 def test_exam_results_count_exams_only_within_the_period(session, world):
     paper = make_paper(session, types=("single",))
     exam = make_quiz(session, world.root, paper)
-    practice = make_quiz(session, world.root, paper, kind=QuizKind.TOPIC, title="专项")
+    practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE, title="练习")
     _take(session, exam, world.member_a, 1, FIXED_NOW)
     _take(session, practice, world.member_a, 1, FIXED_NOW)
     assert [

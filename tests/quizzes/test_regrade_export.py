@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import force_locale
 from openpyxl import load_workbook
 
 from learnapp.audit.models import AuditEntry
@@ -36,7 +37,9 @@ def _wrong_key_exam(session, world):
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     slot = slots_of(session, attempt)[0]
     chosen = slot.option_ids[slot.option_order.index(0)]
-    svc.save_answer(session, attempt.id, 1, 0, {"value": chosen}, FIXED_NOW)
+    svc.save_answer(
+        session, attempt.id, 1, 0, {"value": chosen}, FIXED_NOW, member_id=attempt.member_id
+    )
     svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
     return quiz, question, attempt
 
@@ -54,7 +57,7 @@ def _correct(session, question, answer: int):
 
 
 def test_regrade_dry_run_changes_nothing_and_apply_is_audited(app, session, world):
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         quiz, question, attempt = _wrong_key_exam(session, world)
         assert attempt.score == Decimal("2.00") and attempt.passed
         _correct(session, question, 1)
@@ -78,7 +81,7 @@ def test_regrade_dry_run_changes_nothing_and_apply_is_audited(app, session, worl
 
 
 def test_regrade_refuses_changed_options(app, session, world):
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         quiz, question, _ = _wrong_key_exam(session, world)
         draft = QuestionDraft(
             type="single",
@@ -92,7 +95,7 @@ def test_regrade_refuses_changed_options(app, session, world):
 
 
 def test_regrade_routes_for_authors_only(app, session, auth, world):
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         quiz, question, attempt = _wrong_key_exam(session, world)
         _correct(session, question, 1)
     session.commit()
@@ -116,7 +119,7 @@ def test_regrade_routes_for_authors_only(app, session, auth, world):
 
 def test_report_export_is_formula_safe_and_audited(app, session, auth, world):
     hostile = make_user(session, unit=world.branch_a, display_name="=HYPERLINK(1)")
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         quiz = make_quiz(session, world.root, make_paper(session, types=("single",)))
         attempt = svc.start_attempt(session, hostile, quiz, FIXED_NOW)
         svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
@@ -140,7 +143,7 @@ def test_report_export_is_formula_safe_and_audited(app, session, auth, world):
 def test_a_saved_answer_survives_the_worker_that_saved_it(app, session, auth, world):
     """Each autosave commits before it answers: a new process (a fresh engine on the same
     database) sees every acknowledged answer, so killing a worker loses none."""
-    with app.test_request_context():
+    with app.test_request_context(), force_locale("en"):
         quiz = make_quiz(session, world.root, make_paper(session, types=("single",)))
     session.commit()
     auth.login("mema")
@@ -157,12 +160,14 @@ def test_a_saved_answer_survives_the_worker_that_saved_it(app, session, auth, wo
         headers={"X-CSRFToken": auth.csrf("/profile")},
     )
     assert saved.status_code == 200
+    slot_id = slot.id
+    reload(session)  # the test holds no connection either
     app.extensions["learnapp.db"].engine.dispose()  # the worker's connections are gone
     fresh = sa.create_engine(app.config["DATABASE_URL"])
     try:
         with fresh.connect() as connection:
             stored = connection.scalar(
-                sa.select(AttemptQuestion.response).where(AttemptQuestion.id == slot.id)
+                sa.select(AttemptQuestion.response).where(AttemptQuestion.id == slot_id)
             )
     finally:
         fresh.dispose()

@@ -4,9 +4,11 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from learnapp.accounts.models import AuthSession
 from learnapp.courses.models import CourseState, LessonKind
 from learnapp.hours.models import HoursCategory, LedgerEntry
-from learnapp.study.models import Heartbeat
+from learnapp.orgs.models import MemberCategory
+from learnapp.study.models import Heartbeat, LessonProgress
 from learnapp.study.services import close_silent_sessions
 from tests.study.factories import make_course, make_lesson
 from tests.study.helpers import Studier
@@ -127,6 +129,48 @@ def test_a_lesson_outside_the_members_audience_is_not_found(client, session, clo
     assert client.get(f"/study/lessons/{lesson.id}").status_code == 404
     assert client.get(f"/study/lessons/{lesson.id}/progress").status_code == 404
     assert client.get(f"/study/courses/{course.id}").status_code == 404
+
+
+def test_a_member_who_leaves_the_audience_mid_session_earns_nothing(client, session, clock):
+    world = build_world(session)
+    course = make_course(session, owner_unit=world.root, audience_units=[world.branch_a])
+    lesson = make_lesson(session, course=course, length_seconds=3600)
+    session.commit()
+    studier = Studier.login(client, "mema")  # in a group of branch A, a probationary member
+    sid = studier.start(lesson.id)
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 1).get_json()["credited_seconds"] == 20
+    world.member_a.unit_id = world.branch_b.id
+    session.commit()
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 2).status_code == 404
+    world.member_a.unit_id = world.group_a.id
+    course.set_audience_categories([MemberCategory.FULL])
+    session.commit()
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 3).status_code == 404
+    world.member_a.category = MemberCategory.FULL
+    session.commit()
+    clock.advance(seconds=20)
+    # Back in the audience: the time while out of it is not credited (60 s since the last
+    # accepted heartbeat, over the cap), the next interval is.
+    assert studier.beat(sid, 4).get_json()["credited_seconds"] == 0
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 5).get_json()["credited_seconds"] == 20
+    assert studier.progress(lesson.id)["verified_seconds"] == 40
+
+
+def test_a_heartbeat_of_an_ended_login_earns_nothing(client, session, clock):
+    _, _, lesson = _setup(session, length_seconds=3600)
+    studier = Studier.login(client, "mema")
+    sid = studier.start(lesson.id)
+    session.execute(sa.update(AuthSession).values(revoked_at=clock()))
+    session.commit()
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 1).status_code == 302  # to the login page
+    session.rollback()
+    assert session.scalar(sa.select(sa.func.count()).select_from(Heartbeat)) == 0
+    assert session.scalar(sa.select(LessonProgress.verified_seconds)) == 0
 
 
 def test_two_tabs_studying_at_once_count_once(client, session, clock):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from learnapp.courses.models import LessonKind
 from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import credit, record_self_study
+from learnapp.study.queries import progress_by_member
 from tests.factories import FIXED_NOW, make_user
 from tests.study.factories import make_course, make_lesson
 from tests.study.helpers import Studier
@@ -50,6 +51,7 @@ def test_course_list_course_page_and_home_show_progress(client, session, clock):
     assert f'href="/study/lessons/{second.id}"' in listing  # continue with the next lesson
     outline = _clean(client.get(f"/study/courses/{course.id}").get_data(as_text=True))
     assert outline.count('data-testid="lesson-status"') == 2
+    assert f'href="/courses/{course.id}/board" data-testid="course-board-link"' in outline
     home = _clean(client.get("/").get_data(as_text=True))
     assert 'data-testid="continue-learning"' in home and "第一章 党员" in home
 
@@ -186,3 +188,17 @@ def test_my_study_says_when_the_daily_cap_cut_a_credit(ctx, client, session):
     page = _clean(client.get("/study/me").get_data(as_text=True))
     assert 'data-testid="counted-hours">4.00<' in page
     assert "计入 0.00 / 1.00 学时：当天在线学习已达每日上限 4.0 学时。" in page
+
+
+def test_progress_by_member_reads_many_members_in_one_query(client, session, clock):
+    world, _, first, second = _course_with_lessons(session)
+    _complete(client, clock, first.id)
+    session.rollback()
+    both = progress_by_member(
+        session, [world.member_a.id, world.member_b.id], [first.id, second.id]
+    )
+    assert set(both) == {world.member_a.id}  # member_b never opened a lesson
+    assert set(both[world.member_a.id]) == {first.id}
+    assert both[world.member_a.id][first.id].completed_at is not None
+    assert progress_by_member(session, [world.member_a.id], []) == {}
+    assert progress_by_member(session, [], [first.id]) == {}

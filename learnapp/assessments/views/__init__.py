@@ -2,7 +2,7 @@
 
 from datetime import UTC, date, datetime, time
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
 
 from learnapp.assessments.queries import own_period, scoped_period
@@ -31,4 +31,19 @@ def start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=org_timezone()).astimezone(UTC)
 
 
-from learnapp.assessments.views import manage, member, rules  # noqa: E402, F401
+def back_to(period):
+    """Redirect to the period's page."""
+    return redirect(url_for("assessments.period_detail", period_id=period.id))
+
+
+def flash_error(error) -> None:
+    """A service's refusal of a button press (no form field to put it on)."""
+    flash(error.message, "danger")
+
+
+def period_day(moment: datetime) -> date:
+    """The organisation's calendar day of a stored instant."""
+    return moment.astimezone(org_timezone()).date()
+
+
+from learnapp.assessments.views import manage, member, periods, rules  # noqa: E402, F401

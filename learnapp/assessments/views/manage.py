@@ -1,5 +1,6 @@
 """The committee's pages (the branch's secretary and committee members, and the units above):
-periods and their schedule, the rules preview, the grade sheet, approval, feedback, lock."""
+the period's page and its steps, the grade sheet, approval, feedback, lock, reopen, the
+workbook, and decisions on 积分 items."""
 
 import io
 
@@ -7,18 +8,10 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from learnapp.assessments import ballots, evidence, grading
 from learnapp.assessments.exports import results_workbook
-from learnapp.assessments.forms import (
-    DecisionForm,
-    FeedbackForm,
-    PeriodForm,
-    ReopenForm,
-    RuleChoiceForm,
-    SubmitForm,
-)
+from learnapp.assessments.forms import DecisionForm, FeedbackForm, ReopenForm, SubmitForm
 from learnapp.assessments.models import (
     GRADE_ORDER,
     SCHEDULED,
@@ -30,63 +23,25 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.assessments.points import decide_points
-from learnapp.assessments.queries import rule_sets, scoped_period, self_appraisals
-from learnapp.assessments.services import (
-    advance,
-    choose_rule_set,
-    create_period,
-    is_unit_above,
-    preview,
-)
-from learnapp.assessments.views import bp, managed_period_or_404, start_of
-from learnapp.authz import MANAGER, require_unit, route_policy
-from learnapp.clock import now, org_timezone
+from learnapp.assessments.queries import scoped_period, self_appraisals
+from learnapp.assessments.services import advance, is_unit_above
+from learnapp.assessments.views import back_to, bp, flash_error, managed_period_or_404
+from learnapp.authz import MANAGER, route_policy
+from learnapp.clock import now
 from learnapp.db import commit, get_session
-from learnapp.errors import DomainError, apply_domain_error
+from learnapp.errors import DomainError
 from learnapp.forms import EmptyForm
-from learnapp.orgs.models import Unit
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _flash_error(error: DomainError) -> None:
-    flash(error.message, "danger")
-
-
-def _back(period):
-    return redirect(url_for("assessments.period_detail", period_id=period.id))
-
-
-@bp.route("/units/<int:unit_id>/periods/new", methods=["GET", "POST"])
-@route_policy(MANAGER)
-def period_new(unit_id):
-    session = get_session()
-    unit = require_unit(current_user, session.get(Unit, unit_id))
-    form = PeriodForm()
-    if request.method == "GET":
-        form.year.data = now().astimezone(org_timezone()).year
-    if form.validate_on_submit():
-        try:
-            period = create_period(
-                session,
-                current_user,
-                unit,
-                year=form.year.data,
-                self_opens_at=start_of(form.self_opens_on.data),
-                peer_opens_at=start_of(form.peer_opens_on.data),
-                ballot_opens_at=start_of(form.ballot_opens_on.data),
-                ballot_closes_at=start_of(form.ballot_closes_on.data),
-                now=now(),
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            commit()
-            flash(_("Period created. Check the preview before it opens."), "success")
-            return redirect(url_for("assessments.period_preview", period_id=period.id))
-    return render_template(
-        "assessments/period_form.html", form=form, unit=unit
-    ), 400 if form.errors else 200
+def _scores(session, period) -> dict:
+    """The frozen reference score of each member, by member id."""
+    return dict(
+        session.execute(
+            sa.select(Dossier.member_id, Dossier.score).where(Dossier.period_id == period.id)
+        ).all()
+    )
 
 
 @bp.get("/periods/<int:period_id>")
@@ -95,18 +50,12 @@ def period_detail(period_id):
     session = get_session()
     period = managed_period_or_404(period_id)
     members = evidence.period_members(session, period)
-    grades = grading.grades_of(session, period)
-    scores = dict(
-        session.execute(
-            sa.select(Dossier.member_id, Dossier.score).where(Dossier.period_id == period.id)
-        ).all()
-    )
     return render_template(
         "assessments/period.html",
         period=period,
         members=members,
-        grades=grades,
-        scores=scores,
+        grades=grading.grades_of(session, period),
+        scores=_scores(session, period),
         appraisals=self_appraisals(session, period),
         turnout=ballots.turnout(session, period),
         aggregates=ballots.aggregates(session, period),
@@ -134,40 +83,11 @@ def period_advance(period_id):
     try:
         advance(get_session(), current_user, period, now())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         commit()
         flash(_("The next step is open."), "success")
-    return _back(period)
-
-
-@bp.route("/periods/<int:period_id>/preview", methods=["GET", "POST"])
-@route_policy(MANAGER)
-def period_preview(period_id):
-    """What the rules would give for the branch; the version can change until the period opens."""
-    session = get_session()
-    period = managed_period_or_404(period_id)
-    form = RuleChoiceForm(rule_set_id=period.rule_set_id)
-    form.rule_set_id.choices = [
-        SelectChoice(r.id, f"{r.version} ({r.effective_from.isoformat()})")
-        for r in rule_sets(session)
-    ]
-    if form.validate_on_submit():
-        try:
-            choose_rule_set(session, current_user, period, form.rule_set_id.data, now())
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            commit()
-            flash(_("Rule version changed."), "success")
-            return redirect(url_for("assessments.period_preview", period_id=period.id))
-    return render_template(
-        "assessments/preview.html",
-        period=period,
-        form=form,
-        rows=preview(session, period, now()),
-        members={m.id: m for m in evidence.period_members(session, period)},
-    ), 400 if form.errors else 200
+    return back_to(period)
 
 
 @bp.route("/periods/<int:period_id>/grades", methods=["GET", "POST"])
@@ -191,11 +111,13 @@ def grade_sheet(period_id):
         else:
             commit()
             flash(_("%(n)d grades saved.", n=len(proposals)), "success")
-            return _back(period)
+            return back_to(period)
     return render_template(
         "assessments/grades.html",
         period=period,
         members=members,
+        scores=_scores(session, period),
+        aggregates=ballots.aggregates(session, period),
         grades=grading.grades_of(session, period),
         form=form,
         error=error,
@@ -214,11 +136,11 @@ def period_submit(period_id):
     try:
         grading.submit(get_session(), current_user, period, form.justification.data, now())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         commit()
         flash(_("The proposals are submitted."), "success")
-    return _back(period)
+    return back_to(period)
 
 
 def _grade_or_404(grade_id: int) -> tuple:
@@ -241,11 +163,11 @@ def grade_decide(grade_id):
     try:
         grading.decide(get_session(), current_user, period, grade, approve, form.note.data, now())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         commit()
         flash(_("Decision recorded."), "success")
-    return _back(period)
+    return back_to(period)
 
 
 @bp.post("/grades/<int:grade_id>/feedback")
@@ -258,11 +180,11 @@ def grade_feedback(grade_id):
     try:
         grading.save_feedback(get_session(), current_user, period, grade, form.feedback.data)
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         commit()
         flash(_("Feedback saved."), "success")
-    return _back(period)
+    return back_to(period)
 
 
 @bp.post("/periods/<int:period_id>/lock")
@@ -274,11 +196,11 @@ def period_lock(period_id):
     try:
         grading.lock(get_session(), current_user, period, now())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         commit()
         flash(_("Results sent to the members; the period is closed."), "success")
-    return _back(period)
+    return back_to(period)
 
 
 @bp.post("/periods/<int:period_id>/reopen")
@@ -288,15 +210,15 @@ def period_reopen(period_id):
     form = ReopenForm()
     if not form.validate_on_submit():
         flash(_("Give the reason for reopening."), "danger")
-        return _back(period)
+        return back_to(period)
     try:
         grading.reopen(get_session(), current_user, period, form.reason.data, now())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         commit()
         flash(_("The period is reopened at the committee step."), "success")
-    return _back(period)
+    return back_to(period)
 
 
 @bp.get("/periods/<int:period_id>/results.xlsx")
@@ -326,7 +248,7 @@ def point_decide(item_id):
     try:
         decide_points(session, current_user, item, request.form.get("decision") == "approve", now())
     except DomainError as error:
-        _flash_error(error)
+        flash_error(error)
     else:
         commit()
         flash(_("Decision recorded."), "success")

@@ -160,7 +160,7 @@ def dossier_page(period_id, member_id):
     session = get_session()
     period = session.get(AssessmentPeriod, period_id)
     member = session.get(User, member_id)
-    if period is None or member is None or not is_assessed_in(member, period):
+    if period is None or member is None or not is_assessed_in(session, member, period):
         abort(404)
     manager = can_manage_unit(current_user, period.unit)
     if not can_see_dossier(current_user, period, member) or (
@@ -201,7 +201,9 @@ def points(period_id):
     if period is None:
         abort(404)
     manager = can_manage_unit(current_user, period.unit)
-    if not manager and not (is_assessed_in(current_user, period) and period.step != Step.DRAFT):
+    if not manager and not (
+        is_assessed_in(session, current_user, period) and period.step != Step.DRAFT
+    ):
         abort(404)
     form = PointForm()
     members = evidence.period_members(session, period) if manager else [current_user]

@@ -7,7 +7,7 @@ overlapping ones included, in time linear in the text plus the number of matches
 """
 
 from collections import deque
-from collections.abc import Hashable, Iterable, Iterator
+from collections.abc import Hashable, Iterable
 
 # Remembered transitions per automaton (about 100 bytes each): enough for every state/character
 # pair real posts reach, small enough per worker.
@@ -54,12 +54,6 @@ class Automaton:
         # that unusual texts cannot grow it without limit.
         self._delta = [dict(children) for children in goto]
         self._learned = 0
-
-    def iter_matches(self, text: str) -> Iterator[tuple[int, int, Hashable]]:
-        """(start, end, payload) for every occurrence; end is exclusive."""
-        for end, output in self.outputs_at(text):
-            for length, payload in output:
-                yield end - length, end, payload
 
     def outputs_at(self, text: str) -> list[tuple[int, tuple]]:
         """(end, ((length, payload), ...)) for every position where something ends: the hot

@@ -55,10 +55,6 @@ class Verdict:
             self._hits = self._build()
         return self._hits
 
-    @property
-    def holds(self) -> bool:
-        return self.action in (WordAction.BLOCK, WordAction.REVIEW)
-
     def terms(self) -> list[str]:
         return sorted({term for _kind, term, _category, _action in self._payloads})
 
@@ -94,7 +90,6 @@ class Matcher:
             if folded:
                 patterns.append((folded, _ALLOWED))
         self.automaton = Automaton(patterns)
-        self.term_count = len(terms)
 
     def check(self, text: str) -> Verdict:
         folded, positions = normalise(text)

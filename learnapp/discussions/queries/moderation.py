@@ -35,8 +35,9 @@ def _open_report_counts():
 
 def _queue_select(moderator, columns):
     """Held posts, reported posts and published posts awaiting their look afterwards, on the
-    boards this person moderates. Each of the three is an index lookup (SQLite and PostgreSQL
-    turn the OR into a union of them), so the inbox count stays cheap on a large posts table."""
+    boards this person moderates, but not their own posts (another moderator decides those).
+    Each of the three is an index lookup (SQLite and PostgreSQL turn the OR into a union of
+    them), so the inbox count stays cheap on a large posts table."""
     return (
         sa.select(*columns)
         .select_from(Post)
@@ -51,6 +52,7 @@ def _queue_select(moderator, columns):
             ),
             # Reports on posts removed or deleted meanwhile are not for the queue.
             Post.state.not_in((PostState.REJECTED, PostState.DELETED)),
+            Post.author_id != moderator.id,
         )
     )
 

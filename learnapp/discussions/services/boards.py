@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
 from learnapp.discussions.models import Board, BoardKind, ModerationMode
-from learnapp.discussions.services.text import clean_title
+from learnapp.discussions.services.text import clean_title, one_line
 from learnapp.errors import DomainError
 from learnapp.orgs.models import BRANCH_KINDS, Unit
 
@@ -28,7 +28,7 @@ def create_platform_board(
     board = Board(
         kind=BoardKind.PLATFORM,
         name=clean_title(name, 100, "name"),
-        description=" ".join((description or "").split())[:500],
+        description=one_line(description, 500),
         moderation_mode=mode,
         created_at=now,
         created_by_id=getattr(actor, "id", None),

@@ -11,7 +11,7 @@ from learnapp.audit.services import record
 from learnapp.discussions import notices
 from learnapp.discussions.models import Complaint, ComplaintMessage
 from learnapp.discussions.services.posts import RateLimited
-from learnapp.discussions.services.text import clean_title
+from learnapp.discussions.services.text import clean_title, strip_controls
 from learnapp.errors import DomainError
 from learnapp.notifications.services import notify
 from learnapp.orgs.models import Role, RoleAssignment
@@ -23,7 +23,7 @@ MESSAGES_PER_HOUR = 10
 
 
 def _body(text: str) -> str:
-    body = strip_bidi((text or "").replace("\r\n", "\n")).strip()
+    body = strip_bidi(strip_controls(text).replace("\r\n", "\n")).strip()
     if not body:
         raise DomainError("body", _l("Write something first."))
     if len(body) > MAX_CHARS:

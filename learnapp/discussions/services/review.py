@@ -22,6 +22,7 @@ from learnapp.discussions.models import (
     Thread,
 )
 from learnapp.discussions.services.posts import on_published
+from learnapp.discussions.services.text import one_line
 from learnapp.errors import DomainError
 from learnapp.notifications.services import notify
 
@@ -29,9 +30,12 @@ from learnapp.notifications.services import notify
 def report_post(
     session: Session, reporter, post: Post, *, reason: ReasonCode, note: str, now: datetime
 ) -> Report:
-    """A member reports a published post they can see; one open report per person and post."""
-    if post.state != PostState.PUBLISHED or not can_view_board(
-        session, reporter, post.thread.board
+    """A member reports someone else's published post they can see; one open report per person
+    and post."""
+    if (
+        post.state != PostState.PUBLISHED
+        or post.author_id == reporter.id
+        or not can_view_board(session, reporter, post.thread.board)
     ):
         raise DomainError(None, _l("This post cannot be reported."))
     if reason in APPROVE_REASONS:
@@ -49,7 +53,7 @@ def report_post(
         post_id=post.id,
         reporter_id=reporter.id,
         reason=reason,
-        note=" ".join((note or "").split())[:500],
+        note=one_line(note, 500),
         created_at=now,
     )
     session.add(report)
@@ -68,10 +72,13 @@ def decide_post(
     now: datetime,
 ) -> ModerationDecision:
     """Approve (publish a held post, or keep a reported one) or reject (remove it; the text is
-    kept). Only the board's moderators decide; the author and the reporters hear the outcome."""
+    kept). Only the board's moderators decide, never about their own posts (another moderator
+    does); the author and the reporters hear the outcome."""
     thread = post.thread
     if not can_moderate_board(moderator, thread.board):
         raise DomainError(None, _l("Only the board's moderators can do this."))
+    if post.author_id == moderator.id:
+        raise DomainError(None, _l("Another moderator decides about your own posts."))
     allowed = APPROVE_REASONS if approve else REJECT_REASONS
     if reason not in allowed:
         raise DomainError("reason", _l("This reason does not fit the decision."))
@@ -106,7 +113,7 @@ def decide_post(
         moderator_id=moderator.id,
         approved=approve,
         reason=reason,
-        note=" ".join((note or "").split())[:500],
+        note=one_line(note, 500),
         decided_at=now,
     )
     session.add(decision)
@@ -131,6 +138,8 @@ def decide_post(
         },
     )
     link = f"/threads/{thread.id}/posts/{post.id}"
+    # A removed opening post takes its thread with it: the notices then point at the board.
+    after_link = f"/boards/{thread.board_id}" if post.is_opening and not approve else link
     if before == PostState.HELD and approve:
         on_published(session, post, now)
         notify(
@@ -147,7 +156,7 @@ def decide_post(
             [post.author_id],
             notices.POST_REJECTED.key,
             _l("Your post in “%(title)s” was not published", title=thread.title),
-            f"/threads/{thread.id}",
+            after_link,
             now,
             body=decision.note,
         )
@@ -159,7 +168,7 @@ def decide_post(
             _l("Your report has been handled: the post was removed")
             if not approve
             else _l("Your report has been handled: the post stays"),
-            f"/threads/{thread.id}",
+            after_link,
             now,
         )
     return decision

@@ -1,11 +1,25 @@
 """Plain-text titles and Markdown bodies as the discussion package stores them."""
 
+import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
 from learnapp.errors import DomainError
 from learnapp.sanitize import SourceTooLong, render_markdown, strip_bidi
+
+# Control characters other than tab and line breaks: never typed, and PostgreSQL refuses NUL.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(text: str | None) -> str:
+    return CONTROL.sub("", text or "")
+
+
+def one_line(text: str | None, max_chars: int) -> str:
+    """A short optional plain text (a note, a description): controls removed, whitespace
+    collapsed, cut to length."""
+    return " ".join(strip_controls(text).split())[:max_chars]
 
 
 def clean_title(title: str, max_chars: int, field: str = "title") -> str:
@@ -23,7 +37,7 @@ def clean_title(title: str, max_chars: int, field: str = "title") -> str:
 
 def render_body(body: str, max_chars: int, field: str = "body") -> tuple[str, str]:
     """(source, sanitised html); the source is refused above the cap before any parsing."""
-    source = (body or "").replace("\r\n", "\n").strip()
+    source = strip_controls(body).replace("\r\n", "\n").strip()
     if not source:
         raise DomainError(field, _l("Write something first."))
     if len(source) > max_chars:

@@ -16,6 +16,7 @@ from learnapp.discussions.models import (
     WordListVersion,
 )
 from learnapp.discussions.moderation.normalize import normalise_term
+from learnapp.discussions.services.text import one_line
 from learnapp.errors import DomainError
 
 TERM_CHARS = 64
@@ -41,7 +42,7 @@ def bump_version(session: Session) -> None:
 def _terms(text: str) -> list[str]:
     terms = []
     for line in (text or "").splitlines():
-        term = " ".join(line.split())
+        term = one_line(line, TERM_CHARS + 1)
         if not term:
             continue
         if len(term) > TERM_CHARS:
@@ -57,7 +58,7 @@ def _terms(text: str) -> list[str]:
 
 def create_category(session: Session, actor, name: str, action: WordAction, now) -> WordCategory:
     _require_admin(actor)
-    name = " ".join((name or "").split())[:64]
+    name = one_line(name, 64)
     if not name:
         raise DomainError("name", _l("A name is required."))
     if session.scalar(sa.select(WordCategory.id).where(WordCategory.name == name)):

@@ -24,7 +24,7 @@ from learnapp.discussions.queries import (
 )
 from learnapp.discussions.services import engagement
 from learnapp.discussions.services import posts as post_services
-from learnapp.discussions.views import bp
+from learnapp.discussions.views import MAX_ID, bp
 from learnapp.discussions.views.common import (
     form_status,
     load_post,
@@ -36,14 +36,23 @@ from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 
 
+def _quoted_id(raw: str | None) -> int | None:
+    """The reply form's hidden quoted post: empty, or one ASCII integer id, else 400."""
+    if not raw:
+        return None
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID):
+        abort(400)
+    return int(raw)
+
+
 def _render_thread(thread, reply_form, status=200):
     session = get_session()
     moderator = can_moderate_board(current_user, thread.board)
     page = posts_page(session, thread, current_user, strict_int_arg("page") or 1, moderator)
     quoting = None
-    quoted_id = reply_form.quoted_post_id.data or ""
-    if quoted_id.isascii() and quoted_id.isdigit():
-        quoting = session.get(Post, int(quoted_id))
+    quoted_id = _quoted_id(reply_form.quoted_post_id.data)
+    if quoted_id:
+        quoting = session.get(Post, quoted_id)
         if (
             quoting is None
             or quoting.thread_id != thread.id
@@ -111,16 +120,16 @@ def post_link(thread_id, post_id):
 def thread_reply(thread_id):
     thread = load_thread(thread_id)
     form = ReplyForm()
+    quoted_id = _quoted_id(form.quoted_post_id.data)
     error = None
     if form.validate_on_submit():
-        quoted = form.quoted_post_id.data or ""
         try:
             post = post_services.reply(
                 get_session(),
                 current_user,
                 thread,
                 body=form.body.data,
-                quoted_post_id=int(quoted) if quoted.isdigit() and quoted.isascii() else None,
+                quoted_post_id=quoted_id,
                 now=now(),
                 rules=rules(),
             )

@@ -23,6 +23,7 @@ from learnapp.question_bank.formats.common import (
     ParsedQuestion,
     ParseResult,
     fold,
+    strip_invisible,
 )
 from learnapp.tabular import TableError, decode_text
 
@@ -50,6 +51,7 @@ def parse(data: bytes, filename: str = "", default_kp: list[str] | None = None) 
     except TableError as error:
         result.error(None, "", str(error))
         return result
+    text = strip_invisible(text, result)
     current: _Open | None = None
     for number, raw in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), 1):
         line = raw.strip()

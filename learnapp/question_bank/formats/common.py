@@ -17,23 +17,27 @@ from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 
-from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.draft import (
+    MAX_KNOWLEDGE_NAME,
+    MAX_PATH_DEPTH,
+    MAX_TAG,
+    MAX_TAGS,
+    QuestionDraft,
+)
 from learnapp.sanitize import plain_text
 
 # More than any real bank file; a GIFT file of 10,000 questions must still be read.
 MAX_QUESTIONS = 20_000
-MAX_PATH_DEPTH = 6
-MAX_KNOWLEDGE_NAME = 100
-MAX_TAG = 50
-MAX_TAGS = 10  # services.MAX_TAGS
 MAX_SOURCE_DOCUMENT = 200
 MAX_SOURCE_VERSION = 64
 DEFAULT_POINTS = {"single": "1", "multiple": "2", "judge": "1", "fill": "2", "short": "5"}
 
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--|&(?:[a-z]+|#\d+);")
-PATH_SEPARATORS = re.compile(r"\s*(?:/|›|>)\s*")
 TAG_SEPARATORS = re.compile(r"[;；、，,]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters that show as nothing, picked up from Word and web pages: zero-width space, word
+# joiner, soft hyphen, and byte-order marks (a second file pasted after the first).
+INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
 
 
 @dataclass
@@ -96,16 +100,27 @@ def fold(text: str) -> str:
 
 
 def clean_line(text: str) -> str:
-    return CONTROL.sub("", text or "").strip()
+    """A cell without control or invisible characters (line breaks and tabs stay), trimmed."""
+    return INVISIBLE.sub("", CONTROL.sub("", text or "")).strip()
 
 
-def split_path(text: str) -> list[str]:
-    """党章/第一章 党员, 党章 › 第一章 党员 and 党章 > 第一章 党员 are the same path."""
-    return [
-        part
-        for part in PATH_SEPARATORS.split(text.replace("＞", ">").replace("／", "/"))
-        if part.strip()
-    ]
+def strip_invisible(text: str, result: ParseResult) -> str:
+    """A line-based file's text without invisible characters, which would otherwise keep a
+    "blank" line from separating two questions or hide inside stems; a warning names the first
+    line that had one."""
+    match = INVISIBLE.search(text)
+    if match is None:
+        return text
+    line = text.count("\n", 0, match.start()) + 1
+    result.warn(
+        line,
+        "",
+        _l(
+            "Invisible characters (zero-width spaces, byte-order marks) were removed, here and "
+            "wherever else they were."
+        ),
+    )
+    return INVISIBLE.sub("", text)
 
 
 def path_problem(parts: list[str]):

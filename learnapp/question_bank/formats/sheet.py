@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from openpyxl.utils import get_column_letter
 
 from learnapp.question_bank import types
-from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.draft import QuestionDraft, split_path
 from learnapp.question_bank.formats.common import (
     DEFAULT_POINTS,
     MAX_QUESTIONS,
@@ -27,7 +27,6 @@ from learnapp.question_bank.formats.common import (
     has_html,
     html_to_text,
     path_problem,
-    split_path,
     split_tags,
     tags_problem,
 )
@@ -119,7 +118,7 @@ def _text(
     raw: str, row: int, column: str, result: ParseResult, *, limit: int = MAX_SHEET_TEXT
 ) -> str:
     """A cell as stored text: formula-looking cells refused, HTML reduced to text, length capped."""
-    value = clean_line(raw) if "\n" not in raw else raw.strip()
+    value = clean_line(raw)
     if value.startswith("'") and looks_like_formula(value[1:]):
         # Our exports write formula-looking text as '=…; reading it back restores the text.
         value = value[1:]

@@ -2,7 +2,7 @@
 
 import re
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -10,9 +10,18 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
+from learnapp.db import within_path
 from learnapp.errors import DomainError
+from learnapp.question_bank.draft import (
+    MAX_KNOWLEDGE_NAME,
+    MAX_PATH_DEPTH,
+    MAX_TAG,
+    MAX_TAGS,
+    split_path,
+)
 from learnapp.question_bank.models import (
     KnowledgePoint,
+    Question,
     QuestionBank,
     SourceDocument,
     Tag,
@@ -20,10 +29,7 @@ from learnapp.question_bank.models import (
 from learnapp.sanitize import strip_bidi
 
 MAX_POINTS = Decimal("100")
-MAX_TAGS = 10
-MAX_PATH_DEPTH = 6
 DEFAULT_BANK_NAME = "党员理论学习题库"
-PATH_SEPARATORS = re.compile(r"\s*(?:›|>|＞|/)\s*")
 DOCUMENT_TITLE = re.compile(r"《[^》]{1,150}》")
 
 
@@ -104,8 +110,6 @@ def default_bank(session: Session, now: datetime | None = None) -> QuestionBank:
     )
     if bank is not None:
         return bank
-    from datetime import UTC
-
     from learnapp.orgs.models import Unit
 
     root = session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
@@ -123,13 +127,9 @@ def default_bank(session: Session, now: datetime | None = None) -> QuestionBank:
 # Knowledge points, tags, sources
 
 
-def split_path(text: str) -> list[str]:
-    """ "党章 › 第一章 党员" (or > / separators) → ["党章", "第一章 党员"]."""
-    return [part for part in PATH_SEPARATORS.split((text or "").strip()) if part]
-
-
-def _path_names(names: Sequence[str]) -> list[str]:
-    names = [strip_bidi(n).strip()[:100] for n in names if n and n.strip()]
+def path_names(names: Sequence[str]) -> list[str]:
+    """A knowledge-point path's cleaned names; DomainError when it is too deep."""
+    names = [strip_bidi(n).strip()[:MAX_KNOWLEDGE_NAME] for n in names if n and n.strip()]
     if len(names) > MAX_PATH_DEPTH:
         raise DomainError(
             "knowledge_point",
@@ -138,10 +138,11 @@ def _path_names(names: Sequence[str]) -> list[str]:
     return names
 
 
-def _tag_names(names: Iterable[str]) -> list[str]:
+def tag_names(names: Iterable[str]) -> list[str]:
+    """Cleaned, distinct tag names; DomainError when there are too many."""
     cleaned = []
     for name in names:
-        name = strip_bidi(name or "").strip()[:50]
+        name = strip_bidi(name or "").strip()[:MAX_TAG]
         if name and name not in cleaned:
             cleaned.append(name)
     if len(cleaned) > MAX_TAGS:
@@ -153,7 +154,7 @@ def ensure_knowledge_point(
     session: Session, bank: QuestionBank, names: Sequence[str]
 ) -> KnowledgePoint | None:
     """The node at `names` under the bank's tree, creating missing nodes; None for no path."""
-    names = _path_names(names)
+    names = path_names(names)
     if not names:
         return None
     cache = session.info.setdefault("question_bank.kp", {})
@@ -191,10 +192,11 @@ def ensure_knowledge_point(
     return parent
 
 
-def _ensure_tags(session: Session, bank: QuestionBank, names: Iterable[str]) -> list[Tag]:
+def ensure_tags(session: Session, bank: QuestionBank, names: Iterable[str]) -> list[Tag]:
+    """The bank's tags of these names, created on first use."""
     cache = session.info.setdefault("question_bank.tags", {})
     tags = []
-    for name in _tag_names(names):
+    for name in tag_names(names):
         tag = cache.get((bank.id, name)) or session.scalar(
             sa.select(Tag).where(Tag.bank_id == bank.id, Tag.name == name)
         )
@@ -231,3 +233,91 @@ def ensure_source(session: Session, source: str, version: str, now: datetime):
         session.flush()
     cache[(name, version)] = document
     return document
+
+
+# Knowledge points: renaming and removing a node of the tree
+
+
+def _forget_cached_points(session: Session) -> None:
+    session.info.pop("question_bank.kp", None)
+
+
+def rename_knowledge_point(
+    session: Session, actor, point: KnowledgePoint, name: str, now: datetime
+) -> None:
+    """Give a node a new name; its descendants' full names follow. Names are unique among
+    siblings: to merge two nodes, move the questions with the list's bulk action instead."""
+    new_name = strip_bidi(name or "").strip()[:MAX_KNOWLEDGE_NAME]
+    if not new_name or split_path(new_name) != [new_name]:
+        raise DomainError("name", _l("Enter a name without / › or >."))
+    if new_name == point.name:
+        return
+    sibling = session.scalar(
+        sa.select(KnowledgePoint.id).where(
+            KnowledgePoint.bank_id == point.bank_id,
+            KnowledgePoint.parent_id == point.parent_id
+            if point.parent_id
+            else KnowledgePoint.parent_id.is_(None),
+            KnowledgePoint.name == new_name,
+        )
+    )
+    if sibling is not None:
+        raise DomainError(
+            "name",
+            _l(
+                "“%(name)s” already exists here. To merge, tick its questions in the list and "
+                "move them.",
+                name=new_name,
+            ),
+        )
+    before = point.full_name
+    depth = len(point.names)
+    subtree = session.scalars(
+        sa.select(KnowledgePoint).where(within_path(KnowledgePoint.path, point.path))
+    ).all()
+    point.name = new_name
+    for node in subtree:
+        names = node.names
+        names[depth - 1] = new_name
+        node.full_name = " › ".join(names)
+    _forget_cached_points(session)
+    session.flush()
+    record(
+        session,
+        actor,
+        "knowledge_point.renamed",
+        "knowledge_point",
+        point.id,
+        now=now,
+        before={"full_name": before},
+        after={"full_name": point.full_name},
+    )
+
+
+def delete_knowledge_point(session: Session, actor, point: KnowledgePoint, now: datetime) -> None:
+    """Remove a node no question, child node or quiz refers to (e.g. a misspelt import path
+    whose questions were moved)."""
+    if session.scalar(sa.select(KnowledgePoint.id).where(KnowledgePoint.parent_id == point.id)):
+        raise DomainError(None, _l("Remove or rename the knowledge points under it first."))
+    if session.scalar(sa.select(Question.id).where(Question.knowledge_point_id == point.id)):
+        raise DomainError(
+            None, _l("Questions still belong to this knowledge point: move them first.")
+        )
+    full_name, point_id = point.full_name, point.id
+    try:
+        with session.begin_nested():
+            session.delete(point)
+    except sa.exc.IntegrityError:
+        raise DomainError(
+            None, _l("A quiz draws questions from this knowledge point; it cannot be removed.")
+        ) from None
+    _forget_cached_points(session)
+    record(
+        session,
+        actor,
+        "knowledge_point.deleted",
+        "knowledge_point",
+        point_id,
+        now=now,
+        before={"full_name": full_name},
+    )

@@ -21,11 +21,11 @@ from learnapp.question_bank.models import (
 )
 from learnapp.question_bank.services.banks import (
     MAX_POINTS,
-    _ensure_tags,
-    _path_names,
-    _tag_names,
     ensure_knowledge_point,
     ensure_source,
+    ensure_tags,
+    path_names,
+    tag_names,
 )
 from learnapp.question_bank.types import MAX_LONG_TEXT, MAX_STEM, TYPES, normalise_stem
 from learnapp.sanitize import strip_bidi
@@ -124,7 +124,7 @@ def add_question(
         created_at=now,
         updated_at=now,
     )
-    question.tags = _ensure_tags(session, bank, draft.tags)
+    question.tags = ensure_tags(session, bank, draft.tags)
     session.add(question)
     session.flush()
     version = _new_version(session, question, draft, stem, spec, points, 1, audience, actor, now)
@@ -146,8 +146,8 @@ def add_question(
 def check_draft(draft: QuestionDraft) -> None:
     """Raise DomainError when `add_question` would refuse the draft (nothing is stored)."""
     _checked(draft)
-    _path_names(draft.knowledge_point)
-    _tag_names(draft.tags)
+    path_names(draft.knowledge_point)
+    tag_names(draft.tags)
 
 
 def add_questions(
@@ -172,7 +172,7 @@ def add_questions(
     question_rows, tag_ids = [], []
     for draft, (stem, _spec, _points) in zip(drafts, checked, strict=True):
         point = ensure_knowledge_point(session, bank, draft.knowledge_point)
-        tag_ids.append([tag.id for tag in _ensure_tags(session, bank, draft.tags)])
+        tag_ids.append([tag.id for tag in ensure_tags(session, bank, draft.tags)])
         question_rows.append(
             {
                 "bank_id": bank.id,
@@ -269,7 +269,7 @@ def update_question(
     audience = audience or current.audience
     before = current.id
     question.knowledge_point = ensure_knowledge_point(session, question.bank, draft.knowledge_point)
-    question.tags = _ensure_tags(session, question.bank, draft.tags)
+    question.tags = ensure_tags(session, question.bank, draft.tags)
     question.updated_at = now
     proposed = (
         stem,

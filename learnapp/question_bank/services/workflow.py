@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
+from learnapp.question_bank.draft import MAX_TAGS
 from learnapp.question_bank.models import (
     Question,
     QuestionBank,
@@ -18,9 +19,8 @@ from learnapp.question_bank.models import (
 )
 from learnapp.question_bank.queries import bank_in_scope_clause
 from learnapp.question_bank.services.banks import (
-    MAX_TAGS,
-    _ensure_tags,
     ensure_knowledge_point,
+    ensure_tags,
     is_bank_reviewer,
 )
 from learnapp.sanitize import strip_bidi
@@ -158,7 +158,7 @@ def bulk_tag(
     session: Session, actor, bank: QuestionBank, questions, tag_name: str, now: datetime
 ) -> int:
     """Add one tag to each question that lacks it; returns how many were tagged."""
-    tags = _ensure_tags(session, bank, [tag_name])
+    tags = ensure_tags(session, bank, [tag_name])
     if not tags:
         raise DomainError("tag", _l("Enter a tag."))
     tag, tagged = tags[0], []

@@ -25,4 +25,4 @@ def quiz_num(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-from learnapp.quizzes.views import manage, taking  # noqa: E402,F401  (routes on bp)
+from learnapp.quizzes.views import analysis, manage, reports, taking  # noqa: E402,F401  (routes on bp)

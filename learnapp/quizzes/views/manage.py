@@ -1,22 +1,19 @@
-"""Authors' and markers' pages: quiz definitions, papers and rules, preview, reports, marking.
+"""Authors' pages: quiz definitions, their papers and rules, publishing, the preview.
 Admins everywhere; secretaries and committee members for quizzes owned in their subtree."""
 
-import io
 import random
 from decimal import Decimal
 from types import SimpleNamespace
 
-import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from learnapp.audit.services import record
 from learnapp.authz import MANAGER, route_policy, strict_int_arg
 from learnapp.clock import now, org_timezone
 from learnapp.courses.queries import manageable_courses
-from learnapp.db import commit, get_session, write_intent
+from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.orgs.models import MemberCategory
@@ -24,9 +21,7 @@ from learnapp.orgs.queries import units_in_scope
 from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStatus, QuestionVersion
 from learnapp.question_bank.queries import QuestionFilters, knowledge_points, questions_page
 from learnapp.quizzes import authoring
-from learnapp.quizzes.attempts import compose
-from learnapp.quizzes.forms import AddQuestionsForm, MarkForm, QuizForm, RuleForm
-from learnapp.quizzes.marking import mark_answer, regrade_question
+from learnapp.quizzes.forms import AddQuestionsForm, QuizForm, RuleForm
 from learnapp.quizzes.models import (
     ATTEMPT_STATE_LABELS,
     COMPOSITION_LABELS,
@@ -34,26 +29,20 @@ from learnapp.quizzes.models import (
     KIND_LABELS,
     RELEASE_LABELS,
     STATE_LABELS,
-    Attempt,
-    AttemptQuestion,
     Composition,
     GradingMethod,
     QuizKind,
     QuizState,
     ReleasePolicy,
 )
+from learnapp.quizzes.papers import compose
 from learnapp.quizzes.presenters import taking_questions
 from learnapp.quizzes.queries import (
-    attempts_for_report,
     manageable_quiz,
     manageable_quizzes,
-    markable_slot,
-    marking_queue,
-    quiz_report,
-    signal_counts,
+    reportable_quizzes,
 )
 from learnapp.quizzes.views import bp
-from learnapp.tabular import write_xlsx_sheet
 
 LABELS = {
     "kinds": KIND_LABELS,
@@ -65,7 +54,7 @@ LABELS = {
 }
 
 
-def _quiz(quiz_id: int):
+def quiz_or_404(quiz_id: int):
     found = manageable_quiz(get_session(), current_user, quiz_id)
     if found is None:
         abort(404)
@@ -87,12 +76,12 @@ def _quiz_form(quiz=None) -> QuizForm:
         form.audience_categories.data = list(quiz.audience_categories)
         form.course_id.data = quiz.course_id or 0
         form.duration_minutes.data = quiz.duration_seconds // 60 if quiz.duration_seconds else None
-        form.opens_at.data = _local(quiz.opens_at)
-        form.closes_at.data = _local(quiz.closes_at)
+        form.opens_at.data = local_naive(quiz.opens_at)
+        form.closes_at.data = local_naive(quiz.closes_at)
     return form
 
 
-def _local(value):
+def local_naive(value):
     return value.astimezone(org_timezone()).replace(tzinfo=None) if value else None
 
 
@@ -127,6 +116,7 @@ def manage_list():
     return render_template(
         "quizzes/manage_list.html",
         quizzes=manageable_quizzes(get_session(), current_user),
+        reportable=reportable_quizzes(get_session(), current_user),
         labels=LABELS,
     )
 
@@ -152,7 +142,7 @@ def new_quiz():
 @bp.route("/manage/<int:quiz_id>/edit", methods=["GET", "POST"])
 @route_policy(MANAGER)
 def edit_quiz(quiz_id):
-    found = _quiz(quiz_id)
+    found = quiz_or_404(quiz_id)
     form = _quiz_form(found)
     if form.validate_on_submit():
         session = get_session()
@@ -186,7 +176,7 @@ def _rule_form(bank_id: int | None = None) -> RuleForm:
 @route_policy(MANAGER)
 def manage_quiz(quiz_id):
     session = get_session()
-    found = _quiz(quiz_id)
+    found = quiz_or_404(quiz_id)
     banks = authoring.banks_for(session, current_user)
     bank_id = strict_int_arg("bank") or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
@@ -215,7 +205,7 @@ def manage_quiz(quiz_id):
 @bp.post("/manage/<int:quiz_id>/questions")
 @route_policy(MANAGER)
 def add_questions(quiz_id):
-    found = _quiz(quiz_id)
+    found = quiz_or_404(quiz_id)
     form = AddQuestionsForm()
     if not form.validate_on_submit():
         abort(400)
@@ -234,12 +224,17 @@ def add_questions(quiz_id):
 @bp.post("/manage/<int:quiz_id>/items/<int:item_id>/delete")
 @route_policy(MANAGER)
 def remove_item(quiz_id, item_id):
-    found = _quiz(quiz_id)
+    return _remove(quiz_id, authoring.remove_item, item_id)
+
+
+def _remove(quiz_id: int, service, row_id: int):
+    """A POST-only button that takes a question or a rule off the quiz."""
+    found = quiz_or_404(quiz_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     session = get_session()
     try:
-        authoring.remove_item(session, current_user, found, item_id, now())
+        service(session, current_user, found, row_id, now())
     except DomainError as error:
         session.rollback()
         flash(error.message, "danger")
@@ -251,7 +246,7 @@ def remove_item(quiz_id, item_id):
 @bp.post("/manage/<int:quiz_id>/rules")
 @route_policy(MANAGER)
 def add_rule(quiz_id):
-    found = _quiz(quiz_id)
+    found = quiz_or_404(quiz_id)
     form = _rule_form()
     session = get_session()
     if not form.validate_on_submit():
@@ -287,24 +282,13 @@ def add_rule(quiz_id):
 @bp.post("/manage/<int:quiz_id>/rules/<int:rule_id>/delete")
 @route_policy(MANAGER)
 def remove_rule(quiz_id, rule_id):
-    found = _quiz(quiz_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    session = get_session()
-    try:
-        authoring.remove_rule(session, current_user, found, rule_id, now())
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "danger")
-    else:
-        commit()
-    return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
+    return _remove(quiz_id, authoring.remove_rule, rule_id)
 
 
 @bp.post("/manage/<int:quiz_id>/state")
 @route_policy(MANAGER)
 def change_state(quiz_id):
-    found = _quiz(quiz_id)
+    found = quiz_or_404(quiz_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     target = request.form.get("target")
@@ -330,7 +314,7 @@ def change_state(quiz_id):
 def preview(quiz_id):
     """The paper as an examinee would see it (a sample draw for random rules); no keys."""
     session = get_session()
-    found = _quiz(quiz_id)
+    found = quiz_or_404(quiz_id)
     try:
         paper = compose(session, found, current_user, random.Random(), now())  # noqa: S311
     except DomainError as error:
@@ -359,144 +343,3 @@ def _preview_questions(session, paper):
             )
         )
     return taking_questions(slots)
-
-
-@bp.get("/manage/<int:quiz_id>/report")
-@route_policy(MANAGER)
-def report(quiz_id):
-    session = get_session()
-    found = _quiz(quiz_id)
-    attempts = attempts_for_report(session, current_user, found)
-    return render_template(
-        "quizzes/report.html",
-        quiz=found,
-        report=quiz_report(session, current_user, found),
-        attempts=attempts,
-        signals=signal_counts(session, [a.id for a in attempts]),
-        labels=LABELS,
-    )
-
-
-@bp.get("/marking")
-@route_policy(MANAGER)
-def marking():
-    return render_template("quizzes/marking.html", slots=marking_queue(get_session(), current_user))
-
-
-@bp.route("/marking/<int:slot_id>", methods=["GET", "POST"])
-@route_policy(MANAGER)
-def mark(slot_id):
-    session = get_session()
-    slot = markable_slot(session, current_user, slot_id)
-    if slot is None:
-        abort(404)
-    form = MarkForm()
-    if slot.marked_at is None and form.validate_on_submit():
-        try:
-            mark_answer(session, current_user, slot, form.points.data, form.comment.data, now())
-        except DomainError as error:
-            session.rollback()
-            apply_domain_error(form, error)
-        else:
-            commit()
-            flash(_("Mark saved."), "success")
-            return redirect(url_for("quizzes.marking"))
-    return render_template("quizzes/mark.html", slot=slot, form=form)
-
-
-def _question_of(found, question_id: int):
-    """A question that some attempt of this quiz was asked, else 404."""
-    session = get_session()
-    asked = session.scalar(
-        sa.select(AttemptQuestion.id)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .where(Attempt.quiz_id == found.id, AttemptQuestion.question_id == question_id)
-        .limit(1)
-    )
-    if asked is None:
-        abort(404)
-    return session.get(Question, question_id)
-
-
-@bp.route("/manage/<int:quiz_id>/regrade/<int:question_id>", methods=["GET", "POST"])
-@route_policy(MANAGER)
-def regrade(quiz_id, question_id):
-    """GET is the dry run (the score changes); POST applies them, audited."""
-    session = get_session()
-    found = _quiz(quiz_id)
-    question = _question_of(found, question_id)
-    form = EmptyForm()
-    apply = request.method == "POST"
-    if apply and not form.validate_on_submit():
-        abort(400)
-    try:
-        changes = regrade_question(session, current_user, found, question, now(), apply=apply)
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "warning")
-        return redirect(url_for("quizzes.report", quiz_id=quiz_id))
-    if apply:
-        commit()
-        flash(_("%(n)d attempts regraded.", n=len(changes)), "success")
-        return redirect(url_for("quizzes.report", quiz_id=quiz_id))
-    session.rollback()
-    return render_template(
-        "quizzes/regrade.html", quiz=found, question=question, changes=changes, form=form
-    )
-
-
-@bp.get("/manage/<int:quiz_id>/report.xlsx")
-@route_policy(MANAGER)
-def report_xlsx(quiz_id):
-    """The report as a spreadsheet (formula-safe cells); the export is audited."""
-    from openpyxl import Workbook
-
-    # The export is audited: a write, so the transaction starts as one (BEGIN IMMEDIATE on
-    # SQLite) rather than upgrading a read under other workers' writes.
-    write_intent.set(True)
-    session = get_session()
-    found = _quiz(quiz_id)
-    attempts = attempts_for_report(session, current_user, found)
-    signals = signal_counts(session, [a.id for a in attempts])
-    data = quiz_report(session, current_user, found)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Attempts")
-    write_xlsx_sheet(
-        sheet,
-        [
-            _("Member"),
-            _("Unit"),
-            _("Started"),
-            _("State"),
-            _("Score"),
-            _("Passed"),
-            _("Tab switches"),
-        ],
-        (
-            [
-                a.member.display_name,
-                a.member.unit.name if a.member.unit else "",
-                _local(a.started_at),
-                str(ATTEMPT_STATE_LABELS[a.state]),
-                float(a.percent) if a.percent is not None else None,
-                bool(a.passed) if a.passed is not None else None,
-                signals.get(a.id, 0),
-            ]
-            for a in attempts
-        ),
-    )
-    write_xlsx_sheet(
-        book.create_sheet(_("Item analysis")),
-        [_("Question"), _("Answers"), _("Facility"), _("Discrimination"), _("Check this item")],
-        ([i.stem, i.answers, i.facility, i.discrimination, i.is_weak] for i in data.items),
-    )
-    record(session, current_user, "quiz.report_exported", "quiz", found.id, now=now())
-    commit()
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return Response(
-        buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f"attachment; filename=quiz-{found.id}-report.xlsx"},
-    )

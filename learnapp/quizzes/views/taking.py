@@ -3,11 +3,12 @@
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf.csrf import CSRFError, generate_csrf
 
 from learnapp.authz import LOGGED_IN, route_policy
 from learnapp.clock import now
 from learnapp.db import commit, get_db, get_session, write_intent
-from learnapp.errors import DomainError
+from learnapp.errors import DomainError, render_error
 from learnapp.forms import EmptyForm
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import (
@@ -29,8 +30,11 @@ from learnapp.quizzes.queries import (
     visible_quizzes,
     wrong_book,
 )
+from learnapp.quizzes.reports import reported_version_ids
 from learnapp.quizzes.responses import form_response, parse_response
 from learnapp.quizzes.views import bp
+from learnapp.quizzes.wrongbook import set_mastered
+from learnapp.web import session_member_view
 
 MAX_SAVE_BYTES = 64 * 1024
 
@@ -77,12 +81,18 @@ def quiz(quiz_id):
     found = visible_quiz(session, current_user, quiz_id)
     if found is None:
         abort(404)
+    attempts = member_attempts(session, current_user.id, [found.id])
+    moment = now()
+    graded = [a for a in attempts if a.state == AttemptState.GRADED]
     return _no_store(
         render_template(
             "quizzes/quiz.html",
             quiz=found,
-            attempts=member_attempts(session, current_user.id, [found.id]),
-            reason=attempt_services.unavailable_reason(found, current_user, now()),
+            attempts=attempts,
+            reviewable={a.id for a in graded if review_open(a, moment)},
+            # A topic set scores once: its first finished attempt (DOMAIN.md).
+            counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,
+            reason=attempt_services.unavailable_reason(found, current_user, moment),
             form=EmptyForm(),
         )
     )
@@ -127,55 +137,101 @@ def attempt(attempt_id):
     found = _finish_if_overdue(_own(attempt_id))
     if found.state != AttemptState.IN_PROGRESS:
         return redirect(url_for("quizzes.result", attempt_id=found.id))
-    moment = now()
+    return _take_page(found)
+
+
+def _take_page(found, posted: dict | None = None, status: int = 200):
     return _no_store(
-        render_template(
-            "quizzes/take.html",
-            attempt=found,
-            quiz=found.quiz,
-            questions=taking_questions(slots_of(get_session(), found)),
-            server_now=moment,
-            form=EmptyForm(),
+        (
+            render_template(
+                "quizzes/take.html",
+                attempt=found,
+                quiz=found.quiz,
+                questions=taking_questions(slots_of(get_session(), found), posted),
+                server_now=now(),
+                form=EmptyForm(),
+                refused=posted is not None,
+            ),
+            status,
         )
     )
 
 
+def _posted_answers(attempt) -> dict:
+    """The answers a refused form carried, in the stored form; unreadable ones are left out."""
+    posted = {}
+    for slot in slots_of(get_session(), attempt):
+        try:
+            posted[slot.position] = parse_response(slot, form_response(slot, request.form))
+        except DomainError:
+            continue
+    return posted
+
+
+@bp.errorhandler(CSRFError)
+def csrf_refused(_error):
+    """E16: a post whose security token is refused (a session that changed under a long exam)
+    never throws the member's answers away. Autosave gets a fresh token to retry with; a refused
+    submit or save shows the taking screen again holding the answers it carried, unsaved, to be
+    sent once more. Anything else gets the application's usual message."""
+    attempt_id = (request.view_args or {}).get("attempt_id")
+    attempt = None
+    if attempt_id is not None and current_user.is_authenticated:
+        attempt = own_attempt(get_session(), current_user, attempt_id)
+    if attempt is not None and request.endpoint == "quizzes.save":
+        message = _("The page's security token was refused; the answer is sent again.")
+        return _no_store(({"error": message, "csrf_token": generate_csrf()}, 400))
+    if (
+        attempt is not None
+        and attempt.state == AttemptState.IN_PROGRESS
+        and request.endpoint in ("quizzes.submit", "quizzes.save_form")
+    ):
+        return _take_page(attempt, _posted_answers(attempt), 400)
+    return render_error(
+        400,
+        _(
+            "The form was not accepted because its security token is missing or stale. "
+            "Go back, reload the page and send it again."
+        ),
+    )
+
+
 @bp.post("/attempts/<int:attempt_id>/answers")
+@session_member_view
 @route_policy(LOGGED_IN)
 def save(attempt_id):
-    """Autosave one answer (JSON). Only responses are read from the body (E7)."""
+    """Autosave one answer (JSON). Only responses are read from the body (E7). Another member's
+    attempt answers 404 whatever the body holds (E6). The answer is the outcome and the stored
+    sequence number, never whether the answer is right (E13); the page has its own words for
+    each outcome, so an accepted save translates nothing."""
     session = get_session()
-    if own_attempt_id(session, current_user, attempt_id) is None:
-        abort(404)
-    if request.content_length and request.content_length > MAX_SAVE_BYTES:
-        return _no_store(({"error": _("The answer is too long.")}, 413))
-    body = request.get_json(silent=True)
+    too_long = bool(request.content_length and request.content_length > MAX_SAVE_BYTES)
+    body = None if too_long else request.get_json(silent=True)
     if not isinstance(body, dict):
+        if own_attempt_id(session, current_user, attempt_id) is None:
+            abort(404)
+        if too_long:
+            return _no_store(({"error": _("The answer is too long.")}, 413))
         return _no_store(({"error": _("The answer could not be understood.")}, 400))
     try:
         result = attempt_services.save_answer(
-            session, attempt_id, body.get("position"), body.get("seq"), body.get("response"), now()
+            session,
+            attempt_id,
+            body.get("position"),
+            body.get("seq"),
+            body.get("response"),
+            now(),
+            member_id=current_user.id,
         )
     except DomainError as error:
         session.rollback()
         return _no_store(({"error": error.message}, 400))
+    if result is None:
+        abort(404)
     if result.outcome == AnswerOutcome.LATE:
         attempt_services.finalize(session, attempt_id, now(), FinishedBy.TIMER)
     commit()
-    messages = {
-        AnswerOutcome.SAVED: _("Saved"),
-        AnswerOutcome.REPLAY: _("Saved"),
-        AnswerOutcome.STALE: _(
-            "A newer answer to this question was saved elsewhere (another tab?). Reload to see it."
-        ),
-        AnswerOutcome.LATE: _("Time is up: this answer arrived too late and was not accepted."),
-        AnswerOutcome.CLOSED: _("This attempt has been submitted; the answer was not accepted."),
-    }
-    payload = {
-        "outcome": result.outcome.value,
-        "seq": result.seq,
-        "message": messages[result.outcome],
-    }
+    payload = {"outcome": result.outcome.value, "seq": result.seq}
     if result.outcome in (AnswerOutcome.LATE, AnswerOutcome.CLOSED):
         payload["result_url"] = url_for("quizzes.result", attempt_id=attempt_id)
     return _no_store((payload, 200 if result.accepted else 409))
@@ -195,7 +251,13 @@ def _save_posted(attempt) -> int:
             base = request.form.get(f"seq-{slot.position}", "")
             base_seq = int(base) if base.isascii() and base.isdigit() and len(base) < 10 else -1
             result = attempt_services.save_answer(
-                session, attempt.id, slot.position, base_seq, raw, now()
+                session,
+                attempt.id,
+                slot.position,
+                base_seq,
+                raw,
+                now(),
+                member_id=attempt.member_id,
             )
         except DomainError:
             refused += 1
@@ -258,7 +320,12 @@ def result(attempt_id):
     items = review_questions(slots_of(get_session(), found)) if is_open else []
     return _no_store(
         render_template(
-            "quizzes/result.html", attempt=found, quiz=found.quiz, review=is_open, items=items
+            "quizzes/result.html",
+            attempt=found,
+            quiz=found.quiz,
+            review=is_open,
+            items=items,
+            reported=reported_version_ids(get_session(), current_user.id) if is_open else set(),
         )
     )
 
@@ -269,6 +336,7 @@ def wrong_answers():
     return render_template(
         "quizzes/wrong_book.html",
         entries=wrong_book(get_session(), current_user.id),
+        reported=reported_version_ids(get_session(), current_user.id),
         today=now(),
         form=EmptyForm(),
     )
@@ -283,7 +351,7 @@ def mastered(entry_id):
         abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    attempt_services.set_mastered(session, current_user, entry, now())
+    set_mastered(session, current_user, entry, now())
     commit()
     flash(_("Marked as mastered."), "success")
     return redirect(url_for("quizzes.wrong_answers"))

@@ -48,16 +48,36 @@
       var expected = parseInt(form.getAttribute("data-rows"), 10) || 0;
       var started = Date.now();
       var isCsv = form.action.slice(-4) === ".csv";
-      var received = 0, lines = 0;
+      var received = 0, lines = 0, rowsDone = 0, saving = false;
+      // The workbook is built before its first byte is sent: ask the server how far it got.
+      var progressUrl = form.getAttribute("data-progress-url");
+      var tokenInput = form.querySelector("input[name=progress]");
+      var poll = null;
+      if (progressUrl && tokenInput && window.crypto && window.crypto.getRandomValues) {
+        var bytes = window.crypto.getRandomValues(new Uint8Array(16));
+        tokenInput.value = Array.prototype.map.call(bytes, function (b) {
+          return ("0" + b.toString(16)).slice(-2);
+        }).join("");
+        var url = progressUrl.replace("TOKEN", tokenInput.value);
+        poll = window.setInterval(function () {
+          fetch(url, { credentials: "same-origin" }).then(function (r) {
+            return r.ok ? r.json() : null;
+          }).then(function (state) {
+            if (state) { rowsDone = state.rows; saving = state.stage === "saving"; show(); }
+          }).catch(function () { return null; });
+        }, 1000);
+      }
       button.disabled = true;
       box.classList.remove("d-none", "alert-danger");
       box.classList.add("alert-info");
       function show() {
         var seconds = Math.round((Date.now() - started) / 1000);
         var text = box.getAttribute("data-working") + " ";
-        if (isCsv && expected) {
-          text += Math.min(100, Math.round(100 * Math.max(lines - 2, 0) / expected)) + "% · ";
+        var done = isCsv ? Math.max(lines - 2, 0) : rowsDone;
+        if (expected && done) {
+          text += Math.min(100, Math.round(100 * done / expected)) + "% · ";
         }
+        if (saving && !received) { text += box.getAttribute("data-saving") + " · "; }
         box.textContent = text + (received ? Math.round(received / 1024) + " KB · " : "") +
           expected + " " + box.getAttribute("data-members") + " · " + seconds + " s";
       }
@@ -103,6 +123,7 @@
         })
         .finally(function () {
           window.clearInterval(timer);
+          if (poll) { window.clearInterval(poll); }
           button.disabled = false;
         });
     });

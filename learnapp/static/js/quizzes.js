@@ -22,6 +22,11 @@
   var finished = false;
   var current = 0;
 
+  function setToken(token) {
+    csrf = token;
+    Array.prototype.forEach.call(form.querySelectorAll('input[name="csrf_token"]'), function (i) { i.value = token; });
+  }
+
   function slotAt(position) {
     return root.querySelector('[data-slot="' + position + '"]');
   }
@@ -99,6 +104,7 @@
       if (result.status === 200) {
         seqInput.value = body.seq;
         if (pending[position] === response) { delete pending[position]; }
+        persist();
         retryMs = 0;
         flush();
       } else if (body.outcome === "late" || body.outcome === "closed") {
@@ -106,11 +112,14 @@
       } else if (body.outcome === "stale") {
         stale = true;
         delete pending[position];
+        persist();
         showState(data.labelStale);
         flush();
       } else {
         // Server trouble, a rate limit or a refused token: the answer stays queued (and on the
-        // page, which the final submit carries) and is tried again.
+        // page, which the final submit carries) and is tried again, with the fresh token the
+        // server sends when it refused the old one.
+        if (body.csrf_token) { setToken(body.csrf_token); }
         scheduleRetry();
         if (body.error) { stateEl.textContent = body.error; }
       }
@@ -120,8 +129,58 @@
     });
   }
 
+  // The queue is also kept in the tab's session storage, so a reload before the network comes
+  // back loses no answer: on the next load, answers still based on the server's sequence number
+  // are put back on the page and sent again; ones the server has since moved past are dropped.
+  var storeKey = "learnapp-quiz-" + data.saveUrl;
+
+  function persist() {
+    try {
+      var items = {};
+      Object.keys(pending).forEach(function (p) {
+        items[p] = { response: pending[p], seq: slotAt(p).querySelector("[data-seq]").value };
+      });
+      if (Object.keys(items).length) {
+        window.sessionStorage.setItem(storeKey, JSON.stringify(items));
+      } else {
+        window.sessionStorage.removeItem(storeKey);
+      }
+    } catch (e) { /* storage disabled or full: the in-page queue still works */ }
+  }
+
+  function fill(slot, response) {
+    var name = "q" + slot.dataset.slot;
+    if (response.values || "value" in response) {
+      var chosen = response.values || [response.value];
+      Array.prototype.forEach.call(slot.querySelectorAll('input[name="' + name + '"]'), function (i) {
+        i.checked = chosen.indexOf(i.value) >= 0;
+      });
+    } else if (response.blanks) {
+      Array.prototype.forEach.call(slot.querySelectorAll('input[type="text"]'), function (i, n) {
+        i.value = response.blanks[n] || "";
+      });
+    } else if ("text" in response) {
+      slot.querySelector("textarea").value = response.text;
+    }
+  }
+
+  function restore() {
+    var saved = {};
+    try { saved = JSON.parse(window.sessionStorage.getItem(storeKey) || "{}") || {}; } catch (e) { saved = {}; }
+    Object.keys(saved).forEach(function (p) {
+      var slot = slotAt(p);
+      var item = saved[p];
+      if (!slot || !item || slot.querySelector("[data-seq]").value !== String(item.seq)) { return; }
+      fill(slot, item.response);
+      pending[p] = item.response;
+      markNav(p, isAnswered(slot));
+    });
+    persist();
+  }
+
   function queue(slot) {
     pending[slot.dataset.slot] = responseOf(slot);
+    persist();
     markNav(slot.dataset.slot, isAnswered(slot));
     if (!retryMs) { flush(); } else { showState(data.labelQueued.replace("{n}", pendingCount())); }
   }
@@ -181,7 +240,12 @@
         timeupEl.textContent = data.labelTimeup;
         timeupEl.classList.remove("d-none");
         // The form carries every answer on the page; the server accepts them within its grace.
-        form.submit();
+        // Offline, the submission waits for the network instead of failing in the browser.
+        if (navigator.onLine === false) {
+          window.addEventListener("online", function () { form.submit(); }, { once: true });
+        } else {
+          form.submit();
+        }
         return;
       }
       setTimeout(tick, 1000);
@@ -201,5 +265,6 @@
     }).catch(function () {});
   });
 
-  showState(data.labelSaved);
+  restore();
+  if (pendingCount()) { flush(); } else { showState(data.labelSaved); }
 })();

@@ -23,15 +23,14 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 
+from learnapp.question_bank.draft import MAX_KNOWLEDGE_NAME, MAX_PATH_DEPTH, MAX_TAG
 from learnapp.question_bank.formats.common import (
-    MAX_KNOWLEDGE_NAME,
-    MAX_PATH_DEPTH,
     MAX_QUESTIONS,
-    MAX_TAG,
     ParseResult,
     clean_line,
     has_html,
     html_to_text,
+    strip_invisible,
 )
 from learnapp.sanitize import strip_bidi
 from learnapp.tabular import TableError, decode_text
@@ -354,6 +353,13 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
             text = rest.strip()
     start, finish = text.find("{"), text.find("}")
     if start == -1 and finish == -1:
+        if "｛" in text and "｝" in text:
+            item.quirks.append(
+                _l(
+                    "Full-width braces ｛ ｝ do not mark answers in GIFT; type the half-width "
+                    "{ } (switch the input method to English)."
+                )
+            )
         item.qtype = "description"
         item.text_format, item.text = _format(text, "moodle")
         item.text = _restore(item.text)
@@ -438,6 +444,7 @@ def read_items(data: bytes, result: ParseResult) -> list[Item]:
         result.error(None, "", str(error))
         return []
     result.encoding = encoding
+    text = strip_invisible(text, result)
     if encoding != "utf-8":
         result.warn(None, "", _l("GIFT files should be UTF-8; this one was read as GB18030 (GBK)."))
     items = []

@@ -1,0 +1,125 @@
+"""The paper of one examinee: the fixed paper, or a draw by the random rules from a stored seed.
+Pure reads; nothing here writes."""
+
+import heapq
+import random
+from datetime import datetime
+from operator import itemgetter
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.errors import DomainError
+from learnapp.hours.services import org_day
+from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.quizzes.authoring import candidate_ids
+from learnapp.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    Composition,
+    Quiz,
+    QuizKind,
+    WrongAnswer,
+)
+
+
+def _seen_counts(session: Session, member_id: int) -> dict[int, int]:
+    rows = session.execute(
+        sa.select(AttemptQuestion.question_id, sa.func.count())
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.member_id == member_id)
+        .group_by(AttemptQuestion.question_id)
+    )
+    return dict(rows.all())
+
+
+def _daily_preferences(session: Session, member_id: int, now: datetime) -> tuple[set, set]:
+    """Question ids due in the member's 错题本, and knowledge points they often get wrong."""
+    due = set(
+        session.scalars(
+            sa.select(WrongAnswer.question_id).where(
+                WrongAnswer.member_id == member_id,
+                WrongAnswer.is_mastered.is_(False),
+                WrongAnswer.due_on <= org_day(now),
+            )
+        )
+    )
+    rows = session.execute(
+        sa.select(
+            Question.knowledge_point_id,
+            sa.func.count(),
+            sa.func.sum(sa.case((AttemptQuestion.is_correct.is_(True), 1), else_=0)),
+        )
+        .join(Question, Question.id == AttemptQuestion.question_id)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.member_id == member_id, AttemptQuestion.is_correct.is_not(None))
+        .group_by(Question.knowledge_point_id)
+    ).all()
+    weak = {
+        kp for kp, total, right in rows if kp is not None and total >= 2 and right < total * 0.6
+    }
+    return due, weak
+
+
+def compose(session: Session, quiz: Quiz, member, rng: random.Random, now) -> list[tuple]:
+    """The paper for one examinee: (question id, version id, points or None) in order.
+
+    Random rules prefer questions the member has seen least, never repeat a question within the
+    paper, and for 每日答题 put due 错题本 items and weak knowledge points first. Ties break by
+    the seeded generator, so the stored seed and history reproduce the draw.
+    """
+    if quiz.composition == Composition.FIXED:
+        rows = session.execute(
+            sa.select(Question.id, Question.current_version_id)
+            .where(
+                Question.id.in_([item.question_id for item in quiz.items]),
+                Question.status == QuestionStatus.ACTIVE,
+            )
+            .order_by(Question.id)
+        ).all()
+        current = dict(rows)
+        paper = [
+            (item.question_id, current[item.question_id], item.points)
+            for item in quiz.items
+            if item.question_id in current
+        ]
+    else:
+        seen = _seen_counts(session, member.id)
+        due, weak = (set(), set())
+        kp_of: dict[int, int | None] = {}
+        if quiz.kind == QuizKind.DAILY:
+            due, weak = _daily_preferences(session, member.id, now)
+        chosen: set[int] = set()
+        draw = rng.random
+        paper = []
+        for rule in quiz.rules:
+            candidates = [c for c in candidate_ids(session, rule) if c[0] not in chosen]
+            if weak:
+                kp_of = dict(
+                    session.execute(
+                        sa.select(Question.id, Question.knowledge_point_id).where(
+                            Question.id.in_([c[0] for c in candidates])
+                        )
+                    ).all()
+                )
+            # Due 错题本 items first, then weak knowledge points, then the least seen; ties by
+            # the seeded generator, one draw per candidate in id order.
+            if due or weak:
+                keyed = [
+                    ((c[0] not in due, kp_of.get(c[0]) not in weak, seen.get(c[0], 0), draw()), c)
+                    for c in candidates
+                ]
+            else:  # the same order without the two keys that are then equal for all
+                keyed = [((seen.get(c[0], 0), draw()), c) for c in candidates]
+            picked = [c for _, c in heapq.nsmallest(rule.count, keyed, key=itemgetter(0))]
+            if len(picked) < rule.count:
+                raise DomainError(None, _l("The question bank cannot fill this paper right now."))
+            for question_id, version_id in picked:
+                chosen.add(question_id)
+                paper.append((question_id, version_id, rule.points))
+    if not paper:
+        raise DomainError(None, _l("This quiz has no questions to ask."))
+    if quiz.shuffle_questions:
+        rng.shuffle(paper)
+    return paper

@@ -1,0 +1,183 @@
+"""Exam reports with item statistics and their export, marking 简答 answers, and regrading
+after a question was corrected. Admins everywhere; secretaries and committee members for quizzes
+owned in their subtree."""
+
+import io
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from learnapp.audit.services import record
+from learnapp.authz import MANAGER, route_policy
+from learnapp.clock import now
+from learnapp.db import commit, get_session, write_intent
+from learnapp.errors import DomainError, apply_domain_error
+from learnapp.forms import EmptyForm
+from learnapp.question_bank.models import Question
+from learnapp.quizzes.forms import MarkForm
+from learnapp.quizzes.marking import mark_answer, regrade_question
+from learnapp.quizzes.models import ATTEMPT_STATE_LABELS, Attempt, AttemptQuestion
+from learnapp.quizzes.queries import (
+    attempts_for_report,
+    manageable_quiz,
+    markable_slot,
+    marking_queue,
+    quiz_report,
+    reportable_quiz,
+    signal_counts,
+)
+from learnapp.quizzes.views import bp
+from learnapp.quizzes.views.manage import LABELS, local_naive, quiz_or_404
+from learnapp.tabular import write_xlsx_sheet
+
+
+def _reportable(quiz_id: int):
+    found = reportable_quiz(get_session(), current_user, quiz_id)
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get("/manage/<int:quiz_id>/report")
+@route_policy(MANAGER)
+def report(quiz_id):
+    session = get_session()
+    found = _reportable(quiz_id)
+    attempts = attempts_for_report(session, current_user, found)
+    return render_template(
+        "quizzes/report.html",
+        quiz=found,
+        report=quiz_report(session, current_user, found),
+        attempts=attempts,
+        signals=signal_counts(session, [a.id for a in attempts]),
+        labels=LABELS,
+        # Only the quiz's authors correct it; others see their subtree's results.
+        is_author=manageable_quiz(session, current_user, found.id) is not None,
+    )
+
+
+@bp.get("/marking")
+@route_policy(MANAGER)
+def marking():
+    return render_template("quizzes/marking.html", slots=marking_queue(get_session(), current_user))
+
+
+@bp.route("/marking/<int:slot_id>", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def mark(slot_id):
+    session = get_session()
+    slot = markable_slot(session, current_user, slot_id)
+    if slot is None:
+        abort(404)
+    form = MarkForm()
+    if slot.marked_at is None and form.validate_on_submit():
+        try:
+            mark_answer(session, current_user, slot, form.points.data, form.comment.data, now())
+        except DomainError as error:
+            session.rollback()
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Mark saved."), "success")
+            return redirect(url_for("quizzes.marking"))
+    return render_template("quizzes/mark.html", slot=slot, form=form)
+
+
+def _question_of(found, question_id: int):
+    """A question that some attempt of this quiz was asked, else 404."""
+    session = get_session()
+    asked = session.scalar(
+        sa.select(AttemptQuestion.id)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(Attempt.quiz_id == found.id, AttemptQuestion.question_id == question_id)
+        .limit(1)
+    )
+    if asked is None:
+        abort(404)
+    return session.get(Question, question_id)
+
+
+@bp.route("/manage/<int:quiz_id>/regrade/<int:question_id>", methods=["GET", "POST"])
+@route_policy(MANAGER)
+def regrade(quiz_id, question_id):
+    """GET is the dry run (the score changes); POST applies them, audited."""
+    session = get_session()
+    found = quiz_or_404(quiz_id)
+    question = _question_of(found, question_id)
+    form = EmptyForm()
+    apply = request.method == "POST"
+    if apply and not form.validate_on_submit():
+        abort(400)
+    try:
+        changes = regrade_question(session, current_user, found, question, now(), apply=apply)
+    except DomainError as error:
+        session.rollback()
+        flash(error.message, "warning")
+        return redirect(url_for("quizzes.report", quiz_id=quiz_id))
+    if apply:
+        commit()
+        flash(_("%(n)d attempts regraded.", n=len(changes)), "success")
+        return redirect(url_for("quizzes.report", quiz_id=quiz_id))
+    session.rollback()
+    return render_template(
+        "quizzes/regrade.html", quiz=found, question=question, changes=changes, form=form
+    )
+
+
+@bp.get("/manage/<int:quiz_id>/report.xlsx")
+@route_policy(MANAGER)
+def report_xlsx(quiz_id):
+    """The report as a spreadsheet (formula-safe cells); the export is audited."""
+    from openpyxl import Workbook
+
+    # The export is audited: a write, so the transaction starts as one (BEGIN IMMEDIATE on
+    # SQLite) rather than upgrading a read under other workers' writes.
+    write_intent.set(True)
+    session = get_session()
+    found = _reportable(quiz_id)
+    attempts = attempts_for_report(session, current_user, found)
+    signals = signal_counts(session, [a.id for a in attempts])
+    data = quiz_report(session, current_user, found)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Attempts")
+    write_xlsx_sheet(
+        sheet,
+        [
+            _("Member"),
+            _("Unit"),
+            _("Started"),
+            _("State"),
+            _("Score"),
+            _("Passed"),
+            _("Tab switches"),
+        ],
+        (
+            [
+                a.member.display_name,
+                a.member.unit.name if a.member.unit else "",
+                local_naive(a.started_at),
+                str(ATTEMPT_STATE_LABELS[a.state]),
+                float(a.percent) if a.percent is not None else None,
+                bool(a.passed) if a.passed is not None else None,
+                signals.get(a.id, 0),
+            ]
+            for a in attempts
+        ),
+    )
+    write_xlsx_sheet(
+        book.create_sheet(_("Item analysis")),
+        [_("Question"), _("Answers"), _("Facility"), _("Discrimination"), _("Check this item")],
+        ([i.stem, i.answers, i.facility, i.discrimination, i.is_weak] for i in data.items),
+    )
+    record(session, current_user, "quiz.report_exported", "quiz", found.id, now=now())
+    commit()
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return Response(
+        buffer.getvalue(),
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f"attachment; filename=quiz-{found.id}-report.xlsx"},
+    )

@@ -1,0 +1,36 @@
+"""The demo: last year's period of the demo branch closed with results drawn from last year's
+evidence, this year's open at the self-appraisal step."""
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.accounts.models import User
+from learnapp.assessments import ballots, evidence, grading
+from learnapp.assessments.models import Approval, AssessmentPeriod, Dossier, Grade, Step
+from learnapp.assessments.queries import own_periods
+from learnapp.demo import seed_demo
+from tests.factories import FIXED_NOW
+
+pytestmark = pytest.mark.usefixtures("ctx")
+
+
+def test_demo_has_last_years_results_and_this_years_self_appraisal(session):
+    seed_demo(session, FIXED_NOW)
+    last, current = session.scalars(sa.select(AssessmentPeriod).order_by(AssessmentPeriod.year))
+    assert (last.year, current.year) == (FIXED_NOW.year - 1, FIXED_NOW.year)
+    assert last.step == Step.LOCKED and current.step == Step.SELF_APPRAISAL
+    members = evidence.period_members(session, last)
+    grades = grading.grades_of(session, last)
+    assert set(grades) == {m.id for m in members}
+    assert all(g.reason for g in grades.values())
+    excellent = [g for g in grades.values() if g.grade == Grade.EXCELLENT]
+    assert excellent and all(g.approval == Approval.APPROVED for g in excellent)
+    assert ballots.aggregates(session, last).shown
+    # last year's dossiers hold last year's evidence, not zeros
+    dossiers = session.scalars(sa.select(Dossier).where(Dossier.period_id == last.id)).all()
+    assert all(d.evidence["year"] == last.year for d in dossiers)
+    assert all(d.evidence["attendance"]["expected"] > 0 for d in dossiers)
+    assert sum(float(d.evidence["hours"]["counted"]) > 0 for d in dossiers) == len(dossiers)
+    member = session.scalar(sa.select(User).where(User.username == "demo-member"))
+    assert [p.id for p in own_periods(session, member)] == [current.id, last.id]
+    assert grades[member.id].feedback

@@ -1,0 +1,279 @@
+"""Exam integrity over HTTP, one test per threat of security.md §3 not covered elsewhere:
+E1 (every response of an attempt in progress searched for its keys), E6 (foreign ids), E10,
+E11, E13, E15 and E16 (a refused security token never loses answers)."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask import request, request_finished
+
+from learnapp.quizzes.models import AnswerLog, Attempt, AttemptQuestion, AttemptState, Quiz
+from tests.conftest import reload
+from tests.factories import FIXED_NOW
+from tests.quizzes.helpers import make_paper, make_quiz
+from tests.world import build_world
+
+
+@pytest.fixture
+def world(session):
+    return build_world(session)
+
+
+@pytest.fixture
+def exam(app, session, world):
+    with app.test_request_context():
+        quiz = make_quiz(session, world.root, make_paper(session))
+    session.commit()
+    return quiz
+
+
+def _start(auth, quiz) -> int:
+    response = auth.post(f"/quizzes/{quiz.id}/start")
+    return int(re.search(r"/quizzes/attempts/(\d+)$", response.headers["Location"]).group(1))
+
+
+def _slots(session, attempt_id):
+    reload(session)
+    return session.scalars(
+        sa.select(AttemptQuestion)
+        .where(AttemptQuestion.attempt_id == attempt_id)
+        .order_by(AttemptQuestion.position)
+    ).all()
+
+
+def _save(auth, attempt_id, payload, token):
+    return auth.client.post(
+        f"/quizzes/attempts/{attempt_id}/answers", json=payload, headers={"X-CSRFToken": token}
+    )
+
+
+def _keys_of(slots) -> set[str]:
+    """What would give away an answer of these frozen versions: explanations, reference answers
+    and key points, fill-in answers and their synonyms (not bare digits, which any page has),
+    and the key fields themselves."""
+    keys = {"is_correct", "explanation", "key_points", '"answer"', '"answers"'}
+    for slot in slots:
+        version = slot.version
+        spec = version.spec
+        keys.add(version.explanation)
+        keys.add(spec.get("reference", ""))
+        keys.update(spec.get("key_points", []))
+        keys.update(word for blank in spec.get("blanks", []) for word in blank)
+    return {key for key in keys if key.strip() and not key.isdigit()}
+
+
+def test_e1_no_response_served_during_an_attempt_contains_its_keys(app, session, auth, exam):
+    auth.login("mema")
+    attempt_id = _start(auth, exam)
+    slots = _slots(session, attempt_id)
+    keys = _keys_of(slots)
+    assert len(keys) > 5
+    served = []
+
+    def capture(sender, response, **extra):
+        if not response.direct_passthrough:
+            served.append((request.path, response.get_data(as_text=True)))
+
+    request_finished.connect(capture, app)
+    try:
+        token = auth.csrf("/profile")
+        for path in ("/", "/inbox", "/quizzes/", f"/quizzes/{exam.id}", "/quizzes/wrong-book"):
+            auth.client.get(path)
+        auth.client.get(f"/quizzes/attempts/{attempt_id}")
+        auth.client.get(f"/quizzes/attempts/{attempt_id}/result", follow_redirects=True)
+        choice = slots[0].option_ids[0]
+        _save(auth, attempt_id, {"position": 1, "seq": 0, "response": {"value": choice}}, token)
+        _save(auth, attempt_id, {"position": 1, "seq": 0, "response": {"value": choice}}, token)
+        _save(auth, attempt_id, {"position": 1, "seq": 0, "response": None}, token)
+        _save(auth, attempt_id, {"position": 4, "seq": 0, "response": {"blanks": ["九"]}}, token)
+        _save(auth, attempt_id, {"position": 99, "seq": 0, "response": None}, token)
+        _save(auth, attempt_id, {"position": 2, "seq": 0, "response": {"values": ["x"]}}, token)
+        auth.client.post(
+            f"/quizzes/attempts/{attempt_id}/signals",
+            json={"kind": "hidden"},
+            headers={"X-CSRFToken": token},
+        )
+        auth.post(f"/quizzes/attempts/{attempt_id}/save", {"q4-0": "十", "seq-4": "1"})
+        auth.client.get(f"/quizzes/attempts/{attempt_id}")
+        auth.post(f"/quizzes/attempts/{attempt_id}/items/1/report", {"text": "答案?"})
+    finally:
+        request_finished.disconnect(capture, app)
+    reload(session)
+    assert session.get(Attempt, attempt_id).state == AttemptState.IN_PROGRESS
+    assert len(served) >= 15
+    for path, body in served:
+        for key in keys:
+            assert key not in body, (path, key)
+    # Options carry the attempt's opaque ids, never the bank's option indexes.
+    page = auth.client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    for slot in slots[:2]:
+        shown = re.findall(rf'name="q{slot.position}"[^>]*value="([^"]*)"', page)
+        assert sorted(shown) == sorted(slot.option_ids)
+    # Once submitted (review open at once for this exam), the same search finds the keys.
+    auth.post(f"/quizzes/attempts/{attempt_id}/submit")
+    review = auth.client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert slots[0].version.explanation in review
+
+
+def test_e6_every_attempt_route_answers_404_for_another_members_attempt(session, auth, exam):
+    auth.login("mema")
+    attempt_id = _start(auth, exam)
+    auth.logout()
+    auth.login("memb")
+    token = auth.csrf("/profile")
+    signal = auth.client.post(
+        f"/quizzes/attempts/{attempt_id}/signals",
+        json={"kind": "hidden"},
+        headers={"X-CSRFToken": token},
+    )
+    assert signal.status_code == 404
+    report = auth.post(f"/quizzes/attempts/{attempt_id}/items/1/report", {"text": "x"})
+    assert report.status_code == 404
+    reload(session)
+    assert not session.scalar(sa.select(sa.func.count()).where(AnswerLog.attempt_id == attempt_id))
+
+
+def test_e10_no_sequential_mode_every_slot_of_the_layout_answers_in_any_order(session, auth, exam):
+    """The paper has no sequential-navigation mode to bypass: every slot of the frozen layout is
+    on the one page and may be answered in any order; slots outside it are refused (E8)."""
+    auth.login("mema")
+    attempt_id = _start(auth, exam)
+    page = auth.client.get(f"/quizzes/attempts/{attempt_id}?page=99").get_data(as_text=True)
+    slots = _slots(session, attempt_id)
+    assert re.findall(r'data-slot="(\d+)"', page) == [str(s.position) for s in slots]
+    token = auth.csrf("/profile")
+    last = slots[-1]
+    saved = _save(
+        auth,
+        attempt_id,
+        {"position": last.position, "seq": 0, "response": {"text": "先答最后一题"}},
+        token,
+    )
+    assert saved.status_code == 200
+    outside = _save(auth, attempt_id, {"position": 0, "seq": 0, "response": None}, token)
+    assert outside.status_code == 400
+
+
+def test_e11_a_quiz_before_it_opens_or_after_it_closes_cannot_be_started(
+    app, session, auth, clock, world
+):
+    with app.test_request_context():
+        quiz = make_quiz(
+            session,
+            world.root,
+            make_paper(session, types=("judge",)),
+            opens_at=FIXED_NOW + timedelta(hours=1),
+            closes_at=FIXED_NOW + timedelta(hours=3),
+        )
+    session.commit()
+    auth.login("mema")
+    page = auth.client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
+    assert "quiz-unavailable" in page and "start-attempt" not in page
+    assert auth.post(f"/quizzes/{quiz.id}/start").headers["Location"].endswith(f"/{quiz.id}")
+    clock.advance(hours=4)
+    assert auth.post(f"/quizzes/{quiz.id}/start").headers["Location"].endswith(f"/{quiz.id}")
+    reload(session)
+    assert not session.scalar(sa.select(sa.func.count()).where(Attempt.quiz_id == quiz.id))
+
+
+def test_e13_exam_autosave_gives_no_feedback_on_correctness(session, auth, exam):
+    auth.login("mema")
+    attempt_id = _start(auth, exam)
+    single = _slots(session, attempt_id)[0]
+    right = single.option_ids[single.option_order.index(single.version.spec["answer"])]
+    wrong = next(i for i in single.option_ids if i != right)
+    token = auth.csrf("/profile")
+    first = _save(auth, attempt_id, {"position": 1, "seq": 0, "response": {"value": right}}, token)
+    second = _save(auth, attempt_id, {"position": 1, "seq": 1, "response": {"value": wrong}}, token)
+    assert first.json == {"outcome": "saved", "seq": 1}
+    assert second.json == {"outcome": "saved", "seq": 2}
+
+
+def test_e15_the_deadline_is_the_servers_whatever_the_client_sends(session, auth, clock, exam):
+    auth.login("mema")
+    attempt_id = _start(auth, exam)
+    reload(session)
+    deadline = session.get(Attempt, attempt_id).deadline_at
+    assert deadline == FIXED_NOW + timedelta(minutes=30)
+    token = auth.csrf("/profile")
+    _save(
+        auth,
+        attempt_id,
+        {
+            "position": 3,
+            "seq": 0,
+            "response": None,
+            "now": "2099-01-01T00:00:00Z",
+            "deadline_at": "2099-01-01T00:00:00Z",
+            "timezone": "Pacific/Kiritimati",
+        },
+        token,
+    )
+    page = auth.client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    assert f'data-deadline="{deadline.isoformat()}"' in page
+    clock.advance(minutes=32)  # past the deadline and its 60 s grace, by the server's clock
+    late = _save(auth, attempt_id, {"position": 3, "seq": 0, "response": None}, token)
+    assert late.json["outcome"] == "late"
+    reload(session)
+    assert session.get(Attempt, attempt_id).deadline_at == deadline
+
+
+def test_e16_a_refused_token_on_submit_brings_the_answers_back_unsaved(session, auth, exam):
+    auth.login("mema")
+    attempt_id = _start(auth, exam)
+    judge = _slots(session, attempt_id)[2]
+    answer = "true" if judge.version.spec["answer"] else "false"
+    refused = auth.client.post(
+        f"/quizzes/attempts/{attempt_id}/submit",
+        data={"csrf_token": "expired", "q3": answer, "q4-0": "第八条", "q5": "我的长篇作答"},
+    )
+    assert refused.status_code == 400
+    assert refused.headers["Cache-Control"] == "no-store"
+    page = refused.get_data(as_text=True)
+    assert 'data-testid="post-refused"' in page
+    assert 'value="第八条"' in page and "我的长篇作答</textarea>" in page
+    assert re.search(rf'name="q3" id="q3-{answer}" value="{answer}"[^>]*checked', page)
+    reload(session)
+    assert session.get(Attempt, attempt_id).state == AttemptState.IN_PROGRESS
+    assert all(slot.response is None for slot in _slots(session, attempt_id))
+    # Sent again from that page (it carries a good token), the answers are saved and graded.
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    done = auth.client.post(
+        f"/quizzes/attempts/{attempt_id}/submit",
+        data={"csrf_token": token, "q3": answer, "seq-3": "0", "q4-0": "第八条", "seq-4": "0"},
+    )
+    assert done.status_code == 302
+    reload(session)
+    attempt = session.get(Attempt, attempt_id)
+    assert attempt.state == AttemptState.GRADED and attempt.score >= 1
+
+
+def test_e16_a_refused_autosave_gets_a_fresh_token_to_retry_with(session, auth, exam):
+    auth.login("mema")
+    attempt_id = _start(auth, exam)
+    body = {"position": 4, "seq": 0, "response": {"blanks": ["八"]}}
+    refused = _save(auth, attempt_id, body, "stale-token")
+    assert refused.status_code == 400 and refused.json["error"]
+    retried = _save(auth, attempt_id, body, refused.json["csrf_token"])
+    assert retried.status_code == 200 and retried.json["outcome"] == "saved"
+
+
+def test_e16_a_refused_token_elsewhere_keeps_the_usual_message(session, auth, exam):
+    auth.login("mema")
+    response = auth.client.post(f"/quizzes/{exam.id}/start", data={"csrf_token": "stale"})
+    assert response.status_code == 400 and "csrf_token" not in (response.json or {})
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 0
+    assert session.scalar(sa.select(sa.func.count()).select_from(Quiz)) == 1
+
+
+def test_e16_the_security_token_outlives_the_longest_exam(app):
+    """Flask-WTF's default token lifetime (3,600 s) is shorter than an exam may be; the token
+    must last at least the longest time limit plus the longest grace, or be bound to the login
+    session alone (None)."""
+    from learnapp.quizzes.authoring import MAX_DURATION_SECONDS, MAX_GRACE_SECONDS
+
+    limit = app.config["WTF_CSRF_TIME_LIMIT"]
+    assert limit is None or limit >= MAX_DURATION_SECONDS + MAX_GRACE_SECONDS
