@@ -36,7 +36,8 @@ run: $(VENV)/.run-deps translations
 	$(FLASK) bank import question_bank/ --status active --quiet
 	@echo
 	@echo "  learnapp is starting on http://$(HOST):$(PORT)/"
-	@echo "  demo logins (password learnapp-demo): demo-admin, demo-secretary, demo-member"
+	@echo "  demo logins (password learnapp-demo): demo-admin, demo-secretary, demo-member,"
+	@echo "               demo-editor (question bank), demo-reviewer (question bank)"
 	@echo "  data folder: $(LEARNAPP_DATA_DIR)    Ctrl-C stops the web server and the scheduler"
 	@echo
 	@$(FLASK) jobs run & scheduler=$$!; \

@@ -62,16 +62,20 @@ def muted_kinds(session: Session, user_id: int) -> set[str]:
 
 
 def set_muted(session: Session, user, muted: Iterable[str], now: datetime) -> None:
-    """Replace the member's muted kinds; only registered, non-mandatory kinds can be muted."""
+    """Replace the member's muted kinds among the registered, non-mandatory ones.
+
+    Mutes of kinds kept elsewhere (the weekly pace reminder has its own page) are left alone.
+    """
     wanted = set(muted)
     allowed = {kind.key for kind in mutable_kinds()}
     if not wanted <= allowed:
         raise DomainError("muted", _l("This kind of notification cannot be muted."))
     current = muted_kinds(session, user.id)
-    if current - wanted:
+    unmuted = (current - wanted) & allowed
+    if unmuted:
         session.execute(
             sa.delete(ReminderMute).where(
-                ReminderMute.user_id == user.id, ReminderMute.kind.in_(current - wanted)
+                ReminderMute.user_id == user.id, ReminderMute.kind.in_(unmuted)
             )
         )
     for key in sorted(wanted - current):

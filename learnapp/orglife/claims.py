@@ -1,6 +1,6 @@
 """External study claims (外部导入): a member asks, a secretary decides, approval credits.
 
-Also 送学上门: a secretary records study on behalf of an elderly or exempt member.
+Also 送学上门: a secretary records study on behalf of an elderly (exempt) or retired member.
 """
 
 from datetime import date, datetime
@@ -196,7 +196,7 @@ def record_on_behalf(
     description: str,
     now: datetime,
 ) -> StudyClaim:
-    """送学上门: a secretary records study for an elderly or exempt (or retired) member of their
+    """送学上门: a secretary records study for an elderly (exempt) or retired member of their
     subtree, approved at once and marked as recorded on the member's behalf. Not for oneself."""
     if member.id == actor.id:
         raise DomainError(None, _l("You cannot record study on your own behalf."))

@@ -130,7 +130,7 @@ class ClaimState(enum.StrEnum):
 class StudyClaim(Base):
     """A member's claim of study done elsewhere; approval writes the ledger entry.
 
-    A claim recorded by a secretary for an elderly or exempt member (送学上门) is approved on
+    A claim recorded by a secretary for an elderly (exempt) or retired member (送学上门) is approved on
     entry and marked `is_on_behalf`.
     """
 

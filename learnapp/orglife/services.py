@@ -238,8 +238,7 @@ def sync_credits(session: Session, actor, meeting: Meeting, now: datetime) -> in
     Otherwise the standing entry is reversed and, if hours are due, a new one credited under
     the attendance's next number (the ledger's unique key makes each credit happen once).
     """
-    per_hour = rules_for(session, meeting.held_on).session_hours["per_hour"]
-    due = session_hours(meeting.study_seconds, per_hour)
+    due = session_hours(meeting.study_seconds, rules_for(session, meeting.held_on).session_hours)
     added = 0
     for row in meeting.attendances:
         wanted = due if row.status == Attendance.PRESENT else 0

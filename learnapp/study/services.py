@@ -18,6 +18,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 
 from learnapp.accounts.services import SessionMember
 from learnapp.courses.models import Course, CourseState, Lesson, LessonKind, Module
@@ -180,12 +181,25 @@ class _AudienceMember:
     category: MemberCategory
 
 
+def _fixed_in_list(element):
+    """An IN list's values bound one by one, `IN (?, ?, ?)`, instead of SQLAlchemy's expanding
+    parameter, which is rewritten into the SQL at every execution (~0.04 ms a heartbeat). The
+    values are the member's unit path, part of _beat_state_query's cache key."""
+    if isinstance(element, sa.BindParameter) and element.expanding:
+        return sa.tuple_(*(sa.literal(value, element.type) for value in element.value))
+    return None
+
+
 @functools.lru_cache(maxsize=1024)
 def _beat_state_query(unit_path: str | None, category: MemberCategory) -> sa.Select:
     """The one read of a heartbeat: the member's session with their study clock, the lesson if
     it is still published and meant for them (courses.audience_clause), and their progress on it.
     Built once per (unit, category): the audience condition depends on nothing else."""
-    audience = audience_clause(_AudienceMember(_Unit(unit_path) if unit_path else None, category))
+    audience = visitors.replacement_traverse(
+        audience_clause(_AudienceMember(_Unit(unit_path) if unit_path else None, category)),
+        {},
+        _fixed_in_list,
+    )
     return (
         sa.select(
             _sessions.c.last_beat_at,

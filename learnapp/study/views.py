@@ -9,6 +9,7 @@ from learnapp.clock import now
 from learnapp.courses.queries import lesson_body_html, media_url, visible_lesson
 from learnapp.db import commit, get_session, tolerates_power_loss
 from learnapp.errors import DomainError, apply_domain_error
+from learnapp.extensions import rate_limit_free
 from learnapp.hours.labels import hours_category_label, hours_source_label
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import entries_for, entry_count, is_leader, year_summary
@@ -116,6 +117,7 @@ def session_start(lesson_id):
 
 
 @bp.post("/sessions/<session_id>/beats")
+@rate_limit_free
 @tolerates_power_loss
 @session_member_view
 @route_policy(LOGGED_IN)

@@ -130,3 +130,16 @@ def test_the_reminder_page_mutes_the_pace_reminder_and_keeps_an_address(session,
     with auth.client.application.test_request_context():
         weekly_reminders(session, FIXED_NOW)
     assert world.member_b.id not in _sent(session, PACE)
+
+
+def test_saving_notification_settings_keeps_the_pace_reminder_muted(session, auth):
+    world = build_world(session)
+    with auth.client.application.test_request_context():
+        set_reminder_muted(session, world.member_b, PACE, True, FIXED_NOW)
+    session.commit()
+    auth.login("memb")
+    assert auth.post("/notifications/settings", {"receive": ["mention"]}).status_code == 302
+    session.rollback()
+    with auth.client.application.test_request_context():
+        weekly_reminders(session, FIXED_NOW)
+    assert world.member_b.id not in _sent(session, PACE)

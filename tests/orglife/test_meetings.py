@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry
 from learnapp.hours.queries import year_totals
+from learnapp.orglife.ledger import session_hours
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import Quorum, calendar, quorum
 from learnapp.orglife.services import create_meeting, set_attendance, update_meeting
@@ -234,3 +235,14 @@ def test_calendar_shows_due_and_overdue_meetings(session, ctx):
     # A branch with fewer than 7 full members has no committee meeting to hold.
     assert not any(i.kind == MeetingKind.COMMITTEE for i in items)
     assert world.member_a.category == MemberCategory.PROBATIONARY
+
+
+def test_session_hours_follow_the_rate_capped_by_half_and_full_day():
+    rates = {"per_hour": Decimal("1"), "half_day": Decimal("4"), "full_day": Decimal("8")}
+    assert session_hours(90 * 60, rates) == Decimal("1.50")
+    assert session_hours(4 * 3600, rates) == Decimal("4.00")
+    assert session_hours(10 * 3600, rates) == Decimal("8.00")  # one day earns a full day at most
+    generous = {**rates, "per_hour": Decimal("1.5")}
+    assert session_hours(3 * 3600, generous) == Decimal("4.00")  # half a day at most
+    assert session_hours(5 * 3600, generous) == Decimal("7.50")
+    assert session_hours(0, rates) == Decimal("0.00")

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from learnapp.accounts.models import AuthSession
@@ -288,3 +289,69 @@ def test_silent_sessions_are_closed_and_then_earn_nothing(app, client, session, 
     fresh = studier.start(lesson.id)
     clock.advance(seconds=20)
     assert studier.beat(fresh, 1).get_json()["credited_seconds"] == 20
+
+
+def test_heartbeats_pass_every_rate_limit_that_other_routes_meet(app, session, clock, monkeypatch):
+    """The heartbeat is exempt from the limiter (extensions.rate_limit_free) while a default
+    limit (per route) configured for the other routes still applies to them."""
+    from learnapp import create_app
+    from learnapp.extensions import limiter
+    from tests.conftest import TEST_SETTINGS
+
+    # The limiter is one object for every app: the default limit configured here must not
+    # outlive this test (Flask-Limiter keeps defaults from an earlier init_app).
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", [])
+    _, _, lesson = _setup(session, length_seconds=3600)
+    limited = create_app(
+        {
+            **TEST_SETTINGS,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_DEFAULT": "3 per minute",
+            "DATA_DIR": app.config["DATA_DIR"],
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "CLOCK": clock,
+        }
+    )
+    client = limited.test_client()
+    studier = Studier.login(client, "mema")
+    sid = studier.start(lesson.id)
+    statuses = []
+    for seq in range(1, 11):
+        clock.advance(seconds=20)
+        statuses.append(studier.beat(sid, seq).status_code)
+    pages = [client.get("/study/").status_code for _ in range(4)]
+    limited.extensions["learnapp.db"].engine.dispose()
+    assert statuses == [200] * 10
+    assert pages == [200, 200, 200, 429]
+    session.rollback()
+    assert session.scalar(sa.select(LessonProgress.verified_seconds)) == 200
+
+
+@pytest.mark.parametrize(
+    ("audience", "found"),
+    [("root", True), ("general", True), ("branch_a", True), ("group_a", True), ("branch_b", False)],
+)
+def test_a_heartbeat_matches_an_audience_of_the_members_unit_or_any_ancestor(
+    client, session, clock, audience, found
+):
+    """member_a is in group_a, under branch_a, general and root: all four ids are in the
+    audience condition's IN list, a sibling branch is not."""
+    world, course, lesson = _setup(session, length_seconds=3600)
+    studier = Studier.login(client, "mema")
+    sid = studier.start(lesson.id)
+    course.audience_units = [getattr(world, audience)]
+    session.commit()
+    clock.advance(seconds=20)
+    response = studier.beat(sid, 1)
+    assert response.status_code == (200 if found else 404)
+    session.rollback()
+    assert session.scalar(sa.select(LessonProgress.verified_seconds)) == (20 if found else 0)
+
+
+def test_the_heartbeat_read_binds_the_members_unit_ids_without_an_expanding_list():
+    from learnapp.study.services import _beat_state_query
+
+    sql = str(_beat_state_query("/1/4/9/", MemberCategory.FULL).compile())
+    assert "POSTCOMPILE" not in sql
+    assert "course_audience_units.unit_id IN (:param_1, :param_2, :param_3)" in sql
+    assert _beat_state_query("/1/4/9/", MemberCategory.FULL).compile().params["param_3"] == 9
