@@ -56,7 +56,8 @@ from learnapp.forms import EmptyForm
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import entries_for, entry_count, year_summary
 from learnapp.hours.services import org_day
-from learnapp.notifications.queries import muted_kinds, reminder_addresses
+from learnapp.notifications.preferences import muted_kinds
+from learnapp.notifications.queries import reminder_addresses
 from learnapp.notifications.services import set_reminder_address
 from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
 from learnapp.study.queries import lesson_titles

@@ -41,12 +41,6 @@ def own_notification(session: Session, user_id: int, notification_id: int) -> No
     )
 
 
-def muted_kinds(session: Session, user_id: int) -> set[str]:
-    from learnapp.notifications.preferences import ReminderMute
-
-    return set(session.scalars(sa.select(ReminderMute.kind).where(ReminderMute.user_id == user_id)))
-
-
 def muted_user_ids(session: Session, kind: str) -> set[int]:
     from learnapp.notifications.preferences import ReminderMute
 
