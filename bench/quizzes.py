@@ -139,22 +139,8 @@ def prepare(database_url: str, secret_key: str, members: int) -> dict:
 
 
 def _post(client: Client, path: str, token: str, body: str, content_type: str):
-    headers = {
-        "Content-Type": content_type,
-        "Accept": "application/json",
-        "X-CSRFToken": token,
-        "Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items()),
-    }
-    if client.connection.sock is None:
-        client.connections += 1
-    try:
-        client.connection.request("POST", path, body=body, headers=headers)
-        response = client.connection.getresponse()
-        content = response.read()
-    except (OSError, http.client.HTTPException):
-        client.connection.close()
-        raise
-    return response.status, response.headers, content
+    headers = {"Content-Type": content_type, "Accept": "application/json", "X-CSRFToken": token}
+    return client.send("POST", path, body.encode(), headers)
 
 
 def storm(port: int, quiz_id: int, examinees: list[dict], window: float) -> dict:

@@ -154,18 +154,9 @@ def _post_json(client: Client, path: str, payload: dict, token: str):
         "Content-Type": "application/json",
         "Accept": "application/json",
         "X-CSRFToken": token,
-        "Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items()),
     }
-    if client.connection.sock is None:
-        client.connections += 1
-    try:
-        client.connection.request("POST", path, body=json.dumps(payload), headers=headers)
-        response = client.connection.getresponse()
-        body = response.read()
-    except (OSError, http.client.HTTPException):
-        client.connection.close()
-        raise
-    return response.status, body
+    status, _, body = client.send("POST", path, json.dumps(payload).encode(), headers)
+    return status, body
 
 
 def open_sessions(port: int, learners: list[str], lesson_id: int) -> list[dict]:

@@ -1,16 +1,17 @@
 """SQLAlchemy 2 engine and sessions, the declarative Base, and the aware-UTC datetime type.
 
 One transaction per entry point: a request, CLI command or job gets one session; it commits once
-and rolls back on any error. SQLite connections run in WAL mode (synchronous=FULL, NORMAL for
-views marked tolerates_power_loss) with foreign keys on and a busy timeout, and every
-transaction that may write starts with BEGIN IMMEDIATE: a deferred read transaction that later
-writes fails with "database is locked" under several workers instead of waiting (security.md
-§4.3).
+and rolls back on any error. SQLite connections run in WAL mode with foreign keys on and a busy
+timeout; every write transaction is on disk before its commit returns (DurableSQLiteConnection;
+views marked tolerates_power_loss excepted), and every transaction that may write starts with
+BEGIN IMMEDIATE: a deferred read transaction that later writes fails with "database is locked"
+under several workers instead of waiting (security.md §4.3).
 """
 
 import contextlib
 import contextvars
 import enum
+import os
 import sqlite3
 import time
 from datetime import UTC, datetime
@@ -31,19 +32,18 @@ NAMING_CONVENTION = {
 
 # Whether the transaction about to begin may write. Safe-method requests set it to False.
 write_intent: contextvars.ContextVar[bool] = contextvars.ContextVar("write_intent", default=True)
-# Whether its commit may skip the fsync on SQLite (views marked tolerates_power_loss).
+# Whether its commit may skip the sync on SQLite (views marked tolerates_power_loss).
 relaxed_sync: contextvars.ContextVar[bool] = contextvars.ContextVar("relaxed_sync", default=False)
 
 
 def tolerates_power_loss(view):
     """Mark a view whose writes may be lost to a power cut, never to a crash of the application.
 
-    On SQLite (WAL) its transactions commit with synchronous=NORMAL: without the fsync that
-    every other commit makes (synchronous=FULL, security.md: grade data must survive a power
-    loss) and that costs 1.5-4 ms while holding the database's only write lock. Such a commit
-    is written to the WAL and becomes durable at the next FULL commit or checkpoint; the
-    database stays consistent either way. For high-frequency data whose last seconds may be
-    lost (study heartbeats: a member would lose a few seconds of verified time).
+    On SQLite its commits skip the sync of the WAL that every other commit waits for
+    (DurableSQLiteConnection; security.md: grade data must survive a power loss). Such a commit
+    is in the WAL and becomes durable with the next synced commit or checkpoint; the database
+    stays consistent either way. For high-frequency data whose last seconds may be lost (study
+    heartbeats: a member would lose a few seconds of verified time).
     """
     view.learnapp_relaxed_sync = True
     return view
@@ -90,16 +90,64 @@ BUSY_TIMEOUT_MS = 10_000
 LOCK_POLL_SECONDS, LOCK_POLL_FINE_FOR, LOCK_POLL_COARSE_SECONDS = 0.0002, 0.01, 0.002
 
 
-def _set_synchronous(pooled_connection) -> None:
-    """FULL, or NORMAL for a view that tolerates power loss; set before BEGIN (SQLite refuses to
-    change it inside a transaction), and only when it changes."""
-    level = "NORMAL" if relaxed_sync.get() else "FULL"
-    if pooled_connection.info.get("synchronous") != level:
-        pooled_connection.driver_connection.execute(f"PRAGMA synchronous={level}")
-        pooled_connection.info["synchronous"] = level
+# The WAL files whose directory entry this process has synced (device, inode).
+_wal_entries_synced: set[tuple[int, int]] = set()
 
 
-def _begin_immediate(dbapi_connection) -> None:
+def _sync_wal(database_path: str) -> None:
+    """Flush the database's WAL to disk: every frame written so far, whoever wrote it. On first
+    meeting a WAL file, its directory entry too, as SQLite does for a file it created."""
+    try:
+        descriptor = os.open(database_path + "-wal", os.O_RDONLY)
+    except FileNotFoundError:
+        # No WAL: the last connection to close checkpointed it into the database file.
+        descriptor = os.open(database_path, os.O_RDONLY)
+    try:
+        os.fdatasync(descriptor)
+        status = os.fstat(descriptor)
+    finally:
+        os.close(descriptor)
+    if (status.st_dev, status.st_ino) not in _wal_entries_synced:
+        folder = os.open(os.path.dirname(database_path) or ".", os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+        _wal_entries_synced.add((status.st_dev, status.st_ino))
+
+
+class DurableSQLiteConnection(sqlite3.Connection):
+    """pysqlite's connection, whose write transactions are on disk when commit() returns, without
+    holding the database's write lock while the disk works.
+
+    SQLite's synchronous=FULL syncs the WAL inside COMMIT, under the only write lock: every other
+    worker waits for the disk too (0.3 ms here, more on slower disks), which capped exam autosaves
+    near 850/s (bench/RESULTS.md, issue 5). These connections run synchronous=NORMAL, under which
+    COMMIT writes the WAL without syncing it, and sync the WAL themselves once COMMIT has released
+    the lock, before commit() returns: a caller that was told "committed" has its transaction on
+    disk, as with FULL. Syncs of several workers overlap, and one sync covers every frame written
+    before it. A transaction that others read before its sync completed is lost only together
+    with its own acknowledgement, and any later synced commit also syncs it (frames are synced in
+    file order; the WAL is only rewritten after a checkpoint has synced them into the database).
+    """
+
+    database_path: str | None = None  # None for an in-memory database: nothing to sync
+    writing = False  # the transaction began with BEGIN IMMEDIATE
+    changes_at_begin = 0
+
+    def commit(self) -> None:
+        wrote = self.writing or self.total_changes != self.changes_at_begin
+        super().commit()
+        self.writing = False
+        if wrote and self.database_path is not None and not relaxed_sync.get():
+            _sync_wal(self.database_path)
+
+    def rollback(self) -> None:
+        super().rollback()
+        self.writing = False
+
+
+def _begin_immediate(dbapi_connection: DurableSQLiteConnection) -> None:
     """BEGIN IMMEDIATE, waiting up to BUSY_TIMEOUT_MS for another writer to finish.
 
     SQLite's own busy handler sleeps 1, 2, 5, 10, 15… ms between attempts, while a request
@@ -114,6 +162,7 @@ def _begin_immediate(dbapi_connection) -> None:
         while True:
             try:
                 dbapi_connection.execute("BEGIN IMMEDIATE")
+                dbapi_connection.writing = True
                 return
             except sqlite3.OperationalError as error:
                 waited = time.monotonic() - started
@@ -136,16 +185,19 @@ def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
         cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
         if not in_memory:
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
+            # The main database's file ("" for a temporary one, which has nothing to sync).
+            dbapi_connection.database_path = cursor.execute("PRAGMA database_list").fetchone()[2]
+        # COMMIT does not sync; DurableSQLiteConnection.commit does, outside the write lock.
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        record.info["synchronous"] = "FULL"
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         deferred = connection.get_execution_options().get("sqlite_deferred", False)
-        _set_synchronous(connection.connection)
+        driver_connection = connection.connection.driver_connection
+        driver_connection.changes_at_begin = driver_connection.total_changes
         if write_intent.get() and not deferred:
-            _begin_immediate(connection.connection.driver_connection)
+            _begin_immediate(driver_connection)
         else:
             connection.exec_driver_sql("BEGIN")
 
@@ -153,7 +205,13 @@ def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
 def create_db_engine(url: str) -> sa.Engine:
     if url.startswith("sqlite"):
         in_memory = url in ("sqlite://", "sqlite:///:memory:")
-        kwargs = {"connect_args": {"check_same_thread": False, "timeout": 10}}
+        kwargs = {
+            "connect_args": {
+                "check_same_thread": False,
+                "timeout": 10,
+                "factory": DurableSQLiteConnection,
+            }
+        }
         if in_memory:
             kwargs["poolclass"] = StaticPool
         engine = sa.create_engine(url, **kwargs)

@@ -1,3 +1,4 @@
+import os
 import sqlite3
 import threading
 import time
@@ -8,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
 from learnapp import create_app
-from learnapp.db import BUSY_TIMEOUT_MS, UTCDateTime, get_db
+from learnapp.db import BUSY_TIMEOUT_MS, DurableSQLiteConnection, UTCDateTime, get_db
 from learnapp.jobs import JobOutcome, JobRun
 from tests.conftest import DB_KIND, TEST_SETTINGS, utc
 
@@ -45,7 +46,9 @@ def test_sqlite_file_connections_use_wal_foreign_keys_and_busy_timeout(tmp_path)
     )
     with app.app_context(), get_db().engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        # NORMAL: COMMIT does not sync; the connection syncs the WAL after it (tests below).
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        assert isinstance(connection.connection.driver_connection, DurableSQLiteConnection)
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 10000
 
@@ -133,29 +136,108 @@ def test_a_writer_gives_up_after_the_busy_timeout(tmp_path, monkeypatch):
     holder.rollback()
 
 
-@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite durability setting")
-def test_only_views_that_tolerate_power_loss_commit_without_fsync(app):
-    from learnapp.db import get_session, tolerates_power_loss
+def _record_syncs(monkeypatch, database_path):
+    """Every fdatasync of the learnapp.db module: the synced file, and whether another
+    connection could take the write lock at that moment (the lock was already released)."""
+    import learnapp.db
+
+    synced = []
+    real_fdatasync = os.fdatasync
+
+    def fdatasync(descriptor):
+        probe = sqlite3.connect(database_path, isolation_level=None, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            lock_free = True
+        except sqlite3.OperationalError:
+            lock_free = False
+        finally:
+            probe.close()
+        synced.append((os.readlink(f"/proc/self/fd/{descriptor}"), lock_free))
+        real_fdatasync(descriptor)
+
+    monkeypatch.setattr(learnapp.db.os, "fdatasync", fdatasync)
+    return synced
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite durability")
+def test_a_write_transaction_syncs_the_wal_after_the_write_lock_is_released(tmp_path, monkeypatch):
+    app = _sqlite_app(tmp_path)
+    synced = _record_syncs(monkeypatch, tmp_path / "w.db")
+    with app.app_context(), get_db().session_scope() as session:
+        session.execute(sa.text("UPDATE counter SET n = n + 1"))
+        assert synced == []  # nothing before COMMIT
+    assert synced == [(str(tmp_path / "w.db-wal"), True)]
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite durability")
+def test_rolled_back_and_read_only_transactions_sync_nothing(tmp_path, monkeypatch):
+    app = _sqlite_app(tmp_path)
+    synced = _record_syncs(monkeypatch, tmp_path / "w.db")
+    with app.app_context():
+        with pytest.raises(RuntimeError), get_db().session_scope() as session:
+            session.execute(sa.text("UPDATE counter SET n = n + 1"))
+            raise RuntimeError("the unit of work fails")
+        # A read transaction (GET requests begin deferred, as this one) that commits.
+        with get_db().engine.connect().execution_options(sqlite_deferred=True) as connection:
+            connection.exec_driver_sql("SELECT n FROM counter")
+            connection.commit()
+            assert connection.exec_driver_sql("SELECT n FROM counter").scalar() == 0
+    assert synced == []
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite durability")
+def test_the_wal_directory_entry_is_synced_once_per_wal_file(tmp_path, monkeypatch):
+    import learnapp.db
+
+    app = _sqlite_app(tmp_path)
+    folders = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(
+        learnapp.db.os,
+        "fsync",
+        lambda descriptor: (
+            folders.append(os.readlink(f"/proc/self/fd/{descriptor}")) or real_fsync(descriptor)
+        ),
+    )
+    monkeypatch.setattr(learnapp.db, "_wal_entries_synced", set())
+    with app.app_context():
+        for _ in range(3):
+            with get_db().session_scope() as session:
+                session.execute(sa.text("UPDATE counter SET n = n + 1"))
+    assert folders == [str(tmp_path)]
+
+
+@pytest.mark.skipif(DB_KIND != "sqlite", reason="SQLite durability")
+def test_only_views_that_tolerate_power_loss_commit_without_sync(app, monkeypatch):
+    from learnapp.db import commit, get_session, tolerates_power_loss
     from learnapp.extensions import csrf
 
-    def synchronous():
-        return {"level": get_session().execute(sa.text("PRAGMA synchronous")).scalar()}
+    database_path = app.config["DATABASE_URL"].removeprefix("sqlite:///")
+    synced = _record_syncs(monkeypatch, database_path)
+
+    def write():
+        get_session().execute(sa.text("DELETE FROM job_runs WHERE job_id = 'none'"))
+        commit()
+        return {"synced": len(synced)}
 
     @app.post("/_relaxed")
     @csrf.exempt
     @tolerates_power_loss
     def relaxed():
-        return synchronous()
+        return write()
 
     @app.post("/_durable")
     @csrf.exempt
     def durable():
-        return synchronous()
+        return write()
 
     client = app.test_client()
-    # One pooled connection serves them in turn: the level follows each request.
-    levels = [client.post(path).get_json()["level"] for path in ("/_relaxed", "/_durable") * 2]
-    assert levels == [1, 2, 1, 2]  # NORMAL, FULL
+    # One pooled connection serves them in turn: the sync follows each request's view.
+    counts = [client.post(path).get_json()["synced"] for path in ("/_relaxed", "/_durable") * 2]
+    assert counts == [0, 1, 1, 2]
+    assert {path for path, _lock_free in synced} == {database_path + "-wal"}
 
 
 def test_a_failing_request_stores_nothing(app, session):

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from learnapp import create_app
 from learnapp.quizzes import attempts as attempt_module
 from learnapp.quizzes.models import (
     AnswerLog,
@@ -22,7 +23,7 @@ from learnapp.quizzes.models import (
 )
 from learnapp.quizzes.views.taking import MAX_SAVE_BYTES
 from learnapp.web import LANG_COOKIE
-from tests.conftest import Auth, reload
+from tests.conftest import TEST_SETTINGS, Auth, reload
 from tests.factories import FIXED_NOW
 from tests.quizzes.helpers import (
     EXPLANATION,
@@ -572,3 +573,39 @@ def test_author_edits_a_paper_and_its_rules_over_http(app, session, auth, world)
     assert auth.post(f"/quizzes/manage/{drawn.id}/rules/{stored.id}/delete").status_code == 302
     reload(session)
     assert not session.scalars(sa.select(QuizRule).where(QuizRule.quiz_id == drawn.id)).all()
+
+
+def test_autosave_passes_a_default_rate_limit_that_other_routes_meet(app, world, exam, monkeypatch):
+    """Examinees behind one office address autosave many times a minute: the save is exempt
+    from the limiter (extensions.rate_limit_free), and only it and the study heartbeat are."""
+    from learnapp.extensions import limiter
+
+    monkeypatch.setattr(limiter.limit_manager, "_default_limits", [])
+    exempt = {
+        endpoint
+        for endpoint, view in app.view_functions.items()
+        if getattr(view, "rate_limit_free", False)
+    }
+    assert exempt == {"quizzes.save", "study.beat"}
+    limited = create_app(
+        {
+            **TEST_SETTINGS,
+            "RATELIMIT_ENABLED": True,
+            "RATELIMIT_DEFAULT": "3 per minute",
+            "DATA_DIR": app.config["DATA_DIR"],
+            "DATABASE_URL": app.config["DATABASE_URL"],
+            "CLOCK": app.config["CLOCK"],
+        }
+    )
+    examinee = Auth(limited.test_client())
+    examinee.login("mema")
+    attempt_id = _start(examinee, exam)
+    token = examinee.csrf(f"/quizzes/attempts/{attempt_id}")
+    seqs = []
+    for seq in range(8):
+        response = _save(examinee, attempt_id, {"position": 1, "seq": seq, "response": None}, token)
+        seqs.append((response.status_code, response.get_json()["seq"]))
+    pages = [examinee.client.get("/quizzes/").status_code for _ in range(4)]
+    limited.extensions["learnapp.db"].engine.dispose()
+    assert seqs == [(200, seq + 1) for seq in range(8)]
+    assert 429 in pages

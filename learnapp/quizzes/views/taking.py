@@ -9,6 +9,7 @@ from learnapp.authz import LOGGED_IN, route_policy
 from learnapp.clock import now
 from learnapp.db import commit, get_db, get_session, write_intent
 from learnapp.errors import DomainError, render_error
+from learnapp.extensions import rate_limit_free
 from learnapp.forms import EmptyForm
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import (
@@ -197,6 +198,7 @@ def csrf_refused(_error):
 
 
 @bp.post("/attempts/<int:attempt_id>/answers")
+@rate_limit_free
 @session_member_view
 @route_policy(LOGGED_IN)
 def save(attempt_id):
