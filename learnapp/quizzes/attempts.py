@@ -98,6 +98,12 @@ def attempts_used(session: Session, quiz_id: int, member_id: int) -> int:
     )
 
 
+def limit_reached(quiz: Quiz, used: int) -> bool:
+    """Whether `used` attempts exhaust the quiz's limit (0: unlimited). Daily practice has its
+    own rule instead, one attempt a day (DOMAIN.md)."""
+    return quiz.kind != QuizKind.DAILY and 0 < quiz.attempts_allowed <= used
+
+
 _versions, _questions = QuestionVersion.__table__, Question.__table__
 _PAPER_VERSIONS = (
     sa.select(_versions.c.id, _versions.c.spec, _versions.c.points, _questions.c.type)
@@ -132,8 +138,8 @@ def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attemp
         )
     ):
         raise DomainError(None, _l("You have done today's questions. New ones come tomorrow."))
-    if quiz.kind == QuizKind.EXAM and quiz.attempts_allowed and used >= quiz.attempts_allowed:
-        raise DomainError(None, _l("You have used every attempt of this exam."))
+    if limit_reached(quiz, used):
+        raise DomainError(None, _l("You have used every attempt allowed for this quiz."))
     seed = secrets.randbits(62)
     # A seeded, reproducible draw (audit), not a secret: the seed itself is stored.
     rng = random.Random(seed)  # noqa: S311

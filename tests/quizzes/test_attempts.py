@@ -20,6 +20,7 @@ from learnapp.quizzes.models import (
     Attempt,
     AttemptState,
     FinishedBy,
+    QuizKind,
     WrongAnswer,
 )
 from learnapp.quizzes.queries import review_open, slots_of
@@ -147,6 +148,20 @@ def test_attempt_limit_is_enforced(session, world):
     svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
     with pytest.raises(DomainError, match="every attempt"):
         svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
+
+
+@pytest.mark.parametrize("kind", [QuizKind.PRACTICE, QuizKind.TOPIC])
+def test_the_attempt_limit_holds_for_practice_and_topic_sets_too(session, world, kind):
+    paper = make_paper(session)  # five questions: a topic set has 5 or 10
+    limited = make_quiz(session, world.root, paper, kind=kind, attempts_allowed=2)
+    unlimited = make_quiz(session, world.root, paper, kind=kind, attempts_allowed=0, title="不限")
+    for quiz in (limited, unlimited):
+        for _ in range(2):
+            attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
+            svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
+    with pytest.raises(DomainError, match="every attempt"):
+        svc.start_attempt(session, world.member_a, limited, FIXED_NOW)
+    assert svc.start_attempt(session, world.member_a, unlimited, FIXED_NOW).number == 3
 
 
 def test_quiz_outside_the_window_or_audience_cannot_be_started(session, world):

@@ -269,5 +269,7 @@ def test_daily_questions_score_once_a_day_and_prefer_the_wrong_answer_book(sessi
     svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
     with pytest.raises(DomainError, match="today"):
         svc.start_attempt(session, world.member_a, quiz, FIXED_NOW + timedelta(hours=1))
+    # The daily rule replaces the attempt limit (1 by default): a new day, a new attempt.
+    assert quiz.attempts_allowed == 1
     tomorrow = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW + timedelta(days=1))
     assert tomorrow.number == 2

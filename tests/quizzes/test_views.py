@@ -495,6 +495,30 @@ def test_a_topic_set_shows_that_its_first_finished_attempt_counts(app, session, 
     assert page.rfind("#1 ·", 0, counted) > page.rfind("#2 ·", 0, counted)
 
 
+def test_the_quiz_page_counts_attempts_and_says_when_none_is_left(app, session, auth, world):
+    from flask_babel import gettext
+
+    from learnapp.quizzes.models import QuizKind
+
+    with app.test_request_context():
+        practice = make_quiz(
+            session, world.root, make_paper(session), kind=QuizKind.PRACTICE, attempts_allowed=1
+        )
+        used_up = gettext("You have used every attempt allowed for this quiz.")
+    session.commit()
+    auth.login("mema")
+    page = auth.client.get(f"/quizzes/{practice.id}").get_data(as_text=True)
+    assert 'data-testid="start-attempt"' in page and used_up not in page
+    auth.post(f"/quizzes/attempts/{_start(auth, practice)}/submit")
+    page = auth.client.get(f"/quizzes/{practice.id}").get_data(as_text=True)
+    assert 'data-testid="start-attempt"' not in page
+    assert used_up in page
+    assert re.search(r'data-testid="attempts-allowed">[^<]*1[^<]*1', page)
+    refused = auth.post(f"/quizzes/{practice.id}/start")
+    assert refused.status_code == 302 and refused.headers["Location"].endswith(f"/{practice.id}")
+    assert session.scalar(sa.select(sa.func.count()).select_from(Attempt)) == 1
+
+
 def test_secretary_sees_a_higher_exams_report_for_their_subtree_only(
     app, session, auth, world, exam
 ):

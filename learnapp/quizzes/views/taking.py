@@ -93,7 +93,12 @@ def quiz(quiz_id):
             reviewable={a.id for a in graded if review_open(a, moment)},
             # A topic set scores once: its first finished attempt (DOMAIN.md).
             counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,
-            reason=attempt_services.unavailable_reason(found, current_user, moment),
+            reason=attempt_services.unavailable_reason(found, current_user, moment)
+            or (
+                _("You have used every attempt allowed for this quiz.")
+                if attempt_services.limit_reached(found, len(attempts))
+                else None
+            ),
             form=EmptyForm(),
         )
     )
