@@ -24,8 +24,9 @@ from learnapp.clock import org_timezone
 from learnapp.completion.queries import Frame, behind_count, behind_members
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
+from learnapp.notifications.preferences import mute_kind
 from learnapp.notifications.queries import muted_user_ids, notified_since, reminder_addresses
-from learnapp.notifications.services import notify, set_muted
+from learnapp.notifications.services import notify
 from learnapp.orglife.queries import open_obligations, pending_claim_count
 from learnapp.orgs.models import Role, RoleAssignment, Unit
 
@@ -59,7 +60,7 @@ def set_reminder_muted(session: Session, user, kind: str, muted: bool, now: date
     item = kind_of(kind)
     if muted and item.mandatory:
         raise DomainError("kind", _l("This reminder is part of your role and cannot be muted."))
-    set_muted(session, user, item.kind, muted, now)
+    mute_kind(session, user, item.kind, muted, now)
 
 
 def week_start(now: datetime) -> datetime:

@@ -61,6 +61,19 @@ def muted_kinds(session: Session, user_id: int) -> set[str]:
     return set(session.scalars(sa.select(ReminderMute.kind).where(ReminderMute.user_id == user_id)))
 
 
+def mute_kind(session: Session, user, kind: str, muted: bool, now: datetime) -> None:
+    """Mute or unmute one kind for the member, whatever they chose for the others (callers
+    refuse mandatory kinds: the pace reminder's page does)."""
+    existing = session.scalar(
+        sa.select(ReminderMute).where(ReminderMute.user_id == user.id, ReminderMute.kind == kind)
+    )
+    if muted and existing is None:
+        session.add(ReminderMute(user_id=user.id, kind=kind[:32], created_at=now))
+    elif not muted and existing is not None:
+        session.delete(existing)
+    session.flush()
+
+
 def set_muted(session: Session, user, muted: Iterable[str], now: datetime) -> None:
     """Replace the member's muted kinds among the registered, non-mandatory ones.
 

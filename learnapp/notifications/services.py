@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.notifications.models import Notification
-from learnapp.notifications.preferences import drop_muted
+from learnapp.notifications.preferences import ReminderAddress, drop_muted
 from learnapp.redirects import safe_next
 from learnapp.sanitize import strip_bidi
 
@@ -65,24 +65,8 @@ def mark_read(session: Session, user, notification_ids: Iterable[int] | None, no
     return session.execute(query.values(read_at=now)).rowcount
 
 
-def set_muted(session: Session, user, kind: str, muted: bool, now: datetime) -> None:
-    """Mute or unmute one kind of reminder for the user (callers refuse mandatory kinds)."""
-    from learnapp.notifications.preferences import ReminderMute
-
-    existing = session.scalar(
-        sa.select(ReminderMute).where(ReminderMute.user_id == user.id, ReminderMute.kind == kind)
-    )
-    if muted and existing is None:
-        session.add(ReminderMute(user_id=user.id, kind=kind[:32], created_at=now))
-    elif not muted and existing is not None:
-        session.delete(existing)
-    session.flush()
-
-
 def set_reminder_address(session: Session, user, email: str | None, now: datetime) -> None:
     """Set or clear (None/empty) the address the user's reminders are e-mailed to."""
-    from learnapp.notifications.preferences import ReminderAddress
-
     existing = session.scalar(sa.select(ReminderAddress).where(ReminderAddress.user_id == user.id))
     email = (email or "").strip()
     if not email:
