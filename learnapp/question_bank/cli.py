@@ -153,6 +153,17 @@ def _tag_id(session, bank, name: str | None) -> int | None:
     return found
 
 
+def _source_id(session, text: str | None) -> int | None:
+    """A source version by its title as the web pages show it, 《中国共产党章程》 2022-10-22."""
+    if not text:
+        return None
+    found = [source for source in queries.sources(session) if source.title == text.strip()]
+    if not found:
+        known = "; ".join(source.title for source in queries.sources(session)) or "none"
+        raise click.ClickException(f"no source “{text}” (known: {known})")
+    return found[0].id
+
+
 @bank_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(list(formats.FORMATS)), required=True)
@@ -164,9 +175,12 @@ def _tag_id(session, bank, name: str | None) -> int | None:
 @click.option("--tag", default=None)
 @click.option("--difficulty", type=click.IntRange(1, 5), default=None)
 @click.option(
+    "--source", default=None, help="A source version such as “《中国共产党章程》 2022-10-22”."
+)
+@click.option(
     "--bank", "bank_id", type=int, default=None, help="Bank id (default: the default bank)."
 )
-def export_command(path, fmt, type_code, status, knowledge_point, tag, difficulty, bank_id):
+def export_command(path, fmt, type_code, status, knowledge_point, tag, difficulty, source, bank_id):
     """Write the bank's questions (current versions) to PATH in the chosen format."""
     with get_db().session_scope() as session:
         bank = _bank(session, bank_id)
@@ -176,6 +190,7 @@ def export_command(path, fmt, type_code, status, knowledge_point, tag, difficult
             knowledge_point_id=_knowledge_point_id(session, bank, knowledge_point),
             tag_id=_tag_id(session, bank, tag),
             difficulty=difficulty,
+            source_id=_source_id(session, source),
         )
         versions = queries.export_versions(session, bank, filters)
         result = formats.export(fmt, [services.to_draft(v) for v in versions])

@@ -123,3 +123,29 @@ def test_gift_and_aiken_files_import_and_their_bad_lines_are_named(runner, sessi
     result = runner.invoke(args=["bank", "import", str(broken)])
     assert result.exit_code == 1 and f"{broken}:3: " in result.stderr
     assert count(session) == 3
+
+
+def test_export_of_one_source_version_and_an_unknown_source(runner, session, tmp_path):
+    runner.invoke(args=["bank", "import", str(STARTER_DIR), "--status", "active", "--quiet"])
+    out = tmp_path / "党章.csv"
+    result = runner.invoke(
+        args=[
+            "bank",
+            "export",
+            "--format",
+            "csv",
+            str(out),
+            "--source",
+            "《中国共产党章程》 2022-10-22",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("83 questions exported")
+    rows = out.read_text(encoding="utf-8-sig").splitlines()[1:]
+    assert len(rows) == 83 and all("《中国共产党章程》" in line for line in rows)
+    unknown = runner.invoke(
+        args=["bank", "export", "--format", "csv", str(tmp_path / "x.csv"), "--source", "无此文件"]
+    )
+    assert unknown.exit_code != 0 and "无此文件" in unknown.output
+    assert "《中国共产党章程》 2022-10-22" in unknown.output
+    assert not (tmp_path / "x.csv").exists()
