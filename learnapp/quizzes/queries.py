@@ -315,8 +315,18 @@ def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
     per_question: dict[int, list[AttemptQuestion]] = defaultdict(list)
     for slot in slots:
         per_question[slot.question_id].append(slot)
+    # Numbered as the paper is: a fixed paper's own order; a drawn one (no common order) by where
+    # the question stood on average, then by id.
+    paper_order = {item.question_id: item.position for item in quiz.items}
+
+    def order(entry):
+        question_id, rows = entry
+        if question_id in paper_order:
+            return (0, paper_order[question_id], question_id)
+        return (1, sum(r.position for r in rows) / len(rows), question_id)
+
     items = []
-    for number, (question_id, rows) in enumerate(sorted(per_question.items()), start=1):
+    for number, (question_id, rows) in enumerate(sorted(per_question.items(), key=order), start=1):
         marks = [float(r.awarded or 0) / float(r.points) for r in rows]
         rest = [totals[r.attempt_id] - float(r.awarded or 0) for r in rows]
         items.append(

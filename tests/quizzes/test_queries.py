@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from learnapp.quizzes import attempts as svc
+from learnapp.quizzes.authoring import publish_quiz
 from learnapp.quizzes.models import FinishedBy, GradingMethod, QuizKind
 from learnapp.quizzes.queries import ExamResult, exam_results, quiz_report, slots_of
 from tests.factories import FIXED_NOW
@@ -116,3 +117,18 @@ def test_report_gives_distribution_pass_rate_and_item_statistics(session, world)
     assert single.discrimination is not None and judge.discrimination is not None
     # The secretary of the other branch sees none of these attempts.
     assert quiz_report(session, world.member_b, quiz).attempts == 0
+
+
+def test_report_numbers_items_as_the_paper_orders_them(session, world):
+    from tests.factories import make_user
+
+    paper = make_paper(session, types=("single", "judge"))
+    quiz = make_quiz(session, world.root, paper, publish=False)
+    first, second = sorted(quiz.items, key=lambda item: item.position)
+    # The paper asks the later-created question first: ids and positions disagree.
+    first.position, second.position = second.position, first.position
+    publish_quiz(session, None, quiz, FIXED_NOW)
+    _take(session, quiz, make_user(session, unit=world.branch_a), 1, FIXED_NOW)
+    items = quiz_report(session, world.admin, quiz).items
+    assert [item.question_id for item in items] == [second.question_id, first.question_id]
+    assert [item.position_label for item in items] == ["1", "2"]
