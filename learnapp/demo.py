@@ -6,7 +6,7 @@ Members other than the three demo accounts have no password and cannot log in.
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -43,6 +43,9 @@ class DemoOrg:
     members: list[User] = field(default_factory=list)
 
 
+DEMO_ACCOUNT_AGE_DAYS = 400
+
+
 def _name(rng: random.Random, used: set[str]) -> str:
     while True:
         given = "".join(rng.sample(GIVEN, rng.choice((1, 2))))
@@ -67,6 +70,9 @@ def _category(rng: random.Random) -> MemberCategory:
 
 def build_organisation(session: Session, now: datetime) -> DemoOrg:
     rng = random.Random(20261125)
+    # The demo's people have had their accounts for a while: none is a new member whose posts
+    # the boards hold for review (discussions' new-member rule), and the year's study is theirs.
+    joined = now - timedelta(days=DEMO_ACCOUNT_AGE_DAYS)
     used: set[str] = set()
     root = create_unit(
         session, None, name="明德研究院党委", kind=UnitKind.COMMITTEE, parent=None, now=now
@@ -101,7 +107,7 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
         username="demo-admin",
         display_name="平台管理员",
         password=DEMO_PASSWORD,
-        now=now,
+        now=joined,
     )
     grant_role(session, None, admin, root, Role.ADMIN, now)
     secretary = create_user(
@@ -112,7 +118,7 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
         unit=demo_branch,
         phone="13800001234",
         password=DEMO_PASSWORD,
-        now=now,
+        now=joined,
     )
     grant_role(session, None, secretary, demo_branch, Role.SECRETARY, now)
     member = create_user(
@@ -123,7 +129,7 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
         unit=groups[0],
         phone="13912345678",
         password=DEMO_PASSWORD,
-        now=now,
+        now=joined,
     )
     used.update({"王建国", "李晓燕"})
     org = DemoOrg(root, branches, demo_branch, admin, secretary, member, [secretary, member])
@@ -149,7 +155,7 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
                 is_retired=retired_branch,
                 is_elderly_exempt=retired_branch and position < 4,
                 is_mobile=not retired_branch and rng.random() < 0.05,
-                now=now,
+                now=joined,
             )
             org.members.append(person)
             if position == 0 and branch is not demo_branch:

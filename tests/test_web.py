@@ -120,6 +120,31 @@ def test_demo_seed_builds_the_organisation_and_accounts(runner, session):
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == members
 
 
+def test_demo_members_post_on_every_demo_board_without_the_new_member_hold(app, runner, session):
+    from learnapp.discussions.models import Board, PostState
+    from learnapp.discussions.services.posts import create_thread, rules_from_config
+
+    assert runner.invoke(args=["demo", "seed"]).exit_code == 0
+    member = session.scalar(sa.select(User).where(User.username == "demo-member"))
+    now = app.config["CLOCK"]()
+    boards = session.scalars(sa.select(Board)).all()
+    assert boards
+    states = set()
+    for board in boards:
+        with app.test_request_context():
+            thread = create_thread(
+                session,
+                member,
+                board,
+                title="学习党章的一点体会",
+                body="第二章党员的义务，我重新读了一遍。",
+                now=now,
+                rules=rules_from_config(app.config),
+            )
+        states.add(thread.state)
+    assert states == {PostState.PUBLISHED}
+
+
 def test_demo_seed_refuses_in_production(app, runner):
     app.config["ENV_NAME"] = "production"
     result = runner.invoke(args=["demo", "seed"])
