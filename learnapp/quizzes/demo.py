@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 
 from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStatus
 from learnapp.question_bank.services import default_bank
-from learnapp.quizzes.attempts import finalize, save_answer, start_attempt
+from learnapp.quizzes.answers import save_answer
+from learnapp.quizzes.attempts import finalize, start_attempt
 from learnapp.quizzes.authoring import (
     QuizSettings,
     RuleInput,

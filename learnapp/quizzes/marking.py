@@ -13,7 +13,7 @@ from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.question_bank.models import Question
 from learnapp.question_bank.types import grade
-from learnapp.quizzes.attempts import CENT, HUNDRED, complete, credit_course_test
+from learnapp.quizzes.grading import CENT, HUNDRED, complete, credit_course_test
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz
 from learnapp.quizzes.responses import grading_input
 

@@ -3,7 +3,7 @@ the append-only answer log, tab-switch signals and the wrong-answer book (错题
 
 An attempt is a state machine (security.md §3, E4/E5): in_progress → submitted → graded, or
 awaiting_marking → graded when a 简答 needs a person. Every transition is a conditional UPDATE
-in attempts.py; nothing here commits.
+in attempts.py and grading.py; nothing here commits.
 """
 
 import enum

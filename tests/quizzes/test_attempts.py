@@ -12,6 +12,7 @@ from learnapp.hours.models import LedgerEntry, SourceType
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.models import QuestionVersion
 from learnapp.question_bank.services import update_question
+from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.marking import mark_answer
 from learnapp.quizzes.models import (
@@ -60,7 +61,7 @@ def _answers(slot) -> dict:
 
 def _answer_all(session, attempt, now=FIXED_NOW):
     for slot in slots_of(session, attempt):
-        result = svc.save_answer(
+        result = answers.save_answer(
             session,
             attempt.id,
             slot.position,
@@ -190,18 +191,18 @@ def test_save_is_sequence_checked_and_a_stale_tab_cannot_overwrite(session, worl
     slot = slots_of(session, attempt)[0]
     first, second = slot.option_ids[0], slot.option_ids[1]
     assert (
-        svc.save_answer(
+        answers.save_answer(
             session, attempt.id, 1, 0, {"value": first}, FIXED_NOW, member_id=attempt.member_id
         ).seq
         == 1
     )
     # The same save again (a retry) is a replay and changes nothing.
-    replay = svc.save_answer(
+    replay = answers.save_answer(
         session, attempt.id, 1, 0, {"value": first}, FIXED_NOW, member_id=attempt.member_id
     )
     assert (replay.outcome, replay.seq) == (AnswerOutcome.REPLAY, 1)
     # A second tab still showing sequence 0 tries to overwrite with another answer.
-    stale = svc.save_answer(
+    stale = answers.save_answer(
         session, attempt.id, 1, 0, {"value": second}, FIXED_NOW, member_id=attempt.member_id
     )
     assert stale.outcome == AnswerOutcome.STALE
@@ -216,7 +217,7 @@ def test_answers_after_deadline_and_grace_are_refused_and_recorded(session, worl
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     slot = slots_of(session, attempt)[0]
     within_grace = attempt.deadline_at + timedelta(seconds=20)
-    ok = svc.save_answer(
+    ok = answers.save_answer(
         session,
         attempt.id,
         1,
@@ -227,7 +228,7 @@ def test_answers_after_deadline_and_grace_are_refused_and_recorded(session, worl
     )
     assert ok.outcome == AnswerOutcome.SAVED
     late = attempt.deadline_at + timedelta(seconds=31)
-    refused = svc.save_answer(
+    refused = answers.save_answer(
         session, attempt.id, 1, 1, {"value": slot.option_ids[1]}, late, member_id=attempt.member_id
     )
     assert refused.outcome == AnswerOutcome.LATE
@@ -251,11 +252,11 @@ def test_answers_for_slots_outside_the_layout_or_malformed_are_refused(session, 
         (2, {"blanks": "not a list"}),
     ]:
         with pytest.raises(DomainError):
-            svc.save_answer(
+            answers.save_answer(
                 session, attempt.id, position, 0, raw, FIXED_NOW, member_id=attempt.member_id
             )
     with pytest.raises(DomainError):
-        svc.save_answer(
+        answers.save_answer(
             session, attempt.id, 1, -1, {"value": ""}, FIXED_NOW, member_id=attempt.member_id
         )
 
@@ -267,7 +268,7 @@ def test_a_save_to_another_members_attempt_finds_nothing_and_stores_nothing(sess
     theirs = world.member_b.id
     # Not found whatever is sent, well-formed or not: the attempt's existence never leaks (E6).
     for position, base_seq in ((1, 0), (99, 0), ("1", 0), (1, -1), (1, True)):
-        found = svc.save_answer(
+        found = answers.save_answer(
             session,
             attempt.id,
             position,
@@ -287,7 +288,7 @@ def test_sequence_numbers_must_be_plain_integers_in_the_columns_range(session, w
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     for base_seq in (True, 2**31, 1.0, None):
         with pytest.raises(DomainError, match="could not be understood"):
-            svc.save_answer(
+            answers.save_answer(
                 session,
                 attempt.id,
                 1,
@@ -297,7 +298,7 @@ def test_sequence_numbers_must_be_plain_integers_in_the_columns_range(session, w
                 member_id=attempt.member_id,
             )
     with pytest.raises(DomainError, match="not part of this attempt"):
-        svc.save_answer(
+        answers.save_answer(
             session, attempt.id, 2**31, 0, {"value": ""}, FIXED_NOW, member_id=attempt.member_id
         )
     assert not session.scalar(sa.select(sa.func.count()).select_from(AnswerLog))
@@ -318,11 +319,11 @@ def test_an_accepted_save_is_three_statements_and_a_refused_one_four(session, wo
     engine = session.get_bind()
     sa.event.listen(engine, "before_cursor_execute", count)
     try:
-        saved = svc.save_answer(
+        saved = answers.save_answer(
             session, attempt.id, 1, 0, value, FIXED_NOW, member_id=attempt.member_id
         )
         accepted, statements[:] = list(statements), []
-        replay = svc.save_answer(
+        replay = answers.save_answer(
             session, attempt.id, 1, 0, value, FIXED_NOW, member_id=attempt.member_id
         )
     finally:
@@ -341,7 +342,7 @@ def test_finishing_grades_once_and_is_idempotent(session, world):
     assert (done.score, done.percent, done.passed) == (Decimal("4"), Decimal("100"), True)
     again = svc.finalize(session, attempt.id, FIXED_NOW + timedelta(minutes=5), FinishedBy.JOB)
     assert again.finished_by == FinishedBy.MEMBER and again.submitted_at == FIXED_NOW
-    closed = svc.save_answer(
+    closed = answers.save_answer(
         session, attempt.id, 1, 1, {"value": ""}, FIXED_NOW, member_id=attempt.member_id
     )
     assert closed.outcome == AnswerOutcome.CLOSED
@@ -352,11 +353,11 @@ def test_partial_and_wrong_answers_score_and_fill_the_wrong_answer_book(session,
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     single, multiple = slots_of(session, attempt)
     wrong = single.option_ids[single.option_order.index(1)]
-    svc.save_answer(
+    answers.save_answer(
         session, attempt.id, 1, 0, {"value": wrong}, FIXED_NOW, member_id=attempt.member_id
     )
     subset = [multiple.option_ids[multiple.option_order.index(i)] for i in (0, 1)]
-    svc.save_answer(
+    answers.save_answer(
         session, attempt.id, 2, 0, {"values": subset}, FIXED_NOW, member_id=attempt.member_id
     )
     done = svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
@@ -456,8 +457,8 @@ def test_release_policy_controls_review(session, world):
 def test_tab_switch_signals_are_recorded_and_change_nothing(session, world):
     quiz = make_quiz(session, world.root, make_paper(session, types=("single",)))
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
-    assert svc.record_signal(session, attempt, "hidden", FIXED_NOW)
-    assert not svc.record_signal(session, attempt, "<script>", FIXED_NOW)
+    assert answers.record_signal(session, attempt, "hidden", FIXED_NOW)
+    assert not answers.record_signal(session, attempt, "<script>", FIXED_NOW)
     _answer_all(session, attempt)
     done = svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
     assert done.percent == Decimal("100")

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.authoring import publish_quiz
 from learnapp.quizzes.models import FinishedBy, GradingMethod, QuizKind
@@ -33,7 +34,9 @@ def _take(session, quiz, member, right: int, at):
         else:
             wanted = spec["answer"] if ok else (spec["answer"] + 1) % len(spec["options"])
             raw = {"value": slot.option_ids[slot.option_order.index(wanted)]}
-        svc.save_answer(session, attempt.id, slot.position, 0, raw, at, member_id=attempt.member_id)
+        answers.save_answer(
+            session, attempt.id, slot.position, 0, raw, at, member_id=attempt.member_id
+        )
     return svc.finalize(session, attempt.id, at, FinishedBy.MEMBER)
 
 

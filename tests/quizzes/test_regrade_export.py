@@ -13,6 +13,7 @@ from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.services import update_question
+from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.marking import regrade_question
 from learnapp.quizzes.models import Attempt, AttemptQuestion, FinishedBy
@@ -37,7 +38,7 @@ def _wrong_key_exam(session, world):
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     slot = slots_of(session, attempt)[0]
     chosen = slot.option_ids[slot.option_order.index(0)]
-    svc.save_answer(
+    answers.save_answer(
         session, attempt.id, 1, 0, {"value": chosen}, FIXED_NOW, member_id=attempt.member_id
     )
     svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)

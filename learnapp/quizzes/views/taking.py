@@ -11,6 +11,7 @@ from learnapp.db import commit, get_db, get_session, write_intent
 from learnapp.errors import DomainError, render_error
 from learnapp.extensions import rate_limit_free
 from learnapp.forms import EmptyForm
+from learnapp.quizzes import answers as answer_services
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import (
     KIND_LABELS,
@@ -221,7 +222,7 @@ def save(attempt_id):
             return _no_store(({"error": _("The answer is too long.")}, 413))
         return _no_store(({"error": _("The answer could not be understood.")}, 400))
     try:
-        result = attempt_services.save_answer(
+        result = answer_services.save_answer(
             session,
             attempt_id,
             body.get("position"),
@@ -257,7 +258,7 @@ def _save_posted(attempt) -> int:
                 continue
             base = request.form.get(f"seq-{slot.position}", "")
             base_seq = int(base) if base.isascii() and base.isdigit() and len(base) < 10 else -1
-            result = attempt_services.save_answer(
+            result = answer_services.save_answer(
                 session,
                 attempt.id,
                 slot.position,
@@ -312,7 +313,7 @@ def signal(attempt_id):
     found = _own(attempt_id)
     body = request.get_json(silent=True)
     kind = body.get("kind") if isinstance(body, dict) else None
-    stored = attempt_services.record_signal(get_session(), found, kind, now())
+    stored = answer_services.record_signal(get_session(), found, kind, now())
     commit()
     return _no_store(({"stored": stored}, 200))
 
