@@ -1,51 +1,27 @@
-"""Organisational life pages: meetings and attendance, the compliance calendar, study claims."""
+"""Meeting pages: a manager's units and meetings, the meeting form, attendance and attachments."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from learnapp.accounts.models import User
-from learnapp.authz import (
-    LOGGED_IN,
-    MANAGER,
-    can_manage_unit,
-    require_unit,
-    route_policy,
-    strict_int_arg,
-)
+from learnapp.authz import MANAGER, route_policy, strict_int_arg
 from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
-from learnapp.hours.models import HoursCategory
 from learnapp.hours.services import org_day
-from learnapp.orglife import files
-from learnapp.orglife.claims import approve_claim, record_on_behalf, reject_claim, submit_claim
-from learnapp.orglife.forms import (
-    STUDY_ITEM_ROWS,
-    AttachmentForm,
-    ClaimForm,
-    MeetingForm,
-    OnBehalfForm,
-    RejectForm,
-)
-from learnapp.orglife.models import Attendance, ClaimState, MeetingKind
+from learnapp.orglife.forms import STUDY_ITEM_ROWS, AttachmentForm, MeetingForm
+from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import (
     attendance_by_member,
-    branch_count_under,
-    branches_under,
     calendar,
-    claims_of_member,
     expected_members,
     meeting_units,
     meetings_of,
-    on_behalf_candidates,
-    pending_claims,
     quorum,
-    recorded_on_behalf,
     scoped_attachment,
-    scoped_claim,
     scoped_meeting,
 )
 from learnapp.orglife.services import (
@@ -56,14 +32,8 @@ from learnapp.orglife.services import (
     set_attendance,
     update_meeting,
 )
-from learnapp.orgs.models import Unit, UnitKind
-
-bp = Blueprint("orglife", __name__, url_prefix="/orglife")
-CALENDAR_PAGE = 30
-
-
-def _unit(unit_id: int) -> Unit:
-    return require_unit(current_user, get_session().get(Unit, unit_id))
+from learnapp.orglife.views import bp, send_stored, unit_or_404
+from learnapp.orgs.models import UnitKind
 
 
 def _meeting(meeting_id: int):
@@ -79,9 +49,6 @@ def _year() -> int:
     if not today.year - 5 <= year <= today.year:
         abort(404)
     return year
-
-
-# ---- meetings ----
 
 
 @bp.get("/meetings")
@@ -104,7 +71,7 @@ def meetings_home():
 @route_policy(MANAGER)
 def meetings(unit_id):
     session = get_session()
-    unit = _unit(unit_id)
+    unit = unit_or_404(unit_id)
     year = _year()
     today = org_day(now())
     return render_template(
@@ -152,7 +119,7 @@ def _fields(form: MeetingForm) -> MeetingFields:
 @route_policy(MANAGER)
 def meeting_new(unit_id):
     session = get_session()
-    unit = _unit(unit_id)
+    unit = unit_or_404(unit_id)
     form = MeetingForm()
     _person_choices(form, expected_members(session, unit))
     if request.method == "GET":
@@ -293,235 +260,4 @@ def attachment(attachment_id):
     found = scoped_attachment(get_session(), current_user, attachment_id)
     if found is None:
         abort(404)
-    return _send(found.stored_name, found.content_type, found.display_name)
-
-
-def _send(stored_name, content_type, display_name):
-    try:
-        path = files.path_of(stored_name)
-    except FileNotFoundError:
-        abort(404)
-    if not path.exists():
-        abort(404)
-    response = send_file(
-        path, mimetype=content_type, as_attachment=True, download_name=display_name
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
-
-
-# ---- compliance calendar ----
-
-
-@bp.get("/units/<int:unit_id>/calendar")
-@route_policy(MANAGER)
-def unit_calendar(unit_id):
-    """A branch's obligations; for a unit above, every branch of its subtree, a page at a time."""
-    session = get_session()
-    unit = _unit(unit_id)
-    today = org_day(now())
-    if unit.kind.is_branch:
-        return redirect(url_for("orglife.meetings", unit_id=unit.id))
-    total = branch_count_under(session, unit)
-    pages = max(1, -(-total // CALENDAR_PAGE))
-    page = min(max(strict_int_arg("page") or 1, 1), pages)
-    rows = [
-        (
-            branch,
-            [
-                item
-                for item in calendar(session, branch, today)
-                if item.is_current or item.state == "overdue"
-            ],
-        )
-        for branch in branches_under(
-            session, unit, limit=CALENDAR_PAGE, offset=(page - 1) * CALENDAR_PAGE
-        )
-    ]
-    return render_template(
-        "orglife/calendar.html", unit=unit, rows=rows, page=page, pages=pages, total=total
-    )
-
-
-# ---- study claims ----
-
-
-def _my_claims(form, status=200):
-    return render_template(
-        "orglife/my_claims.html",
-        form=form,
-        claims=claims_of_member(get_session(), current_user.id),
-        today=org_day(now()),
-    ), status
-
-
-@bp.get("/claims")
-@route_policy(LOGGED_IN)
-def my_claims():
-    form = ClaimForm()
-    form.studied_on.data = org_day(now())
-    form.category.data = HoursCategory.EXTERNAL.value
-    return _my_claims(form)
-
-
-@bp.post("/claims/new")
-@route_policy(LOGGED_IN)
-def claim_submit():
-    form = ClaimForm()
-    if form.validate_on_submit():
-        upload = form.evidence.data
-        try:
-            submit_claim(
-                get_session(),
-                current_user,
-                category=HoursCategory(form.category.data),
-                hours=form.hours.data,
-                studied_on=form.studied_on.data,
-                description=form.description.data,
-                filename=upload.filename or "",
-                data=upload.read(files.MAX_BYTES + 1),
-                now=now(),
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            commit()
-            flash(_("Your claim was sent to your branch secretary."), "success")
-            return redirect(url_for("orglife.my_claims"))
-    return _my_claims(form, 400)
-
-
-def _claim(claim_id: int):
-    claim = scoped_claim(get_session(), current_user, claim_id)
-    if claim is None:
-        abort(404)
-    return claim
-
-
-def _manages(claim) -> bool:
-    return current_user.is_manager and can_manage_unit(current_user, claim.unit)
-
-
-@bp.get("/claims/<int:claim_id>")
-@route_policy(LOGGED_IN)
-def claim_detail(claim_id):
-    return _claim_page(_claim(claim_id))
-
-
-def _claim_page(claim, reject_form=None, status=200):
-    can_decide = (
-        claim.state == ClaimState.PENDING and claim.member_id != current_user.id and _manages(claim)
-    )
-    return render_template(
-        "orglife/claim_detail.html",
-        claim=claim,
-        can_decide=can_decide,
-        form=EmptyForm(),
-        reject_form=reject_form or RejectForm(),
-    ), status
-
-
-@bp.get("/claims/<int:claim_id>/evidence")
-@route_policy(LOGGED_IN)
-def claim_evidence(claim_id):
-    claim = _claim(claim_id)
-    if not claim.evidence_name:
-        abort(404)
-    return _send(claim.evidence_name, claim.evidence_content_type, claim.evidence_display_name)
-
-
-@bp.get("/claims/review")
-@route_policy(MANAGER)
-def claims_review():
-    return render_template(
-        "orglife/claims_review.html", claims=pending_claims(get_session(), current_user)
-    )
-
-
-def _managed_claim(claim_id: int):
-    claim = _claim(claim_id)
-    if not _manages(claim):
-        abort(404)
-    return claim
-
-
-@bp.post("/claims/<int:claim_id>/approve")
-@route_policy(MANAGER)
-def claim_approve(claim_id):
-    claim = _managed_claim(claim_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        approve_claim(get_session(), current_user, claim, now())
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("orglife.claim_detail", claim_id=claim.id))
-    commit()
-    flash(
-        _(
-            "Claim approved: %(hours)s study hours credited to %(name)s.",
-            hours=claim.hours,
-            name=claim.member.display_name,
-        ),
-        "success",
-    )
-    return redirect(url_for("orglife.claims_review"))
-
-
-@bp.post("/claims/<int:claim_id>/reject")
-@route_policy(MANAGER)
-def claim_reject(claim_id):
-    claim = _managed_claim(claim_id)
-    form = RejectForm()
-    if form.validate_on_submit():
-        try:
-            reject_claim(get_session(), current_user, claim, form.reason.data, now())
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            commit()
-            flash(_("Claim rejected."), "success")
-            return redirect(url_for("orglife.claims_review"))
-    return _claim_page(claim, reject_form=form, status=400)
-
-
-@bp.route("/units/<int:unit_id>/on-behalf", methods=["GET", "POST"])
-@route_policy(MANAGER)
-def on_behalf(unit_id):
-    """送学上门: record study for an elderly or retired member of the unit's subtree."""
-    session = get_session()
-    unit = _unit(unit_id)
-    form = OnBehalfForm()
-    candidates = [m for m in on_behalf_candidates(session, unit) if m.id != current_user.id]
-    form.member_id.choices = [SelectChoice(m.id, m.display_name) for m in candidates]
-    if request.method == "GET":
-        form.studied_on.data = org_day(now())
-        form.category.data = HoursCategory.COLLECTIVE.value
-    if form.validate_on_submit():
-        try:
-            claim = record_on_behalf(
-                session,
-                current_user,
-                session.get(User, form.member_id.data),
-                category=HoursCategory(form.category.data),
-                hours=form.hours.data,
-                studied_on=form.studied_on.data,
-                description=form.description.data,
-                now=now(),
-            )
-        except DomainError as error:
-            apply_domain_error(form, error)
-        else:
-            commit()
-            flash(
-                _("Study recorded on behalf of %(name)s.", name=claim.member.display_name),
-                "success",
-            )
-            return redirect(url_for("orglife.on_behalf", unit_id=unit.id))
-    return render_template(
-        "orglife/on_behalf.html",
-        form=form,
-        unit=unit,
-        recorded=recorded_on_behalf(session, unit),
-        today=org_day(now()),
-    ), 400 if form.errors else 200
+    return send_stored(found.stored_name, found.content_type, found.display_name)
