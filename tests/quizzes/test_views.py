@@ -633,3 +633,31 @@ def test_autosave_passes_a_default_rate_limit_that_other_routes_meet(app, world,
     limited.extensions["learnapp.db"].engine.dispose()
     assert seqs == [(200, seq + 1) for seq in range(8)]
     assert 429 in pages
+
+
+def test_the_quiz_list_says_what_is_left_to_do(app, session, auth, world):
+    from flask_babel import gettext
+
+    from learnapp.quizzes.models import QuizKind
+
+    with app.test_request_context():
+        paper = make_paper(session)
+        practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE, attempts_allowed=1)
+        used_up = gettext("You have used every attempt allowed for this quiz.")
+        waiting, done = gettext("Today's questions are waiting"), gettext("Done today")
+        one_of_one = gettext("%(used)d of %(allowed)d used", used=1, allowed=1)
+    session.commit()
+    auth.login("mema")
+
+    def card(title_page, quiz_id):
+        start = title_page.index(f'href="/quizzes/{quiz_id}"')
+        return title_page[start : title_page.index("</a>", start)]
+
+    attempt_id = _start(auth, practice)
+    page = auth.client.get("/quizzes/").get_data(as_text=True)
+    assert used_up not in card(page, practice.id)  # one in progress: it can be resumed
+    auth.post(f"/quizzes/attempts/{attempt_id}/submit")
+    page = auth.client.get("/quizzes/").get_data(as_text=True)
+    assert used_up in card(page, practice.id)
+    assert one_of_one in card(page, practice.id)
+    assert waiting not in page and done not in page  # no daily practice open to this member

@@ -11,6 +11,7 @@ from learnapp.db import commit, get_db, get_session, write_intent
 from learnapp.errors import DomainError, render_error
 from learnapp.extensions import rate_limit_free
 from learnapp.forms import EmptyForm
+from learnapp.hours.services import org_day
 from learnapp.quizzes import answers as answer_services
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import (
@@ -64,16 +65,29 @@ def index():
     for attempt in member_attempts(session, current_user.id, [q.id for q in quizzes]):
         attempts.setdefault(attempt.quiz_id, []).append(attempt)
     moment = now()
+    today = org_day(moment)
     return render_template(
         "quizzes/index.html",
         quizzes=quizzes,
         attempts=attempts,
-        reasons={
-            q.id: attempt_services.unavailable_reason(q, current_user, moment) for q in quizzes
+        reasons={q.id: _availability(q, attempts.get(q.id, []), moment) for q in quizzes},
+        done_today={
+            quiz_id
+            for quiz_id, mine in attempts.items()
+            if any(a.practice_day == today for a in mine)
         },
         kinds=QuizKind,
         kind_labels=KIND_LABELS,
     )
+
+
+def _availability(quiz, attempts: list, moment) -> str | None:
+    """Why the member cannot start `quiz` now (window, audience, attempts used up), or None."""
+    reason = attempt_services.unavailable_reason(quiz, current_user, moment)
+    resumable = any(a.state == AttemptState.IN_PROGRESS for a in attempts)
+    if reason is None and not resumable and attempt_services.limit_reached(quiz, len(attempts)):
+        reason = _("You have used every attempt allowed for this quiz.")
+    return reason
 
 
 @bp.get("/<int:quiz_id>")
@@ -94,12 +108,7 @@ def quiz(quiz_id):
             reviewable={a.id for a in graded if review_open(a, moment)},
             # A topic set scores once: its first finished attempt (DOMAIN.md).
             counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,
-            reason=attempt_services.unavailable_reason(found, current_user, moment)
-            or (
-                _("You have used every attempt allowed for this quiz.")
-                if attempt_services.limit_reached(found, len(attempts))
-                else None
-            ),
+            reason=_availability(found, attempts, moment),
             form=EmptyForm(),
         )
     )
