@@ -2,7 +2,7 @@
 
 Importers (xlsx, CSV, GIFT, Aiken), the authoring form and the exporters all speak this shape;
 `services` turns a draft into a stored question version. `spec` is the type's own JSON payload,
-exactly as `types.py` stores and grades it:
+exactly as the `types` package stores and grades it:
 
 - single   {"options": [str, ...], "answer": int}                 index of the correct option
 - multiple {"options": [str, ...], "answers": [int, ...], "partial_credit": 0.5}
