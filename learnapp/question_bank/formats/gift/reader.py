@@ -19,11 +19,11 @@ says so). Category paths become knowledge-point names and are never used as file
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from learnapp.question_bank.draft import MAX_KNOWLEDGE_NAME, MAX_PATH_DEPTH, MAX_TAG
+from learnapp.question_bank.draft import MAX_KNOWLEDGE_NAME, MAX_PATH_DEPTH
 from learnapp.question_bank.formats.common import (
     MAX_QUESTIONS,
     ParseResult,
@@ -32,43 +32,25 @@ from learnapp.question_bank.formats.common import (
     html_to_text,
     strip_invisible,
 )
+from learnapp.question_bank.formats.gift.scanner import (
+    RESERVED,
+    WEIGHT,
+    answer_block,
+    blocks,
+    comment_fields,
+    escape,
+    read_number,
+    read_weight,
+    restore,
+    split_feedback,
+    text_format,
+)
 from learnapp.sanitize import strip_bidi
 from learnapp.tabular import TableError, decode_text
 
-# Escapes become private-use placeholders before any splitting and are restored afterwards.
-ESCAPES = {
-    "\\\\": "\ue000",
-    "\\:": "\ue001",
-    "\\#": "\ue002",
-    "\\=": "\ue003",
-    "\\{": "\ue004",
-    "\\}": "\ue005",
-    "\\~": "\ue006",
-    "\\n": "\ue007",
-}
-RESTORE = {
-    "\ue000": "\\",
-    "\ue001": ":",
-    "\ue002": "#",
-    "\ue003": "=",
-    "\ue004": "{",
-    "\ue005": "}",
-    "\ue006": "~",
-    "\ue007": "\n",
-}
-PLACEHOLDERS = re.compile("[\ue000-\ue007]")
-RESERVED = re.compile("[\ue000-\ue01f]")
 BLANK_MARK = "\ue010"  # where the answer block stood, for 填空
 MOODLE_BLANK = "_____"
 FILL_BLANK = "____"
-FORMAT_PREFIX = re.compile(r"^\[(html|moodle|plain|markdown)\]")
-WEIGHT = re.compile(r"^%\s*(-?[0-9]+(?:\.[0-9]*)?)\s*%")
-BAD_WEIGHT = re.compile(r"^%([^%\s]{0,12})%")
-NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
-ID_COMMENT = re.compile(r"\[id:((?:\\\]|[^\]])*)\]")
-TAG_COMMENT = re.compile(r"\[tag:((?:\\\]|[^\]])*)\]")
-BAD_TAG = re.compile(r"[<>`\x00-\x1f\x7f]")
-MAX_NUMBER = Decimal("1e15")
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
 
 
@@ -103,103 +85,6 @@ class Item:
     quirks: list = field(default_factory=list)  # warnings found while reading
 
 
-def _escape(text: str) -> str:
-    for sequence, placeholder in ESCAPES.items():
-        text = text.replace(sequence, placeholder)
-    return text
-
-
-def _restore(text: str) -> str:
-    return PLACEHOLDERS.sub(lambda m: RESTORE.get(m.group(0), ""), text)
-
-
-def _blocks(text: str, result: ParseResult):
-    """(first line number, [(line number, line)], comments) per block of non-blank lines."""
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    block: list[tuple[int, str]] = []
-    comments: list[str] = []
-    for number, raw in enumerate(lines, start=1):
-        line = raw.strip()
-        if not line:
-            if block or comments:
-                yield block, comments
-            block, comments = [], []
-            continue
-        if line == "0":
-            result.warn(
-                number,
-                "",
-                _l(
-                    "A line that is just 0 ends the question in Moodle; here it is kept as question text."
-                ),
-            )
-        if line.startswith("//"):
-            comments.append(line[2:])
-            continue
-        block.append((number, line))
-    if block or comments:
-        yield block, comments
-
-
-def _line_at(lines: list[tuple[int, str]], joined: str, offset: int) -> int:
-    return lines[min(joined.count("\n", 0, offset), len(lines) - 1)][0]
-
-
-def _format(text: str, inherited: str) -> tuple[str, str]:
-    match = FORMAT_PREFIX.match(text)
-    if match:
-        return match.group(1), text[match.end() :].strip()
-    return inherited, text
-
-
-def _weight(text: str, item: Item, result: ParseResult):
-    """(fraction or None when absent, rest of text); an invalid weight is an error."""
-    match = WEIGHT.match(text)
-    if match:
-        value = Decimal(match.group(1))
-        if not Decimal(-100) <= value <= Decimal(100):
-            result.error(
-                item.line,
-                "",
-                _l("The weight %(w)s%% is outside -100%% to 100%%.", w=match.group(1)),
-            )
-            return None, text[match.end() :]
-        return value / 100, text[match.end() :].strip()
-    bad = BAD_WEIGHT.match(text)
-    if bad:
-        result.error(
-            item.line,
-            "",
-            _l(
-                "“%%%(w)s%%” is not a weight: write a percentage such as %%50%%.",
-                w=_restore(bad.group(1)),
-            ),
-        )
-    return None, text
-
-
-def _split_feedback(text: str) -> tuple[str, str]:
-    head, _sep, feedback = text.partition("#")
-    return head.strip(), feedback.strip()
-
-
-def _number(text: str, item: Item, result: ParseResult) -> Decimal | None:
-    text = text.strip()
-    value = None
-    if NUMBER.match(text):
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            value = None
-    if value is None:
-        result.error(item.line, "", _l("“%(v)s” is not a number.", v=_restore(text)[:30]))
-        return None
-    if not value.is_finite() or abs(value) > MAX_NUMBER:
-        result.error(item.line, "", _l("The number %(v)s is out of range.", v=text[:30]))
-        return None
-    return value
-
-
 def _multichoice(item: Item, body: str, result: ParseResult) -> None:
     pieces = body.replace("=", "~=").split("~")
     if pieces and not pieces[0].strip():
@@ -222,17 +107,17 @@ def _multichoice(item: Item, body: str, result: ParseResult) -> None:
                 item.quirks.append(
                     _l(
                         "“=%(w)s” gives full marks in Moodle and keeps %(w)s as text; it is read here as a weight, as if written “~%(w)s”.",
-                        w=_restore(quirk.group(0)),
+                        w=restore(quirk.group(0)),
                     )
                 )
-                weight, piece = _weight(piece, item, result)
+                weight, piece = read_weight(piece, item.line, result)
                 fraction = weight if weight is not None else fraction
         else:
-            weight, piece = _weight(piece, item, result)
+            weight, piece = read_weight(piece, item.line, result)
             if weight is not None:
                 fraction = weight
-        text, feedback = _split_feedback(piece)
-        answer_format, text = _format(text, "")
+        text, feedback = split_feedback(piece)
+        answer_format, text = text_format(text, "")
         item.answer_formats.append(answer_format)
         item.answers.append(Answer(text, fraction, feedback))
 
@@ -242,9 +127,9 @@ def _shortanswer(item: Item, body: str, result: ParseResult) -> None:
     if pieces and not pieces[0].strip():
         pieces = pieces[1:]
     for piece in pieces:
-        weight, piece = _weight(piece.strip(), item, result)
-        text, feedback = _split_feedback(piece)
-        answer_format, text = _format(text, "")
+        weight, piece = read_weight(piece.strip(), item.line, result)
+        text, feedback = split_feedback(piece)
+        answer_format, text = text_format(text, "")
         item.answer_formats.append(answer_format)
         item.answers.append(Answer(text, Decimal(1) if weight is None else weight, feedback))
     if not item.answers:
@@ -255,19 +140,22 @@ def _numerical(item: Item, body: str, result: ParseResult) -> None:
     body = body[1:]
     body, tilde, wrong = body.partition("~")
     if tilde:
-        item.answers.append(Answer("*", Decimal(0), _split_feedback(wrong)[1]))
+        item.answers.append(Answer("*", Decimal(0), split_feedback(wrong)[1]))
     pieces = body.split("=")
     if pieces and not pieces[0].strip():
         pieces = pieces[1:]
     if not pieces:
         result.error(item.line, "", _l("A numerical question needs an answer."))
     for piece in pieces:
-        weight, piece = _weight(piece.strip(), item, result)
-        text, feedback = _split_feedback(piece)
+        weight, piece = read_weight(piece.strip(), item.line, result)
+        text, feedback = split_feedback(piece)
         answer = Answer(text, Decimal(1) if weight is None else weight, feedback)
         if ".." in text:
             low_text, _, high_text = text.partition("..")
-            low, high = _number(low_text, item, result), _number(high_text, item, result)
+            low, high = (
+                read_number(low_text, item.line, result),
+                read_number(high_text, item.line, result),
+            )
             if low is None or high is None:
                 continue
             if low > high:
@@ -277,8 +165,8 @@ def _numerical(item: Item, body: str, result: ParseResult) -> None:
         elif ":" in text:
             value_text, _, tolerance_text = text.partition(":")
             value, tolerance = (
-                _number(value_text, item, result),
-                _number(tolerance_text, item, result),
+                read_number(value_text, item.line, result),
+                read_number(tolerance_text, item.line, result),
             )
             if value is None or tolerance is None:
                 continue
@@ -287,34 +175,11 @@ def _numerical(item: Item, body: str, result: ParseResult) -> None:
                 continue
             answer.value, answer.tolerance = value, tolerance
         else:
-            answer.value = _number(text, item, result)
+            answer.value = read_number(text, item.line, result)
             answer.tolerance = Decimal(0)
             if answer.value is None:
                 continue
         item.answers.append(answer)
-
-
-def _parse_comments(item: Item, comments: list[str], result: ParseResult) -> None:
-    joined = " ".join(comments)
-    match = ID_COMMENT.search(joined)
-    if match:
-        item.idnumber = match.group(1).replace("\\]", "]").strip()
-    for match in TAG_COMMENT.finditer(joined):
-        tag = match.group(1).replace("\\]", "]").strip()
-        if not tag:
-            continue
-        if BAD_TAG.search(tag) or len(tag) > MAX_TAG:
-            result.warn(
-                item.line,
-                "",
-                _l(
-                    "The tag “%(t)s” is not kept: tags may not contain < > ` or control characters and have at most %(n)d characters.",
-                    t=tag[:30],
-                    n=MAX_TAG,
-                ),
-            )
-        elif tag not in item.tags:
-            item.tags.append(tag)
 
 
 def _read_block(lines, comments, result: ParseResult) -> Item | None:
@@ -327,12 +192,12 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
             _l("The text contains private-use characters (U+E000–U+E01F) that cannot be imported."),
         )
         return None
-    text = full = _escape(raw)
+    text = full = escape(raw)
     item = Item(first, "")
-    _parse_comments(item, comments, result)
+    item.idnumber, item.tags = comment_fields(comments, first, result)
     if text.startswith("$CATEGORY:"):
         item.qtype = "category"
-        item.category = _restore(text[len("$CATEGORY:") :]).strip()
+        item.category = restore(text[len("$CATEGORY:") :]).strip()
         if "\n" in item.category:
             result.error(
                 first,
@@ -347,12 +212,15 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
         if end == -1:
             text, offset = text[2:], 2
         else:
-            item.name = _restore(text[2:end]).strip()
+            item.name = restore(text[2:end]).strip()
             rest = text[end + 2 :]
             offset = end + 2 + (len(rest) - len(rest.lstrip()))
             text = rest.strip()
-    start, finish = text.find("{"), text.find("}")
-    if start == -1 and finish == -1:
+    located = answer_block(text, lines, full, offset, result)
+    if located is None:
+        return None
+    start, finish = located
+    if start == -1:
         if "｛" in text and "｝" in text:
             item.quirks.append(
                 _l(
@@ -361,45 +229,23 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
                 )
             )
         item.qtype = "description"
-        item.text_format, item.text = _format(text, "moodle")
-        item.text = _restore(item.text)
+        item.text_format, item.text = text_format(text, "moodle")
+        item.text = restore(item.text)
         return item
-    if start == -1 or finish == -1 or finish < start:
-        position = finish if start == -1 or (finish != -1 and finish < start) else start
-        result.error(
-            _line_at(lines, full, offset + position),
-            "",
-            _l(
-                "Unbalanced braces: an answer block needs both { and } (write \\{ or \\} for a literal brace)."
-            ),
-        )
-        return None
     after = text[finish + 1 :]
-    if "{" in after or "}" in after or "{" in text[start + 1 : finish]:
-        position = (
-            finish + 1 + min(i for i in (after.find("{"), after.find("}")) if i >= 0)
-            if ("{" in after or "}" in after)
-            else start
-        )
-        result.error(
-            _line_at(lines, full, offset + position),
-            "",
-            _l("Only one answer block per question: escape other braces as \\{ and \\}."),
-        )
-        return None
     body = text[start + 1 : finish].strip()
     at_end = text.endswith("}")
     item.marked_text = (text[:start] + BLANK_MARK + after).strip()
     question_text = (
         (text[:start] + after).strip() if at_end else text[:start] + MOODLE_BLANK + after
     )
-    item.text_format, question_text = _format(question_text.strip(), "moodle")
-    item.text = _restore(question_text)
-    _fmt, marked = _format(item.marked_text, "moodle")
-    item.marked_text = _restore(marked)
+    item.text_format, question_text = text_format(question_text.strip(), "moodle")
+    item.text = restore(question_text)
+    _fmt, marked = text_format(item.marked_text, "moodle")
+    item.marked_text = restore(marked)
     if "####" in body:
         body, _sep, feedback = body.rpartition("####")
-        item.general_feedback = _restore(feedback.strip())
+        item.general_feedback = restore(feedback.strip())
         body = body.strip()
     head = body.split("#", 1)[0].strip()
     if not body:
@@ -414,7 +260,7 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
         item.qtype = "match"
         for piece in body.split("=")[1:]:
             left, _arrow, right = piece.partition("->")
-            item.pairs.append((_restore(left.strip()), _restore(right.strip())))
+            item.pairs.append((restore(left.strip()), restore(right.strip())))
     elif head in TRUE_FALSE:
         item.qtype = "truefalse"
         item.correct = TRUE_FALSE[head]
@@ -432,7 +278,7 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
             )
         _shortanswer(item, body, result)
     for answer in item.answers:
-        answer.text, answer.feedback = _restore(answer.text), _restore(answer.feedback)
+        answer.text, answer.feedback = restore(answer.text), restore(answer.feedback)
     return item
 
 
@@ -448,7 +294,7 @@ def read_items(data: bytes, result: ParseResult) -> list[Item]:
     if encoding != "utf-8":
         result.warn(None, "", _l("GIFT files should be UTF-8; this one was read as GB18030 (GBK)."))
     items = []
-    for lines, comments in _blocks(text, result):
+    for lines, comments in blocks(text, result):
         if not lines:
             continue
         if len(items) >= MAX_QUESTIONS:
