@@ -62,6 +62,12 @@ def store(data: bytes) -> str:
     return stored_name
 
 
+def remove(stored_names: list[str]) -> None:
+    """Delete stored files whose records are gone (a missing file is already gone)."""
+    for stored_name in stored_names:
+        path_of(stored_name).unlink(missing_ok=True)
+
+
 def path_of(stored_name: str) -> Path:
     if not stored_name or not stored_name.isalnum():
         raise FileNotFoundError(stored_name)

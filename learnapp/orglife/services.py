@@ -181,6 +181,45 @@ def update_meeting(
     return meeting
 
 
+def delete_meeting(session: Session, actor, meeting: Meeting, reason: str, now: datetime) -> list:
+    """Remove a meeting recorded in error, with the reason. Attendees' 集体学习 hours from it are
+    reversed in the ledger (entries are never deleted), then the record, its attendance, study
+    items and attachment rows go; the audit log keeps what was removed. Returns the stored names
+    of the attachment files, for the caller to remove once the transaction has committed."""
+    _check_manager(actor, meeting.unit)
+    reason = check_text("reason", reason)
+    if not reason:
+        raise DomainError("reason", _l("Give the reason for deleting the record."))
+    reason = reason[:200]
+    for row in meeting.attendances:
+        if row.ledger_entry_id:
+            standing = session.get(LedgerEntry, row.ledger_entry_id)
+            row.ledger_entry_id = None
+            session.flush()
+            reverse_entry(session, actor, standing, reason, now)
+    stored = [attachment.stored_name for attachment in meeting.attachments]
+    record(
+        session,
+        actor,
+        "orglife.meeting_deleted",
+        "meeting",
+        meeting.id,
+        now=now,
+        before={
+            "unit": meeting.unit_id,
+            "kind": meeting.kind.value,
+            "title": meeting.title,
+            "held_on": meeting.held_on.isoformat(),
+            "present": sum(1 for row in meeting.attendances if row.status == Attendance.PRESENT),
+            "attachments": len(stored),
+        },
+        after={"reason": reason},
+    )
+    session.delete(meeting)
+    session.flush()
+    return stored
+
+
 def set_attendance(
     session: Session,
     actor,

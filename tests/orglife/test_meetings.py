@@ -246,3 +246,34 @@ def test_session_hours_follow_the_rate_capped_by_half_and_full_day():
     assert session_hours(3 * 3600, generous) == Decimal("4.00")  # half a day at most
     assert session_hours(5 * 3600, generous) == Decimal("7.50")
     assert session_hours(0, rates) == Decimal("0.00")
+
+
+def test_a_meeting_recorded_in_error_is_deleted_with_its_hours_reversed(session, ctx):
+    from learnapp.audit.models import AuditEntry
+    from learnapp.orglife.models import Meeting, MeetingAttendance
+    from learnapp.orglife.services import delete_meeting
+
+    world = build_world(session)
+    meeting = create_meeting(
+        session, world.secretary_a, world.branch_a, meeting_fields(), FIXED_NOW
+    )
+    set_attendance(session, world.secretary_a, meeting, [(world.member_a.id, P, "")], FIXED_NOW)
+    assert _collective(session, world.member_a) == Decimal("1.50")
+    with refused("reason"):
+        delete_meeting(session, world.secretary_a, meeting, "  ", FIXED_NOW)
+    with refused(None):  # a member of the branch, not its manager
+        delete_meeting(session, world.member_a, meeting, "录错了", FIXED_NOW)
+    meeting_id = meeting.id
+    assert delete_meeting(session, world.secretary_a, meeting, "重复登记", FIXED_NOW) == []
+    assert session.get(Meeting, meeting_id) is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(MeetingAttendance)) == 0
+    assert _collective(session, world.member_a) == Decimal("0.00")
+    entries = session.scalars(
+        sa.select(LedgerEntry).where(LedgerEntry.member_id == world.member_a.id)
+    ).all()
+    assert sorted(e.status for e in entries) == [EntryStatus.CREDITED, EntryStatus.REVERSAL]
+    audit = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "orglife.meeting_deleted")
+    ).one()
+    assert audit.before["title"] == meeting_fields().title and audit.before["present"] == 1
+    assert audit.after == {"reason": "重复登记"}

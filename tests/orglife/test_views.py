@@ -444,3 +444,54 @@ def test_the_unit_above_reaches_its_branches_calendar_and_records_no_meeting_its
         as_text=True
     )
     assert 'value="group" selected' in group or 'selected value="group"' in group
+
+
+def test_a_secretary_deletes_a_meeting_recorded_in_error(session, auth, app):
+    world = build_world(session)
+    meeting_id = _meeting(session, world, app).id
+    _secretary_b(session, world)
+    auth.login("seca")
+    attached = auth.post(
+        f"/orglife/meetings/{meeting_id}/attachments",
+        {"file": (io.BytesIO(PDF), "会议记录.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert attached.status_code == 302
+    reload(session)
+    stored = session.scalars(sa.select(MeetingAttachment)).one().stored_name
+    from learnapp.orglife.files import path_of
+
+    with app.app_context():
+        stored_path = path_of(stored)
+    assert stored_path.exists()
+    url = f"/orglife/meetings/{meeting_id}/delete"
+    page = auth.client.get(f"/orglife/meetings/{meeting_id}").get_data(as_text=True)
+    assert 'data-testid="delete-meeting"' in page
+    # Without a reason: a clear message, nothing deleted.
+    missing = auth.post(url, {"reason": " "})
+    assert missing.status_code == 400 and 'data-testid="delete-error"' in missing.get_data(
+        as_text=True
+    )
+    reload(session)
+    assert session.get(Meeting, meeting_id) is not None
+    # A member, another branch's secretary: refused, nothing deleted.
+    auth.logout()
+    auth.login("mema")
+    assert auth.post(url, {"reason": "x"}).status_code == 403
+    auth.logout()
+    auth.login("secb")
+    assert auth.post(url, {"reason": "x"}).status_code == 404
+    reload(session)
+    assert session.get(Meeting, meeting_id) is not None
+    auth.logout()
+    auth.login("seca")
+    done = auth.post(url, {"reason": "重复登记"})
+    assert done.status_code == 302
+    assert done.headers["Location"].endswith(f"/orglife/units/{world.branch_a.id}/meetings")
+    reload(session)
+    assert session.get(Meeting, meeting_id) is None
+    assert session.scalar(sa.select(sa.func.count()).select_from(MeetingAttachment)) == 0
+    assert not stored_path.exists()
+    assert session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "orglife.meeting_deleted")
+    ).one().after == {"reason": "重复登记"}

@@ -12,6 +12,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.hours.services import org_day
+from learnapp.orglife import files
 from learnapp.orglife.forms import STUDY_ITEM_ROWS, AttachmentForm, MeetingForm
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import (
@@ -28,6 +29,7 @@ from learnapp.orglife.services import (
     MeetingFields,
     add_attachment,
     create_meeting,
+    delete_meeting,
     earliest_meeting_day,
     set_attendance,
     update_meeting,
@@ -186,7 +188,7 @@ def meeting_edit(meeting_id):
     ), 400 if form.errors else 200
 
 
-def _detail(meeting, *, attachment_form=None, attendance_error=None, status=200):
+def _detail(meeting, *, attachment_form=None, attendance_error=None, delete_error=None, status=200):
     session = get_session()
     return render_template(
         "orglife/meeting_detail.html",
@@ -197,6 +199,7 @@ def _detail(meeting, *, attachment_form=None, attendance_error=None, status=200)
         form=EmptyForm(),
         attachment_form=attachment_form or AttachmentForm(),
         attendance_error=attendance_error,
+        delete_error=delete_error,
         statuses=list(Attendance),
     ), status
 
@@ -205,6 +208,27 @@ def _detail(meeting, *, attachment_form=None, attendance_error=None, status=200)
 @route_policy(MANAGER)
 def meeting_detail(meeting_id):
     return _detail(_meeting(meeting_id))
+
+
+@bp.post("/meetings/<int:meeting_id>/delete")
+@route_policy(MANAGER)
+def meeting_delete(meeting_id):
+    session = get_session()
+    meeting = _meeting(meeting_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    unit_id = meeting.unit_id
+    try:
+        stored = delete_meeting(
+            session, current_user, meeting, request.form.get("reason", ""), now()
+        )
+    except DomainError as error:
+        session.rollback()
+        return _detail(_meeting(meeting_id), delete_error=error.message, status=400)
+    commit()
+    files.remove(stored)
+    flash(_("The meeting record was deleted; its study hours were reversed."), "success")
+    return redirect(url_for("orglife.meetings", unit_id=unit_id))
 
 
 @bp.post("/meetings/<int:meeting_id>/attendance")
