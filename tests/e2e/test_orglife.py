@@ -87,6 +87,28 @@ def test_secretary_records_a_themed_party_day_and_attendees_gain_hours(new_page)
     shot(phone, "orglife-attendance")
 
 
+def test_secretary_deletes_a_meeting_recorded_twice(new_page):
+    page = new_page(PHONE)
+    login(page, "demo-secretary")
+    page.goto("/orglife/meetings")
+    page.get_by_test_id("new-meeting").click()
+    page.select_option("#kind", "lecture")
+    page.fill("#title", "误录的党课")
+    page.fill("#held_on", date.today().isoformat())
+    page.fill("[name='study_items-0-title']", "党课")
+    page.fill("[name='study_items-0-minutes']", "60")
+    page.get_by_test_id("save-meeting").click()
+    expect(page.get_by_test_id("meeting-title")).to_have_text("误录的党课")
+    page.get_by_test_id("meeting-delete").locator("summary").click()
+    page.fill("#delete-reason", "与上周党课重复登记")
+    shot(page, "orglife-meeting-delete")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("delete-meeting").click()
+    expect(page.locator(".alert-success")).to_be_visible()
+    expect(page.get_by_test_id("compliance-calendar")).to_be_visible()
+    expect(page.get_by_text("误录的党课")).to_have_count(0)
+
+
 def test_the_committee_follows_every_branch_on_the_compliance_calendar(new_page):
     for size in (DESKTOP, PHONE):
         page = new_page(size)
