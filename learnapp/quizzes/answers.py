@@ -74,7 +74,29 @@ _STORE = (
     )
 )
 _STORED = sa.select(_slots.c.seq, _slots.c.response).where(_slots.c.id == sa.bindparam("slot"))
-_LOG = sa.insert(AnswerLog.__table__)
+_log = AnswerLog.__table__
+_LOG = sa.insert(_log)
+# PostgreSQL runs the UPDATE and the log entry of an accepted save as one statement (a
+# data-modifying CTE): one round trip to the server fewer on the busiest write of an exam. The
+# log row is inserted only when the UPDATE matched, i.e. exactly when the save is accepted.
+_stored_cte = _STORE.returning(_slots.c.id).cte("stored")
+_STORE_AND_LOG = (
+    _log.insert()
+    .from_select(
+        ["attempt_id", "position", "base_seq", "response", "outcome", "received_at"],
+        sa.select(
+            # Names that are no column of the slots table: SQLAlchemy would take a parameter named
+            # like one of its columns as a value for the UPDATE to set.
+            sa.bindparam("log_attempt", type_=_log.c.attempt_id.type),
+            sa.bindparam("log_position", type_=_log.c.position.type),
+            sa.bindparam("base_seq", type_=_log.c.base_seq.type),
+            sa.bindparam("log_response", type_=_log.c.response.type),
+            sa.bindparam("log_outcome", type_=_log.c.outcome.type),
+            sa.bindparam("log_at", type_=_log.c.received_at.type),
+        ).select_from(_stored_cte),
+    )
+    .returning(_log.c.id)
+)
 
 
 def _is_count(value) -> bool:
@@ -92,7 +114,8 @@ def save_answer(
     changes nothing. After the deadline plus grace the answer is refused (LATE) but recorded in
     the answer log; so are saves to a finished attempt (CLOSED).
 
-    An accepted save is three statements: the locked read, the guarded UPDATE, the log INSERT.
+    An accepted save is three statements: the locked read, the guarded UPDATE, the log INSERT;
+    on PostgreSQL two, the UPDATE and the INSERT going as one.
     """
     connection = session.connection()
     target = None
@@ -114,17 +137,19 @@ def save_answer(
     elif is_overdue(target, now):
         outcome = AnswerOutcome.LATE
     else:
-        stored = connection.execute(
-            _STORE,
-            {
-                "slot": target.id,
-                "base_seq": base_seq,
-                "answer": response,
-                "next_seq": base_seq + 1,
-                "at": now,
-            },
-        )
-        if stored.rowcount == 1:
+        store = {
+            "slot": target.id,
+            "base_seq": base_seq,
+            "answer": response,
+            "next_seq": base_seq + 1,
+            "at": now,
+        }
+        if connection.dialect.name == "postgresql":
+            log = {"log_attempt": attempt_id, "log_position": position, "log_response": response}
+            log |= {"log_outcome": AnswerOutcome.SAVED, "log_at": now}
+            if connection.execute(_STORE_AND_LOG, {**store, **log}).first() is not None:
+                return SaveResult(AnswerOutcome.SAVED, base_seq + 1)
+        elif connection.execute(_STORE, store).rowcount == 1:
             outcome = AnswerOutcome.SAVED
     if outcome == AnswerOutcome.SAVED:
         seq = base_seq + 1
