@@ -102,6 +102,13 @@ ROUTES = [
         "/orglife/meetings/{meeting}/attachments",
         BRANCH_A,
     ),
+    # Posted without a reason: those allowed get the form back (400), the record stays.
+    (
+        "POST",
+        "/orglife/meetings/<int:meeting_id>/delete",
+        "/orglife/meetings/{meeting}/delete",
+        BRANCH_A,
+    ),
     (
         "GET",
         "/orglife/attachments/<int:attachment_id>",
