@@ -379,7 +379,7 @@ RELEASE_LABELS = {
     ReleasePolicy.NEVER: _l("Never"),
 }
 ATTEMPT_STATE_LABELS = {
-    AttemptState.IN_PROGRESS: _l("In progress"),
+    AttemptState.IN_PROGRESS: _l("Being answered"),
     AttemptState.SUBMITTED: _l("Submitted"),
     AttemptState.AWAITING_MARKING: _l("Awaiting marking"),
     AttemptState.GRADED: _l("Graded"),
