@@ -94,6 +94,19 @@ def limit_reached(quiz: Quiz, used: int) -> bool:
     return quiz.kind != QuizKind.DAILY and 0 < quiz.attempts_allowed <= used
 
 
+USED_UP = _l("You have used every attempt allowed for this quiz.")
+
+
+def start_refusal(quiz: Quiz, member, attempts: list[Attempt], now: datetime) -> str | None:
+    """Why `member`, with these attempts of `quiz`, cannot start it now, for the quiz pages: the
+    window or audience, or the attempts used up (never while one can be resumed)."""
+    reason = unavailable_reason(quiz, member, now)
+    resumable = any(a.state == AttemptState.IN_PROGRESS for a in attempts)
+    if reason is None and not resumable and limit_reached(quiz, len(attempts)):
+        reason = str(USED_UP)
+    return reason
+
+
 _versions, _questions = QuestionVersion.__table__, Question.__table__
 _PAPER_VERSIONS = (
     sa.select(_versions.c.id, _versions.c.spec, _versions.c.points, _questions.c.type)
@@ -129,7 +142,7 @@ def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attemp
     ):
         raise DomainError(None, _l("You have done today's questions. New ones come tomorrow."))
     if limit_reached(quiz, used):
-        raise DomainError(None, _l("You have used every attempt allowed for this quiz."))
+        raise DomainError(None, USED_UP)
     seed = secrets.randbits(62)
     # A seeded, reproducible draw (audit), not a secret: the seed itself is stored.
     rng = random.Random(seed)  # noqa: S311

@@ -10,7 +10,8 @@ from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.formats.common import ExportResult, ParseResult
-from learnapp.question_bank.formats.sheet import COLUMNS, export_problem, parse_table, row_of
+from learnapp.question_bank.formats.sheet import COLUMNS, parse_table
+from learnapp.question_bank.formats.sheet_rows import export_problem, row_of
 from learnapp.tabular import TableError, csv_bytes, read_csv
 
 

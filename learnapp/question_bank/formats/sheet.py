@@ -374,39 +374,3 @@ def parse_table(
     if not table.rows:
         result.error(None, "", _l("The file has no question rows."))
     return result
-
-
-def _answer_cell(draft: QuestionDraft) -> str:
-    if draft.type == "short":
-        points = draft.spec.get("key_points") or []
-        return ";;".join(points) if points else draft.spec.get("reference", "").replace("\n", ";;")
-    return types.get_type(draft.type).key_text(draft.spec)
-
-
-def _number(value: Decimal):
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def row_of(draft: QuestionDraft) -> list:
-    """The template row of a question; numbers stay numbers (only text gets formula escapes)."""
-    options = list(draft.spec.get("options", []))
-    return [
-        TYPE_LABELS[draft.type],
-        draft.stem,
-        *(options + [""] * (len(OPTION_COLUMNS) - len(options))),
-        _answer_cell(draft),
-        _number(Decimal(draft.points)),
-        draft.difficulty,
-        "/".join(draft.knowledge_point),
-        draft.source_document,
-        draft.source_version,
-        draft.explanation,
-        ";".join(draft.tags),
-    ]
-
-
-def export_problem(draft: QuestionDraft):
-    """Why a question cannot be written as a template row, or None."""
-    if len(draft.spec.get("options", [])) > len(OPTION_COLUMNS):
-        return _l("More than six options do not fit the template.")
-    return None

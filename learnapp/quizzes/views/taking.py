@@ -70,7 +70,10 @@ def index():
         "quizzes/index.html",
         quizzes=quizzes,
         attempts=attempts,
-        reasons={q.id: _availability(q, attempts.get(q.id, []), moment) for q in quizzes},
+        reasons={
+            q.id: attempt_services.start_refusal(q, current_user, attempts.get(q.id, []), moment)
+            for q in quizzes
+        },
         done_today={
             quiz_id
             for quiz_id, mine in attempts.items()
@@ -79,15 +82,6 @@ def index():
         kinds=QuizKind,
         kind_labels=KIND_LABELS,
     )
-
-
-def _availability(quiz, attempts: list, moment) -> str | None:
-    """Why the member cannot start `quiz` now (window, audience, attempts used up), or None."""
-    reason = attempt_services.unavailable_reason(quiz, current_user, moment)
-    resumable = any(a.state == AttemptState.IN_PROGRESS for a in attempts)
-    if reason is None and not resumable and attempt_services.limit_reached(quiz, len(attempts)):
-        reason = _("You have used every attempt allowed for this quiz.")
-    return reason
 
 
 @bp.get("/<int:quiz_id>")
@@ -108,7 +102,7 @@ def quiz(quiz_id):
             reviewable={a.id for a in graded if review_open(a, moment)},
             # A topic set scores once: its first finished attempt (DOMAIN.md).
             counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,
-            reason=_availability(found, attempts, moment),
+            reason=attempt_services.start_refusal(found, current_user, attempts, moment),
             form=EmptyForm(),
         )
     )
