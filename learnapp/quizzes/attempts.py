@@ -9,6 +9,7 @@ a late page open share `finalize`.
 
 import random
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -30,6 +31,7 @@ from learnapp.quizzes.models import (
     FinishedBy,
     Quiz,
     QuizKind,
+    QuizOverride,
     QuizState,
 )
 from learnapp.quizzes.papers import compose
@@ -45,13 +47,66 @@ def in_audience(quiz: Quiz, member) -> bool:
     return not quiz.audience_categories or str(member.category) in quiz.audience_categories
 
 
-def unavailable_reason(quiz: Quiz, member, now: datetime) -> str | None:
+@dataclass(frozen=True)
+class Terms:
+    """What a quiz allows one member: its close, time limit and attempts, each replaced by the
+    member's override where that sets it (E3)."""
+
+    closes_at: datetime | None
+    duration_seconds: int | None
+    attempts_allowed: int  # 0: unlimited
+    extended: bool = False  # an override applies
+
+    @classmethod
+    def of(cls, quiz: Quiz, override: QuizOverride | None = None) -> "Terms":
+        if override is None:
+            return cls(quiz.closes_at, quiz.duration_seconds, quiz.attempts_allowed)
+        return cls(
+            override.closes_at or quiz.closes_at,
+            override.duration_seconds or quiz.duration_seconds,
+            quiz.attempts_allowed
+            if override.attempts_allowed is None
+            else override.attempts_allowed,
+            extended=True,
+        )
+
+
+def overrides_for_member(session: Session, member_id: int, quiz_ids) -> dict[int, QuizOverride]:
+    """The member's overrides of these quizzes, by quiz id."""
+    return {
+        override.quiz_id: override
+        for override in session.scalars(
+            sa.select(QuizOverride).where(
+                QuizOverride.member_id == member_id, QuizOverride.quiz_id.in_(list(quiz_ids))
+            )
+        )
+    }
+
+
+def overrides_for_quiz(session: Session, quiz_id: int, member_ids) -> dict[int, QuizOverride]:
+    """These members' overrides of one quiz, by member id."""
+    return {
+        override.member_id: override
+        for override in session.scalars(
+            sa.select(QuizOverride).where(
+                QuizOverride.quiz_id == quiz_id, QuizOverride.member_id.in_(list(member_ids))
+            )
+        )
+    }
+
+
+def member_terms(session: Session, quiz: Quiz, member_id: int) -> Terms:
+    return Terms.of(quiz, overrides_for_member(session, member_id, [quiz.id]).get(quiz.id))
+
+
+def unavailable_reason(quiz: Quiz, member, now: datetime, terms: Terms | None = None) -> str | None:
     """Why `member` cannot take `quiz` now (the same check on every content route: E11)."""
+    terms = terms or Terms.of(quiz)
     if quiz.state != QuizState.PUBLISHED or not in_audience(quiz, member):
         return str(_l("This quiz is not open to you."))
     if quiz.opens_at and now < quiz.opens_at:
         return str(_l("This quiz has not opened yet."))
-    if quiz.closes_at and now >= quiz.closes_at:
+    if terms.closes_at and now >= terms.closes_at:
         return str(_l("This quiz has closed."))
     return None
 
@@ -63,13 +118,33 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return now > attempt.deadline_at + timedelta(seconds=attempt.grace_seconds)
 
 
-def _deadline(quiz: Quiz, now: datetime) -> datetime | None:
+def deadline(terms: Terms, started_at: datetime) -> datetime | None:
+    """min(start + time limit, close), on the member's terms."""
     ends = []
-    if quiz.duration_seconds:
-        ends.append(now + timedelta(seconds=quiz.duration_seconds))
-    if quiz.closes_at:
-        ends.append(quiz.closes_at)
+    if terms.duration_seconds:
+        ends.append(started_at + timedelta(seconds=terms.duration_seconds))
+    if terms.closes_at:
+        ends.append(terms.closes_at)
     return min(ends) if ends else None
+
+
+def refresh_deadlines(session: Session, quiz: Quiz, member_ids=None) -> int:
+    """Compute again the deadlines of the quiz's attempts in progress (of these members, or of
+    all) from their starts, on each member's current terms: a changed close, time limit or
+    override applies at once (E3). A deadline moved into the past makes the attempt overdue, and
+    the sweep or the next page open finishes it. Returns how many attempts were looked at."""
+    query = sa.select(Attempt).where(
+        Attempt.quiz_id == quiz.id, Attempt.state == AttemptState.IN_PROGRESS
+    )
+    if member_ids is not None:
+        query = query.where(Attempt.member_id.in_(list(member_ids)))
+    attempts = session.scalars(query).all()
+    overrides = overrides_for_quiz(session, quiz.id, [a.member_id for a in attempts])
+    for attempt in attempts:
+        terms = Terms.of(quiz, overrides.get(attempt.member_id))
+        attempt.deadline_at = deadline(terms, attempt.started_at)
+    session.flush()
+    return len(attempts)
 
 
 def in_progress_attempt(session: Session, quiz_id: int, member_id: int) -> Attempt | None:
@@ -88,21 +163,24 @@ def attempts_used(session: Session, quiz_id: int, member_id: int) -> int:
     )
 
 
-def limit_reached(quiz: Quiz, used: int) -> bool:
-    """Whether `used` attempts exhaust the quiz's limit (0: unlimited). Daily practice has its
+def limit_reached(quiz: Quiz, used: int, terms: Terms | None = None) -> bool:
+    """Whether `used` attempts exhaust the member's limit (0: unlimited). Daily practice has its
     own rule instead, one attempt a day (DOMAIN.md)."""
-    return quiz.kind != QuizKind.DAILY and 0 < quiz.attempts_allowed <= used
+    allowed = (terms or Terms.of(quiz)).attempts_allowed
+    return quiz.kind != QuizKind.DAILY and 0 < allowed <= used
 
 
 USED_UP = _l("You have used every attempt allowed for this quiz.")
 
 
-def start_refusal(quiz: Quiz, member, attempts: list[Attempt], now: datetime) -> str | None:
+def start_refusal(
+    quiz: Quiz, member, attempts: list[Attempt], now: datetime, terms: Terms | None = None
+) -> str | None:
     """Why `member`, with these attempts of `quiz`, cannot start it now, for the quiz pages: the
     window or audience, or the attempts used up (never while one can be resumed)."""
-    reason = unavailable_reason(quiz, member, now)
+    reason = unavailable_reason(quiz, member, now, terms)
     resumable = any(a.state == AttemptState.IN_PROGRESS for a in attempts)
-    if reason is None and not resumable and limit_reached(quiz, len(attempts)):
+    if reason is None and not resumable and limit_reached(quiz, len(attempts), terms):
         reason = str(USED_UP)
     return reason
 
@@ -118,10 +196,11 @@ _PAPER_VERSIONS = (
 def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attempt:
     """Start (or resume) `member`'s attempt. Starting freezes the question versions, their
     order, the option order with fresh opaque ids, and the deadline min(start + duration,
-    close). An unfinished attempt is resumed; an overdue one is finalised first. Attempts are
-    numbered under a unique constraint, so racing starts cannot exceed the limit (E9); an
-    abandoned attempt still counts (E8)."""
-    reason = unavailable_reason(quiz, member, now)
+    close), on the member's terms (an override may extend them: E3). An unfinished attempt is
+    resumed; an overdue one is finalised first. Attempts are numbered under a unique constraint,
+    so racing starts cannot exceed the limit (E9); an abandoned attempt still counts (E8)."""
+    terms = member_terms(session, quiz, member.id)
+    reason = unavailable_reason(quiz, member, now, terms)
     if reason:
         raise DomainError(None, reason)
     current = in_progress_attempt(session, quiz.id, member.id)
@@ -141,7 +220,7 @@ def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attemp
         )
     ):
         raise DomainError(None, _l("You have done today's questions. New ones come tomorrow."))
-    if limit_reached(quiz, used):
+    if limit_reached(quiz, used, terms):
         raise DomainError(None, USED_UP)
     seed = secrets.randbits(62)
     # A seeded, reproducible draw (audit), not a secret: the seed itself is stored.
@@ -186,7 +265,7 @@ def start_attempt(session: Session, member, quiz: Quiz, now: datetime) -> Attemp
         seed=seed,
         practice_day=practice_day,
         started_at=now,
-        deadline_at=_deadline(quiz, now),
+        deadline_at=deadline(terms, now),
         grace_seconds=quiz.grace_seconds,
         pass_percent=quiz.pass_percent,
         max_score=total,

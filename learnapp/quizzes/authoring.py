@@ -148,12 +148,19 @@ def create_quiz(session: Session, actor, settings: QuizSettings, now: datetime) 
 
 def update_quiz(session: Session, actor, quiz: Quiz, settings: QuizSettings, now: datetime):
     """Change a quiz's settings. The composition of a quiz that has attempts stays: attempts
-    already froze their papers, and switching would leave its rules or paper inconsistent."""
+    already froze their papers, and switching would leave its rules or paper inconsistent. A
+    changed close or time limit moves the deadlines of attempts in progress at once (E3)."""
     _check(actor, settings)
     if settings.composition != quiz.composition and _has_attempts(session, quiz):
         raise DomainError("composition", _l("Members have taken this quiz; keep its composition."))
+    timing = (quiz.closes_at, quiz.duration_seconds)
     _apply(quiz, settings)
     quiz.updated_at = now
+    if (quiz.closes_at, quiz.duration_seconds) != timing:
+        # A later close (an outage, say) or another time limit applies to attempts in progress.
+        from learnapp.quizzes.attempts import refresh_deadlines
+
+        refresh_deadlines(session, quiz)
     record(session, actor, "quiz.updated", "quiz", quiz.id, now=now, after={"title": quiz.title})
     session.flush()
 

@@ -34,7 +34,17 @@ def _choices(labels: dict) -> list[SelectChoice]:
     return [SelectChoice(key.value, label) for key, label in labels.items()]
 
 
-class QuizForm(FlaskForm):
+class LocalTimes:
+    """Forms whose date-time fields are entered in the organisation's local time."""
+
+    def aware(self, field):
+        """The field's local time (organisation timezone) as aware UTC."""
+        if field.data is None:
+            return None
+        return field.data.replace(tzinfo=org_timezone()).astimezone(UTC)
+
+
+class QuizForm(LocalTimes, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
     description = TextAreaField(_l("Instructions"), validators=[Length(max=2000)])
     kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
@@ -72,11 +82,23 @@ class QuizForm(FlaskForm):
     )
     course_id = SelectField(_l("Final test of course"), coerce=int, validate_choice=True)
 
-    def aware(self, field):
-        """The field's local time (organisation timezone) as aware UTC."""
-        if field.data is None:
-            return None
-        return field.data.replace(tzinfo=org_timezone()).astimezone(UTC)
+
+class OverrideForm(LocalTimes, FlaskForm):
+    """A member's own terms for a quiz (E3); a field left empty keeps the quiz's."""
+
+    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    closes_at = DateTimeLocalField(
+        _l("Closes for this member"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
+    )
+    duration_minutes = IntegerField(
+        _l("Time limit for this member (minutes)"),
+        validators=[Optional(), NumberRange(min=1, max=1440)],
+    )
+    attempts_allowed = IntegerField(
+        _l("Attempts allowed for this member (0: unlimited)"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500), NoFormula()])
 
 
 class AddQuestionsForm(FlaskForm):

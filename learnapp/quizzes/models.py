@@ -138,6 +138,48 @@ class Quiz(Base):
     rules: Mapped[list["QuizRule"]] = relationship(
         back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"
     )
+    overrides: Mapped[list["QuizOverride"]] = relationship(
+        back_populates="quiz", order_by="QuizOverride.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def last_close(self) -> datetime | None:
+        """When the quiz has closed for everyone, members' later closing times included; None
+        if it never closes."""
+        if self.closes_at is None:
+            return None
+        return max([self.closes_at, *(o.closes_at for o in self.overrides if o.closes_at)])
+
+
+class QuizOverride(Base):
+    """One member's own terms for a quiz (security.md E3): a later close, a different time
+    limit, or a different number of attempts, each replacing the quiz's when set. Recorded with
+    the reason and who granted it."""
+
+    __tablename__ = "quiz_overrides"
+    __table_args__ = (
+        sa.UniqueConstraint("quiz_id", "member_id"),
+        sa.CheckConstraint(
+            "duration_seconds IS NULL OR duration_seconds > 0", name="duration_positive"
+        ),
+        sa.CheckConstraint(
+            "attempts_allowed IS NULL OR attempts_allowed >= 0", name="attempts_non_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"))
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    closes_at: Mapped[datetime | None]
+    duration_seconds: Mapped[int | None]
+    attempts_allowed: Mapped[int | None]  # 0: unlimited
+    reason: Mapped[str] = mapped_column(sa.Text)
+    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    granted_at: Mapped[datetime]
+
+    quiz: Mapped[Quiz] = relationship(back_populates="overrides")
+    member = relationship("User", foreign_keys=[member_id])
+    granted_by = relationship("User", foreign_keys=[granted_by_id])
 
 
 class QuizItem(Base):

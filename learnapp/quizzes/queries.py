@@ -102,7 +102,8 @@ def review_open(attempt: Attempt, now: datetime) -> bool:
     if quiz.kind.is_practice or quiz.release == ReleasePolicy.IMMEDIATELY:
         return True
     if quiz.release == ReleasePolicy.AFTER_CLOSE:
-        return quiz.closes_at is None or now >= quiz.closes_at
+        # After the last member's close: an extended member must not meet the keys early.
+        return quiz.last_close is None or now >= quiz.last_close
     return False
 
 

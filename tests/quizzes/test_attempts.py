@@ -36,14 +36,8 @@ from tests.quizzes.helpers import (
     make_paper,
     make_quiz,
 )
-from tests.world import build_world
 
 pytestmark = pytest.mark.usefixtures("ctx")
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _answers(slot) -> dict:

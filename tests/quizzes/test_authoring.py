@@ -26,14 +26,8 @@ from learnapp.quizzes.queries import slots_of
 from tests.factories import FIXED_NOW
 from tests.question_bank.factories import make_bank
 from tests.quizzes.helpers import make_paper, make_quiz
-from tests.world import build_world
 
 pytestmark = pytest.mark.usefixtures("ctx")
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _settings(unit, **overrides) -> QuizSettings:

@@ -5,7 +5,6 @@ E11, E13, E15 and E16 (a refused security token never loses answers)."""
 import re
 from datetime import timedelta
 
-import pytest
 import sqlalchemy as sa
 from flask import request, request_finished
 
@@ -13,20 +12,6 @@ from learnapp.quizzes.models import AnswerLog, Attempt, AttemptQuestion, Attempt
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
 from tests.quizzes.helpers import make_paper, make_quiz
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
-
-
-@pytest.fixture
-def exam(app, session, world):
-    with app.test_request_context():
-        quiz = make_quiz(session, world.root, make_paper(session))
-    session.commit()
-    return quiz
 
 
 def _start(auth, quiz) -> int:

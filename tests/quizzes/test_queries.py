@@ -12,15 +12,9 @@ from learnapp.quizzes.models import FinishedBy, GradingMethod, QuizKind
 from learnapp.quizzes.queries import ExamResult, exam_results, quiz_report, slots_of
 from tests.factories import FIXED_NOW
 from tests.quizzes.helpers import make_paper, make_quiz
-from tests.world import build_world
 
 pytestmark = pytest.mark.usefixtures("ctx")
 START, END = datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _take(session, quiz, member, right: int, at):

@@ -21,12 +21,6 @@ from learnapp.quizzes.queries import slots_of
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
 from tests.quizzes.helpers import make_paper, make_quiz
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _wrong_key_exam(session, world):

@@ -20,12 +20,6 @@ from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
 from tests.question_bank.factories import make_bank
 from tests.quizzes.helpers import DRAFTS, Paper, make_paper, make_quiz
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
 
 
 def _finished(session, world, **overrides):

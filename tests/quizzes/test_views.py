@@ -6,7 +6,6 @@ import threading
 from datetime import timedelta
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -31,20 +30,6 @@ from tests.quizzes.helpers import (
     make_paper,
     make_quiz,
 )
-from tests.world import build_world
-
-
-@pytest.fixture
-def world(session):
-    return build_world(session)
-
-
-@pytest.fixture
-def exam(app, session, world):
-    with app.test_request_context():
-        quiz = make_quiz(session, world.root, make_paper(session))
-    session.commit()
-    return quiz
 
 
 def _start(auth, quiz) -> int:

@@ -1,5 +1,5 @@
-"""The quizzes blueprint: the member's pages (taking.py) and the authors' and markers' pages
-(manage.py)."""
+"""The quizzes blueprint: the member's pages (taking.py), the authors' pages (manage.py, and
+overrides.py for members' own terms) and the markers' and reports' pages."""
 
 from flask import Blueprint
 
@@ -25,4 +25,4 @@ def quiz_num(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-from learnapp.quizzes.views import analysis, manage, reports, taking  # noqa: E402,F401  (routes on bp)
+from learnapp.quizzes.views import analysis, manage, overrides, reports, taking  # noqa: E402,F401  (routes on bp)

@@ -66,12 +66,19 @@ def index():
         attempts.setdefault(attempt.quiz_id, []).append(attempt)
     moment = now()
     today = org_day(moment)
+    overrides = attempt_services.overrides_for_member(
+        session, current_user.id, [q.id for q in quizzes]
+    )
+    terms = {q.id: attempt_services.Terms.of(q, overrides.get(q.id)) for q in quizzes}
     return render_template(
         "quizzes/index.html",
         quizzes=quizzes,
         attempts=attempts,
+        terms=terms,
         reasons={
-            q.id: attempt_services.start_refusal(q, current_user, attempts.get(q.id, []), moment)
+            q.id: attempt_services.start_refusal(
+                q, current_user, attempts.get(q.id, []), moment, terms[q.id]
+            )
             for q in quizzes
         },
         done_today={
@@ -92,17 +99,19 @@ def quiz(quiz_id):
     if found is None:
         abort(404)
     attempts = member_attempts(session, current_user.id, [found.id])
+    terms = attempt_services.member_terms(session, found, current_user.id)
     moment = now()
     graded = [a for a in attempts if a.state == AttemptState.GRADED]
     return _no_store(
         render_template(
             "quizzes/quiz.html",
             quiz=found,
+            terms=terms,
             attempts=attempts,
             reviewable={a.id for a in graded if review_open(a, moment)},
             # A topic set scores once: its first finished attempt (DOMAIN.md).
             counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,
-            reason=attempt_services.start_refusal(found, current_user, attempts, moment),
+            reason=attempt_services.start_refusal(found, current_user, attempts, moment, terms),
             form=EmptyForm(),
         )
     )

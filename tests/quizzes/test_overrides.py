@@ -1,0 +1,303 @@
+"""Members' own terms for a quiz (security.md E3): the service, the deadline it feeds, the
+release of results, and the pages for every kind of user."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.audit.models import AuditEntry
+from learnapp.errors import DomainError
+from learnapp.quizzes import attempts as svc
+from learnapp.quizzes.authoring import QuizSettings, update_quiz
+from learnapp.quizzes.models import (
+    AttemptState,
+    Composition,
+    QuizKind,
+    QuizOverride,
+    ReleasePolicy,
+)
+from learnapp.quizzes.overrides import OverrideInput, find_member, remove_override, save_override
+from learnapp.quizzes.queries import review_open
+from learnapp.web import LANG_COOKIE
+from tests.conftest import reload
+from tests.factories import FIXED_NOW
+from tests.quizzes.helpers import make_paper, make_quiz
+
+CLOSE = FIXED_NOW + timedelta(days=7)  # make_quiz's close
+REASON = "出差在外，无法按时参加"
+
+
+def _grant(session, world, quiz, member=None, **terms):
+    terms.setdefault("reason", REASON)
+    return save_override(
+        session, world.admin, quiz, member or world.member_a, OverrideInput(**terms), FIXED_NOW
+    )
+
+
+def _override_count(session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(QuizOverride))
+
+
+@pytest.mark.usefixtures("ctx")
+class TestService:
+    def test_a_later_close_lets_the_member_start_after_the_quiz_closed(self, session, world, exam):
+        _grant(session, world, exam, closes_at=CLOSE + timedelta(days=3))
+        after_close = CLOSE + timedelta(hours=1)
+        with pytest.raises(DomainError, match="closed"):
+            svc.start_attempt(session, world.member_b, exam, after_close)
+        attempt = svc.start_attempt(session, world.member_a, exam, after_close)
+        # min(start + the quiz's 30 minutes, the member's close)
+        assert attempt.deadline_at == after_close + timedelta(minutes=30)
+
+    def test_the_members_own_close_caps_the_deadline(self, session, world, exam):
+        _grant(session, world, exam, closes_at=CLOSE + timedelta(days=3))
+        start = CLOSE + timedelta(days=3) - timedelta(minutes=10)
+        attempt = svc.start_attempt(session, world.member_a, exam, start)
+        assert attempt.deadline_at == CLOSE + timedelta(days=3)
+
+    def test_a_longer_time_limit_sets_the_deadline(self, session, world, exam):
+        _grant(session, world, exam, duration_seconds=3600)
+        mine = svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        theirs = svc.start_attempt(session, world.member_b, exam, FIXED_NOW)
+        assert mine.deadline_at == FIXED_NOW + timedelta(hours=1)
+        assert theirs.deadline_at == FIXED_NOW + timedelta(minutes=30)
+
+    def test_more_attempts_allow_another_start(self, session, world, exam):
+        for _ in range(2):  # make_quiz allows two
+            attempt = svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+            svc.finalize(session, attempt.id, FIXED_NOW, svc.FinishedBy.MEMBER)
+        with pytest.raises(DomainError, match="every attempt"):
+            svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        _grant(session, world, exam, attempts_allowed=3)
+        third = svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        assert third.number == 3
+        svc.finalize(session, third.id, FIXED_NOW, svc.FinishedBy.MEMBER)
+        terms = svc.member_terms(session, exam, world.member_a.id)
+        assert svc.limit_reached(exam, 3, terms)
+        _grant(session, world, exam, attempts_allowed=0)  # unlimited
+        assert svc.start_attempt(session, world.member_a, exam, FIXED_NOW).number == 4
+
+    def test_changing_or_withdrawing_terms_moves_an_attempt_in_progress(self, session, world, exam):
+        attempt = svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        assert attempt.deadline_at == FIXED_NOW + timedelta(minutes=30)
+        override = _grant(session, world, exam, duration_seconds=5400)
+        assert attempt.deadline_at == FIXED_NOW + timedelta(minutes=90)
+        assert remove_override(session, world.admin, exam, override.id, FIXED_NOW)
+        assert attempt.deadline_at == FIXED_NOW + timedelta(minutes=30)
+        assert attempt.state == AttemptState.IN_PROGRESS
+
+    def test_a_later_close_of_the_quiz_itself_moves_attempts_in_progress(
+        self, session, world, exam
+    ):
+        exam.closes_at = FIXED_NOW + timedelta(minutes=20)
+        session.flush()
+        mine = svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        theirs = svc.start_attempt(session, world.member_b, exam, FIXED_NOW)
+        assert mine.deadline_at == theirs.deadline_at == FIXED_NOW + timedelta(minutes=20)
+        _grant(session, world, exam, duration_seconds=3600)
+        # An outage: the organisers move the close by two hours for everyone.
+        settings = QuizSettings(
+            title=exam.title,
+            kind=exam.kind,
+            owner_unit=exam.owner_unit,
+            composition=exam.composition,
+            opens_at=exam.opens_at,
+            closes_at=FIXED_NOW + timedelta(hours=2),
+            duration_seconds=exam.duration_seconds,
+            attempts_allowed=exam.attempts_allowed,
+        )
+        update_quiz(session, world.admin, exam, settings, FIXED_NOW)
+        assert theirs.deadline_at == FIXED_NOW + timedelta(minutes=30)  # the quiz's limit
+        assert mine.deadline_at == FIXED_NOW + timedelta(hours=1)  # the member's own limit
+
+    def test_setting_terms_again_replaces_them_and_both_are_audited(self, session, world, exam):
+        _grant(session, world, exam, duration_seconds=3600)
+        _grant(session, world, exam, attempts_allowed=5, reason="网络故障，补考一次")
+        override = session.scalars(sa.select(QuizOverride)).one()
+        assert (override.duration_seconds, override.attempts_allowed) == (None, 5)
+        assert override.reason == "网络故障，补考一次"
+        assert override.granted_by_id == world.admin.id
+        entries = session.scalars(
+            sa.select(AuditEntry)
+            .where(AuditEntry.action == "quiz.override_saved")
+            .order_by(AuditEntry.id)
+        ).all()
+        assert entries[0].before is None
+        assert entries[1].before["duration_seconds"] == 3600
+        assert entries[1].after["attempts_allowed"] == 5
+        remove_override(session, world.admin, exam, override.id, FIXED_NOW)
+        assert session.scalar(
+            sa.select(AuditEntry.before).where(AuditEntry.action == "quiz.override_removed")
+        )["member_id"] == (world.member_a.id)
+
+    @pytest.mark.parametrize(
+        ("terms", "message"),
+        [
+            ({}, "Set a closing time"),
+            ({"closes_at": FIXED_NOW - timedelta(minutes=1)}, "already passed"),
+            ({"duration_seconds": 0}, "24 hours"),
+            ({"duration_seconds": 25 * 3600}, "24 hours"),
+            ({"attempts_allowed": -1}, "0 to 100"),
+            ({"attempts_allowed": 101}, "0 to 100"),
+            ({"attempts_allowed": 3, "reason": "  "}, "reason"),
+            ({"attempts_allowed": 3, "reason": "长" * 501}, "reason"),
+        ],
+    )
+    def test_bad_terms_are_refused_and_nothing_is_stored(
+        self, session, world, exam, terms, message
+    ):
+        terms.setdefault("reason", REASON)
+        with pytest.raises(DomainError, match=message):
+            save_override(
+                session, world.admin, exam, world.member_a, OverrideInput(**terms), FIXED_NOW
+            )
+        assert _override_count(session) == 0
+
+    def test_daily_practice_takes_no_terms(self, app, session, world):
+        daily = make_quiz(
+            session,
+            world.root,
+            make_paper(session, types=("single",)),
+            publish=False,
+            kind=QuizKind.DAILY,
+            composition=Composition.RANDOM,
+        )
+        with pytest.raises(DomainError, match="Daily practice"):
+            _grant(session, world, daily, attempts_allowed=3)
+        assert _override_count(session) == 0
+
+    def test_only_members_of_the_audience_in_the_actors_subtree_are_found(
+        self, session, world, exam
+    ):
+        assert find_member(session, world.secretary_a, exam, " mema ").id == world.member_a.id
+        for username in ("memb", "nobody"):  # another branch, or no such user: the same answer
+            with pytest.raises(DomainError, match="No member with that user name") as refused:
+                find_member(session, world.secretary_a, exam, username)
+            assert refused.value.field == "username"
+        branch_b_only = make_quiz(
+            session, world.branch_b, make_paper(session, types=("single",)), title="乙支部测试"
+        )
+        with pytest.raises(DomainError, match="not in this quiz's audience"):
+            find_member(session, world.admin, branch_b_only, "mema")
+
+    def test_results_after_close_wait_for_the_last_members_close(self, app, session, world):
+        with app.test_request_context():
+            quiz = make_quiz(
+                session,
+                world.root,
+                make_paper(session, types=("single",)),
+                release=ReleasePolicy.AFTER_CLOSE,
+            )
+        _grant(session, world, quiz, member=world.member_a, closes_at=CLOSE + timedelta(days=2))
+        attempt = svc.start_attempt(session, world.member_b, quiz, FIXED_NOW)
+        svc.finalize(session, attempt.id, FIXED_NOW, svc.FinishedBy.MEMBER)
+        session.refresh(quiz)
+        assert quiz.last_close == CLOSE + timedelta(days=2)
+        assert not review_open(attempt, CLOSE + timedelta(hours=1))
+        assert review_open(attempt, CLOSE + timedelta(days=2))
+
+
+def _form(**fields):
+    data = {"username": "mema", "closes_at": "", "duration_minutes": "", "attempts_allowed": ""}
+    data["reason"] = REASON
+    data.update(fields)
+    return data
+
+
+def test_the_page_is_for_those_who_manage_the_quiz(app, session, auth, world, exam):
+    with app.test_request_context():
+        general = make_quiz(
+            session, world.general, make_paper(session, types=("single",)), title="总支测试"
+        )
+    session.commit()
+    cases = (
+        ("mema", exam, 403),
+        ("admin", exam, 200),
+        ("gsec", general, 200),
+        ("gsec", exam, 404),  # owned by the root: not theirs to manage
+        ("seca", general, 404),
+    )
+    for username, quiz, status in cases:
+        auth.login(username)
+        assert auth.client.get(f"/quizzes/manage/{quiz.id}/overrides").status_code == status
+        removed = auth.post(f"/quizzes/manage/{quiz.id}/overrides/999999/delete")
+        assert removed.status_code == (403 if status == 403 else 404), username
+        auth.logout()
+
+
+def test_a_manager_grants_and_withdraws_terms_and_the_member_sees_them(
+    session, auth, clock, world, exam
+):
+    auth.login("admin")
+    page = auth.client.get(f"/quizzes/manage/{exam.id}/overrides").get_data(as_text=True)
+    assert "override-form" in page
+    saved = auth.post(
+        f"/quizzes/manage/{exam.id}/overrides",
+        data=_form(closes_at="2030-01-01T10:00", attempts_allowed="4"),
+    )
+    assert saved.status_code == 302
+    reload(session)
+    override = session.scalars(sa.select(QuizOverride)).one()
+    assert override.closes_at.year == 2030 and override.attempts_allowed == 4
+    override_id = override.id
+    listed = auth.client.get(f"/quizzes/manage/{exam.id}/overrides").get_data(as_text=True)
+    assert "override-row" in listed and REASON in listed
+    auth.logout()
+
+    auth.client.set_cookie(LANG_COOKIE, "en")  # the assertions read the English msgids
+    auth.login("mema")
+    own = auth.client.get(f"/quizzes/{exam.id}").get_data(as_text=True)
+    assert "own-terms" in own and "2030-01-01 10:00" in own and "0 of 4" in own
+    auth.logout()
+    auth.login("memb")
+    theirs = auth.client.get(f"/quizzes/{exam.id}").get_data(as_text=True)
+    assert "own-terms" not in theirs and "2030-01-01" not in theirs
+    auth.logout()
+
+    auth.login("admin")
+    removed = auth.post(f"/quizzes/manage/{exam.id}/overrides/{override_id}/delete")
+    assert removed.status_code == 302
+    reload(session)
+    assert _override_count(session) == 0
+    again = auth.post(f"/quizzes/manage/{exam.id}/overrides/{override_id}/delete")
+    assert again.status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"username": "memb-none"}, "No member with that user name"),
+        ({"closes_at": "", "attempts_allowed": ""}, "Set a closing time"),
+        ({"closes_at": "2020-01-01T10:00"}, "already passed"),
+        ({"duration_minutes": "0"}, "Number must be between 1 and 1440."),
+        ({"attempts_allowed": "many"}, "Not a valid integer value."),
+        ({"attempts_allowed": "2", "reason": ""}, "This field is required"),
+        ({"attempts_allowed": "2", "reason": "=cmd|' /C calc'!A0"}, "may not start with"),
+    ],
+)
+def test_bad_input_is_refused_with_a_message_and_nothing_stored(
+    session, auth, world, exam, fields, message
+):
+    auth.login("admin")
+    auth.client.set_cookie(LANG_COOKIE, "en")  # the assertions read the English msgids
+    response = auth.post(f"/quizzes/manage/{exam.id}/overrides", data=_form(**fields))
+    assert response.status_code == 400
+    assert message in response.get_data(as_text=True)
+    reload(session)
+    assert _override_count(session) == 0
+
+
+def test_a_secretary_reaches_only_members_of_their_subtree(app, session, auth, world):
+    with app.test_request_context():
+        quiz = make_quiz(
+            session, world.general, make_paper(session, types=("single",)), title="总支测试"
+        )
+    session.commit()
+    auth.login("gsec")
+    ok = auth.post(f"/quizzes/manage/{quiz.id}/overrides", data=_form(attempts_allowed="3"))
+    assert ok.status_code == 302
+    refused = auth.post(f"/quizzes/manage/{quiz.id}/overrides", data=_form(username="admin"))
+    assert refused.status_code == 400
+    reload(session)
+    assert _override_count(session) == 1
