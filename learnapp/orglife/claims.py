@@ -106,11 +106,12 @@ def _tell_member(session: Session, claim: StudyClaim, now: datetime) -> None:
     link = current_app.url_map.bind("localhost").build(
         "orglife.claim_detail", {"claim_id": claim.id}
     )
+    hours = f"{claim.hours:.2f}"  # as the ledger shows hours, whatever the column gave back
     with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         if claim.state == ClaimState.APPROVED:
-            title = _("Your claim of %(hours)s study hours was approved", hours=claim.hours)
+            title = _("Your claim of %(hours)s study hours was approved", hours=hours)
         else:
-            title = _("Your claim of %(hours)s study hours was not approved", hours=claim.hours)
+            title = _("Your claim of %(hours)s study hours was not approved", hours=hours)
         body = claim.decision_reason
     notify(session, [member.id], CLAIM_DECIDED, title, link, now, body=body)
 

@@ -47,7 +47,7 @@ class LocalTimes:
 class QuizForm(LocalTimes, FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
     description = TextAreaField(_l("Instructions"), validators=[Length(max=2000)])
-    kind = SelectField(_l("Kind"), choices=_choices(KIND_LABELS))
+    kind = SelectField(_l("Quiz kind"), choices=_choices(KIND_LABELS))
     owner_unit_id = SelectField(_l("Owned by"), coerce=int, validate_choice=True)
     composition = SelectField(_l("Questions"), choices=_choices(COMPOSITION_LABELS))
     opens_at = DateTimeLocalField(_l("Opens"), validators=[Optional()], format="%Y-%m-%dT%H:%M")

@@ -128,3 +128,5 @@ def test_the_member_is_notified_of_the_decision(session, ctx):
         f"/orglife/claims/{rejected.id}",
     ]
     assert sent[1].body == "证明不清晰"
+    # Hours read as the ledger shows them, with two places, however they were entered.
+    assert "3.00" in sent[0].title and "3.00" in sent[1].title
