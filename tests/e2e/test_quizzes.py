@@ -274,3 +274,47 @@ def test_secretary_gives_a_member_own_terms_and_the_member_sees_them(new_page):
     desktop.get_by_test_id("remove-override").click()
     expect(desktop.get_by_test_id("override-row")).to_have_count(0)
     shot(desktop, "quiz-overrides-withdrawn")
+
+
+def _member_terms(page, **fields) -> None:
+    """On the exam's 个别延期与补考 page, set demo-member's terms."""
+    page.goto("/quizzes/manage")
+    page.get_by_role("link", name=EXAM_TITLE, exact=True).click()
+    page.get_by_test_id("overrides-link").click()
+    page.fill("input[name=username]", "demo-member")
+    for name, value in fields.items():
+        page.fill(f"input[name={name}]", value)
+    page.fill("textarea[name=reason]", "网络故障，延长答题时间")
+    page.get_by_test_id("save-override").click()
+    expect(page.get_by_test_id("override-row")).to_have_count(1)
+
+
+def test_a_member_given_more_time_during_the_exam_keeps_answering(new_page):
+    """The page's countdown reaches zero, but the organisers gave the member more time since
+    the page was loaded: the page learns the new deadline from the server and carries on."""
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    _member_terms(secretary, attempts_allowed="5")  # whatever the tests before used up
+    member = new_page(PHONE)
+    member.clock.install()
+    login(member, "demo-member")
+    member.goto("/quizzes/")
+    member.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
+    member.locator('[data-testid="start-attempt"], [data-testid="resume-attempt"]').click()
+    expect(member.get_by_test_id("quiz-taker")).to_be_visible()
+    _answer(member, 1)
+    _saved(member, 1)
+
+    _member_terms(secretary, attempts_allowed="5", duration_minutes="60")
+    member.clock.fast_forward("31:00")
+    expect(member.get_by_test_id("time-up")).to_be_visible()
+    expect(member.get_by_test_id("countdown")).to_have_text(re.compile(r"^2\d:\d\d$"))
+    expect(member.get_by_test_id("quiz-taker")).to_be_visible()
+    shot(member, "quiz-more-time")
+
+    # Once the new deadline passes too, time is up as usual.
+    member.clock.fast_forward("30:00")
+    expect(member.get_by_test_id("result-summary")).to_be_visible()
+    secretary.once("dialog", lambda dialog: dialog.accept())
+    secretary.get_by_test_id("remove-override").click()
+    expect(secretary.get_by_test_id("override-row")).to_have_count(0)

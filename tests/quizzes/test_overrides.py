@@ -301,3 +301,29 @@ def test_a_secretary_reaches_only_members_of_their_subtree(app, session, auth, w
     assert refused.status_code == 400
     reload(session)
     assert _override_count(session) == 1
+
+
+def test_the_taking_page_can_ask_for_a_moved_deadline(session, auth, world, exam):
+    """At zero the countdown asks the server for the deadline first: a member given more time
+    while the page was open keeps answering instead of being submitted."""
+    auth.login("mema")
+    started = auth.post(f"/quizzes/{exam.id}/start")
+    attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    page = auth.client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
+    assert f"/quizzes/attempts/{attempt_id}/deadline" in page
+    first = auth.client.get(f"/quizzes/attempts/{attempt_id}/deadline")
+    assert first.headers["Cache-Control"] == "no-store"
+    assert first.json["in_progress"] is True
+    assert first.json["deadline"].startswith((FIXED_NOW + timedelta(minutes=30)).isoformat()[:16])
+    auth.logout()
+
+    auth.login("admin")
+    auth.post(f"/quizzes/manage/{exam.id}/overrides", data=_form(duration_minutes="60"))
+    auth.logout()
+    auth.login("mema")
+    moved = auth.client.get(f"/quizzes/attempts/{attempt_id}/deadline").json
+    assert moved["deadline"].startswith((FIXED_NOW + timedelta(minutes=60)).isoformat()[:16])
+    auth.logout()
+
+    auth.login("memb")  # another member's attempt is no attempt at all (E6)
+    assert auth.client.get(f"/quizzes/attempts/{attempt_id}/deadline").status_code == 404

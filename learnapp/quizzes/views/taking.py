@@ -318,6 +318,23 @@ def submit(attempt_id):
     return redirect(url_for("quizzes.result", attempt_id=found.id))
 
 
+@bp.get("/attempts/<int:attempt_id>/deadline")
+@route_policy(LOGGED_IN)
+def deadline(attempt_id):
+    """The attempt's deadline now, for the page whose countdown reached zero: the organisers may
+    have moved it since the page was loaded (the member's own terms, or the quiz's close)."""
+    found = _own(attempt_id)
+    return _no_store(
+        (
+            {
+                "in_progress": found.state == AttemptState.IN_PROGRESS,
+                "deadline": found.deadline_at.isoformat() if found.deadline_at else None,
+            },
+            200,
+        )
+    )
+
+
 @bp.post("/attempts/<int:attempt_id>/signals")
 @route_policy(LOGGED_IN)
 def signal(attempt_id):

@@ -226,28 +226,45 @@
     finished = true;
   });
 
-  // Countdown from the server's deadline, corrected for the difference between the clocks.
+  // Countdown from the server's deadline, corrected for the difference between the clocks. At
+  // zero the page first asks whether the deadline has moved since it was loaded (the organisers
+  // may have given more time); only if it has not, or the server cannot be reached, is time up.
   if (countdownEl && data.deadline) {
     var deadline = Date.parse(data.deadline);
     var offset = Date.parse(data.serverNow) - Date.now();
-    var tick = function () {
+    var timeUp = function () {
+      finished = true;
+      timeupEl.textContent = data.labelTimeup;
+      timeupEl.classList.remove("d-none");
+      // The form carries every answer on the page; the server accepts them within its grace.
+      // Offline, the submission waits for the network instead of failing in the browser.
+      if (navigator.onLine === false) {
+        window.addEventListener("online", function () { form.submit(); }, { once: true });
+      } else {
+        form.submit();
+      }
+    };
+    var tick;
+    var atZero = function () {
+      fetch(data.deadlineUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) {
+          var moved = body && body.in_progress && body.deadline && Date.parse(body.deadline) > deadline;
+          if (!moved) { timeUp(); return; }
+          deadline = Date.parse(body.deadline);
+          timeupEl.textContent = data.labelExtended;
+          timeupEl.classList.remove("d-none");
+          tick();
+        })
+        .catch(timeUp);
+    };
+    tick = function () {
+      if (finished) { return; }
       var left = Math.max(0, Math.floor((deadline - (Date.now() + offset)) / 1000));
       var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
       countdownEl.textContent = (h ? h + ":" : "") + (m < 10 && h ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
       countdownEl.classList.toggle("text-bg-danger", left <= 60);
-      if (left === 0 && !finished) {
-        finished = true;
-        timeupEl.textContent = data.labelTimeup;
-        timeupEl.classList.remove("d-none");
-        // The form carries every answer on the page; the server accepts them within its grace.
-        // Offline, the submission waits for the network instead of failing in the browser.
-        if (navigator.onLine === false) {
-          window.addEventListener("online", function () { form.submit(); }, { once: true });
-        } else {
-          form.submit();
-        }
-        return;
-      }
+      if (left === 0) { atZero(); return; }
       setTimeout(tick, 1000);
     };
     tick();
