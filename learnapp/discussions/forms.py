@@ -85,9 +85,9 @@ class BoardModeForm(FlaskForm):
 
 
 class AnnouncementForm(FlaskForm):
-    unit_id = SelectField(_l("To"), coerce=int, validate_choice=True)
+    unit_id = SelectField(_l("Send to"), coerce=int, validate_choice=True)
     title = _title(_l("Title"))
-    body = _body(_l("Text"))
+    body = _body(_l("Announcement text"))
     expires_on = DateField(_l("Show until (optional)"), validators=[Optional()])
 
 
