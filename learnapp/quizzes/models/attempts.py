@@ -1,5 +1,5 @@
-"""Quizzes and exams: definitions, their papers or random rules, attempts with frozen questions,
-the append-only answer log, tab-switch signals and the wrong-answer book (错题本).
+"""Attempts with their frozen questions, the append-only answer log, tab-switch signals, the
+wrong-answer book (错题本) and members' reports of faulty questions (纠错).
 
 An attempt is a state machine (security.md §3, E4/E5): in_progress → submitted → graded, or
 awaiting_marking → graded when a 简答 needs a person. Every transition is a conditional UPDATE
@@ -15,41 +15,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base, enum_type
-
-
-class QuizKind(enum.StrEnum):
-    PRACTICE = "practice"  # 练习
-    DAILY = "daily"  # 每日答题
-    TOPIC = "topic"  # 专项答题
-    EXAM = "exam"  # 考试
-
-    @property
-    def is_practice(self) -> bool:
-        return self != QuizKind.EXAM
-
-
-class QuizState(enum.StrEnum):
-    DRAFT = "draft"
-    PUBLISHED = "published"
-    ARCHIVED = "archived"
-
-
-class Composition(enum.StrEnum):
-    FIXED = "fixed"  # one paper for everyone
-    RANDOM = "random"  # rules draw a paper per examinee from a stored seed
-
-
-class GradingMethod(enum.StrEnum):
-    HIGHEST = "highest"
-    LAST = "last"
-    FIRST = "first"
-    AVERAGE = "average"
-
-
-class ReleasePolicy(enum.StrEnum):
-    IMMEDIATELY = "immediately"
-    AFTER_CLOSE = "after_close"
-    NEVER = "never"
+from learnapp.quizzes.models.definitions import Quiz
 
 
 class AttemptState(enum.StrEnum):
@@ -77,154 +43,6 @@ class AnswerOutcome(enum.StrEnum):
     STALE = "stale"  # based on an older answer than the stored one (a second tab)
     LATE = "late"  # after the deadline and its grace
     CLOSED = "closed"  # the attempt was already finished
-
-
-quiz_audience_units = sa.Table(
-    "quiz_audience_units",
-    Base.metadata,
-    sa.Column("quiz_id", sa.ForeignKey("quizzes.id"), primary_key=True),
-    sa.Column("unit_id", sa.ForeignKey("units.id"), primary_key=True, index=True),
-)
-
-
-class Quiz(Base):
-    __tablename__ = "quizzes"
-    __table_args__ = (
-        sa.CheckConstraint("pass_percent >= 0 AND pass_percent <= 100", name="pass_percent_range"),
-        sa.CheckConstraint("attempts_allowed >= 0", name="attempts_non_negative"),
-        sa.CheckConstraint("grace_seconds >= 0", name="grace_non_negative"),
-        sa.CheckConstraint(
-            "duration_seconds IS NULL OR duration_seconds > 0", name="duration_positive"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    title: Mapped[str] = mapped_column(sa.String(200))
-    description: Mapped[str] = mapped_column(sa.Text, default="")
-    kind: Mapped[QuizKind] = mapped_column(enum_type(QuizKind))
-    state: Mapped[QuizState] = mapped_column(
-        enum_type(QuizState), default=QuizState.DRAFT, index=True
-    )
-    owner_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    composition: Mapped[Composition] = mapped_column(enum_type(Composition))
-    opens_at: Mapped[datetime | None]
-    closes_at: Mapped[datetime | None]
-    duration_seconds: Mapped[int | None]
-    grace_seconds: Mapped[int] = mapped_column(default=60)
-    attempts_allowed: Mapped[int] = mapped_column(default=1)  # 0: unlimited
-    grading_method: Mapped[GradingMethod] = mapped_column(
-        enum_type(GradingMethod), default=GradingMethod.HIGHEST
-    )
-    pass_percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2), default=Decimal("60"))
-    shuffle_questions: Mapped[bool] = mapped_column(default=False)
-    shuffle_options: Mapped[bool] = mapped_column(default=False)
-    release: Mapped[ReleasePolicy] = mapped_column(
-        enum_type(ReleasePolicy), default=ReleasePolicy.IMMEDIATELY
-    )
-    # Member categories the quiz is for; empty: every category.
-    audience_categories: Mapped[list] = mapped_column(sa.JSON, default=list)
-    # The course whose final test this is: passing credits hours (DOMAIN.md).
-    course_id: Mapped[int | None] = mapped_column(sa.ForeignKey("courses.id"), index=True)
-    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    created_at: Mapped[datetime]
-    updated_at: Mapped[datetime]
-
-    owner_unit = relationship("Unit", lazy="joined")
-    course = relationship("Course")
-    audience_units = relationship("Unit", secondary=quiz_audience_units, order_by="Unit.path")
-    items: Mapped[list["QuizItem"]] = relationship(
-        back_populates="quiz", order_by="QuizItem.position", cascade="all, delete-orphan"
-    )
-    rules: Mapped[list["QuizRule"]] = relationship(
-        back_populates="quiz", order_by="QuizRule.position", cascade="all, delete-orphan"
-    )
-    overrides: Mapped[list["QuizOverride"]] = relationship(
-        back_populates="quiz", order_by="QuizOverride.id", cascade="all, delete-orphan"
-    )
-
-    @property
-    def last_close(self) -> datetime | None:
-        """When the quiz has closed for everyone, members' later closing times included; None
-        if it never closes."""
-        if self.closes_at is None:
-            return None
-        return max([self.closes_at, *(o.closes_at for o in self.overrides if o.closes_at)])
-
-
-class QuizOverride(Base):
-    """One member's own terms for a quiz (security.md E3): a later close, a different time
-    limit, or a different number of attempts, each replacing the quiz's when set. Recorded with
-    the reason and who granted it."""
-
-    __tablename__ = "quiz_overrides"
-    __table_args__ = (
-        sa.UniqueConstraint("quiz_id", "member_id"),
-        sa.CheckConstraint(
-            "duration_seconds IS NULL OR duration_seconds > 0", name="duration_positive"
-        ),
-        sa.CheckConstraint(
-            "attempts_allowed IS NULL OR attempts_allowed >= 0", name="attempts_non_negative"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"))
-    member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    closes_at: Mapped[datetime | None]
-    duration_seconds: Mapped[int | None]
-    attempts_allowed: Mapped[int | None]  # 0: unlimited
-    reason: Mapped[str] = mapped_column(sa.Text)
-    granted_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
-    granted_at: Mapped[datetime]
-
-    quiz: Mapped[Quiz] = relationship(back_populates="overrides")
-    member = relationship("User", foreign_keys=[member_id])
-    granted_by = relationship("User", foreign_keys=[granted_by_id])
-
-
-class QuizItem(Base):
-    """A question of a fixed paper; the attempt takes its current version at start."""
-
-    __tablename__ = "quiz_items"
-    __table_args__ = (
-        sa.UniqueConstraint("quiz_id", "question_id"),
-        sa.CheckConstraint("points IS NULL OR points > 0", name="points_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"), index=True)
-    question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"), index=True)
-    position: Mapped[int]
-    # None: the question version's own points.
-    points: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))
-
-    quiz: Mapped[Quiz] = relationship(back_populates="items")
-    question = relationship("Question", lazy="joined")
-
-
-class QuizRule(Base):
-    """One line of a random composition: `count` questions matching the filters, each worth
-    `points`. Empty filters match anything active."""
-
-    __tablename__ = "quiz_rules"
-    __table_args__ = (
-        sa.CheckConstraint("count > 0", name="count_positive"),
-        sa.CheckConstraint("points > 0", name="points_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"), index=True)
-    position: Mapped[int]
-    bank_id: Mapped[int] = mapped_column(sa.ForeignKey("question_banks.id"))
-    knowledge_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("knowledge_points.id"))
-    question_type: Mapped[str | None] = mapped_column(sa.String(16))
-    difficulty: Mapped[int | None]
-    count: Mapped[int]
-    points: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
-
-    quiz: Mapped[Quiz] = relationship(back_populates="rules")
-    bank = relationship("QuestionBank", lazy="joined")
-    knowledge_point = relationship("KnowledgePoint", lazy="joined")
 
 
 class Attempt(Base):
@@ -394,32 +212,6 @@ class QuestionReport(Base):
     version = relationship("QuestionVersion", lazy="joined")
 
 
-KIND_LABELS = {
-    QuizKind.PRACTICE: _l("Practice"),
-    QuizKind.DAILY: _l("Daily questions (每日答题)"),
-    QuizKind.TOPIC: _l("Topic set (专项答题)"),
-    QuizKind.EXAM: _l("Exam"),
-}
-STATE_LABELS = {
-    QuizState.DRAFT: _l("Draft"),
-    QuizState.PUBLISHED: _l("Published"),
-    QuizState.ARCHIVED: _l("Archived"),
-}
-COMPOSITION_LABELS = {
-    Composition.FIXED: _l("Fixed paper"),
-    Composition.RANDOM: _l("Random by rules"),
-}
-GRADING_LABELS = {
-    GradingMethod.HIGHEST: _l("Highest attempt"),
-    GradingMethod.LAST: _l("Last attempt"),
-    GradingMethod.FIRST: _l("First attempt"),
-    GradingMethod.AVERAGE: _l("Average of attempts"),
-}
-RELEASE_LABELS = {
-    ReleasePolicy.IMMEDIATELY: _l("Immediately after submitting"),
-    ReleasePolicy.AFTER_CLOSE: _l("After the exam closes"),
-    ReleasePolicy.NEVER: _l("Never"),
-}
 ATTEMPT_STATE_LABELS = {
     AttemptState.IN_PROGRESS: _l("Being answered"),
     AttemptState.SUBMITTED: _l("Submitted"),
