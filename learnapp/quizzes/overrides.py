@@ -16,7 +16,7 @@ from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
-from learnapp.quizzes.attempts import in_audience, refresh_deadlines
+from learnapp.quizzes.attempts import in_audience, overrides_for_quiz, refresh_deadlines
 from learnapp.quizzes.authoring import MAX_ATTEMPTS, MAX_DURATION_SECONDS
 from learnapp.quizzes.models import Quiz, QuizKind, QuizOverride
 
@@ -29,14 +29,6 @@ class OverrideInput:
     duration_seconds: int | None = None
     attempts_allowed: int | None = None  # 0: unlimited
     reason: str = ""
-
-
-def overrides_of(session: Session, quiz: Quiz) -> list[QuizOverride]:
-    return list(
-        session.scalars(
-            sa.select(QuizOverride).where(QuizOverride.quiz_id == quiz.id).order_by(QuizOverride.id)
-        )
-    )
 
 
 def find_member(session: Session, actor, quiz: Quiz, username: str) -> User:
@@ -99,11 +91,7 @@ def save_override(
     """Grant (or change) `member`'s own terms for `quiz`. Audited with the terms before and
     after."""
     _validate(quiz, terms, now)
-    override = session.scalar(
-        sa.select(QuizOverride).where(
-            QuizOverride.quiz_id == quiz.id, QuizOverride.member_id == member.id
-        )
-    )
+    override = overrides_for_quiz(session, quiz.id, [member.id]).get(member.id)
     before = _describe(override) if override is not None else None
     if override is None:
         override = QuizOverride(quiz=quiz, member_id=member.id)

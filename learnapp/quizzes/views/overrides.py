@@ -22,7 +22,6 @@ def _page(quiz, form, status=200):
         render_template(
             "quizzes/overrides.html",
             quiz=quiz,
-            overrides=override_services.overrides_of(get_session(), quiz),
             form=form,
             remove_form=EmptyForm(),
             daily=quiz.kind == QuizKind.DAILY,
