@@ -19,6 +19,9 @@ import click
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from learnapp.clock import now as clock_now
@@ -33,6 +36,11 @@ class JobSpec:
     target: str  # "package.module:function"
     trigger: dict = field(default_factory=dict)  # APScheduler trigger arguments
     description: str = ""
+    label: str = ""  # a short translated name for the admin pages; the id when empty
+
+    @property
+    def schedule(self) -> str:
+        return describe_trigger(self.trigger)
 
     def load(self):
         module, _, name = self.target.partition(":")
@@ -44,44 +52,51 @@ JOBS: tuple[JobSpec, ...] = (
         "accounts.purge_expired",
         "learnapp.accounts.jobs:purge_expired",
         {"trigger": "interval", "hours": 1},
-        "Delete expired login sessions and stale failed-login counters.",
+        _l("Delete expired login sessions and stale failed-login counters."),
+        _l("Purge expired logins"),
     ),
     JobSpec(
         "uploads.purge_stale",
         "learnapp.uploads:purge_stale",
         {"trigger": "interval", "hours": 6},
-        "Delete uploaded files left waiting for confirmation for more than a day.",
+        _l("Delete uploaded files left waiting for confirmation for more than a day."),
+        _l("Purge unconfirmed uploads"),
     ),
     JobSpec(
         "study.close_silent_sessions",
         "learnapp.study.jobs:close_silent_sessions",
         {"trigger": "interval", "minutes": 5},
-        "Close study sessions that sent no heartbeat for ten minutes.",
+        _l("Close study sessions that sent no heartbeat for ten minutes."),
+        _l("Close silent study sessions"),
     ),
     JobSpec(
         "completion.weekly_reminders",
         "learnapp.completion.reminders:weekly_reminders",
         # Monday 09:00 in Shanghai (the scheduler runs in UTC).
         {"trigger": "cron", "day_of_week": "mon", "hour": 1, "minute": 0},
-        "Remind members behind their study-hour pace; send each secretary a digest.",
+        _l("Remind members behind their study-hour pace; send each secretary a digest."),
+        _l("Weekly study-hour reminders"),
     ),
     JobSpec(
         "completion.refresh_rollup",
         "learnapp.completion.rollup:refresh",
         {"trigger": "interval", "minutes": 5},
-        "Fold new study-hour ledger entries into the completion dashboard's rollup.",
+        _l("Fold new study-hour ledger entries into the completion dashboard's rollup."),
+        _l("Refresh the completion dashboard"),
     ),
     JobSpec(
         "quizzes.finish_overdue",
         "learnapp.quizzes.jobs:finish_overdue",
         {"trigger": "interval", "minutes": 1},
-        "Finish exam attempts past their deadline with the answers they saved.",
+        _l("Finish exam attempts past their deadline with the answers they saved."),
+        _l("Finish overdue exam attempts"),
     ),
     JobSpec(
         "assessments.run_schedule",
         "learnapp.assessments.jobs:run_schedule",
         {"trigger": "interval", "minutes": 10},
-        "Open and close the steps of assessment periods on schedule; remind who has not acted.",
+        _l("Open and close the steps of assessment periods on schedule; remind who has not acted."),
+        _l("Run assessment schedules"),
     ),
 )
 
@@ -93,11 +108,68 @@ def get_job(job_id: str) -> JobSpec:
     raise KeyError(job_id)
 
 
+def job_label(job_id: str) -> str:
+    """A job's translated name; a run of a job no longer registered keeps its id."""
+    try:
+        spec = get_job(job_id)
+    except KeyError:
+        return job_id
+    return str(spec.label) if spec.label else job_id
+
+
+# A fixed Monday: cron weekdays and hours are given in UTC and shown in the organisation's zone.
+_REFERENCE_MONDAY = datetime(2024, 1, 1, tzinfo=UTC)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def describe_trigger(trigger: dict) -> str:
+    """An APScheduler trigger in words, in the user's language and the organisation's zone.
+    Shapes not described here fall back to their arguments, so nothing is hidden."""
+    kind = trigger.get("trigger")
+    args = {key: value for key, value in trigger.items() if key != "trigger"}
+    if kind == "interval" and len(args) == 1:
+        ((unit, count),) = args.items()
+        if unit == "minutes":
+            return ngettext("Every minute", "Every %(num)d minutes", count)
+        if unit == "hours":
+            return ngettext("Every hour", "Every %(num)d hours", count)
+        if unit == "days":
+            return ngettext("Every day", "Every %(num)d days", count)
+    if kind == "cron" and set(args) <= {"day_of_week", "hour", "minute"} and "hour" in args:
+        day = args.get("day_of_week")
+        if day is None or day in _WEEKDAYS:
+            offset = _WEEKDAYS.index(day) if day else 0
+            moment = _REFERENCE_MONDAY.replace(
+                day=1 + offset, hour=int(args["hour"]), minute=int(args.get("minute", 0))
+            )
+            if day is None:
+                return _("Every day at %(time)s", time=format_datetime(moment, "HH:mm"))
+            # The local weekday can differ from the UTC one: format both from the same moment.
+            return _(
+                "Every %(weekday)s at %(time)s",
+                weekday=format_datetime(moment, "EEEE"),
+                time=format_datetime(moment, "HH:mm"),
+            )
+    return " ".join(f"{key}={value}" for key, value in trigger.items())
+
+
 class JobOutcome(enum.StrEnum):
     RUNNING = "running"
     SUCCESS = "success"
     ERROR = "error"
     SKIPPED = "skipped"  # another scheduler held the lock
+
+    @property
+    def label(self) -> str:
+        return str(OUTCOME_LABELS[self])
+
+
+OUTCOME_LABELS = {
+    JobOutcome.RUNNING: _l("Running"),
+    JobOutcome.SUCCESS: _l("Succeeded"),
+    JobOutcome.ERROR: _l("Failed"),
+    JobOutcome.SKIPPED: _l("Skipped"),
+}
 
 
 class JobRun(Base):
@@ -110,6 +182,10 @@ class JobRun(Base):
     outcome: Mapped[JobOutcome] = mapped_column(enum_type(JobOutcome))
     summary: Mapped[str] = mapped_column(sa.Text, default="")
     error: Mapped[str] = mapped_column(sa.Text, default="")
+
+    @property
+    def label(self) -> str:
+        return job_label(self.job_id)
 
 
 def _lock_key(job_id: str) -> int:
@@ -164,6 +240,17 @@ def _finish(db, run: JobRun) -> JobRun:
 
 def recent_runs(session, limit: int = 100) -> list[JobRun]:
     return list(session.scalars(sa.select(JobRun).order_by(JobRun.started_at.desc()).limit(limit)))
+
+
+def latest_runs(session) -> list[JobRun]:
+    """The newest run of each job, newest first: a job that runs every minute does not crowd
+    out the others. Runs get ids in the order they start, so the newest has the largest id."""
+    newest = sa.select(sa.func.max(JobRun.id)).group_by(JobRun.job_id)
+    return list(
+        session.scalars(
+            sa.select(JobRun).where(JobRun.id.in_(newest)).order_by(JobRun.started_at.desc())
+        )
+    )
 
 
 jobs_cli = AppGroup("jobs", help="Scheduled jobs.")

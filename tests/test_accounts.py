@@ -1,5 +1,6 @@
 import re
 
+import pytest
 import sqlalchemy as sa
 
 from learnapp.accounts.models import AuthSession, LoginThrottle, User
@@ -10,8 +11,10 @@ from learnapp.accounts.services import (
     authenticate,
     load_session_member,
     load_session_user,
+    login_lock,
     normalize_username,
     purge_expired_logins,
+    reset_password,
 )
 from learnapp.audit.models import AuditEntry
 from tests.factories import PASSWORD, make_user
@@ -378,3 +381,109 @@ def test_the_light_session_member_follows_the_same_login_rules_as_the_user(app, 
                 )
                 assert member.get_id() == user.get_id() == key
     assert {key for key in logins if load_session_member(session, key, now)} == {"live", "no-unit"}
+
+
+# --- login locks as an administrator sees and lifts them -----------------------------------
+
+
+def _lock_out(app, session, username, clock):
+    with app.app_context():  # its own: a test client's requests must not share it
+        for _ in range(ACCOUNT_FAILURE_LIMIT):
+            authenticate(session, username, "wrong", "10.9.9.9", clock())
+        session.commit()
+
+
+def _can_log_in(app, session, username, password, clock) -> bool:
+    with app.app_context():
+        ok = authenticate(session, username, password, "10.0.0.5", clock()).user is not None
+        session.commit()  # keep the counters, as the login view does
+        return ok
+
+
+def _audit_actions(session):
+    session.expire_all()
+    return list(session.scalars(sa.select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+def test_admin_sees_a_locked_account_and_unlocks_it(app, auth, session, clock):
+    world = build_world(session)
+    _lock_out(app, session, "memb", clock)
+    assert not _can_log_in(app, session, "memb", PASSWORD, clock)
+    auth.login("admin")
+    page = auth.client.get(f"/admin/users/{world.member_b.id}").get_data(as_text=True)
+    assert 'data-testid="login-lock"' in page
+    assert f'action="/admin/users/{world.member_b.id}/unlock"' in page
+    listing = auth.client.get("/admin/users?q=memb").get_data(as_text=True)
+    assert listing.count('data-testid="locked-badge"') == 1
+
+    response = auth.post(f"/admin/users/{world.member_b.id}/unlock")
+    assert response.status_code == 302
+    session.expire_all()
+    assert session.get(LoginThrottle, "user:memb") is None
+    assert _audit_actions(session)[-1] == "user.unlocked"
+    entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.unlocked"))
+    assert entry.before["failed_logins"] == ACCOUNT_FAILURE_LIMIT
+    assert entry.after["via"] == "unlock"
+    assert _can_log_in(app, session, "memb", PASSWORD, clock)
+    page = auth.client.get(f"/admin/users/{world.member_b.id}").get_data(as_text=True)
+    assert 'data-testid="login-lock"' not in page
+    assert "/unlock" not in page
+
+
+def test_an_unlocked_account_shows_no_lock_or_unlock_button(auth, session):
+    world = build_world(session)
+    auth.login("admin")
+    page = auth.client.get(f"/admin/users/{world.member_b.id}").get_data(as_text=True)
+    assert 'data-testid="login-lock"' not in page
+    assert "/unlock" not in page
+
+
+def test_unlock_is_for_admins_only_and_needs_the_csrf_token(app, auth, client, session, clock):
+    world = build_world(session)
+    _lock_out(app, session, "memb", clock)
+    auth.login("seca")
+    assert auth.post(f"/admin/users/{world.member_b.id}/unlock").status_code in (403, 404)
+    auth.logout()
+    auth.login("admin")
+    client.post(f"/admin/users/{world.member_b.id}/unlock")  # no CSRF token
+    session.expire_all()
+    assert session.get(LoginThrottle, "user:memb") is not None
+    assert "user.unlocked" not in _audit_actions(session)
+
+
+def test_unlocking_an_account_that_is_not_locked_is_refused(app, ctx, session, clock):
+    from learnapp.accounts.services import unlock_account
+    from learnapp.errors import DomainError
+
+    world = build_world(session)
+    with pytest.raises(DomainError):
+        unlock_account(session, world.admin, world.member_b, clock())
+    _lock_out(app, session, "memb", clock)
+    with pytest.raises(DomainError):
+        unlock_account(session, world.secretary_a, world.member_b, clock())
+
+
+def test_an_expired_lock_is_not_shown(app, ctx, session, clock):
+    world = build_world(session)
+    _lock_out(app, session, "memb", clock)
+    assert login_lock(session, world.member_b, clock()).is_locked
+    clock.advance(minutes=31)
+    assert login_lock(session, world.member_b, clock()) is None
+
+
+def test_a_password_reset_lifts_the_lock_so_the_new_password_works(app, ctx, session, clock):
+    world = build_world(session)
+    _lock_out(app, session, "memb", clock)
+    password = reset_password(session, world.admin, world.member_b, clock())
+    session.commit()
+    assert _can_log_in(app, session, "memb", password, clock)
+    assert _audit_actions(session)[-2:] == ["user.password_reset", "user.unlocked"]
+    entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "user.unlocked"))
+    assert entry.after["via"] == "password_reset"
+    assert entry.actor_id == world.admin.id
+
+
+def test_a_password_reset_of_an_unlocked_account_records_no_unlock(app, ctx, session, clock):
+    world = build_world(session)
+    reset_password(session, world.admin, world.member_b, clock())
+    assert _audit_actions(session) == ["user.password_reset"]

@@ -4,7 +4,16 @@ import pytest
 import sqlalchemy as sa
 
 from learnapp.accounts.models import AuthSession
-from learnapp.jobs import JOBS, JobOutcome, JobRun, JobSpec, run_job
+from learnapp.jobs import (
+    JOBS,
+    JobOutcome,
+    JobRun,
+    JobSpec,
+    describe_trigger,
+    job_label,
+    latest_runs,
+    run_job,
+)
 from tests.conftest import DB_KIND
 from tests.factories import make_user
 
@@ -91,3 +100,78 @@ def test_job_runs_page_is_for_admins(auth, session):
     build_world(session)
     auth.login("admin")
     assert auth.client.get("/admin/jobs").status_code == 200
+
+
+def _runs(session, clock, *job_ids, outcome=JobOutcome.SUCCESS):
+    for minutes, job_id in enumerate(job_ids):
+        session.add(
+            JobRun(
+                job_id=job_id,
+                started_at=clock() + timedelta(minutes=minutes),
+                finished_at=clock() + timedelta(minutes=minutes),
+                outcome=outcome,
+            )
+        )
+    session.flush()
+
+
+def test_latest_runs_keep_one_run_per_job_newest_first(session, clock):
+    _runs(session, clock, "accounts.purge_expired", *["quizzes.finish_overdue"] * 5)
+    latest = latest_runs(session)
+    assert [run.job_id for run in latest] == ["quizzes.finish_overdue", "accounts.purge_expired"]
+    assert latest[0].started_at == clock() + timedelta(minutes=5)
+
+
+def test_every_job_has_a_name_and_a_schedule_in_words(app):
+    from flask_babel import force_locale
+
+    with app.test_request_context(), force_locale("en"):
+        for spec in JOBS:
+            assert spec.label and str(spec.label) != spec.id
+            assert "=" not in spec.schedule, spec.id
+            assert job_label(spec.id) == str(spec.label)
+        assert describe_trigger({"trigger": "interval", "minutes": 1}) == "Every minute"
+        assert describe_trigger({"trigger": "interval", "minutes": 5}) == "Every 5 minutes"
+        assert describe_trigger({"trigger": "interval", "hours": 1}) == "Every hour"
+        # The cron times are UTC; the page shows them in the organisation's zone (UTC+8).
+        weekly = {"trigger": "cron", "day_of_week": "mon", "hour": 1, "minute": 0}
+        assert describe_trigger(weekly) == "Every Monday at 09:00"
+        late = {"trigger": "cron", "day_of_week": "sun", "hour": 20, "minute": 30}
+        assert describe_trigger(late) == "Every Monday at 04:30"
+        odd = {"trigger": "cron", "month": "1-3", "hour": 2}
+        assert "month=1-3" in describe_trigger(odd)
+        assert job_label("gone.job") == "gone.job"
+        assert JobOutcome.SUCCESS.label == "Succeeded"
+
+
+def _admin_in_english(session):
+    from tests.world import build_world
+
+    world = build_world(session)
+    world.admin.locale = "en"
+    session.commit()
+
+
+def test_jobs_page_shows_names_schedules_and_outcomes_in_words(auth, session, clock):
+    _admin_in_english(session)
+    _runs(session, clock, "accounts.purge_expired", "quizzes.finish_overdue")
+    _runs(session, clock, "uploads.purge_stale", outcome=JobOutcome.ERROR)
+    session.commit()
+    auth.login("admin")
+    page = auth.client.get("/admin/jobs").get_data(as_text=True)
+    assert "Purge expired logins" in page
+    assert "Every 5 minutes" in page
+    assert "Every Monday at 09:00" in page
+    assert "Succeeded" in page and "Failed" in page
+    assert ">success<" not in page and "trigger=interval" not in page
+
+
+def test_home_card_shows_the_latest_run_of_each_job(auth, session, clock):
+    _admin_in_english(session)
+    _runs(session, clock, "accounts.purge_expired", *["quizzes.finish_overdue"] * 5)
+    session.commit()
+    auth.login("admin")
+    page = auth.client.get("/").get_data(as_text=True)
+    assert page.count('data-testid="last-run"') == 2
+    assert "Finish overdue exam attempts · " in page
+    assert "quizzes.finish_overdue ·" not in page

@@ -294,14 +294,96 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
+@dataclass(frozen=True)
+class LoginLock:
+    """An account's failed-login counter as an admin sees it."""
+
+    failures: int
+    locked_until: datetime | None  # set only while the lock still holds
+
+    @property
+    def is_locked(self) -> bool:
+        return self.locked_until is not None
+
+
+def _account_key(user: User) -> str:
+    # The key authenticate() counts under: usernames are stored normalised already.
+    return f"user:{user.username}"
+
+
+def login_lock(session: Session, user: User, now: datetime) -> LoginLock | None:
+    """The account's failures in the current window and its lock, or None when it has none.
+
+    Only the per-account counter: a lock on a client address is not the account's."""
+    row = session.get(LoginThrottle, _account_key(user))
+    if row is None:
+        return None
+    locked_until = row.locked_until if row.locked_until and row.locked_until > now else None
+    current = row.window_started_at + THROTTLE_WINDOW >= now
+    failures = row.failures if current or locked_until else 0
+    if not failures and locked_until is None:
+        return None
+    return LoginLock(failures, locked_until)
+
+
+def locked_usernames(session: Session, usernames: list[str], now: datetime) -> set[str]:
+    """Which of these accounts are locked out now (one query, for a page of users)."""
+    if not usernames:
+        return set()
+    keys = [f"user:{name}" for name in usernames]
+    rows = session.scalars(
+        sa.select(LoginThrottle.key).where(
+            LoginThrottle.key.in_(keys), LoginThrottle.locked_until > now
+        )
+    )
+    return {key.removeprefix("user:") for key in rows}
+
+
+def _clear_login_lock(
+    session: Session, actor: User | None, user: User, now: datetime, via: str
+) -> bool:
+    """Delete the account's failure counter; audited when there was something to clear."""
+    lock = login_lock(session, user, now)
+    session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == _account_key(user)))
+    if lock is None:
+        return False
+    record(
+        session,
+        actor,
+        "user.unlocked",
+        "user",
+        user.id,
+        now=now,
+        before={
+            "failed_logins": lock.failures,
+            "locked_until": lock.locked_until.isoformat() if lock.locked_until else None,
+        },
+        after={"failed_logins": 0, "locked_until": None, "via": via},
+    )
+    return True
+
+
+def unlock_account(session: Session, actor: User, user: User, now: datetime) -> None:
+    """An administrator lifts a login lock (and its failure count) at once; the account's
+    password is unchanged. Locks on client addresses are left alone."""
+    if not actor.is_admin:
+        raise DomainError(None, _l("Only an administrator can unlock an account."))
+    if not _clear_login_lock(session, actor, user, now, "unlock"):
+        raise DomainError(None, _l("This account is not locked."))
+    session.flush()
+
+
 def reset_password(session: Session, actor: User | None, user: User, now: datetime) -> str:
-    """Give an account a new random password (shown once) and end its sessions."""
+    """Give an account a new random password (shown once), end its sessions and lift any login
+    lock: the login page sends a locked-out member to an administrator for exactly this."""
     password = generate_password()
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     revoke_all_sessions(session, user, now)
     session.flush()
     record(session, actor, "user.password_reset", "user", user.id, now=now)
+    _clear_login_lock(session, actor, user, now, "password_reset")
+    session.flush()
     return password
 
 

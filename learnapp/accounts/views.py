@@ -12,9 +12,12 @@ from learnapp.accounts.services import (
     change_password,
     create_user,
     end_session,
+    locked_usernames,
+    login_lock,
     reset_password,
     set_active,
     start_session,
+    unlock_account,
 )
 from learnapp.authz import ADMIN, LOGGED_IN, PUBLIC, route_policy, strict_int_arg
 from learnapp.clock import now
@@ -127,7 +130,13 @@ def users():
     ).all()
     pages = max(1, -(-total // USERS_PAGE))
     return render_template(
-        "accounts/users.html", users=rows, total=total, page=page, pages=pages, search=search
+        "accounts/users.html",
+        users=rows,
+        total=total,
+        page=page,
+        pages=pages,
+        search=search,
+        locked=locked_usernames(session, [user.username for user in rows], now()),
     )
 
 
@@ -192,7 +201,11 @@ def user_detail(user_id):
     form = RoleGrantForm()
     form.unit_id.choices = _unit_choices(units_in_scope(get_session(), current_user))
     return render_template(
-        "accounts/user_detail.html", user=user, grant_form=form, form=EmptyForm()
+        "accounts/user_detail.html",
+        user=user,
+        grant_form=form,
+        form=EmptyForm(),
+        lock=login_lock(get_session(), user, now()),
     )
 
 
@@ -227,6 +240,23 @@ def user_reset_password(user_id):
             ),
             "warning",
         )
+    return redirect(url_for("accounts.user_detail", user_id=user.id))
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@route_policy(ADMIN)
+def user_unlock(user_id):
+    user = _user_or_404(user_id)
+    if EmptyForm().validate_on_submit():
+        try:
+            unlock_account(get_session(), current_user, user, now())
+        except DomainError as error:
+            flash(str(error.message), "danger")
+        else:
+            commit()
+            flash(
+                _("Account %(name)s unlocked: it can log in again.", name=user.username), "success"
+            )
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
 

@@ -1,14 +1,35 @@
+import json
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import quote
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Response, render_template, request
+from flask_babel import format_datetime
+from flask_babel import gettext as _
+from flask_login import current_user
 
-from learnapp.audit.queries import distinct_actions, search_entries
+from learnapp.audit.labels import action_label, target_label
+from learnapp.audit.queries import (
+    AuditFilters,
+    distinct_actions,
+    distinct_target_types,
+    export_entries,
+    search_entries,
+    target_names,
+)
+from learnapp.audit.services import record
 from learnapp.authz import ADMIN, route_policy, strict_int_arg
-from learnapp.clock import org_timezone
-from learnapp.db import get_session
-from learnapp.jobs import JOBS, recent_runs
+from learnapp.clock import now, org_timezone
+from learnapp.db import commit, get_session
+from learnapp.jobs import JOBS, latest_runs, recent_runs
+from learnapp.tabular import csv_bytes
 
 bp = Blueprint("audit", __name__)
+
+# Targets an admin can open: type -> (endpoint, its id argument).
+TARGET_LINKS = {
+    "user": ("accounts.user_detail", "user_id"),
+    "unit": ("orgs.unit_detail", "unit_id"),
+}
 
 
 def _day(value: str, *, end: bool = False) -> datetime | None:
@@ -21,40 +42,129 @@ def _day(value: str, *, end: bool = False) -> datetime | None:
     return start + timedelta(days=1) if end else start
 
 
+def _filters() -> tuple[dict, AuditFilters]:
+    """The filter form's raw values (to refill it and page on) and the query they make."""
+    raw = {
+        "action": request.args.get("action", "")[:64],
+        "target_type": request.args.get("target_type", "")[:32],
+        "who": request.args.get("who", "").strip()[:64],
+        "since": request.args.get("since", "")[:10],
+        "until": request.args.get("until", "")[:10],
+    }
+    actor_id = strict_int_arg("actor")
+    if actor_id:
+        raw["actor"] = actor_id
+    return raw, AuditFilters(
+        action=raw["action"] or None,
+        target_type=raw["target_type"] or None,
+        actor_id=actor_id,
+        actor_name=raw["who"] or None,
+        since=_day(raw["since"]),
+        until=_day(raw["until"], end=True),
+    )
+
+
+def audit_json(value) -> str:
+    """A before/after value as people read it: Chinese as itself, indented, keys sorted."""
+    if value is None:
+        return ""
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+
+
+def _labelled(codes: list[str], label) -> list[tuple[str, str]]:
+    return sorted(((code, label(code)) for code in codes), key=lambda pair: pair[1])
+
+
 @bp.get("/admin/audit")
 @route_policy(ADMIN)
 def audit_log():
     session = get_session()
     page = strict_int_arg("page") or 1
-    filters = {
-        "action": request.args.get("action", "")[:64],
-        "target_type": request.args.get("target_type", "")[:32],
-        "since": request.args.get("since", "")[:10],
-        "until": request.args.get("until", "")[:10],
-    }
-    entries, total = search_entries(
-        session,
-        action=filters["action"] or None,
-        target_type=filters["target_type"] or None,
-        actor_id=strict_int_arg("actor"),
-        since=_day(filters["since"]),
-        until=_day(filters["until"], end=True),
-        page=page,
-    )
+    raw, filters = _filters()
+    entries, total = search_entries(session, filters, page=page)
     return render_template(
         "audit/log.html",
         entries=entries,
         total=total,
         page=page,
-        filters=filters,
-        actions=distinct_actions(session),
+        filters=raw,
+        actions=_labelled(distinct_actions(session), action_label),
+        target_types=_labelled(distinct_target_types(session), target_label),
+        names=target_names(session, entries),
+        links=TARGET_LINKS,
+        action_label=action_label,
+        target_label=target_label,
+        audit_json=audit_json,
         tz=org_timezone(),
     )
+
+
+@bp.get("/admin/audit/export.csv")
+@route_policy(ADMIN)
+def audit_export():
+    """The filtered log as CSV (formula-safe). Exporting it is itself an audited action."""
+    session = get_session()
+    raw, filters = _filters()
+    entries = export_entries(session, filters)
+    names = target_names(session, entries)
+    generated_at = now()
+    record(
+        session,
+        current_user,
+        "audit.exported",
+        "audit_log",
+        "-",
+        now=generated_at,
+        after={"filters": {k: v for k, v in raw.items() if v}, "rows": len(entries)},
+        ip=request.remote_addr,
+    )
+    header = [
+        _("Time"),
+        _("User name"),
+        _("Who"),
+        _("Action"),
+        _("Action code"),
+        _("Target"),
+        _("Target ID"),
+        _("Target name"),
+        _("Before"),
+        _("After"),
+        _("IP address"),
+    ]
+    rows = [
+        [
+            format_datetime(entry.at, "yyyy-MM-dd HH:mm:ss"),
+            entry.actor.username if entry.actor else "",
+            entry.actor.display_name if entry.actor else _("system"),
+            action_label(entry.action),
+            entry.action,
+            target_label(entry.target_type),
+            entry.target_id,
+            names.get((entry.target_type, entry.target_id), ""),
+            audit_json(entry.before),
+            audit_json(entry.after),
+            entry.ip or "",
+        ]
+        for entry in entries
+    ]
+    commit()
+    filename = f"{_('Audit log')}-{format_datetime(generated_at, 'yyyyMMdd-HHmm')}.csv"
+    response = Response(b"".join(csv_bytes(header, rows)), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"audit-log.csv\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/admin/jobs")
 @route_policy(ADMIN)
 def job_runs():
+    session = get_session()
     return render_template(
-        "audit/jobs.html", jobs=JOBS, runs=recent_runs(get_session()), tz=org_timezone()
+        "audit/jobs.html",
+        jobs=JOBS,
+        runs=recent_runs(session),
+        latest={run.job_id: run for run in latest_runs(session)},
+        tz=org_timezone(),
     )

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.jobs import JobRun
+from learnapp.jobs import latest_runs
 from learnapp.orgs.models import Unit
 from learnapp.orgs.queries import category_counts, sizing_warnings
 
@@ -33,7 +33,5 @@ def admin_overview(session: Session) -> dict:
         "inactive": session.scalar(
             sa.select(sa.func.count()).select_from(User).where(User.is_active.is_(False))
         ),
-        "last_runs": list(
-            session.scalars(sa.select(JobRun).order_by(JobRun.started_at.desc()).limit(5))
-        ),
+        "last_runs": latest_runs(session),
     }

@@ -184,9 +184,54 @@ def move_member(
 def grant_role(
     session: Session, actor: User | None, user: User, unit: Unit, role: Role, now: datetime
 ) -> RoleAssignment:
-    """Only administrators assign roles (a secretary cannot raise anyone, themselves included)."""
+    """Only administrators assign roles (a secretary cannot raise anyone, themselves included).
+
+    A secretary or committee member (书记, 委员) is held only in a party committee, general
+    branch or branch, never in a party group (党小组 has a group leader, not modelled here), by a
+    member of that unit or of a unit under it; a unit has one secretary at a time, so granting a
+    second is refused, naming the holder: the admin removes that role first (a handover is two
+    audited steps). For a secretary the unit row is locked before the check, so two concurrent
+    grants cannot both pass."""
     if actor is not None and not actor.is_admin:
         raise DomainError("role", _l("Only an administrator can assign roles."))
+    if role in (Role.SECRETARY, Role.COMMITTEE_MEMBER):
+        if unit.kind == UnitKind.GROUP:
+            raise DomainError(
+                "unit_id",
+                _l(
+                    "A party group has no secretary or committee: choose its branch or a "
+                    "higher unit."
+                ),
+            )
+        if user.unit is None or not user.unit.is_within(unit):
+            raise DomainError(
+                "unit_id",
+                _l(
+                    "%(name)s is not a member of %(unit)s or of a unit under it.",
+                    name=user.display_name,
+                    unit=unit.name,
+                ),
+            )
+    if role == Role.SECRETARY:
+        session.execute(sa.select(Unit.id).where(Unit.id == unit.id).with_for_update())
+        holder = session.scalar(
+            sa.select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(
+                RoleAssignment.unit_id == unit.id,
+                RoleAssignment.role == Role.SECRETARY,
+                User.id != user.id,
+            )
+        )
+        if holder is not None:
+            raise DomainError(
+                "role",
+                _l(
+                    "%(unit)s already has a secretary, %(name)s. Remove that role first.",
+                    unit=unit.name,
+                    name=holder.display_name,
+                ),
+            )
     exists = session.scalar(
         sa.select(RoleAssignment).where(
             RoleAssignment.user_id == user.id,
