@@ -29,10 +29,10 @@ from learnapp.completion.status import Status
 from learnapp.courses.queries import course_outline, visible_courses
 from learnapp.db import within_path
 from learnapp.discussions.queries import approved_contributions
-from learnapp.orglife.models import Attendance
-from learnapp.orglife.queries import attendance_by_member, meetings_of
+from learnapp.orglife.models import Attendance, MeetingKind
+from learnapp.orglife.queries import attendance_by_member, committee_members, meetings_of
 from learnapp.orgs.models import MemberCategory, Unit
-from learnapp.quizzes.queries import exam_results
+from learnapp.quizzes.queries import exam_results, exams_awaiting_marking
 from learnapp.study.queries import LessonStatus, progress_by_member
 
 PARTY = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
@@ -154,10 +154,22 @@ def _courses(
 
 def _attendance(session: Session, period: AssessmentPeriod) -> dict[int, dict]:
     """Meetings of the branch and its groups each member was expected at, was present at, or
-    was excused from (请假)."""
+    was excused from (请假). A 支委会 counts only for the branch committee: a mark of anyone
+    else (a committee meeting once recorded with the whole branch) neither credits nor holds
+    the member to it."""
     counts: dict[int, dict] = defaultdict(lambda: {"expected": 0, "present": 0, "leave": 0})
+    committees: dict[int, set[int]] = {}
     for meeting in meetings_of(session, period.unit, period.year):
+        expected = None
+        if meeting.kind == MeetingKind.COMMITTEE:
+            if meeting.unit_id not in committees:
+                committees[meeting.unit_id] = {
+                    m.id for m in committee_members(session, meeting.unit)
+                }
+            expected = committees[meeting.unit_id]
         for member_id, row in attendance_by_member(meeting).items():
+            if expected is not None and member_id not in expected:
+                continue
             tally = counts[member_id]
             tally["expected"] += 1
             if row.status == Attendance.PRESENT:
@@ -170,19 +182,25 @@ def _attendance(session: Session, period: AssessmentPeriod) -> dict[int, dict]:
     return counts
 
 
-def _exams(results) -> dict:
-    """Every exam of the year with its result; the share is the mean percentage."""
+def _exams(results, waiting: list[str], held: bool) -> dict:
+    """Every exam of the year with its result. The share is the mean percentage over the exams
+    the member sat, an exam waiting for its marker counting 0 until marked; a member who sat
+    none scores 0 when the branch's members sat exams that year (skipping must not pay), and
+    the item does not apply only when nobody in the branch sat one (none was held for them)."""
     listed = [
         {"title": r.title, "percent": str(r.percent), "passed": r.passed}
         for r in sorted(results, key=lambda r: (r.finished_at, r.quiz_id))
     ]
-    share = (
-        round(float(sum(r.percent for r in results) / len(results)) / 100, 4) if results else None
-    )
+    sat = len(results) + len(waiting)
+    if sat:
+        share = round(float(sum(r.percent for r in results) / sat) / 100, 4)
+    else:
+        share = 0.0 if held else None
     return {
         "taken": len(results),
         "passed": sum(1 for r in results if r.passed),
         "results": listed[-MAX_LISTED:],
+        "waiting": waiting[:MAX_LISTED],
         "share": share,
     }
 
@@ -273,6 +291,7 @@ def compute(
     """Evidence and suggested score for every member of the period (or only the member with id
     `only`), by member id. `cache` keeps what does not change between periods during one run."""
     members = _members(session, period, cache)
+    branch_ids = [m.id for m in members]
     if only is not None:
         members = [m for m in members if m.id == only]
     if not members:
@@ -284,6 +303,13 @@ def compute(
     member_ids = [m.id for m in members]
     contributions = approved_contributions(session, member_ids, start, end)
     exams = exam_results(session, member_ids, start, end)
+    waiting = exams_awaiting_marking(session, member_ids, start, end)
+    # Exams were held in the branch that year when any of its members sat one.
+    held = any(exams.values()) or any(waiting.values())
+    if not held and only is not None:
+        held = any(exam_results(session, branch_ids, start, end).values()) or bool(
+            exams_awaiting_marking(session, branch_ids, start, end)
+        )
     points = _points(session, period.id)
     result = {}
     for member in members:
@@ -306,7 +332,7 @@ def compute(
                 "target": rules.contributions_target,
                 "share": _share(count, rules.contributions_target),
             },
-            "exams": _exams(exams.get(member.id, [])),
+            "exams": _exams(exams.get(member.id, []), waiting.get(member.id, []), held),
             "points": items,
         }
         shares = {

@@ -5,7 +5,15 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
@@ -14,18 +22,51 @@ from learnapp.assessments.labels import COMPONENT_LABELS, POINT_KIND_LABELS
 from learnapp.assessments.rules import COMPONENTS
 from learnapp.forms import NoFormula
 
+# Explicit messages: WTForms' own defaults are English on the Chinese pages.
+REQUIRED = _l("This field is required.")
+
+
+def _required():
+    return DataRequired(message=REQUIRED)
+
+
+def _at_most(n) -> Length:
+    return Length(max=n, message=_l("At most %(n)d characters.", n=n))
+
 
 class ScheduleForm(FlaskForm):
-    self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[DataRequired()])
-    peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[DataRequired()])
-    ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[DataRequired()])
+    self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[_required()])
+    peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[_required()])
+    ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[_required()])
     ballot_closes_on = DateField(
-        _l("Evaluation closes (dossiers are frozen) on"), validators=[DataRequired()]
+        _l("Evaluation closes (dossiers are frozen) on"), validators=[_required()]
     )
 
 
 class PeriodForm(ScheduleForm):
-    year = IntegerField(_l("Year"), validators=[InputRequired(), NumberRange(2000, 2100)])
+    year = IntegerField(
+        _l("Year"),
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(2000, 2100, message=_l("Enter a year between 2000 and 2100.")),
+        ],
+    )
+
+
+class AdvanceForm(FlaskForm):
+    """Opening the next step by hand: the secretary ticks that they have seen how many took
+    part (the label states the counts); closing the evaluation with no ballot needs a second,
+    explicit tick."""
+
+    confirm = BooleanField(
+        _l("I have seen the participation above"),
+        validators=[
+            DataRequired(
+                message=_l("Tick the box to confirm that you have seen the participation.")
+            )
+        ],
+    )
+    confirm_no_ballots = BooleanField(_l("Close the evaluation although nobody has voted"))
 
 
 class RuleChoiceForm(FlaskForm):
@@ -35,14 +76,14 @@ class RuleChoiceForm(FlaskForm):
 class SelfAppraisalForm(FlaskForm):
     text = TextAreaField(
         _l("Your self-appraisal"),
-        validators=[DataRequired(), Length(max=SELF_APPRAISAL_CHARS)],
+        validators=[_required(), _at_most(SELF_APPRAISAL_CHARS)],
     )
 
 
 class PeerReviewForm(FlaskForm):
     subject_id = SelectField(_l("Party member"), coerce=int, validate_choice=True)
     comment = TextAreaField(
-        _l("Comment"), validators=[DataRequired(), Length(max=PEER_COMMENT_CHARS), NoFormula()]
+        _l("Comment"), validators=[_required(), _at_most(PEER_COMMENT_CHARS), NoFormula()]
     )
 
 
@@ -55,43 +96,51 @@ class PointForm(FlaskForm):
     points = DecimalField(
         _l("Points"),
         places=2,
-        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))],
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(
+                min=Decimal("0.01"),
+                max=Decimal("100"),
+                message=_l("Points must be more than 0 and at most 100."),
+            ),
+        ],
     )
     reason = StringField(
-        _l("Reason for the item"), validators=[DataRequired(), Length(max=300), NoFormula()]
+        _l("Reason for the item"), validators=[_required(), _at_most(300), NoFormula()]
     )
     evidence = TextAreaField(
         _l("Evidence (document, certificate, record)"),
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[_required(), _at_most(2000)],
     )
 
 
 class DecisionForm(FlaskForm):
-    note = TextAreaField(_l("Note"), validators=[Length(max=1000)])
+    note = TextAreaField(_l("Note"), validators=[_at_most(1000)])
 
 
 class SubmitForm(FlaskForm):
     justification = TextAreaField(
         _l("Justification (needed when more than a third are proposed 优秀)"),
-        validators=[Length(max=2000)],
+        validators=[_at_most(2000)],
     )
 
 
 class FeedbackForm(FlaskForm):
-    feedback = TextAreaField(_l("Feedback to the member"), validators=[Length(max=1000)])
+    feedback = TextAreaField(_l("Feedback to the member"), validators=[_at_most(1000)])
 
 
 class ReopenForm(FlaskForm):
-    reason = TextAreaField(
-        _l("Reason for reopening"), validators=[DataRequired(), Length(max=1000)]
-    )
+    reason = TextAreaField(_l("Reason for reopening"), validators=[_required(), _at_most(1000)])
 
 
 def _weight(name):
     return DecimalField(
         COMPONENT_LABELS[name],
         places=2,
-        validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal("100"))],
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(min=Decimal("0"), max=Decimal("100"), message=_l("Between 0 and 100.")),
+        ],
     )
 
 
@@ -99,15 +148,18 @@ def _cap(label):
     return DecimalField(
         label,
         places=2,
-        validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal("100"))],
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(min=Decimal("0"), max=Decimal("100"), message=_l("Between 0 and 100.")),
+        ],
     )
 
 
 class RuleSetForm(FlaskForm):
-    version = StringField(_l("Version"), validators=[DataRequired(), Length(max=32), NoFormula()])
-    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
+    version = StringField(_l("Version"), validators=[_required(), _at_most(32), NoFormula()])
+    effective_from = DateField(_l("In force from"), validators=[_required()])
     source = TextAreaField(
-        _l("Source (document and article)"), validators=[DataRequired(), Length(max=4000)]
+        _l("Source (document and article)"), validators=[_required(), _at_most(4000)]
     )
     weight_hours = _weight("hours")
     weight_courses = _weight("courses")
@@ -115,7 +167,11 @@ class RuleSetForm(FlaskForm):
     weight_attendance = _weight("attendance")
     weight_contributions = _weight("contributions")
     contributions_target = IntegerField(
-        _l("Contributions for full marks"), validators=[InputRequired(), NumberRange(1, 1000)]
+        _l("Contributions for full marks"),
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(1, 1000, message=_l("Between 1 and 1000.")),
+        ],
     )
     bonus_item_cap = _cap(_l("Cap per bonus item"))
     bonus_cap = _cap(_l("Cap on all bonuses"))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.assessments.models import SCHEDULED, AssessmentPeriod, PointItem, Step
-from learnapp.assessments.services import check_schedule
+from learnapp.assessments.services import check_schedule, check_window
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
@@ -34,8 +34,8 @@ def reschedule(
     now: datetime,
 ) -> None:
     """Move the times of the steps not opened yet; those already opened stay as they happened.
-    The steps keep their order, and a moved close of the current step sends its reminder
-    again."""
+    The steps keep their order, a moved date stays in the year's window (period_window), and a
+    moved close of the current step sends its reminder again."""
     if not can_manage_unit(actor, period.unit):
         raise DomainError(None, _l("The unit is outside your organisation."))
     if period.step not in SCHEDULED:
@@ -47,6 +47,10 @@ def reschedule(
     check_schedule([times[field] for field in SCHEDULE_FIELDS])
     _next, current_close = SCHEDULED[period.step]
     changed = {field for field in SCHEDULE_FIELDS if times[field] != before[field]}
+    # Only moved dates are checked: a step opened ahead of time keeps when it really opened.
+    check_window(
+        period.year, {field: times[field] for field in SCHEDULE_FIELDS if field in changed}
+    )
     if not changed:
         return
     for field in changed:

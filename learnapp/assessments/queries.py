@@ -1,12 +1,14 @@
 """Read functions of assessments: scoped periods, dossiers, and the secretary's to-do items."""
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 from flask import url_for
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.assessments import evidence
+from learnapp.assessments import ballots, evidence
 from learnapp.assessments.models import (
     Approval,
     AssessmentGrade,
@@ -103,6 +105,45 @@ def self_appraisals(session: Session, period: AssessmentPeriod) -> dict[int, Sel
             sa.select(SelfAppraisal).where(SelfAppraisal.period_id == period.id)
         )
     }
+
+
+@dataclass(frozen=True)
+class Participation:
+    """How many took part in each step so far, for the secretary deciding to move on."""
+
+    members: int  # assessed in the period
+    self_appraised: int  # 已自评
+    peer_reviewers: int  # 已互评: wrote at least one peer appraisal
+    voters: int  # full members on the roll (0 before the evaluation opens)
+    voted: int  # 已投票
+
+
+def participation(
+    session: Session, period: AssessmentPeriod, members: list[User] | None = None
+) -> Participation:
+    """Counts of the period's members who wrote a self-appraisal, wrote a peer appraisal, and
+    (from the evaluation on) of the voters who voted."""
+    if members is None:
+        members = evidence.period_members(session, period)
+    ids = {m.id for m in members}
+    appraised = set(
+        session.scalars(
+            sa.select(SelfAppraisal.member_id).where(SelfAppraisal.period_id == period.id)
+        )
+    )
+    reviewers = set(
+        session.scalars(
+            sa.select(PeerReview.author_id).where(PeerReview.period_id == period.id).distinct()
+        )
+    )
+    roll = ballots.turnout(session, period)
+    return Participation(
+        members=len(ids),
+        self_appraised=len(ids & appraised),
+        peer_reviewers=len(ids & reviewers),
+        voters=roll.voters,
+        voted=roll.voted,
+    )
 
 
 def self_appraisal(session: Session, period: AssessmentPeriod, member_id: int):

@@ -2,8 +2,9 @@
 
 Score = base + bonus − deduction. The base is the weighted completion of each evidence
 component (each a share in [0, 1]); a component that does not apply to the member (no 学时
-target, no required course, no meeting expected, no exam taken) is left out and the others are
-scaled up to the same maximum, so nobody gains or loses for what was not asked of them. Each
+target, no required course, no meeting expected, no exam held in the branch that year) is left
+out and the others are scaled up to the same maximum, so nobody gains or loses for what was not
+asked of them. What was asked and not done counts 0 (an exam skipped, or not marked yet). Each
 approved 积分 item counts up to its per-item cap, and each side up to its total cap.
 Quantities are strings in the JSON so they come back as exact Decimals.
 """

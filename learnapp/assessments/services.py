@@ -32,6 +32,7 @@ from learnapp.assessments.rules import (
 )
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
+from learnapp.clock import org_timezone
 from learnapp.errors import DomainError
 from learnapp.notifications.preferences import register_kind
 from learnapp.notifications.services import notify
@@ -150,6 +151,45 @@ def check_schedule(times: list[datetime]) -> None:
         )
 
 
+def period_window(year: int) -> tuple[date, date]:
+    """The days the steps of year `year`'s assessment may fall on, both included: within the
+    year or the first half of the next (民主评议 is held at the end of the year or early in the
+    next). A date outside is almost certainly the wrong year, as in a 2027 period with every
+    date in December 2026."""
+    return date(year, 1, 1), date(year + 1, 6, 30)
+
+
+def check_window(year: int, times: dict[str, datetime]) -> None:
+    """Every time in `times` (field name → instant) falls on a day of period_window(year), in
+    the organisation's time zone; DomainError on the first field that does not."""
+    first, last = period_window(year)
+    tz = org_timezone()
+    for field, moment in times.items():
+        if not first <= moment.astimezone(tz).date() <= last:
+            raise DomainError(
+                field,
+                _l(
+                    "The assessment of %(year)s is held between %(first)s and %(last)s: "
+                    "check the year and the dates.",
+                    year=year,
+                    first=first.isoformat(),
+                    last=last.isoformat(),
+                ),
+            )
+
+
+def default_year(session: Session, unit: Unit, today: date) -> int:
+    """The year a new period of `unit` is most likely for: the current year, or the next one
+    after it that has no period yet."""
+    taken = set(
+        session.scalars(sa.select(AssessmentPeriod.year).where(AssessmentPeriod.unit_id == unit.id))
+    )
+    year = today.year
+    while year in taken:
+        year += 1
+    return year
+
+
 def create_period(
     session: Session,
     actor: User,
@@ -162,7 +202,8 @@ def create_period(
     ballot_closes_at: datetime,
     now: datetime,
 ) -> AssessmentPeriod:
-    """An annual period for a branch, in draft, with the rule version in force at year end."""
+    """An annual period for a branch, in draft, with the rule version in force at year end.
+    The steps open in order, on days of the year's window (period_window)."""
     if not can_manage_unit(actor, unit):
         raise DomainError(None, _l("The unit is outside your organisation."))
     if unit.kind not in BRANCH_KINDS:
@@ -176,6 +217,15 @@ def create_period(
     ):
         raise DomainError("year", _l("This branch already has a period for that year."))
     times = [self_opens_at, peer_opens_at, ballot_opens_at, ballot_closes_at]
+    check_window(
+        year,
+        {
+            "self_opens_at": self_opens_at,
+            "peer_opens_at": peer_opens_at,
+            "ballot_opens_at": ballot_opens_at,
+            "ballot_closes_at": ballot_closes_at,
+        },
+    )
     check_schedule(times)
     period = AssessmentPeriod(
         unit_id=unit.id,
@@ -263,6 +313,15 @@ def voters(session: Session, period: AssessmentPeriod) -> list[User]:
     ]
 
 
+def ballots_cast(session: Session, period: AssessmentPeriod) -> int:
+    """How many on the voter roll have voted (never who voted what)."""
+    return session.scalar(
+        sa.select(sa.func.count()).where(
+            VoterRoll.period_id == period.id, VoterRoll.has_voted.is_(True)
+        )
+    )
+
+
 def _open_evaluation(session: Session, period: AssessmentPeriod) -> None:
     """The roll, and one blank ballot slot per voter under random keys, written together."""
     period.ballot_member_ids = [m.id for m in evidence.period_members(session, period)]
@@ -322,11 +381,16 @@ def advance(
     period: AssessmentPeriod,
     now: datetime,
     cache: dict | None = None,
+    *,
+    allow_no_ballots: bool = False,
 ) -> Step:
     """Open the next scheduled step now (the schedule job, or the secretary ahead of time).
 
     Entering the evaluation writes the voter roll and the blank ballots; entering the committee
-    step freezes the dossiers. Members are told what is open.
+    step freezes the dossiers. Members are told what is open. A person closing the evaluation
+    before anyone has voted is refused unless they confirm it (`allow_no_ballots`): the period
+    would go on without any 民主测评 result. The schedule's own close (no actor) proceeds, as
+    agreed when the dates were set.
     """
     if actor is not None and not can_manage_unit(actor, period.unit):
         raise DomainError(None, _l("The unit is outside your organisation."))
@@ -334,6 +398,12 @@ def advance(
         raise DomainError(None, _l("This step is not opened by the schedule."))
     source = period.step
     target, field = SCHEDULED[source]
+    closing_unvoted = target == Step.COMMITTEE and actor is not None and not allow_no_ballots
+    if closing_unvoted and not ballots_cast(session, period):
+        raise DomainError(
+            "confirm_no_ballots",
+            _l("Nobody has voted yet. Confirm that the evaluation closes without ballots."),
+        )
     values = {"reminded_step": ""}
     if getattr(period, field) > now:
         # Opened ahead of its time: the schedule keeps when the step really opened.

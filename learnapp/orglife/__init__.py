@@ -9,6 +9,7 @@ def init_app(app) -> None:
         claim_state_label,
         meeting_kind_label,
         obligation_label,
+        obligation_period,
         period_label,
     )
     from learnapp.orglife.views import bp
@@ -19,6 +20,7 @@ def init_app(app) -> None:
         claim_state_label,
         meeting_kind_label,
         obligation_label,
+        obligation_period,
         period_label,
     ):
         app.add_template_global(function)

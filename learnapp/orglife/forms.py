@@ -25,6 +25,16 @@ from learnapp.orglife.claims import CLAIM_CATEGORIES
 from learnapp.orglife.labels import MEETING_KIND_LABELS
 
 STUDY_ITEM_ROWS = 3
+# Explicit messages: WTForms' own defaults are English on the Chinese pages.
+REQUIRED = _l("This field is required.")
+
+
+def _required():
+    return DataRequired(message=REQUIRED)
+
+
+def _at_most(n: int) -> Length:
+    return Length(max=n, message=_l("At most %(n)d characters.", n=n))
 
 
 class HoursField(DecimalField):
@@ -38,12 +48,28 @@ class HoursField(DecimalField):
 
 
 class StudyItemForm(Form):
-    title = StringField(_l("Study item"), validators=[Optional(), Length(max=200), NoFormula()])
-    minutes = IntegerField(_l("Minutes"), validators=[Optional(), NumberRange(min=1, max=480)])
+    title = StringField(_l("Study item"), validators=[Optional(), _at_most(200), NoFormula()])
+    minutes = IntegerField(
+        _l("Minutes"),
+        validators=[
+            Optional(),
+            NumberRange(
+                min=1,
+                max=480,
+                message=_l("Each study item needs a title and 1 to 480 minutes."),
+            ),
+        ],
+    )
 
 
 def _votes(label):
-    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=10_000)])
+    return IntegerField(
+        label,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=10_000, message=_l("Not a number of votes.")),
+        ],
+    )
 
 
 def _person(label):
@@ -55,24 +81,27 @@ class MeetingForm(FlaskForm):
         _l("Meeting type"),
         choices=[SelectChoice(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
     )
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
-    held_on = DateField(_l("Date"), validators=[DataRequired()])
-    place = StringField(_l("Place"), validators=[Length(max=200), NoFormula()])
+    title = StringField(_l("Title"), validators=[_required(), _at_most(200), NoFormula()])
+    held_on = DateField(_l("Date"), validators=[_required()])
+    place = StringField(_l("Place"), validators=[_at_most(200), NoFormula()])
     host_id = _person(_l("Host"))
     recorder_id = _person(_l("Recorder"))
-    observers = TextAreaField(_l("Observers (列席)"), validators=[Length(max=2000)])
-    agenda = TextAreaField(_l("Agenda"), validators=[Length(max=5000)])
+    observers = TextAreaField(_l("Observers (列席)"), validators=[_at_most(2000)])
+    agenda = TextAreaField(_l("Agenda"), validators=[_at_most(5000)])
     study_items = FieldList(FormField(StudyItemForm), min_entries=STUDY_ITEM_ROWS, max_entries=10)
-    notes = TextAreaField(_l("Notes"), validators=[Length(max=20_000)])
-    resolutions = TextAreaField(_l("Resolutions"), validators=[Length(max=5000)])
-    vote_subject = StringField(_l("Voted on"), validators=[Length(max=200), NoFormula()])
+    notes = TextAreaField(_l("Notes"), validators=[_at_most(20_000)])
+    resolutions = TextAreaField(_l("Resolutions"), validators=[_at_most(5000)])
+    vote_subject = StringField(_l("Voted on"), validators=[_at_most(200), NoFormula()])
     votes_for = _votes(_l("For"))
     votes_against = _votes(_l("Against"))
     votes_abstain = _votes(_l("Abstained"))
 
 
 class AttachmentForm(FlaskForm):
-    file = FileField(_l("Attachment (PDF, JPEG or PNG)"), validators=[FileRequired()])
+    file = FileField(
+        _l("Attachment (PDF, JPEG or PNG)"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
+    )
 
 
 def _category_choices():
@@ -83,31 +112,37 @@ def _claim_hours():
     return HoursField(
         _l("Study hours"),
         places=2,
-        validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=Decimal("100"))],
+        validators=[
+            InputRequired(message=REQUIRED),
+            NumberRange(
+                min=Decimal("0.01"),
+                max=Decimal("100"),
+                message=_l("Study hours must be more than 0 and at most 100."),
+            ),
+        ],
     )
 
 
 class ClaimForm(FlaskForm):
     category = SelectField(_l("Category"), choices=_category_choices())
     hours = _claim_hours()
-    studied_on = DateField(_l("Date of the study"), validators=[DataRequired()])
+    studied_on = DateField(_l("Date of the study"), validators=[_required()])
     description = TextAreaField(
-        _l("What you studied and where"), validators=[DataRequired(), Length(max=2000)]
+        _l("What you studied and where"), validators=[_required(), _at_most(2000)]
     )
     evidence = FileField(
-        _l("Evidence (PDF, JPEG or PNG, at most 5 MB)"), validators=[FileRequired()]
+        _l("Evidence (PDF, JPEG or PNG, at most 5 MB)"),
+        validators=[FileRequired(message=_l("Choose a file to upload."))],
     )
 
 
 class RejectForm(FlaskForm):
-    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=1000)])
+    reason = TextAreaField(_l("Reason"), validators=[_required(), _at_most(1000)])
 
 
 class OnBehalfForm(FlaskForm):
     member_id = SelectField(_l("Member"), coerce=int, validate_choice=True)
     category = SelectField(_l("Category"), choices=_category_choices())
     hours = _claim_hours()
-    studied_on = DateField(_l("Date of the study"), validators=[DataRequired()])
-    description = TextAreaField(
-        _l("What was studied"), validators=[DataRequired(), Length(max=2000)]
-    )
+    studied_on = DateField(_l("Date of the study"), validators=[_required()])
+    description = TextAreaField(_l("What was studied"), validators=[_required(), _at_most(2000)])

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from learnapp.clock import now
 from learnapp.hours.services import org_day
 from learnapp.inbox import InboxItem, provider
-from learnapp.orglife.queries import calendar, pending_claim_count
+from learnapp.orglife.queries import obligation_counts, pending_claim_count
 
 
 @provider
@@ -26,22 +26,31 @@ def claims_to_decide(session, user) -> list[InboxItem]:
 
 @provider
 def meetings_due(session, user) -> list[InboxItem]:
-    """Meetings due or overdue in the branches the user manages directly (units above see
-    their branches on the calendar page, not one inbox line per branch)."""
+    """Per branch the user manages directly, two lines: meetings of a past period not held
+    (逾期未开, red) and meetings due in the current period (本期应开). Units above see their
+    branches on the calendar page, not one inbox line per branch."""
     today = org_day(now())
     items = []
     for unit in user.managed_units:
         if not unit.kind.is_branch:
             continue
-        open_items = [o for o in calendar(session, unit, today) if o.state != "done"]
-        overdue = sum(1 for o in open_items if o.state == "overdue")
+        counts = obligation_counts(session, unit, today)
+        url = url_for("orglife.meetings", unit_id=unit.id)
+        items.append(
+            InboxItem(
+                f"meetings-overdue-{unit.id}",
+                _("Meetings overdue in %(unit)s", unit=unit.name),
+                counts.overdue,
+                url,
+                overdue=True,
+            )
+        )
         items.append(
             InboxItem(
                 f"meetings-{unit.id}",
-                _("Meetings due or overdue in %(unit)s", unit=unit.name),
-                len(open_items),
-                url_for("orglife.meetings", unit_id=unit.id),
-                overdue=overdue > 0,
+                _("Meetings due this period in %(unit)s", unit=unit.name),
+                counts.due,
+                url,
             )
         )
     return items

@@ -1,5 +1,7 @@
 """Display names of organisational-life kinds and states."""
 
+from babel.dates import format_skeleton
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
 from learnapp.orglife.models import Attendance, ClaimState, MeetingKind
@@ -24,6 +26,12 @@ CLAIM_STATE_LABELS = {
 }
 OBLIGATION_STATE_LABELS = {"done": _l("Meeting held"), "due": _l("Due"), "overdue": _l("Overdue")}
 PERIOD_LABELS = {"month": _l("Monthly"), "quarter": _l("Quarterly"), "year": _l("Yearly")}
+QUARTER_LABELS = {
+    1: _l("First quarter of %(year)d"),
+    2: _l("Second quarter of %(year)d"),
+    3: _l("Third quarter of %(year)d"),
+    4: _l("Fourth quarter of %(year)d"),
+}
 
 
 def meeting_kind_label(kind) -> str:
@@ -44,3 +52,12 @@ def obligation_label(state: str) -> str:
 
 def period_label(period: str) -> str:
     return str(PERIOD_LABELS.get(period, period))
+
+
+def obligation_period(period: str, start) -> str:
+    """The calendar period an obligation falls in, as people name it: 2026年11月, 2026年第四季度,
+    2026年 (November 2026, Fourth quarter of 2026, 2026)."""
+    if period == "quarter":
+        return str(QUARTER_LABELS[(start.month - 1) // 3 + 1]) % {"year": start.year}
+    skeleton = "yMMMM" if period == "month" else "y"
+    return format_skeleton(skeleton, start, locale=get_locale())

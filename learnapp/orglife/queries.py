@@ -18,27 +18,61 @@ from learnapp.orglife.models import (
     MeetingKind,
     StudyClaim,
 )
-from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
+from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Role, RoleAssignment, Unit, UnitKind
 
 PARTY_CATEGORIES = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
 # A branch with at least this many full members has a committee (支委会).
 COMMITTEE_THRESHOLD = 7
 
 
-def expected_members(session: Session, unit: Unit) -> list[User]:
-    """Who is expected at a meeting of `unit`: its active party members, the subtree included."""
+COMMITTEE_ROLES = (Role.SECRETARY, Role.COMMITTEE_MEMBER)
+
+
+def _party_members_in(unit: Unit):
+    return (
+        sa.select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(
+            within_path(Unit.path, unit.path),
+            User.is_active.is_(True),
+            User.category.in_(PARTY_CATEGORIES),
+        )
+    )
+
+
+def committee_members(session: Session, unit: Unit) -> list[User]:
+    """The branch committee (支委会): active party members holding the secretary's or a
+    committee member's role in the unit itself (roles held in the units above do not count)."""
     return list(
         session.scalars(
             sa.select(User)
-            .join(Unit, User.unit_id == Unit.id)
             .where(
-                within_path(Unit.path, unit.path),
                 User.is_active.is_(True),
                 User.category.in_(PARTY_CATEGORIES),
+                User.id.in_(
+                    sa.select(RoleAssignment.user_id).where(
+                        RoleAssignment.unit_id == unit.id,
+                        RoleAssignment.role.in_(COMMITTEE_ROLES),
+                    )
+                ),
             )
             .order_by(User.display_name, User.id)
         )
     )
+
+
+def expected_members(session: Session, unit: Unit, kind: MeetingKind | None = None) -> list[User]:
+    """Who is expected at a meeting of `kind` in `unit`: for a 支委会 the branch committee; for
+    every other kind (and with no kind: the people of the unit) its active party members, the
+    subtree included."""
+    if kind == MeetingKind.COMMITTEE:
+        return committee_members(session, unit)
+    return list(session.scalars(_party_members_in(unit).order_by(User.display_name, User.id)))
+
+
+def meeting_expected(session: Session, meeting: Meeting) -> list[User]:
+    """Who was expected at `meeting` (see expected_members)."""
+    return expected_members(session, meeting.unit, meeting.kind)
 
 
 @dataclass(frozen=True)
@@ -212,6 +246,19 @@ def calendar(session: Session, branch: Unit, today: date) -> list[Obligation]:
 
 def open_obligations(session: Session, branch: Unit, today: date) -> list[Obligation]:
     return [item for item in calendar(session, branch, today) if item.state != "done"]
+
+
+@dataclass(frozen=True)
+class ObligationCounts:
+    overdue: int  # 逾期未开: a past period's meeting not held
+    due: int  # 本期应开: the current period's meeting not held yet
+
+
+def obligation_counts(session: Session, branch: Unit, today: date) -> ObligationCounts:
+    """How many of the branch's meetings are overdue and how many are due this period, apart:
+    a meeting due this month is not late and must not be counted as such."""
+    states = [item.state for item in open_obligations(session, branch, today)]
+    return ObligationCounts(overdue=states.count("overdue"), due=states.count("due"))
 
 
 # ---- claims ----

@@ -35,7 +35,7 @@ def new_period(session, world, *, year: int = 2026, to: Step = Step.DRAFT, now=F
         session, world.secretary_a, world.branch_a, year=year, now=now, **schedule(now)
     )
     while period.step != to:
-        advance(session, world.secretary_a, period, now)
+        advance(session, world.secretary_a, period, now, allow_no_ballots=True)
     session.flush()
     return period
 

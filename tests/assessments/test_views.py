@@ -128,7 +128,11 @@ def test_advance_by_the_secretary_only(app, session, world, auth):
     assert auth.post(f"/assessments/periods/{period_id}/advance").status_code == 404
     auth.logout()
     auth.login("seca")
+    # Without the confirmation of the participation nothing moves.
     assert auth.post(f"/assessments/periods/{period_id}/advance").status_code == 302
+    assert _step(session, period_id) == Step.DRAFT
+    response = auth.post(f"/assessments/periods/{period_id}/advance", {"confirm": "y"})
+    assert response.status_code == 302
     assert _step(session, period_id) == Step.SELF_APPRAISAL
 
 
@@ -140,7 +144,13 @@ def test_member_pages_only_for_members_of_the_branch(app, session, world, auth):
     with app.test_request_context():
         from learnapp.assessments.services import advance
 
-        advance(session, world.secretary_a, session.get(AssessmentPeriod, draft_id), FIXED_NOW)
+        advance(
+            session,
+            world.secretary_a,
+            session.get(AssessmentPeriod, draft_id),
+            FIXED_NOW,
+            allow_no_ballots=True,
+        )
         session.commit()
     assert auth.client.get(f"/assessments/periods/{draft_id}/me").status_code == 200
     assert auth.client.get(f"/assessments/periods/{draft_id}/self").status_code == 200
@@ -430,7 +440,7 @@ def test_changing_the_schedule(app, session, world, auth):
         from learnapp.assessments.services import advance
 
         while period.step != Step.COMMITTEE:
-            advance(session, world.secretary_a, period, FIXED_NOW)
+            advance(session, world.secretary_a, period, FIXED_NOW, allow_no_ballots=True)
         session.commit()
     assert auth.client.get(url).status_code == 404
 
@@ -470,7 +480,7 @@ def test_committee_actions_are_refused_outside_the_committee(
         ("post", f"/assessments/periods/{period_id}/submit", {}),
         ("post", f"/assessments/periods/{period_id}/lock", {}),
         ("post", f"/assessments/periods/{period_id}/reopen", {"reason": "改"}),
-        ("post", f"/assessments/periods/{period_id}/advance", {}),
+        ("post", f"/assessments/periods/{period_id}/advance", {"confirm": "y"}),
         ("post", f"/assessments/periods/{period_id}/schedule", {}),
         ("post", f"/assessments/grades/{grade_id}/feedback", {"feedback": "改"}),
         ("post", f"/assessments/grades/{grade_id}/decide", {"decision": "approve"}),
@@ -524,7 +534,7 @@ def test_deleting_a_draft_period(app, session, world, auth):
     assert auth.post(url).status_code == 302
     reload(session)
     assert session.get(AssessmentPeriod, period_id) is None
-    opened_id = _period(app, session, world, Step.SELF_APPRAISAL, year=2027)
+    opened_id = _period(app, session, world, Step.SELF_APPRAISAL, year=2025)
     page = auth.client.get(f"/assessments/periods/{opened_id}").get_data(as_text=True)
     assert 'data-testid="delete-period"' not in page
     auth.post(f"/assessments/periods/{opened_id}/delete")

@@ -71,7 +71,7 @@ def test_rules_change_only_before_opening(session):
     )
     choose_rule_set(session, world.secretary_a, period, other.id, NOW)
     assert period.rule_set_id == other.id
-    advance(session, world.secretary_a, period, NOW)
+    advance(session, world.secretary_a, period, NOW, allow_no_ballots=True)
     with pytest.raises(DomainError):
         choose_rule_set(session, world.secretary_a, period, other.id, NOW)
 
@@ -107,7 +107,7 @@ def test_self_appraisal_only_while_its_step_is_open(session):
     period = new_period(session, world)
     with pytest.raises(DomainError):
         save_self_appraisal(session, world.member_a, period, "我的自评", NOW)
-    advance(session, world.secretary_a, period, NOW)
+    advance(session, world.secretary_a, period, NOW, allow_no_ballots=True)
     row = save_self_appraisal(session, world.member_a, period, "  我的自评  ", NOW)
     assert row.text == "我的自评"
     save_self_appraisal(session, world.member_a, period, "改写", NOW)
@@ -181,7 +181,7 @@ def test_bonus_needs_evidence_and_another_managers_approval(session):
         decide_points(session, world.secretary_a, deduction, True, NOW)
     decide_points(session, world.general_secretary, deduction, True, NOW)
     while period.step != Step.COMMITTEE:
-        advance(session, world.secretary_a, period, NOW)
+        advance(session, world.secretary_a, period, NOW, allow_no_ballots=True)
     dossier = session.scalar(sa.select(Dossier).where(Dossier.member_id == extras[0].id))
     # the bonus of 8 is capped at 5 per item; the deduction of 2 counts in full
     assert dossier.evidence["score"]["bonus"] == "5.00"
@@ -362,7 +362,7 @@ def test_two_callers_cannot_both_make_a_transition(session):
         {"id": period.id},
     )
     with pytest.raises(DomainError):
-        advance(session, world.secretary_a, period, NOW)
+        advance(session, world.secretary_a, period, NOW, allow_no_ballots=True)
 
 
 def test_the_jobs_shared_scope_gives_the_same_evidence_as_one_branch(session):
@@ -432,7 +432,7 @@ def test_a_step_opened_ahead_of_time_keeps_when_it_really_opened(session):
     world, _ = assessment_world(session)
     period = new_period(session, world)
     planned = schedule()
-    advance(session, world.secretary_a, period, NOW)
+    advance(session, world.secretary_a, period, NOW, allow_no_ballots=True)
     assert period.self_opens_at == NOW
     assert period.peer_opens_at == planned["peer_opens_at"]
     late = planned["peer_opens_at"] + timedelta(hours=2)

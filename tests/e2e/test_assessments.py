@@ -27,7 +27,13 @@ def _own_period(page, index: int = 0) -> int:
 
 
 def _advance(page, period_id: int, expected) -> None:
+    """Open the next step: unconfirmed, the browser holds the form; confirmed, it moves."""
     page.goto(f"/assessments/periods/{period_id}")
+    step = page.get_by_test_id("period-step").inner_text()
+    page.get_by_test_id("advance").click()
+    expect(page.get_by_test_id("period-step")).to_have_text(step)
+    expect(page.get_by_test_id("participation")).to_be_visible()
+    page.get_by_test_id("advance-confirm").check()
     page.get_by_test_id("advance").click()
     expect(page.get_by_test_id("period-step")).to_contain_text(expected)
 

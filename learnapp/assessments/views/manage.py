@@ -11,7 +11,13 @@ from flask_login import current_user
 
 from learnapp.assessments import ballots, evidence, grading
 from learnapp.assessments.exports import results_workbook
-from learnapp.assessments.forms import DecisionForm, FeedbackForm, ReopenForm, SubmitForm
+from learnapp.assessments.forms import (
+    AdvanceForm,
+    DecisionForm,
+    FeedbackForm,
+    ReopenForm,
+    SubmitForm,
+)
 from learnapp.assessments.models import (
     GRADE_ORDER,
     SCHEDULED,
@@ -23,7 +29,7 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.assessments.points import decide_points
-from learnapp.assessments.queries import scoped_period, self_appraisals
+from learnapp.assessments.queries import participation, scoped_period, self_appraisals
 from learnapp.assessments.services import advance, is_unit_above
 from learnapp.assessments.views import back_to, bp, flash_error, managed_period_or_404
 from learnapp.authz import MANAGER, route_policy
@@ -62,6 +68,8 @@ def period_detail(period_id):
         min_group=ballots.MIN_GROUP,
         check=grading.check(session, period),
         scheduled=SCHEDULED.get(period.step),
+        participation=participation(session, period, members),
+        advance_form=AdvanceForm(),
         unit_above=is_unit_above(current_user, period.unit),
         grade_order=GRADE_ORDER,
         empty_form=EmptyForm(),
@@ -77,11 +85,24 @@ def period_detail(period_id):
 @bp.post("/periods/<int:period_id>/advance")
 @route_policy(MANAGER)
 def period_advance(period_id):
+    """Open the next step by hand, once the secretary has confirmed the participation counts
+    shown beside the button (and, to close the evaluation with no ballot, that too)."""
     period = managed_period_or_404(period_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form = AdvanceForm()
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        for errors in form.errors.values():
+            flash(errors[0], "danger")
+        return back_to(period)
     try:
-        advance(get_session(), current_user, period, now())
+        advance(
+            get_session(),
+            current_user,
+            period,
+            now(),
+            allow_no_ballots=form.confirm_no_ballots.data,
+        )
     except DomainError as error:
         flash_error(error)
     else:

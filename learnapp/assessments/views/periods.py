@@ -11,7 +11,12 @@ from learnapp.assessments.forms import PeriodForm, RuleChoiceForm, ScheduleForm
 from learnapp.assessments.models import SCHEDULED
 from learnapp.assessments.periods import SCHEDULE_FIELDS, delete_draft, opened_fields, reschedule
 from learnapp.assessments.queries import rule_sets
-from learnapp.assessments.services import choose_rule_set, create_period, preview
+from learnapp.assessments.services import (
+    choose_rule_set,
+    create_period,
+    default_year,
+    preview,
+)
 from learnapp.assessments.views import (
     back_to,
     bp,
@@ -29,8 +34,9 @@ from learnapp.orgs.models import Unit
 
 
 def _day_field(field: str) -> str:
-    """The form's date field for a period's time field (self_opens_at → self_opens_on)."""
-    return field.removesuffix("_at") + "_on"
+    """The form's date field for a period's time field (self_opens_at → self_opens_on); other
+    fields (year) keep their name."""
+    return field.removesuffix("_at") + "_on" if field.endswith("_at") else field
 
 
 def _version_label(rule_set) -> str:
@@ -44,7 +50,7 @@ def period_new(unit_id):
     unit = require_unit(current_user, session.get(Unit, unit_id))
     form = PeriodForm()
     if request.method == "GET":
-        form.year.data = now().astimezone(org_timezone()).year
+        form.year.data = default_year(session, unit, now().astimezone(org_timezone()).date())
     if form.validate_on_submit():
         try:
             period = create_period(
@@ -59,7 +65,9 @@ def period_new(unit_id):
                 now=now(),
             )
         except DomainError as error:
-            apply_domain_error(form, error)
+            apply_domain_error(
+                form, DomainError(error.field and _day_field(error.field), error.message)
+            )
         else:
             commit()
             flash(_("Period created. Check the preview before it opens."), "success")

@@ -14,11 +14,13 @@ from learnapp.forms import EmptyForm
 from learnapp.hours.services import org_day
 from learnapp.orglife import files
 from learnapp.orglife.forms import STUDY_ITEM_ROWS, AttachmentForm, MeetingForm
+from learnapp.orglife.labels import meeting_kind_label
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import (
     attendance_by_member,
     calendar,
     expected_members,
+    meeting_expected,
     meeting_units,
     meetings_of,
     quorum,
@@ -31,11 +33,15 @@ from learnapp.orglife.services import (
     create_meeting,
     delete_meeting,
     earliest_meeting_day,
+    meeting_kinds_for,
     set_attendance,
     update_meeting,
 )
 from learnapp.orglife.views import bp, send_stored, unit_or_404
 from learnapp.orgs.models import UnitKind
+
+# The attendance form's status for a mark to remove (someone not expected at the meeting).
+REMOVE = "remove"
 
 
 def _meeting(meeting_id: int):
@@ -86,6 +92,14 @@ def meetings(unit_id):
     )
 
 
+def _kind_choices(form: MeetingForm, unit) -> None:
+    """Only the kinds the unit records: a branch is not offered 党小组会, nor a group the
+    branch's meetings."""
+    form.kind.choices = [
+        SelectChoice(kind.value, meeting_kind_label(kind)) for kind in meeting_kinds_for(unit)
+    ]
+
+
 def _person_choices(form: MeetingForm, members: list[User]) -> None:
     choices = [SelectChoice(0, "—")] + [SelectChoice(m.id, m.display_name) for m in members]
     form.host_id.choices = choices
@@ -123,11 +137,12 @@ def meeting_new(unit_id):
     session = get_session()
     unit = unit_or_404(unit_id)
     form = MeetingForm()
+    _kind_choices(form, unit)
     _person_choices(form, expected_members(session, unit))
     if request.method == "GET":
         form.held_on.data = org_day(now())
         kind = request.args.get("kind", "")
-        if kind in set(MeetingKind):
+        if kind in {str(k) for k in meeting_kinds_for(unit)}:
             form.kind.data = kind
         elif unit.kind == UnitKind.GROUP:
             form.kind.data = MeetingKind.GROUP.value
@@ -156,6 +171,7 @@ def meeting_edit(meeting_id):
     session = get_session()
     meeting = _meeting(meeting_id)
     form = MeetingForm(obj=meeting)
+    _kind_choices(form, meeting.unit)
     _person_choices(form, expected_members(session, meeting.unit))
     if request.method == "GET":
         form.kind.data = meeting.kind.value
@@ -190,17 +206,23 @@ def meeting_edit(meeting_id):
 
 def _detail(meeting, *, attachment_form=None, attendance_error=None, delete_error=None, status=200):
     session = get_session()
+    members = meeting_expected(session, meeting)
+    marks = attendance_by_member(meeting)
+    expected_ids = {m.id for m in members}
     return render_template(
         "orglife/meeting_detail.html",
         meeting=meeting,
-        members=expected_members(session, meeting.unit),
-        marks=attendance_by_member(meeting),
+        members=members,
+        # Marked before but not expected (a 支委会 recorded with the whole branch): removable.
+        unexpected=[row for member_id, row in marks.items() if member_id not in expected_ids],
+        marks=marks,
         quorum=quorum(session, meeting) if meeting.kind == MeetingKind.GENERAL else None,
         form=EmptyForm(),
         attachment_form=attachment_form or AttachmentForm(),
         attendance_error=attendance_error,
         delete_error=delete_error,
         statuses=list(Attendance),
+        remove=REMOVE,
     ), status
 
 
@@ -243,6 +265,9 @@ def meeting_attendance(meeting_id):
         if not raw.isdigit():
             abort(400)
         status = request.form.get(f"status-{raw}", "")
+        if status == REMOVE:
+            marks.append((int(raw), None, ""))
+            continue
         if status not in set(Attendance):
             return _detail(
                 meeting, attendance_error=_("Choose present, absent or on leave."), status=400
