@@ -13,6 +13,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import bleach
 import markdown as markdown_lib
+from bleach import html5lib_shim
 from bleach.linkifier import URL_RE, Linker
 
 MAX_SOURCE_CHARS = 100_000
@@ -79,13 +80,72 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
     return False
 
 
-_cleaner = bleach.Cleaner(
+# Elements whose content is code, styling, a fallback or an embedded document, never text for
+# the reader: stripping only their tags would show "alert(1)" or CSS in a lesson. They go
+# whole, with everything inside them.
+DROPPED_WITH_CONTENT = frozenset(
+    {
+        "applet",
+        "embed",
+        "frameset",
+        "iframe",
+        "noembed",
+        "noframes",
+        "noscript",
+        "object",
+        "script",
+        "style",
+        "template",
+        "textarea",
+        "title",
+    }
+)
+
+
+def _without_dropped_elements(tokens):
+    """The tree walker's tokens minus every DROPPED_WITH_CONTENT element and its content. The
+    walker works on a parsed tree, so start and end tags are balanced and a depth suffices."""
+    depth = 0
+    for token in tokens:
+        kind = token["type"]
+        dropped = kind in ("StartTag", "EndTag", "EmptyTag") and (
+            (token.get("name") or "").lower() in DROPPED_WITH_CONTENT
+        )
+        if dropped and kind == "StartTag":
+            depth += 1
+        elif dropped and kind == "EndTag":
+            depth = max(depth - 1, 0)
+        elif not dropped and depth == 0:
+            yield token
+
+
+class _Cleaner(bleach.Cleaner):
+    """bleach's Cleaner, dropping DROPPED_WITH_CONTENT elements before it sanitises the rest
+    (bleach with strip=True removes a disallowed tag but keeps its text)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # The parser must keep these elements (it strips disallowed tags as it reads, leaving
+        # their text) so that the walker can see where they end.
+        self.parser = html5lib_shim.BleachHTMLParser(
+            tags=frozenset(self.tags) | DROPPED_WITH_CONTENT,
+            strip=self.strip,
+            consume_entities=False,
+            namespaceHTMLElements=False,
+        )
+        walker = self.walker
+        self.walker = lambda tree: _without_dropped_elements(walker(tree))
+
+
+_cleaner = _Cleaner(
     tags=ALLOWED_TAGS,
     attributes=_attribute_allowed,
     protocols=ALLOWED_PROTOCOLS,
     strip=True,
     strip_comments=True,
 )
+# Plain text (titles, previews, notifications): no tags at all, and no script or style text.
+_text_cleaner = _Cleaner(tags=set(), strip=True, strip_comments=True)
 
 
 # Link text that names a site ("paypal.com", "https://bank.example/…").
@@ -207,5 +267,5 @@ def render_markdown(source: str) -> str:
 
 def plain_text(source: str, limit: int | None = None) -> str:
     """Text with every tag removed (titles, previews, notifications)."""
-    text = strip_bidi(bleach.clean(source, tags=set(), strip=True))
+    text = strip_bidi(_text_cleaner.clean(source))
     return text[:limit] if limit else text

@@ -154,3 +154,31 @@ def test_the_linear_url_pattern_finds_what_bleachs_finds():
     for sample in samples:
         found = [match.group() for match in URL_PATTERN.finditer(sample)]
         assert found and found == [match.group() for match in URL_RE.finditer(sample)], sample
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "<SCRIPT type='text/javascript'>alert(1)</SCRIPT>",
+        "<style>body{display:none}alert(1)</style>",
+        "<noscript><p>alert(1)</p></noscript>",
+        "<iframe src='https://evil.example'>alert(1)</iframe>",
+        "<object data='x.swf'><p>alert(1)</p></object>",
+        "<template><b>alert(1)</b></template>",
+        "<textarea>alert(1)</textarea>",
+        "<svg><script>alert(1)</script></svg>",
+    ],
+)
+def test_script_and_style_go_with_their_content(source):
+    lesson = f"学习要点\n\n{source}\n\n会议精神"
+    for output in (render_markdown(lesson), clean_html(lesson), plain_text(lesson)):
+        assert "alert(1)" not in output and "display:none" not in output, output
+        assert "学习要点" in output and "会议精神" in output
+
+
+def test_text_around_a_dropped_element_is_kept():
+    assert clean_html("<p>前<script>x()</script>后</p>") == "<p>前后</p>"
+    assert plain_text("标题<style>p{}</style>正文") == "标题正文"
+    # Never closed: as in a browser, everything after it is script.
+    assert clean_html("前<script>alert(1)") == "前"

@@ -20,7 +20,12 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.courses.models import Lesson, LessonKind, LessonMedia
 from learnapp.courses.services import require_author, write_version
-from learnapp.courses.services.common import MAX_LENGTH_SECONDS
+from learnapp.courses.services.common import (
+    MAX_LENGTH_SECONDS,
+    follows_length,
+    lesson_rules,
+    suggest_nominal_hours,
+)
 from learnapp.errors import DomainError
 
 CHUNK = 1024 * 1024
@@ -213,6 +218,11 @@ def attach_media(
     # the required share and the "last segment watched" end are measured on the real video.
     duration = mp4_duration_seconds(media_dir / key) if content_type == "video/mp4" else None
     if duration and 0 < duration <= MAX_LENGTH_SECONDS and duration != lesson.length_seconds:
+        rules = lesson_rules(session, now)
+        hours = follows_length(lesson.nominal_hours, lesson.length_seconds, duration, rules)
+        lesson.nominal_hours = (
+            hours if hours is not None else suggest_nominal_hours(duration, rules)
+        )
         lesson.length_seconds = duration
         lesson.updated_at = now
     record(
@@ -228,6 +238,7 @@ def attach_media(
             "type": content_type,
             "size": size,
             "length_seconds": lesson.length_seconds,
+            "nominal_hours": str(lesson.nominal_hours),
         },
     )
     return media

@@ -69,7 +69,7 @@ class DecisionForm(FlaskForm):
 
 
 class BoardForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), NoFormula()])
+    name = StringField(_l("Board name"), validators=[DataRequired(), Length(max=100), NoFormula()])
     description = StringField(_l("Description"), validators=[Length(max=500)])
     mode = SelectField(
         _l("Moderation"),

@@ -14,7 +14,7 @@ TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "UT
 
 
 class UnitForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100), NoFormula()])
+    name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=100), NoFormula()])
     timezone = SelectField(_l("Time zone"), choices=[SelectChoice(tz, tz) for tz in TIMEZONES])
 
 

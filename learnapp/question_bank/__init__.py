@@ -2,6 +2,7 @@
 
 
 def init_app(app) -> None:
+    from learnapp.question_bank import inbox  # noqa: F401  (registers the review inbox line)
     from learnapp.question_bank.cli import bank_cli
     from learnapp.question_bank.import_views import bp as import_bp
     from learnapp.question_bank.views import bp

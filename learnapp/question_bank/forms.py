@@ -25,7 +25,14 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from learnapp.question_bank.draft import QuestionDraft, split_path
 from learnapp.question_bank.models import AUDIENCE_LABELS, Audience
-from learnapp.question_bank.types import LETTERS, MAX_BLANKS, MAX_OPTIONS, MAX_STEM, MAX_TEXT
+from learnapp.question_bank.types import (
+    LETTERS,
+    MAX_BLANKS,
+    MAX_OPTIONS,
+    MAX_STEM,
+    MAX_TEXT,
+    points_text,
+)
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
 SYNONYM_SEPARATORS = re.compile(r"[|｜]")
@@ -54,7 +61,9 @@ class QuestionForm(FlaskForm):
     knowledge_point = StringField(
         _l("Knowledge point"),
         validators=[Length(max=300)],
-        description=_l("A path such as 党章 › 第一章 党员; new points are created."),
+        description=_l(
+            "A path with / between levels, such as 党章/第一章 党员; new points are created."
+        ),
     )
     tags = StringField(
         _l("Tags"), validators=[Length(max=300)], description=_l("Separate tags with commas.")
@@ -104,7 +113,7 @@ class QuestionForm(FlaskForm):
         self.stem.data = draft.stem
         self.points.data = Decimal(draft.points)
         self.difficulty.data = draft.difficulty
-        self.knowledge_point.data = " › ".join(draft.knowledge_point)
+        self.knowledge_point.data = " / ".join(draft.knowledge_point)
         self.tags.data = ", ".join(draft.tags)
         self.source_document.data = draft.source_document
         self.source_version.data = draft.source_version
@@ -162,27 +171,35 @@ class MultipleForm(ChoiceForm):
     answers = MultiCheckboxField(
         _l("Right answers"), choices=_letter_choices(), validate_choice=False
     )
+    # Typed as a percentage (50 = half the points), stored as the fraction the type grades with.
     partial_credit = DecimalField(
-        _l("Share of the points for a correct subset"),
-        places=2,
-        default=Decimal("0.5"),
-        validators=[Optional(), NumberRange(0, 1)],
+        _l("Points for a correct subset (%)"),
+        places=None,
+        default=Decimal("50"),
+        validators=[
+            Optional(),
+            NumberRange(0, 100, message=_l("Enter a percentage from 0 to 100.")),
+        ],
+        description=_l(
+            "Share of the points earned when some right answers and no wrong one are ticked: "
+            "50 gives half the points, 0 none."
+        ),
     )
 
     def build_spec(self):
         texts, index_of = self._compact()
         answers = [index_of.get(letter, -1) for letter in self.answers.data or []]
-        partial = self.partial_credit.data
-        return {
-            "options": texts,
-            "answers": answers,
-            "partial_credit": float(partial if partial is not None else Decimal("0.5")),
-        }
+        percent = self.partial_credit.data
+        if percent is None:
+            percent = Decimal("50")
+        return {"options": texts, "answers": answers, "partial_credit": float(percent / 100)}
 
     def load_spec(self, spec):
         self._load_options(spec["options"])
         self.answers.data = [LETTERS[i] for i in spec["answers"]]
-        self.partial_credit.data = Decimal(str(spec.get("partial_credit", 0.5)))
+        percent = Decimal(str(spec.get("partial_credit", 0.5))) * 100
+        # 50, 33.33: a percentage as people write it, never 50.00 or 5E+1.
+        self.partial_credit.data = Decimal(points_text(percent.quantize(Decimal("0.01"))))
 
 
 class JudgeForm(QuestionForm):
@@ -278,7 +295,7 @@ class RenameForm(FlaskForm):
 
 
 class BankForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    name = StringField(_l("Bank name"), validators=[DataRequired(), Length(max=100)])
     unit_id = SelectField(_l("Owning unit"), coerce=int, validate_choice=True)
     two_person_review = BooleanField(
         _l("Two-person review: the reviewer may not be the author"), default=True

@@ -20,6 +20,7 @@ from learnapp.question_bank.models import (
 
 PAGE_SIZE = 30
 MAX_SEARCH = 100
+MAX_TERMS = 8
 FETCH_ALL_IDS = 500
 BANK_ROLES = ("bank_editor", "reviewer")
 
@@ -56,7 +57,9 @@ def bank_if_in_scope(session: Session, user, bank_id: int) -> QuestionBank | Non
 
 @dataclass
 class QuestionFilters:
-    """The list's filters; every field optional. `search` is matched as a literal substring."""
+    """The list's filters; every field optional. `search` is split into words at spaces; a
+    question matches when each word is a literal substring of its stem, knowledge point or a
+    tag (every word must match, anywhere)."""
 
     type: str | None = None
     knowledge_point_id: int | None = None
@@ -105,34 +108,46 @@ def _filtered(
                 sa.select(QuestionVersion.id).where(QuestionVersion.source_id == filters.source_id)
             )
         )
-    search = (filters.search or "").strip()[:MAX_SEARCH]
-    if search:
-        # Chinese has no word breaks, so a literal substring match; %, _ and \ are escaped.
-        # Knowledge points and tags are small tables: their matching ids are found first.
-        point_ids = session.scalars(
-            sa.select(KnowledgePoint.id).where(
-                KnowledgePoint.bank_id == bank.id,
-                KnowledgePoint.name.contains(search, autoescape=True),
-            )
-        ).all()
-        tag_ids = session.scalars(
-            sa.select(Tag.id).where(
-                Tag.bank_id == bank.id, Tag.name.contains(search, autoescape=True)
-            )
-        ).all()
-        conditions = [Question.stem.contains(search, autoescape=True)]
-        if point_ids:
-            conditions.append(Question.knowledge_point_id.in_(point_ids))
-        if tag_ids:
-            conditions.append(
-                Question.id.in_(
-                    sa.select(question_tag_links.c.question_id).where(
-                        question_tag_links.c.tag_id.in_(tag_ids)
-                    )
+    for term in search_terms(filters.search):
+        query = query.where(_matches_term(session, bank, term))
+    return query
+
+
+def search_terms(search: str | None) -> list[str]:
+    """The words of a search: split on spaces (full-width ones too), duplicates dropped, at most
+    MAX_TERMS. "遵义会议 长征" is two terms, each of which a question must match."""
+    terms: list[str] = []
+    for word in (search or "").strip()[:MAX_SEARCH].split():
+        if word not in terms:
+            terms.append(word)
+    return terms[:MAX_TERMS]
+
+
+def _matches_term(session: Session, bank: QuestionBank, term: str):
+    """SQL condition: the term is in the stem, the knowledge point's name or a tag's name."""
+    # Chinese has no word breaks, so a literal substring match; %, _ and \ are escaped.
+    # Knowledge points and tags are small tables: their matching ids are found first.
+    point_ids = session.scalars(
+        sa.select(KnowledgePoint.id).where(
+            KnowledgePoint.bank_id == bank.id,
+            KnowledgePoint.name.contains(term, autoescape=True),
+        )
+    ).all()
+    tag_ids = session.scalars(
+        sa.select(Tag.id).where(Tag.bank_id == bank.id, Tag.name.contains(term, autoescape=True))
+    ).all()
+    conditions = [Question.stem.contains(term, autoescape=True)]
+    if point_ids:
+        conditions.append(Question.knowledge_point_id.in_(point_ids))
+    if tag_ids:
+        conditions.append(
+            Question.id.in_(
+                sa.select(question_tag_links.c.question_id).where(
+                    question_tag_links.c.tag_id.in_(tag_ids)
                 )
             )
-        query = query.where(sa.or_(*conditions))
-    return query
+        )
+    return sa.or_(*conditions)
 
 
 @dataclass
@@ -354,6 +369,25 @@ def review_queue(session: Session, bank: QuestionBank) -> list[Question]:
             .limit(200)
         )
     )
+
+
+def review_counts(session: Session, user) -> list[tuple[QuestionBank, int]]:
+    """Per bank in the user's reach: the questions in review that the user may approve (with
+    two-person review on, not those they wrote or last edited). Banks with none are left out."""
+    own = sa.or_(Question.author_id == user.id, QuestionVersion.created_by_id == user.id)
+    rows = session.execute(
+        sa.select(QuestionBank, sa.func.count(Question.id))
+        .join(Question, Question.bank_id == QuestionBank.id)
+        .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
+        .where(
+            Question.status == QuestionStatus.IN_REVIEW,
+            bank_in_scope_clause(user),
+            sa.not_(sa.and_(QuestionBank.two_person_review, own)),
+        )
+        .group_by(QuestionBank.id)
+        .order_by(QuestionBank.id)
+    ).all()
+    return [(bank, count) for bank, count in rows]
 
 
 def source_question_counts(session: Session, user) -> dict[int, int]:

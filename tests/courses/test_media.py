@@ -2,6 +2,7 @@
 
 import io
 import struct
+from decimal import Decimal
 
 import pytest
 
@@ -173,3 +174,15 @@ def test_an_uploaded_mp4_sets_the_lesson_length_to_its_duration(session, world, 
     # A file without a readable duration leaves the typed length alone.
     _attach(session, world, lesson, MP4_HEAD + b"y" * 200, "第二讲.mp4", tmp_path)
     assert lesson.length_seconds == 1234
+
+
+def test_an_uploaded_mp4_moves_suggested_hours_and_keeps_chosen_ones(session, world, tmp_path):
+    suggested = _lesson(session, world, LessonKind.VIDEO)
+    suggested.length_seconds, suggested.nominal_hours = 20 * 60, Decimal("0.50")
+    _attach(session, world, suggested, mp4_file(1000, 45 * 60 * 1000), "长.mp4", tmp_path)
+    assert (suggested.length_seconds, suggested.nominal_hours) == (45 * 60, Decimal("1.00"))
+
+    chosen = _lesson(session, world, LessonKind.VIDEO)
+    chosen.length_seconds, chosen.nominal_hours = 20 * 60, Decimal("0.75")
+    _attach(session, world, chosen, mp4_file(1000, 46 * 60 * 1000), "另.mp4", tmp_path)
+    assert (chosen.length_seconds, chosen.nominal_hours) == (46 * 60, Decimal("0.75"))

@@ -384,3 +384,59 @@ def test_authoring_summary_counts_only_courses_in_scope(session, world):
     assert summary == {CourseState.DRAFT: 1, CourseState.PUBLISHED: 1, CourseState.ARCHIVED: 0}
     assert authoring_summary(session, world.admin)[CourseState.PUBLISHED] == 2
     assert sum(authoring_summary(session, world.member_a).values()) == 0
+
+
+def _edit_numbers(session, world, lesson, *, length_seconds, nominal_hours):
+    update_lesson(
+        session,
+        world.admin,
+        lesson,
+        title=lesson.title,
+        kind=lesson.kind,
+        length_seconds=length_seconds,
+        required_share=lesson.required_share,
+        nominal_hours=nominal_hours,
+        body_source="正文",
+        sources=[],
+        now=FIXED_NOW,
+    )
+
+
+def test_hours_at_the_suggestion_follow_a_new_length(session, world):
+    course = make_course(session, owner_unit=world.root, state=CourseState.DRAFT)
+    lesson = add_lesson(
+        session,
+        world.admin,
+        make_module(session, course=course),
+        title="节",
+        kind=LessonKind.TEXT,
+        length_seconds=20 * 60,
+        now=FIXED_NOW,
+    )
+    assert lesson.nominal_hours == Decimal("0.50")
+    # The edit form sends back the stored 0.50 with the new length: the author took the
+    # suggestion, so the hours follow the length.
+    _edit_numbers(session, world, lesson, length_seconds=45 * 60, nominal_hours=Decimal("0.50"))
+    assert lesson.nominal_hours == Decimal("1.00")
+    # Left empty: the new length's suggestion too.
+    _edit_numbers(session, world, lesson, length_seconds=10 * 60, nominal_hours=None)
+    assert lesson.nominal_hours == Decimal("0.25")
+
+
+def test_hours_the_author_chose_stay_when_the_length_changes(session, world):
+    course = make_course(session, owner_unit=world.root, state=CourseState.DRAFT)
+    lesson = add_lesson(
+        session,
+        world.admin,
+        make_module(session, course=course),
+        title="节",
+        kind=LessonKind.TEXT,
+        length_seconds=20 * 60,
+        nominal_hours=Decimal("0.75"),
+        now=FIXED_NOW,
+    )
+    _edit_numbers(session, world, lesson, length_seconds=45 * 60, nominal_hours=Decimal("0.75"))
+    assert lesson.nominal_hours == Decimal("0.75")
+    # A new value typed with the new length wins over the suggestion.
+    _edit_numbers(session, world, lesson, length_seconds=50 * 60, nominal_hours=Decimal("0.50"))
+    assert lesson.nominal_hours == Decimal("0.50")

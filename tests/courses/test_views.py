@@ -4,6 +4,7 @@ import pytest
 import sqlalchemy as sa
 
 from learnapp.courses.models import Course, CourseState, Lesson, LessonKind
+from learnapp.orgs.models import Role
 from tests.courses.factories import (
     MP4_HEAD,
     PDF_HEAD,
@@ -13,6 +14,7 @@ from tests.courses.factories import (
     make_module,
     mp4_file,
 )
+from tests.factories import make_user
 from tests.world import build_world
 
 
@@ -461,3 +463,33 @@ def test_uploading_an_mp4_takes_its_duration_as_the_lesson_length(auth, world, s
     assert "20 min 34 s" in page or "20 分 34 秒" in page
     _fresh(session)
     assert session.get(Lesson, lesson.id).length_seconds == 1234
+
+
+def test_authors_preview_a_draft_lesson_as_members_will_see_it(auth, world, session):
+    course = make_course(
+        session, owner_unit=world.branch_a, audience_units=[world.branch_a], state=CourseState.DRAFT
+    )
+    lesson = make_lesson(
+        session, module=make_module(session, course=course), body="## 学习要点\n\n**遵义会议**"
+    )
+    make_user(
+        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
+    )
+    session.commit()
+    preview = f"/courses/manage/lessons/{lesson.id}/preview"
+    auth.login("seca")
+    edit_page = auth.client.get(f"/courses/manage/lessons/{lesson.id}/edit").get_data(as_text=True)
+    assert preview in edit_page
+    page = auth.client.get(preview)
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "<h2>学习要点</h2>" in html and "<strong>遵义会议</strong>" in html
+    assert 'data-testid="lesson-preview-note"' in html
+    # Members of the branch still cannot study it, and other authors cannot preview it.
+    auth.logout()
+    auth.login("mema")
+    assert auth.client.get(f"/study/lessons/{lesson.id}").status_code == 404
+    assert auth.client.get(preview).status_code == 403
+    auth.logout()
+    auth.login("secb")
+    assert auth.client.get(preview).status_code == 404

@@ -664,3 +664,34 @@ def test_knowledge_points_come_in_tree_order_reading_chinese_numbers(session):
         "党章 › 第二十三章",
         "条例",
     ]
+
+
+@pytest.mark.parametrize(
+    ("stem", "blanks"),
+    [
+        ("党的最高领导机关是什么？", [["全国代表大会"]]),
+        ("党的____和____", [["全国代表大会"]]),
+        ("党的____", [["全国代表大会"], ["中央委员会"]]),
+    ],
+)
+def test_a_fill_stem_marks_one_blank_per_answer_everywhere(session, people, stem, blanks):
+    bank = make_bank(session)
+    draft = single_draft(stem=stem, type="fill", spec={"blanks": blanks, "any_order": False})
+    for attempt in (
+        lambda: services.check_draft(draft),
+        lambda: services.add_question(session, people["editor"], bank, draft, FIXED_NOW),
+        lambda: services.add_questions(session, people["editor"], bank, [draft], FIXED_NOW),
+    ):
+        with pytest.raises(DomainError) as refused:
+            attempt()
+        assert refused.value.field == "stem"
+    good = single_draft(stem="党的____和____", type="fill", spec={"blanks": [["甲"], ["乙"]]})
+    question = services.add_question(session, people["editor"], bank, good, FIXED_NOW)
+    with pytest.raises(DomainError):
+        services.update_question(session, people["editor"], question, draft, FIXED_NOW)
+
+
+def test_search_terms_split_on_any_space_and_drop_repeats():
+    assert queries.search_terms(" 遵义会议\u3000长征  遵义会议 ") == ["遵义会议", "长征"]
+    assert queries.search_terms("") == []
+    assert len(queries.search_terms(" ".join(str(n) for n in range(20)))) == queries.MAX_TERMS

@@ -39,6 +39,21 @@ def suggest_nominal_hours(length_seconds: int, rules: Rules) -> Decimal:
     return rules.suggested_lesson_hours(length_seconds).quantize(HOURS_STEP)
 
 
+def follows_length(
+    hours: Decimal | None, old_seconds: int, new_seconds: int, rules: Rules
+) -> Decimal | None:
+    """The 学时 to keep when a lesson's length changes: hours left empty, or equal to what the
+    old length suggested (the author took the suggestion), follow the new length (None: suggest
+    again); hours the author chose differently are kept as typed."""
+    if hours is None or new_seconds == old_seconds:
+        return hours
+    try:
+        took_suggestion = Decimal(hours) == suggest_nominal_hours(old_seconds, rules)
+    except (ArithmeticError, TypeError, ValueError):
+        return hours  # not a number: check_lesson_numbers reports it
+    return None if took_suggestion else hours
+
+
 def require_author(actor, course: Course) -> None:
     """Refuse an actor who may not author the course (None is the system and may)."""
     if actor is not None and not can_author(actor, course):

@@ -27,6 +27,7 @@ from learnapp.courses.services.common import (
     MAX_SOURCES,
     clean_slug,
     clean_title,
+    follows_length,
     lesson_rules,
     require_author,
     suggest_nominal_hours,
@@ -222,15 +223,19 @@ def update_lesson(
 ) -> bool:
     """Edit a lesson; changed content becomes a new version. Returns whether anything changed.
 
+    When the length changes, 学时 left empty or equal to the old length's suggestion follow the
+    new length (`follows_length`); a value the author chose is kept.
+
     A lesson may move to another module of the same course only. Changing the kind drops the
     file of the old kind from the new version (a video is not a PDF).
     """
     require_author(actor, lesson.course)
     if module is not None and module.course_id != lesson.module.course_id:
         raise DomainError("module_id", _l("Choose a module of the same course."))
-    hours = check_lesson_numbers(
-        length_seconds, required_share, nominal_hours, lesson_rules(session, now)
-    )
+    rules = lesson_rules(session, now)
+    if isinstance(length_seconds, int):
+        nominal_hours = follows_length(nominal_hours, lesson.length_seconds, length_seconds, rules)
+    hours = check_lesson_numbers(length_seconds, required_share, nominal_hours, rules)
     before = _lesson_snapshot(lesson)
     kind = LessonKind(kind)
     media = lesson.media if kind == lesson.kind else None

@@ -29,7 +29,13 @@ from learnapp.courses.forms import (
 )
 from learnapp.courses.media import attach_media, content_disposition, media_path
 from learnapp.courses.models import Course, Lesson, LessonKind, LessonMedia, Module
-from learnapp.courses.queries import can_author, lesson_versions, visible_lesson
+from learnapp.courses.queries import (
+    can_author,
+    lesson_body_html,
+    lesson_versions,
+    media_url,
+    visible_lesson,
+)
 from learnapp.courses.services import (
     add_lesson,
     lesson_rules,
@@ -123,6 +129,22 @@ def lesson_edit(lesson_id):
         media_form=MediaForm(formdata=None),
         versions=lesson_versions(session, lesson),
     ), 400 if form.errors else 200
+
+
+@bp.get("/manage/lessons/<int:lesson_id>/preview")
+@route_policy(MANAGER)
+def lesson_preview(lesson_id):
+    """The lesson as members will see it, for its authors, whatever the course's state (draft
+    lessons are not on the study pages); no study time is recorded here."""
+    session = get_session()
+    lesson = load_lesson(lesson_id)
+    return render_template(
+        "courses/lesson_preview.html",
+        lesson=lesson,
+        course=lesson.course,
+        body_html=lesson_body_html(session, lesson),
+        media=media_url(lesson),
+    )
 
 
 @bp.post("/manage/lessons/<int:lesson_id>/move")

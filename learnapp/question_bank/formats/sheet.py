@@ -30,6 +30,7 @@ from learnapp.question_bank.formats.common import (
     split_tags,
     tags_problem,
 )
+from learnapp.question_bank.types.written import blank_count
 from learnapp.tabular import Table, looks_like_formula
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in "ABCDEF")
@@ -66,7 +67,6 @@ DIFFICULTY_WORDS = {
     "较难": 4,
     "难": 5,
 }
-BLANK = re.compile(r"_{3,}")
 NUMBER = re.compile(r"^-?[0-9][0-9,.]*$")
 # Between letters of a choice answer: spaces and the punctuation people type (A,C / A、C / A；C).
 ANSWER_NOISE = re.compile(r"[\s,.;:、，。；：/|()（）\[\]【】]")
@@ -189,7 +189,7 @@ def _fill_answer(stem: str, raw: str, row: int, result: ParseResult):
             _l("Every blank needs at least one accepted answer (;; separates blanks, | synonyms)."),
         )
         return None
-    count = len(BLANK.findall(stem))
+    count = blank_count(stem)
     if count == 0:
         result.error(row, "题干", _l("Mark each blank in the stem with ____ (four underscores)."))
         return None

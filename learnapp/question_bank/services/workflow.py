@@ -4,11 +4,17 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
+from learnapp.notifications.preferences import Audience, register_kind
+from learnapp.notifications.services import notify
 from learnapp.question_bank.draft import MAX_TAGS
 from learnapp.question_bank.models import (
     Question,
@@ -23,7 +29,16 @@ from learnapp.question_bank.services.banks import (
     ensure_tags,
     is_bank_reviewer,
 )
+from learnapp.question_bank.services.questions import check_stored
 from learnapp.sanitize import strip_bidi
+
+# About one's own work: always sent, like a removed post.
+QUESTION_REJECTED = register_kind(
+    "question_rejected",
+    _l("My questions sent back by a reviewer"),
+    mandatory=True,
+    audience=Audience.BANK_EDITORS,
+).key
 
 
 def _audit_status(session, actor, question, action, before, now, reason=""):
@@ -43,7 +58,9 @@ def _audit_status(session, actor, question, action, before, now, reason=""):
 
 
 def submit_for_review(session: Session, actor, question: Question, now: datetime) -> None:
-    """A draft goes to the review queue."""
+    """A draft goes to the review queue, once its content meets the rules (`check_stored`)."""
+    if question.status == QuestionStatus.DRAFT:
+        check_stored(question)
     before = question.status
     question.submit_for_review()
     question.updated_at = now
@@ -63,6 +80,8 @@ def approve_question(session: Session, actor, question: Question, now: datetime)
         raise DomainError(
             None, _l("This bank needs a second person: you cannot approve your own question.")
         )
+    if question.status == QuestionStatus.IN_REVIEW:
+        check_stored(question)
     before = question.status
     question.approve(actor.id, now)
     question.updated_at = now
@@ -84,6 +103,23 @@ def reject_question(
     question.updated_at = now
     session.flush()
     _audit_status(session, actor, question, "question.rejected", before, now, reason)
+    _tell_authors(session, actor, question, reason, now)
+
+
+def _tell_authors(session: Session, actor, question: Question, reason: str, now) -> None:
+    """The question's author and the editor of its current version learn, each in their own
+    language, that it came back and why (the reviewer is not told about their own question).
+    The rows are written in the reviewer's transaction, so they exist only once it commits."""
+    recipients = {question.author_id, question.current_version.created_by_id} - {None, actor.id}
+    link = current_app.url_map.bind("localhost").build(
+        "question_bank.question_detail", {"question_id": question.id}
+    )
+    stem = " ".join(question.stem.split())
+    stem = stem if len(stem) <= 40 else stem[:40] + "…"
+    for user in session.scalars(sa.select(User).where(User.id.in_(recipients))):
+        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+            title = _("A reviewer sent back your question “%(stem)s”", stem=stem)
+        notify(session, [user.id], QUESTION_REJECTED, title, link, now, body=reason)
 
 
 def retire_question(session: Session, actor, question: Question, now: datetime) -> None:

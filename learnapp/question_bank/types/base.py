@@ -115,6 +115,10 @@ class QuestionType:
     def _problems(self, spec: dict) -> list[str]:
         raise NotImplementedError
 
+    def stem_problems(self, stem: str, spec: dict) -> list[str]:
+        """Problems between the stem and a valid spec (填空 blanks); empty when they agree."""
+        return []
+
     def clean(self, spec: dict) -> dict:
         """The stored form of a valid spec: known keys only, text trimmed, defaults filled."""
         raise NotImplementedError

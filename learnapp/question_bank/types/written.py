@@ -1,5 +1,6 @@
 """The written-answer types: fill in the blanks (填空) and short answer (简答)."""
 
+import re
 from decimal import Decimal
 
 from flask_babel import gettext
@@ -16,6 +17,14 @@ from learnapp.question_bank.types.base import (
     _money,
     _text_list_problems,
 )
+
+# A blank in a 填空 stem: three or more underscores (the template and the help say ____).
+BLANK = re.compile(r"_{3,}")
+
+
+def blank_count(stem: str) -> int:
+    """How many blanks (____) the stem marks."""
+    return len(BLANK.findall(stem or ""))
 
 
 def _blank_key(text: str) -> str:
@@ -42,6 +51,22 @@ class FillBlanks(QuestionType):
         if not isinstance(spec.get("any_order", False), bool):
             problems.append(gettext("“Any order” must be true or false."))
         return problems
+
+    def stem_problems(self, stem, spec):
+        """The stem marks each blank with ____, one per blank of answers (the importer's rule)."""
+        count, answers = blank_count(stem), len(spec["blanks"])
+        if count == 0:
+            return [gettext("Mark each blank in the stem with ____ (four underscores).")]
+        if count != answers:
+            return [
+                gettext(
+                    "The question text has %(blanks)d blanks (____) but answers are given for "
+                    "%(answers)d: give one answer box per blank.",
+                    blanks=count,
+                    answers=answers,
+                )
+            ]
+        return []
 
     def clean(self, spec):
         blanks = []

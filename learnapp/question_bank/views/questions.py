@@ -94,7 +94,12 @@ def bulk(bank_id):
     try:
         if action == "submit":
             done, skipped = services.bulk_submit(session, current_user, chosen, stamp)
-            message = _("%(n)d sent to review, %(s)d skipped (not drafts).", n=done, s=skipped)
+            message = _(
+                "%(n)d sent to review, %(s)d skipped (not drafts, or not complete: open a "
+                "question and send it on its own to see why).",
+                n=done,
+                s=skipped,
+            )
         elif action == "retire":
             done, skipped = services.bulk_retire(session, current_user, chosen, stamp)
             message = _("%(n)d retired, %(s)d skipped.", n=done, s=skipped)
@@ -143,7 +148,12 @@ def question_new(bank_id, type_code):
             flash(_("Question saved as a draft."), "success")
             return redirect(url_for("question_bank.question_detail", question_id=question.id))
     return render_template(
-        "question_bank/form.html", form=form, bank=bank, qtype=qtype, question=None
+        "question_bank/form.html",
+        form=form,
+        bank=bank,
+        qtype=qtype,
+        question=None,
+        points=queries.knowledge_points(get_session(), bank),
     ), 400 if form.errors else 200
 
 
@@ -192,7 +202,12 @@ def question_edit(question_id):
             flash(_("Question saved."), "success")
             return redirect(url_for("question_bank.question_detail", question_id=question.id))
     return render_template(
-        "question_bank/form.html", form=form, bank=question.bank, qtype=qtype, question=question
+        "question_bank/form.html",
+        form=form,
+        bank=question.bank,
+        qtype=qtype,
+        question=question,
+        points=queries.knowledge_points(get_session(), question.bank),
     ), 400 if form.errors else 200
 
 

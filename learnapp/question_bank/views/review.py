@@ -1,6 +1,6 @@
 """The reviewer's pages: a bank's review queue, approving a question or sending it back."""
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -23,6 +23,7 @@ def review_queue(bank_id):
         bank=bank,
         questions=queries.review_queue(get_session(), bank),
         action_form=EmptyForm(),
+        reject_form=RejectForm(),
     )
 
 
@@ -47,4 +48,6 @@ def question_reject(question_id):
             flash(_("Sent back to the author."), "success")
     else:
         flash(_("Say what needs changing."), "danger")
+    if request.form.get("back") == "queue":
+        return redirect(url_for("question_bank.review_queue", bank_id=question.bank_id))
     return redirect(url_for("question_bank.question_detail", question_id=question.id))
