@@ -49,8 +49,9 @@ def in_audience(quiz: Quiz, member) -> bool:
 
 @dataclass(frozen=True)
 class Terms:
-    """What a quiz allows one member: its close, time limit and attempts, each replaced by the
-    member's override where that sets it (E3)."""
+    """What a quiz allows one member: its close, time limit and attempts, each extended by the
+    member's override where that sets it (E3). An override only ever extends: should the quiz
+    itself later close later, last longer or allow more, the member is not left with less."""
 
     closes_at: datetime | None
     duration_seconds: int | None
@@ -61,14 +62,25 @@ class Terms:
     def of(cls, quiz: Quiz, override: QuizOverride | None = None) -> "Terms":
         if override is None:
             return cls(quiz.closes_at, quiz.duration_seconds, quiz.attempts_allowed)
+        attempts = quiz.attempts_allowed
+        if override.attempts_allowed is not None and attempts != 0:
+            attempts = (
+                0 if override.attempts_allowed == 0 else max(override.attempts_allowed, attempts)
+            )
         return cls(
-            override.closes_at or quiz.closes_at,
-            override.duration_seconds or quiz.duration_seconds,
-            quiz.attempts_allowed
-            if override.attempts_allowed is None
-            else override.attempts_allowed,
+            _later(override.closes_at, quiz.closes_at),
+            _later(override.duration_seconds, quiz.duration_seconds),
+            attempts,
             extended=True,
         )
+
+
+def _later(own, quiz_value):
+    """The member's value where it goes beyond the quiz's; None (no close, no limit) is the
+    most of all."""
+    if quiz_value is None or own is None:
+        return quiz_value
+    return max(own, quiz_value)
 
 
 def overrides_for_member(session: Session, member_id: int, quiz_ids) -> dict[int, QuizOverride]:

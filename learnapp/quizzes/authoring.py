@@ -171,11 +171,20 @@ def _has_attempts(session: Session, quiz: Quiz) -> bool:
     return bool(session.scalar(sa.select(sa.exists().where(Attempt.quiz_id == quiz.id))))
 
 
-def _editable_paper(session: Session, quiz: Quiz) -> None:
+def paper_locked_reason(session: Session, quiz: Quiz):
+    """Why the quiz's paper or rules can no longer change (archived, or published and taken),
+    or None while they can. The authoring page hides its editing controls by the same rule."""
     if quiz.state == QuizState.ARCHIVED:
-        raise DomainError(None, _l("An archived quiz cannot be changed."))
+        return _l("An archived quiz cannot be changed.")
     if quiz.state == QuizState.PUBLISHED and _has_attempts(session, quiz):
-        raise DomainError(None, _l("Members have taken this quiz; its paper is fixed now."))
+        return _l("Members have taken this quiz; its paper is fixed now.")
+    return None
+
+
+def _editable_paper(session: Session, quiz: Quiz) -> None:
+    reason = paper_locked_reason(session, quiz)
+    if reason is not None:
+        raise DomainError(None, reason)
 
 
 def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], now) -> int:
@@ -201,9 +210,23 @@ def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], 
     for qid in wanted:
         position += 1
         quiz.items.append(QuizItem(question_id=qid, position=position))
+    if quiz.state != QuizState.DRAFT:
+        _pin_versions(quiz, now)
     quiz.updated_at = now
     session.flush()
     return len(wanted)
+
+
+def _pin_versions(quiz: Quiz, now: datetime) -> None:
+    """Each item of a published fixed paper keeps the question version it was published with.
+    The version counts as used from then on, so an edit in the bank makes a new version instead
+    of changing the published one."""
+    for item in quiz.items:
+        if item.version_id is None:
+            version = item.question.current_version
+            item.version_id = version.id
+            if version.used_at is None:
+                version.used_at = now
 
 
 def remove_item(session: Session, actor, quiz: Quiz, item_id: int, now: datetime) -> None:
@@ -303,6 +326,18 @@ def paper_problems(session: Session, quiz: Quiz) -> list[str]:
         size = sum(1 for i in quiz.items if i.question.status == QuestionStatus.ACTIVE)
         if not size:
             problems.append(str(_l("Add at least one active question to the paper.")))
+        elif quiz.state == QuizState.DRAFT:
+            problems.extend(
+                str(
+                    _l(
+                        "Question %(n)d of the paper is not active now (in review or retired):"
+                        " remove it, or publish once it is approved."
+                    )
+                    % {"n": index}
+                )
+                for index, item in enumerate(quiz.items, 1)
+                if item.question.status != QuestionStatus.ACTIVE
+            )
     else:
         size = sum(rule.count for rule in quiz.rules)
         if not quiz.rules:
@@ -331,6 +366,8 @@ def publish_quiz(session: Session, actor, quiz: Quiz, now: datetime) -> None:
     problems = paper_problems(session, quiz)
     if problems:
         raise DomainError(None, problems[0])
+    if quiz.composition == Composition.FIXED:
+        _pin_versions(quiz, now)
     quiz.state, quiz.updated_at = QuizState.PUBLISHED, now
     record(session, actor, "quiz.published", "quiz", quiz.id, now=now)
     session.flush()

@@ -37,6 +37,8 @@ from learnapp.quizzes.queries import slots_of
 from learnapp.quizzes.reports import report_question
 
 EXAM_TITLE = "2026年第四季度党章党规知识测试"
+TOPIC_TITLE = "党章专项答题"
+CHARTER_POINT = "党章"  # the top-level knowledge point of the 党章 questions (question_bank/)
 EXAM_MIX = (("single", 4), ("multiple", 2), ("judge", 2), ("fill", 1), ("short", 1))
 
 
@@ -54,6 +56,21 @@ def _exam_questions(session: Session, bank) -> list[int]:
             .limit(count)
         ).all()
     return ids
+
+
+def _charter_point(session: Session, bank) -> KnowledgePoint:
+    """The 党章 branch of the demo bank's knowledge tree: the topic set draws from it (with its
+    chapters) only, not from whichever top-level point happens to come first (条例, 党史)."""
+    point = session.scalar(
+        sa.select(KnowledgePoint).where(
+            KnowledgePoint.bank_id == bank.id,
+            KnowledgePoint.parent_id.is_(None),
+            KnowledgePoint.name == CHARTER_POINT,
+        )
+    )
+    if point is None:
+        raise LookupError(f"the demo bank has no knowledge point {CHARTER_POINT!r}")
+    return point
 
 
 def _raw(slot, rng: random.Random, skill: float) -> dict | None:
@@ -109,7 +126,7 @@ def seed(session: Session, org, now: datetime) -> str:
         session,
         None,
         QuizSettings(
-            title="党章专项答题",
+            title=TOPIC_TITLE,
             kind=QuizKind.TOPIC,
             owner_unit=org.root,
             composition=Composition.RANDOM,
@@ -118,11 +135,7 @@ def seed(session: Session, org, now: datetime) -> str:
         ),
         now,
     )
-    charter = session.scalar(
-        sa.select(KnowledgePoint).where(
-            KnowledgePoint.bank_id == bank.id, KnowledgePoint.parent_id.is_(None)
-        )
-    )
+    charter = _charter_point(session, bank)
     add_rule(session, None, topic, RuleInput(bank, charter, "single", None, 6, Decimal("1")), now)
     add_rule(session, None, topic, RuleInput(bank, charter, "judge", None, 4, Decimal("1")), now)
     publish_quiz(session, None, topic, now)

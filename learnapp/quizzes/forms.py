@@ -86,7 +86,10 @@ class QuizForm(LocalTimes, FlaskForm):
 class OverrideForm(LocalTimes, FlaskForm):
     """A member's own terms for a quiz (E3); a field left empty keeps the quiz's."""
 
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    # A name (姓名) or a user name: secretaries know their members by name (overrides.find_member).
+    username = StringField(
+        _l("Member's name or user name"), validators=[DataRequired(), Length(max=64)]
+    )
     closes_at = DateTimeLocalField(
         _l("Closes for this member"), validators=[Optional()], format="%Y-%m-%dT%H:%M"
     )

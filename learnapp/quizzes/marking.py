@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
-from learnapp.question_bank.models import Question
+from learnapp.question_bank.models import Question, QuestionStatus
 from learnapp.question_bank.types import grade
 from learnapp.quizzes.grading import CENT, HUNDRED, complete, credit_course_test
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz
@@ -31,7 +31,7 @@ def mark_answer(
         raise DomainError("points", _l("Points must be a number.")) from None
     if not value.is_finite() or not 0 <= value <= slot.points:
         raise DomainError(
-            "points", _l("Points from 0 to %(max)s.") % {"max": slot.points.normalize()}
+            "points", _l("Points from 0 to %(max)s.") % {"max": f"{slot.points.normalize():f}"}
         )
     if len(comment or "") > MAX_COMMENT:
         raise DomainError("comment", _l("The comment is too long."))
@@ -159,5 +159,10 @@ def regrade_question(
         )
         if change.new_passed and not change.old_passed:
             credit_course_test(session, attempt, now)
+    if apply and question.status == QuestionStatus.ACTIVE:
+        # Examinees still to come get the corrected version the others were regraded against.
+        for item in quiz.items:
+            if item.question_id == question.id and item.version_id is not None:
+                item.version_id = version.id
     session.flush()
     return changes

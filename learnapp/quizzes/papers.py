@@ -70,19 +70,21 @@ def compose(session: Session, quiz: Quiz, member, rng: random.Random, now) -> li
     the seeded generator, so the stored seed and history reproduce the draw.
     """
     if quiz.composition == Composition.FIXED:
+        # A published paper asks the versions pinned at publication; a draft (its preview)
+        # follows the bank's active questions.
         rows = session.execute(
             sa.select(Question.id, Question.current_version_id)
             .where(
-                Question.id.in_([item.question_id for item in quiz.items]),
+                Question.id.in_([i.question_id for i in quiz.items if i.version_id is None]),
                 Question.status == QuestionStatus.ACTIVE,
             )
             .order_by(Question.id)
         ).all()
         current = dict(rows)
         paper = [
-            (item.question_id, current[item.question_id], item.points)
+            (item.question_id, item.version_id or current[item.question_id], item.points)
             for item in quiz.items
-            if item.question_id in current
+            if item.version_id is not None or item.question_id in current
         ]
     else:
         seen = _seen_counts(session, member.id)

@@ -3,8 +3,12 @@ from the stem, the option texts in their frozen order and the opaque ids only: i
 explanation or source field, so no template can leak them (E1). `ReviewQuestion` carries the key
 and is built only when `queries.review_open` says so."""
 
+import enum
 from dataclasses import dataclass
 from decimal import Decimal
+
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.types import LETTERS, WidgetQuestion, get_type
 from learnapp.quizzes.responses import widget_state
@@ -63,6 +67,15 @@ class ReviewOption:
     correct: bool
 
 
+class Outcome(enum.StrEnum):
+    """How a reviewed answer did: its mark on the result page and in the 错题本."""
+
+    CORRECT = "correct"
+    PARTIAL = "partial"  # some points, not all (多选 subset, some blanks, a 简答 marked below full)
+    WRONG = "wrong"
+    PENDING = "pending"  # a 简答 waiting for its marker
+
+
 @dataclass(frozen=True)
 class ReviewQuestion:
     position: int
@@ -70,8 +83,12 @@ class ReviewQuestion:
     type_label: str
     stem: str
     options: list[ReviewOption]
-    answer_text: str
-    key_text: str
+    answer_text: str  # choice letters, the true/false label or the 简答 text; "" unanswered
+    answer_blanks: list[str]  # 填空: the member's answer, one line per blank
+    key_text: str  # choice letters, the true/false label or the 简答 reference answer
+    key_blanks: list[str]  # 填空: the accepted answers, one line per blank
+    key_points: list[str]  # 简答: the points a marker looks for (得分要点)
+    any_order: bool  # 填空: the blanks may be filled in any order
     awarded: Decimal | None
     points: Decimal
     is_correct: bool | None
@@ -79,58 +96,156 @@ class ReviewQuestion:
     source: str
     marker_comment: str
 
+    @property
+    def outcome(self) -> Outcome:
+        if self.is_correct:
+            return Outcome.CORRECT
+        if self.awarded is None:
+            return Outcome.PENDING
+        return Outcome.PARTIAL if self.awarded > 0 else Outcome.WRONG
+
+    @property
+    def reference_is_key_points(self) -> bool:
+        """An imported 简答 stores its key points as the reference answer too: listed once."""
+        return self.key_points == [line.strip() for line in self.key_text.splitlines() if line]
+
+
+def judge_label(value: bool) -> str:
+    """A true/false answer in the page's language (对/错 are only the import notation)."""
+    return gettext("True") if value else gettext("False")
+
+
+def blank_line(number: int, text: str) -> str:
+    return gettext("Blank %(n)s: %(answer)s", n=number, answer=text or "—")
+
+
+def key_blank_lines(spec: dict) -> list[str]:
+    """The accepted answers of each blank: the first, then its synonyms (“or: …”)."""
+    lines = []
+    for number, accepted in enumerate(spec.get("blanks", []), start=1):
+        first, others = (accepted[0], accepted[1:]) if accepted else ("", [])
+        text = first
+        if others:
+            text = gettext("%(answer)s (or: %(others)s)", answer=first, others=" / ".join(others))
+        lines.append(blank_line(number, text))
+    return lines
+
+
+def answer_blank_lines(spec: dict, response: dict | None) -> list[str]:
+    """The member's answer to each blank; empty when nothing was written."""
+    given = (response or {}).get("blanks", [])
+    if not any(given):
+        return []
+    count = max(len(spec.get("blanks", [])), len(given))
+    return [
+        blank_line(number, given[number - 1] if number <= len(given) else "")
+        for number in range(1, count + 1)
+    ]
+
 
 def _answer_text(slot) -> str:
     response = slot.response or {}
     if slot.question_type == "judge" and "value" in response:
-        return "对" if response["value"] else "错"
-    if slot.question_type == "fill":
-        return " | ".join(response.get("blanks", []))
+        return judge_label(response["value"])
     if slot.question_type == "short":
         return response.get("text", "")
     return ""
 
 
+def review_question(slot) -> ReviewQuestion:
+    """One answered question with its key, for a page that may show keys (`review_open`)."""
+    version = slot.version
+    spec = version.spec
+    kind = get_type(slot.question_type)
+    response = slot.response or {}
+    options = []
+    answer_blanks, key_blanks, key_points = [], [], []
+    if slot.question_type in ("single", "multiple"):
+        chosen = set(response.get("choices", [])) | (
+            {response["choice"]} if "choice" in response else set()
+        )
+        right = set(spec.get("answers", [])) | ({spec["answer"]} if "answer" in spec else set())
+        options = [
+            ReviewOption(LETTERS[shown], spec["options"][index], index in chosen, index in right)
+            for shown, index in enumerate(slot.option_order)
+        ]
+        key_text = "".join(o.label for o in options if o.correct)
+        answer_text = "".join(o.label for o in options if o.chosen)
+    elif slot.question_type == "judge":
+        key_text, answer_text = judge_label(spec["answer"]), _answer_text(slot)
+    elif slot.question_type == "fill":
+        key_text, answer_text = "", ""
+        key_blanks = key_blank_lines(spec)
+        answer_blanks = answer_blank_lines(spec, response)
+    else:
+        key_text, answer_text = kind.key_text(spec), _answer_text(slot)
+        key_points = list(spec.get("key_points") or [])
+    source = " ".join(p for p in (version.source_document, version.source_version) if p)
+    return ReviewQuestion(
+        position=slot.position,
+        version_id=slot.version_id,
+        type_label=str(kind.short_label),
+        stem=version.stem,
+        options=options,
+        answer_text=answer_text,
+        answer_blanks=answer_blanks,
+        key_text=key_text,
+        key_blanks=key_blanks,
+        key_points=key_points,
+        any_order=bool(spec.get("any_order")) and len(key_blanks) > 1,
+        awarded=slot.awarded,
+        points=slot.points,
+        is_correct=slot.is_correct,
+        explanation=version.explanation,
+        source=source,
+        marker_comment=slot.marker_comment,
+    )
+
+
 def review_questions(slots) -> list[ReviewQuestion]:
+    return [review_question(slot) for slot in slots]
+
+
+@dataclass(frozen=True)
+class WrongBookItem:
+    """An entry of the 错题本 as the page shows it. `review` is the member's last wrong answer
+    with its key and explanation, present only when that answer's attempt is open for review
+    (E2) and the question is not in a quiz the member is answering now; otherwise `withheld`
+    says why the key is not shown."""
+
+    entry: object  # models.WrongAnswer
+    stem: str
+    type_label: str
+    review: ReviewQuestion | None
+    withheld: str | None
+
+
+WITHHELD_RELEASE = _l("The answer is shown once the results are released.")
+WITHHELD_IN_PROGRESS = _l(
+    "You are answering this question in a quiz now: its answer is shown afterwards."
+)
+
+
+def wrong_book_items(entries, released: dict, answering: set) -> list[WrongBookItem]:
+    """The 错题本's entries with what each may show: `released` maps a question id to the
+    member's last wrong slot whose review is open; `answering` holds the ids of questions in the
+    member's attempts in progress."""
     items = []
-    for slot in slots:
-        version = slot.version
-        spec = version.spec
-        kind = get_type(slot.question_type)
-        response = slot.response or {}
-        options = []
-        if slot.question_type in ("single", "multiple"):
-            chosen = set(response.get("choices", [])) | (
-                {response["choice"]} if "choice" in response else set()
-            )
-            right = set(spec.get("answers", [])) | ({spec["answer"]} if "answer" in spec else set())
-            options = [
-                ReviewOption(
-                    LETTERS[shown], spec["options"][index], index in chosen, index in right
-                )
-                for shown, index in enumerate(slot.option_order)
-            ]
-            key_text = "".join(o.label for o in options if o.correct)
-            answer_text = "".join(o.label for o in options if o.chosen)
-        else:
-            key_text = kind.key_text(spec)
-            answer_text = _answer_text(slot)
-        source = " ".join(p for p in (version.source_document, version.source_version) if p)
+    for entry in entries:
+        slot = None if entry.question_id in answering else released.get(entry.question_id)
+        review = review_question(slot) if slot is not None else None
+        withheld = None
+        if review is None:
+            in_quiz = entry.question_id in answering
+            withheld = str(WITHHELD_IN_PROGRESS if in_quiz else WITHHELD_RELEASE)
+        version = slot.version if slot is not None else entry.version
         items.append(
-            ReviewQuestion(
-                position=slot.position,
-                version_id=slot.version_id,
-                type_label=str(kind.short_label),
+            WrongBookItem(
+                entry=entry,
                 stem=version.stem,
-                options=options,
-                answer_text=answer_text,
-                key_text=key_text,
-                awarded=slot.awarded,
-                points=slot.points,
-                is_correct=slot.is_correct,
-                explanation=version.explanation,
-                source=source,
-                marker_comment=slot.marker_comment,
+                type_label=str(get_type(entry.version.question.type).short_label),
+                review=review,
+                withheld=withheld,
             )
         )
     return items

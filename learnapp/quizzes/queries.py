@@ -1,23 +1,21 @@
 """Read functions of quizzes: the public read API for other packages (`exam_results`) and the
-queries behind the pages."""
+queries behind the pages. The exam report's statistics are in `analysis`."""
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
-from learnapp.accounts.models import User
 from learnapp.authz import scope_paths, unit_in_scope_clause
 from learnapp.orgs.models import Unit
+from learnapp.question_bank.models import QuestionVersion
 from learnapp.quizzes.attempts import in_audience
 from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
-    AttemptSignal,
     AttemptState,
     GradingMethod,
     Quiz,
@@ -138,7 +136,7 @@ def _reaches_scope(quiz: Quiz, paths: list[str]) -> bool:
 def reportable_quiz(session: Session, user, quiz_id: int) -> Quiz | None:
     """A quiz whose report the manager may open: one they manage, or a published (or archived)
     one whose audience reaches into their units, such as the 党委's exam for a branch
-    secretary. The report itself counts only members of their subtree (`quiz_report`)."""
+    secretary. The report itself counts only members of their subtree (`analysis.quiz_report`)."""
     quiz = manageable_quiz(session, user, quiz_id)
     if quiz is not None:
         return quiz
@@ -241,140 +239,78 @@ def wrong_book(session: Session, member_id: int) -> list[WrongAnswer]:
         session.scalars(
             sa.select(WrongAnswer)
             .where(WrongAnswer.member_id == member_id)
+            .options(joinedload(WrongAnswer.version).joinedload(QuestionVersion.question))
             .order_by(WrongAnswer.is_mastered, WrongAnswer.due_on, WrongAnswer.id)
         )
     )
 
 
-@dataclass(frozen=True)
-class ItemStat:
-    position_label: str
-    question_id: int
-    stem: str
-    answers: int
-    facility: float | None  # mean mark / max mark
-    discrimination: float | None  # correlation of the item with the rest of the test
-
-    @property
-    def is_weak(self) -> bool:
-        if self.facility is None:
-            return False
-        too_hard_or_easy = self.facility < 0.2 or self.facility > 0.95
-        poor = self.discrimination is not None and self.discrimination < 0.2
-        return too_hard_or_easy or poor
-
-
-def _correlation(xs: list[float], ys: list[float]) -> float | None:
-    n = len(xs)
-    if n < 3:
-        return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
-    sy = math.sqrt(sum((y - my) ** 2 for y in ys))
-    if sx == 0 or sy == 0:
-        return None
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (sx * sy)
-
-
-@dataclass(frozen=True)
-class QuizReport:
-    attempts: int
-    graded: int
-    mean_percent: float | None
-    pass_rate: float | None
-    distribution: list[int]  # ten bands of 10 percentage points
-    by_unit: list[tuple[str, int, int]]  # unit name, graded attempts, passed
-    items: list[ItemStat]
-    tab_switches: int
-
-
-def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
-    """Attempts, score distribution, pass rate by unit and item statistics; a secretary sees
-    attempts of members in their subtree only."""
-    attempts = session.scalars(
-        sa.select(Attempt)
-        .join(User, User.id == Attempt.member_id)
-        .join(Unit, Unit.id == User.unit_id)
-        .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
-        .order_by(Attempt.id)
-    ).all()
-    graded = [a for a in attempts if a.state == AttemptState.GRADED]
-    distribution = [0] * 10
-    for attempt in graded:
-        distribution[min(int(attempt.percent // 10), 9)] += 1
-    units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for attempt in graded:
-        name = attempt.member.unit.name if attempt.member.unit else "—"
-        units[name][0] += 1
-        units[name][1] += int(bool(attempt.passed))
+def released_wrong_answers(
+    session: Session, member_id: int, question_ids, now: datetime
+) -> dict[int, AttemptQuestion]:
+    """For each question, the member's latest wrong (or partly wrong) answer whose attempt is
+    open for review now (`review_open`): the 错题本 may show that answer with its key and
+    explanation, never one whose results are not released (E2)."""
+    ids = sorted(set(question_ids))
+    if not ids:
+        return {}
     slots = session.scalars(
-        sa.select(AttemptQuestion).where(
-            AttemptQuestion.attempt_id.in_([a.id for a in graded]),
+        sa.select(AttemptQuestion)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .where(
+            Attempt.member_id == member_id,
+            Attempt.state == AttemptState.GRADED,
+            AttemptQuestion.question_id.in_(ids),
+            AttemptQuestion.is_correct.is_(False),
         )
+        .options(contains_eager(AttemptQuestion.attempt))
+        .order_by(Attempt.submitted_at, AttemptQuestion.id)
     ).all()
-    totals = {a.id: float(a.score or 0) for a in graded}
-    per_question: dict[int, list[AttemptQuestion]] = defaultdict(list)
-    for slot in slots:
-        per_question[slot.question_id].append(slot)
-    # Numbered as the paper is: a fixed paper's own order; a drawn one (no common order) by where
-    # the question stood on average, then by id.
-    paper_order = {item.question_id: item.position for item in quiz.items}
+    return {slot.question_id: slot for slot in slots if review_open(slot.attempt, now)}
 
-    def order(entry):
-        question_id, rows = entry
-        if question_id in paper_order:
-            return (0, paper_order[question_id], question_id)
-        return (1, sum(r.position for r in rows) / len(rows), question_id)
 
-    items = []
-    for number, (question_id, rows) in enumerate(sorted(per_question.items(), key=order), start=1):
-        marks = [float(r.awarded or 0) / float(r.points) for r in rows]
-        rest = [totals[r.attempt_id] - float(r.awarded or 0) for r in rows]
-        items.append(
-            ItemStat(
-                position_label=str(number),
-                question_id=question_id,
-                stem=rows[0].version.stem,
-                answers=len(rows),
-                facility=sum(marks) / len(marks) if marks else None,
-                discrimination=_correlation(marks, rest),
+def questions_being_answered(session: Session, member_id: int, question_ids) -> set[int]:
+    """Those of the questions that stand in one of the member's attempts in progress: the
+    错题本 keeps their keys back until the attempt is finished (daily practice draws from it)."""
+    ids = sorted(set(question_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(AttemptQuestion.question_id)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .where(
+                Attempt.member_id == member_id,
+                Attempt.state == AttemptState.IN_PROGRESS,
+                AttemptQuestion.question_id.in_(ids),
             )
         )
-    signals = session.scalar(
-        sa.select(sa.func.count()).where(
-            AttemptSignal.attempt_id.in_([a.id for a in attempts]), AttemptSignal.kind == "hidden"
-        )
-    )
-    return QuizReport(
-        attempts=len(attempts),
-        graded=len(graded),
-        mean_percent=(sum(float(a.percent) for a in graded) / len(graded)) if graded else None,
-        pass_rate=(sum(1 for a in graded if a.passed) / len(graded)) if graded else None,
-        distribution=distribution,
-        by_unit=sorted((name, n, p) for name, (n, p) in units.items()),
-        items=items,
-        tab_switches=signals or 0,
     )
 
 
-def attempts_for_report(session: Session, user, quiz: Quiz) -> list[Attempt]:
-    return list(
-        session.scalars(
-            sa.select(Attempt)
-            .join(User, User.id == Attempt.member_id)
-            .join(Unit, Unit.id == User.unit_id)
-            .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
-            .order_by(Attempt.started_at.desc())
-        )
-    )
-
-
-def signal_counts(session: Session, attempt_ids: list[int]) -> dict[int, int]:
-    if not attempt_ids:
+def exams_awaiting_marking(
+    session: Session, member_ids, start: datetime, end: datetime
+) -> dict[int, list[str]]:
+    """Titles of the exams each member submitted in [start, end) that wait for a marker (a 简答
+    to mark) and have no graded attempt yet: taken, but with no result to show."""
+    ids = sorted(set(member_ids))
+    if not ids:
         return {}
     rows = session.execute(
-        sa.select(AttemptSignal.attempt_id, sa.func.count())
-        .where(AttemptSignal.attempt_id.in_(attempt_ids), AttemptSignal.kind == "hidden")
-        .group_by(AttemptSignal.attempt_id)
-    )
-    return dict(rows.all())
+        sa.select(Attempt.member_id, Attempt.quiz_id, Attempt.state, Quiz.title)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            Attempt.member_id.in_(ids),
+            Attempt.state.in_([AttemptState.AWAITING_MARKING, AttemptState.GRADED]),
+            Quiz.kind == QuizKind.EXAM,
+            Attempt.submitted_at >= start,
+            Attempt.submitted_at < end,
+        )
+        .order_by(Attempt.member_id, Attempt.quiz_id)
+    ).all()
+    graded = {(m, q) for m, q, state, _t in rows if state == AttemptState.GRADED}
+    waiting: dict[int, dict[int, str]] = defaultdict(dict)
+    for member_id, quiz_id, state, title in rows:
+        if state == AttemptState.AWAITING_MARKING and (member_id, quiz_id) not in graded:
+            waiting[member_id][quiz_id] = title
+    return {member_id: list(titles.values()) for member_id, titles in waiting.items()}

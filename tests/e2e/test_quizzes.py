@@ -220,6 +220,14 @@ def test_member_does_the_daily_questions_and_sees_the_wrong_answer_book(new_page
         page.locator(f'[data-nav-to="{position}"]').click()
         _answer(page, position)
         _saved(page, position)
+        if _slot(page, position).get_attribute("data-type") == "judge":
+            # The chosen true/false button looks chosen, as a chosen option does: the soft
+            # party fill, while the other stays plain.
+            chosen = _slot(page, position).locator(".judge-choice").first
+            other = _slot(page, position).locator(".judge-choice").nth(1)
+            expect(chosen).to_have_css("background-color", "rgb(251, 236, 235)")
+            expect(other).to_have_css("background-color", "rgb(255, 255, 255)")
+            shot(page, "quiz-judge-chosen")
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_test_id("submit-attempt").click()
     expect(page.get_by_test_id("result-percent")).to_be_visible()
@@ -227,8 +235,17 @@ def test_member_does_the_daily_questions_and_sees_the_wrong_answer_book(new_page
     page.goto("/quizzes/")
     expect(daily.get_by_test_id("daily-state")).to_have_text("今日已完成")
     shot(page, "quiz-list-after-daily")
+    # The daily page says today's questions are done, with the score, instead of a start button.
+    daily.click()
+    expect(page.get_by_test_id("daily-done")).to_be_visible()
+    expect(page.get_by_test_id("daily-score")).to_be_visible()
+    expect(page.get_by_test_id("start-attempt")).to_have_count(0)
+    shot(page, "quiz-daily-done")
     page.goto("/quizzes/wrong-book")
     expect(page.get_by_test_id("wrong-book")).to_be_visible()
+    # Practice releases its answers at once: the wrong answers come with their keys.
+    expect(page.get_by_test_id("wrong-review").first).to_be_visible()
+    expect(page.get_by_test_id("next-review").first).to_contain_text("2")
     shot(page, "quiz-wrong-book")
 
 

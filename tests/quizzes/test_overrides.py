@@ -1,6 +1,7 @@
 """Members' own terms for a quiz (security.md E3): the service, the deadline it feeds, the
 release of results, and the pages for every kind of user."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -17,11 +18,17 @@ from learnapp.quizzes.models import (
     QuizOverride,
     ReleasePolicy,
 )
-from learnapp.quizzes.overrides import OverrideInput, find_member, remove_override, save_override
+from learnapp.quizzes.overrides import (
+    OverrideInput,
+    find_member,
+    remove_override,
+    save_override,
+    suggestions,
+)
 from learnapp.quizzes.queries import review_open
 from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
-from tests.factories import FIXED_NOW
+from tests.factories import FIXED_NOW, make_user
 from tests.quizzes.helpers import make_paper, make_quiz
 
 CLOSE = FIXED_NOW + timedelta(days=7)  # make_quiz's close
@@ -172,7 +179,9 @@ class TestService:
     ):
         assert find_member(session, world.secretary_a, exam, " mema ").id == world.member_a.id
         for username in ("memb", "nobody"):  # another branch, or no such user: the same answer
-            with pytest.raises(DomainError, match="No member with that user name") as refused:
+            with pytest.raises(
+                DomainError, match="No member with that name or user name"
+            ) as refused:
                 find_member(session, world.secretary_a, exam, username)
             assert refused.value.field == "username"
         branch_b_only = make_quiz(
@@ -267,7 +276,7 @@ def test_a_manager_grants_and_withdraws_terms_and_the_member_sees_them(
 @pytest.mark.parametrize(
     ("fields", "message"),
     [
-        ({"username": "memb-none"}, "No member with that user name"),
+        ({"username": "memb-none"}, "No member with that name or user name"),
         ({"closes_at": "", "attempts_allowed": ""}, "Set a closing time"),
         ({"closes_at": "2020-01-01T10:00"}, "already passed"),
         ({"duration_minutes": "0"}, "Number must be between 1 and 1440."),
@@ -327,3 +336,160 @@ def test_the_taking_page_can_ask_for_a_moved_deadline(session, auth, world, exam
 
     auth.login("memb")  # another member's attempt is no attempt at all (E6)
     assert auth.client.get(f"/quizzes/attempts/{attempt_id}/deadline").status_code == 404
+
+
+# 个别延期与补考: terms only ever extend the quiz's, and members are found by name.
+
+
+@pytest.mark.usefixtures("ctx")
+class TestOnlyExtensions:
+    @pytest.mark.parametrize(
+        ("terms", "field", "message"),
+        [
+            ({"closes_at": CLOSE - timedelta(hours=1)}, "closes_at", "earlier than the quiz's"),
+            ({"duration_seconds": 600}, "duration_minutes", "shorter than the quiz's (30 minutes)"),
+            ({"attempts_allowed": 1}, "attempts_allowed", "fewer attempts than the quiz allows"),
+        ],
+    )
+    def test_less_than_the_quiz_gives_everyone_is_refused(
+        self, session, world, exam, terms, field, message
+    ):
+        with pytest.raises(DomainError, match=re.escape(message)) as refused:
+            _grant(session, world, exam, **terms)
+        assert refused.value.field == field
+        assert _override_count(session) == 0
+
+    def test_the_quizs_own_terms_or_more_are_accepted(self, session, world, exam):
+        _grant(session, world, exam, closes_at=CLOSE, duration_seconds=1800, attempts_allowed=2)
+        _grant(session, world, exam, member=world.member_b, attempts_allowed=0)  # unlimited
+        assert _override_count(session) == 2
+
+    @pytest.mark.parametrize(
+        ("terms", "field", "message"),
+        [
+            ({"closes_at": CLOSE}, "closes_at", "no closing time"),
+            ({"duration_seconds": 3600}, "duration_minutes", "no time limit"),
+            ({"attempts_allowed": 5}, "attempts_allowed", "0 for unlimited"),
+        ],
+    )
+    def test_a_term_the_quiz_does_not_limit_can_only_be_a_restriction(
+        self, app, session, world, terms, field, message
+    ):
+        open_ended = make_quiz(
+            session,
+            world.root,
+            make_paper(session, types=("single",)),
+            closes_at=None,
+            duration_seconds=None,
+            attempts_allowed=0,
+        )
+        with pytest.raises(DomainError, match=message) as refused:
+            _grant(session, world, open_ended, **terms)
+        assert refused.value.field == field
+        assert _override_count(session) == 0
+        _grant(session, world, open_ended, attempts_allowed=0)  # unlimited stays unlimited
+
+    def test_a_quiz_extended_past_the_members_terms_leaves_them_no_less(self, session, world, exam):
+        _grant(session, world, exam, closes_at=CLOSE + timedelta(days=1), attempts_allowed=3)
+        exam.closes_at = CLOSE + timedelta(days=5)  # an outage: everyone gets longer
+        exam.attempts_allowed = 4
+        session.flush()
+        terms = svc.member_terms(session, exam, world.member_a.id)
+        assert terms.closes_at == CLOSE + timedelta(days=5)
+        assert terms.attempts_allowed == 4
+        exam.attempts_allowed = 0
+        assert svc.member_terms(session, exam, world.member_a.id).attempts_allowed == 0
+
+
+def _namesakes(session, world):
+    """Two 王芳 in 甲支部's subtree and a third in 乙支部, out of 甲支部's secretary's reach."""
+    return (
+        make_user(session, username="wangfang1", display_name="王芳", unit=world.branch_a),
+        make_user(session, username="wangfang2", display_name="王芳", unit=world.group_a),
+        make_user(session, username="wangfang3", display_name="王芳", unit=world.branch_b),
+    )
+
+
+@pytest.mark.usefixtures("ctx")
+class TestFindByName:
+    def test_a_name_borne_by_one_member_in_reach_finds_them(self, session, world, exam):
+        name = world.member_a.display_name
+        assert find_member(session, world.secretary_a, exam, f" {name} ").id == world.member_a.id
+        # 乙支部's member is unknown to 甲支部's secretary, by name as by user name.
+        for text in (world.member_b.display_name, "memb", "无此人"):
+            with pytest.raises(DomainError, match="No member with that name") as refused:
+                find_member(session, world.secretary_a, exam, text)
+            assert refused.value.field == "username"
+
+    def test_namesakes_are_listed_for_the_manager_to_choose_by_user_name(
+        self, session, world, exam
+    ):
+        _, second, _ = _namesakes(session, world)
+        with pytest.raises(DomainError, match="Several members are called 王芳") as refused:
+            find_member(session, world.secretary_a, exam, "王芳")
+        message = str(refused.value.message)
+        assert "王芳 (wangfang1, 甲支部)" in message
+        assert "王芳 (wangfang2, 甲第一党小组)" in message
+        assert "wangfang3" not in message and "乙支部" not in message  # beyond reach
+        assert find_member(session, world.secretary_a, exam, "wangfang2").id == second.id
+        # Only the audience counts: a quiz for 甲第一党小组 has one 王芳.
+        group_quiz = make_quiz(
+            session, world.group_a, make_paper(session, types=("single",)), title="小组测试"
+        )
+        assert find_member(session, world.secretary_a, group_quiz, "王芳").id == second.id
+        with pytest.raises(DomainError, match="not in this quiz's audience"):
+            find_member(session, world.secretary_a, group_quiz, "wangfang1")
+
+    def test_suggestions_are_the_members_in_reach_yet_to_finish(self, session, world, exam):
+        _namesakes(session, world)
+        attempt = svc.start_attempt(session, world.general_secretary, exam, FIXED_NOW)
+        svc.finalize(session, attempt.id, FIXED_NOW, svc.FinishedBy.MEMBER)
+        rows = suggestions(session, world.secretary_a, exam)
+        # By unit, then name; a shared name is offered as the user name, saying whose it is.
+        # 甲支部's general secretary has finished; 乙支部 is out of reach.
+        assert [row.value for row in rows] == [
+            world.secretary_a.display_name,
+            "wangfang1",
+            world.member_a.display_name,
+            "wangfang2",
+        ]
+        shared = next(row for row in rows if row.value == "wangfang1")
+        assert shared.label == "王芳 (wangfang1, 甲支部)"
+        own = next(row for row in rows if row.value == world.member_a.display_name)
+        assert own.label == "甲第一党小组"
+        assert suggestions(session, world.secretary_a, exam, limit=3) == []  # too many to list
+
+
+def test_a_secretary_names_the_member_and_picks_from_suggestions(app, session, auth, world):
+    with app.test_request_context():
+        quiz = make_quiz(
+            session, world.branch_a, make_paper(session, types=("single",)), title="甲支部测试"
+        )
+    session.commit()
+    auth.login("seca")
+    page = auth.client.get(f"/quizzes/manage/{quiz.id}/overrides").get_data(as_text=True)
+    assert 'list="override-members"' in page and 'data-testid="member-suggestions"' in page
+    assert f'value="{world.member_a.display_name}" label="甲第一党小组"' in page
+    assert world.member_b.display_name not in page  # another branch's member
+    saved = auth.post(
+        f"/quizzes/manage/{quiz.id}/overrides",
+        data=_form(username=world.member_a.display_name, attempts_allowed="3"),
+    )
+    assert saved.status_code == 302
+    reload(session)
+    assert session.scalars(sa.select(QuizOverride)).one().member_id == world.member_a.id
+
+
+def test_an_earlier_close_is_refused_on_its_field_and_nothing_stored(session, auth, world, exam):
+    auth.login("admin")
+    auth.client.set_cookie(LANG_COOKIE, "en")  # the assertions read the English msgids
+    # The day before the exam's own close (2026-03-17 10:00 in Beijing).
+    response = auth.post(
+        f"/quizzes/manage/{exam.id}/overrides", data=_form(closes_at="2026-03-16T10:00")
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert re.search(r'name="closes_at"[^>]*is-invalid|is-invalid[^>]*name="closes_at"', page)
+    assert "closing time cannot be earlier than the quiz" in page
+    reload(session)
+    assert _override_count(session) == 0

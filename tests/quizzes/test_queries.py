@@ -7,9 +7,10 @@ import pytest
 
 from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
+from learnapp.quizzes.analysis import quiz_report
 from learnapp.quizzes.authoring import publish_quiz
 from learnapp.quizzes.models import FinishedBy, GradingMethod, QuizKind
-from learnapp.quizzes.queries import ExamResult, exam_results, quiz_report, slots_of
+from learnapp.quizzes.queries import ExamResult, exam_results, slots_of
 from tests.factories import FIXED_NOW
 from tests.quizzes.helpers import make_paper, make_quiz
 

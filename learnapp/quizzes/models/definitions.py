@@ -151,7 +151,10 @@ class QuizOverride(Base):
 
 
 class QuizItem(Base):
-    """A question of a fixed paper; the attempt takes its current version at start."""
+    """A question of a fixed paper. While the quiz is a draft the paper follows the question's
+    current version; publishing pins that version, so every examinee of a published paper gets
+    the same question whatever later happens to it in the bank (a new version in review, a
+    retirement)."""
 
     __tablename__ = "quiz_items"
     __table_args__ = (
@@ -162,6 +165,8 @@ class QuizItem(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     quiz_id: Mapped[int] = mapped_column(sa.ForeignKey("quizzes.id"), index=True)
     question_id: Mapped[int] = mapped_column(sa.ForeignKey("questions.id"), index=True)
+    # Set when the quiz is published (or the question added to a published paper).
+    version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("question_versions.id"))
     position: Mapped[int]
     # None: the question version's own points.
     points: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 2))

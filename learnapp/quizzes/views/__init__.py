@@ -25,4 +25,14 @@ def quiz_num(value) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+@bp.app_template_filter("plural_count")
+def plural_count(value) -> int:
+    """The whole number `ngettext` chooses a plural form by (it refuses a Decimal): whole
+    points as they are; a fraction takes the plural form, as in English (0.5 points)."""
+    if value is None:
+        return 0
+    whole = int(value)
+    return whole if whole == value else 2
+
+
 from learnapp.quizzes.views import analysis, manage, overrides, reports, taking  # noqa: E402,F401  (routes on bp)

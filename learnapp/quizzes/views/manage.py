@@ -20,6 +20,7 @@ from learnapp.orgs.models import MemberCategory
 from learnapp.orgs.queries import units_in_scope
 from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStatus, QuestionVersion
 from learnapp.question_bank.queries import QuestionFilters, knowledge_points, questions_page
+from learnapp.question_bank.types import TYPES
 from learnapp.quizzes import authoring
 from learnapp.quizzes.forms import AddQuestionsForm, QuizForm, RuleForm
 from learnapp.quizzes.models import (
@@ -181,7 +182,8 @@ def manage_quiz(quiz_id):
     bank_id = strict_int_arg("bank") or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
     picker = None
-    if found.composition == Composition.FIXED and bank is not None:
+    locked = authoring.paper_locked_reason(session, found)
+    if found.composition == Composition.FIXED and bank is not None and locked is None:
         filters = QuestionFilters(
             status=QuestionStatus.ACTIVE,
             type=request.args.get("type") or None,
@@ -193,6 +195,8 @@ def manage_quiz(quiz_id):
         quiz=found,
         labels=LABELS,
         problems=authoring.paper_problems(session, found),
+        locked=locked,
+        type_labels={code: kind.label for code, kind in TYPES.items()},
         banks=banks,
         bank=bank,
         picker=picker,

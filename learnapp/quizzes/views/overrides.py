@@ -1,5 +1,6 @@
-"""Members' own terms for a quiz (E3): the list of overrides of a quiz, granting one, withdrawing
-one. Whoever manages the quiz, for members of its audience in their own subtree."""
+"""Members' own terms for a quiz (E3, 个别延期与补考): the list of overrides of a quiz, granting
+one, withdrawing one. Whoever manages the quiz, for members of its audience in their own
+subtree, found by name or user name."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -18,13 +19,17 @@ from learnapp.quizzes.views.manage import quiz_or_404
 
 
 def _page(quiz, form, status=200):
+    daily = quiz.kind == QuizKind.DAILY
     return (
         render_template(
             "quizzes/overrides.html",
             quiz=quiz,
             form=form,
             remove_form=EmptyForm(),
-            daily=quiz.kind == QuizKind.DAILY,
+            daily=daily,
+            suggestions=[]
+            if daily
+            else override_services.suggestions(get_session(), current_user, quiz),
         ),
         status,
     )

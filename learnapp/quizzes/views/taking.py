@@ -22,11 +22,13 @@ from learnapp.quizzes.models import (
     QuizKind,
     WrongAnswer,
 )
-from learnapp.quizzes.presenters import review_questions, taking_questions
+from learnapp.quizzes.presenters import review_questions, taking_questions, wrong_book_items
 from learnapp.quizzes.queries import (
     member_attempts,
     own_attempt,
     own_attempt_id,
+    questions_being_answered,
+    released_wrong_answers,
     review_open,
     slots_of,
     visible_quiz,
@@ -102,18 +104,32 @@ def quiz(quiz_id):
     terms = attempt_services.member_terms(session, found, current_user.id)
     moment = now()
     graded = [a for a in attempts if a.state == AttemptState.GRADED]
+    reviewable = {a.id for a in graded if review_open(a, moment)}
     return _no_store(
         render_template(
             "quizzes/quiz.html",
             quiz=found,
             terms=terms,
             attempts=attempts,
-            reviewable={a.id for a in graded if review_open(a, moment)},
+            reviewable=reviewable,
+            done_today=_done_today(found, attempts, moment),
             # A topic set scores once: its first finished attempt (DOMAIN.md).
             counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,
             reason=attempt_services.start_refusal(found, current_user, attempts, moment, terms),
             form=EmptyForm(),
         )
+    )
+
+
+def _done_today(quiz, attempts, moment):
+    """Today's finished 每日答题 attempt, if any: the page shows it instead of a start button
+    that could only be refused (one a day)."""
+    if quiz.kind != QuizKind.DAILY:
+        return None
+    today = org_day(moment)
+    return next(
+        (a for a in attempts if a.practice_day == today and a.state != AttemptState.IN_PROGRESS),
+        None,
     )
 
 
@@ -370,12 +386,21 @@ def result(attempt_id):
 @bp.get("/wrong-book")
 @route_policy(LOGGED_IN)
 def wrong_answers():
-    return render_template(
-        "quizzes/wrong_book.html",
-        entries=wrong_book(get_session(), current_user.id),
-        reported=reported_version_ids(get_session(), current_user.id),
-        today=now(),
-        form=EmptyForm(),
+    session = get_session()
+    entries = wrong_book(session, current_user.id)
+    question_ids = [entry.question_id for entry in entries]
+    items = wrong_book_items(
+        entries,
+        released_wrong_answers(session, current_user.id, question_ids, now()),
+        questions_being_answered(session, current_user.id, question_ids),
+    )
+    return _no_store(
+        render_template(
+            "quizzes/wrong_book.html",
+            items=items,
+            reported=reported_version_ids(session, current_user.id),
+            form=EmptyForm(),
+        )
     )
 
 

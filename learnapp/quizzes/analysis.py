@@ -1,0 +1,179 @@
+"""The exam report: attempts, score distribution, pass rate by unit and item analysis (facility
+and discrimination per question), counted over the members of the viewer's subtrees only.
+
+Item statistics on a handful of answers are noise: an item answered fewer than
+`MIN_ITEM_SAMPLE` times shows its figures but is never flagged for review (the page says why)."""
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.authz import unit_in_scope_clause
+from learnapp.orgs.models import Unit
+from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptSignal, AttemptState, Quiz
+
+# Below about 30 answers the facility's and, above all, the correlation's sampling error is as
+# large as the thresholds themselves (a correlation's standard error is about 1/sqrt(n)).
+MIN_ITEM_SAMPLE = 30
+
+
+@dataclass(frozen=True)
+class ItemStat:
+    position_label: str
+    question_id: int
+    stem: str
+    answers: int
+    facility: float | None  # mean mark / max mark
+    discrimination: float | None  # correlation of the item with the rest of the test
+
+    @property
+    def is_reliable(self) -> bool:
+        """Answered often enough for its figures to mean something."""
+        return self.answers >= MIN_ITEM_SAMPLE
+
+    @property
+    def is_weak(self) -> bool:
+        """Flagged for review (建议复核): very hard, very easy or discriminating poorly, on a
+        sample large enough to say so."""
+        if self.facility is None or not self.is_reliable:
+            return False
+        too_hard_or_easy = self.facility < 0.2 or self.facility > 0.95
+        poor = self.discrimination is not None and self.discrimination < 0.2
+        return too_hard_or_easy or poor
+
+
+class UnitPassRate(NamedTuple):
+    name: str
+    graded: int  # graded attempts
+    passed: int
+
+    @property
+    def rate(self) -> float | None:
+        """Passed ÷ graded, 0–1; None with nothing graded."""
+        return self.passed / self.graded if self.graded else None
+
+
+def _correlation(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 3:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sx = math.sqrt(sum((x - mx) ** 2 for x in xs))
+    sy = math.sqrt(sum((y - my) ** 2 for y in ys))
+    if sx == 0 or sy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / (sx * sy)
+
+
+@dataclass(frozen=True)
+class QuizReport:
+    attempts: int
+    graded: int
+    mean_percent: float | None
+    pass_rate: float | None
+    distribution: list[int]  # ten bands of 10 percentage points
+    by_unit: list[UnitPassRate]
+    items: list[ItemStat]
+    tab_switches: int
+
+    @property
+    def small_sample(self) -> bool:
+        """Some item was answered too few times to be judged (none is flagged then)."""
+        return any(not item.is_reliable for item in self.items)
+
+
+def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
+    """Attempts, score distribution, pass rate by unit and item statistics; a secretary sees
+    attempts of members in their subtree only."""
+    attempts = session.scalars(
+        sa.select(Attempt)
+        .join(User, User.id == Attempt.member_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
+        .order_by(Attempt.id)
+    ).all()
+    graded = [a for a in attempts if a.state == AttemptState.GRADED]
+    distribution = [0] * 10
+    for attempt in graded:
+        distribution[min(int(attempt.percent // 10), 9)] += 1
+    units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for attempt in graded:
+        name = attempt.member.unit.name if attempt.member.unit else "—"
+        units[name][0] += 1
+        units[name][1] += int(bool(attempt.passed))
+    slots = session.scalars(
+        sa.select(AttemptQuestion).where(
+            AttemptQuestion.attempt_id.in_([a.id for a in graded]),
+        )
+    ).all()
+    totals = {a.id: float(a.score or 0) for a in graded}
+    per_question: dict[int, list[AttemptQuestion]] = defaultdict(list)
+    for slot in slots:
+        per_question[slot.question_id].append(slot)
+    # Numbered as the paper is: a fixed paper's own order; a drawn one (no common order) by where
+    # the question stood on average, then by id.
+    paper_order = {item.question_id: item.position for item in quiz.items}
+
+    def order(entry):
+        question_id, rows = entry
+        if question_id in paper_order:
+            return (0, paper_order[question_id], question_id)
+        return (1, sum(r.position for r in rows) / len(rows), question_id)
+
+    items = []
+    for number, (question_id, rows) in enumerate(sorted(per_question.items(), key=order), start=1):
+        marks = [float(r.awarded or 0) / float(r.points) for r in rows]
+        rest = [totals[r.attempt_id] - float(r.awarded or 0) for r in rows]
+        items.append(
+            ItemStat(
+                position_label=str(number),
+                question_id=question_id,
+                stem=rows[0].version.stem,
+                answers=len(rows),
+                facility=sum(marks) / len(marks) if marks else None,
+                discrimination=_correlation(marks, rest),
+            )
+        )
+    signals = session.scalar(
+        sa.select(sa.func.count()).where(
+            AttemptSignal.attempt_id.in_([a.id for a in attempts]), AttemptSignal.kind == "hidden"
+        )
+    )
+    return QuizReport(
+        attempts=len(attempts),
+        graded=len(graded),
+        mean_percent=(sum(float(a.percent) for a in graded) / len(graded)) if graded else None,
+        pass_rate=(sum(1 for a in graded if a.passed) / len(graded)) if graded else None,
+        distribution=distribution,
+        by_unit=[UnitPassRate(name, n, p) for name, (n, p) in sorted(units.items())],
+        items=items,
+        tab_switches=signals or 0,
+    )
+
+
+def attempts_for_report(session: Session, user, quiz: Quiz) -> list[Attempt]:
+    return list(
+        session.scalars(
+            sa.select(Attempt)
+            .join(User, User.id == Attempt.member_id)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
+            .order_by(Attempt.started_at.desc())
+        )
+    )
+
+
+def signal_counts(session: Session, attempt_ids: list[int]) -> dict[int, int]:
+    if not attempt_ids:
+        return {}
+    rows = session.execute(
+        sa.select(AttemptSignal.attempt_id, sa.func.count())
+        .where(AttemptSignal.attempt_id.in_(attempt_ids), AttemptSignal.kind == "hidden")
+        .group_by(AttemptSignal.attempt_id)
+    )
+    return dict(rows.all())
