@@ -144,6 +144,11 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
             if branch is demo_branch:
                 unit = groups[position % 2] if position < 10 else branch
             category = MemberCategory.FULL if retired_branch else _category(rng)
+            # One elderly member outside the retirees' branch too: the demo branch's dashboard
+            # then shows an exempt member (免学) beside those with no requirement at all.
+            elderly = position < 4 if retired_branch else branch is demo_branch and position == 13
+            if elderly:
+                category = MemberCategory.FULL
             person = create_user(
                 session,
                 None,
@@ -153,7 +158,7 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
                 category=category,
                 phone=f"139{rng.randint(10000000, 99999999)}",
                 is_retired=retired_branch,
-                is_elderly_exempt=retired_branch and position < 4,
+                is_elderly_exempt=elderly,
                 is_mobile=not retired_branch and rng.random() < 0.05,
                 now=joined,
             )

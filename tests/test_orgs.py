@@ -1,4 +1,5 @@
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -149,6 +150,33 @@ def test_member_list_masks_phone_numbers(auth, session):
     page = auth.client.get(f"/units/{world.branch_a.id}").get_data(as_text=True)
     assert "138****5678" in page
     assert "13812345678" not in page
+
+
+def test_the_breadcrumb_links_only_the_units_the_viewer_manages(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    page = auth.client.get(f"/units/{world.group_a.id}").get_data(as_text=True)
+    crumbs = page[page.index('<ol class="breadcrumb">') : page.index("</ol>")]
+    # The whole chain shows, top first; the units above the branch are text, not dead links.
+    assert crumbs.index(world.root.name) < crumbs.index(world.general.name)
+    assert crumbs.index(world.general.name) < crumbs.index(world.branch_a.name)
+    assert f'href="/units/{world.root.id}"' not in crumbs
+    assert f'href="/units/{world.general.id}"' not in crumbs
+    assert f'href="/units/{world.branch_a.id}"' in crumbs
+    auth.logout()
+    auth.login("gsec")
+    page = auth.client.get(f"/units/{world.branch_a.id}").get_data(as_text=True)
+    crumbs = page[page.index('<ol class="breadcrumb">') : page.index("</ol>")]
+    assert f'href="/units/{world.general.id}"' in crumbs
+    assert f'href="/units/{world.root.id}"' not in crumbs and world.root.name in crumbs
+
+
+def test_the_member_list_shows_each_members_user_name(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    page = auth.client.get(f"/units/{world.branch_a.id}").get_data(as_text=True)
+    names = re.findall(r'data-testid="member-username"><code[^>]*>([^<]+)<', page)
+    assert world.member_a.username in names and world.secretary_a.username in names
 
 
 def test_a_general_secretary_moves_a_member_through_the_form(auth, session):

@@ -10,17 +10,27 @@ STATUS_LABELS = {
     Status.ON_TRACK: _l("On track"),
     Status.BEHIND: _l("Behind"),
     Status.EXEMPT: _l("Exempt"),
+    Status.NOT_APPLICABLE: _l("No hours requirement"),
+}
+# Once the year is over, being short of the target is no longer a pace: it is the outcome.
+FINISHED_YEAR_LABELS = {
+    Status.BEHIND: _l("Not completed"),
 }
 STATUS_COLOURS = {
     Status.DONE: "#198754",
     Status.ON_TRACK: "#0d6efd",
     Status.BEHIND: "#b3261e",
     Status.EXEMPT: "#adb5bd",
+    Status.NOT_APPLICABLE: "#dee2e6",
 }
 
 
-def status_label(status) -> str:
-    return str(STATUS_LABELS[Status(status)])
+def status_label(status, finished: bool = False) -> str:
+    """The status's name; `finished` for a year that is over."""
+    status = Status(status)
+    if finished and status in FINISHED_YEAR_LABELS:
+        return str(FINISHED_YEAR_LABELS[status])
+    return str(STATUS_LABELS[status])
 
 
 SOURCE_LABELS = {

@@ -20,7 +20,14 @@ from learnapp.accounts.models import User
 from learnapp.clock import org_timezone
 from learnapp.completion.models import CATEGORY_COLUMNS, MemberYearHours
 from learnapp.completion.rollup import watermark
-from learnapp.completion.status import STATUS_ORDER, Status, elapsed_share, projection
+from learnapp.completion.status import (
+    STATUS_ORDER,
+    WITHOUT_TARGET,
+    Status,
+    elapsed_share,
+    projection,
+    year_finished,
+)
 from learnapp.db import within_path
 from learnapp.hours.models import HoursCategory, LedgerEntry
 from learnapp.hours.queries import rules_for
@@ -51,6 +58,11 @@ class Frame:
     watermark: int = 0  # the rollup holds the ledger up to this entry id
     tail_size: int | None = None  # entries after the watermark (at most); None: unknown
     dialect: str = ""  # the database's, for the one plan choice that differs (member_table)
+
+    @property
+    def finished(self) -> bool:
+        """The year is over: statuses are final and nothing is projected."""
+        return year_finished(self.share)
 
     @classmethod
     def of(cls, session: Session, year: int, now: datetime) -> "Frame":
@@ -156,9 +168,8 @@ def member_table(unit: Unit, frame: Frame, filters: Filters, *, detail: bool = T
                 sa.func.round(_hours_sum(rolled, {c}) + _hours_sum(tail, {c}), 2).label(column)
                 for c, column in (CATEGORY_COLUMNS.items() if detail else ())
             ),
-            sa.or_(User.is_elderly_exempt.is_(True), User.category.not_in(PARTY)).label(
-                "is_exempt"
-            ),
+            User.category.in_(PARTY).label("is_party"),
+            User.is_elderly_exempt.label("is_exempt"),
             leaders.c.user_id.is_not(None).label("is_leader"),
         )
         .join(Unit, User.unit_id == Unit.id)
@@ -173,9 +184,11 @@ def member_table(unit: Unit, frame: Frame, filters: Filters, *, detail: bool = T
         base = base.offset(0)
     base = base.subquery("base")
     rules = frame.rules
+    not_party = base.c.is_party.is_(False)
     exempt = base.c.is_exempt.is_(True)
     leader = base.c.is_leader.is_(True)
     target = sa.case(
+        (not_party, sa.null()),
         (exempt, sa.null()),
         (leader, _num(rules.leader_target_hours)),
         else_=_num(rules.annual_target_hours),
@@ -185,6 +198,7 @@ def member_table(unit: Unit, frame: Frame, filters: Filters, *, detail: bool = T
         else_=_num((rules.annual_target_hours * frame.share).quantize(Decimal("0.01"))),
     )
     status = sa.case(
+        (not_party, Status.NOT_APPLICABLE.value),
         (exempt, Status.EXEMPT.value),
         (base.c.counted >= target, Status.DONE.value),
         (base.c.counted >= pace, Status.ON_TRACK.value),
@@ -218,11 +232,14 @@ class Tally:
 
     @property
     def with_target(self) -> int:
-        return self.members - self.counts[Status.EXEMPT]
+        return self.members - sum(self.counts[s] for s in WITHOUT_TARGET)
 
-    def share(self, status: Status) -> float:
-        total = self.with_target if status != Status.EXEMPT else self.members
-        return self.counts[status] / total if total else 0.0
+    def share(self, status: Status) -> float | None:
+        """The status's share of the members with a target: the one base of every percentage
+        (None for the statuses without a target, which are counts only)."""
+        if status in WITHOUT_TARGET:
+            return None
+        return self.counts[status] / self.with_target if self.with_target else 0.0
 
     @property
     def completion(self) -> float:
@@ -314,7 +331,7 @@ def _member_row(row, share: Decimal) -> MemberRow:
         },
         target=target,
         status=Status(row.status),
-        projection=None if target is None else projection(counted, share),
+        projection=None if target is None else projection(counted, share),  # None: year over
     )
 
 

@@ -24,10 +24,10 @@ from learnapp.clock import org_timezone
 from learnapp.completion.queries import Frame, behind_count, behind_members
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
-from learnapp.notifications.preferences import mute_kind
+from learnapp.notifications.preferences import Audience, mute_kind
 from learnapp.notifications.queries import muted_user_ids, notified_since, reminder_addresses
 from learnapp.notifications.services import notify
-from learnapp.orglife.queries import open_obligations, pending_claim_count
+from learnapp.orglife.queries import obligation_counts, pending_claim_count
 from learnapp.orgs.models import Role, RoleAssignment, Unit
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,24 @@ class ReminderKind:
     kind: str
     label: object
     mandatory: bool
+    audience: Audience = Audience.EVERYONE
 
 
 KINDS = (
     ReminderKind(PACE, _l("Weekly reminder when I am behind pace"), mandatory=False),
-    ReminderKind(DIGEST, _l("Weekly digest for secretaries"), mandatory=True),
+    # Sent to holders of the secretary role only (secretary_digests).
+    ReminderKind(
+        DIGEST,
+        _l("Weekly digest for secretaries"),
+        mandatory=True,
+        audience=Audience.SECRETARIES,
+    ),
 )
+
+
+def kinds_for(user) -> list[ReminderKind]:
+    """The reminders that can reach `user`: the digest only reaches secretaries."""
+    return [item for item in KINDS if item.audience.includes(user)]
 
 
 def kind_of(kind: str) -> ReminderKind:
@@ -127,9 +139,15 @@ def _digest_lines(session: Session, user, frame: Frame, today) -> list[str]:
         if behind:
             lines.append(_("%(unit)s: %(n)d members behind pace", unit=unit.name, n=behind))
         if unit.kind.is_branch:
-            due = len(open_obligations(session, unit, today))
-            if due:
-                lines.append(_("%(unit)s: %(n)d meetings due or overdue", unit=unit.name, n=due))
+            meetings = obligation_counts(session, unit, today)
+            if meetings.overdue:
+                lines.append(
+                    _("%(unit)s: %(n)d meetings overdue", unit=unit.name, n=meetings.overdue)
+                )
+            if meetings.due:
+                lines.append(
+                    _("%(unit)s: %(n)d meetings due this period", unit=unit.name, n=meetings.due)
+                )
     return lines
 
 

@@ -48,8 +48,8 @@ from learnapp.completion.queries import (
     members,
     overview,
 )
-from learnapp.completion.reminders import KINDS, PACE, set_reminder_muted
-from learnapp.completion.status import STATUS_ORDER, Status
+from learnapp.completion.reminders import PACE, kinds_for, set_reminder_muted
+from learnapp.completion.status import Status, statuses_for
 from learnapp.db import commit, get_db, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
@@ -119,14 +119,20 @@ def index():
 
 
 def _chart(view) -> dict:
-    """What the charts draw: the status split and, per child unit, each status's share."""
-    statuses = list(STATUS_ORDER)
+    """What the charts draw: the status split and, per child unit, each status's count; the
+    members sitting directly in the unit get a bar of their own after the child units', so
+    the bars add up to the whole subtree."""
+    statuses = statuses_for(view.frame.share)
+    finished = view.frame.finished
+    bars = [(row.unit.name, row.tally) for row in view.children]
+    if view.children and view.direct.members:
+        bars.append((_("Directly in %(unit)s", unit=view.unit.name), view.direct))
     return {
-        "labels": [status_label(s) for s in statuses],
+        "labels": [status_label(s, finished) for s in statuses],
         "colours": [STATUS_COLOURS[s] for s in statuses],
         "counts": [view.total.counts[s] for s in statuses],
-        "units": [row.unit.name for row in view.children],
-        "byUnit": [[row.tally.counts[s] for row in view.children] for s in statuses],
+        "units": [name for name, _tally in bars],
+        "byUnit": [[tally.counts[s] for _name, tally in bars] for s in statuses],
     }
 
 
@@ -159,7 +165,8 @@ def dashboard(unit_id):
         pages=pages,
         leaf=leaf,
         breadcrumb=_breadcrumb(unit),
-        statuses=STATUS_ORDER,
+        statuses=statuses_for(frame.share),
+        finished=frame.finished,
         categories=list(HoursCategory),
         member_categories=list(MemberCategory),
         form=EmptyForm(),
@@ -196,7 +203,8 @@ def unit_members(unit_id):
         rows=rows,
         page=min(strict_int_arg("page") or 1, pages),
         pages=pages,
-        statuses=STATUS_ORDER,
+        statuses=statuses_for(frame.share),
+        finished=frame.finished,
         categories=list(HoursCategory),
         member_categories=list(MemberCategory),
     )
@@ -223,6 +231,7 @@ def member(user_id):
         year=year,
         today=org_day(now()),
         row=member_status(session, person, frame) if person.is_active else None,
+        finished=frame.finished,
         summary=year_summary(session, person, year),
         entries=entries,
         page=page,
@@ -338,6 +347,6 @@ def reminders():
     return render_template(
         "completion/reminders.html",
         form=form,
-        kinds=KINDS,
+        kinds=kinds_for(current_user),
         smtp=bool(current_app.config.get("SMTP_HOST")),
     ), 400 if form.errors else 200

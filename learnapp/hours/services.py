@@ -25,6 +25,9 @@ from learnapp.hours.rules import DEFAULT_EFFECTIVE_FROM, DEFAULT_RULES, DEFAULT_
 from learnapp.hours.rules import DEFAULT_VERSION as DEFAULT_RULE_VERSION
 
 MAX_ENTRY_HOURS = Decimal("100")
+# 个人自学 is recorded in quarter hours (15 minutes), one record at most a working day.
+SELF_STUDY_STEP = Decimal("0.25")
+SELF_STUDY_MAX_HOURS = Decimal("8")
 
 
 def _insert(session: Session, model):
@@ -73,6 +76,11 @@ def _check_hours(hours) -> Decimal:
     if not value.is_finite() or value <= 0 or value > MAX_ENTRY_HOURS:
         raise DomainError("hours", _l("Study hours must be more than 0."))
     return value.quantize(ZERO)
+
+
+SELF_STUDY_HOURS_MESSAGE = _l(
+    "Enter the hours in quarter hours, from 0.25 to 8 (for example 0.75 or 1.5)."
+)
 
 
 def _lock_member(session: Session, member_id: int) -> None:
@@ -212,10 +220,13 @@ def record_self_study(
 ) -> LedgerEntry:
     """Record 个人自学 the member did on `day` (tracked; whether it counts is the rule set's).
 
-    The day may not be in the future nor outside the current year (org timezone); more than 0
-    and at most the daily self-study cap (8 学时) per day, across that day's records.
+    The day may not be in the future nor outside the current year (org timezone); the hours are
+    a multiple of 0.25 from 0.25 to 8, and at most the daily self-study cap (8 学时) per day,
+    across that day's records.
     """
     value = _check_hours(hours)
+    if not SELF_STUDY_STEP <= value <= SELF_STUDY_MAX_HOURS or value % SELF_STUDY_STEP:
+        raise DomainError("hours", SELF_STUDY_HOURS_MESSAGE)
     today = org_day(now)
     if day > today:
         raise DomainError("day", _l("The date cannot be in the future."))

@@ -5,8 +5,12 @@ and whether the kind is mandatory (an announcement from the party organisation, 
 one's own post, a reminder of an obligation). A member may mute any kind that is not mandatory;
 `notify` then skips them for that kind. Kinds nobody registered are always delivered and are not
 offered on the settings page, so a sender that forgets to register loses nothing.
+
+A kind may be meant for one audience only (administrators' complaint queue, secretaries' digest):
+the settings pages offer and list a kind only to the people it can reach.
 """
 
+import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -31,30 +35,60 @@ class ReminderMute(Base):
     created_at: Mapped[datetime]
 
 
+class Audience(enum.StrEnum):
+    """Who a kind of notification can reach."""
+
+    EVERYONE = "everyone"
+    SECRETARIES = "secretaries"  # holders of the 书记 role
+    BANK_EDITORS = "bank_editors"  # who write questions: 题库编辑 and administrators
+    ADMINS = "admins"
+
+    def includes(self, user) -> bool:
+        from learnapp.orgs.models import Role
+
+        if self == Audience.SECRETARIES:
+            return user.has_role(Role.SECRETARY)
+        if self == Audience.BANK_EDITORS:
+            return user.is_admin or user.has_role(Role.BANK_EDITOR)
+        if self == Audience.ADMINS:
+            return user.is_admin
+        return True
+
+
 @dataclass(frozen=True)
 class Kind:
     key: str  # stored on each notification; at most 32 characters
     label: str  # translated (lazy), shown on the settings page
     mandatory: bool = False
+    audience: Audience = Audience.EVERYONE
 
 
 KINDS: dict[str, Kind] = {}
 
 
-def register_kind(key: str, label, *, mandatory: bool = False) -> Kind:
+def register_kind(
+    key: str, label, *, mandatory: bool = False, audience: Audience = Audience.EVERYONE
+) -> Kind:
     """Declare a kind of notification (idempotent; re-registering must not change it)."""
     if len(key) > 32:
         raise ValueError(f"notification kind {key!r} is longer than 32 characters")
-    kind = Kind(key, label, mandatory)
+    kind = Kind(key, label, mandatory, Audience(audience))
     existing = KINDS.setdefault(key, kind)
     if existing != kind:
         raise ValueError(f"notification kind {key!r} is registered differently already")
     return existing
 
 
-def mutable_kinds() -> list[Kind]:
-    """The kinds a member may mute, in registration order."""
-    return [kind for kind in KINDS.values() if not kind.mandatory]
+def kinds_for(user) -> list[Kind]:
+    """The registered kinds that can reach `user`, in registration order."""
+    return [kind for kind in KINDS.values() if kind.audience.includes(user)]
+
+
+def mutable_kinds(user=None) -> list[Kind]:
+    """The kinds a member may mute, in registration order (only those that can reach `user`,
+    when given)."""
+    kinds = KINDS.values() if user is None else kinds_for(user)
+    return [kind for kind in kinds if not kind.mandatory]
 
 
 def muted_kinds(session: Session, user_id: int) -> set[str]:
@@ -75,12 +109,14 @@ def mute_kind(session: Session, user, kind: str, muted: bool, now: datetime) -> 
 
 
 def set_muted(session: Session, user, muted: Iterable[str], now: datetime) -> None:
-    """Replace the member's muted kinds among the registered, non-mandatory ones.
+    """Replace the member's muted kinds among the registered, non-mandatory ones that can reach
+    them.
 
-    Mutes of kinds kept elsewhere (the weekly pace reminder has its own page) are left alone.
+    Mutes of kinds kept elsewhere (the weekly pace reminder has its own page) and of kinds meant
+    for other people (kept should the member later take on the role) are left alone.
     """
     wanted = set(muted)
-    allowed = {kind.key for kind in mutable_kinds()}
+    allowed = {kind.key for kind in mutable_kinds(user)}
     if not wanted <= allowed:
         raise DomainError("muted", _l("This kind of notification cannot be muted."))
     current = muted_kinds(session, user.id)

@@ -17,7 +17,8 @@ def unread_count(session: Session, user_id: int) -> int:
 
 
 def notifications_page(session: Session, user_id: int, page: int) -> tuple[list, int]:
-    """Newest first; returns one page and the number of pages."""
+    """Newest first by when each was sent (ids follow insertion, which a back-dated or
+    late-committed notification does not); returns one page and the number of pages."""
     total = session.scalar(
         sa.select(sa.func.count()).select_from(Notification).where(Notification.user_id == user_id)
     )
@@ -26,7 +27,7 @@ def notifications_page(session: Session, user_id: int, page: int) -> tuple[list,
     rows = session.scalars(
         sa.select(Notification)
         .where(Notification.user_id == user_id)
-        .order_by(Notification.id.desc())
+        .order_by(Notification.created_at.desc(), Notification.id.desc())
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

@@ -65,6 +65,20 @@ def mark_read(session: Session, user, notification_ids: Iterable[int] | None, no
     return session.execute(query.values(read_at=now)).rowcount
 
 
+def mark_read_for_link(session: Session, user_id: int, link: str, now: datetime) -> int:
+    """Mark read the user's unread notifications that lead to `link`: once the member has read
+    the page a notification points at, however they got there, it is no longer news."""
+    return session.execute(
+        sa.update(Notification)
+        .where(
+            Notification.user_id == user_id,
+            Notification.read_at.is_(None),
+            Notification.link == link,
+        )
+        .values(read_at=now)
+    ).rowcount
+
+
 def set_reminder_address(session: Session, user, email: str | None, now: datetime) -> None:
     """Set or clear (None/empty) the address the user's reminders are e-mailed to."""
     existing = session.scalar(sa.select(ReminderAddress).where(ReminderAddress.user_id == user.id))

@@ -9,7 +9,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.notifications.forms import SettingsForm
-from learnapp.notifications.preferences import KINDS, mutable_kinds, muted_kinds, set_muted
+from learnapp.notifications.preferences import kinds_for, mutable_kinds, muted_kinds, set_muted
 from learnapp.notifications.queries import notifications_page, own_notification
 from learnapp.notifications.services import mark_read
 
@@ -67,9 +67,9 @@ def read_all():
 @bp.route("/notifications/settings", methods=["GET", "POST"])
 @route_policy(LOGGED_IN)
 def settings():
-    """Mute or unmute the kinds that are not mandatory."""
+    """Mute or unmute the kinds that are not mandatory, among those that can reach the user."""
     session = get_session()
-    kinds = mutable_kinds()
+    kinds = mutable_kinds(current_user)
     form = SettingsForm()
     form.receive.choices = [SelectChoice(kind.key, kind.label) for kind in kinds]
     if request.method == "GET":
@@ -89,7 +89,7 @@ def settings():
             commit()
             flash(_("Notification settings saved."), "success")
             return redirect(url_for("notifications.settings"))
-    mandatory = [kind for kind in KINDS.values() if kind.mandatory]
+    mandatory = [kind for kind in kinds_for(current_user) if kind.mandatory]
     return render_template("notifications/settings.html", form=form, mandatory=mandatory), (
         400 if form.errors or form.form_errors else 200
     )

@@ -6,7 +6,7 @@ Attendance varies by member, and a few members have an approved centralised-trai
 the completion dashboard shows members in every status.
 """
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy.orm import Session
@@ -119,18 +119,22 @@ def seed(session: Session, org, now) -> str:
         row = member_status(session, member, frame)
         if row is None or row.status in (Status.DONE, Status.EXEMPT) or row.target is None:
             continue
+        studied_on = date(today.year, 1, 15) if today >= date(today.year, 1, 15) else today
+        # Claimed and approved in the days after the training, not when the demo is seeded, so
+        # the member's notification of the decision is dated when the decision was made.
+        submitted = min(now, datetime.combine(studied_on + timedelta(days=2), time(1), UTC))
         claim = submit_claim(
             session,
             member,
             category=HoursCategory.CENTRALISED,
             hours=min(Decimal(100), row.target - row.counted + Decimal(2)),
-            studied_on=date(today.year, 1, 15) if today >= date(today.year, 1, 15) else today,
+            studied_on=studied_on,
             description="院党委集中培训班（结业证书）",
             filename="结业证书.pdf",
             data=EVIDENCE,
-            now=now,
+            now=submitted,
         )
-        approve_claim(session, org.secretary, claim, now)
+        approve_claim(session, org.secretary, claim, min(now, submitted + timedelta(days=1)))
         trained += 1
     submit_claim(
         session,

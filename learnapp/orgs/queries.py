@@ -48,6 +48,15 @@ def subtree_units(session: Session, unit: Unit) -> list[Unit]:
     )
 
 
+def ancestors(session: Session, unit: Unit) -> list[Unit]:
+    """The units above `unit`, top first (from its materialised path: one query)."""
+    ids = unit.ancestor_ids()
+    if not ids:
+        return []
+    found = {u.id: u for u in session.scalars(sa.select(Unit).where(Unit.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
 def _members_in(unit: Unit):
     return (
         sa.select(User).join(Unit, User.unit_id == Unit.id).where(within_path(Unit.path, unit.path))

@@ -8,7 +8,14 @@ from wtforms.fields.choices import SelectChoice
 from learnapp import uploads
 from learnapp.accounts.models import User
 from learnapp.accounts.services import create_user
-from learnapp.authz import MANAGER, require_member, require_unit, route_policy, strict_int_arg
+from learnapp.authz import (
+    MANAGER,
+    can_manage_unit,
+    require_member,
+    require_unit,
+    route_policy,
+    strict_int_arg,
+)
 from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
@@ -24,6 +31,7 @@ from learnapp.orgs.forms import (
 from learnapp.orgs.imports import commit_members, preview_members, template_workbook
 from learnapp.orgs.models import ALLOWED_CHILDREN, BRANCH_KINDS, MemberCategory, Unit, UnitKind
 from learnapp.orgs.queries import (
+    ancestors,
     category_counts,
     child_member_counts,
     member_units_in_scope,
@@ -105,6 +113,12 @@ def unit_detail(unit_id):
     return render_template(
         "orgs/unit_detail.html",
         unit=unit,
+        # Every unit above, top first; only those the viewer manages are links (the others
+        # answer 404 to them).
+        breadcrumb=[
+            (ancestor, can_manage_unit(current_user, ancestor))
+            for ancestor in ancestors(session, unit)
+        ],
         page=page,
         counts=counts,
         child_counts=child_member_counts(session, unit),

@@ -2,30 +2,54 @@
 
 import math
 from dataclasses import dataclass
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from learnapp.forms import NoFormula
+from learnapp.hours.services import (
+    SELF_STUDY_HOURS_MESSAGE,
+    SELF_STUDY_MAX_HOURS,
+    SELF_STUDY_STEP,
+)
 
 MAX_SEQ = 2**31 - 1
 MAX_POSITION_SECONDS = 10**7  # far beyond any lesson; keeps positions inside an integer column
 
 
+ENTER_A_NUMBER = _l("Enter the number of hours as a number, for example 1.5.")
+
+
+def quarter_hours(form, field) -> None:
+    """The service's rule, checked before it runs: quarter hours from 0.25 to 8 (the page's
+    input has the same step, min and max)."""
+    value = field.data
+    if value is None:  # not a number: the field already says so
+        return
+    if not value.is_finite():
+        raise ValidationError(ENTER_A_NUMBER)
+    if not SELF_STUDY_STEP <= value <= SELF_STUDY_MAX_HOURS or value % SELF_STUDY_STEP:
+        raise ValidationError(SELF_STUDY_HOURS_MESSAGE)
+
+
 class SelfStudyForm(FlaskForm):
+    # What the hours input tells the browser: the same rule as quarter_hours.
+    HOURS_INPUT = {
+        "step": str(SELF_STUDY_STEP),
+        "min": str(SELF_STUDY_STEP),
+        "max": str(SELF_STUDY_MAX_HOURS),
+    }
+
     day = DateField(_l("Date"), validators=[DataRequired()])
     hours = DecimalField(
         _l("Study hours"),
         places=2,
-        validators=[
-            InputRequired(),
-            NumberRange(
-                min=Decimal("0.01"), max=Decimal("8"), message=_l("Between 0.01 and 8 hours.")
-            ),
-        ],
+        # A browser sends an empty value for what a number input cannot read ("abc", "1,5"):
+        # both say what to enter rather than "this field is required".
+        invalid_value_message=ENTER_A_NUMBER,
+        validators=[InputRequired(message=ENTER_A_NUMBER), quarter_hours],
     )
     note = StringField(
         _l("What you studied"), validators=[DataRequired(), Length(max=500), NoFormula()]

@@ -15,6 +15,8 @@ from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import entries_for, entry_count, is_leader, year_summary
 from learnapp.hours.rules import Rules
 from learnapp.hours.services import org_day, record_self_study
+from learnapp.orglife.models import ClaimState
+from learnapp.orglife.queries import claims_of_member
 from learnapp.study.forms import SelfStudyForm, parse_beat
 from learnapp.study.queries import (
     LessonStatus,
@@ -168,8 +170,16 @@ def _my_study(form: SelfStudyForm):
     )
     total = entry_count(session, current_user.id, year)
     lesson_ids = {int(e.source_id) for e in entries if e.source_type == SourceType.LESSON}
+    # Claims of study done elsewhere (外部学习申报) count only once approved: until then the
+    # member sees them here, beside the ledger they will join.
+    pending_claims = [
+        claim
+        for claim in claims_of_member(session, current_user.id)
+        if claim.state == ClaimState.PENDING
+    ]
     return render_template(
         "study/me.html",
+        pending_claims=pending_claims,
         summary=summary,
         entries=entries,
         titles=lesson_titles(session, lesson_ids),

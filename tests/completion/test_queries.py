@@ -61,7 +61,9 @@ def test_statuses_are_computed_in_sql_per_member(session, ctx):
     assert by_id[on_track.id].status == Status.ON_TRACK
     assert by_id[behind.id].status == Status.BEHIND and by_id[behind.id].counted == Decimal("15.99")
     assert by_id[exempt.id].status == Status.EXEMPT and by_id[exempt.id].target is None
-    assert by_id[activist.id].status == Status.EXEMPT
+    # An activist has no requirement at all: not "exempt", which is the elderly member's.
+    assert by_id[activist.id].status == Status.NOT_APPLICABLE
+    assert by_id[activist.id].target is None
     assert by_id[world.secretary_a.id].target == Decimal("56.00")
     assert by_id[world.secretary_a.id].status == Status.BEHIND
     assert by_id[on_track.id].projection == Decimal("32.00")
@@ -69,7 +71,8 @@ def test_statuses_are_computed_in_sql_per_member(session, ctx):
 
     result = overview(session, world.root, frame, Filters())
     assert result.total.counts[Status.DONE] == 1
-    assert result.total.counts[Status.EXEMPT] == 2  # the elderly member and the activist
+    assert result.total.counts[Status.EXEMPT] == 1  # the elderly member
+    assert result.total.counts[Status.NOT_APPLICABLE] == 1  # the activist
     (general,) = result.children
     assert general.tally.members == result.total.members
     branch_view = overview(session, world.branch_a, frame, Filters())

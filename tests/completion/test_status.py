@@ -2,7 +2,13 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from learnapp.completion.status import Status, classify, elapsed_share, projection
+from learnapp.completion.status import (
+    Status,
+    classify,
+    elapsed_share,
+    projection,
+    statuses_for,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -30,3 +36,19 @@ def test_done_exempt_and_the_start_of_the_year():
     assert classify(Decimal("0"), None, Decimal("0.5")) == Status.EXEMPT
     assert classify(Decimal("0"), Decimal("32"), Decimal("0")) == Status.ON_TRACK
     assert projection(Decimal("3"), Decimal("0")) is None
+
+
+def test_without_a_target_a_party_member_is_exempt_and_anyone_else_has_no_requirement():
+    assert classify(Decimal("0"), None, Decimal("0.5"), party_member=False) == (
+        Status.NOT_APPLICABLE
+    )
+    assert classify(Decimal("40"), Decimal("32"), Decimal("0.5"), party_member=False) == (
+        Status.NOT_APPLICABLE
+    )
+
+
+def test_a_finished_year_has_no_on_track_and_projects_nothing():
+    assert Status.ON_TRACK not in statuses_for(Decimal("1"))
+    assert Status.ON_TRACK in statuses_for(Decimal("0.5"))
+    assert projection(Decimal("20"), Decimal("1")) is None
+    assert classify(Decimal("31.99"), Decimal("32"), Decimal("1")) == Status.BEHIND

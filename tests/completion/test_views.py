@@ -1,7 +1,10 @@
 """The completion dashboard, drill-down and exports: scope, filters, files and the audit log."""
 
 import csv
+import html
 import io
+import json
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,12 +13,14 @@ from openpyxl import load_workbook
 
 from learnapp.audit.models import AuditEntry
 from learnapp.completion import export
+from learnapp.completion.labels import status_label
 from learnapp.completion.progress import Progress
 from learnapp.completion.progress import read as read_progress
 from learnapp.completion.queries import Filters, Frame, overview
+from learnapp.completion.status import Status
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import ensure_default_rule_set
-from learnapp.orgs.models import Role
+from learnapp.orgs.models import MemberCategory, Role
 from tests.factories import FIXED_NOW, make_user
 from tests.world import build_world
 
@@ -198,3 +203,139 @@ def test_the_workbook_counts_its_rows_as_it_writes_them(session, app, monkeypatc
         handle.close()
     assert heard[-1] == (members, "saving")
     assert [rows for rows, _stage in heard[:-1]] == list(range(2, members + 1, 2))
+
+
+def _credit_in(session, member, hours, year):
+    rule_set = ensure_default_rule_set(session, FIXED_NOW)
+    session.execute(
+        sa.insert(LedgerEntry).values(
+            member_id=member.id,
+            category=HoursCategory.ONLINE,
+            source_type=SourceType.CLAIM,
+            source_id=str(next(_IDS)),
+            verified_seconds=0,
+            hours=Decimal(hours),
+            nominal_hours=Decimal(hours),
+            rule_set_id=rule_set.id,
+            credited_on=date(year, 6, 1),
+            year=year,
+            status=EntryStatus.CREDITED,
+            created_at=FIXED_NOW,
+            note="",
+        )
+    )
+
+
+def _chart_data(page: str) -> dict:
+    match = re.search(r"data-chart=\"units\" data-chart-data='([^']*)'", page)
+    assert match, "no unit chart"
+    return json.loads(html.unescape(match.group(1)))
+
+
+def test_no_requirement_is_not_exempt_and_every_percentage_has_one_base(session, auth, app):
+    world = _world(session, app)
+    make_user(session, unit=world.branch_a, display_name="老党员", is_elderly_exempt=True)
+    make_user(
+        session, unit=world.branch_a, display_name="积极分子", category=MemberCategory.ACTIVIST
+    )
+    make_user(session, unit=world.branch_a, display_name="群众甲", category=MemberCategory.MASSES)
+    session.commit()
+    auth.login("seca")
+    page = auth.client.get(f"/completion/units/{world.branch_a.id}").get_data(as_text=True)
+    assert 'data-testid="count-exempt">1<' in page
+    assert 'data-testid="count-not_applicable">2<' in page
+    # Only the statuses of members with a target carry a percentage, all of the same base:
+    # member_a (done), gsec and seca (behind).
+    assert 'data-testid="share-done">33.3%<' in page
+    assert 'data-testid="share-behind">66.7%<' in page
+    assert 'data-testid="share-exempt"' not in page
+    assert 'data-testid="share-not_applicable"' not in page
+    assert 'data-testid="share-base"' in page
+    rows = re.findall(r'data-testid="member-row-\d+">(.*?)</tr>', page, re.DOTALL)
+    activist = next(row for row in rows if "积极分子" in row)
+    elder = next(row for row in rows if "老党员" in row)
+    assert "status-not_applicable" in activist and "免学" not in activist
+    assert "status-exempt" in elder and "免学" in elder
+
+
+def test_a_finished_year_shows_final_statuses_and_no_projection(session, auth, app):
+    world = _world(session, app)
+    with app.app_context():
+        _credit_in(session, world.member_a, "40", 2025)
+        _credit_in(session, world.secretary_a, "3", 2025)
+    session.commit()
+    auth.login("seca")
+    url = f"/completion/units/{world.branch_a.id}"
+    current = auth.client.get(url).get_data(as_text=True)
+    assert 'data-testid="member-projection"' in current and "进度滞后" in current
+    past = auth.client.get(f"{url}?year=2025").get_data(as_text=True)
+    assert 'data-testid="count-behind">2<' in past and 'data-testid="count-done">1<' in past
+    assert 'data-testid="count-on_track"' not in past
+    assert 'data-testid="member-projection"' not in past
+    assert "进度滞后" not in past  # "behind pace" means nothing once the year is over
+    member = auth.client.get(f"/completion/members/{world.secretary_a.id}?year=2025")
+    assert "进度滞后" not in member.get_data(as_text=True)
+    with app.test_request_context():
+        assert status_label(Status.BEHIND, finished=True) != status_label(Status.BEHIND)
+        frame = Frame.of(session, 2025, FIXED_NOW)
+        rows = list(export.member_rows(session, world.branch_a, frame, Filters()))
+    assert rows and all(row[-1] is None for row in rows)  # the projection column
+
+
+def test_the_unit_chart_has_a_bar_for_the_members_directly_in_the_unit(session, auth, app):
+    world = _world(session, app)
+    make_user(session, unit=world.general, display_name="总支直属党员")
+    session.commit()
+    auth.login("gsec")
+    page = auth.client.get(f"/completion/units/{world.general.id}").get_data(as_text=True)
+    chart = _chart_data(page)
+    assert len(chart["units"]) == 3  # 甲支部, 乙支部 and the direct members
+    assert world.general.name in chart["units"][-1]
+    per_bar = [sum(counts) for counts in zip(*chart["byUnit"], strict=True)]
+    assert per_bar[-1] == 1
+    assert sum(per_bar) == sum(chart["counts"])
+    assert 'data-testid="unit-row-direct"' in page
+
+
+def test_exports_stamp_the_units_local_time_and_write_completion_as_a_percentage(
+    session, auth, app
+):
+    world = _world(session, app)
+    world.general.timezone = "Asia/Urumqi"  # UTC+6; the platform default is Shanghai
+    session.commit()
+    auth.login("gsec")
+    response = auth.post(f"/completion/units/{world.general.id}/export.xlsx", {"year": "2026"})
+    workbook = load_workbook(io.BytesIO(response.data))
+    members, summary = workbook.worksheets
+    stamp = " ".join(str(cell.value) for cell in members[1])
+    # FIXED_NOW is 02:00 UTC: 08:00 in Urumqi.
+    assert "2026-03-10 08:00" in stamp and "Asia/Urumqi" in stamp and "UTC" in stamp
+    assert members.column_dimensions["A"].width >= 24
+    assert all(members.column_dimensions[c].width >= 10 for c in "BCDEFGHIJKL")
+    header = [cell.value for cell in summary[2]]
+    completion = len(header) - 1  # 1-based column of the completion share
+    shares = [row[completion - 1] for row in summary.iter_rows(min_row=3)]
+    assert shares and all(cell.number_format == "0.0%" for cell in shares if cell.value is not None)
+    # Per unit where members sit: 甲第一党小组 (member_a, done) and 甲支部 (gsec, seca, behind).
+    assert {cell.value for cell in shares} >= {0, 1}
+    workbook.close()
+    csv_text = (
+        auth.post(f"/completion/units/{world.general.id}/export.csv", {"year": "2026"})
+        .get_data()
+        .decode("utf-8-sig")
+    )
+    assert "2026-03-10 08:00" in csv_text.splitlines()[0]
+    written = b"".join(export.csv_bytes(["完成率"], [[export.Share(0.25)]])).decode("utf-8-sig")
+    assert written.splitlines()[1] == "25.0%"
+
+
+def test_the_reminder_page_offers_the_secretaries_digest_to_secretaries_only(session, auth):
+    build_world(session)
+    auth.login("memb")
+    page = auth.client.get("/completion/reminders").get_data(as_text=True)
+    assert 'id="kind-secretary_digest"' not in page
+    assert 'name="pace_reminder"' in page
+    auth.logout()
+    auth.login("seca")
+    page = auth.client.get("/completion/reminders").get_data(as_text=True)
+    assert 'id="kind-secretary_digest"' in page

@@ -30,8 +30,11 @@ def test_secretary_sees_completion_approves_a_claim_and_downloads_the_workbook(n
     shot(page, "completion-home")
 
     _dashboard(page)
-    for status in ("done", "on_track", "behind", "exempt"):
+    # Whether anyone is on track depends on the day the demo was seeded (in December, the
+    # demo branch's meetings so far fall short of the pace): that card is only present.
+    for status in ("done", "behind", "exempt", "not_applicable"):
         assert int(page.get_by_test_id(f"count-{status}").inner_text()) > 0, status
+    expect(page.get_by_test_id("count-on_track")).to_have_count(1)
     expect(page.locator("canvas[data-chart=status]")).to_be_visible()
     shot(page, "completion-dashboard")
     before = _hours(page, MEMBER)

@@ -41,6 +41,22 @@ def test_each_demo_role_sees_its_navigation(new_page, username, sees_orgs, sees_
         shot(page, f"home-{username}")
 
 
+def test_a_phone_shows_the_unread_count_without_opening_the_menu(new_page):
+    page = new_page(PHONE)
+    login(page, "demo-member")
+    bell = page.get_by_test_id("notifications-bell")
+    expect(bell).to_be_visible()
+    expect(page.get_by_test_id("notifications-link")).to_be_hidden()  # in the collapsed menu
+    expect(bell.get_by_test_id("unread-badge-compact")).to_have_text(re.compile(r"^\d+$"))
+    shot(page, "navbar-bell")
+    bell.click()
+    expect(page).to_have_url(re.compile(r"/notifications$"))
+    desktop = new_page(DESKTOP)
+    login(desktop, "demo-member")
+    expect(desktop.get_by_test_id("notifications-bell")).to_be_hidden()
+    expect(desktop.get_by_test_id("unread-badge")).to_be_visible()
+
+
 def test_language_switch_is_remembered_for_the_user(new_page):
     page = new_page(PHONE)
     login(page, "demo-member")

@@ -153,3 +153,19 @@ def test_admin_adds_a_rule_set_version_at_phone_size(page):
     expect(newest).to_contain_text(f"{next_year}-1")
     expect(newest).to_contain_text("某党委学时管理办法")
     assert page.viewport_size == PHONE
+
+
+def test_a_refused_self_study_lands_on_the_form_with_its_error(page):
+    login(page, "demo-member")
+    page.goto("/study/me")
+    page.fill("input[name=hours]", "0.3")  # not a quarter hour
+    page.fill("input[name=note]", "阅读党章并做笔记")
+    page.locator("[data-testid=self-study-form] button[type=submit]").click()
+    error = page.locator("#self-study .invalid-feedback")
+    expect(error).to_be_visible()
+    # The form is thousands of pixels down: the answer scrolls back to it, and says at the top
+    # that nothing was recorded.
+    expect(error).to_be_in_viewport()
+    expect(page.get_by_test_id("self-study-failed")).to_have_count(1)
+    shot(page, "study-self-study-refused")
+    assert page.viewport_size == PHONE

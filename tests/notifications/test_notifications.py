@@ -1,13 +1,31 @@
 """Notifications: sending, the unread badge, opening and marking read."""
 
 import re
+from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
+from learnapp.demo import seed_demo
+from learnapp.discussions.services.announcements import publish_announcement
+from learnapp.errors import DomainError
 from learnapp.notifications.models import Notification
+from learnapp.notifications.preferences import (
+    Audience,
+    kinds_for,
+    mutable_kinds,
+    mute_kind,
+    muted_kinds,
+    set_muted,
+)
 from learnapp.notifications.queries import unread_count
 from learnapp.notifications.services import mark_read, notify
+from learnapp.orglife.claims import CLAIM_DECIDED
+from learnapp.orglife.models import StudyClaim
+from learnapp.orgs.models import Role
+from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
+from tests.world import build_world
 
 
 def badge(html: str) -> str | None:
@@ -82,3 +100,103 @@ def test_opening_without_csrf_is_refused(session, auth, client):
     note = session.scalar(sa.select(Notification.id))
     assert client.post(f"/notifications/{note}/open").status_code == 400
     assert client.get(f"/notifications/{note}/open").status_code == 405
+
+
+def test_the_list_is_newest_first_by_when_each_was_sent_not_by_insertion(session, auth):
+    alice = make_user(session, username="alice")
+    notify(session, [alice.id], "test", "新的一条", "/", FIXED_NOW)
+    # Written later (a seeded history, a job catching up) but sent a month earlier.
+    notify(session, [alice.id], "test", "旧的一条", "/", FIXED_NOW - timedelta(days=30))
+    session.commit()
+    auth.login("alice")
+    page = auth.client.get("/notifications").get_data(as_text=True)
+    assert page.index("新的一条") < page.index("旧的一条")
+
+
+def test_reading_an_announcement_marks_its_notification_read(session, auth, app):
+    world = build_world(session)
+    with app.test_request_context():
+        announcement = publish_announcement(
+            session,
+            world.secretary_a,
+            world.branch_a,
+            title="关于开展集体学习的通知",
+            body="请按时参加。",
+            expires_at=None,
+            now=FIXED_NOW,
+        )
+        notify(session, [world.member_a.id], "test", "别的通知", "/announcements", FIXED_NOW)
+    session.commit()
+    auth.login("mema")
+    assert badge(auth.client.get("/").get_data(as_text=True)) == "2"
+    assert auth.client.get(f"/announcements/{announcement.id}").status_code == 200
+    # Only the announcement's own notification: the other one is still news.
+    assert badge(auth.client.get("/").get_data(as_text=True)) == "1"
+    reload(session)
+    read = session.scalars(
+        sa.select(Notification.title).where(
+            Notification.user_id == world.member_a.id, Notification.read_at.is_not(None)
+        )
+    ).all()
+    assert len(read) == 1 and "关于开展集体学习的通知" in read[0]
+
+
+def test_the_unread_count_shows_outside_the_collapsed_phone_menu(session, auth):
+    alice = make_user(session, username="alice")
+    for number in range(3):
+        notify(session, [alice.id], "test", f"第{number}条", "/", FIXED_NOW)
+    session.commit()
+    auth.login("alice")
+    page = auth.client.get("/").get_data(as_text=True)
+    bell = page.index('data-testid="notifications-bell"')
+    assert bell < page.index('id="main-nav"')  # not inside the collapse
+    assert re.search(r'data-testid="unread-badge-compact">3<', page)
+    auth.post("/notifications/read-all")
+    assert "unread-badge-compact" not in auth.client.get("/").get_data(as_text=True)
+
+
+def test_settings_offer_only_the_kinds_that_can_reach_the_member(session, auth):
+    world = build_world(session)
+    auth.login("memb")
+    page = auth.client.get("/notifications/settings").get_data(as_text=True)
+    assert 'value="mention"' in page
+    assert 'value="complaint"' not in page  # administrators' queue
+    auth.logout()
+    auth.login("admin")
+    assert 'value="complaint"' in auth.client.get("/notifications/settings").get_data(as_text=True)
+    # Mandatory kinds are listed only to those they can reach: questions go back to editors.
+    editor = make_user(session, roles=((Role.BANK_EDITOR, world.root),))
+    assert "question_rejected" not in {kind.key for kind in kinds_for(world.member_b)}
+    assert "question_rejected" in {kind.key for kind in kinds_for(editor)}
+    assert "question_rejected" in {kind.key for kind in kinds_for(world.admin)}
+
+
+def test_saving_settings_leaves_mutes_of_kinds_meant_for_others_alone(ctx, session):
+    member = make_user(session)
+    mute_kind(session, member, "complaint", True, FIXED_NOW)  # e.g. from a former admin role
+    set_muted(session, member, [], FIXED_NOW)
+    assert "complaint" in muted_kinds(session, member.id)
+    with pytest.raises(DomainError):
+        set_muted(session, member, ["complaint"], FIXED_NOW)
+    assert [kind.key for kind in mutable_kinds(member)] == [
+        kind.key for kind in mutable_kinds() if kind.audience == Audience.EVERYONE
+    ]
+
+
+def test_the_demo_dates_each_claim_decision_when_it_was_made(ctx, session):
+    now = datetime(2026, 12, 6, 5, 45, tzinfo=UTC)
+    seed_demo(session, now)
+    decided = session.execute(
+        sa.select(Notification.created_at, Notification.link).where(
+            Notification.kind == CLAIM_DECIDED
+        )
+    ).all()
+    assert decided
+    claims = {
+        f"/orglife/claims/{claim.id}": claim for claim in session.scalars(sa.select(StudyClaim))
+    }
+    for created_at, link in decided:
+        claim = claims[link]
+        assert created_at == claim.decided_at
+        # Decided within weeks of the study, not on the day the demo was seeded.
+        assert timedelta(0) <= created_at.date() - claim.studied_on <= timedelta(days=31)

@@ -4,11 +4,15 @@ import re
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from learnapp.courses.models import LessonKind
+from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
-from learnapp.hours.services import credit, record_self_study
+from learnapp.hours.services import SELF_STUDY_HOURS_MESSAGE, credit, record_self_study
+from learnapp.orglife.claims import submit_claim
+from learnapp.study.forms import ENTER_A_NUMBER
 from learnapp.study.queries import progress_by_member
 from tests.factories import FIXED_NOW, make_user
 from tests.study.factories import make_course, make_lesson
@@ -202,3 +206,112 @@ def test_progress_by_member_reads_many_members_in_one_query(client, session, clo
     assert both[world.member_a.id][first.id].completed_at is not None
     assert progress_by_member(session, [world.member_a.id], []) == {}
     assert progress_by_member(session, [], [first.id]) == {}
+
+
+PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+
+
+def test_a_refused_self_study_says_so_at_the_top_and_returns_to_the_form(session, auth):
+    build_world(session)
+    auth.login("memb")
+    page = auth.client.get("/study/me").get_data(as_text=True)
+    assert 'action="/study/me/self-study#self-study"' in page
+    assert 'data-testid="self-study-failed"' not in page
+    refused = auth.post("/study/me/self-study", {"day": "2026-03-10", "hours": "9", "note": "x"})
+    assert refused.status_code == 400
+    text = refused.get_data(as_text=True)
+    alert = text.index('data-testid="self-study-failed"')
+    assert alert < text.index('data-testid="year-summary"')
+    assert 'href="#self-study"' in text[alert:] and 'id="self-study"' in text
+
+
+def test_self_study_hours_are_quarter_hours_from_a_quarter_to_eight(session, auth):
+    world = build_world(session)
+    make_user(session, username="english", unit=world.branch_a, locale="en")
+    session.commit()
+    auth.login("english")
+    page = auth.client.get("/study/me").get_data(as_text=True)
+    hours_input = re.search(r'<input[^>]*name="hours"[^>]*>', page).group(0)
+    assert 'step="0.25"' in hours_input and 'min="0.25"' in hours_input
+    assert 'max="8"' in hours_input
+    quarter = str(SELF_STUDY_HOURS_MESSAGE)
+    for hours in ("0.3", "0.1", "0", "8.25", "-1"):
+        response = auth.post(
+            "/study/me/self-study", {"day": "2026-03-09", "hours": hours, "note": "读书"}
+        )
+        assert response.status_code == 400, hours
+        assert quarter in response.get_data(as_text=True), hours
+    for hours in ("abc", ""):
+        response = auth.post(
+            "/study/me/self-study", {"day": "2026-03-09", "hours": hours, "note": "读书"}
+        )
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400 and str(ENTER_A_NUMBER) in text, hours
+        assert "This field is required." not in text
+    for hours in ("0.25", "7.75"):
+        response = auth.post(
+            "/study/me/self-study", {"day": "2026-03-08", "hours": hours, "note": "读书"}
+        )
+        assert response.status_code == 302, hours
+
+
+def test_the_service_refuses_hours_that_are_not_quarter_hours(ctx, session):
+    world = build_world(session)
+    for hours in ("0.3", "0.001", "8.5"):
+        with pytest.raises(DomainError) as refused:
+            record_self_study(
+                session,
+                world.member_b,
+                day=date(2026, 3, 9),
+                hours=hours,
+                note="读书",
+                now=FIXED_NOW,
+            )
+        assert refused.value.field == "hours"
+    entry = record_self_study(
+        session, world.member_b, day=date(2026, 3, 9), hours="0.75", note="读书", now=FIXED_NOW
+    )
+    assert entry.hours == Decimal("0.75")
+
+
+def test_my_study_shows_my_pending_claims_and_links_to_claims(session, app):
+    world = build_world(session)
+    with app.test_request_context():
+        claim = submit_claim(
+            session,
+            world.member_b,
+            category=HoursCategory.EXTERNAL,
+            hours=Decimal(3),
+            studied_on=date(2026, 3, 1),
+            description="学习强国专题课程",
+            filename="证明.pdf",
+            data=PDF,
+            now=FIXED_NOW,
+        )
+    session.commit()
+    client = app.test_client()
+    Studier.login(client, "memb")
+    page = client.get("/study/me").get_data(as_text=True)
+    section = page[page.index('data-testid="pending-claims"') :]
+    assert section.count('data-testid="pending-claim"') == 1
+    assert "学习强国专题课程" in section and "3.00" in section
+    assert f'href="/orglife/claims/{claim.id}"' in section
+    assert 'href="/orglife/claims"' in section
+    other = app.test_client()
+    Studier.login(other, "mema")  # no claims: only the way to make one
+    page = other.get("/study/me").get_data(as_text=True)
+    section = page[page.index('data-testid="pending-claims"') :]
+    assert 'data-testid="pending-claim"' not in section and 'href="/orglife/claims"' in section
+
+
+def test_my_study_reads_naturally_in_english(session, app):
+    world = build_world(session)
+    make_user(session, username="english", unit=world.branch_a, locale="en")
+    session.commit()
+    client = app.test_client()
+    Studier.login(client, "english")
+    page = client.get("/study/me").get_data(as_text=True)
+    target = re.search(r'data-testid="annual-target">([^<]+)<', page).group(1)
+    assert target.startswith("Annual target: 32") and target.endswith("(party members).")
+    assert "How this total is made up" in page
+    assert "Why the total is what it is" not in page

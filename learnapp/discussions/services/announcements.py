@@ -15,7 +15,7 @@ from learnapp.discussions import notices
 from learnapp.discussions.models import Announcement, AnnouncementRead
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
-from learnapp.notifications.services import notify
+from learnapp.notifications.services import mark_read_for_link, notify
 from learnapp.orgs.models import Unit
 
 MAX_BODY_CHARS = 20_000
@@ -63,7 +63,7 @@ def publish_announcement(
         set(audience_ids(session, unit)) - {author.id},
         notices.ANNOUNCEMENT.key,
         _l("Announcement: %(title)s", title=announcement.title),
-        f"/announcements/{announcement.id}",
+        _link(announcement.id),
         now,
     )
     record(
@@ -88,8 +88,15 @@ def withdraw_announcement(session: Session, actor: User, announcement: Announcem
         record(session, actor, "announcement.withdrawn", "announcement", announcement.id, now=now)
 
 
+def _link(announcement_id: int) -> str:
+    """The path its notifications link to (a path on this site, as notify requires)."""
+    return f"/announcements/{announcement_id}"
+
+
 def mark_announcement_read(session: Session, user_id: int, announcement_id: int, now) -> None:
-    """The first read counts; repeated views change nothing."""
+    """The first read counts; repeated views change nothing. The reader's notification of the
+    announcement is marked read with it."""
+    mark_read_for_link(session, user_id, _link(announcement_id), now)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
