@@ -129,12 +129,19 @@ def describe_trigger(trigger: dict) -> str:
     args = {key: value for key, value in trigger.items() if key != "trigger"}
     if kind == "interval" and len(args) == 1:
         ((unit, count),) = args.items()
+        # A count of one has its own words; Chinese has a single plural form for the rest.
         if unit == "minutes":
-            return ngettext("Every minute", "Every %(num)d minutes", count)
+            if count == 1:
+                return _("Every minute")
+            return ngettext("Every %(num)d minute", "Every %(num)d minutes", count)
         if unit == "hours":
-            return ngettext("Every hour", "Every %(num)d hours", count)
+            if count == 1:
+                return _("Every hour")
+            return ngettext("Every %(num)d hour", "Every %(num)d hours", count)
         if unit == "days":
-            return ngettext("Every day", "Every %(num)d days", count)
+            if count == 1:
+                return _("Every day")
+            return ngettext("Every %(num)d day", "Every %(num)d days", count)
     if kind == "cron" and set(args) <= {"day_of_week", "hour", "minute"} and "hour" in args:
         day = args.get("day_of_week")
         if day is None or day in _WEEKDAYS:

@@ -336,3 +336,17 @@ def test_the_client_fingerprint_is_not_computed_while_session_protection_is_off(
     app.config["SESSION_PROTECTION"] = "strong"
     assert auth.client.get("/profile").status_code == 302
     assert calls
+
+
+@pytest.mark.parametrize(("locale", "separator"), [("zh_Hans", "："), ("en", ": ")])
+def test_a_label_is_followed_by_the_languages_own_colon(app, locale, separator):
+    from flask_babel import force_locale
+
+    from learnapp.web import label_colon
+
+    with app.test_request_context(), force_locale(locale):
+        assert label_colon() == separator
+    assert "}}: " not in "".join(
+        path.read_text(encoding="utf-8")
+        for path in (Path(__file__).parent.parent / "templates").rglob("*.html")
+    )
