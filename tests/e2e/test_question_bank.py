@@ -16,6 +16,8 @@ def test_editor_writes_reviewer_approves_and_previews(new_page):
     login(editor, "demo-editor")
     editor.click(".navbar-toggler")
     editor.locator("[data-nav=question-bank]").click()
+    # The page's own load, not the 5 s of an expectation: a loaded machine takes longer.
+    editor.wait_for_url("**/bank/**")
     expect(editor.get_by_test_id("question-table")).to_be_visible()
     shot(editor, "bank-list-editor")
     editor.get_by_test_id("new-question").click()
