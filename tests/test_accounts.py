@@ -287,8 +287,15 @@ def test_disabling_an_account_ends_its_sessions(app, auth, session):
     victim = app.test_client()
     Auth(victim).login("memb")
     auth.login("admin")
+    page = auth.client.get(f"/admin/users/{world.member_b.id}").get_data(as_text=True)
+    assert "data-confirm" in page.split("/active")[1].split(">")[0]  # asked before disabling
     response = auth.post(f"/admin/users/{world.member_b.id}/active", {"active": "0"})
     assert response.status_code == 302
+    flashed = re.search(
+        r'role="alert">\s*(.*?)\s*<button',
+        auth.client.get(response.location).get_data(as_text=True),
+    )
+    assert "memb" in flashed.group(1)
     assert victim.get("/profile").status_code == 302
     assert Auth(app.test_client()).login("memb").status_code == 400
 

@@ -350,3 +350,14 @@ def test_a_label_is_followed_by_the_languages_own_colon(app, locale, separator):
         path.read_text(encoding="utf-8")
         for path in (Path(__file__).parent.parent / "templates").rglob("*.html")
     )
+
+
+def test_pages_name_their_icon_and_label_breadcrumbs_in_the_page_language(client):
+    page = client.get("/login").get_data(as_text=True)
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page).group(1)
+    with client.get(icon) as served:
+        assert served.status_code == 200 and served.mimetype == "image/svg+xml"
+    templates = Path(__file__).parent.parent / "templates"
+    assert not [
+        p.name for p in templates.rglob("*.html") if 'aria-label="breadcrumb"' in p.read_text()
+    ]

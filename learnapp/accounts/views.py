@@ -221,7 +221,16 @@ def user_active(user_id):
             flash(str(error.message), "danger")
         else:
             commit()
-            flash(_("Account updated."), "success")
+            if user.is_active:
+                flash(
+                    _("Account %(name)s enabled: it can log in again.", name=user.username),
+                    "success",
+                )
+            else:
+                flash(
+                    _("Account %(name)s disabled: its sessions ended.", name=user.username),
+                    "success",
+                )
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
 

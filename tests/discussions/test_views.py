@@ -1,5 +1,7 @@
 """The discussion pages: XSS vectors, caps, floods, scope, and the moderation journey."""
 
+import re
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -10,6 +12,7 @@ from learnapp.discussions.models import (
     Announcement,
     AnnouncementRead,
     Complaint,
+    ModerationMode,
     Post,
     PostState,
     Thread,
@@ -22,6 +25,7 @@ from tests.discussions.factories import (
     make_thread,
     make_word_lists,
 )
+from tests.factories import FIXED_NOW
 from tests.world import build_world
 
 # security.md §6.1, the rows that apply to posts (1–24, 27–29, 31 via the caps tests).
@@ -546,3 +550,96 @@ def test_tampered_ids_and_control_characters_get_clear_answers(session, auth, wo
     newest = session.scalar(sa.select(Post).order_by(Post.id.desc()))
     assert newest.body_source == "正文" and newest.thread.title == "标题"
     assert session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
+
+
+def _testid_block(page: str, testid: str) -> str | None:
+    """The markup of the first element carrying this data-testid, up to its closing tag."""
+    found = re.search(rf'<(\w+)[^>]*data-testid="{testid}"[^>]*>(.*?)</\1>', page, re.S)
+    return found.group(0) if found else None
+
+
+def test_a_quote_is_previewed_above_the_reply_box_with_a_link_to_drop_it(session, auth, world):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.member_a, board)
+    quoted = make_reply(
+        session, world.secretary_a, thread, body="**要点**：学思践悟 <b>&</b> 知行合一"
+    )
+    session.commit()
+    auth.login("mema")
+    page = auth.client.get(f"/threads/{thread.id}?quote={quoted.id}").get_data(as_text=True)
+    preview = _testid_block(page, "quoting")
+    assert preview is not None
+    assert world.secretary_a.display_name in preview
+    # Plain text, escaped once: no Markdown marks, no tags, no double-escaped entity.
+    assert "要点：学思践悟 &amp; 知行合一" in preview
+    assert "**" not in preview and "<b>" not in preview and "&amp;amp;" not in preview
+    assert f'href="/threads/{thread.id}#reply" data-testid="remove-quote"' in preview
+    assert f'name="quoted_post_id" type="hidden" value="{quoted.id}"' in page
+    # Following the link: the same reply box, nothing quoted.
+    plain = auth.client.get(f"/threads/{thread.id}").get_data(as_text=True)
+    assert _testid_block(plain, "quoting") is None
+    assert 'name="quoted_post_id" type="hidden" value=""' in plain
+
+
+def test_the_quote_preview_stays_when_the_reply_is_refused(session, auth, world):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.member_a, board)
+    quoted = make_reply(session, world.secretary_a, thread, body="坚定理想信念")
+    session.commit()
+    auth.login("mema")
+    response = auth.post(f"/threads/{thread.id}/reply", {"body": "", "quoted_post_id": quoted.id})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "坚定理想信念" in _testid_block(page, "quoting")
+    assert f'name="quoted_post_id" type="hidden" value="{quoted.id}"' in page
+
+
+def test_a_quote_of_a_post_the_member_cannot_see_is_neither_shown_nor_attached(
+    session, auth, world
+):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.member_a, board)
+    other = make_thread(session, world.secretary_a, board, title="另一个主题")
+    foreign = make_reply(session, world.secretary_a, other, body="别处的回复")
+    board.moderation_mode = ModerationMode.HOLD_ALL
+    held = make_reply(session, world.member_a, thread, body="待审核的回复")
+    assert held.state == PostState.HELD
+    session.commit()
+    auth.login("mema")
+    for post in (foreign, held):
+        response = auth.client.get(f"/threads/{thread.id}?quote={post.id}")
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert _testid_block(page, "quoting") is None, post.body_source
+        assert 'name="quoted_post_id" type="hidden" value=""' in page
+
+
+def test_the_board_list_pairs_the_author_with_the_start_and_shows_the_last_reply(
+    session, auth, world
+):
+    board = make_branch_board(session, world.branch_a)
+    started = FIXED_NOW
+    replied = FIXED_NOW + timedelta(days=2, hours=3)
+    thread = make_thread(session, world.member_a, board, title="有回复的主题", now=started)
+    make_reply(session, world.secretary_a, thread, now=replied)
+    # A reply still held for review is neither counted nor named as the last one.
+    board.moderation_mode = ModerationMode.HOLD_ALL
+    make_reply(session, world.member_a, thread, now=replied + timedelta(hours=1))
+    board.moderation_mode = ModerationMode.FLAGGED_ONLY
+    make_thread(session, world.member_a, board, title="没有回复的主题", now=started)
+    session.commit()
+    auth.login("mema")
+    listing = auth.client.get(f"/boards/{board.id}").get_data(as_text=True)
+    rows = listing.split('class="list-group-item list-group-item-action"')[1:]
+    answered = next(row for row in rows if "有回复的主题" in row)
+    unanswered = next(row for row in rows if "没有回复的主题" in row)
+    start = _testid_block(answered, "thread-started")
+    assert world.member_a.display_name in start
+    assert f'datetime="{started.isoformat()}"' in start
+    last = _testid_block(answered, "thread-last-reply")
+    assert world.secretary_a.display_name in last
+    assert f'datetime="{replied.isoformat()}"' in last
+    assert world.member_a.display_name not in last
+    assert '<span aria-hidden="true">1</span>' in _testid_block(answered, "reply-count")
+    assert world.member_a.display_name in _testid_block(unanswered, "thread-started")
+    assert _testid_block(unanswered, "thread-last-reply") is None

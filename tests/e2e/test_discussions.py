@@ -204,7 +204,16 @@ def test_every_xss_vector_in_a_title_and_a_body_runs_nothing(new_page):
     secretary.goto(board_url)
     assert_nothing_ran(secretary, secretary_dialogs)
     secretary.goto(thread_url)
-    secretary.get_by_test_id("post").first.get_by_role("link", name="引用").click()
+    quote_link = secretary.get_by_test_id("post").first.get_by_role("link", name="引用")
+    quote_link.click()
+    # The quote is previewed (as escaped text) above the box and can be dropped without script.
+    expect(secretary.get_by_test_id("quoting")).to_be_visible()
+    assert_nothing_ran(secretary, secretary_dialogs)
+    secretary.get_by_test_id("remove-quote").click()
+    expect(secretary.get_by_test_id("quoting")).to_have_count(0)
+    assert "quote=" not in secretary.url
+    quote_link.click()
+    expect(secretary.get_by_test_id("quoting")).to_be_visible()
     secretary.fill("textarea[name=body]", "\n\n".join(PAYLOADS))
     secretary.get_by_test_id("reply-submit").click()
     expect(secretary.get_by_test_id("post")).to_have_count(2)
@@ -215,6 +224,9 @@ def test_every_xss_vector_in_a_title_and_a_body_runs_nothing(new_page):
     for url in (board_url, thread_url, "/notifications"):
         member.goto(url)
         assert_nothing_ran(member, member_dialogs)
+    # The board's list names who started the thread and, apart from it, who replied last.
+    member.goto(board_url)
+    expect(member.get_by_test_id("thread-last-reply").first).to_be_visible()
 
 
 def test_an_announcement_reaches_the_home_page_and_the_author_sees_who_read_it(new_page):

@@ -1,6 +1,7 @@
 """Boards, threads, posts and their history; per-person read markers and subscriptions."""
 
 import enum
+import html
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -8,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base, enum_type
 from learnapp.errors import DomainError
+from learnapp.sanitize import plain_text
+
+# Previews of a post (a quote, the reply box's "quoting" line) are one short line of text.
+EXCERPT_CHARS = 120
 
 
 class BoardKind(enum.StrEnum):
@@ -128,6 +133,15 @@ class Post(Base):
     thread: Mapped[Thread] = relationship(lazy="joined")
     author = relationship("User", lazy="joined")
     quoted: Mapped["Post | None"] = relationship(remote_side=[id], lazy="select")
+
+    @property
+    def excerpt(self) -> str:
+        """The body as one line of plain, unescaped text, cut to EXCERPT_CHARS: templates escape
+        it like any other text (the sanitised HTML's entities would otherwise show twice)."""
+        text = " ".join(html.unescape(plain_text(self.body_html)).split())
+        if len(text) <= EXCERPT_CHARS:
+            return text
+        return text[: EXCERPT_CHARS - 1].rstrip() + "…"
 
     def move_to(self, state: PostState, now: datetime) -> None:
         if state not in POST_TRANSITIONS[self.state]:

@@ -39,10 +39,13 @@ class ThreadRow:
     thread: Thread
     replies: int
     unread: bool
+    # The newest published reply (its author and time), None while nobody has replied.
+    last_reply: Post | None = None
 
 
 def threads_page(session: Session, board: Board, user, page: int) -> Page:
-    """Pinned first, then by latest activity; with reply counts and unread markers."""
+    """Pinned first, then by latest activity; with reply counts, each thread's newest reply and
+    unread markers."""
     visible = sa.and_(Thread.board_id == board.id, Thread.state == PostState.PUBLISHED)
     total = session.scalar(sa.select(sa.func.count()).select_from(Thread).where(visible))
     page, pages = _pages(total, THREADS_PER_PAGE, page)
@@ -54,16 +57,23 @@ def threads_page(session: Session, board: Board, user, page: int) -> Page:
         .offset((page - 1) * THREADS_PER_PAGE)
     ).all()
     ids = [t.id for t in threads]
-    replies = dict(
-        session.execute(
-            sa.select(Post.thread_id, sa.func.count())
-            .where(
-                Post.thread_id.in_(ids),
-                Post.state == PostState.PUBLISHED,
-                Post.is_opening.is_(False),
-            )
-            .group_by(Post.thread_id)
-        ).all()
+    replies, last_ids = {}, []
+    for thread_id, count, last_id in session.execute(
+        sa.select(Post.thread_id, sa.func.count(), sa.func.max(Post.id))
+        .where(
+            Post.thread_id.in_(ids),
+            Post.state == PostState.PUBLISHED,
+            Post.is_opening.is_(False),
+        )
+        .group_by(Post.thread_id)
+    ):
+        replies[thread_id] = count
+        last_ids.append(last_id)
+    # Counted from the same published replies as the count, so the two always agree.
+    last_replies = (
+        {p.thread_id: p for p in session.scalars(sa.select(Post).where(Post.id.in_(last_ids)))}
+        if last_ids
+        else {}
     )
     read = dict(
         session.execute(
@@ -77,6 +87,7 @@ def threads_page(session: Session, board: Board, user, page: int) -> Page:
             t,
             replies.get(t.id, 0),
             t.last_post_id is not None and read.get(t.id, 0) < t.last_post_id,
+            last_replies.get(t.id),
         )
         for t in threads
     ]
@@ -141,6 +152,17 @@ def follows_board(session: Session, user, board: Board) -> bool:
 
 def is_subscribed(session: Session, user, thread: Thread) -> bool:
     return session.get(Subscription, (user.id, thread.id)) is not None
+
+
+def quotable_post(session: Session, thread: Thread, post_id: int | None) -> Post | None:
+    """The post a reply in this thread may quote: a published post of the same thread (what
+    every reader of the thread can see), else None."""
+    if not post_id:
+        return None
+    post = session.get(Post, post_id)
+    if post is None or post.thread_id != thread.id or post.state != PostState.PUBLISHED:
+        return None
+    return post
 
 
 def quoted_posts(session: Session, posts) -> dict[int, Post]:

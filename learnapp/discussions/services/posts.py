@@ -25,6 +25,7 @@ from learnapp.discussions.models import (
 )
 from learnapp.discussions.moderation.engine import check_text
 from learnapp.discussions.moderation.spam import spam_signals
+from learnapp.discussions.queries.threads import quotable_post
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
 from learnapp.notifications.services import notify
@@ -187,11 +188,9 @@ def reply(
         raise DomainError(None, _l("This thread is not open for replies."))
     if thread.is_locked and not can_moderate_board(author, board):
         raise DomainError(None, _l("This thread is locked."))
-    quoted = None
-    if quoted_post_id:
-        quoted = session.get(Post, quoted_post_id)
-        if quoted is None or quoted.thread_id != thread.id or quoted.state != PostState.PUBLISHED:
-            raise DomainError("body", _l("The quoted post is not available."))
+    quoted = quotable_post(session, thread, quoted_post_id)
+    if quoted_post_id and quoted is None:
+        raise DomainError("body", _l("The quoted post is not available."))
     source, html = render_body(body, rules.max_body_chars)
     _check_rate(session, author, now, rules)
     screening = _screen(session, author, board, "", source, now, rules)

@@ -11,13 +11,14 @@ from learnapp.db import commit, get_session
 from learnapp.discussions.access import can_moderate_board
 from learnapp.discussions.forms import EditForm, ReplyForm
 from learnapp.discussions.labels import HOLD_REASON_LABELS
-from learnapp.discussions.models import Post, PostState
+from learnapp.discussions.models import PostState
 from learnapp.discussions.queries import (
     first_unread_post_id,
     is_subscribed,
     likes_of,
     page_of_post,
     posts_page,
+    quotable_post,
     quoted_posts,
     read_marker,
     revisions_of,
@@ -49,16 +50,9 @@ def _render_thread(thread, reply_form, status=200):
     session = get_session()
     moderator = can_moderate_board(current_user, thread.board)
     page = posts_page(session, thread, current_user, strict_int_arg("page") or 1, moderator)
-    quoting = None
-    quoted_id = _quoted_id(reply_form.quoted_post_id.data)
-    if quoted_id:
-        quoting = session.get(Post, quoted_id)
-        if (
-            quoting is None
-            or quoting.thread_id != thread.id
-            or quoting.state != PostState.PUBLISHED
-        ):
-            quoting = None
+    # Shown above the reply box, on the first render and on an error's re-render alike, so a
+    # quote is never attached unseen; the hidden field carries the same id.
+    quoting = quotable_post(session, thread, _quoted_id(reply_form.quoted_post_id.data))
     html = render_template(
         "discussions/thread.html",
         thread=thread,
@@ -94,9 +88,14 @@ def thread_detail(thread_id):
         if post_id:
             return redirect(url_for("discussions.post_link", thread_id=thread.id, post_id=post_id))
     form = ReplyForm()
+    # A quote the member may not see (another thread's, held, removed) is dropped here rather
+    # than carried in the hidden field, where it would only fail on submit.
     quote_id = strict_int_arg("quote")
-    if quote_id:
-        form.quoted_post_id.data = str(quote_id)
+    if quote_id is not None and quote_id > MAX_ID:
+        abort(400)
+    quoting = quotable_post(get_session(), thread, quote_id)
+    if quoting is not None:
+        form.quoted_post_id.data = str(quoting.id)
     return _render_thread(thread, form)
 
 
