@@ -87,7 +87,10 @@ def test_bulk_tagging_and_a_superseded_source_flag_questions(new_page):
     search.fill("演示题")
     search.press("Enter")
     expect(editor.get_by_test_id("question-total")).to_have_text("5")
+    # Select-all is wired by the script at the end of the page: wait until it has run.
+    editor.wait_for_load_state("load")
     editor.check("[data-check-all]")
+    expect(editor.locator('input[name="ids"]:checked')).to_have_count(5)
     editor.select_option("#bulk-action", "tag")
     editor.fill("#bulk-target", "端到端批量")
     shot(editor, "bank-bulk")
