@@ -58,8 +58,10 @@ def revision(message):
 @click.argument("username")
 @click.option("--name", "display_name", default=None, help="Display name (default: USERNAME).")
 def create_admin(username, display_name):
-    """Create an administrator with a random password, printed once."""
-    from learnapp.accounts.services import create_user, generate_password
+    """Create an administrator with a random password, printed once and changed at the first
+    login."""
+    from learnapp.accounts.services.passwords import generate_password
+    from learnapp.accounts.services.users import create_user
     from learnapp.errors import DomainError
     from learnapp.orgs.models import Role, UnitKind
     from learnapp.orgs.queries import root_units
@@ -74,6 +76,7 @@ def create_admin(username, display_name):
                 username=username,
                 display_name=display_name or username,
                 password=password,
+                must_change_password=True,
                 now=now(),
             )
         except DomainError as error:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.accounts.services import create_user
+from learnapp.accounts.services.users import create_user
 from learnapp.orgs.models import MemberCategory, Role, Unit, UnitKind
 from learnapp.orgs.services import create_unit, grant_role
 

@@ -47,13 +47,13 @@ _MESSAGES = {
 }
 
 
-def _wants_json() -> bool:
+def wants_json() -> bool:
     return request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def render_error(code: int, message=None):
     message = message or _MESSAGES.get(code, "")
-    if _wants_json():
+    if wants_json():
         return {"error": str(message)}, code
     return render_template(
         "errors/error.html", code=code, title=_TITLES.get(code, ""), message=message

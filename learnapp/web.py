@@ -98,10 +98,11 @@ def mask_phone(phone: str | None) -> str:
 
 def session_member_view(view):
     """Mark a JSON view that needs of the logged-in person only what accounts.SessionMember
-    holds (id, category, unit path, locale): its JSON requests load that, in one query, instead
-    of the User with its unit and roles. Only with the LOGGED_IN policy, which reads nothing of
-    the user; requests that are not JSON (and so may render an HTML error page with the
-    navigation) load the User as every other page."""
+    holds (id, category, unit path, locale, whether the password must be changed first): its
+    JSON requests load that, in one query, instead of the User with its unit and roles. Only
+    with the LOGGED_IN policy, which reads nothing of the user; requests that are not JSON
+    (and so may render an HTML error page with the navigation) load the User as every other
+    page."""
     view.learnapp_session_member = True
     return view
 
@@ -124,7 +125,7 @@ def init_app(app) -> None:
 
     @login_manager.user_loader
     def load_user(auth_session_id):
-        from learnapp.accounts.services import load_session_member, load_session_user
+        from learnapp.accounts.services.sessions import load_session_member, load_session_user
         from learnapp.clock import now
         from learnapp.db import get_session
 

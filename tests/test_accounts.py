@@ -5,17 +5,19 @@ import sqlalchemy as sa
 
 from learnapp.accounts.models import AuthSession, LoginThrottle, User
 from learnapp.accounts.passwords import password_problem
-from learnapp.accounts.services import (
+from learnapp.accounts.services.logins import (
     ACCOUNT_FAILURE_LIMIT,
-    SessionMember,
     authenticate,
+    login_lock,
+    purge_expired_logins,
+)
+from learnapp.accounts.services.passwords import reset_password
+from learnapp.accounts.services.sessions import (
+    SessionMember,
     load_session_member,
     load_session_user,
-    login_lock,
-    normalize_username,
-    purge_expired_logins,
-    reset_password,
 )
+from learnapp.accounts.services.users import normalize_username
 from learnapp.audit.models import AuditEntry
 from tests.factories import PASSWORD, make_user
 from tests.world import build_world
@@ -384,6 +386,7 @@ def test_the_light_session_member_follows_the_same_login_rules_as_the_user(app, 
                     user.category,
                     user.unit.path if user.unit else None,
                     user.locale,
+                    user.must_change_password,
                     key,
                 )
                 assert member.get_id() == user.get_id() == key
@@ -459,7 +462,7 @@ def test_unlock_is_for_admins_only_and_needs_the_csrf_token(app, auth, client, s
 
 
 def test_unlocking_an_account_that_is_not_locked_is_refused(app, ctx, session, clock):
-    from learnapp.accounts.services import unlock_account
+    from learnapp.accounts.services.logins import unlock_account
     from learnapp.errors import DomainError
 
     world = build_world(session)

@@ -167,7 +167,7 @@ def test_audit_log_records_and_filters(auth, session):
 def test_session_member_views_load_the_light_member_for_json_only(app, auth, session):
     from flask_login import current_user
 
-    from learnapp.accounts.services import SessionMember
+    from learnapp.accounts.services.sessions import SessionMember
     from learnapp.authz import LOGGED_IN, MANAGER, route_policy
     from learnapp.web import session_member_view
 

@@ -2,6 +2,8 @@
 
 
 def init_app(app) -> None:
+    from learnapp.accounts.gate import require_own_password
     from learnapp.accounts.views import bp
 
     app.register_blueprint(bp)
+    app.before_request(require_own_password)

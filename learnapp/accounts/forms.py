@@ -2,7 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
 
@@ -53,3 +60,13 @@ class RoleGrantForm(FlaskForm):
         _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
     )
     unit_id = SelectField(_l("In unit"), coerce=int, validate_choice=True)
+
+
+class InitialPasswordsForm(FlaskForm):
+    # Any id is accepted here: the service says which accounts cannot be given a password.
+    user_ids = SelectMultipleField(_l("Accounts"), coerce=int, validate_choice=False)
+    file_format = RadioField(
+        _l("File"),
+        choices=[SelectChoice("xlsx", _l("Excel (.xlsx)")), SelectChoice("csv", _l("CSV (.csv)"))],
+        default="xlsx",
+    )

@@ -1,6 +1,6 @@
 """Scheduled jobs of the accounts package."""
 
-from learnapp.accounts.services import purge_expired_logins
+from learnapp.accounts.services.logins import purge_expired_logins
 
 
 def purge_expired(session, now) -> str:

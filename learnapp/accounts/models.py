@@ -19,6 +19,9 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(sa.String(64))
     # None: the account cannot log in until an admin sets a password.
     password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    # An initial password someone else chose (an admin's reset, an issued initial password):
+    # until the person sets their own, only the change-password page is open to them.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(16))
     phone: Mapped[str | None] = mapped_column(sa.String(20))
@@ -60,6 +63,12 @@ class User(Base):
     @property
     def is_manager(self) -> bool:
         return bool(self.managed_units)
+
+    @property
+    def awaits_own_password(self) -> bool:
+        """An active account without a password of its owner's choosing: none at all, or an
+        initial one not yet replaced (accounts.queries.awaiting_password_clause in SQL)."""
+        return self.is_active and (self.password_hash is None or self.must_change_password)
 
 
 class AuthSession(Base):

@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask import session as cookie_session
@@ -5,20 +7,35 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from learnapp.accounts.forms import ChangePasswordForm, LoginForm, RoleGrantForm, UserCreateForm
+from learnapp.accounts.forms import (
+    ChangePasswordForm,
+    InitialPasswordsForm,
+    LoginForm,
+    RoleGrantForm,
+    UserCreateForm,
+)
 from learnapp.accounts.models import User
-from learnapp.accounts.services import (
+from learnapp.accounts.queries import (
+    AWAITING_LIST_LIMIT,
+    accounts_awaiting_password,
+    awaiting_batches,
+    users_by_ids,
+)
+from learnapp.accounts.services.logins import (
     authenticate,
-    change_password,
-    create_user,
-    end_session,
     locked_usernames,
     login_lock,
-    reset_password,
-    set_active,
-    start_session,
     unlock_account,
 )
+from learnapp.accounts.services.passwords import (
+    ISSUE_LIMIT,
+    change_password,
+    issue_initial_passwords,
+    reset_password,
+)
+from learnapp.accounts.services.sessions import end_session, start_session
+from learnapp.accounts.services.users import create_user, set_active
+from learnapp.accounts.sheets import initial_passwords_download
 from learnapp.authz import ADMIN, LOGGED_IN, PUBLIC, route_policy, strict_int_arg
 from learnapp.clock import now
 from learnapp.db import commit, escape_like, get_session
@@ -56,6 +73,9 @@ def login():
         )
         if result.user is not None:
             _login(result.user)
+            if result.user.must_change_password:
+                # A password handed over by someone else: the person sets their own first.
+                return redirect(url_for("accounts.password", next=request.args.get("next")))
             return redirect(safe_next(request.args.get("next"), url_for("home.index")))
         commit()  # keep the failure counters
         form.form_errors.append(result.message)
@@ -83,6 +103,7 @@ def profile():
 @route_policy(LOGGED_IN)
 def password():
     form = ChangePasswordForm()
+    forced = current_user.must_change_password
     if form.validate_on_submit():
         try:
             change_password(
@@ -100,8 +121,12 @@ def password():
             commit()
             login_user(user)  # the new login session replaces the ended ones
             flash(_("Your password has been changed. Other devices are logged out."), "success")
+            if forced:
+                return redirect(safe_next(request.args.get("next"), url_for("home.index")))
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/password.html", form=form), 400 if form.errors else 200
+    return render_template(
+        "accounts/password.html", form=form, forced=forced
+    ), 400 if form.errors else 200
 
 
 # --- user administration (admins) -----------------------------------------------------------
@@ -185,6 +210,61 @@ def user_new():
                 flash(_("Account %(name)s created.", name=user.username), "success")
             return redirect(url_for("accounts.user_detail", user_id=user.id))
     return render_template("accounts/user_new.html", form=form), 400 if form.errors else 200
+
+
+def _batch_arg() -> datetime | None:
+    """The `batch` query argument: the creation instant of a batch of accounts (400 if bad)."""
+    raw = request.args.get("batch", "")
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        abort(400)
+    if value.tzinfo is None:
+        abort(400)
+    return value
+
+
+@bp.route("/admin/users/initial-passwords", methods=["GET", "POST"])
+@route_policy(ADMIN)
+def initial_passwords():
+    """Accounts still awaiting a password of their own (imported members have none); the chosen
+    ones get random initial passwords, downloaded once as a sheet to hand out."""
+    session = get_session()
+    unit_id = strict_int_arg("unit")
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit_id and unit is None:
+        abort(404)
+    batch = _batch_arg()
+    form = InitialPasswordsForm()
+    if form.validate_on_submit():
+        ids = set(form.user_ids.data)
+        users = users_by_ids(session, list(ids))
+        if len(users) != len(ids):
+            abort(404)
+        issued_at = now()
+        try:
+            issued = issue_initial_passwords(session, current_user, users, issued_at)
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            return initial_passwords_download(issued, form.file_format.data, issued_at)
+    accounts = accounts_awaiting_password(session, unit=unit, created_at=batch)
+    return render_template(
+        "accounts/initial_passwords.html",
+        form=form,
+        accounts=accounts,
+        list_limit=AWAITING_LIST_LIMIT,
+        batches=awaiting_batches(session, unit=unit),
+        units=units_in_scope(session, current_user),
+        unit=unit,
+        batch=batch,
+        # Coming from an import (a batch) or a unit, the list is what the admin wants issued.
+        preselect=not form.errors and (batch is not None or unit is not None),
+        limit=ISSUE_LIMIT,
+    ), 400 if form.errors else 200
 
 
 def _user_or_404(user_id: int) -> User:

@@ -13,6 +13,7 @@ ACTION_LABELS = {
     "user.disabled": _l("Account disabled"),
     "user.password_changed": _l("Password changed"),
     "user.password_reset": _l("Password reset by an administrator"),
+    "user.initial_password_issued": _l("Initial password issued"),
     "user.unlocked": _l("Login lock lifted"),
     "role.granted": _l("Role granted"),
     "role.revoked": _l("Role removed"),

@@ -2,7 +2,7 @@ import sqlalchemy as sa
 from flask import Blueprint, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from learnapp.accounts.services import set_locale
+from learnapp.accounts.services.users import set_locale
 from learnapp.authz import LOGGED_IN, PUBLIC, route_policy
 from learnapp.clock import now
 from learnapp.db import commit, get_session

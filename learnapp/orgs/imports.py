@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.accounts.services import create_user, normalize_username, username_problem
+from learnapp.accounts.services.users import create_user, normalize_username, username_problem
 from learnapp.audit.services import record
 from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
 from learnapp.orgs.queries import subtree_units

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from learnapp import uploads
 from learnapp.accounts.models import User
-from learnapp.accounts.services import create_user
+from learnapp.accounts.services.users import create_user
 from learnapp.authz import (
     MANAGER,
     can_manage_unit,
@@ -337,8 +337,16 @@ def member_import_confirm(unit_id):
             "danger",
         )
         return redirect(url_for("orgs.member_import", unit_id=unit.id))
-    count = commit_members(session, current_user, unit, preview, now(), meta["filename"])
+    imported_at = now()
+    count = commit_members(session, current_user, unit, preview, imported_at, meta["filename"])
     commit()
     uploads.discard(token)
     flash(_("%(n)d members imported.", n=count), "success")
+    # Imported accounts have no password: an administrator issues their initial passwords.
+    if current_user.is_admin:
+        flash(_("They can log in once they have a password: issue them here."), "info")
+        return redirect(
+            url_for("accounts.initial_passwords", unit=unit.id, batch=imported_at.isoformat())
+        )
+    flash(_("They can log in once an administrator has issued their initial passwords."), "info")
     return redirect(url_for("orgs.unit_detail", unit_id=unit.id))

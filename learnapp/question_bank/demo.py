@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from learnapp.accounts.services import create_user
+from learnapp.accounts.services.users import create_user
 from learnapp.orgs.models import Role
 from learnapp.orgs.services import grant_role
 from learnapp.question_bank.draft import QuestionDraft

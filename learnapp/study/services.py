@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
 
-from learnapp.accounts.services import SessionMember
+from learnapp.accounts.services.sessions import SessionMember
 from learnapp.courses.models import Course, CourseState, Lesson, LessonKind, Module
 from learnapp.courses.queries import audience_clause
 from learnapp.db import UTCDateTime

@@ -126,6 +126,16 @@ def login(page, username: str, password: str = DEMO_PASSWORD) -> None:
     page.wait_for_url(lambda url: "/login" not in url)
 
 
+def change_password(page, current: str, new: str) -> None:
+    """On the change-password page (where a reset password leads): set `new` and wait to leave."""
+    page.fill("input[name=current_password]", current)
+    page.fill("input[name=new_password]", new)
+    page.fill("input[name=confirm]", new)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/profile/password" not in url)
+    page.wait_for_load_state("load")
+
+
 def shot(page, name: str) -> Path:
     """Save a full-page screenshot named after the page and its width."""
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.discussions.test_views import XSS
-from tests.e2e.conftest import DESKTOP, PHONE, login, shot
+from tests.e2e.conftest import DESKTOP, PHONE, change_password, login, shot
 
 BRANCH = "机关第一党支部"
 # Payloads that set window.__xss if they ever ran, beside every vector of security.md §6.1
@@ -125,6 +125,7 @@ def test_a_member_of_another_branch_gets_404_for_the_branch_board(new_page):
 
     outsider = new_page(PHONE)
     login(outsider, "dy020", password)
+    change_password(outsider, password, "a phrase of dy020's own")
     response = outsider.goto(board_url)
     assert response.status == 404
     shots(outsider, "discussions-other-branch-404")

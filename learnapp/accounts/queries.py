@@ -1,0 +1,70 @@
+"""Read functions of accounts: who still awaits a password of their own."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from learnapp.accounts.models import User
+from learnapp.db import within_path
+from learnapp.orgs.models import Unit
+
+AWAITING_LIST_LIMIT = 500
+BATCH_LIST_LIMIT = 30
+
+
+def awaiting_password_clause():
+    """SQL of User.awaits_own_password: active, and no password or an initial one."""
+    return sa.and_(
+        User.is_active.is_(True),
+        sa.or_(User.password_hash.is_(None), User.must_change_password.is_(True)),
+    )
+
+
+def _awaiting(unit: Unit | None):
+    query = (
+        sa.select(User).outerjoin(Unit, Unit.id == User.unit_id).where(awaiting_password_clause())
+    )
+    if unit is not None:
+        query = query.where(within_path(Unit.path, unit.path))
+    return query
+
+
+def accounts_awaiting_password(
+    session: Session, *, unit: Unit | None = None, created_at: datetime | None = None
+) -> list[User]:
+    """Accounts awaiting their owner's password, in `unit`'s subtree and of one creation batch
+    when given; by unit, then user name."""
+    query = _awaiting(unit)
+    if created_at is not None:
+        query = query.where(User.created_at == created_at)
+    return list(
+        session.scalars(
+            query.order_by(Unit.path.nulls_first(), User.username).limit(AWAITING_LIST_LIMIT)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class CreationBatch:
+    """Accounts created together: a member import creates all its accounts at one instant."""
+
+    created_at: datetime
+    count: int
+
+
+def awaiting_batches(session: Session, *, unit: Unit | None = None) -> list[CreationBatch]:
+    """The newest creation batches that still have accounts awaiting a password."""
+    subquery = _awaiting(unit).with_only_columns(User.created_at).subquery()
+    rows = session.execute(
+        sa.select(subquery.c.created_at, sa.func.count())
+        .group_by(subquery.c.created_at)
+        .order_by(subquery.c.created_at.desc())
+        .limit(BATCH_LIST_LIMIT)
+    )
+    return [CreationBatch(created_at, count) for created_at, count in rows]
+
+
+def users_by_ids(session: Session, ids: list[int]) -> list[User]:
+    return list(session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.username)))
