@@ -54,3 +54,7 @@ class MoveForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Member file (.xlsx or .csv)"), validators=[FileRequired()])
+
+
+class UnitMoveForm(FlaskForm):
+    target_id = SelectField(_l("Move under"), coerce=int, validate_choice=True)

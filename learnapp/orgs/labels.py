@@ -39,3 +39,24 @@ def category_label(category) -> str:
 
 def role_label(role) -> str:
     return str(ROLE_LABELS[Role(role)])
+
+
+# What a unit's id is recorded in, by (table, column): the reasons a unit cannot be deleted.
+# tests/test_orgs_tree.py checks every foreign key to units has an entry here.
+UNIT_REFERENCE_LABELS = {
+    ("units", "parent_id"): _l("sub-units"),
+    ("users", "unit_id"): _l("people in it"),
+    ("role_assignments", "unit_id"): _l("roles held in it"),
+    ("member_transfers", "from_unit_id"): _l("member transfer records"),
+    ("member_transfers", "to_unit_id"): _l("member transfer records"),
+    ("orglife_meetings", "unit_id"): _l("meeting records"),
+    ("orglife_claims", "unit_id"): _l("study-hour claims"),
+    ("assessment_periods", "unit_id"): _l("assessment periods"),
+    ("courses", "owner_unit_id"): _l("courses it owns"),
+    ("course_audience_units", "unit_id"): _l("courses assigned to it"),
+    ("quizzes", "owner_unit_id"): _l("quizzes it owns"),
+    ("quiz_audience_units", "unit_id"): _l("quizzes assigned to it"),
+    ("question_banks", "unit_id"): _l("question banks"),
+    ("announcements", "unit_id"): _l("announcements"),
+    ("boards", "unit_id"): _l("discussion boards"),
+}

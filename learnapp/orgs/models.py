@@ -87,6 +87,11 @@ class Unit(Base):
     def is_within(self, other: "Unit") -> bool:
         return self.path.startswith(other.path)
 
+    def may_hold(self, child: "Unit") -> bool:
+        """`child` may sit directly under this unit: the kinds nest as DOMAIN.md says, and the
+        tree keeps no cycle (a unit never goes under itself or a unit below it)."""
+        return child.kind in ALLOWED_CHILDREN[self.kind] and not self.is_within(child)
+
 
 class RoleAssignment(Base):
     """A role held *in* a unit; managing roles reach the unit's whole subtree."""

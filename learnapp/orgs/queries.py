@@ -201,3 +201,57 @@ def transfers_of(session: Session, member: User):
 
 def root_units(session: Session) -> list[Unit]:
     return list(session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)))
+
+
+def subtree_size(session: Session, unit: Unit) -> tuple[int, int]:
+    """Units in `unit`'s subtree (itself included) and the people who belong to them."""
+    units = session.scalar(
+        sa.select(sa.func.count()).select_from(Unit).where(within_path(Unit.path, unit.path))
+    )
+    people = session.scalar(sa.select(sa.func.count()).select_from(_members_in(unit).subquery()))
+    return units, people
+
+
+def unit_references(session: Session, unit: Unit) -> list[tuple[str, int]]:
+    """What still records the unit's id, as (label, count) for each kind found, in one query.
+
+    Every foreign key to units counts, read from the mapped tables, so a table added later
+    blocks deletion too (labelled by its name until it has a label)."""
+    from learnapp.db import Base
+    from learnapp.orgs.labels import UNIT_REFERENCE_LABELS
+
+    columns = [
+        foreign_key.parent
+        for table in Base.metadata.sorted_tables
+        for foreign_key in table.foreign_keys
+        if foreign_key.column is Unit.__table__.c.id
+    ]
+    row = session.execute(
+        sa.select(
+            *(
+                sa.select(sa.func.count())
+                .select_from(column.table)
+                .where(column == unit.id)
+                .scalar_subquery()
+                for column in columns
+            )
+        )
+    ).one()
+    found: dict[str, int] = {}
+    for column, count in zip(columns, row, strict=True):
+        if count:
+            label = str(
+                UNIT_REFERENCE_LABELS.get((column.table.name, column.name), column.table.name)
+            )
+            found[label] = found.get(label, 0) + count
+    return list(found.items())
+
+
+def move_targets(session: Session, user, unit: Unit) -> list[Unit]:
+    """Active units in the user's scope that may take `unit` directly under them, other than
+    its present parent, in tree order."""
+    return [
+        target
+        for target in units_in_scope(session, user)
+        if target.is_active and target.id != unit.parent_id and target.may_hold(unit)
+    ]

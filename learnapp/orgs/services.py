@@ -61,6 +61,11 @@ def create_unit(
             raise DomainError("parent_id", _l("The parent unit is outside your organisation."))
         if kind not in ALLOWED_CHILDREN[parent.kind]:
             raise DomainError("kind", _l("This kind of unit cannot sit under the chosen parent."))
+        if not parent.is_active:
+            raise DomainError(
+                "parent_id",
+                _l("%(target)s is deactivated: choose another unit.", target=parent.name),
+            )
     timezone = timezone or (parent.timezone if parent else "Asia/Shanghai")
     _check_timezone(timezone)
     unit = Unit(
@@ -156,6 +161,10 @@ def move_member(
         raise DomainError("unit_id", _l("Members belong to a branch or a party group."))
     if member.unit_id == target.id:
         raise DomainError("unit_id", _l("The member is already in this unit."))
+    if not target.is_active:
+        raise DomainError(
+            "unit_id", _l("%(target)s is deactivated: choose another unit.", target=target.name)
+        )
     transfer = MemberTransfer(
         user_id=member.id,
         from_unit_id=member.unit_id,

@@ -40,6 +40,7 @@ from learnapp.orgs.queries import (
     transfers_of,
     units_in_scope,
 )
+from learnapp.orgs.restructure import may_restructure
 from learnapp.orgs.services import create_unit, move_member, update_member, update_unit
 from learnapp.tabular import TableError, read_table
 
@@ -123,8 +124,10 @@ def unit_detail(unit_id):
         counts=counts,
         child_counts=child_member_counts(session, unit),
         warnings=sizing_warnings(session, unit, counts),
-        can_add_children=bool(ALLOWED_CHILDREN[unit.kind]),
-        takes_members=unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP,
+        can_add_children=unit.is_active and bool(ALLOWED_CHILDREN[unit.kind]),
+        takes_members=unit.is_active and (unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP),
+        can_reshape=may_restructure(current_user, unit),
+        reactivate_form=EmptyForm(),
         search=request.args.get("q", "")[:50],
         category=category,
     )
@@ -239,7 +242,7 @@ def member_move(user_id):
     form.unit_id.choices = [
         SelectChoice(unit.id, "　" * unit.depth + unit.name)
         for unit in member_units_in_scope(session, current_user)
-        if unit.id != member.unit_id
+        if unit.id != member.unit_id and unit.is_active
     ]
     if form.validate_on_submit():
         try:
