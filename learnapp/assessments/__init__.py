@@ -2,7 +2,8 @@
 
 
 def init_app(app) -> None:
-    from learnapp.assessments import queries  # noqa: F401  (registers the inbox provider)
+    # Importing queries registers the inbox provider and the 学时 year closer.
+    from learnapp.assessments import queries  # noqa: F401
     from learnapp.assessments.labels import GRADE_LABELS, STEP_LABELS
     from learnapp.assessments.views import bp
 

@@ -1,4 +1,5 @@
-"""Read functions of assessments: scoped periods, dossiers, and the secretary's to-do items."""
+"""Read functions of assessments: scoped periods, dossiers, the secretary's to-do items, and
+when a member's 学时 year closes to their own corrections."""
 
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from learnapp.assessments.models import (
 )
 from learnapp.assessments.services import is_unit_above
 from learnapp.authz import can_manage_unit, unit_in_scope_clause
+from learnapp.hours.corrections import year_closer
 from learnapp.inbox import InboxItem, provider
 from learnapp.orgs.models import Unit
 
@@ -262,3 +264,25 @@ def assessment_todo(session: Session, user) -> list[InboxItem]:
             )
         )
     return items
+
+
+# ---- the 学时 ledger ----
+
+
+@year_closer
+def dossier_frozen(session: Session, member_id: int, year: int) -> str | None:
+    """Once a dossier of the member's for `year` is frozen, the committee judges that evidence:
+    the member's own corrections of the year would contradict it without a trace there."""
+    frozen = session.scalar(
+        sa.select(Dossier.id)
+        .join(AssessmentPeriod, Dossier.period_id == AssessmentPeriod.id)
+        .where(Dossier.member_id == member_id, AssessmentPeriod.year == year)
+        .limit(1)
+    )
+    if frozen is None:
+        return None
+    return _(
+        "The evidence for your %(year)s assessment has been frozen: entries of that year can "
+        "no longer be removed.",
+        year=year,
+    )

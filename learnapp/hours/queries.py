@@ -100,6 +100,39 @@ def entry_count(session: Session, member_id: int, year: int) -> int:
     )
 
 
+def own_entry(session: Session, member_id: int, entry_id: int) -> LedgerEntry | None:
+    """One of the member's own entries; None for anyone else's."""
+    entry = session.get(LedgerEntry, entry_id)
+    return entry if entry is not None and entry.member_id == member_id else None
+
+
+def reversals_of(session: Session, entry_ids) -> dict[int, LedgerEntry]:
+    """The entry cancelling each of `entry_ids` that has been reversed, by the reversed id."""
+    if not entry_ids:
+        return {}
+    return {
+        reversal.reverses_id: reversal
+        for reversal in session.scalars(
+            sa.select(LedgerEntry)
+            .options(lazyload(LedgerEntry.rule_set))
+            .where(LedgerEntry.reverses_id.in_(list(entry_ids)))
+        )
+    }
+
+
+def entries_by_id(session: Session, entry_ids) -> dict[int, LedgerEntry]:
+    if not entry_ids:
+        return {}
+    return {
+        entry.id: entry
+        for entry in session.scalars(
+            sa.select(LedgerEntry)
+            .options(lazyload(LedgerEntry.rule_set))
+            .where(LedgerEntry.id.in_(list(entry_ids)))
+        )
+    }
+
+
 def entry_for_source(
     session: Session, member_id: int, source_type, source_id, category: HoursCategory
 ) -> LedgerEntry | None:

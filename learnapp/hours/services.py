@@ -173,6 +173,26 @@ def reverse_entry(
         actor.is_admin or (member.unit is not None and can_manage_unit(actor, member.unit))
     ):
         raise DomainError(None, _l("This member is outside your organisation."))
+    reversal = write_reversal(session, actor, entry, reason, now)
+    record(
+        session,
+        actor,
+        "hours.entry_reversed",
+        "hours_entry",
+        entry.id,
+        now=now,
+        before={"hours": str(entry.hours)},
+        after={"reversal_id": reversal.id, "reason": reason},
+    )
+    return reversal
+
+
+def write_reversal(
+    session: Session, actor, entry: LedgerEntry, reason: str, now: datetime
+) -> LedgerEntry:
+    """Append the entry that cancels `entry`: opposite hours, same day and rule set, `reason`
+    as its note and the actor as its approver. Only a credit, and only once (also when two
+    try at the same time). Who may do it is the caller's rule."""
     if entry.status != EntryStatus.CREDITED:
         raise DomainError(None, _l("A correction cannot itself be reversed."))
     _lock_member(session, entry.member_id)
@@ -202,16 +222,6 @@ def reverse_entry(
     )
     if reversal_id is None:
         raise DomainError(None, _l("This entry has already been reversed."))
-    record(
-        session,
-        actor,
-        "hours.entry_reversed",
-        "hours_entry",
-        entry.id,
-        now=now,
-        before={"hours": str(entry.hours)},
-        after={"reversal_id": reversal_id, "reason": reason},
-    )
     return session.get(LedgerEntry, reversal_id)
 
 

@@ -6,6 +6,7 @@ Also 送学上门: a secretary records study on behalf of an elderly (exempt) or
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -116,19 +117,43 @@ def _tell_member(session: Session, claim: StudyClaim, now: datetime) -> None:
     notify(session, [member.id], CLAIM_DECIDED, title, link, now, body=body)
 
 
+def _check_pending(claim: StudyClaim) -> None:
+    if claim.state == ClaimState.WITHDRAWN:
+        raise DomainError(None, _l("This claim has been withdrawn."))
+    if claim.state != ClaimState.PENDING:
+        raise DomainError(None, _l("This claim has already been decided."))
+
+
+def _close(
+    session: Session, claim: StudyClaim, state: ClaimState, actor, now: datetime, reason=""
+) -> None:
+    """Move a pending claim to `state`, once: a conditional UPDATE, so that of a withdrawal
+    and a decision racing each other exactly one happens and the other is refused."""
+    closed = session.execute(
+        sa.update(StudyClaim)
+        .where(StudyClaim.id == claim.id, StudyClaim.state == ClaimState.PENDING)
+        .values(state=state, decided_by_id=actor.id, decided_at=now, decision_reason=reason)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.refresh(claim)
+    if closed != 1:
+        _check_pending(claim)
+
+
 def _check_decider(actor, claim: StudyClaim) -> None:
     if claim.member_id == actor.id:
         raise DomainError(None, _l("You cannot decide on your own claim."))
     if not can_manage_unit(actor, claim.unit):
         raise DomainError(None, _l("This claim is outside your organisation."))
-    if claim.state != ClaimState.PENDING:
-        raise DomainError(None, _l("This claim has already been decided."))
+    _check_pending(claim)
 
 
 def approve_claim(session: Session, actor, claim: StudyClaim, now: datetime) -> StudyClaim:
     """Approve a pending claim of a member in the actor's subtree (never the actor's own) and
-    credit its hours, in the claimed category, on the day of the study. Audited."""
+    credit its hours, in the claimed category, on the day of the study. A claim the member
+    withdrew meanwhile is refused and credits nothing. Audited."""
     _check_decider(actor, claim)
+    _close(session, claim, ClaimState.APPROVED, actor, now)
     entry = credit(
         session,
         claim.member,
@@ -142,9 +167,6 @@ def approve_claim(session: Session, actor, claim: StudyClaim, now: datetime) -> 
         approver=actor,
         note=claim.description[:500],
     )
-    claim.state = ClaimState.APPROVED
-    claim.decided_by_id = actor.id
-    claim.decided_at = now
     claim.ledger_entry_id = entry.id
     session.flush()
     record(
@@ -168,11 +190,7 @@ def reject_claim(
     reason = check_text("reason", reason)
     if not reason:
         raise DomainError("reason", _l("Give the reason for the rejection."))
-    claim.state = ClaimState.REJECTED
-    claim.decided_by_id = actor.id
-    claim.decided_at = now
-    claim.decision_reason = reason[:1000]
-    session.flush()
+    _close(session, claim, ClaimState.REJECTED, actor, now, reason[:1000])
     record(
         session,
         actor,
@@ -183,6 +201,32 @@ def reject_claim(
         after={"reason": claim.decision_reason},
     )
     _tell_member(session, claim, now)
+    return claim
+
+
+def can_withdraw(user, claim: StudyClaim) -> bool:
+    """Only the member who made a claim withdraws it, and only while it waits for a decision."""
+    return claim.member_id == user.id and claim.state == ClaimState.PENDING
+
+
+def withdraw_claim(session: Session, member, claim: StudyClaim, now: datetime) -> StudyClaim:
+    """The member withdraws their own pending claim: it leaves the secretaries' queue, stays in
+    the member's list as withdrawn and never credits hours. Against a decision made at the
+    same moment, exactly one of the two happens. Audited."""
+    if claim.member_id != member.id:
+        raise DomainError(None, _l("Only the member who made a claim can withdraw it."))
+    _check_pending(claim)
+    _close(session, claim, ClaimState.WITHDRAWN, member, now)
+    record(
+        session,
+        member,
+        "orglife.claim_withdrawn",
+        "study_claim",
+        claim.id,
+        now=now,
+        before={"state": ClaimState.PENDING.value},
+        after={"state": ClaimState.WITHDRAWN.value, "hours": str(claim.hours)},
+    )
     return claim
 
 

@@ -125,6 +125,7 @@ class ClaimState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"  # by the member, while it was pending; never credits
 
 
 class StudyClaim(Base):
@@ -154,6 +155,8 @@ class StudyClaim(Base):
     state: Mapped[ClaimState] = mapped_column(enum_type(ClaimState))
     is_on_behalf: Mapped[bool] = mapped_column(default=False)  # 送学上门
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Who closed the claim and when: the secretary who approved or rejected it, or the member
+    # who withdrew it.
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_at: Mapped[datetime | None]
     decision_reason: Mapped[str] = mapped_column(sa.Text, default="")

@@ -9,6 +9,7 @@ from wtforms import DateField, DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
 from learnapp.forms import NoFormula
+from learnapp.hours.corrections import MAX_REASON_CHARS
 from learnapp.hours.services import (
     SELF_STUDY_HOURS_MESSAGE,
     SELF_STUDY_MAX_HOURS,
@@ -53,6 +54,13 @@ class SelfStudyForm(FlaskForm):
     )
     note = StringField(
         _l("What you studied"), validators=[DataRequired(), Length(max=500), NoFormula()]
+    )
+
+
+class RemoveEntryForm(FlaskForm):
+    reason = StringField(
+        _l("Reason for the correction"),
+        validators=[DataRequired(), Length(max=MAX_REASON_CHARS), NoFormula()],
     )
 
 

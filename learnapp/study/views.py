@@ -10,14 +10,23 @@ from learnapp.courses.queries import lesson_body_html, media_url, visible_lesson
 from learnapp.db import commit, get_session, tolerates_power_loss
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.extensions import rate_limit_free
+from learnapp.hours.corrections import check_removable, removable_ids, remove_self_study
 from learnapp.hours.labels import hours_category_label, hours_source_label
 from learnapp.hours.models import HoursCategory, SourceType
-from learnapp.hours.queries import entries_for, entry_count, is_leader, year_summary
+from learnapp.hours.queries import (
+    entries_by_id,
+    entries_for,
+    entry_count,
+    is_leader,
+    own_entry,
+    reversals_of,
+    year_summary,
+)
 from learnapp.hours.rules import Rules
 from learnapp.hours.services import org_day, record_self_study
 from learnapp.orglife.models import ClaimState
 from learnapp.orglife.queries import claims_of_member
-from learnapp.study.forms import SelfStudyForm, parse_beat
+from learnapp.study.forms import RemoveEntryForm, SelfStudyForm, parse_beat
 from learnapp.study.queries import (
     LessonStatus,
     continue_learning,
@@ -183,6 +192,11 @@ def _my_study(form: SelfStudyForm):
         summary=summary,
         entries=entries,
         titles=lesson_titles(session, lesson_ids),
+        # Why each entry stands as it does: the correction cancelling it, the entry a
+        # correction cancels, and which entries the member may still remove.
+        reversals=reversals_of(session, [entry.id for entry in entries]),
+        originals=entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id}),
+        removable=removable_ids(session, current_user, entries, now()),
         page=page,
         pages=max((total + ENTRIES_PER_PAGE - 1) // ENTRIES_PER_PAGE, 1),
         total=total,
@@ -234,3 +248,45 @@ def self_study():
             flash(_("Self-study recorded."), "success")
             return redirect(url_for("study.me"))
     return _my_study(form), 400
+
+
+def _own_entry(entry_id: int):
+    entry = own_entry(get_session(), current_user.id, entry_id)
+    if entry is None:
+        abort(404)
+    return entry
+
+
+@bp.route("/me/entries/<int:entry_id>/remove", methods=["GET", "POST"])
+@route_policy(LOGGED_IN)
+def remove_entry(entry_id):
+    """Confirm, then remove a self-study entry the member recorded by mistake (a reversing
+    entry). Anyone else's entry is 404; one that cannot be removed says why on My study."""
+    session = get_session()
+    entry = _own_entry(entry_id)
+    try:
+        check_removable(session, current_user, entry, now())
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("study.me", year=entry.year))
+    form = RemoveEntryForm()
+    if form.validate_on_submit():
+        try:
+            remove_self_study(session, current_user, entry, form.reason.data, now())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(
+                _(
+                    "Self-study entry removed: %(hours)s study hours taken off %(year)s.",
+                    hours=entry.hours,
+                    year=entry.year,
+                ),
+                "success",
+            )
+            return redirect(url_for("study.me", year=entry.year))
+    total = year_summary(session, current_user, entry.year).totals[HoursCategory.SELF_STUDY]
+    return render_template(
+        "study/remove_entry.html", entry=entry, form=form, before=total, after=total - entry.hours
+    ), 400 if form.errors else 200

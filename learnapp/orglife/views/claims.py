@@ -14,7 +14,14 @@ from learnapp.forms import EmptyForm
 from learnapp.hours.models import HoursCategory
 from learnapp.hours.services import org_day
 from learnapp.orglife import files
-from learnapp.orglife.claims import approve_claim, record_on_behalf, reject_claim, submit_claim
+from learnapp.orglife.claims import (
+    approve_claim,
+    can_withdraw,
+    record_on_behalf,
+    reject_claim,
+    submit_claim,
+    withdraw_claim,
+)
 from learnapp.orglife.forms import ClaimForm, OnBehalfForm, RejectForm
 from learnapp.orglife.models import ClaimState
 from learnapp.orglife.queries import (
@@ -97,6 +104,7 @@ def _claim_page(claim, reject_form=None, status=200):
         "orglife/claim_detail.html",
         claim=claim,
         can_decide=can_decide,
+        can_withdraw=can_withdraw(current_user, claim),
         form=EmptyForm(),
         reject_form=reject_form or RejectForm(),
     ), status
@@ -111,6 +119,25 @@ def claim_evidence(claim_id):
     return send_stored(
         claim.evidence_name, claim.evidence_content_type, claim.evidence_display_name
     )
+
+
+@bp.post("/claims/<int:claim_id>/withdraw")
+@route_policy(LOGGED_IN)
+def claim_withdraw(claim_id):
+    """The member withdraws their own pending claim; a manager who may see it gets 403."""
+    claim = _claim(claim_id)
+    if claim.member_id != current_user.id:
+        abort(403)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        withdraw_claim(get_session(), current_user, claim, now())
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(url_for("orglife.claim_detail", claim_id=claim.id))
+    commit()
+    flash(_("Claim withdrawn: it will not be reviewed and credits no study hours."), "success")
+    return redirect(url_for("orglife.my_claims"))
 
 
 @bp.get("/claims/review")
