@@ -21,7 +21,7 @@ from learnapp.question_bank.models import KnowledgePoint, QuestionBank, Question
 from learnapp.question_bank.types import TYPES
 
 bank_cli = AppGroup("bank", help="Question bank: import and export question files.")
-FILE_SUFFIXES = (".xlsx", ".csv", ".gift", ".aiken", ".txt")
+FILE_SUFFIXES = (".xlsx", ".csv", ".gift", ".aiken", ".txt", ".xml")
 STATUSES = {"draft": QuestionStatus.DRAFT, "active": QuestionStatus.ACTIVE}
 
 
@@ -166,7 +166,7 @@ def _source_id(session, text: str | None) -> int | None:
 
 @bank_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(formats.FORMATS)), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(formats.EXPORT_FORMATS)), required=True)
 @click.option("--type", "type_code", type=click.Choice(list(TYPES)), default=None)
 @click.option("--status", type=click.Choice([s.value for s in QuestionStatus]), default=None)
 @click.option(

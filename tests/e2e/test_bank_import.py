@@ -191,3 +191,66 @@ def test_gift_and_aiken_files_import_through_the_screens(new_page, login, shot):
         page.get_by_test_id("imported-questions").click()
         expect(page.get_by_test_id("question-table")).to_contain_text("（演练）党的最高领导机关")
         shot(page, "bank-after-import")
+
+
+MOODLE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category">
+    <category><text>$course$/top/党章/第一章 党员</text></category>
+  </question>
+  <question type="multichoice">
+    <name><text>介绍人</text></name>
+    <questiontext format="html">
+      <text><![CDATA[<p>（演练XML）申请入党要有几名正式党员作介绍人？</p>]]></text>
+    </questiontext>
+    <generalfeedback format="html"><text><![CDATA[<p>党章第五条。</p>]]></text></generalfeedback>
+    <defaultgrade>2.0000000</defaultgrade>
+    <single>true</single>
+    <answer fraction="0" format="html"><text>一名</text></answer>
+    <answer fraction="100" format="html"><text>两名</text></answer>
+    <answer fraction="0" format="html"><text>三名</text></answer>
+  </question>
+  <question type="truefalse">
+    <questiontext format="moodle_auto_format"><text>（演练XML）预备党员的预备期为一年。</text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+  <question type="matching">
+    <questiontext format="html"><text>（演练XML）配对</text></questiontext>
+  </question>
+</quiz>
+"""
+XXE_XML = """<?xml version="1.0"?>
+<!DOCTYPE quiz [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>
+<quiz><question type="truefalse"><questiontext><text>&xxe;</text></questiontext>
+<answer fraction="100"><text>true</text></answer></question></quiz>
+"""
+
+
+def test_moodle_xml_file_imports_at_phone_width(new_page, login, shot):
+    page = new_page(PHONE)
+    login(page, "demo-admin")
+    bank_id = _bank_id(page)
+    page.goto(f"/bank/{bank_id}/import")
+    page.wait_for_selector("[data-testid=import-form]")
+    expect(page.locator("input[name=file]")).to_have_attribute("accept", re.compile(r"\.xml"))
+    expect(page.locator("select[name=format] option[value=xml]")).to_have_count(1)
+
+    _upload_text(page, "演练.xml", XXE_XML)
+    rows = page.locator("[data-testid=error-table] tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("DOCTYPE")
+    assert page.locator("[data-testid=confirm-import]").count() == 0
+    shot(page, "bank-import-moodle-refused")
+
+    _upload_text(page, "演练.xml", MOODLE_XML)
+    expect(page.get_by_test_id("skipped-table")).to_contain_text("23")
+    expect(page.get_by_test_id("confirm-import")).to_contain_text("2")
+    expect(page.get_by_test_id("import-questions")).to_contain_text("（演练XML）申请入党")
+    shot(page, "bank-import-moodle-preview")
+    page.click("[data-testid=confirm-import]")
+    page.wait_for_selector("[data-testid=import-result]")
+    expect(page.get_by_test_id("import-result")).to_contain_text("2")
+    page.get_by_test_id("imported-questions").click()
+    page.wait_for_load_state("load")
+    expect(page.get_by_test_id("question-table")).to_contain_text("（演练XML）预备党员")

@@ -197,3 +197,41 @@ def test_gift_and_aiken_files_import(session):
 def test_starter_files_are_unchanged_utf8_without_bom():
     for path in Path(STARTER_DIR).glob("*.csv"):
         assert not path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+MOODLE_SAMPLE = Path(__file__).parent / "data" / "moodle_sample.xml"
+
+
+def test_moodle_xml_round_trip_through_preview_and_commit(session):
+    bank = make_bank(session, two_person_review=False)
+    data = MOODLE_SAMPLE.read_bytes()
+    result = importing.preview_import(session, bank, "moodle.xml", data)
+    assert result.ok and result.format == "xml" and len(result.skipped) == 2
+    outcome = importing.commit_import(session, None, bank, result, FIXED_NOW)
+    assert (outcome.added, outcome.skipped) == (5, 2)
+    stored = session.scalars(sa.select(Question).order_by(Question.id)).all()
+    assert [q.type for q in stored] == ["single", "multiple", "judge", "fill", "short"]
+    assert {q.knowledge_point.full_name for q in stored} == {"党章 › 第一章 党员"}
+    first = stored[0].current_version
+    assert first.points == 2 and first.explanation == "党章第五条：两名正式党员作介绍人。"
+    audit = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "questions.imported")
+    ).one()
+    assert audit.after["format"] == "xml" and audit.after["skipped"] == 2
+    again = importing.preview_import(session, bank, "moodle.xml", data)
+    assert again.new_items == [] and len(again.duplicates) == 5
+
+
+def test_a_moodle_xml_file_with_an_entity_declaration_stores_nothing(session):
+    bank = make_bank(session)
+    data = (
+        b'<!DOCTYPE quiz [<!ENTITY x SYSTEM "file:///etc/passwd">]><quiz>'
+        b'<question type="truefalse"><questiontext><text>&x;</text></questiontext>'
+        b'<answer fraction="100"><text>true</text></answer></question></quiz>'
+    )
+    result = importing.preview_import(session, bank, "q.xml", data)
+    assert not result.ok and result.items == []
+    assert "document type" in messages(result.errors)[0]
+    with pytest.raises(ValueError):
+        importing.commit_import(session, None, bank, result, FIXED_NOW)
+    assert count(session) == 0

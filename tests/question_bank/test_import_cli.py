@@ -1,6 +1,7 @@
 """`flask bank import|export`: FILE:ROW_OR_LINE: message lines, exit status, idempotence."""
 
 import re
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -149,3 +150,22 @@ def test_export_of_one_source_version_and_an_unknown_source(runner, session, tmp
     assert unknown.exit_code != 0 and "无此文件" in unknown.output
     assert "《中国共产党章程》 2022-10-22" in unknown.output
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_moodle_xml_files_import_from_a_folder_and_are_not_exported(runner, session, tmp_path):
+    sample = (Path(__file__).parent / "data" / "moodle_sample.xml").read_bytes()
+    (tmp_path / "moodle.xml").write_bytes(sample)
+    done = runner.invoke(args=["bank", "import", str(tmp_path), "--status", "active"])
+    assert done.exit_code == 0, done.output
+    assert (
+        done.stdout.startswith("5 questions added as active") and "2 not importable" in done.stdout
+    )
+    assert f"{tmp_path / 'moodle.xml'}:146: skipped: " in done.stderr
+    assert count(session) == 5
+    hostile = tmp_path / "hostile.xml"
+    hostile.write_bytes(b"<!DOCTYPE quiz SYSTEM 'http://evil.example/x.dtd'><quiz/>")
+    refused = runner.invoke(args=["bank", "import", str(hostile), "--format", "xml"])
+    assert refused.exit_code == 1 and f"{hostile}:1: " in refused.stderr
+    assert "document type" in refused.stderr
+    export = runner.invoke(args=["bank", "export", "--format", "xml", str(tmp_path / "x.xml")])
+    assert export.exit_code == 2 and not (tmp_path / "x.xml").exists()

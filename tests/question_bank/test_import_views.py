@@ -281,3 +281,80 @@ def test_the_import_limit_not_the_site_limit_applies_to_question_files(
     assert response.status_code == 200 and 'data-testid="import-ready"' in response.get_data(
         as_text=True
     )
+
+
+MOODLE_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<quiz>
+  <question type="category"><category><text>$course$/top/党章</text></category></question>
+  <question type="truefalse">
+    <questiontext format="html"><text><![CDATA[<p>预备党员的预备期为一年。</p>]]></text></questiontext>
+    <answer fraction="100"><text>true</text></answer>
+    <answer fraction="0"><text>false</text></answer>
+  </question>
+  <question type="matching">
+    <questiontext format="html"><text>配对</text></questiontext>
+  </question>
+</quiz>
+""".encode()
+XXE_XML = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE quiz [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n'
+    b'<quiz><question type="truefalse"><questiontext><text>&xxe;</text></questiontext>'
+    b'<answer fraction="100"><text>true</text></answer></question></quiz>'
+)
+
+
+def test_moodle_xml_is_offered_previewed_and_imported(client, auth, session, world):
+    auth.login("admin")
+    form = client.get(f"/bank/{world.bank.id}/import").get_data(as_text=True)
+    assert '<option value="xml">Moodle XML (.xml)</option>' in form and ".xml" in form
+    response = upload(auth, world.bank.id, MOODLE_XML, filename="moodle.xml")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert 'data-testid="import-skipped"' in page and "matching questions" in page
+    token = TOKEN.search(page).group(1)
+    assert count(session) == 0
+    done = auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    assert done.status_code == 302 and count(session) == 1
+    question = session.scalars(sa.select(Question)).one()
+    assert question.type == "judge" and question.knowledge_point.full_name == "党章"
+
+
+@pytest.mark.parametrize("fmt", ["auto", "xml"])
+def test_a_hostile_moodle_xml_file_is_refused_with_a_message_and_nothing_stored(
+    client, auth, session, world, fmt
+):
+    auth.login("admin")
+    response = upload(auth, world.bank.id, XXE_XML, filename="q.xml", format=fmt)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "declares a document type" in page and 'name="token"' not in page
+    assert "root:" not in page
+    assert count(session) == 0
+
+
+def test_members_cannot_upload_moodle_xml(client, auth, session, world):
+    auth.login("mema")
+    response = upload(auth, world.bank.id, XXE_XML, filename="q.xml")
+    assert response.status_code == 403
+    assert count(session) == 0
+
+
+def test_moodle_xml_is_not_an_export_format(client, auth, world):
+    auth.login("admin")
+    page = client.get(f"/bank/{world.bank.id}/export").get_data(as_text=True)
+    assert 'value="xml"' not in page
+    refused = client.get(f"/bank/{world.bank.id}/export?download=1&format=xml")
+    assert refused.status_code == 400
+
+
+def test_file_text_quoted_in_a_message_is_escaped_on_the_preview(client, auth, world):
+    auth.login("admin")
+    payload = "<img src=x onerror=alert(1)>"
+    data = (
+        '<quiz><question type="truefalse"><questiontext><text>Q</text></questiontext>'
+        f"<tags><tag><text><![CDATA[{payload}]]></text></tag></tags>"
+        '<answer fraction="100"><text>true</text></answer></question></quiz>'
+    ).encode()
+    page = upload(auth, world.bank.id, data, filename="q.xml").get_data(as_text=True)
+    assert 'data-testid="warning-table"' in page
+    assert payload not in page and "&lt;img src=x onerror=alert(1)&gt;" in page

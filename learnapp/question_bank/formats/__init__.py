@@ -1,8 +1,8 @@
-"""Question files in and out: the Excel template, CSV, GIFT and Aiken.
+"""Question files in and out: the Excel template, CSV, GIFT, Aiken and (in only) Moodle XML.
 
 Each format module offers `parse(data, filename, default_kp) -> ParseResult` (pure: bytes in,
-drafts and problems out) and `export(drafts) -> ExportResult`. `detect` picks the format from the
-file name, and for .txt from the content.
+drafts and problems out) and, when the format is `exportable`, `export(drafts) -> ExportResult`.
+`detect` picks the format from the file name, and for .txt from the content.
 """
 
 import re
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-from learnapp.question_bank.formats import aiken, csv, gift, xlsx
+from learnapp.question_bank.formats import aiken, csv, gift, moodle_xml, xlsx
 from learnapp.question_bank.formats.common import (
     ExportResult,
     ParsedQuestion,
@@ -19,6 +19,7 @@ from learnapp.question_bank.formats.common import (
 )
 
 __all__ = [
+    "EXPORT_FORMATS",
     "FORMATS",
     "ExportResult",
     "FormatError",
@@ -38,6 +39,7 @@ class Format:
     extension: str
     mimetype: str
     module: object
+    exportable: bool = True
 
 
 FORMATS = {
@@ -51,8 +53,12 @@ FORMATS = {
     "csv": Format("csv", _l("CSV (.csv)"), ".csv", "text/csv; charset=utf-8", csv),
     "gift": Format("gift", _l("GIFT (Moodle, .gift)"), ".gift", "text/plain; charset=utf-8", gift),
     "aiken": Format("aiken", _l("Aiken (.txt)"), ".txt", "text/plain; charset=utf-8", aiken),
+    "xml": Format(
+        "xml", _l("Moodle XML (.xml)"), ".xml", "application/xml", moodle_xml, exportable=False
+    ),
 }
-BY_EXTENSION = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".aiken": "aiken"}
+EXPORT_FORMATS = {code: fmt for code, fmt in FORMATS.items() if fmt.exportable}
+BY_EXTENSION = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".aiken": "aiken", ".xml": "xml"}
 AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*(?::|\xef\xbc\x9a)", re.MULTILINE)
 
 
@@ -73,7 +79,9 @@ def detect(filename: str, data: bytes) -> str:
         if AIKEN_ANSWER.search(data) and b"{" not in data:
             return "aiken"
         return "gift"
-    raise FormatError(_l("Upload an .xlsx, .csv, .gift or .txt (GIFT or Aiken) file."))
+    raise FormatError(
+        _l("Upload an .xlsx, .csv, .gift, .xml (Moodle XML) or .txt (GIFT or Aiken) file.")
+    )
 
 
 def parse(

@@ -1,4 +1,5 @@
-"""GIFT reading, stage two: Moodle items mapped onto this bank's question types."""
+"""GIFT reading, stage two: Moodle items mapped onto this bank's question types (Moodle XML
+reading maps its items here too)."""
 
 from decimal import Decimal
 
@@ -240,7 +241,7 @@ def to_drafts(items: list[Item], result: ParseResult, filename: str, default_kp:
             type=code,
             stem=stem,
             spec=spec,
-            points=Decimal(DEFAULT_POINTS[code]),
+            points=item.points or Decimal(DEFAULT_POINTS[code]),
             knowledge_point=knowledge_point,
             explanation="" if code == "short" else explanation[: types.MAX_LONG_TEXT],
             tags=list(item.tags),

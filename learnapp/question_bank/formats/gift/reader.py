@@ -65,7 +65,8 @@ class Answer:
 
 @dataclass
 class Item:
-    """One GIFT block as Moodle reads it (test vectors compare against this)."""
+    """One Moodle question as read from a GIFT block (test vectors compare against this) or a
+    Moodle XML `<question>`."""
 
     line: int
     qtype: str  # category | description | essay | numerical | multichoice | match | truefalse | shortanswer
@@ -83,6 +84,7 @@ class Item:
     category: str = ""
     pairs: list[tuple[str, str]] = field(default_factory=list)
     quirks: list = field(default_factory=list)  # warnings found while reading
+    points: Decimal | None = None  # Moodle XML's defaultgrade; GIFT has none
 
 
 def _multichoice(item: Item, body: str, result: ParseResult) -> None:
