@@ -6,6 +6,7 @@ import hashlib
 from flask import current_app, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import pgettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import want_bytes
@@ -122,6 +123,7 @@ def init_app(app) -> None:
     # Sessions are server-side rows (accounts.models); see extensions.LoginManager.
     login_manager.session_protection = None
     app.session_interface = SessionInterface()
+    app.jinja_env.finalize = _escaped_lazy_text
 
     @login_manager.user_loader
     def load_user(auth_session_id):
@@ -161,6 +163,13 @@ def init_app(app) -> None:
             "current_locale": select_locale,
             "label_colon": label_colon,
         }
+
+
+def _escaped_lazy_text(value):
+    """A translated message made with lazy_gettext says it is markup (LazyString.__html__), so
+    Jinja would print the text it quotes (a file's line, a name someone typed) unescaped. Every
+    {{ }} output of one is printed as the plain text it is, and escaped."""
+    return str(value) if isinstance(value, LazyString) else value
 
 
 def label_colon() -> str:

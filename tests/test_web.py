@@ -361,3 +361,15 @@ def test_pages_name_their_icon_and_label_breadcrumbs_in_the_page_language(client
     assert not [
         p.name for p in templates.rglob("*.html") if 'aria-label="breadcrumb"' in p.read_text()
     ]
+
+
+def test_a_lazy_message_prints_the_text_it_quotes_escaped(app):
+    """lazy_gettext's strings claim to be markup; the name or file text they quote must not."""
+    from flask import render_template_string
+    from flask_babel import lazy_gettext
+
+    message = lazy_gettext("Unit %(name)s deleted.", name="<script>alert(1)</script>")
+    with app.test_request_context():
+        page = render_template_string("<p>{{ message }}</p>", message=message)
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
