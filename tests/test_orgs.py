@@ -5,13 +5,14 @@ import pytest
 import sqlalchemy as sa
 
 from learnapp.accounts.models import User
+from learnapp.accounts.services.users import create_user
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.orgs.models import MemberTransfer, Role, RoleAssignment, Unit, UnitKind
 from learnapp.orgs.queries import sizing_warnings
 from learnapp.orgs.services import create_unit, grant_role, move_member
 from tests.conftest import reload
-from tests.factories import make_user
+from tests.factories import make_unit, make_user
 from tests.world import build_world
 
 HEADER = "姓名,用户名,所在组织,党员类别,手机号,流动党员,离退休,年老体弱\n"
@@ -295,6 +296,34 @@ def test_member_import_lists_every_bad_row_and_stores_nothing(auth, session):
         assert f"<td>{row}</td><td>{column}</td>" in text, (row, column)
     assert "<td>2</td>" not in text
     assert _count(session, User) == 5
+
+
+def test_member_import_refuses_a_row_in_a_deactivated_unit(auth, session, clock):
+    world = build_world(session)
+    closed = make_unit(session, parent=world.branch_a, name="旧小组", kind=UnitKind.GROUP)
+    closed.is_active = False
+    session.commit()
+    auth.login("seca")
+    content = (HEADER + "张三,zhangsan,旧小组,正式党员,,,,\n").encode()
+    response = _upload(auth, world.branch_a.id, content)
+    assert response.status_code == 400
+    assert "<td>2</td><td>所在组织</td>" in response.get_data(as_text=True)
+    assert 'name="token"' not in response.get_data(as_text=True)
+    assert _count(session, User) == 5
+
+
+def test_no_account_is_created_in_a_deactivated_unit(session, clock):
+    world = build_world(session)
+    closed = make_unit(session, parent=world.branch_a, name="旧小组", kind=UnitKind.GROUP)
+    closed.is_active = False
+    session.commit()
+    with pytest.raises(DomainError) as refused:
+        create_user(
+            session, world.admin, username="newbie", display_name="新人", now=clock(), unit=closed
+        )
+    assert refused.value.field == "unit_id"
+    session.rollback()
+    assert session.scalar(sa.select(User).where(User.username == "newbie")) is None
 
 
 def test_member_import_refuses_files_that_are_not_tables(auth, session):

@@ -148,6 +148,14 @@ def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview
             errors.append(
                 RowError(number, "所在组织", _l("Several units have this name; rename one first."))
             )
+        elif not candidates[0].is_active:
+            errors.append(
+                RowError(
+                    number,
+                    "所在组织",
+                    _l("%(target)s is deactivated: choose another unit.", target=unit_name[:50]),
+                )
+            )
         category = CATEGORY_NAMES.get(cell("党员类别"))
         if category is None:
             errors.append(

@@ -79,6 +79,10 @@ def create_user(
     display_name = (display_name or "").strip()
     if not display_name:
         raise DomainError("display_name", _l("A name is required."))
+    if unit is not None and not unit.is_active:
+        raise DomainError(
+            "unit_id", _l("%(target)s is deactivated: choose another unit.", target=unit.name)
+        )
     if password is not None:
         problem = password_problem(password, name)
         if problem:
