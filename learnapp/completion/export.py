@@ -1,4 +1,5 @@
-"""The 学时统计 export: one row per member and a per-unit summary, as xlsx or CSV.
+"""The 学时统计 export: one row per member and a per-unit summary (with a subtotal per 党总支 and
+a grand total over a 党委: completion.summary), as one workbook, or either part as CSV.
 
 Rows come from the same SQL as the dashboard, fetched in batches; the workbook is written by
 openpyxl in write-only mode to a temporary file, so memory stays bounded whatever the number of
@@ -11,7 +12,6 @@ import tempfile
 import unicodedata
 from collections.abc import Iterator
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
@@ -22,8 +22,9 @@ from learnapp.audit.services import record
 from learnapp.clock import org_timezone
 from learnapp.completion.labels import status_label
 from learnapp.completion.models import CATEGORY_COLUMNS
-from learnapp.completion.queries import Filters, Frame, iter_member_rows, member_table
-from learnapp.completion.status import WITHOUT_TARGET, Status, statuses_for
+from learnapp.completion.queries import Filters, Frame, iter_member_rows
+from learnapp.completion.status import Status, statuses_for
+from learnapp.completion.summary import LineKind, summary_lines
 from learnapp.db import within_path
 from learnapp.hours.labels import hours_category_label
 from learnapp.hours.models import HoursCategory
@@ -123,54 +124,50 @@ def summary_header(frame: Frame) -> list[str]:
     ]
 
 
-def summary_rows(session: Session, unit: Unit, frame: Frame, filters: Filters) -> Iterator[list]:
-    """One row per unit with members: counts by status, completion share (of the members with
-    a target, as on the dashboard), average hours."""
+def summary_rows(
+    session: Session, unit: Unit, frame: Frame, filters: Filters
+) -> Iterator[tuple[LineKind, list]]:
+    """Each line of the summary (completion.summary) with its cells: members, counts by status,
+    completion share (of the members with a target, as on the dashboard), average hours."""
     statuses = statuses_for(frame.share)
-    members = member_table(unit, frame, filters, detail=False)
-    counts: dict[int, dict[Status, int]] = {}
-    hours: dict[int, Decimal] = {}
-    for unit_id, status, count, total in session.execute(
-        sa.select(
-            members.c.unit_id, members.c.status, sa.func.count(), sa.func.sum(members.c.counted)
-        ).group_by(members.c.unit_id, members.c.status)
-    ):
-        counts.setdefault(unit_id, dict.fromkeys(Status, 0))[Status(status)] = count
-        hours[unit_id] = hours.get(unit_id, Decimal(0)) + Decimal(str(total or 0))
-    units = (
-        session.execute(
-            sa.select(Unit.id, Unit.name)
-            .where(within_path(Unit.path, unit.path), Unit.id.in_(list(counts)))
-            .order_by(Unit.path)
+    for line in summary_lines(session, unit, frame, filters):
+        tally = line.tally
+        if line.kind == LineKind.SUBTOTAL:
+            name = _("%(unit)s subtotal", unit=line.name)
+        elif line.kind == LineKind.TOTAL:
+            name = _("Total")
+        else:
+            name = line.name
+        yield (
+            line.kind,
+            [
+                name,
+                tally.members,
+                *(tally.counts[s] for s in statuses),
+                Share(round(tally.completion, 4)) if tally.with_target else None,
+                float(tally.average_hours) if tally.members else None,
+            ],
         )
-        if counts
-        else []
+
+
+def _append(sheet, row, bold: bool = False) -> None:
+    sheet.append([_cell(sheet, value, bold) for value in row])
+
+
+def _cell(sheet, value, bold: bool = False):
+    if not bold and not isinstance(value, Share):
+        return safe_text(value)
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = WriteOnlyCell(
+        sheet, value=float(value) if isinstance(value, Share) else safe_text(value)
     )
-    for unit_id, name in units:
-        tally = counts[unit_id]
-        total = sum(tally.values())
-        with_target = total - sum(tally[s] for s in WITHOUT_TARGET)
-        yield [
-            name,
-            total,
-            *(tally[s] for s in statuses),
-            Share(round(tally[Status.DONE] / with_target, 4)) if with_target else None,
-            float((hours[unit_id] / total).quantize(Decimal("0.01"))) if total else None,
-        ]
-
-
-def _append(sheet, row) -> None:
-    sheet.append([_cell(sheet, value) for value in row])
-
-
-def _cell(sheet, value):
     if isinstance(value, Share):
-        from openpyxl.cell import WriteOnlyCell
-
-        cell = WriteOnlyCell(sheet, value=float(value))
         cell.number_format = PERCENT_FORMAT
-        return cell
-    return safe_text(value)
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
 
 
 def _text_width(text: str) -> int:
@@ -229,8 +226,8 @@ def write_workbook(
         set_widths(summary, header, first=28)
         _append(summary, stamp(actor, generated_at, unit, frame))
         _append(summary, header)
-        for row in summary_rows(session, unit, frame, filters):
-            _append(summary, row)
+        for kind, row in summary_rows(session, unit, frame, filters):
+            _append(summary, row, bold=kind != LineKind.UNIT)
         workbook.save(handle)
     except BaseException:
         workbook.close()
@@ -256,11 +253,26 @@ def csv_chunks(
 ) -> Iterator[bytes]:
     """The member rows as CSV (UTF-8 with BOM), the stamp on the first line, streamed."""
     rows = member_rows(session, unit, frame, filters)
-    yield from csv_bytes(stamp(actor, generated_at, unit, frame), _header_then(rows))
+    yield from csv_bytes(stamp(actor, generated_at, unit, frame), _then(member_header(), rows))
 
 
-def _header_then(rows):
-    yield member_header()
+def summary_csv_chunks(
+    session: Session, unit: Unit, frame: Frame, filters: Filters, actor, generated_at: datetime
+) -> Iterator[bytes]:
+    """The summary by unit as CSV, the stamp on the first line: CSV has no bold, so a first
+    column says which lines are subtotals and which is the total."""
+    kinds = {
+        LineKind.UNIT: _("Unit line"),
+        LineKind.SUBTOTAL: _("Subtotal"),
+        LineKind.TOTAL: _("Total"),
+    }
+    rows = ([kinds[kind], *row] for kind, row in summary_rows(session, unit, frame, filters))
+    header = [_("Row type"), *summary_header(frame)]
+    yield from csv_bytes(stamp(actor, generated_at, unit, frame), _then(header, rows))
+
+
+def _then(header: list[str], rows):
+    yield header
     yield from rows
 
 

@@ -35,6 +35,7 @@ from learnapp.completion.export import (
     csv_chunks,
     file_chunks,
     record_export,
+    summary_csv_chunks,
     write_workbook,
 )
 from learnapp.completion.forms import ReminderForm
@@ -72,9 +73,10 @@ def _unit(unit_id: int) -> Unit:
     return require_unit(current_user, get_session().get(Unit, unit_id))
 
 
-def _year() -> int:
+def _year(requested: int | None) -> int:
+    """The year asked for, else this one; 404 beyond the years the dashboard shows."""
     today = org_day(now())
-    year = strict_int_arg("year") or today.year
+    year = requested or today.year
     if not today.year - YEARS_BACK <= year <= today.year:
         abort(404)
     return year
@@ -141,7 +143,7 @@ def _chart(view) -> dict:
 def dashboard(unit_id):
     session = get_session()
     unit = _unit(unit_id)
-    year = _year()
+    year = _year(strict_int_arg("year"))
     filters = _filters(request.args)
     frame = Frame.of(session, year, now())
     view = overview(session, unit, frame, filters)
@@ -189,7 +191,7 @@ def unit_members(unit_id):
     """Every member of the subtree by name, a page at a time (filters as on the dashboard)."""
     session = get_session()
     unit = _unit(unit_id)
-    year = _year()
+    year = _year(strict_int_arg("year"))
     filters = _filters(request.args)
     frame = Frame.of(session, year, now())
     rows, pages = members(session, unit, frame, filters, strict_int_arg("page") or 1)
@@ -216,7 +218,7 @@ def member(user_id):
     """One member's standing and the ledger entries it is the sum of."""
     session = get_session()
     person = require_member(current_user, session.get(User, user_id))
-    year = _year()
+    year = _year(strict_int_arg("year"))
     frame = Frame.of(session, year, now())
     page = max(strict_int_arg("page") or 1, 1)
     total = entry_count(session, person.id, year)
@@ -245,13 +247,23 @@ def _export_context(unit_id: int):
     unit = _unit(unit_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    year = _year()
+    year = _year(_posted_year())
     filters = _filters(request.form)
     return session, unit, Frame.of(session, year, now()), filters
 
 
-def _filename(unit: Unit, frame: Frame, suffix: str) -> str:
-    return f"学时统计-{unit.name}-{frame.year}.{suffix}"
+def _posted_year() -> int | None:
+    """The export form's year: one ASCII number, else 400."""
+    value = request.form.get("year", "")
+    if not value:
+        return None
+    if not (value.isascii() and value.isdigit() and len(value) <= 4):
+        abort(400)
+    return int(value)
+
+
+def _filename(unit: Unit, frame: Frame, suffix: str, title: str = "学时统计") -> str:
+    return f"{title}-{unit.name}-{frame.year}.{suffix}"
 
 
 @bp.post("/units/<int:unit_id>/export.xlsx")
@@ -292,20 +304,31 @@ def export_progress(token):
 @bp.post("/units/<int:unit_id>/export.csv")
 @route_policy(MANAGER)
 def export_csv(unit_id):
+    return _csv_export(unit_id, "csv", csv_chunks, "学时统计")
+
+
+@bp.post("/units/<int:unit_id>/summary.csv")
+@route_policy(MANAGER)
+def export_summary_csv(unit_id):
+    """The summary by unit, with the 党总支 subtotals and the total, as CSV."""
+    return _csv_export(unit_id, "summary_csv", summary_csv_chunks, "学时汇总")
+
+
+def _csv_export(unit_id: int, fmt: str, write, title: str) -> Response:
     session, unit, frame, filters = _export_context(unit_id)
     generated_at = now()
-    record_export(session, current_user, unit, frame, filters, "csv", generated_at)
+    record_export(session, current_user, unit, frame, filters, fmt, generated_at)
     commit()
     actor = current_user._get_current_object()
 
     def chunks():
         with _reader() as reader:
-            yield from csv_chunks(
-                reader, reader.get(Unit, unit.id), frame, filters, actor, generated_at
-            )
+            yield from write(reader, reader.get(Unit, unit.id), frame, filters, actor, generated_at)
 
     return _download(
-        stream_with_context(chunks()), "text/csv; charset=utf-8", _filename(unit, frame, "csv")
+        stream_with_context(chunks()),
+        "text/csv; charset=utf-8",
+        _filename(unit, frame, "csv", title),
     )
 
 

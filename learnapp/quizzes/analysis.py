@@ -1,5 +1,10 @@
-"""The exam report: attempts, score distribution, pass rate by unit and item analysis (facility
-and discrimination per question), counted over the members of the viewer's subtrees only.
+"""The exam report: attempts, the distribution of members' grades, pass rate by unit and item
+analysis (facility and discrimination per question), counted over the members of the viewer's
+subtrees only.
+
+Grades, pass rates and the distribution count members, not attempts: each member once, with
+the grade the quiz's grading method gives them (`queries.official_grade`, the same grade their
+exam results carry). Item statistics count answers, so every graded attempt is a sample there.
 
 Item statistics on a handful of answers are noise: an item answered fewer than
 `MIN_ITEM_SAMPLE` times shows its figures but is never flagged for review (the page says why)."""
@@ -16,6 +21,7 @@ from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
 from learnapp.orgs.models import Unit
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptSignal, AttemptState, Quiz
+from learnapp.quizzes.queries import OfficialGrade, official_grade
 
 # Below about 30 answers the facility's and, above all, the correlation's sampling error is as
 # large as the thresholds themselves (a correlation's standard error is about 1/sqrt(n)).
@@ -49,13 +55,20 @@ class ItemStat:
 
 class UnitPassRate(NamedTuple):
     name: str
-    graded: int  # graded attempts
-    passed: int
+    members: int  # members with a graded attempt
+    passed: int  # of those, members whose official grade reaches the pass mark
+    attempts: int  # graded attempts
 
     @property
     def rate(self) -> float | None:
-        """Passed ÷ graded, 0–1; None with nothing graded."""
-        return self.passed / self.graded if self.graded else None
+        """Passed ÷ graded members, 0–1; None with nobody graded."""
+        return self.passed / self.members if self.members else None
+
+
+class MemberResult(NamedTuple):
+    member: User
+    attempts: int  # graded attempts the grade combines
+    grade: OfficialGrade
 
 
 def _correlation(xs: list[float], ys: list[float]) -> float | None:
@@ -73,10 +86,11 @@ def _correlation(xs: list[float], ys: list[float]) -> float | None:
 @dataclass(frozen=True)
 class QuizReport:
     attempts: int
-    graded: int
-    mean_percent: float | None
-    pass_rate: float | None
-    distribution: list[int]  # ten bands of 10 percentage points
+    graded: int  # graded attempts
+    results: list[MemberResult]  # one per member with a graded attempt, by unit then name
+    mean_percent: float | None  # of the members' grades
+    pass_rate: float | None  # of the members graded
+    distribution: list[int]  # members' grades in ten bands of 10 percentage points
     by_unit: list[UnitPassRate]
     items: list[ItemStat]
     tab_switches: int
@@ -87,25 +101,41 @@ class QuizReport:
         return any(not item.is_reliable for item in self.items)
 
 
-def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
-    """Attempts, score distribution, pass rate by unit and item statistics; a secretary sees
-    attempts of members in their subtree only."""
-    attempts = session.scalars(
-        sa.select(Attempt)
-        .join(User, User.id == Attempt.member_id)
-        .join(Unit, Unit.id == User.unit_id)
-        .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
-        .order_by(Attempt.id)
-    ).all()
-    graded = [a for a in attempts if a.state == AttemptState.GRADED]
-    distribution = [0] * 10
-    for attempt in graded:
-        distribution[min(int(attempt.percent // 10), 9)] += 1
-    units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for attempt in graded:
-        name = attempt.member.unit.name if attempt.member.unit else "—"
-        units[name][0] += 1
-        units[name][1] += int(bool(attempt.passed))
+def member_results(quiz: Quiz, graded: list[Attempt]) -> list[MemberResult]:
+    """Each member's official grade over their graded attempts, by unit then name."""
+    by_member: dict[int, list[Attempt]] = defaultdict(list)
+    for attempt in sorted(graded, key=lambda a: (a.member_id, a.number)):
+        by_member[attempt.member_id].append(attempt)
+    results = [
+        MemberResult(rows[0].member, len(rows), official_grade(quiz.grading_method, rows))
+        for rows in by_member.values()
+    ]
+    return sorted(results, key=lambda r: (_unit_key(r.member), r.member.display_name))
+
+
+def _unit_key(member: User) -> tuple[str, int]:
+    return (member.unit.name, member.unit.id)
+
+
+def _by_unit(results: list[MemberResult]) -> list[UnitPassRate]:
+    """Per unit (by id, as two branches may share a name), sorted by name."""
+    units: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for result in results:
+        tally = units[_unit_key(result.member)]
+        tally[0] += 1
+        tally[1] += int(result.grade.passed)
+        tally[2] += result.attempts
+    return [UnitPassRate(key[0], *tally) for key, tally in sorted(units.items())]
+
+
+def _distribution(results: list[MemberResult]) -> list[int]:
+    bands = [0] * 10
+    for result in results:
+        bands[min(int(result.grade.percent // 10), 9)] += 1
+    return bands
+
+
+def _item_stats(session: Session, quiz: Quiz, graded: list[Attempt]) -> list[ItemStat]:
     slots = session.scalars(
         sa.select(AttemptQuestion).where(
             AttemptQuestion.attempt_id.in_([a.id for a in graded]),
@@ -139,6 +169,21 @@ def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
                 discrimination=_correlation(marks, rest),
             )
         )
+    return items
+
+
+def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
+    """Attempts, members' grades (their distribution, mean and pass rate, overall and by unit)
+    and item statistics; a secretary sees attempts of members in their subtree only."""
+    attempts = session.scalars(
+        sa.select(Attempt)
+        .join(User, User.id == Attempt.member_id)
+        .join(Unit, Unit.id == User.unit_id)
+        .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
+        .order_by(Attempt.id)
+    ).all()
+    graded = [a for a in attempts if a.state == AttemptState.GRADED]
+    results = member_results(quiz, graded)
     signals = session.scalar(
         sa.select(sa.func.count()).where(
             AttemptSignal.attempt_id.in_([a.id for a in attempts]), AttemptSignal.kind == "hidden"
@@ -147,11 +192,14 @@ def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
     return QuizReport(
         attempts=len(attempts),
         graded=len(graded),
-        mean_percent=(sum(float(a.percent) for a in graded) / len(graded)) if graded else None,
-        pass_rate=(sum(1 for a in graded if a.passed) / len(graded)) if graded else None,
-        distribution=distribution,
-        by_unit=[UnitPassRate(name, n, p) for name, (n, p) in sorted(units.items())],
-        items=items,
+        results=results,
+        mean_percent=(sum(float(r.grade.percent) for r in results) / len(results))
+        if results
+        else None,
+        pass_rate=(sum(1 for r in results if r.grade.passed) / len(results)) if results else None,
+        distribution=_distribution(results),
+        by_unit=_by_unit(results),
+        items=_item_stats(session, quiz, graded),
         tab_switches=signals or 0,
     )
 

@@ -5,6 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, contains_eager, joinedload
@@ -37,17 +38,27 @@ class ExamResult:
     finished_at: datetime
 
 
-def _pick(method: GradingMethod, attempts: list[Attempt]) -> tuple[Decimal, datetime]:
-    """The result that counts under the quiz's grading method; attempts in start order."""
+class OfficialGrade(NamedTuple):
+    percent: Decimal  # 0–100
+    passed: bool
+    finished_at: datetime
+
+
+def official_grade(method: GradingMethod, attempts: list[Attempt]) -> OfficialGrade:
+    """A member's grade on a quiz from their graded attempts (in start order), combined by the
+    quiz's grading method; passed against the pass mark the latest attempt was taken under."""
     if method == GradingMethod.FIRST:
-        return attempts[0].percent, attempts[0].submitted_at
-    if method == GradingMethod.LAST:
-        return attempts[-1].percent, attempts[-1].submitted_at
-    if method == GradingMethod.AVERAGE:
+        percent, finished_at = attempts[0].percent, attempts[0].submitted_at
+    elif method == GradingMethod.LAST:
+        percent, finished_at = attempts[-1].percent, attempts[-1].submitted_at
+    elif method == GradingMethod.AVERAGE:
         mean = sum((a.percent for a in attempts), Decimal("0")) / len(attempts)
-        return mean.quantize(CENT, rounding=ROUND_HALF_UP), attempts[-1].submitted_at
-    best = max(attempts, key=lambda a: (a.percent, -a.number))
-    return best.percent, best.submitted_at
+        percent = mean.quantize(CENT, rounding=ROUND_HALF_UP)
+        finished_at = attempts[-1].submitted_at
+    else:
+        best = max(attempts, key=lambda a: (a.percent, -a.number))
+        percent, finished_at = best.percent, best.submitted_at
+    return OfficialGrade(percent, percent >= attempts[-1].pass_percent, finished_at)
 
 
 def exam_results(
@@ -77,14 +88,14 @@ def exam_results(
         grouped[(attempt.member_id, attempt.quiz_id)].append(attempt)
     for (member_id, _quiz_id), rows in grouped.items():
         quiz = rows[0].quiz
-        percent, finished_at = _pick(quiz.grading_method, rows)
+        grade = official_grade(quiz.grading_method, rows)
         results[member_id].append(
             ExamResult(
                 quiz_id=quiz.id,
                 title=quiz.title,
-                percent=percent,
-                passed=percent >= rows[-1].pass_percent,
-                finished_at=finished_at,
+                percent=grade.percent,
+                passed=grade.passed,
+                finished_at=grade.finished_at,
             )
         )
     for rows in results.values():

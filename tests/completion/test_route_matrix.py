@@ -51,6 +51,12 @@ ROUTES = [
         BRANCH_A,
     ),
     (
+        "POST",
+        "/completion/units/<int:unit_id>/summary.csv",
+        "/completion/units/{general}/summary.csv",
+        ABOVE,
+    ),
+    (
         "GET",
         "/completion/exports/<token>/progress",
         "/completion/exports/" + "0" * 32 + "/progress",

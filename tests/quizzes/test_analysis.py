@@ -79,9 +79,9 @@ class TestItemStatistics:
             _take(session, quiz, make_user(session, unit=world.branch_a), right, FIXED_NOW)
         report = quiz_report(session, world.admin, quiz)
         assert report.small_sample and not any(item.is_weak for item in report.items)
-        assert report.by_unit == [UnitPassRate("甲支部", 4, 3)]
+        assert report.by_unit == [UnitPassRate("甲支部", 4, 3, 4)]
         assert report.by_unit[0].rate == 0.75
-        assert UnitPassRate("乙支部", 0, 0).rate is None
+        assert UnitPassRate("乙支部", 0, 0, 0).rate is None
 
 
 def _report(auth, quiz_id, lang="en") -> str:
@@ -151,7 +151,17 @@ def test_the_export_reads_as_a_secretary_expects(app, session, auth, world):
     assert f'filename="quiz-{quiz.id}-report.xlsx"' in disposition
     assert f"filename*=UTF-8''{quote('=党章测试')}" in disposition
     book = load_workbook(io.BytesIO(response.data))
-    attempts, items, missing = book.worksheets
+    overview, grades, attempts, items, missing = book.worksheets
+    # One attempt each: the members' grades are their attempts' scores.
+    assert [row[:2] for row in overview.iter_rows(min_row=2, max_row=7, values_only=True)] == [
+        ("成绩计算方式", "取最高分"),
+        ("作答记录", 3),
+        ("Graded attempts", 3),
+        ("Members graded", 3),
+        ("Mean grade", 55.56),
+        ("通过率", pytest.approx(2 / 3)),
+    ]
+    assert [row[3] for row in grades.iter_rows(min_row=3, values_only=True)] == [0, 66.67, 100]
     # A title row: the quiz (formula-safe) and when, in the unit's time zone (UTC+8 here).
     assert attempts["A1"].value == "'=党章测试" and attempts["A1"].data_type == "s"
     assert "2026-03-10 10:00" in attempts["B1"].value and "Asia/Shanghai" in attempts["B1"].value

@@ -109,7 +109,7 @@ def test_report_gives_distribution_pass_rate_and_item_statistics(session, world)
     # Scores 100, 100, 66.67 (the 2-point single right) and 0 against a pass mark of 60.
     assert report.pass_rate == 0.75
     assert report.distribution == [1, 0, 0, 0, 0, 0, 1, 0, 0, 2]
-    assert report.by_unit == [("甲支部", 4, 3)]
+    assert report.by_unit == [("甲支部", 4, 3, 4)]
     single, judge = report.items
     assert single.facility == 0.75 and judge.facility == 0.5
     assert single.discrimination is not None and judge.discrimination is not None

@@ -5,7 +5,6 @@ owned in their subtree."""
 import io
 import unicodedata
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 from flask import Response, abort, flash, redirect, render_template, request, url_for
@@ -14,7 +13,7 @@ from flask_login import current_user
 
 from learnapp.audit.services import record
 from learnapp.authz import MANAGER, route_policy
-from learnapp.clock import now, org_timezone
+from learnapp.clock import now
 from learnapp.db import commit, get_session, write_intent
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
@@ -28,22 +27,16 @@ from learnapp.quizzes.analysis import (
 from learnapp.quizzes.audience import outstanding_members
 from learnapp.quizzes.forms import MarkForm
 from learnapp.quizzes.marking import mark_answer, regrade_question
-from learnapp.quizzes.models import (
-    ATTEMPT_STATE_LABELS,
-    Attempt,
-    AttemptQuestion,
-    AttemptState,
-    QuizKind,
-)
+from learnapp.quizzes.models import Attempt, AttemptQuestion, QuizKind
 from learnapp.quizzes.queries import (
     manageable_quiz,
     markable_slot,
     marking_queue,
     reportable_quiz,
 )
+from learnapp.quizzes.report_book import report_workbook
 from learnapp.quizzes.views import bp
 from learnapp.quizzes.views.manage import LABELS, quiz_or_404
-from learnapp.tabular import write_xlsx_sheet
 
 
 def _reportable(quiz_id: int):
@@ -144,28 +137,6 @@ def regrade(quiz_id, question_id):
     )
 
 
-def _zone(quiz) -> ZoneInfo:
-    """The owner unit's time zone (the one the quiz's times were set in), else the default."""
-    try:
-        return ZoneInfo(quiz.owner_unit.timezone)
-    except (ZoneInfoNotFoundError, ValueError, TypeError):
-        return org_timezone()
-
-
-def _yes_no(value: bool | None) -> str | None:
-    return None if value is None else (_("Yes") if value else _("No"))
-
-
-def _ratio(value: float | None) -> float | None:
-    return None if value is None else round(value, 2)
-
-
-def _item_flag(item) -> str:
-    if not item.is_reliable:
-        return _("Too few answers to judge")
-    return _yes_no(item.is_weak)
-
-
 def _filename(title: str) -> str:
     """The quiz title as a file name: no path separators, quotes or control characters."""
     cleaned = "".join(
@@ -177,89 +148,25 @@ def _filename(title: str) -> str:
 @bp.get("/manage/<int:quiz_id>/report.xlsx")
 @route_policy(MANAGER)
 def report_xlsx(quiz_id):
-    """The report as a spreadsheet (formula-safe cells): a title row with the quiz and when the
-    file was made (in the owner unit's time zone) on each sheet; the attempts, the item
-    analysis and the members who have not finished. The export is audited."""
-    from openpyxl import Workbook
-
+    """The report as a spreadsheet (quizzes.report_book), with the figures of the page; the
+    export is audited."""
     # The export is audited: a write, so the transaction starts as one (BEGIN IMMEDIATE on
     # SQLite) rather than upgrading a read under other workers' writes.
     write_intent.set(True)
     session = get_session()
     found = _reportable(quiz_id)
     attempts = attempts_for_report(session, current_user, found)
-    signals = signal_counts(session, [a.id for a in attempts])
-    data = quiz_report(session, current_user, found)
-    zone = _zone(found)
     generated_at = now()
-    title = [
-        found.title,
-        _(
-            "Generated %(when)s (%(zone)s)",
-            when=generated_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            zone=zone.key,
-        ),
-    ]
-
-    def local(value):
-        return value.astimezone(zone).replace(tzinfo=None) if value else None
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Attempts")[:31]
-    write_xlsx_sheet(sheet, title, [])
-    write_xlsx_sheet(
-        sheet,
-        [
-            _("Member"),
-            _("Unit"),
-            _("Started"),
-            _("State"),
-            _("Score"),
-            _("Passed"),
-            _("Tab switches"),
-        ],
-        (
-            [
-                a.member.display_name,
-                a.member.unit.name if a.member.unit else "",
-                local(a.started_at),
-                str(ATTEMPT_STATE_LABELS[a.state]),
-                round(float(a.percent), 2) if a.percent is not None else None,
-                _yes_no(a.passed),
-                signals.get(a.id, 0),
-            ]
-            for a in attempts
-        ),
+    book = report_workbook(
+        found,
+        quiz_report(session, current_user, found),
+        attempts,
+        signal_counts(session, [a.id for a in attempts]),
+        None
+        if found.kind == QuizKind.DAILY
+        else outstanding_members(session, current_user, found, limit=None),
+        generated_at,
     )
-    items = book.create_sheet(_("Item analysis")[:31])
-    write_xlsx_sheet(items, title, [])
-    write_xlsx_sheet(
-        items,
-        [_("Question"), _("Answers"), _("Facility"), _("Discrimination"), _("Check this item")],
-        (
-            [i.stem, i.answers, _ratio(i.facility), _ratio(i.discrimination), _item_flag(i)]
-            for i in data.items
-        ),
-    )
-    if found.kind != QuizKind.DAILY:
-        pending = outstanding_members(session, current_user, found, limit=None)
-        missing = book.create_sheet(_("Not finished")[:31])
-        write_xlsx_sheet(missing, title, [])
-        write_xlsx_sheet(
-            missing,
-            [_("Member"), _("Unit"), _("State")],
-            (
-                [
-                    m.display_name,
-                    m.unit.name if m.unit else "",
-                    str(ATTEMPT_STATE_LABELS[AttemptState.IN_PROGRESS])
-                    if m.id in pending.in_progress
-                    else _("Not started"),
-                ]
-                for m in pending.members
-            ),
-        )
     record(session, current_user, "quiz.report_exported", "quiz", found.id, now=generated_at)
     commit()
     buffer = io.BytesIO()
