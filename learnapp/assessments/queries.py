@@ -1,4 +1,5 @@
-"""Read functions of assessments: scoped periods, dossiers, and the secretary's to-do items."""
+"""Read functions of assessments: scoped periods, dossiers, who may see them (the unit above),
+and the secretary's to-do items."""
 
 from dataclasses import dataclass
 
@@ -21,10 +22,19 @@ from learnapp.assessments.models import (
     SelfAppraisal,
     Step,
 )
-from learnapp.assessments.services import is_unit_above
 from learnapp.authz import can_manage_unit, unit_in_scope_clause
 from learnapp.inbox import InboxItem, provider
 from learnapp.orgs.models import Unit
+
+
+def is_unit_above(user, unit: Unit) -> bool:
+    """The user manages a unit strictly above `unit` (the 上级党组织), or is an admin."""
+    if user.is_admin:
+        return True
+    return any(
+        unit.path.startswith(managed.path) and managed.path != unit.path
+        for managed in user.managed_units
+    )
 
 
 def rule_sets(session: Session) -> list[AssessmentRuleSet]:

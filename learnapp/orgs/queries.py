@@ -201,3 +201,18 @@ def transfers_of(session: Session, member: User):
 
 def root_units(session: Session) -> list[Unit]:
     return list(session.scalars(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)))
+
+
+def party_members_in(unit: Unit) -> sa.Select:
+    """The active full and probationary members (正式党员, 预备党员) of `unit` and every unit
+    below it, by name: a select, so that callers can add loader options."""
+    return (
+        sa.select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(
+            within_path(Unit.path, unit.path),
+            User.is_active.is_(True),
+            User.category.in_((MemberCategory.FULL, MemberCategory.PROBATIONARY)),
+        )
+        .order_by(User.display_name, User.id)
+    )
