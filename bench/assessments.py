@@ -239,7 +239,7 @@ def add_periods(session, plan, now: datetime) -> int:
     due (the steps before it are not what is measured)."""
     from learnapp.accounts.models import User
     from learnapp.assessments.models import AssessmentPeriod, Step
-    from learnapp.assessments.services import create_period
+    from learnapp.assessments.periods import create_period
     from learnapp.orgs.models import Unit
 
     admin = session.scalar(sa.select(User).where(User.username == "bench-admin"))

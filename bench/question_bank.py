@@ -63,7 +63,7 @@ def measure(database_url: str, runs: int) -> list[dict]:
     from learnapp import create_app
     from learnapp.db import get_session
     from learnapp.question_bank import queries
-    from learnapp.question_bank.models import QuestionBank
+    from learnapp.question_bank.models import QuestionBank, QuestionStatus
 
     app = create_app(
         {"DATABASE_URL": database_url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False}
@@ -100,7 +100,7 @@ def measure(database_url: str, runs: int) -> list[dict]:
                 search=args.get("q", ""),
                 type=args.get("type"),
                 difficulty=int(args["difficulty"]) if "difficulty" in args else None,
-                status=args.get("status") and queries.QuestionStatus(args["status"]),
+                status=args.get("status") and QuestionStatus(args["status"]),
             )
             for attempt in range(WARM_UP + runs):
                 started = time.perf_counter()

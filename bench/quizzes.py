@@ -66,13 +66,8 @@ def prepare(database_url: str, secret_key: str, members: int) -> dict:
     from learnapp.accounts.models import AuthSession, User
     from learnapp.orgs.models import Unit
     from learnapp.question_bank.models import QuestionBank
-    from learnapp.quizzes.authoring import (
-        QuizSettings,
-        RuleInput,
-        add_rule,
-        create_quiz,
-        publish_quiz,
-    )
+    from learnapp.quizzes.authoring import QuizSettings, create_quiz, publish_quiz
+    from learnapp.quizzes.composition import RuleInput, add_rule
     from learnapp.quizzes.models import Composition, QuizKind
 
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": secret_key})

@@ -8,8 +8,15 @@ from learnapp.accounts.models import User
 from learnapp.accounts.services.users import create_user
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
-from learnapp.orgs.models import MemberTransfer, Role, RoleAssignment, Unit, UnitKind
-from learnapp.orgs.queries import sizing_warnings
+from learnapp.orgs.models import (
+    MemberCategory,
+    MemberTransfer,
+    Role,
+    RoleAssignment,
+    Unit,
+    UnitKind,
+)
+from learnapp.orgs.queries import party_members_in, sizing_warnings
 from learnapp.orgs.services import create_unit, grant_role, move_member
 from tests.conftest import reload
 from tests.factories import make_unit, make_user
@@ -115,6 +122,24 @@ def test_sizing_warnings_warn_and_never_refuse(ctx, session):
         make_user(session, unit=world.branch_b, username=f"extra{number}")
     warnings = [str(w) for w in sizing_warnings(session, world.branch_b)]
     assert any("支委会" in w for w in warnings)
+
+
+def test_party_members_in_a_unit_are_its_subtrees_active_party_members_by_name(ctx, session):
+    committee = make_unit(session, kind=UnitKind.COMMITTEE)
+    branch = make_unit(session, parent=committee)
+    group = make_unit(session, parent=branch, kind=UnitKind.GROUP)
+    other = make_unit(session, parent=committee)
+    third = make_user(session, unit=branch, display_name="党员3")
+    first = make_user(
+        session, unit=group, display_name="党员1", category=MemberCategory.PROBATIONARY
+    )
+    second = make_user(session, unit=branch, display_name="党员2")
+    make_user(session, unit=branch, display_name="党员4", category=MemberCategory.CANDIDATE)
+    make_user(session, unit=group, display_name="党员5", is_active=False)
+    make_user(session, unit=other, display_name="党员6")
+    make_user(session, unit=committee, display_name="党员7")
+    assert list(session.scalars(party_members_in(branch))) == [first, second, third]
+    assert list(session.scalars(party_members_in(group))) == [first]
 
 
 # --- views: scope ---------------------------------------------------------------------------

@@ -13,14 +13,16 @@ from learnapp.assessments import ballots, grading
 from learnapp.assessments.appraisals import save_peer_review, save_self_appraisal
 from learnapp.assessments.evidence import period_members
 from learnapp.assessments.models import Grade
-from learnapp.assessments.services import advance, create_period, voters
+from learnapp.assessments.periods import create_period
+from learnapp.assessments.steps import advance, voters
 from learnapp.clock import org_timezone
 from learnapp.hours.models import HoursCategory
+from learnapp.orglife.attendance import set_attendance
 from learnapp.orglife.claims import approve_claim, submit_claim
 from learnapp.orglife.demo import EVIDENCE
+from learnapp.orglife.meetings import MeetingFields, create_meeting
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import expected_members
-from learnapp.orglife.services import MeetingFields, create_meeting, set_attendance
 
 SELF_TEXTS = (
     "本年度认真学习党的创新理论，按时参加三会一课，完成规定学时。不足之处是联系实际不够紧密。",

@@ -32,6 +32,7 @@ from learnapp.discussions.queries import approved_contributions
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import attendance_by_member, committee_members, meetings_of
 from learnapp.orgs.models import MemberCategory, Unit
+from learnapp.orgs.queries import party_members_in
 from learnapp.quizzes.queries import exam_results, exams_awaiting_marking
 from learnapp.study.queries import LessonStatus, progress_by_member
 
@@ -218,22 +219,9 @@ def _points(session: Session, period_id: int) -> dict[int, dict]:
     return result
 
 
-def _members_query(unit: Unit):
-    return (
-        sa.select(User)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(
-            within_path(Unit.path, unit.path),
-            User.is_active.is_(True),
-            User.category.in_(PARTY),
-        )
-        .order_by(User.display_name, User.id)
-    )
-
-
 def live_members(session: Session, period: AssessmentPeriod) -> list[User]:
     """Active full and probationary members of the unit's subtree now, by name."""
-    return list(session.scalars(_members_query(period.unit)))
+    return list(session.scalars(party_members_in(period.unit)))
 
 
 def period_members(session: Session, period: AssessmentPeriod) -> list[User]:
@@ -275,7 +263,7 @@ def _members(session: Session, period: AssessmentPeriod, cache: dict | None) -> 
     key = scope.id
     held = cache.get("members")
     if held is None or held[0] != key:
-        held = (key, list(session.scalars(_members_query(scope).options(lazyload(User.roles)))))
+        held = (key, list(session.scalars(party_members_in(scope).options(lazyload(User.roles)))))
         cache["members"] = held
     return [m for m in held[1] if m.unit.path.startswith(period.unit.path)]
 

@@ -22,7 +22,8 @@ from learnapp.assessments.models import (
     Grade,
     Step,
 )
-from learnapp.assessments.services import NOTIFY_KIND, is_unit_above, move_step
+from learnapp.assessments.queries import is_unit_above
+from learnapp.assessments.steps import NOTIFY_KIND, move_step
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError

@@ -15,7 +15,7 @@ from learnapp.assessments.models import (
     Step,
     VoterRoll,
 )
-from learnapp.assessments.services import REMINDER_KIND, advance, reminder_text
+from learnapp.assessments.steps import REMINDER_KIND, advance, reminder_text
 from learnapp.notifications.services import notify
 
 REMIND_BEFORE = timedelta(hours=48)

@@ -1,20 +1,182 @@
-"""Changes to a period before it has run its course: moving the dates of the steps not opened
-yet, and deleting a period created by mistake before it opens."""
+"""A branch's assessment period (民主评议) before it has run its course: creating it with its
+schedule and rule version, the schedule's checks, what the rules would give now, moving the dates
+of the steps not opened yet, and deleting a period created by mistake before it opens. Services
+flush and never commit."""
 
-from datetime import datetime
+import itertools
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.assessments.models import SCHEDULED, AssessmentPeriod, PointItem, Step
-from learnapp.assessments.services import check_schedule, check_window
+from learnapp.assessments import evidence
+from learnapp.assessments.models import (
+    SCHEDULED,
+    AssessmentPeriod,
+    AssessmentRuleSet,
+    PointItem,
+    Step,
+)
+from learnapp.assessments.rule_sets import rule_set_in_force
+from learnapp.assessments.rules import ScoreRules
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
+from learnapp.clock import org_timezone
 from learnapp.errors import DomainError
+from learnapp.orgs.models import BRANCH_KINDS, Unit
 
 SCHEDULE_FIELDS = ("self_opens_at", "peer_opens_at", "ballot_opens_at", "ballot_closes_at")
+
+
+def check_schedule(times: list[datetime]) -> None:
+    """The steps' opening times, and the close, strictly in workflow order."""
+    if any(later <= earlier for earlier, later in itertools.pairwise(times)):
+        raise DomainError(
+            "self_opens_at",
+            _l("The steps must open in order: self-appraisal, peer appraisal, evaluation, close."),
+        )
+
+
+def period_window(year: int) -> tuple[date, date]:
+    """The days the steps of year `year`'s assessment may fall on, both included: within the
+    year or the first half of the next (民主评议 is held at the end of the year or early in the
+    next). A date outside is almost certainly the wrong year, as in a 2027 period with every
+    date in December 2026."""
+    return date(year, 1, 1), date(year + 1, 6, 30)
+
+
+def check_window(year: int, times: dict[str, datetime]) -> None:
+    """Every time in `times` (field name → instant) falls on a day of period_window(year), in
+    the organisation's time zone; DomainError on the first field that does not."""
+    first, last = period_window(year)
+    tz = org_timezone()
+    for field, moment in times.items():
+        if not first <= moment.astimezone(tz).date() <= last:
+            raise DomainError(
+                field,
+                _l(
+                    "The assessment of %(year)s is held between %(first)s and %(last)s: "
+                    "check the year and the dates.",
+                    year=year,
+                    first=first.isoformat(),
+                    last=last.isoformat(),
+                ),
+            )
+
+
+def default_year(session: Session, unit: Unit, today: date) -> int:
+    """The year a new period of `unit` is most likely for: the current year, or the next one
+    after it that has no period yet."""
+    taken = set(
+        session.scalars(sa.select(AssessmentPeriod.year).where(AssessmentPeriod.unit_id == unit.id))
+    )
+    year = today.year
+    while year in taken:
+        year += 1
+    return year
+
+
+def create_period(
+    session: Session,
+    actor: User,
+    unit: Unit,
+    *,
+    year: int,
+    self_opens_at: datetime,
+    peer_opens_at: datetime,
+    ballot_opens_at: datetime,
+    ballot_closes_at: datetime,
+    now: datetime,
+) -> AssessmentPeriod:
+    """An annual period for a branch, in draft, with the rule version in force at year end.
+    The steps open in order, on days of the year's window (period_window)."""
+    if not can_manage_unit(actor, unit):
+        raise DomainError(None, _l("The unit is outside your organisation."))
+    if unit.kind not in BRANCH_KINDS:
+        raise DomainError(None, _l("Assessment periods are held by branches (党支部)."))
+    if not 2000 <= year <= 2100:
+        raise DomainError("year", _l("Enter a year between 2000 and 2100."))
+    if session.scalar(
+        sa.select(AssessmentPeriod.id).where(
+            AssessmentPeriod.unit_id == unit.id, AssessmentPeriod.year == year
+        )
+    ):
+        raise DomainError("year", _l("This branch already has a period for that year."))
+    times = [self_opens_at, peer_opens_at, ballot_opens_at, ballot_closes_at]
+    check_window(
+        year,
+        {
+            "self_opens_at": self_opens_at,
+            "peer_opens_at": peer_opens_at,
+            "ballot_opens_at": ballot_opens_at,
+            "ballot_closes_at": ballot_closes_at,
+        },
+    )
+    check_schedule(times)
+    period = AssessmentPeriod(
+        unit_id=unit.id,
+        year=year,
+        rule_set_id=rule_set_in_force(session, date(year, 12, 31), now).id,
+        step=Step.DRAFT,
+        self_opens_at=self_opens_at,
+        peer_opens_at=peer_opens_at,
+        ballot_opens_at=ballot_opens_at,
+        ballot_closes_at=ballot_closes_at,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    session.add(period)
+    session.flush()
+    session.refresh(period)
+    record(
+        session,
+        actor,
+        "assessment.period_create",
+        "assessment_period",
+        period.id,
+        now=now,
+        after={"unit_id": unit.id, "year": year},
+    )
+    return period
+
+
+def choose_rule_set(
+    session: Session, actor: User, period: AssessmentPeriod, rule_set_id: int, now: datetime
+) -> None:
+    """Only before the period opens: afterwards the version is part of the evidence."""
+    if period.step != Step.DRAFT:
+        raise DomainError("rule_set_id", _l("The rules can only change before the period opens."))
+    rule_set = session.get(AssessmentRuleSet, rule_set_id)
+    if rule_set is None:
+        raise DomainError("rule_set_id", _l("Choose a rule version."))
+    before = period.rule_set_id
+    period.rule_set_id = rule_set.id
+    period.rule_set = rule_set
+    session.flush()
+    record(
+        session,
+        actor,
+        "assessment.period_rules",
+        "assessment_period",
+        period.id,
+        now=now,
+        before={"rule_set_id": before},
+        after={"rule_set_id": rule_set.id},
+    )
+
+
+def preview(
+    session: Session,
+    period: AssessmentPeriod,
+    now: datetime,
+    rule_set: AssessmentRuleSet | None = None,
+) -> dict[int, dict]:
+    """What the period's rules (or another version's) would give for the branch now; nothing
+    is stored."""
+    rules = (rule_set or period.rule_set).rules
+    return evidence.compute(session, period, ScoreRules.from_json(rules), now)
 
 
 def opened_fields(period: AssessmentPeriod) -> set[str]:

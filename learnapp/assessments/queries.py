@@ -1,5 +1,5 @@
-"""Read functions of assessments: scoped periods, dossiers, the secretary's to-do items, and
-when a member's 学时 year closes to their own corrections."""
+"""Read functions of assessments: scoped periods, dossiers, who may see them (the unit above),
+the secretary's to-do items, and when a member's 学时 year closes to their own corrections."""
 
 from dataclasses import dataclass
 
@@ -22,11 +22,20 @@ from learnapp.assessments.models import (
     SelfAppraisal,
     Step,
 )
-from learnapp.assessments.services import is_unit_above
 from learnapp.authz import can_manage_unit, unit_in_scope_clause
 from learnapp.hours.corrections import year_closer
 from learnapp.inbox import InboxItem, provider
 from learnapp.orgs.models import Unit
+
+
+def is_unit_above(user, unit: Unit) -> bool:
+    """The user manages a unit strictly above `unit` (the 上级党组织), or is an admin."""
+    if user.is_admin:
+        return True
+    return any(
+        unit.path.startswith(managed.path) and managed.path != unit.path
+        for managed in user.managed_units
+    )
 
 
 def rule_sets(session: Session) -> list[AssessmentRuleSet]:

@@ -15,10 +15,11 @@ from learnapp.completion.queries import Frame, member_status
 from learnapp.completion.status import Status
 from learnapp.hours.models import HoursCategory
 from learnapp.hours.services import org_day
+from learnapp.orglife.attendance import set_attendance
 from learnapp.orglife.claims import approve_claim, record_on_behalf, submit_claim
+from learnapp.orglife.meetings import MeetingFields, create_meeting
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import expected_members
-from learnapp.orglife.services import MeetingFields, create_meeting, set_attendance
 from learnapp.orgs.models import MemberCategory, Role
 
 # A one-page PDF: the demo claim's evidence (a certificate scan in real use).

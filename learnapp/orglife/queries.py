@@ -19,6 +19,7 @@ from learnapp.orglife.models import (
     StudyClaim,
 )
 from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Role, RoleAssignment, Unit, UnitKind
+from learnapp.orgs.queries import party_members_in
 
 PARTY_CATEGORIES = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
 # A branch with at least this many full members has a committee (支委会).
@@ -26,18 +27,6 @@ COMMITTEE_THRESHOLD = 7
 
 
 COMMITTEE_ROLES = (Role.SECRETARY, Role.COMMITTEE_MEMBER)
-
-
-def _party_members_in(unit: Unit):
-    return (
-        sa.select(User)
-        .join(Unit, User.unit_id == Unit.id)
-        .where(
-            within_path(Unit.path, unit.path),
-            User.is_active.is_(True),
-            User.category.in_(PARTY_CATEGORIES),
-        )
-    )
 
 
 def committee_members(session: Session, unit: Unit) -> list[User]:
@@ -67,7 +56,7 @@ def expected_members(session: Session, unit: Unit, kind: MeetingKind | None = No
     subtree included."""
     if kind == MeetingKind.COMMITTEE:
         return committee_members(session, unit)
-    return list(session.scalars(_party_members_in(unit).order_by(User.display_name, User.id)))
+    return list(session.scalars(party_members_in(unit)))
 
 
 def meeting_expected(session: Session, meeting: Meeting) -> list[User]:

@@ -255,3 +255,18 @@ def move_targets(session: Session, user, unit: Unit) -> list[Unit]:
         for target in units_in_scope(session, user)
         if target.is_active and target.id != unit.parent_id and target.may_hold(unit)
     ]
+
+
+def party_members_in(unit: Unit) -> sa.Select:
+    """The active full and probationary members (正式党员, 预备党员) of `unit` and every unit
+    below it, by name: a select, so that callers can add loader options."""
+    return (
+        sa.select(User)
+        .join(Unit, User.unit_id == Unit.id)
+        .where(
+            within_path(Unit.path, unit.path),
+            User.is_active.is_(True),
+            User.category.in_((MemberCategory.FULL, MemberCategory.PROBATIONARY)),
+        )
+        .order_by(User.display_name, User.id)
+    )

@@ -15,14 +15,8 @@ from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStat
 from learnapp.question_bank.services import default_bank
 from learnapp.quizzes.answers import save_answer
 from learnapp.quizzes.attempts import finalize, start_attempt
-from learnapp.quizzes.authoring import (
-    QuizSettings,
-    RuleInput,
-    add_questions,
-    add_rule,
-    create_quiz,
-    publish_quiz,
-)
+from learnapp.quizzes.authoring import QuizSettings, create_quiz, publish_quiz
+from learnapp.quizzes.composition import RuleInput, add_questions, add_rule
 from learnapp.quizzes.marking import mark_answer
 from learnapp.quizzes.models import (
     Attempt,

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
 from learnapp.question_bank.models import Question, QuestionStatus
-from learnapp.quizzes.authoring import candidate_ids
+from learnapp.quizzes.composition import candidate_ids
 from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,

@@ -3,7 +3,8 @@
 from datetime import timedelta
 
 from learnapp.assessments.models import Step
-from learnapp.assessments.services import advance, create_period
+from learnapp.assessments.periods import create_period
+from learnapp.assessments.steps import advance
 from learnapp.orgs.models import MemberCategory
 from tests.factories import FIXED_NOW, make_user
 from tests.world import build_world

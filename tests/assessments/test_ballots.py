@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from learnapp.assessments import ballots
 from learnapp.assessments.models import Ballot, Grade, Step, VoterRoll
-from learnapp.assessments.services import advance
+from learnapp.assessments.steps import advance
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.notifications.models import Notification

@@ -7,7 +7,7 @@ import pytest
 from learnapp.assessments import grading
 from learnapp.assessments.models import Grade, PointKind, Step
 from learnapp.assessments.points import propose_points
-from learnapp.assessments.services import advance
+from learnapp.assessments.steps import advance
 from learnapp.inbox import items_for
 from tests.assessments.helpers import assessment_world, new_period
 from tests.factories import FIXED_NOW

@@ -12,7 +12,7 @@ from learnapp.accounts.models import User
 from learnapp.assessments import ballots, evidence, grading
 from learnapp.assessments.models import AssessmentPeriod, AssessmentRuleSet, Ballot, Grade, Step
 from learnapp.assessments.queries import own_periods
-from learnapp.assessments.services import advance
+from learnapp.assessments.steps import advance
 from tests.assessments.helpers import assessment_world, new_period
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user

@@ -60,7 +60,7 @@ def test_reminders_go_once_to_those_who_have_not_acted(session):
 
 
 def test_one_run_freezes_sibling_branches_each_with_its_own_members(session):
-    from learnapp.assessments.services import create_period
+    from learnapp.assessments.periods import create_period
     from tests.assessments.helpers import schedule
     from tests.factories import make_user
 

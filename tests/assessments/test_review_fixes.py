@@ -10,13 +10,9 @@ from learnapp.assessments.appraisals import save_self_appraisal
 from learnapp.assessments.ballots import cast_ballot
 from learnapp.assessments.evidence import _exams
 from learnapp.assessments.models import Grade, Step
+from learnapp.assessments.periods import create_period, default_year, period_window
 from learnapp.assessments.rules import DEFAULT_RULES, ScoreRules, score
-from learnapp.assessments.services import (
-    advance,
-    create_period,
-    default_year,
-    period_window,
-)
+from learnapp.assessments.steps import advance
 from learnapp.quizzes.queries import ExamResult
 from tests.assessments.helpers import assessment_world, new_period, schedule
 from tests.conftest import reload

@@ -142,7 +142,7 @@ def test_member_pages_only_for_members_of_the_branch(app, session, world, auth):
     assert auth.client.get(f"/assessments/periods/{draft_id}/me").status_code == 404
     reload(session)
     with app.test_request_context():
-        from learnapp.assessments.services import advance
+        from learnapp.assessments.steps import advance
 
         advance(
             session,
@@ -437,7 +437,7 @@ def test_changing_the_schedule(app, session, world, auth):
     assert _day(period.self_opens_at) == opened_on
     assert _day(period.peer_opens_at) == "2026-04-01"
     with app.test_request_context():
-        from learnapp.assessments.services import advance
+        from learnapp.assessments.steps import advance
 
         while period.step != Step.COMMITTEE:
             advance(session, world.secretary_a, period, FIXED_NOW, allow_no_ballots=True)
@@ -497,7 +497,7 @@ def test_committee_actions_are_refused_outside_the_committee(
 def test_the_preview_compares_with_another_rule_version(app, session, world, auth):
     period_id = _period(app, session, world, Step.DRAFT)
     with app.test_request_context():
-        from learnapp.assessments.services import add_rule_set
+        from learnapp.assessments.rule_sets import add_rule_set
 
         other = add_rule_set(
             session,

@@ -16,13 +16,10 @@ from learnapp.assessments.models import (
     PointKind,
     Step,
 )
+from learnapp.assessments.periods import choose_rule_set, create_period
 from learnapp.assessments.points import decide_points, propose_points
-from learnapp.assessments.services import (
-    add_rule_set,
-    advance,
-    choose_rule_set,
-    create_period,
-)
+from learnapp.assessments.rule_sets import add_rule_set
+from learnapp.assessments.steps import advance
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.notifications.models import Notification

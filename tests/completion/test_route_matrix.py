@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from learnapp.orglife.services import add_attachment, create_meeting
+from learnapp.orglife.meetings import add_attachment, create_meeting
 from learnapp.orgs.models import Role
 from tests.factories import FIXED_NOW, make_user
 from tests.orglife.factories import PDF, meeting_fields

@@ -6,7 +6,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from learnapp.assessments.models import Step
-from learnapp.assessments.services import advance
+from learnapp.assessments.steps import advance
 from learnapp.audit.models import AuditEntry
 from learnapp.hours.corrections import (
     closed_reason,

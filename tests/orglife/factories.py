@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from learnapp.errors import DomainError
+from learnapp.orglife.meetings import MeetingFields
 from learnapp.orglife.models import MeetingKind
-from learnapp.orglife.services import MeetingFields
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32

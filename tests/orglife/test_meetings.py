@@ -5,10 +5,11 @@ import sqlalchemy as sa
 
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry
 from learnapp.hours.queries import year_totals
+from learnapp.orglife.attendance import set_attendance
 from learnapp.orglife.ledger import session_hours
+from learnapp.orglife.meetings import create_meeting, update_meeting
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import Quorum, calendar, quorum
-from learnapp.orglife.services import create_meeting, set_attendance, update_meeting
 from learnapp.orgs.models import MemberCategory
 from tests.factories import FIXED_NOW, make_user
 from tests.orglife.factories import meeting_fields, refused
@@ -250,8 +251,8 @@ def test_session_hours_follow_the_rate_capped_by_half_and_full_day():
 
 def test_a_meeting_recorded_in_error_is_deleted_with_its_hours_reversed(session, ctx):
     from learnapp.audit.models import AuditEntry
+    from learnapp.orglife.meetings import delete_meeting
     from learnapp.orglife.models import Meeting, MeetingAttendance
-    from learnapp.orglife.services import delete_meeting
 
     world = build_world(session)
     meeting = create_meeting(

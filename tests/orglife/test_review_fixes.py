@@ -9,11 +9,12 @@ from flask_babel import force_locale
 from learnapp.hours.models import HoursCategory, LedgerEntry
 from learnapp.hours.queries import year_totals
 from learnapp.inbox import items_for
+from learnapp.orglife.attendance import set_attendance
 from learnapp.orglife.forms import MeetingForm
 from learnapp.orglife.labels import obligation_period
+from learnapp.orglife.meetings import create_meeting, meeting_kinds_for
 from learnapp.orglife.models import Attendance, MeetingAttendance, MeetingKind
 from learnapp.orglife.queries import expected_members, obligation_counts
-from learnapp.orglife.services import create_meeting, meeting_kinds_for, set_attendance
 from learnapp.orgs.models import Role
 from tests.factories import FIXED_NOW, make_user
 from tests.orglife.factories import meeting_fields, refused
@@ -69,7 +70,7 @@ def test_removing_a_mark_of_someone_not_expected_reverses_their_hours(session, c
     # A committee meeting recorded with the whole branch before the fix.
     meeting.attendances.append(MeetingAttendance(member_id=others[0].id, status=P))
     session.flush()
-    from learnapp.orglife.services import sync_credits
+    from learnapp.orglife.ledger import sync_credits
 
     sync_credits(session, world.secretary_a, meeting, FIXED_NOW)
     assert year_totals(session, others[0].id, 2026)[HoursCategory.COLLECTIVE] > 0

@@ -11,6 +11,7 @@ from learnapp.audit.models import AuditEntry
 from learnapp.hours.models import HoursCategory
 from learnapp.hours.queries import year_totals
 from learnapp.orglife.claims import submit_claim
+from learnapp.orglife.meetings import create_meeting
 from learnapp.orglife.models import (
     ClaimState,
     Meeting,
@@ -18,7 +19,6 @@ from learnapp.orglife.models import (
     MeetingAttendance,
     StudyClaim,
 )
-from learnapp.orglife.services import create_meeting
 from learnapp.orgs.models import Role
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user

@@ -17,6 +17,7 @@ from learnapp.question_bank.models import (
     SourceDocument,
 )
 from learnapp.question_bank.queries import QuestionFilters
+from learnapp.question_bank.queries import questions as question_list
 from tests.conftest import DB_KIND
 from tests.factories import FIXED_NOW, make_unit, make_user
 from tests.question_bank.factories import make_bank, make_question, single_draft
@@ -485,8 +486,8 @@ def test_search_is_capped_at_100_characters(session, people):
 
 @pytest.mark.parametrize("fetch_all", [1, 500])
 def test_list_pages_and_counts_agree_on_both_paths(session, people, monkeypatch, fetch_all):
-    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
-    monkeypatch.setattr(queries, "FETCH_ALL_IDS", fetch_all)
+    monkeypatch.setattr(question_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(question_list, "FETCH_ALL_IDS", fetch_all)
     bank = make_bank(session)
     made = [make_question(session, bank, people["editor"], stem=f"题{n}") for n in range(5)]
     services.submit_for_review(session, people["editor"], made[0], FIXED_NOW)
@@ -518,14 +519,14 @@ def test_list_pages_and_counts_agree_on_both_paths(session, people, monkeypatch,
     ],
 )
 def test_only_filters_other_than_the_status_narrow_the_list(kwargs, narrowed):
-    assert queries._narrowed(QuestionFilters(**kwargs)) is narrowed
+    assert question_list._narrowed(QuestionFilters(**kwargs)) is narrowed
 
 
 def test_the_whole_bank_is_counted_and_paged_like_a_search_matching_everything(
     session, people, monkeypatch
 ):
-    monkeypatch.setattr(queries, "PAGE_SIZE", 2)
-    monkeypatch.setattr(queries, "FETCH_ALL_IDS", 1)
+    monkeypatch.setattr(question_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(question_list, "FETCH_ALL_IDS", 1)
     bank = make_bank(session)
     make_question(session, make_bank(session, name="别的题库"), people["editor"], stem="题外")
     made = [make_question(session, bank, people["editor"], stem=f"题{n}") for n in range(5)]

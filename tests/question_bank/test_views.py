@@ -367,9 +367,9 @@ def test_list_filters_and_searches_chinese(client, auth, session, bank_world):
 def test_a_long_list_links_the_first_last_and_nearby_pages(
     client, auth, session, bank_world, monkeypatch
 ):
-    from learnapp.question_bank import queries
+    from learnapp.question_bank.queries import questions as question_list
 
-    monkeypatch.setattr(queries, "PAGE_SIZE", 1)
+    monkeypatch.setattr(question_list, "PAGE_SIZE", 1)
     for number in range(11):
         make_question(session, bank_world["bank"], bank_world["editor"], stem=f"第{number}题")
     session.commit()

@@ -1,13 +1,19 @@
-"""Quiz test helpers: a bank with one question of each type, and quizzes over it."""
+"""Quiz test helpers: a bank with one question of each type, quizzes over it, and the SQL
+statements a block of code sends."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.models import QuestionStatus
 from learnapp.question_bank.services import add_question
-from learnapp.quizzes.authoring import QuizSettings, add_questions, create_quiz, publish_quiz
+from learnapp.quizzes.authoring import QuizSettings, create_quiz, publish_quiz
+from learnapp.quizzes.composition import add_questions
 from learnapp.quizzes.models import Composition, QuizKind, ReleasePolicy
 from tests.factories import FIXED_NOW
 from tests.question_bank.factories import make_bank
@@ -99,3 +105,19 @@ def make_quiz(session, owner_unit, paper: Paper, publish=True, **overrides):
         publish_quiz(session, None, quiz, FIXED_NOW)
     session.flush()
     return quiz
+
+
+@contextmanager
+def sent_statements(session) -> Iterator[list[str]]:
+    """The SQL statements the session's engine sends while the block runs, in order."""
+    statements: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = session.get_bind()
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)

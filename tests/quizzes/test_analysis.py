@@ -15,7 +15,7 @@ from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.analysis import MIN_ITEM_SAMPLE, ItemStat, UnitPassRate, quiz_report
 from learnapp.quizzes.audience import outstanding_members
-from learnapp.quizzes.authoring import RuleInput, add_rule
+from learnapp.quizzes.composition import RuleInput, add_rule
 from learnapp.quizzes.models import AttemptQuestion, Composition, FinishedBy, QuizKind
 from learnapp.web import LANG_COOKIE
 from tests.factories import FIXED_NOW, make_user

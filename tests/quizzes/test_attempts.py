@@ -35,6 +35,7 @@ from tests.quizzes.helpers import (
     SINGLE_KEY,
     make_paper,
     make_quiz,
+    sent_statements,
 )
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -306,30 +307,22 @@ def test_an_accepted_save_is_three_statements_and_a_refused_one_four(session, wo
     quiz = make_quiz(session, world.root, make_paper(session, types=("single",)))
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     value = {"value": slots_of(session, attempt)[0].option_ids[0]}
-    statements = []
-
-    def count(_conn, _cursor, statement, *_args):
-        statements.append(statement.split()[0])
-
-    engine = session.get_bind()
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
+    with sent_statements(session) as accepted:
         saved = answers.save_answer(
             session, attempt.id, 1, 0, value, FIXED_NOW, member_id=attempt.member_id
         )
-        accepted, statements[:] = list(statements), []
+    with sent_statements(session) as refused:
         replay = answers.save_answer(
             session, attempt.id, 1, 0, value, FIXED_NOW, member_id=attempt.member_id
         )
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
     assert saved.outcome == AnswerOutcome.SAVED and replay.outcome == AnswerOutcome.REPLAY
+    accepted, refused = ([s.split()[0] for s in sent] for sent in (accepted, refused))
     if DB_KIND == "postgres":
         assert accepted == ["SELECT", "WITH"]  # WITH stored AS (UPDATE …) INSERT …
-        assert statements == ["SELECT", "WITH", "SELECT", "INSERT"]
+        assert refused == ["SELECT", "WITH", "SELECT", "INSERT"]
     else:
         assert accepted == ["SELECT", "UPDATE", "INSERT"]
-        assert statements == ["SELECT", "UPDATE", "SELECT", "INSERT"]
+        assert refused == ["SELECT", "UPDATE", "SELECT", "INSERT"]
     logged = session.scalars(
         sa.select(AnswerLog.outcome)
         .where(AnswerLog.attempt_id == attempt.id)

@@ -11,15 +11,8 @@ from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.models import QuestionStatus
 from learnapp.question_bank.services import add_question
 from learnapp.quizzes import attempts as svc
-from learnapp.quizzes.authoring import (
-    QuizSettings,
-    RuleInput,
-    add_questions,
-    add_rule,
-    create_quiz,
-    publish_quiz,
-    update_quiz,
-)
+from learnapp.quizzes.authoring import QuizSettings, create_quiz, publish_quiz, update_quiz
+from learnapp.quizzes.composition import RuleInput, add_questions, add_rule
 from learnapp.quizzes.models import Composition, FinishedBy, QuizKind, QuizState
 from learnapp.quizzes.papers import compose
 from learnapp.quizzes.queries import slots_of

@@ -8,12 +8,13 @@ import pytest
 from learnapp.errors import DomainError
 from learnapp.question_bank.services.workflow import approve_question, retire_question
 from learnapp.quizzes import attempts as svc
-from learnapp.quizzes.authoring import paper_problems, publish_quiz
+from learnapp.quizzes.authoring import publish_quiz
+from learnapp.quizzes.composition import add_questions, paper_problems
 from learnapp.quizzes.marking import mark_answer, regrade_question
 from learnapp.quizzes.models import FinishedBy
 from learnapp.quizzes.queries import slots_of
 from tests.factories import FIXED_NOW
-from tests.quizzes.helpers import make_paper, make_quiz
+from tests.quizzes.helpers import Paper, make_paper, make_quiz, sent_statements
 from tests.quizzes.test_regrade_export import _correct
 
 
@@ -21,6 +22,30 @@ def test_publishing_pins_each_question_version(session, world, ctx):
     paper = make_paper(session, types=("single", "judge"))
     quiz = make_quiz(session, world.root, paper)
     assert [i.version_id for i in quiz.items] == [q.current_version_id for q in paper.questions]
+
+
+def test_publishing_reads_every_pinned_version_in_one_statement(session, world, ctx):
+    paper = make_paper(session)
+    quiz = make_quiz(session, world.root, paper, publish=False)
+    session.expire_all()
+    with sent_statements(session) as sent:
+        publish_quiz(session, None, quiz, FIXED_NOW)
+    reads = [s for s in sent if s.lstrip().startswith("SELECT") and "question_versions" in s]
+    assert len(reads) == 1
+    assert [i.version_id for i in quiz.items] == [q.current_version_id for q in paper.questions]
+    assert all(q.current_version.used_at == FIXED_NOW for q in paper.questions)
+
+
+def test_a_question_added_to_a_published_paper_is_pinned_at_once(session, world, ctx):
+    paper = make_paper(session, types=("single", "judge"))
+    single, judge = paper.questions
+    quiz = make_quiz(session, world.root, Paper(paper.bank, [single]))
+    add_questions(session, None, quiz, [judge.id], FIXED_NOW)
+    assert [i.version_id for i in quiz.items] == [
+        single.current_version_id,
+        judge.current_version_id,
+    ]
+    assert judge.current_version.used_at == FIXED_NOW
 
 
 def test_edited_and_retired_questions_stay_on_a_published_paper(session, world, ctx):

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from learnapp.accounts.models import User
 from learnapp.question_bank.models import KnowledgePoint
 from learnapp.quizzes.attempts import start_attempt
-from learnapp.quizzes.authoring import RuleInput, add_rule, publish_quiz
+from learnapp.quizzes.authoring import publish_quiz
+from learnapp.quizzes.composition import RuleInput, add_rule
 from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,

@@ -29,8 +29,13 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.assessments.points import decide_points
-from learnapp.assessments.queries import participation, scoped_period, self_appraisals
-from learnapp.assessments.services import advance, is_unit_above
+from learnapp.assessments.queries import (
+    is_unit_above,
+    participation,
+    scoped_period,
+    self_appraisals,
+)
+from learnapp.assessments.steps import advance
 from learnapp.assessments.views import back_to, bp, flash_error, managed_period_or_404
 from learnapp.authz import MANAGER, route_policy
 from learnapp.clock import now

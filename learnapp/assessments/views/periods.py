@@ -9,14 +9,17 @@ from wtforms.fields.choices import SelectChoice
 from learnapp.assessments import evidence
 from learnapp.assessments.forms import PeriodForm, RuleChoiceForm, ScheduleForm
 from learnapp.assessments.models import SCHEDULED
-from learnapp.assessments.periods import SCHEDULE_FIELDS, delete_draft, opened_fields, reschedule
-from learnapp.assessments.queries import rule_sets
-from learnapp.assessments.services import (
+from learnapp.assessments.periods import (
+    SCHEDULE_FIELDS,
     choose_rule_set,
     create_period,
     default_year,
+    delete_draft,
+    opened_fields,
     preview,
+    reschedule,
 )
+from learnapp.assessments.queries import rule_sets
 from learnapp.assessments.views import (
     back_to,
     bp,

@@ -7,8 +7,8 @@ from flask_login import current_user
 from learnapp.assessments.forms import RuleSetForm
 from learnapp.assessments.labels import COMPONENT_LABELS
 from learnapp.assessments.queries import rule_sets
+from learnapp.assessments.rule_sets import add_rule_set, ensure_default_rule_set
 from learnapp.assessments.rules import COMPONENTS, DEFAULT_RULES, ScoreRules
-from learnapp.assessments.services import add_rule_set, ensure_default_rule_set
 from learnapp.assessments.views import bp
 from learnapp.authz import ADMIN, route_policy
 from learnapp.clock import now

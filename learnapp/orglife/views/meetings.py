@@ -13,8 +13,18 @@ from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.hours.services import org_day
 from learnapp.orglife import files
+from learnapp.orglife.attendance import set_attendance
 from learnapp.orglife.forms import STUDY_ITEM_ROWS, AttachmentForm, MeetingForm
 from learnapp.orglife.labels import meeting_kind_label
+from learnapp.orglife.meetings import (
+    MeetingFields,
+    add_attachment,
+    create_meeting,
+    delete_meeting,
+    earliest_meeting_day,
+    meeting_kinds_for,
+    update_meeting,
+)
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import (
     attendance_by_member,
@@ -26,16 +36,6 @@ from learnapp.orglife.queries import (
     quorum,
     scoped_attachment,
     scoped_meeting,
-)
-from learnapp.orglife.services import (
-    MeetingFields,
-    add_attachment,
-    create_meeting,
-    delete_meeting,
-    earliest_meeting_day,
-    meeting_kinds_for,
-    set_attendance,
-    update_meeting,
 )
 from learnapp.orglife.views import bp, send_stored, unit_or_404
 from learnapp.orgs.models import UnitKind

@@ -1,9 +1,17 @@
-"""The quizzes blueprint: the member's pages (taking.py), the authors' pages (manage.py, and
-overrides.py for members' own terms) and the markers' and reports' pages."""
+"""The quizzes blueprint: the member's pages (open_quizzes.py, taking.py, wrong_book.py), the
+authors' pages (manage.py, and overrides.py for members' own terms) and the markers' and reports'
+pages."""
 
-from flask import Blueprint
+from flask import Blueprint, make_response
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
+
+
+def no_store(response):
+    """Exam pages are never cached, by the browser or anything in between (E2)."""
+    response = make_response(response)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.app_template_filter("quiz_time")
@@ -35,4 +43,12 @@ def plural_count(value) -> int:
     return whole if whole == value else 2
 
 
-from learnapp.quizzes.views import analysis, manage, overrides, reports, taking  # noqa: E402,F401  (routes on bp)
+from learnapp.quizzes.views import (  # noqa: E402,F401  (routes on bp)
+    analysis,
+    manage,
+    open_quizzes,
+    overrides,
+    reports,
+    taking,
+    wrong_book,
+)

@@ -21,7 +21,7 @@ from learnapp.orgs.queries import units_in_scope
 from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStatus, QuestionVersion
 from learnapp.question_bank.queries import QuestionFilters, knowledge_points, questions_page
 from learnapp.question_bank.types import TYPES
-from learnapp.quizzes import authoring
+from learnapp.quizzes import authoring, composition
 from learnapp.quizzes.forms import AddQuestionsForm, QuizForm, RuleForm
 from learnapp.quizzes.models import (
     ATTEMPT_STATE_LABELS,
@@ -162,7 +162,7 @@ def edit_quiz(quiz_id):
 def _rule_form(bank_id: int | None = None) -> RuleForm:
     session = get_session()
     form = RuleForm()
-    banks = authoring.banks_for(session, current_user)
+    banks = composition.banks_for(session, current_user)
     form.bank_id.choices = [SelectChoice(b.id, b.name) for b in banks]
     chosen = next((b for b in banks if b.id == (bank_id or form.bank_id.data)), None)
     chosen = chosen or (banks[0] if banks else None)
@@ -178,11 +178,11 @@ def _rule_form(bank_id: int | None = None) -> RuleForm:
 def manage_quiz(quiz_id):
     session = get_session()
     found = quiz_or_404(quiz_id)
-    banks = authoring.banks_for(session, current_user)
+    banks = composition.banks_for(session, current_user)
     bank_id = strict_int_arg("bank") or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
     picker = None
-    locked = authoring.paper_locked_reason(session, found)
+    locked = composition.paper_locked_reason(session, found)
     if found.composition == Composition.FIXED and bank is not None and locked is None:
         filters = QuestionFilters(
             status=QuestionStatus.ACTIVE,
@@ -194,7 +194,7 @@ def manage_quiz(quiz_id):
         "quizzes/manage_quiz.html",
         quiz=found,
         labels=LABELS,
-        problems=authoring.paper_problems(session, found),
+        problems=composition.paper_problems(session, found),
         locked=locked,
         type_labels={code: kind.label for code, kind in TYPES.items()},
         banks=banks,
@@ -215,7 +215,9 @@ def add_questions(quiz_id):
         abort(400)
     session = get_session()
     try:
-        added = authoring.add_questions(session, current_user, found, form.question_ids.data, now())
+        added = composition.add_questions(
+            session, current_user, found, form.question_ids.data, now()
+        )
     except DomainError as error:
         session.rollback()
         flash(error.message, "danger")
@@ -228,7 +230,7 @@ def add_questions(quiz_id):
 @bp.post("/manage/<int:quiz_id>/items/<int:item_id>/delete")
 @route_policy(MANAGER)
 def remove_item(quiz_id, item_id):
-    return _remove(quiz_id, authoring.remove_item, item_id)
+    return _remove(quiz_id, composition.remove_item, item_id)
 
 
 def _remove(quiz_id: int, service, row_id: int):
@@ -257,14 +259,16 @@ def add_rule(quiz_id):
         for errors in form.errors.values():
             flash(errors[0] if isinstance(errors, list) else str(errors), "danger")
         return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
-    bank = next(b for b in authoring.banks_for(session, current_user) if b.id == form.bank_id.data)
+    bank = next(
+        b for b in composition.banks_for(session, current_user) if b.id == form.bank_id.data
+    )
     point = session.get(KnowledgePoint, form.knowledge_point_id.data or 0)
     try:
-        authoring.add_rule(
+        composition.add_rule(
             session,
             current_user,
             found,
-            authoring.RuleInput(
+            composition.RuleInput(
                 bank=bank,
                 knowledge_point=point,
                 question_type=form.question_type.data or None,
@@ -286,7 +290,7 @@ def add_rule(quiz_id):
 @bp.post("/manage/<int:quiz_id>/rules/<int:rule_id>/delete")
 @route_policy(MANAGER)
 def remove_rule(quiz_id, rule_id):
-    return _remove(quiz_id, authoring.remove_rule, rule_id)
+    return _remove(quiz_id, composition.remove_rule, rule_id)
 
 
 @bp.post("/manage/<int:quiz_id>/state")

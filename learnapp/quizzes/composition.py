@@ -1,0 +1,260 @@
+"""What a quiz is made of: its fixed paper (items pinned to question versions once published) or
+its random rules, the banks an author may draw from, and whether the paper can be published.
+Services flush, never commit, and raise DomainError."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.authz import unit_in_scope_clause
+from learnapp.errors import DomainError
+from learnapp.orgs.models import Unit
+from learnapp.question_bank.models import (
+    KnowledgePoint,
+    Question,
+    QuestionBank,
+    QuestionStatus,
+    QuestionVersion,
+)
+from learnapp.question_bank.types import TYPES
+from learnapp.quizzes.models import (
+    Attempt,
+    Composition,
+    Quiz,
+    QuizItem,
+    QuizKind,
+    QuizRule,
+    QuizState,
+)
+
+MAX_QUESTIONS = 200
+MAX_RULE_COUNT = 100
+MAX_POINTS = Decimal("100")
+TOPIC_SIZES = (5, 10)  # DOMAIN.md: 专项答题 sets of 5 or 10
+
+
+def has_attempts(session: Session, quiz: Quiz) -> bool:
+    """Whether any member has started the quiz."""
+    return bool(session.scalar(sa.select(sa.exists().where(Attempt.quiz_id == quiz.id))))
+
+
+def paper_locked_reason(session: Session, quiz: Quiz):
+    """Why the quiz's paper or rules can no longer change (archived, or published and taken),
+    or None while they can. The authoring page hides its editing controls by the same rule."""
+    if quiz.state == QuizState.ARCHIVED:
+        return _l("An archived quiz cannot be changed.")
+    if quiz.state == QuizState.PUBLISHED and has_attempts(session, quiz):
+        return _l("Members have taken this quiz; its paper is fixed now.")
+    return None
+
+
+def _editable_paper(session: Session, quiz: Quiz) -> None:
+    reason = paper_locked_reason(session, quiz)
+    if reason is not None:
+        raise DomainError(None, reason)
+
+
+def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], now) -> int:
+    """Append active questions to a fixed paper; ones already on it are skipped. Returns how
+    many were added."""
+    _editable_paper(session, quiz)
+    if quiz.composition != Composition.FIXED:
+        raise DomainError(None, _l("This quiz draws its questions by rules."))
+    present = {item.question_id for item in quiz.items}
+    wanted = [qid for qid in dict.fromkeys(question_ids) if qid not in present]
+    if len(present) + len(wanted) > MAX_QUESTIONS:
+        raise DomainError("question_ids", _l("A paper holds at most 200 questions."))
+    query = sa.select(Question).where(
+        Question.id.in_(wanted), Question.status == QuestionStatus.ACTIVE
+    )
+    if actor is not None:
+        query = query.where(Question.bank_id.in_([b.id for b in banks_for(session, actor)]))
+    questions = session.scalars(query).all()
+    found = {q.id for q in questions}
+    if set(wanted) - found:
+        raise DomainError("question_ids", _l("Only active questions of your banks can be added."))
+    position = max((item.position for item in quiz.items), default=0)
+    for qid in wanted:
+        position += 1
+        quiz.items.append(QuizItem(question_id=qid, position=position))
+    if quiz.state != QuizState.DRAFT:
+        pin_versions(session, quiz, now)
+    quiz.updated_at = now
+    session.flush()
+    return len(wanted)
+
+
+def pin_versions(session: Session, quiz: Quiz, now: datetime) -> None:
+    """Each item of a published fixed paper keeps the question version it was published with.
+    The version counts as used from then on, so an edit in the bank makes a new version instead
+    of changing the published one. The current versions are read in one statement."""
+    unpinned = [item for item in quiz.items if item.version_id is None]
+    if not unpinned:
+        return
+    current = {
+        version.question_id: version
+        for version in session.scalars(
+            sa.select(QuestionVersion)
+            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .where(Question.id.in_({item.question_id for item in unpinned}))
+        )
+    }
+    for item in unpinned:
+        version = current[item.question_id]
+        item.version_id = version.id
+        if version.used_at is None:
+            version.used_at = now
+
+
+def remove_item(session: Session, actor, quiz: Quiz, item_id: int, now: datetime) -> None:
+    _editable_paper(session, quiz)
+    item = next((i for i in quiz.items if i.id == item_id), None)
+    if item is None:
+        raise DomainError(None, _l("That question is not on this paper."))
+    quiz.items.remove(item)
+    quiz.updated_at = now
+    session.flush()
+
+
+@dataclass
+class RuleInput:
+    bank: QuestionBank
+    knowledge_point: KnowledgePoint | None
+    question_type: str | None
+    difficulty: int | None
+    count: int
+    points: Decimal
+
+
+def add_rule(session: Session, actor, quiz: Quiz, rule: RuleInput, now: datetime) -> QuizRule:
+    """Add a random-composition rule; it must be satisfiable from the bank right now."""
+    _editable_paper(session, quiz)
+    if quiz.composition != Composition.RANDOM:
+        raise DomainError(None, _l("This quiz has a fixed paper."))
+    if actor is not None and rule.bank.id not in {b.id for b in banks_for(session, actor)}:
+        raise DomainError("bank_id", _l("Choose one of your question banks."))
+    if rule.knowledge_point is not None and rule.knowledge_point.bank_id != rule.bank.id:
+        raise DomainError("knowledge_point_id", _l("That knowledge point is in another bank."))
+    if rule.question_type is not None and rule.question_type not in TYPES:
+        raise DomainError("question_type", _l("Unknown question type."))
+    if rule.difficulty is not None and not 1 <= rule.difficulty <= 5:
+        raise DomainError("difficulty", _l("Difficulty is 1 to 5."))
+    if not 1 <= rule.count <= MAX_RULE_COUNT:
+        raise DomainError("count", _l("A rule draws 1 to 100 questions."))
+    if not rule.points.is_finite() or not 0 < rule.points <= MAX_POINTS:
+        raise DomainError("points", _l("Points are more than 0 and at most 100."))
+    row = QuizRule(
+        position=max((r.position for r in quiz.rules), default=0) + 1,
+        bank_id=rule.bank.id,
+        knowledge_point_id=rule.knowledge_point.id if rule.knowledge_point else None,
+        question_type=rule.question_type,
+        difficulty=rule.difficulty,
+        count=rule.count,
+        points=rule.points.quantize(Decimal("0.01")),
+    )
+    available = len(candidate_ids(session, row))
+    if available < rule.count:
+        raise DomainError(
+            "count",
+            _l("Only %(n)d active questions match this rule.") % {"n": available},
+        )
+    quiz.rules.append(row)
+    quiz.updated_at = now
+    session.flush()
+    return row
+
+
+def remove_rule(session: Session, actor, quiz: Quiz, rule_id: int, now: datetime) -> None:
+    _editable_paper(session, quiz)
+    rule = next((r for r in quiz.rules if r.id == rule_id), None)
+    if rule is None:
+        raise DomainError(None, _l("That rule is not part of this quiz."))
+    quiz.rules.remove(rule)
+    quiz.updated_at = now
+    session.flush()
+
+
+def candidate_ids(session: Session, rule: QuizRule) -> list[tuple[int, int]]:
+    """(question id, current version id) of the active questions a rule may draw, by id."""
+    query = sa.select(Question.id, Question.current_version_id).where(
+        Question.bank_id == rule.bank_id,
+        Question.status == QuestionStatus.ACTIVE,
+        Question.current_version_id.is_not(None),
+    )
+    if rule.question_type:
+        query = query.where(Question.type == rule.question_type)
+    if rule.difficulty:
+        query = query.where(Question.difficulty == rule.difficulty)
+    if rule.knowledge_point_id:
+        point = session.get(KnowledgePoint, rule.knowledge_point_id)
+        query = query.join(KnowledgePoint, Question.knowledge_point_id == KnowledgePoint.id).where(
+            KnowledgePoint.path.startswith(point.path, autoescape=True)
+        )
+    # Thousands of rows for a large bank, on every start of a random paper: read as plain
+    # tuples, past the ORM (after flushing, as the ORM would).
+    session.flush()
+    return [tuple(row) for row in session.connection().execute(query.order_by(Question.id))]
+
+
+def paper_problems(session: Session, quiz: Quiz) -> list[str]:
+    """Why the quiz cannot be published yet; empty when it can."""
+    problems = []
+    if quiz.composition == Composition.FIXED:
+        size = sum(1 for i in quiz.items if i.question.status == QuestionStatus.ACTIVE)
+        if not size:
+            problems.append(str(_l("Add at least one active question to the paper.")))
+        elif quiz.state == QuizState.DRAFT:
+            problems.extend(
+                str(
+                    _l(
+                        "Question %(n)d of the paper is not active now (in review or retired):"
+                        " remove it, or publish once it is approved."
+                    )
+                    % {"n": index}
+                )
+                for index, item in enumerate(quiz.items, 1)
+                if item.question.status != QuestionStatus.ACTIVE
+            )
+    else:
+        size = sum(rule.count for rule in quiz.rules)
+        if not quiz.rules:
+            problems.append(str(_l("Add at least one rule.")))
+        needed: dict[tuple, int] = {}
+        for rule in quiz.rules:
+            available = len(candidate_ids(session, rule))
+            key = (rule.bank_id, rule.knowledge_point_id, rule.question_type, rule.difficulty)
+            needed[key] = needed.get(key, 0) + rule.count
+            if available < needed[key]:
+                problems.append(
+                    str(
+                        _l("Rule %(n)d needs more questions than the bank has.")
+                        % {"n": rule.position}
+                    )
+                )
+    if quiz.kind == QuizKind.TOPIC and size and size not in TOPIC_SIZES:
+        problems.append(str(_l("A topic set has 5 or 10 questions.")))
+    return problems
+
+
+def banks_for(session: Session, user) -> list[QuestionBank]:
+    """Banks a quiz author may draw from: platform-wide banks, banks owned inside their units,
+    and banks of the organisations above them (a committee's bank serves its branches)."""
+    above = {i for unit in user.managed_units for i in unit.ancestor_ids()}
+    owned = sa.select(Unit.id).where(unit_in_scope_clause(user, Unit.path)).scalar_subquery()
+    return list(
+        session.scalars(
+            sa.select(QuestionBank)
+            .where(
+                sa.or_(
+                    QuestionBank.unit_id.is_(None),
+                    QuestionBank.unit_id.in_(owned),
+                    QuestionBank.unit_id.in_(sorted(above)),
+                )
+            )
+            .order_by(QuestionBank.id)
+        )
+    )
