@@ -11,7 +11,6 @@ dossier (民主评议). Packages that freeze such evidence register a `year_clos
 needs no knowledge of them.
 """
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -23,9 +22,9 @@ from learnapp.errors import DomainError
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.queries import reversals_of
 from learnapp.hours.services import org_day, write_reversal
+from learnapp.text import check_text
 
 MAX_REASON_CHARS = 200
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # (session, member id, year) -> why the member's year is closed to their corrections, or None.
 YearCloser = Callable[[Session, int, int], str | None]
@@ -97,11 +96,9 @@ def remove_self_study(
     """The member removes a self-study entry they recorded by mistake, with a reason: a
     reversing entry cancels its hours (see check_removable for when). Audited."""
     check_removable(session, member, entry, now)
-    reason = (reason or "").strip()
+    reason = check_text("reason", reason)
     if not reason:
         raise DomainError("reason", _l("Give the reason for the correction."))
-    if CONTROL.search(reason):
-        raise DomainError("reason", _l("The text contains control characters; please retype it."))
     reason = reason[:MAX_REASON_CHARS]
     reversal = write_reversal(session, member, entry, reason, now)
     record(

@@ -23,6 +23,7 @@ from learnapp.hours.queries import (
 )
 from learnapp.hours.rules import DEFAULT_EFFECTIVE_FROM, DEFAULT_RULES, DEFAULT_SOURCE, Rules
 from learnapp.hours.rules import DEFAULT_VERSION as DEFAULT_RULE_VERSION
+from learnapp.text import check_text
 
 MAX_ENTRY_HOURS = Decimal("100")
 # 个人自学 is recorded in quarter hours (15 minutes), one record at most a working day.
@@ -242,7 +243,7 @@ def record_self_study(
         raise DomainError("day", _l("The date cannot be in the future."))
     if day.year != today.year:
         raise DomainError("day", _l("Only study in the current year can be recorded."))
-    note = (note or "").strip()
+    note = check_text("note", note)
     if not note:
         raise DomainError("note", _l("Say what you studied."))
     _lock_member(session, member.id)

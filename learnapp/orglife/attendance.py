@@ -11,10 +11,11 @@ from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.hours.models import LedgerEntry, SourceType
 from learnapp.hours.services import reverse_entry
-from learnapp.orglife.checks import check_manager, check_text
+from learnapp.orglife.checks import check_manager
 from learnapp.orglife.ledger import sync_credits
 from learnapp.orglife.models import Attendance, Meeting, MeetingAttendance
 from learnapp.orglife.queries import meeting_expected
+from learnapp.text import check_text
 
 
 def set_attendance(

@@ -20,8 +20,8 @@ from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit, org_day
 from learnapp.notifications.services import notify
 from learnapp.orglife import files
-from learnapp.orglife.checks import check_text
 from learnapp.orglife.models import ClaimState, StudyClaim
+from learnapp.text import check_text
 
 MAX_CLAIM_HOURS = Decimal("100")
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024

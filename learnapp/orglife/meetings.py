@@ -13,7 +13,7 @@ from learnapp.errors import DomainError
 from learnapp.hours.models import LedgerEntry
 from learnapp.hours.services import org_day, reverse_entry
 from learnapp.orglife import files
-from learnapp.orglife.checks import check_manager, check_text
+from learnapp.orglife.checks import check_manager
 from learnapp.orglife.ledger import sync_credits
 from learnapp.orglife.models import (
     Attendance,
@@ -24,6 +24,7 @@ from learnapp.orglife.models import (
 )
 from learnapp.orglife.queries import expected_members
 from learnapp.orgs.models import UnitKind
+from learnapp.text import check_text
 
 MAX_STUDY_ITEMS = 10
 MAX_ITEM_MINUTES = 8 * 60

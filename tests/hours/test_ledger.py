@@ -182,6 +182,21 @@ def test_self_study_validation(ctx, session, day, hours, field):
     assert error.value.field == field
 
 
+def test_a_self_study_note_with_a_control_character_is_refused(ctx, session):
+    world = build_world(session)
+    with pytest.raises(DomainError) as error:
+        record_self_study(
+            session,
+            world.member_b,
+            day=date(2026, 3, 9),
+            hours="1",
+            note="读\x00党章",
+            now=FIXED_NOW,
+        )
+    assert error.value.field == "note"
+    assert year_summary(session, world.member_b, 2026).totals[HoursCategory.SELF_STUDY] == 0
+
+
 def test_self_study_is_at_most_eight_hours_a_day_in_total(ctx, session):
     world = build_world(session)
     day = date(2026, 3, 1)

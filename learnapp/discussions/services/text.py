@@ -1,15 +1,12 @@
 """Plain-text titles and Markdown bodies as the discussion package stores them."""
 
-import re
 import unicodedata
 
 from flask_babel import lazy_gettext as _l
 
 from learnapp.errors import DomainError
 from learnapp.sanitize import SourceTooLong, render_markdown, strip_bidi
-
-# Control characters other than tab and line breaks: never typed, and PostgreSQL refuses NUL.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from learnapp.text import CONTROL
 
 
 def strip_controls(text: str | None) -> str:

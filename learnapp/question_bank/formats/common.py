@@ -25,6 +25,7 @@ from learnapp.question_bank.draft import (
     QuestionDraft,
 )
 from learnapp.sanitize import plain_text
+from learnapp.text import CONTROL
 
 # More than any real bank file; a GIFT file of 10,000 questions must still be read.
 MAX_QUESTIONS = 20_000
@@ -34,7 +35,6 @@ DEFAULT_POINTS = {"single": "1", "multiple": "2", "judge": "1", "fill": "2", "sh
 
 HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|<!--|&(?:[a-z]+|#\d+);")
 TAG_SEPARATORS = re.compile(r"[;；、，,]")
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Characters that show as nothing, picked up from Word and web pages: zero-width space, word
 # joiner, soft hyphen, and byte-order marks (a second file pasted after the first).
 INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
