@@ -105,8 +105,20 @@ def test_member_posts_a_held_post_is_approved_by_the_secretary(new_page):
     member.goto(board_url)
     expect(member.get_by_test_id("thread-list")).to_contain_text("提醒大家")
     member.goto("/notifications")
-    expect(member.get_by_test_id("notification-list")).to_contain_text("已发布")
+    notices = member.get_by_test_id("notification-list")
+    expect(notices).to_contain_text("您在“提醒大家”中的帖子已发布")
     shots(member, "discussions-notifications")
+    # The same notification follows the member's language, both ways.
+    try:
+        member.select_option("#locale-select", "en")
+        expect(member.locator("html")).to_have_attribute("lang", "en")
+        member.wait_for_load_state()
+        expect(notices).to_contain_text("Your post in “提醒大家” has been published")
+    finally:
+        member.select_option("#locale-select", "zh_Hans")
+        expect(member.locator("html")).to_have_attribute("lang", "zh-Hans")
+        member.wait_for_load_state()
+    expect(notices).to_contain_text("您在“提醒大家”中的帖子已发布")
 
 
 def test_a_member_of_another_branch_gets_404_for_the_branch_board(new_page):
