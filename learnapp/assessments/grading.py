@@ -23,10 +23,11 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.assessments.queries import is_unit_above
-from learnapp.assessments.steps import NOTIFY_KIND, move_step
+from learnapp.assessments.steps import move_step
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 
 EXCELLENT_SHARE = Fraction(1, 3)
@@ -243,10 +244,10 @@ def lock(session: Session, actor: User, period: AssessmentPeriod, now: datetime)
     notify(
         session,
         list(grades_of(session, period)),
-        NOTIFY_KIND,
-        str(_l("Your assessment result for %(year)s is available.")) % {"year": period.year},
+        Msg.ASSESSMENT_RESULT,
         f"/assessments/periods/{period.id}/me",
         now,
+        {"year": period.year, "period": period.id},
     )
     record(session, actor, "assessment.lock", "assessment_period", period.id, now=now)
 

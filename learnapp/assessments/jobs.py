@@ -15,7 +15,8 @@ from learnapp.assessments.models import (
     Step,
     VoterRoll,
 )
-from learnapp.assessments.steps import REMINDER_KIND, advance, reminder_text
+from learnapp.assessments.steps import advance
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 
 REMIND_BEFORE = timedelta(hours=48)
@@ -67,10 +68,10 @@ def _remind(session: Session, now: datetime) -> int:
             notify(
                 session,
                 _not_acted(session, period),
-                REMINDER_KIND,
-                reminder_text(step, period.year),
+                Msg.ASSESSMENT_REMINDER,
                 f"/assessments/periods/{period.id}/me",
                 now,
+                {"step": step.value, "year": period.year, "period": period.id},
             )
             period.reminded_step = step.value
             sent += 1

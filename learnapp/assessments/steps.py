@@ -7,13 +7,11 @@ from datetime import datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.assessments import evidence
-from learnapp.assessments.labels import STEP_LABELS
 from learnapp.assessments.models import (
     SCHEDULED,
     AssessmentPeriod,
@@ -26,12 +24,13 @@ from learnapp.assessments.rules import ScoreRules
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.preferences import register_kind
 from learnapp.notifications.services import notify
 from learnapp.orgs.models import MemberCategory
 
-NOTIFY_KIND = register_kind("assessment", _l("Assessment steps and results"), mandatory=True).key
-REMINDER_KIND = register_kind("assessment_reminder", _l("Assessment reminders")).key
+register_kind("assessment", _l("Assessment steps and results"), mandatory=True)
+register_kind("assessment_reminder", _l("Assessment reminders"))
 
 
 def move_step(
@@ -110,11 +109,9 @@ def freeze(
 
 
 STEP_MESSAGES = {
-    Step.SELF_APPRAISAL: _l("The self-appraisal (个人自评) of %(year)s is open: write yours."),
-    Step.PEER_REVIEW: _l("Peer appraisal (党员互评) of %(year)s is open."),
-    Step.EVALUATION: _l(
-        "The anonymous evaluation (民主测评) of %(year)s is open: cast your ballot."
-    ),
+    Step.SELF_APPRAISAL: Msg.SELF_APPRAISAL_OPEN,
+    Step.PEER_REVIEW: Msg.PEER_REVIEW_OPEN,
+    Step.EVALUATION: Msg.EVALUATION_OPEN,
 }
 
 
@@ -162,10 +159,10 @@ def advance(
         notify(
             session,
             [m.id for m in evidence.period_members(session, period)],
-            NOTIFY_KIND,
-            str(STEP_MESSAGES[target]) % {"year": period.year},
+            STEP_MESSAGES[target],
             f"/assessments/periods/{period.id}/me",
             now,
+            {"year": period.year, "period": period.id},
         )
     record(
         session,
@@ -178,7 +175,3 @@ def advance(
         after={"step": target.value},
     )
     return target
-
-
-def reminder_text(step: Step, year: int) -> str:
-    return _("Reminder: %(step)s of %(year)s closes soon.", step=str(STEP_LABELS[step]), year=year)

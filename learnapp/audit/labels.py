@@ -30,6 +30,7 @@ ACTION_LABELS = {
     # Study hours and completion
     "hours.entry_reversed": _l("Study-hour entry reversed"),
     "hours.rule_set_added": _l("Study-hour rules added"),
+    "hours.self_study_removed": _l("Self-study entry removed by its member"),
     "completion.exported": _l("Completion report exported"),
     # Courses
     "course.created": _l("Course created"),
@@ -77,6 +78,7 @@ ACTION_LABELS = {
     "orglife.attachment_added": _l("Meeting attachment added"),
     "orglife.claim_approved": _l("Study claim approved"),
     "orglife.claim_rejected": _l("Study claim rejected"),
+    "orglife.claim_withdrawn": _l("Study claim withdrawn by its member"),
     "orglife.study_recorded_on_behalf": _l("Study recorded on a member's behalf"),
     # Assessment
     "assessment.rules_add": _l("Assessment rules added"),

@@ -15,7 +15,6 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -24,6 +23,7 @@ from learnapp.clock import org_timezone
 from learnapp.completion.queries import Frame, behind_count, behind_members
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
+from learnapp.notifications.messages import Msg, render_message
 from learnapp.notifications.preferences import Audience, mute_kind
 from learnapp.notifications.queries import muted_user_ids, notified_since, reminder_addresses
 from learnapp.notifications.services import notify
@@ -105,6 +105,13 @@ class Mail:
     body: str
 
 
+def _mail(to: str, user, message: Msg, params: dict, link: str) -> Mail:
+    """The e-mail says what the notification says, in the recipient's language."""
+    with force_locale(_locale(user)):
+        text = render_message(message, params)
+    return Mail(to, text.title, f"{text.body}\n\n{link}")
+
+
 def pace_reminders(session: Session, now: datetime, frame: Frame, mails: list[Mail]) -> int:
     already = notified_since(session, PACE, week_start(now)) | muted_user_ids(session, PACE)
     behind = {
@@ -117,38 +124,27 @@ def pace_reminders(session: Session, now: datetime, frame: Frame, mails: list[Ma
     link = _path("study.me")
     sent = 0
     for user in recipients:
-        with force_locale(_locale(user)):
-            title = _("You are behind this year's study-hour pace")
-            body = _(
-                "Your study hours so far would not reach this year's target at the current "
-                "pace. Your ledger shows what has been counted."
-            )
-        sent += notify(session, [user.id], PACE, title, link, now, body=body)
+        sent += notify(session, [user.id], Msg.PACE_REMINDER, link, now)
         if user.id in addresses:
-            mails.append(Mail(addresses[user.id], title, f"{body}\n\n{link}"))
+            mails.append(_mail(addresses[user.id], user, Msg.PACE_REMINDER, {}, link))
     return sent
 
 
-def _digest_lines(session: Session, user, frame: Frame, today) -> list[str]:
-    lines = []
-    claims = pending_claim_count(session, user)
-    if claims:
-        lines.append(_("%(n)d study claims to approve", n=claims))
+def _digest_params(session: Session, user, frame: Frame, today) -> dict:
+    """What the secretary has to follow up: claims to approve, and for each unit they manage
+    the members behind pace and, for a branch, the meetings overdue and due this period."""
+    units = []
     for unit in user.managed_units:
-        behind = behind_count(session, unit, frame)
-        if behind:
-            lines.append(_("%(unit)s: %(n)d members behind pace", unit=unit.name, n=behind))
-        if unit.kind.is_branch:
-            meetings = obligation_counts(session, unit, today)
-            if meetings.overdue:
-                lines.append(
-                    _("%(unit)s: %(n)d meetings overdue", unit=unit.name, n=meetings.overdue)
-                )
-            if meetings.due:
-                lines.append(
-                    _("%(unit)s: %(n)d meetings due this period", unit=unit.name, n=meetings.due)
-                )
-    return lines
+        meetings = obligation_counts(session, unit, today) if unit.kind.is_branch else None
+        units.append(
+            {
+                "unit": unit.name,
+                "behind": behind_count(session, unit, frame),
+                "overdue": meetings.overdue if meetings else 0,
+                "due": meetings.due if meetings else 0,
+            }
+        )
+    return {"claims": pending_claim_count(session, user), "units": units}
 
 
 def secretary_digests(session: Session, now: datetime, frame: Frame, mails: list[Mail]) -> int:
@@ -166,13 +162,10 @@ def secretary_digests(session: Session, now: datetime, frame: Frame, mails: list
     today = org_day(now)
     sent = 0
     for user in recipients:
-        with force_locale(_locale(user)):
-            lines = _digest_lines(session, user, frame, today)
-            title = _("Weekly digest: %(n)d things to follow up", n=len(lines))
-            body = "\n".join(lines) if lines else _("Nothing needs your attention this week.")
-        sent += notify(session, [user.id], DIGEST, title, link, now, body=body)
+        params = _digest_params(session, user, frame, today)
+        sent += notify(session, [user.id], Msg.SECRETARY_DIGEST, link, now, params)
         if user.id in addresses:
-            mails.append(Mail(addresses[user.id], title, f"{body}\n\n{link}"))
+            mails.append(_mail(addresses[user.id], user, Msg.SECRETARY_DIGEST, params, link))
     return sent
 
 

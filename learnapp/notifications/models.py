@@ -1,4 +1,5 @@
-"""A notification: a title, a short plain-text body and a link path on this site."""
+"""A notification: a message with its parameters, rendered for the reader, and a link path on
+this site."""
 
 from datetime import datetime
 
@@ -16,7 +17,11 @@ class Notification(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(sa.String(32))
-    title: Mapped[str] = mapped_column(sa.String(200))
+    # A key of messages.MESSAGES and what fills it in; None on notifications written before
+    # messages had keys, which show their stored title and body instead.
+    message: Mapped[str | None] = mapped_column(sa.String(48))
+    params: Mapped[dict | None] = mapped_column(sa.JSON)
+    title: Mapped[str] = mapped_column(sa.String(200), default="")
     body: Mapped[str] = mapped_column(sa.Text, default="")
     link: Mapped[str] = mapped_column(sa.String(300), default="")
     created_at: Mapped[datetime]

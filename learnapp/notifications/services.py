@@ -1,47 +1,60 @@
 """Sending notifications and marking them read."""
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from learnapp.notifications.messages import BODY_CHARS, MESSAGES, Msg
 from learnapp.notifications.models import Notification
 from learnapp.notifications.preferences import ReminderAddress, drop_muted
 from learnapp.redirects import safe_next
 from learnapp.sanitize import strip_bidi
 
-TITLE_CHARS = 200
-BODY_CHARS = 1000
+
+def _clean(value):
+    """Text parameters as the reader will see them: no direction overrides, bounded length."""
+    if isinstance(value, str):
+        return strip_bidi(value)[:BODY_CHARS]
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _clean(item) for key, item in value.items()}
+    return value
 
 
 def notify(
     session: Session,
     user_ids: Iterable[int],
-    kind: str,
-    title: str,
+    message: Msg,
     link: str,
     now: datetime,
-    body: str = "",
+    params: Mapping | None = None,
 ) -> int:
-    """One unread notification per distinct user, except those who muted `kind` (when it is a
-    registered, non-mandatory kind: see preferences.py). Titles and bodies are plain text; the
-    link must be a path on this site (anything else becomes no link). Returns how many were
+    """One unread notification per distinct user, except those who muted the message's kind
+    (when it is a registered, non-mandatory kind: see preferences.py). The message is stored
+    with its parameters and rendered when read, in the reader's language (messages.py); it must
+    be declared there and given exactly its parameters, JSON values with plain-text strings.
+    The link must be a path on this site (anything else becomes no link). Returns how many were
     sent."""
-    recipients = drop_muted(session, sorted({int(user_id) for user_id in user_ids}), kind)
+    declared = MESSAGES[Msg(message)]
+    params = dict(params or {})
+    if set(params) != set(declared.params):
+        raise ValueError(f"message {message} takes {declared.params}, not {sorted(params)}")
+    recipients = drop_muted(session, sorted({int(user_id) for user_id in user_ids}), declared.kind)
     if not recipients:
         return 0
-    title = strip_bidi(" ".join(str(title).split()))[:TITLE_CHARS]
-    body = strip_bidi(str(body))[:BODY_CHARS]
+    params = _clean(params)
     link = safe_next(link, "")
     session.execute(
         sa.insert(Notification),
         [
             {
                 "user_id": user_id,
-                "kind": kind[:32],
-                "title": title,
-                "body": body,
+                "kind": declared.kind,
+                "message": str(message),
+                "params": params,
                 "link": link,
                 "created_at": now,
                 "read_at": None,

@@ -9,6 +9,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.notifications.forms import SettingsForm
+from learnapp.notifications.messages import render
 from learnapp.notifications.preferences import kinds_for, mutable_kinds, muted_kinds, set_muted
 from learnapp.notifications.queries import notifications_page, own_notification
 from learnapp.notifications.services import mark_read
@@ -28,11 +29,12 @@ def ids_in_range(endpoint, values) -> None:
 @bp.get("/notifications")
 @route_policy(LOGGED_IN)
 def index():
+    """The user's notifications, each rendered in the language they use now."""
     page = strict_int_arg("page") or 1
     rows, pages = notifications_page(get_session(), current_user.id, page)
     return render_template(
         "notifications/index.html",
-        notifications=rows,
+        entries=[(row, render(row)) for row in rows],
         page=min(page, pages),
         pages=pages,
         form=EmptyForm(),

@@ -8,8 +8,6 @@ from decimal import Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -18,6 +16,7 @@ from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit, org_day
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 from learnapp.orglife import files
 from learnapp.orglife.models import ClaimState, StudyClaim
@@ -102,19 +101,17 @@ CLAIM_DECIDED = "claim_decided"
 
 
 def _tell_member(session: Session, claim: StudyClaim, now: datetime) -> None:
-    """Notify the member of the decision, in their language, linking to the claim."""
-    member = claim.member
+    """Notify the member of the decision, with the secretary's reason, linking to the claim."""
     link = current_app.url_map.bind("localhost").build(
         "orglife.claim_detail", {"claim_id": claim.id}
     )
-    hours = f"{claim.hours:.2f}"  # as the ledger shows hours, whatever the column gave back
-    with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        if claim.state == ClaimState.APPROVED:
-            title = _("Your claim of %(hours)s study hours was approved", hours=hours)
-        else:
-            title = _("Your claim of %(hours)s study hours was not approved", hours=hours)
-        body = claim.decision_reason
-    notify(session, [member.id], CLAIM_DECIDED, title, link, now, body=body)
+    message = Msg.CLAIM_APPROVED if claim.state == ClaimState.APPROVED else Msg.CLAIM_REJECTED
+    params = {
+        "hours": f"{claim.hours:.2f}",  # as the ledger shows hours, whatever the column gave back
+        "claim": claim.id,
+        "reason": claim.decision_reason or "",
+    }
+    notify(session, [claim.member_id], message, link, now, params)
 
 
 def _check_pending(claim: StudyClaim) -> None:

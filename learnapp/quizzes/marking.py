@@ -7,14 +7,12 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.preferences import register_kind
 from learnapp.notifications.services import notify
 from learnapp.question_bank.models import Question, QuestionStatus
@@ -26,7 +24,7 @@ from learnapp.quizzes.responses import grading_input
 MAX_COMMENT = 2000
 
 # About one's own work: always sent.
-QUIZ_MARKED = register_kind("quiz_marked", _l("My marked exam answers"), mandatory=True).key
+register_kind("quiz_marked", _l("My marked exam answers"), mandatory=True)
 
 
 def mark_answer(
@@ -88,17 +86,15 @@ def mark_answer(
 
 
 def _tell_member(session: Session, attempt: Attempt, now: datetime) -> None:
-    """The member learns, in their own language, that their last answer was marked; the link
-    leads to the result page, which still follows the quiz's release policy. Not sent when the
-    quiz never shows results. Written in the marker's transaction."""
+    """The member learns that their last answer was marked; the link leads to the result page,
+    which still follows the quiz's release policy. Not sent when the quiz never shows results.
+    Written in the marker's transaction."""
     quiz = attempt.quiz
     if quiz.release == ReleasePolicy.NEVER:
         return
-    member = session.get(User, attempt.member_id)
     link = current_app.url_map.bind("localhost").build("quizzes.result", {"attempt_id": attempt.id})
-    with force_locale(member.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        title = _("Your answers to “%(quiz)s” have been marked", quiz=quiz.title)
-    notify(session, [member.id], QUIZ_MARKED, title, link, now)
+    params = {"quiz": quiz.title, "attempt": attempt.id}
+    notify(session, [attempt.member_id], Msg.QUIZ_MARKED, link, now, params)
 
 
 @dataclass(frozen=True)

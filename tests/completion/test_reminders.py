@@ -12,6 +12,7 @@ from learnapp.errors import DomainError
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import ensure_default_rule_set
 from learnapp.jobs import JobOutcome, run_job
+from learnapp.notifications.messages import render
 from learnapp.notifications.models import Notification
 from learnapp.notifications.services import set_reminder_address
 from tests.conftest import reload
@@ -71,7 +72,7 @@ def test_each_secretary_gets_a_digest_that_cannot_be_muted(session, ctx):
     weekly_reminders(session, FIXED_NOW)
     digests = _sent(session, DIGEST)
     assert set(digests) == {world.secretary_a.id, world.general_secretary.id}
-    assert world.branch_a.name in digests[world.secretary_a.id].body
+    assert world.branch_a.name in render(digests[world.secretary_a.id]).body
     assert digests[world.secretary_a.id].link == "/inbox"
 
 

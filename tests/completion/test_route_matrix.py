@@ -24,6 +24,8 @@ BRANCH_A = {**MANAGERS, "secb": 404}
 ABOVE = {**MANAGERS, "seca": 404, "secb": 404}
 CLAIM_VIEW = {**EVERYONE, "memb": 404, "secb": 404}
 CLAIM_DECIDE = {**MANAGERS, "secb": 404}
+# Only the claim's member withdraws it; managers who can see it are refused, others see nothing.
+CLAIM_WITHDRAW = {**dict.fromkeys(USERS, 403), "mema": OK, "memb": 404, "secb": 404}
 NOTHING_RUNNING = {**dict.fromkeys(USERS, 404), "mema": 403, "memb": 403}
 
 # (method, rule, URL with placeholders, expected outcome per user)
@@ -148,6 +150,12 @@ ROUTES = [
         "/orglife/claims/<int:claim_id>/approve",
         "/orglife/claims/{claim}/approve",
         CLAIM_DECIDE,
+    ),
+    (
+        "POST",
+        "/orglife/claims/<int:claim_id>/withdraw",
+        "/orglife/claims/{claim}/withdraw",
+        CLAIM_WITHDRAW,
     ),
     (
         "GET",

@@ -22,6 +22,7 @@ from learnapp.discussions.models import (
 )
 from learnapp.discussions.services.announcements import publish_announcement
 from learnapp.discussions.services.feedback import submit_complaint
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.models import Notification
 from learnapp.notifications.services import notify
 from learnapp.orgs.models import Role
@@ -67,7 +68,14 @@ def objects(app, session):
         complaint = submit_complaint(
             session, world.member_a, subject="建议", body="增加音频", now=FIXED_NOW
         )
-        notify(session, [world.member_a.id], "test", "一条通知", "/boards", FIXED_NOW)
+        notify(
+            session,
+            [world.member_a.id],
+            Msg.ANNOUNCEMENT,
+            "/boards",
+            FIXED_NOW,
+            {"title": "一条通知", "announcement": announcement.id},
+        )
         session.commit()
     ids = {
         "board": board.id,

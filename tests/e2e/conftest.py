@@ -6,6 +6,7 @@ missing, unless REQUIRE_BROWSER=1 (CI), where a missing browser fails the run.
 """
 
 import os
+import re
 import threading
 from pathlib import Path
 
@@ -134,6 +135,24 @@ def change_password(page, current: str, new: str) -> None:
     page.click("main button[type=submit]")
     page.wait_for_url(lambda url: "/profile/password" not in url)
     page.wait_for_load_state("load")
+
+
+def reset_and_login(new_page, username: str, size) -> object:
+    """A page logged in as demo member `username` (a member whose password the demo does not
+    publish): the admin resets the password, and the member replaces it at the first login."""
+    admin = new_page(DESKTOP)
+    login(admin, "demo-admin")
+    admin.goto(f"/admin/users?q={username}")
+    admin.locator("table a").first.click()
+    admin.on("dialog", lambda dialog: dialog.accept())
+    admin.get_by_role("button", name=re.compile("重置密码")).click()
+    flash = admin.locator(".alert-warning").first.inner_text()
+    password = re.search(r"[:：]\s*(\S+)\s*$", flash.strip()).group(1)
+    admin.close()
+    page = new_page(size)
+    login(page, username, password)
+    change_password(page, password, f"a phrase of {username}'s own")
+    return page
 
 
 def shot(page, name: str) -> Path:

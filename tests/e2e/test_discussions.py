@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.discussions.test_views import XSS
-from tests.e2e.conftest import DESKTOP, PHONE, change_password, login, shot
+from tests.e2e.conftest import DESKTOP, PHONE, login, reset_and_login, shot
 
 BRANCH = "机关第一党支部"
 # Payloads that set window.__xss if they ever ran, beside every vector of security.md §6.1
@@ -105,8 +105,20 @@ def test_member_posts_a_held_post_is_approved_by_the_secretary(new_page):
     member.goto(board_url)
     expect(member.get_by_test_id("thread-list")).to_contain_text("提醒大家")
     member.goto("/notifications")
-    expect(member.get_by_test_id("notification-list")).to_contain_text("已发布")
+    notices = member.get_by_test_id("notification-list")
+    expect(notices).to_contain_text("您在“提醒大家”中的帖子已发布")
     shots(member, "discussions-notifications")
+    # The same notification follows the member's language, both ways.
+    try:
+        member.select_option("#locale-select", "en")
+        expect(member.locator("html")).to_have_attribute("lang", "en")
+        member.wait_for_load_state()
+        expect(notices).to_contain_text("Your post in “提醒大家” has been published")
+    finally:
+        member.select_option("#locale-select", "zh_Hans")
+        expect(member.locator("html")).to_have_attribute("lang", "zh-Hans")
+        member.wait_for_load_state()
+    expect(notices).to_contain_text("您在“提醒大家”中的帖子已发布")
 
 
 def test_a_member_of_another_branch_gets_404_for_the_branch_board(new_page):
@@ -114,18 +126,7 @@ def test_a_member_of_another_branch_gets_404_for_the_branch_board(new_page):
     login(member, "demo-member")
     board_url = branch_board_url(member)
 
-    admin = new_page(DESKTOP)
-    login(admin, "demo-admin")
-    admin.goto("/admin/users?q=dy020")
-    admin.locator("table a").first.click()
-    admin.on("dialog", lambda dialog: dialog.accept())
-    admin.get_by_role("button", name=re.compile("重置密码")).click()
-    flash = admin.locator(".alert-warning").first.inner_text()
-    password = re.search(r"[:：]\s*(\S+)\s*$", flash.strip()).group(1)
-
-    outsider = new_page(PHONE)
-    login(outsider, "dy020", password)
-    change_password(outsider, password, "a phrase of dy020's own")
+    outsider = reset_and_login(new_page, "dy020", PHONE)
     response = outsider.goto(board_url)
     assert response.status == 404
     shots(outsider, "discussions-other-branch-404")

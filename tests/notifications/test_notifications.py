@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from learnapp.demo import seed_demo
 from learnapp.discussions.services.announcements import publish_announcement
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.models import Notification
 from learnapp.notifications.preferences import (
     Audience,
@@ -33,22 +34,30 @@ def badge(html: str) -> str | None:
     return match.group(1) if match else None
 
 
+def send(session, user_ids, title: str, link: str = "/", now=FIXED_NOW) -> int:
+    """An announcement notification: the simplest message with a title a person typed."""
+    params = {"title": title, "announcement": 1}
+    return notify(session, user_ids, Msg.ANNOUNCEMENT, link, now, params)
+
+
 def test_notify_sends_one_per_person_and_keeps_only_local_links(ctx, session):
     alice, bob = make_user(session), make_user(session)
-    sent = notify(
-        session, [alice.id, alice.id, bob.id], "test", "标题\u202e", "/threads/1", FIXED_NOW
-    )
+    sent = send(session, [alice.id, alice.id, bob.id], "标题\u202e", "/threads/1")
     assert sent == 2
-    notify(session, [alice.id], "test", "外链", "https://evil.example/", FIXED_NOW)
-    notify(session, [alice.id], "test", "外链", "//evil.example/", FIXED_NOW)
+    send(session, [alice.id], "外链", "https://evil.example/")
+    send(session, [alice.id], "外链", "//evil.example/")
     rows = session.scalars(sa.select(Notification).where(Notification.user_id == alice.id)).all()
-    assert [(n.title, n.link) for n in rows] == [("标题", "/threads/1"), ("外链", ""), ("外链", "")]
-    assert notify(session, [], "test", "nobody", "/", FIXED_NOW) == 0
+    assert [(n.params["title"], n.link) for n in rows] == [
+        ("标题", "/threads/1"),
+        ("外链", ""),
+        ("外链", ""),
+    ]
+    assert send(session, [], "nobody") == 0
 
 
 def test_mark_read_touches_only_the_users_own(ctx, session):
     alice, bob = make_user(session), make_user(session)
-    notify(session, [alice.id, bob.id], "test", "一", "/", FIXED_NOW)
+    send(session, [alice.id, bob.id], "一")
     bobs = session.scalar(sa.select(Notification.id).where(Notification.user_id == bob.id))
     assert mark_read(session, alice, [bobs], FIXED_NOW) == 0
     assert mark_read(session, alice, None, FIXED_NOW) == 1
@@ -74,15 +83,15 @@ def test_the_unread_count_is_one_index_range(ctx, session):
 def test_the_navbar_badge_counts_unread_and_opening_marks_read(session, auth):
     alice = make_user(session, username="alice")
     bob = make_user(session, username="bob")
-    notify(session, [alice.id], "test", "第一条", "/notifications", FIXED_NOW)
-    notify(session, [alice.id], "test", "第二条", "/profile", FIXED_NOW)
-    notify(session, [bob.id], "test", "别人的", "/", FIXED_NOW)
+    send(session, [alice.id], "第一条", "/notifications")
+    send(session, [alice.id], "第二条", "/profile")
+    send(session, [bob.id], "别人的")
     session.commit()
     auth.login("alice")
     assert badge(auth.client.get("/").get_data(as_text=True)) == "2"
     page = auth.client.get("/notifications").get_data(as_text=True)
     assert "第一条" in page and "别人的" not in page
-    mine = session.scalar(sa.select(Notification.id).where(Notification.title == "第二条"))
+    mine = session.scalar(sa.select(Notification.id).where(Notification.link == "/profile"))
     others = session.scalar(sa.select(Notification.id).where(Notification.user_id == bob.id))
     assert auth.post(f"/notifications/{others}/open").status_code == 404
     opened = auth.post(f"/notifications/{mine}/open")
@@ -94,7 +103,7 @@ def test_the_navbar_badge_counts_unread_and_opening_marks_read(session, auth):
 
 def test_opening_without_csrf_is_refused(session, auth, client):
     alice = make_user(session, username="alice")
-    notify(session, [alice.id], "test", "一", "/", FIXED_NOW)
+    send(session, [alice.id], "一")
     session.commit()
     auth.login("alice")
     note = session.scalar(sa.select(Notification.id))
@@ -104,9 +113,9 @@ def test_opening_without_csrf_is_refused(session, auth, client):
 
 def test_the_list_is_newest_first_by_when_each_was_sent_not_by_insertion(session, auth):
     alice = make_user(session, username="alice")
-    notify(session, [alice.id], "test", "新的一条", "/", FIXED_NOW)
+    send(session, [alice.id], "新的一条")
     # Written later (a seeded history, a job catching up) but sent a month earlier.
-    notify(session, [alice.id], "test", "旧的一条", "/", FIXED_NOW - timedelta(days=30))
+    send(session, [alice.id], "旧的一条", now=FIXED_NOW - timedelta(days=30))
     session.commit()
     auth.login("alice")
     page = auth.client.get("/notifications").get_data(as_text=True)
@@ -125,7 +134,7 @@ def test_reading_an_announcement_marks_its_notification_read(session, auth, app)
             expires_at=None,
             now=FIXED_NOW,
         )
-        notify(session, [world.member_a.id], "test", "别的通知", "/announcements", FIXED_NOW)
+        send(session, [world.member_a.id], "别的通知", "/announcements")
     session.commit()
     auth.login("mema")
     assert badge(auth.client.get("/").get_data(as_text=True)) == "2"
@@ -134,17 +143,17 @@ def test_reading_an_announcement_marks_its_notification_read(session, auth, app)
     assert badge(auth.client.get("/").get_data(as_text=True)) == "1"
     reload(session)
     read = session.scalars(
-        sa.select(Notification.title).where(
+        sa.select(Notification.params).where(
             Notification.user_id == world.member_a.id, Notification.read_at.is_not(None)
         )
     ).all()
-    assert len(read) == 1 and "关于开展集体学习的通知" in read[0]
+    assert read == [{"title": "关于开展集体学习的通知", "announcement": announcement.id}]
 
 
 def test_the_unread_count_shows_outside_the_collapsed_phone_menu(session, auth):
     alice = make_user(session, username="alice")
     for number in range(3):
-        notify(session, [alice.id], "test", f"第{number}条", "/", FIXED_NOW)
+        send(session, [alice.id], f"第{number}条")
     session.commit()
     auth.login("alice")
     page = auth.client.get("/").get_data(as_text=True)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from learnapp.hours.models import HoursCategory
 from learnapp.hours.queries import year_totals
+from learnapp.notifications.messages import render
 from learnapp.notifications.models import Notification
 from learnapp.orglife.claims import approve_claim, record_on_behalf, reject_claim, submit_claim
 from learnapp.orglife.models import ClaimState
@@ -127,6 +128,6 @@ def test_the_member_is_notified_of_the_decision(session, ctx):
         f"/orglife/claims/{approved.id}",
         f"/orglife/claims/{rejected.id}",
     ]
-    assert sent[1].body == "证明不清晰"
+    assert render(sent[1]).body == "证明不清晰"
     # Hours read as the ledger shows them, with two places, however they were entered.
-    assert "3.00" in sent[0].title and "3.00" in sent[1].title
+    assert "3.00" in render(sent[0]).title and "3.00" in render(sent[1]).title

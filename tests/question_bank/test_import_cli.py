@@ -166,6 +166,6 @@ def test_moodle_xml_files_import_from_a_folder_and_are_not_exported(runner, sess
     hostile.write_bytes(b"<!DOCTYPE quiz SYSTEM 'http://evil.example/x.dtd'><quiz/>")
     refused = runner.invoke(args=["bank", "import", str(hostile), "--format", "xml"])
     assert refused.exit_code == 1 and f"{hostile}:1: " in refused.stderr
-    assert "document type" in refused.stderr
+    assert "<!DOCTYPE" in refused.stderr
     export = runner.invoke(args=["bank", "export", "--format", "xml", str(tmp_path / "x.xml")])
     assert export.exit_code == 2 and not (tmp_path / "x.xml").exists()

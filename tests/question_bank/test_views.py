@@ -645,7 +645,7 @@ def test_reviewer_sends_back_from_the_queue_and_the_author_is_told(
     assert session.get(Question, question.id).status == QuestionStatus.DRAFT
     notice = session.query(Notification).filter_by(user_id=bank_world["editor"].id).one()
     assert notice.kind == "question_rejected"
-    assert notice.body == "出处条款有误"
+    assert notice.params["reason"] == "出处条款有误"
     assert notice.link == f"/bank/questions/{question.id}"
     assert session.query(Notification).filter_by(user_id=bank_world["reviewer"].id).count() == 0
 

@@ -156,9 +156,9 @@ def test_the_export_reads_as_a_secretary_expects(app, session, auth, world):
     assert [row[:2] for row in overview.iter_rows(min_row=2, max_row=7, values_only=True)] == [
         ("成绩计算方式", "取最高分"),
         ("作答记录", 3),
-        ("Graded attempts", 3),
-        ("Members graded", 3),
-        ("Mean grade", 55.56),
+        ("已评分的作答", 3),
+        ("已评分人数", 3),
+        ("平均成绩", 55.56),
         ("通过率", pytest.approx(2 / 3)),
     ]
     assert [row[3] for row in grades.iter_rows(min_row=3, values_only=True)] == [0, 66.67, 100]

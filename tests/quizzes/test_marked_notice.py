@@ -10,6 +10,7 @@ from learnapp.quizzes.marking import mark_answer
 from learnapp.quizzes.models import FinishedBy, ReleasePolicy
 from learnapp.quizzes.queries import slots_of
 from tests.factories import FIXED_NOW
+from tests.notifications.helpers import rendered
 from tests.quizzes.helpers import make_paper, make_quiz
 
 
@@ -34,14 +35,16 @@ def _notices(session, user):
 
 
 def test_the_member_is_told_when_the_last_answer_is_marked(session, world, ctx):
-    world.member_a.locale = "zh_Hans"
     attempt = _submitted(session, world)
     assert _notices(session, world.member_a) == []
     mark_answer(session, world.admin, slots_of(session, attempt)[0], "3", "", FIXED_NOW)
     (notice,) = _notices(session, world.member_a)
     assert notice.kind == "quiz_marked"
     assert notice.link == f"/quizzes/attempts/{attempt.id}/result"
-    assert "党章知识测试" in notice.title and "已阅卷" in notice.title
+    assert notice.message == "quiz_marked"
+    assert notice.params == {"quiz": "党章知识测试", "attempt": attempt.id}
+    assert rendered(notice, "zh_Hans").title == "您在“党章知识测试”中的作答已阅卷"
+    assert rendered(notice, "en").title == "Your answers to “党章知识测试” have been marked"
 
 
 def test_no_notice_when_the_quiz_never_shows_results(session, world, ctx):

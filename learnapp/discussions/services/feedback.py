@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.audit.services import record
-from learnapp.discussions import notices
 from learnapp.discussions.models import Complaint, ComplaintMessage
 from learnapp.discussions.services.posts import RateLimited
 from learnapp.discussions.services.text import clean_title, strip_controls
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 from learnapp.orgs.models import Role, RoleAssignment
 from learnapp.sanitize import strip_bidi
@@ -82,10 +82,10 @@ def submit_complaint(
     notify(
         session,
         admin_ids(session) - {author.id},
-        notices.COMPLAINT.key,
-        _l("New complaint or suggestion: %(subject)s", subject=complaint.subject),
+        Msg.COMPLAINT_NEW,
         f"/admin/feedback/{complaint.id}",
         now,
+        {"subject": complaint.subject, "complaint": complaint.id},
     )
     return complaint
 
@@ -116,19 +116,19 @@ def add_message(
         notify(
             session,
             [complaint.author_id],
-            notices.COMPLAINT_REPLY.key,
-            _l("Reply to your message “%(subject)s”", subject=complaint.subject),
+            Msg.COMPLAINT_REPLY,
             f"/feedback/{complaint.id}",
             now,
+            {"subject": complaint.subject, "complaint": complaint.id},
         )
         record(session, actor, "complaint.replied", "complaint", complaint.id, now=now)
     else:
         notify(
             session,
             admin_ids(session) - {actor.id},
-            notices.COMPLAINT.key,
-            _l("New message on “%(subject)s”", subject=complaint.subject),
+            Msg.COMPLAINT_MESSAGE,
             f"/admin/feedback/{complaint.id}",
             now,
+            {"subject": complaint.subject, "complaint": complaint.id},
         )
     return message

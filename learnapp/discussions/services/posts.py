@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.discussions import notices
 from learnapp.discussions.access import can_moderate_board, can_view_board
 from learnapp.discussions.models import (
     Board,
@@ -28,6 +27,7 @@ from learnapp.discussions.moderation.spam import spam_signals
 from learnapp.discussions.queries.threads import quotable_post
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 from learnapp.sanitize import plain_text
 
@@ -257,27 +257,18 @@ def on_published(session: Session, post: Post, now: datetime) -> None:
     excerpt = plain_text(post.body_html, 140)
     mentioned = {u.id for u in resolve_mentions(session, thread.board, post.body_source)}
     mentioned.discard(post.author_id)
-    notify(
-        session,
-        mentioned,
-        notices.MENTION.key,
-        _l("%(name)s mentioned you in “%(title)s”", name=author.display_name, title=thread.title),
-        link,
-        now,
-        body=excerpt,
-    )
+    about = {"title": thread.title, "thread": thread.id, "post": post.id, "excerpt": excerpt}
+    notify(session, mentioned, Msg.MENTION, link, now, {"name": author.display_name, **about})
     board = thread.board
     if post.is_opening:
         # Followers of the board; notified of the thread, not of each reply.
         watchers = sa.select(User).join(BoardSubscription, BoardSubscription.user_id == User.id)
         watchers = watchers.where(BoardSubscription.board_id == board.id)
-        kind = notices.NEW_THREAD.key
-        title = _l("New thread in %(board)s: %(title)s", board=board.name, title=thread.title)
+        message, params = Msg.NEW_THREAD, {"board": board.name, **about}
     else:
         watchers = sa.select(User).join(Subscription, Subscription.user_id == User.id)
         watchers = watchers.where(Subscription.thread_id == thread.id)
-        kind = notices.REPLY.key
-        title = _l("New reply in “%(title)s”", title=thread.title)
+        message, params = Msg.REPLY, about
     # Only those who can still see the board: members move between branches.
     recipients = {
         user.id
@@ -286,7 +277,7 @@ def on_published(session: Session, post: Post, now: datetime) -> None:
         and user.id != post.author_id
         and can_view_board(session, user, board)
     }
-    notify(session, recipients, kind, title, link, now, body=excerpt)
+    notify(session, recipients, message, link, now, params)
 
 
 def edit_post(

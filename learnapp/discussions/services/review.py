@@ -8,7 +8,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
-from learnapp.discussions import notices
 from learnapp.discussions.access import can_moderate_board, can_view_board
 from learnapp.discussions.models import (
     APPROVE_REASONS,
@@ -24,6 +23,7 @@ from learnapp.discussions.models import (
 from learnapp.discussions.services.posts import on_published
 from learnapp.discussions.services.text import one_line
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 
 
@@ -145,31 +145,28 @@ def decide_post(
         notify(
             session,
             [post.author_id],
-            notices.POST_APPROVED.key,
-            _l("Your post in “%(title)s” has been published", title=thread.title),
+            Msg.POST_PUBLISHED,
             link,
             now,
+            {"title": thread.title, "thread": thread.id, "post": post.id},
         )
     elif not approve:
         notify(
             session,
             [post.author_id],
-            notices.POST_REJECTED.key,
-            _l("Your post in “%(title)s” was not published", title=thread.title),
+            Msg.POST_NOT_PUBLISHED,
             after_link,
             now,
-            body=decision.note,
+            {"title": thread.title, "thread": thread.id, "post": post.id, "note": decision.note},
         )
     if reports:
         notify(
             session,
             [r.reporter_id for r in reports],
-            notices.REPORT_DECIDED.key,
-            _l("Your report has been handled: the post was removed")
-            if not approve
-            else _l("Your report has been handled: the post stays"),
+            Msg.REPORT_POST_STAYS if approve else Msg.REPORT_POST_REMOVED,
             after_link,
             now,
+            {"post": post.id},
         )
     return decision
 

@@ -5,14 +5,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import Msg
 from learnapp.notifications.preferences import Audience, register_kind
 from learnapp.notifications.services import notify
 from learnapp.question_bank.draft import MAX_TAGS
@@ -33,12 +31,12 @@ from learnapp.question_bank.services.questions import check_stored
 from learnapp.sanitize import strip_bidi
 
 # About one's own work: always sent, like a removed post.
-QUESTION_REJECTED = register_kind(
+register_kind(
     "question_rejected",
     _l("My questions sent back by a reviewer"),
     mandatory=True,
     audience=Audience.BANK_EDITORS,
-).key
+)
 
 
 def _audit_status(session, actor, question, action, before, now, reason=""):
@@ -107,19 +105,17 @@ def reject_question(
 
 
 def _tell_authors(session: Session, actor, question: Question, reason: str, now) -> None:
-    """The question's author and the editor of its current version learn, each in their own
-    language, that it came back and why (the reviewer is not told about their own question).
-    The rows are written in the reviewer's transaction, so they exist only once it commits."""
+    """The question's author and the editor of its current version learn that it came back and
+    why (the reviewer is not told about their own question). The rows are written in the
+    reviewer's transaction, so they exist only once it commits."""
     recipients = {question.author_id, question.current_version.created_by_id} - {None, actor.id}
     link = current_app.url_map.bind("localhost").build(
         "question_bank.question_detail", {"question_id": question.id}
     )
     stem = " ".join(question.stem.split())
     stem = stem if len(stem) <= 40 else stem[:40] + "…"
-    for user in session.scalars(sa.select(User).where(User.id.in_(recipients))):
-        with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-            title = _("A reviewer sent back your question “%(stem)s”", stem=stem)
-        notify(session, [user.id], QUESTION_REJECTED, title, link, now, body=reason)
+    params = {"stem": stem, "question": question.id, "reason": reason}
+    notify(session, recipients, Msg.QUESTION_REJECTED, link, now, params)
 
 
 def retire_question(session: Session, actor, question: Question, now: datetime) -> None:

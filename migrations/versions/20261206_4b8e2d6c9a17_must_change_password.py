@@ -2,7 +2,7 @@
 
 Revision ID: 4b8e2d6c9a17
 Revises: 7c1e5b9a40d2
-Create Date: 2026-12-07 09:00:00
+Create Date: 2026-12-06 09:00:00
 """
 
 import sqlalchemy as sa
