@@ -19,8 +19,11 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from flask import current_app, g
 from sqlalchemy import event
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+from learnapp.text import pinyin_key
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -175,6 +178,28 @@ def _begin_immediate(dbapi_connection: DurableSQLiteConnection) -> None:
         dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
+def _sqlite_pinyin_key(name: str | None) -> bytes | None:
+    return None if name is None else pinyin_key(name)
+
+
+class pinyin_order(sa.sql.functions.FunctionElement):
+    """ORDER BY pinyin_order(User.display_name): names by pinyin on both databases, with the bytes
+    of learnapp.text.pinyin_key (PostgreSQL's convert_to; a function SQLite connections get)."""
+
+    type = sa.LargeBinary()
+    inherit_cache = True
+
+
+@compiles(pinyin_order)
+def _pinyin_order_sqlite(element, compiler, **kw):
+    return f"pinyin_key({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(pinyin_order, "postgresql")
+def _pinyin_order_postgresql(element, compiler, **kw):
+    return f"convert_to({compiler.process(element.clauses, **kw)}, 'GB18030')"
+
+
 def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, record):
@@ -190,6 +215,7 @@ def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
         # COMMIT does not sync; DurableSQLiteConnection.commit does, outside the write lock.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+        dbapi_connection.create_function("pinyin_key", 1, _sqlite_pinyin_key, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):

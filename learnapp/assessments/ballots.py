@@ -34,6 +34,7 @@ from learnapp.assessments.models import (
     Step,
     VoterRoll,
 )
+from learnapp.db import pinyin_order
 from learnapp.errors import DomainError
 
 MIN_GROUP = 5
@@ -51,7 +52,9 @@ def ballot_subjects(session: Session, period: AssessmentPeriod) -> list[User]:
         return []
     return list(
         session.scalars(
-            sa.select(User).where(User.id.in_(ids)).order_by(User.display_name, User.id)
+            sa.select(User)
+            .where(User.id.in_(ids))
+            .order_by(pinyin_order(User.display_name), User.id)
         )
     )
 

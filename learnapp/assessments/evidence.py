@@ -27,7 +27,7 @@ from learnapp.clock import org_timezone
 from learnapp.completion.queries import Filters, Frame, iter_members
 from learnapp.completion.status import Status
 from learnapp.courses.queries import course_outline, visible_courses
-from learnapp.db import within_path
+from learnapp.db import pinyin_order, within_path
 from learnapp.discussions.queries import approved_contributions
 from learnapp.orglife.models import Attendance, MeetingKind
 from learnapp.orglife.queries import attendance_by_member, committee_members, meetings_of
@@ -235,7 +235,7 @@ def period_members(session: Session, period: AssessmentPeriod) -> list[User]:
             sa.select(User)
             .join(Dossier, Dossier.member_id == User.id)
             .where(Dossier.period_id == period.id)
-            .order_by(User.display_name, User.id)
+            .order_by(pinyin_order(User.display_name), User.id)
         )
     )
 

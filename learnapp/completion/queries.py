@@ -28,7 +28,7 @@ from learnapp.completion.status import (
     projection,
     year_finished,
 )
-from learnapp.db import within_path
+from learnapp.db import pinyin_order, within_path
 from learnapp.hours.models import HoursCategory, LedgerEntry
 from learnapp.hours.queries import rules_for
 from learnapp.hours.rules import Rules
@@ -347,7 +347,7 @@ def members(
     pages = max(1, -(-total // MEMBER_PAGE))
     page = min(max(page, 1), pages)
     rows = session.execute(
-        query.order_by(table.c.display_name, table.c.member_id)
+        query.order_by(pinyin_order(table.c.display_name), table.c.member_id)
         .limit(MEMBER_PAGE)
         .offset((page - 1) * MEMBER_PAGE)
     ).all()
@@ -368,7 +368,9 @@ def iter_member_rows(
     Decimal conversions of MemberRow."""
     table = member_table(unit, frame, filters)
     yield from session.execute(
-        sa.select(table).order_by(table.c.unit_id, table.c.display_name, table.c.member_id),
+        sa.select(table).order_by(
+            table.c.unit_id, pinyin_order(table.c.display_name), table.c.member_id
+        ),
         execution_options={"yield_per": batch},
     )
 
@@ -390,7 +392,7 @@ def behind_members(session: Session, unit: Unit, frame: Frame) -> list[tuple[int
         for row in session.execute(
             sa.select(table.c.member_id, table.c.display_name)
             .where(table.c.status == Status.BEHIND.value)
-            .order_by(table.c.display_name, table.c.member_id)
+            .order_by(pinyin_order(table.c.display_name), table.c.member_id)
         )
     ]
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import within_path
+from learnapp.db import pinyin_order, within_path
 from learnapp.orglife.models import (
     Attendance,
     ClaimState,
@@ -45,7 +45,7 @@ def committee_members(session: Session, unit: Unit) -> list[User]:
                     )
                 ),
             )
-            .order_by(User.display_name, User.id)
+            .order_by(pinyin_order(User.display_name), User.id)
         )
     )
 
@@ -366,7 +366,7 @@ def on_behalf_candidates(session: Session, unit: Unit) -> list[User]:
                 User.is_active.is_(True),
                 sa.or_(User.is_elderly_exempt.is_(True), User.is_retired.is_(True)),
             )
-            .order_by(User.display_name, User.id)
+            .order_by(pinyin_order(User.display_name), User.id)
         )
     )
 

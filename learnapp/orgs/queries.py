@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import escape_like, within_path
+from learnapp.db import escape_like, pinyin_order, within_path
 from learnapp.orgs.models import (
     BRANCH_KINDS,
     MemberCategory,
@@ -95,7 +95,7 @@ def members_page(
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     members = session.scalars(
-        query.order_by(Unit.path, User.display_name, User.id)
+        query.order_by(Unit.path, pinyin_order(User.display_name), User.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
@@ -268,5 +268,5 @@ def party_members_in(unit: Unit) -> sa.Select:
             User.is_active.is_(True),
             User.category.in_((MemberCategory.FULL, MemberCategory.PROBATIONARY)),
         )
-        .order_by(User.display_name, User.id)
+        .order_by(pinyin_order(User.display_name), User.id)
     )

@@ -22,6 +22,7 @@ from learnapp.authz import unit_in_scope_clause
 from learnapp.orgs.models import Unit
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptSignal, AttemptState, Quiz
 from learnapp.quizzes.queries import OfficialGrade, official_grade
+from learnapp.text import pinyin_key
 
 # Below about 30 answers the facility's and, above all, the correlation's sampling error is as
 # large as the thresholds themselves (a correlation's standard error is about 1/sqrt(n)).
@@ -110,7 +111,7 @@ def member_results(quiz: Quiz, graded: list[Attempt]) -> list[MemberResult]:
         MemberResult(rows[0].member, len(rows), official_grade(quiz.grading_method, rows))
         for rows in by_member.values()
     ]
-    return sorted(results, key=lambda r: (_unit_key(r.member), r.member.display_name))
+    return sorted(results, key=lambda r: (_unit_key(r.member), pinyin_key(r.member.display_name)))
 
 
 def _unit_key(member: User) -> tuple[str, int]:

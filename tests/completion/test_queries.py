@@ -8,6 +8,7 @@ from learnapp.completion.status import Status
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import ensure_default_rule_set
 from learnapp.orgs.models import MemberCategory, Role
+from learnapp.text import pinyin_key
 from tests.factories import FIXED_NOW, make_user
 from tests.world import build_world
 
@@ -67,7 +68,8 @@ def test_statuses_are_computed_in_sql_per_member(session, ctx):
     assert by_id[world.secretary_a.id].target == Decimal("56.00")
     assert by_id[world.secretary_a.id].status == Status.BEHIND
     assert by_id[on_track.id].projection == Decimal("32.00")
-    assert [row.display_name for row in rows] == sorted(row.display_name for row in rows)
+    names = [row.display_name for row in rows]
+    assert names == sorted(names, key=pinyin_key)  # by pinyin: 丙 bing, 成员 cheng, 丁 ding…
 
     result = overview(session, world.root, frame, Filters())
     assert result.total.counts[Status.DONE] == 1

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import within_path
+from learnapp.db import pinyin_order, within_path
 from learnapp.discussions.models import (
     Announcement,
     AnnouncementRead,
@@ -110,7 +110,7 @@ def receipts(session: Session, viewer, announcement: Announcement) -> Receipts:
             User.is_active.is_(True),
             unit_in_scope_clause(viewer, Unit.path),
         )
-        .order_by(Unit.path, User.display_name)
+        .order_by(Unit.path, pinyin_order(User.display_name), User.id)
     )
     rows = session.execute(audience).all()
     read = sorted(((user, at) for user, at in rows if at is not None), key=lambda pair: pair[1])
