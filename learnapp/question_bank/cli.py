@@ -166,7 +166,7 @@ def _source_id(session, text: str | None) -> int | None:
 
 @bank_cli.command("export")
 @click.argument("path", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(list(formats.EXPORT_FORMATS)), required=True)
+@click.option("--format", "fmt", type=click.Choice(list(formats.FORMATS)), required=True)
 @click.option("--type", "type_code", type=click.Choice(list(TYPES)), default=None)
 @click.option("--status", type=click.Choice([s.value for s in QuestionStatus]), default=None)
 @click.option(

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from learnapp.forms import NoFormula
-from learnapp.question_bank.formats import EXPORT_FORMATS, FORMATS
+from learnapp.question_bank.formats import FORMATS
 from learnapp.question_bank.models import STATUS_LABELS
 from learnapp.question_bank.types import TYPES
 
@@ -35,7 +35,7 @@ class ExportForm(FlaskForm):
 
     format = SelectField(
         _l("Format"),
-        choices=[SelectChoice(code, fmt.label) for code, fmt in EXPORT_FORMATS.items()],
+        choices=[SelectChoice(code, fmt.label) for code, fmt in FORMATS.items()],
     )
     type = SelectField(
         _l("Type"),

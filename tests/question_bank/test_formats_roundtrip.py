@@ -133,6 +133,33 @@ def test_gift_round_trips_what_gift_holds():
     assert [held(q.draft) for q in back.questions] == [held(d) for d in kept]
 
 
+def test_moodle_xml_round_trips_what_it_holds_with_the_points():
+    originals = drafts()
+    originals[-1].spec["options"][3] = "=x"  # answers are trimmed, as in GIFT
+    exported = export("xml", originals)
+    assert exported.exported == 7
+    assert [d.stem for d, _ in exported.skipped] == ["____是党的基础，____是根本。"]
+    back = parse("xml", exported.data, "e.xml")
+    assert back.errors == [] and back.skipped == []
+    kept = [d for d in originals if d.stem != "____是党的基础，____是根本。"]
+
+    def held(draft):
+        # An essay keeps its reference answer, not the key points drawn from it.
+        spec = {k: v for k, v in draft.spec.items() if k != "key_points"}
+        explanation = "" if draft.type == "short" else draft.explanation
+        return (
+            draft.type,
+            draft.stem,
+            spec,
+            draft.points,
+            draft.knowledge_point,
+            explanation,
+            draft.tags,
+        )
+
+    assert [held(q.draft) for q in back.questions] == [held(d) for d in kept]
+
+
 def test_aiken_round_trips_single_choice():
     originals = drafts()
     exported = export("aiken", originals)

@@ -10,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from learnapp.orgs.models import Role
+from learnapp.question_bank import formats
 from learnapp.question_bank.models import Question, QuestionStatus, SourceDocument
 from learnapp.web import LANG_COOKIE
 from tests.factories import make_unit, make_user
@@ -339,12 +340,20 @@ def test_members_cannot_upload_moodle_xml(client, auth, session, world):
     assert count(session) == 0
 
 
-def test_moodle_xml_is_not_an_export_format(client, auth, world):
+def test_the_bank_exports_moodle_xml_that_imports_back(client, auth, session, world):
     auth.login("admin")
     page = client.get(f"/bank/{world.bank.id}/export").get_data(as_text=True)
-    assert 'value="xml"' not in page
-    refused = client.get(f"/bank/{world.bank.id}/export?download=1&format=xml")
-    assert refused.status_code == 400
+    assert 'value="xml"' in page
+    sample = (Path(__file__).parent / "data" / "moodle_sample.xml").read_bytes()
+    preview = upload(auth, world.bank.id, sample, filename="q.xml")
+    token = TOKEN.search(preview.get_data(as_text=True)).group(1)
+    auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    assert count(session) == 5
+    exported = client.get(f"/bank/{world.bank.id}/export?download=1&format=xml")
+    assert exported.status_code == 200
+    assert exported.headers["Content-Type"].startswith("application/xml")
+    back = formats.parse("xml", exported.data, "back.xml")
+    assert back.errors == [] and len(back.questions) == count(session)
 
 
 def test_file_text_quoted_in_a_message_is_escaped_on_the_preview(client, auth, world):

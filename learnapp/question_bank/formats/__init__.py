@@ -1,7 +1,7 @@
-"""Question files in and out: the Excel template, CSV, GIFT, Aiken and (in only) Moodle XML.
+"""Question files in and out: the Excel template, CSV, GIFT, Aiken and Moodle XML.
 
 Each format module offers `parse(data, filename, default_kp) -> ParseResult` (pure: bytes in,
-drafts and problems out) and, when the format is `exportable`, `export(drafts) -> ExportResult`.
+drafts and problems out) and `export(drafts) -> ExportResult`.
 `detect` picks the format from the file name, and for .txt from the content.
 """
 
@@ -19,7 +19,6 @@ from learnapp.question_bank.formats.common import (
 )
 
 __all__ = [
-    "EXPORT_FORMATS",
     "FORMATS",
     "ExportResult",
     "FormatError",
@@ -39,7 +38,6 @@ class Format:
     extension: str
     mimetype: str
     module: object
-    exportable: bool = True
 
 
 FORMATS = {
@@ -53,11 +51,8 @@ FORMATS = {
     "csv": Format("csv", _l("CSV (.csv)"), ".csv", "text/csv; charset=utf-8", csv),
     "gift": Format("gift", _l("GIFT (Moodle, .gift)"), ".gift", "text/plain; charset=utf-8", gift),
     "aiken": Format("aiken", _l("Aiken (.txt)"), ".txt", "text/plain; charset=utf-8", aiken),
-    "xml": Format(
-        "xml", _l("Moodle XML (.xml)"), ".xml", "application/xml", moodle_xml, exportable=False
-    ),
+    "xml": Format("xml", _l("Moodle XML (.xml)"), ".xml", "application/xml", moodle_xml),
 }
-EXPORT_FORMATS = {code: fmt for code, fmt in FORMATS.items() if fmt.exportable}
 BY_EXTENSION = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".aiken": "aiken", ".xml": "xml"}
 AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*(?::|\xef\xbc\x9a)", re.MULTILINE)
 

@@ -1,4 +1,5 @@
-"""Moodle XML (question-formats.md §3.3): `parse` bytes into drafts; there is no export.
+"""Moodle XML (question-formats.md §3.3): `parse` bytes into drafts, `export` drafts into bytes
+(writer.py).
 
 Reading has two stages, like GIFT's: `stream` reads the XML safely, one `<question>` at a time
 with its line; `questions` turns each into the Moodle item GIFT reading produces, and GIFT's
@@ -25,8 +26,9 @@ from learnapp.question_bank.formats.common import MAX_QUESTIONS, ParseResult
 from learnapp.question_bank.formats.gift.mapping import to_drafts
 from learnapp.question_bank.formats.moodle_xml.questions import read_question
 from learnapp.question_bank.formats.moodle_xml.stream import Refused, questions
+from learnapp.question_bank.formats.moodle_xml.writer import export
 
-__all__ = ["parse"]
+__all__ = ["export", "parse"]
 
 
 def _in_file_order(problems: list) -> None:

@@ -1,0 +1,105 @@
+"""Moodle XML writing: one `<question>` per question, under a category question per knowledge
+point, in plain-text format so that the text reads back exactly. What Moodle XML cannot hold
+here — a 填空 with more than one blank (a short-answer question has one answer box) — is skipped
+with the reason, as GIFT's writer does."""
+
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
+
+from flask_babel import lazy_gettext as _l
+
+from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.formats.common import ExportResult
+
+BLANK = re.compile(r"_{3,}")
+# Characters XML 1.0 cannot carry at all; the bank's text never holds them (they are refused or
+# stripped on the way in), so meeting one means the question cannot be written.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _text(parent: Element, tag: str, text: str, plain: bool = True) -> Element:
+    node = SubElement(parent, tag, {"format": "plain_text"} if plain else {})
+    SubElement(node, "text").text = text
+    return node
+
+
+def _answer(parent: Element, fraction: str, text: str) -> None:
+    answer = _text(parent, "answer", text)
+    answer.set("fraction", fraction)
+
+
+def _share(count: int) -> str:
+    return f"{Decimal(100) / count:.5f}".rstrip("0").rstrip(".")
+
+
+def _question(draft: QuestionDraft) -> Element:
+    """The `<question>` of one draft; raises ValueError with the reason when it cannot be held."""
+    texts = [draft.stem, draft.explanation, *draft.tags, *draft.spec.get("options", [])]
+    if any(NOT_XML.search(text) for text in texts):
+        raise ValueError(_l("The question holds a character XML cannot carry."))
+    qtype = {
+        "single": "multichoice",
+        "multiple": "multichoice",
+        "judge": "truefalse",
+        "fill": "shortanswer",
+        "short": "essay",
+    }[draft.type]
+    if draft.type == "fill" and (
+        len(draft.spec["blanks"]) != 1 or len(BLANK.findall(draft.stem)) != 1
+    ):
+        raise ValueError(_l("A Moodle short-answer question holds one blank."))
+    question = Element("question", {"type": qtype})
+    _text(question, "name", draft.stem[:100], plain=False)
+    _text(question, "questiontext", draft.stem)
+    feedback = draft.spec.get("reference", "") if draft.type == "short" else draft.explanation
+    _text(question, "generalfeedback", feedback)
+    SubElement(question, "defaultgrade").text = str(draft.points)
+    if draft.type in ("single", "multiple"):
+        options = draft.spec["options"]
+        if draft.type == "single":
+            fractions = ["100" if i == draft.spec["answer"] else "0" for i in range(len(options))]
+        else:
+            right = set(draft.spec["answers"])
+            share = _share(len(right))
+            fractions = [share if i in right else "-100" for i in range(len(options))]
+        SubElement(question, "single").text = "true" if draft.type == "single" else "false"
+        SubElement(question, "shuffleanswers").text = "true"
+        for fraction, option in zip(fractions, options, strict=True):
+            _answer(question, fraction, option)
+    elif draft.type == "judge":
+        _answer(question, "100" if draft.spec["answer"] else "0", "true")
+        _answer(question, "0" if draft.spec["answer"] else "100", "false")
+    elif draft.type == "fill":
+        for word in draft.spec["blanks"][0]:
+            _answer(question, "100", word)
+    else:
+        _text(question, "graderinfo", draft.spec.get("reference", ""))
+    if draft.tags:
+        tags = SubElement(question, "tags")
+        for tag in draft.tags:
+            SubElement(SubElement(tags, "tag"), "text").text = tag
+    return question
+
+
+def export(drafts: Iterable[QuestionDraft]) -> ExportResult:
+    """Questions grouped under a category question per knowledge point ($course$/top/…)."""
+    quiz = Element("quiz")
+    category: list[str] | None = None
+    exported, skipped = 0, []
+    for draft in drafts:
+        try:
+            question = _question(draft)
+        except ValueError as error:
+            skipped.append((draft, str(error.args[0])))
+            continue
+        if draft.knowledge_point != category:
+            category = list(draft.knowledge_point)
+            marker = SubElement(quiz, "question", {"type": "category"})
+            _text(marker, "category", "/".join(["$course$", "top", *category]), plain=False)
+        quiz.append(question)
+        exported += 1
+    indent(quiz)
+    data = b'<?xml version="1.0" encoding="UTF-8"?>\n' + tostring(quiz, encoding="unicode").encode()
+    return ExportResult(data + b"\n", exported, skipped)
