@@ -1,7 +1,7 @@
 """The evidence of a period, computed from the other packages' read functions.
 
 Nothing here totals study hours, attendance or posts by itself: 学时 against the target come from
-`completion.queries` (sums over the ledger), required-course completion from `study.queries`,
+`completion.member_rows` (sums over the ledger), required-course completion from `study.queries`,
 attendance from `orglife.queries`, contributions from `discussions.queries`, exam results from
 `quizzes.queries`. One call computes the whole period (a branch) in a fixed number of queries,
 whatever its size.
@@ -24,7 +24,8 @@ from learnapp.assessments.models import (
 )
 from learnapp.assessments.rules import ScoreRules, score
 from learnapp.clock import org_timezone
-from learnapp.completion.queries import Filters, Frame, iter_members
+from learnapp.completion.member_rows import iter_members
+from learnapp.completion.queries import Filters, Frame
 from learnapp.completion.status import Status
 from learnapp.courses.queries import course_outline, visible_courses
 from learnapp.db import pinyin_order, within_path

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.clock import org_timezone
 from learnapp.completion.labels import status_label
+from learnapp.completion.member_rows import iter_member_rows
 from learnapp.completion.models import CATEGORY_COLUMNS
-from learnapp.completion.queries import Filters, Frame, iter_member_rows
+from learnapp.completion.queries import Filters, Frame
 from learnapp.completion.status import Status, statuses_for
 from learnapp.completion.summary import LineKind, summary_lines
 from learnapp.db import within_path

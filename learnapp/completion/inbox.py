@@ -6,7 +6,8 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from learnapp.clock import now
-from learnapp.completion.queries import Frame, behind_count
+from learnapp.completion.member_rows import behind_count
+from learnapp.completion.queries import Frame
 from learnapp.completion.status import Status
 from learnapp.hours.services import org_day
 from learnapp.inbox import InboxItem, provider

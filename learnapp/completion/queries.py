@@ -25,10 +25,9 @@ from learnapp.completion.status import (
     WITHOUT_TARGET,
     Status,
     elapsed_share,
-    projection,
     year_finished,
 )
-from learnapp.db import pinyin_order, within_path
+from learnapp.db import within_path
 from learnapp.hours.models import HoursCategory, LedgerEntry
 from learnapp.hours.queries import rules_for
 from learnapp.hours.rules import Rules
@@ -36,7 +35,6 @@ from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
 
 PARTY = (MemberCategory.FULL.value, MemberCategory.PROBATIONARY.value)
 LEADER_ROLES = (Role.SECRETARY.value, Role.COMMITTEE_MEMBER.value)
-MEMBER_PAGE = 50
 # A tail of at most this many entries is read by id range (the refresh job runs every 5 min).
 SHORT_TAIL = 20_000
 
@@ -299,106 +297,3 @@ def overview(session: Session, unit: Unit, frame: Frame, filters: Filters) -> Ov
         row = child_by_prefix.get(child_path)
         (row.tally if row is not None else direct).add(status, count, hours)
     return Overview(unit, frame, total, list(child_by_prefix.values()), direct)
-
-
-@dataclass
-class MemberRow:
-    member_id: int
-    display_name: str
-    unit_id: int
-    category: MemberCategory
-    counted: Decimal
-    shown: Decimal
-    by_category: dict[HoursCategory, Decimal]
-    target: Decimal | None
-    status: Status
-    projection: Decimal | None
-
-
-def _member_row(row, share: Decimal) -> MemberRow:
-    counted = Decimal(str(row.counted)).quantize(Decimal("0.01"))
-    target = None if row.target is None else Decimal(str(row.target)).quantize(Decimal("0.01"))
-    return MemberRow(
-        member_id=row.member_id,
-        display_name=row.display_name,
-        unit_id=row.unit_id,
-        category=MemberCategory(row.category),
-        counted=counted,
-        shown=Decimal(str(row.shown)).quantize(Decimal("0.01")),
-        by_category={
-            c: Decimal(str(getattr(row, f"h_{c.value}"))).quantize(Decimal("0.01"))
-            for c in HoursCategory
-        },
-        target=target,
-        status=Status(row.status),
-        projection=None if target is None else projection(counted, share),  # None: year over
-    )
-
-
-def members(
-    session: Session, unit: Unit, frame: Frame, filters: Filters, page: int = 1
-) -> tuple[list[MemberRow], int]:
-    """One page of the subtree's members by name (never by hours: no ranking) and the page count."""
-    table = member_table(unit, frame, filters)
-    query = sa.select(table)
-    if filters.status is not None:
-        query = query.where(table.c.status == filters.status.value)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    pages = max(1, -(-total // MEMBER_PAGE))
-    page = min(max(page, 1), pages)
-    rows = session.execute(
-        query.order_by(pinyin_order(table.c.display_name), table.c.member_id)
-        .limit(MEMBER_PAGE)
-        .offset((page - 1) * MEMBER_PAGE)
-    ).all()
-    return [_member_row(row, frame.share) for row in rows], pages
-
-
-def iter_members(session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000):
-    """Every member row of the subtree, by unit then name, fetched in batches."""
-    for row in iter_member_rows(session, unit, frame, filters, batch):
-        yield _member_row(row, frame.share)
-
-
-def iter_member_rows(
-    session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000
-):
-    """Every member of the subtree as the raw row of member_table (hours as the database
-    returns them), by unit then name, fetched in batches: the exports' 100,000 rows skip the
-    Decimal conversions of MemberRow."""
-    table = member_table(unit, frame, filters)
-    yield from session.execute(
-        sa.select(table).order_by(
-            table.c.unit_id, pinyin_order(table.c.display_name), table.c.member_id
-        ),
-        execution_options={"yield_per": batch},
-    )
-
-
-def member_status(session: Session, member: User, frame: Frame) -> MemberRow | None:
-    """One member's row (the member must be active and in a unit)."""
-    if member.unit is None:
-        return None
-    table = member_table(member.unit, frame, Filters())
-    row = session.execute(sa.select(table).where(table.c.member_id == member.id)).first()
-    return _member_row(row, frame.share) if row else None
-
-
-def behind_members(session: Session, unit: Unit, frame: Frame) -> list[tuple[int, str]]:
-    """(id, name) of the subtree's members behind pace, by name."""
-    table = member_table(unit, frame, Filters(), detail=False)
-    return [
-        (row.member_id, row.display_name)
-        for row in session.execute(
-            sa.select(table.c.member_id, table.c.display_name)
-            .where(table.c.status == Status.BEHIND.value)
-            .order_by(pinyin_order(table.c.display_name), table.c.member_id)
-        )
-    ]
-
-
-def behind_count(session: Session, unit: Unit, frame: Frame) -> int:
-    table = member_table(unit, frame, Filters(), detail=False)
-    return session.scalar(
-        sa.select(sa.func.count()).select_from(table).where(table.c.status == Status.BEHIND.value)
-    )

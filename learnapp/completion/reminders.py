@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.clock import org_timezone
-from learnapp.completion.queries import Frame, behind_count, behind_members
+from learnapp.completion.member_rows import behind_count, behind_members
+from learnapp.completion.queries import Frame
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
 from learnapp.notifications.messages import Msg, render_message

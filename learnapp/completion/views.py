@@ -40,15 +40,10 @@ from learnapp.completion.export import (
 )
 from learnapp.completion.forms import ReminderForm
 from learnapp.completion.labels import STATUS_COLOURS, status_label
+from learnapp.completion.member_rows import member_status, members
 from learnapp.completion.progress import Progress
 from learnapp.completion.progress import read as read_progress
-from learnapp.completion.queries import (
-    Filters,
-    Frame,
-    member_status,
-    members,
-    overview,
-)
+from learnapp.completion.queries import Filters, Frame, overview
 from learnapp.completion.reminders import PACE, kinds_for, set_reminder_muted
 from learnapp.completion.status import Status, statuses_for
 from learnapp.db import commit, get_db, get_session

@@ -11,7 +11,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from learnapp.completion.queries import Frame, member_status
+from learnapp.completion.member_rows import member_status
+from learnapp.completion.queries import Frame
 from learnapp.completion.status import Status
 from learnapp.hours.models import HoursCategory
 from learnapp.hours.services import org_day

@@ -3,7 +3,8 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from learnapp.completion.queries import Filters, Frame, members, overview
+from learnapp.completion.member_rows import members
+from learnapp.completion.queries import Filters, Frame, overview
 from learnapp.completion.status import Status
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import ensure_default_rule_set

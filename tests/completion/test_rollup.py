@@ -5,8 +5,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from learnapp.completion.member_rows import members
 from learnapp.completion.models import MemberYearHours
-from learnapp.completion.queries import Filters, Frame, members
+from learnapp.completion.queries import Filters, Frame
 from learnapp.completion.rollup import rebuild, refresh, watermark
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit, reverse_entry
