@@ -14,6 +14,7 @@ import html
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
@@ -75,6 +76,12 @@ class ParseResult:
 
     def skip(self, line, column, message) -> None:
         self.skipped.append(Problem(line, column, message))
+
+
+def right_share(count: int) -> str:
+    """Each of `count` right answers' share of the marks in percent, as GIFT and Moodle XML write
+    it (33.33333 for three)."""
+    return f"{Decimal(100) / count:.5f}".rstrip("0").rstrip(".")
 
 
 @dataclass

@@ -2,15 +2,14 @@
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.draft import QuestionDraft
-from learnapp.question_bank.formats.common import ExportResult
+from learnapp.question_bank.formats.common import ExportResult, right_share
+from learnapp.question_bank.types.written import BLANK
 
 SPECIAL = re.compile(r"([~=#{}:])")
-BLANK = re.compile(r"_{3,}")
 # Text that would be read as a comment or a format prefix starts with [plain] instead.
 NEEDS_PREFIX = re.compile(r"^(//|\[(html|moodle|plain|markdown)\])")
 
@@ -27,10 +26,6 @@ def _text(text: str) -> str:
     return "[plain]" + escaped if NEEDS_PREFIX.match(escaped) else escaped
 
 
-def _weight(count: int) -> str:
-    return f"{Decimal(100) / count:.5f}".rstrip("0").rstrip(".")
-
-
 def _feedback(draft: QuestionDraft) -> str:
     return f"####{escape(draft.explanation)}" if draft.explanation.strip() else ""
 
@@ -41,7 +36,7 @@ def _choices(draft: QuestionDraft) -> str:
         marks = ["=" if i == draft.spec["answer"] else "~" for i in range(len(options))]
     else:
         right = set(draft.spec["answers"])
-        share = _weight(len(right))
+        share = right_share(len(right))
         marks = [f"~%{share}%" if i in right else "~%-100%" for i in range(len(options))]
     return " ".join(mark + _text(option) for mark, option in zip(marks, options, strict=True))
 

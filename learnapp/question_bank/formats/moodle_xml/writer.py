@@ -5,15 +5,14 @@ with the reason, as GIFT's writer does."""
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.draft import QuestionDraft
-from learnapp.question_bank.formats.common import ExportResult
+from learnapp.question_bank.formats.common import ExportResult, right_share
+from learnapp.question_bank.types.written import BLANK
 
-BLANK = re.compile(r"_{3,}")
 # Characters XML 1.0 cannot carry at all; the bank's text never holds them (they are refused or
 # stripped on the way in), so meeting one means the question cannot be written.
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -28,10 +27,6 @@ def _text(parent: Element, tag: str, text: str, plain: bool = True) -> Element:
 def _answer(parent: Element, fraction: str, text: str) -> None:
     answer = _text(parent, "answer", text)
     answer.set("fraction", fraction)
-
-
-def _share(count: int) -> str:
-    return f"{Decimal(100) / count:.5f}".rstrip("0").rstrip(".")
 
 
 def _question(draft: QuestionDraft) -> Element:
@@ -62,7 +57,7 @@ def _question(draft: QuestionDraft) -> Element:
             fractions = ["100" if i == draft.spec["answer"] else "0" for i in range(len(options))]
         else:
             right = set(draft.spec["answers"])
-            share = _share(len(right))
+            share = right_share(len(right))
             fractions = [share if i in right else "-100" for i in range(len(options))]
         SubElement(question, "single").text = "true" if draft.type == "single" else "false"
         SubElement(question, "shuffleanswers").text = "true"
