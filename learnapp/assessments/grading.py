@@ -22,12 +22,12 @@ from learnapp.assessments.models import (
     Grade,
     Step,
 )
+from learnapp.assessments.notices import RESULT
 from learnapp.assessments.queries import is_unit_above
 from learnapp.assessments.steps import move_step
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 
 EXCELLENT_SHARE = Fraction(1, 3)
@@ -244,7 +244,7 @@ def lock(session: Session, actor: User, period: AssessmentPeriod, now: datetime)
     notify(
         session,
         list(grades_of(session, period)),
-        Msg.ASSESSMENT_RESULT,
+        RESULT,
         f"/assessments/periods/{period.id}/me",
         now,
         {"year": period.year, "period": period.id},

@@ -15,8 +15,8 @@ from learnapp.assessments.models import (
     Step,
     VoterRoll,
 )
+from learnapp.assessments.notices import REMINDER
 from learnapp.assessments.steps import advance
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 
 REMIND_BEFORE = timedelta(hours=48)
@@ -68,7 +68,7 @@ def _remind(session: Session, now: datetime) -> int:
             notify(
                 session,
                 _not_acted(session, period),
-                Msg.ASSESSMENT_REMINDER,
+                REMINDER,
                 f"/assessments/periods/{period.id}/me",
                 now,
                 {"step": step.value, "year": period.year, "period": period.id},

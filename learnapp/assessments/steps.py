@@ -20,17 +20,13 @@ from learnapp.assessments.models import (
     Step,
     VoterRoll,
 )
+from learnapp.assessments.notices import STEP_OPEN
 from learnapp.assessments.rules import ScoreRules
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
-from learnapp.notifications.preferences import register_kind
 from learnapp.notifications.services import notify
 from learnapp.orgs.models import MemberCategory
-
-register_kind("assessment", _l("Assessment steps and results"), mandatory=True)
-register_kind("assessment_reminder", _l("Assessment reminders"))
 
 
 def move_step(
@@ -108,13 +104,6 @@ def freeze(
     return len(computed)
 
 
-STEP_MESSAGES = {
-    Step.SELF_APPRAISAL: Msg.SELF_APPRAISAL_OPEN,
-    Step.PEER_REVIEW: Msg.PEER_REVIEW_OPEN,
-    Step.EVALUATION: Msg.EVALUATION_OPEN,
-}
-
-
 def advance(
     session: Session,
     actor: User | None,
@@ -155,11 +144,11 @@ def advance(
         _open_evaluation(session, period)
     if target == Step.COMMITTEE:
         freeze(session, period, now, cache)
-    if target in STEP_MESSAGES:
+    if target in STEP_OPEN:
         notify(
             session,
             [m.id for m in evidence.period_members(session, period)],
-            STEP_MESSAGES[target],
+            STEP_OPEN[target],
             f"/assessments/periods/{period.id}/me",
             now,
             {"year": period.year, "period": period.id},

@@ -21,10 +21,11 @@ from sqlalchemy.orm import Session
 from learnapp.accounts.models import User
 from learnapp.clock import org_timezone
 from learnapp.completion.member_rows import behind_count, behind_members
+from learnapp.completion.notices import DIGEST, PACE, PACE_REMINDER, SECRETARY_DIGEST
 from learnapp.completion.queries import Frame
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
-from learnapp.notifications.messages import Msg, render_message
+from learnapp.notifications.messages import Message, render_message
 from learnapp.notifications.preferences import Audience, mute_kind
 from learnapp.notifications.queries import muted_user_ids, notified_since, reminder_addresses
 from learnapp.notifications.services import notify
@@ -32,8 +33,6 @@ from learnapp.orglife.queries import obligation_counts, pending_claim_count
 from learnapp.orgs.models import Role, RoleAssignment, Unit
 
 log = logging.getLogger(__name__)
-PACE = "pace_reminder"
-DIGEST = "secretary_digest"
 
 
 @dataclass(frozen=True)
@@ -106,10 +105,10 @@ class Mail:
     body: str
 
 
-def _mail(to: str, user, message: Msg, params: dict, link: str) -> Mail:
+def _mail(to: str, user, message: Message, params: dict, link: str) -> Mail:
     """The e-mail says what the notification says, in the recipient's language."""
     with force_locale(_locale(user)):
-        text = render_message(message, params)
+        text = render_message(message.key, params)
     return Mail(to, text.title, f"{text.body}\n\n{link}")
 
 
@@ -125,9 +124,9 @@ def pace_reminders(session: Session, now: datetime, frame: Frame, mails: list[Ma
     link = _path("study.me")
     sent = 0
     for user in recipients:
-        sent += notify(session, [user.id], Msg.PACE_REMINDER, link, now)
+        sent += notify(session, [user.id], PACE_REMINDER, link, now)
         if user.id in addresses:
-            mails.append(_mail(addresses[user.id], user, Msg.PACE_REMINDER, {}, link))
+            mails.append(_mail(addresses[user.id], user, PACE_REMINDER, {}, link))
     return sent
 
 
@@ -164,9 +163,9 @@ def secretary_digests(session: Session, now: datetime, frame: Frame, mails: list
     sent = 0
     for user in recipients:
         params = _digest_params(session, user, frame, today)
-        sent += notify(session, [user.id], Msg.SECRETARY_DIGEST, link, now, params)
+        sent += notify(session, [user.id], SECRETARY_DIGEST, link, now, params)
         if user.id in addresses:
-            mails.append(_mail(addresses[user.id], user, Msg.SECRETARY_DIGEST, params, link))
+            mails.append(_mail(addresses[user.id], user, SECRETARY_DIGEST, params, link))
     return sent
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnapp.notifications.messages import BODY_CHARS, MESSAGES, Msg
+from learnapp.notifications.messages import BODY_CHARS, MESSAGES, Message
 from learnapp.notifications.models import Notification
 from learnapp.notifications.preferences import ReminderAddress, drop_muted
 from learnapp.redirects import safe_next
@@ -27,7 +27,7 @@ def _clean(value):
 def notify(
     session: Session,
     user_ids: Iterable[int],
-    message: Msg,
+    message: Message,
     link: str,
     now: datetime,
     params: Mapping | None = None,
@@ -35,14 +35,15 @@ def notify(
     """One unread notification per distinct user, except those who muted the message's kind
     (when it is a registered, non-mandatory kind: see preferences.py). The message is stored
     with its parameters and rendered when read, in the reader's language (messages.py); it must
-    be declared there and given exactly its parameters, JSON values with plain-text strings.
+    be declared and given exactly its parameters, JSON values with plain-text strings.
     The link must be a path on this site (anything else becomes no link). Returns how many were
     sent."""
-    declared = MESSAGES[Msg(message)]
+    if not isinstance(message, Message) or MESSAGES.get(message.key) is not message:
+        raise ValueError(f"{message!r} is not a declared message")
     params = dict(params or {})
-    if set(params) != set(declared.params):
-        raise ValueError(f"message {message} takes {declared.params}, not {sorted(params)}")
-    recipients = drop_muted(session, sorted({int(user_id) for user_id in user_ids}), declared.kind)
+    if set(params) != set(message.params):
+        raise ValueError(f"message {message.key} takes {message.params}, not {sorted(params)}")
+    recipients = drop_muted(session, sorted({int(user_id) for user_id in user_ids}), message.kind)
     if not recipients:
         return 0
     params = _clean(params)
@@ -52,8 +53,8 @@ def notify(
         [
             {
                 "user_id": user_id,
-                "kind": declared.kind,
-                "message": str(message),
+                "kind": message.kind,
+                "message": message.key,
                 "params": params,
                 "link": link,
                 "created_at": now,

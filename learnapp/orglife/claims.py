@@ -16,7 +16,7 @@ from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit, org_day
-from learnapp.notifications.messages import Msg
+from learnapp.notifications.messages import declare, verbatim
 from learnapp.notifications.services import notify
 from learnapp.orglife import files
 from learnapp.orglife.models import ClaimState, StudyClaim
@@ -98,6 +98,20 @@ def submit_claim(
 
 
 CLAIM_DECIDED = "claim_decided"
+CLAIM_APPROVED = declare(
+    "claim_approved",
+    CLAIM_DECIDED,
+    _l("Your claim of %(hours)s study hours was approved"),
+    ("hours", "claim", "reason"),
+    verbatim("reason"),
+)
+CLAIM_REJECTED = declare(
+    "claim_rejected",
+    CLAIM_DECIDED,
+    _l("Your claim of %(hours)s study hours was not approved"),
+    ("hours", "claim", "reason"),
+    verbatim("reason"),
+)
 
 
 def _tell_member(session: Session, claim: StudyClaim, now: datetime) -> None:
@@ -105,7 +119,7 @@ def _tell_member(session: Session, claim: StudyClaim, now: datetime) -> None:
     link = current_app.url_map.bind("localhost").build(
         "orglife.claim_detail", {"claim_id": claim.id}
     )
-    message = Msg.CLAIM_APPROVED if claim.state == ClaimState.APPROVED else Msg.CLAIM_REJECTED
+    message = CLAIM_APPROVED if claim.state == ClaimState.APPROVED else CLAIM_REJECTED
     params = {
         "hours": f"{claim.hours:.2f}",  # as the ledger shows hours, whatever the column gave back
         "claim": claim.id,

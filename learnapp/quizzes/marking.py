@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
+from learnapp.notifications.messages import declare
 from learnapp.notifications.preferences import register_kind
 from learnapp.notifications.services import notify
 from learnapp.question_bank.models import Question, QuestionStatus
@@ -25,6 +25,12 @@ MAX_COMMENT = 2000
 
 # About one's own work: always sent.
 register_kind("quiz_marked", _l("My marked exam answers"), mandatory=True)
+QUIZ_MARKED = declare(
+    "quiz_marked",
+    "quiz_marked",
+    _l("Your answers to “%(quiz)s” have been marked"),
+    ("quiz", "attempt"),
+)
 
 
 def mark_answer(
@@ -94,7 +100,7 @@ def _tell_member(session: Session, attempt: Attempt, now: datetime) -> None:
         return
     link = current_app.url_map.bind("localhost").build("quizzes.result", {"attempt_id": attempt.id})
     params = {"quiz": quiz.title, "attempt": attempt.id}
-    notify(session, [attempt.member_id], Msg.QUIZ_MARKED, link, now, params)
+    notify(session, [attempt.member_id], QUIZ_MARKED, link, now, params)
 
 
 @dataclass(frozen=True)

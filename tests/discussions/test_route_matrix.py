@@ -20,9 +20,9 @@ from learnapp.discussions.models import (
     Thread,
     WordCategory,
 )
+from learnapp.discussions.notices import ANNOUNCEMENT
 from learnapp.discussions.services.announcements import publish_announcement
 from learnapp.discussions.services.feedback import submit_complaint
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.models import Notification
 from learnapp.notifications.services import notify
 from learnapp.orgs.models import Role
@@ -71,7 +71,7 @@ def objects(app, session):
         notify(
             session,
             [world.member_a.id],
-            Msg.ANNOUNCEMENT,
+            ANNOUNCEMENT,
             "/boards",
             FIXED_NOW,
             {"title": "一条通知", "announcement": announcement.id},

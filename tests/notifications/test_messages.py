@@ -5,8 +5,17 @@ import pytest
 import sqlalchemy as sa
 from flask_babel import force_locale
 
+from learnapp.completion.notices import PACE_REMINDER
 from learnapp.completion.reminders import DIGEST, PACE
-from learnapp.notifications.messages import GENERIC, MESSAGES, Msg, render, render_message
+from learnapp.discussions.notices import ANNOUNCEMENT, COMPLAINT_NEW
+from learnapp.notifications.messages import (
+    GENERIC,
+    MESSAGES,
+    Message,
+    declare,
+    render,
+    render_message,
+)
 from learnapp.notifications.models import Notification
 from learnapp.notifications.preferences import KINDS
 from learnapp.notifications.services import notify
@@ -14,33 +23,34 @@ from learnapp.orglife.claims import CLAIM_DECIDED
 from tests.factories import FIXED_NOW, make_user
 from tests.notifications.helpers import notices_of, rendered
 
-# Parameters as each sender stores them.
+# Every message key ever stored, with parameters as its sender stores them: a stored key must
+# stay declared (notifications already sent carry it).
 SAMPLES = {
-    Msg.QUIZ_MARKED: {"quiz": "党章知识测试", "attempt": 7},
-    Msg.PACE_REMINDER: {},
-    Msg.SECRETARY_DIGEST: {
+    "quiz_marked": {"quiz": "党章知识测试", "attempt": 7},
+    "pace_reminder": {},
+    "secretary_digest": {
         "claims": 2,
         "units": [{"unit": "甲支部", "behind": 3, "overdue": 1, "due": 0}],
     },
-    Msg.CLAIM_APPROVED: {"hours": "3.00", "claim": 1, "reason": ""},
-    Msg.CLAIM_REJECTED: {"hours": "3.00", "claim": 1, "reason": "证明不清晰"},
-    Msg.SELF_APPRAISAL_OPEN: {"year": 2026, "period": 1},
-    Msg.PEER_REVIEW_OPEN: {"year": 2026, "period": 1},
-    Msg.EVALUATION_OPEN: {"year": 2026, "period": 1},
-    Msg.ASSESSMENT_RESULT: {"year": 2026, "period": 1},
-    Msg.ASSESSMENT_REMINDER: {"step": "peer_review", "year": 2026, "period": 1},
-    Msg.MENTION: {"name": "张三", "title": "学习体会", "thread": 1, "post": 2, "excerpt": "请看"},
-    Msg.NEW_THREAD: {"board": "甲支部", "title": "学习体会", "thread": 1, "post": 1, "excerpt": ""},
-    Msg.REPLY: {"title": "学习体会", "thread": 1, "post": 2, "excerpt": "赞同。"},
-    Msg.POST_PUBLISHED: {"title": "学习体会", "thread": 1, "post": 2},
-    Msg.POST_NOT_PUBLISHED: {"title": "学习体会", "thread": 1, "post": 2, "note": "广告"},
-    Msg.REPORT_POST_REMOVED: {"post": 2},
-    Msg.REPORT_POST_STAYS: {"post": 2},
-    Msg.ANNOUNCEMENT: {"title": "关于集体学习的通知", "announcement": 1},
-    Msg.COMPLAINT_NEW: {"subject": "增加音频", "complaint": 1},
-    Msg.COMPLAINT_MESSAGE: {"subject": "增加音频", "complaint": 1},
-    Msg.COMPLAINT_REPLY: {"subject": "增加音频", "complaint": 1},
-    Msg.QUESTION_REJECTED: {
+    "claim_approved": {"hours": "3.00", "claim": 1, "reason": ""},
+    "claim_rejected": {"hours": "3.00", "claim": 1, "reason": "证明不清晰"},
+    "assessment_self_appraisal_open": {"year": 2026, "period": 1},
+    "assessment_peer_review_open": {"year": 2026, "period": 1},
+    "assessment_evaluation_open": {"year": 2026, "period": 1},
+    "assessment_result": {"year": 2026, "period": 1},
+    "assessment_reminder": {"step": "peer_review", "year": 2026, "period": 1},
+    "mention": {"name": "张三", "title": "学习体会", "thread": 1, "post": 2, "excerpt": "请看"},
+    "new_thread": {"board": "甲支部", "title": "学习体会", "thread": 1, "post": 1, "excerpt": ""},
+    "reply": {"title": "学习体会", "thread": 1, "post": 2, "excerpt": "赞同。"},
+    "post_published": {"title": "学习体会", "thread": 1, "post": 2},
+    "post_not_published": {"title": "学习体会", "thread": 1, "post": 2, "note": "广告"},
+    "report_post_removed": {"post": 2},
+    "report_post_stays": {"post": 2},
+    "announcement": {"title": "关于集体学习的通知", "announcement": 1},
+    "complaint_new": {"subject": "增加音频", "complaint": 1},
+    "complaint_message": {"subject": "增加音频", "complaint": 1},
+    "complaint_reply": {"subject": "增加音频", "complaint": 1},
+    "question_rejected": {
         "stem": "党的最高领导机关是什么？",
         "question": 1,
         "reason": "出处有误",
@@ -54,11 +64,20 @@ def english(ctx):
         yield
 
 
-def test_every_message_that_can_be_sent_has_a_renderer():
-    # notify accepts only members of Msg, so this covers every sending site.
-    assert set(MESSAGES) == set(Msg)
-    assert set(SAMPLES) == set(Msg)
-    assert all(len(key) <= 48 for key in Msg)
+def test_every_message_stored_or_sent_is_declared(app):
+    # The app has imported every package, so every message is declared; notify accepts only
+    # declared messages, so this covers every sending site. A key missing here was renamed or
+    # removed, and the notifications that carry it would lose their words.
+    assert set(MESSAGES) == set(SAMPLES)
+    assert all(message.key == key for key, message in MESSAGES.items())
+
+
+def test_a_key_is_declared_once_and_fits_its_column():
+    with pytest.raises(ValueError, match="declared already"):
+        declare(ANNOUNCEMENT.key, "announcement", ANNOUNCEMENT.title, ANNOUNCEMENT.params)
+    with pytest.raises(ValueError, match="longer than 48"):
+        declare("k" * 49, "announcement", ANNOUNCEMENT.title)
+    assert MESSAGES[ANNOUNCEMENT.key] is ANNOUNCEMENT
 
 
 def test_every_kind_members_can_mute_or_that_is_sent_has_its_messages(app):
@@ -69,7 +88,7 @@ def test_every_kind_members_can_mute_or_that_is_sent_has_its_messages(app):
     assert all(len(kind) <= 32 for kind in kinds)
 
 
-@pytest.mark.parametrize("key", list(Msg))
+@pytest.mark.parametrize("key", list(SAMPLES))
 def test_each_message_reads_in_chinese_and_english(ctx, key):
     params = SAMPLES[key]
     assert set(params) == set(MESSAGES[key].params)
@@ -81,7 +100,7 @@ def test_each_message_reads_in_chinese_and_english(ctx, key):
     assert chinese.title != english.title
 
 
-@pytest.mark.parametrize("key", [key for key in Msg if MESSAGES[key].params])
+@pytest.mark.parametrize("key", [key for key, params in SAMPLES.items() if params])
 def test_a_missing_parameter_gives_a_generic_line_not_an_error(english, key):
     complete = render_message(key, SAMPLES[key])
     for name in SAMPLES[key]:
@@ -93,15 +112,15 @@ def test_a_missing_parameter_gives_a_generic_line_not_an_error(english, key):
 
 def test_parameters_that_cannot_fill_the_message_give_the_generic_line(english):
     generic = ("You have a notification.", "")
-    assert render_message(Msg.QUIZ_MARKED, {"attempt": 1}) == generic
-    assert render_message(Msg.SECRETARY_DIGEST, {"claims": "many", "units": []}) == generic
-    assert render_message(Msg.SECRETARY_DIGEST, {"claims": 0, "units": ["甲"]}) == generic
-    assert render_message(Msg.ANNOUNCEMENT, ["not", "a", "mapping"]) == generic
+    assert render_message("quiz_marked", {"attempt": 1}) == generic
+    assert render_message("secretary_digest", {"claims": "many", "units": []}) == generic
+    assert render_message("secretary_digest", {"claims": 0, "units": ["甲"]}) == generic
+    assert render_message("announcement", ["not", "a", "mapping"]) == generic
     step = {"step": "unknown", "year": 2026, "period": 1}
-    assert render_message(Msg.ASSESSMENT_REMINDER, step) == generic
+    assert render_message("assessment_reminder", step) == generic
     assert render_message("retired_message", {}) == generic
     # A body that cannot be filled is left out; the title still reads.
-    text = render_message(Msg.CLAIM_REJECTED, {"hours": "3.00", "claim": 1})
+    text = render_message("claim_rejected", {"hours": "3.00", "claim": 1})
     assert text == ("Your claim of 3.00 study hours was not approved", "")
 
 
@@ -113,19 +132,22 @@ def test_notifications_written_before_messages_show_their_stored_text(ctx):
 
 def test_notify_refuses_undeclared_messages_and_wrong_parameters(ctx, session):
     user = make_user(session)
-    with pytest.raises(ValueError, match="not a valid Msg"):
-        notify(session, [user.id], "test", "/", FIXED_NOW, {})
+    with pytest.raises(ValueError, match="not a declared message"):
+        notify(session, [user.id], "announcement", "/", FIXED_NOW, {})
+    lookalike = Message("announcement", "announcement", ANNOUNCEMENT.title, ANNOUNCEMENT.params)
+    with pytest.raises(ValueError, match="not a declared message"):
+        notify(session, [user.id], lookalike, "/", FIXED_NOW, {"title": "通知", "announcement": 1})
     with pytest.raises(ValueError, match="takes"):
-        notify(session, [user.id], Msg.ANNOUNCEMENT, "/", FIXED_NOW, {"title": "缺少编号"})
+        notify(session, [user.id], ANNOUNCEMENT, "/", FIXED_NOW, {"title": "缺少编号"})
     with pytest.raises(ValueError, match="takes"):
-        notify(session, [user.id], Msg.PACE_REMINDER, "/", FIXED_NOW, {"extra": 1})
+        notify(session, [user.id], PACE_REMINDER, "/", FIXED_NOW, {"extra": 1})
     assert notices_of(session, user) == []
 
 
 def test_text_parameters_lose_direction_overrides_and_long_ones_are_cut(ctx, session):
     user = make_user(session)
     params = {"subject": "投诉\u202e" + "长" * 1200, "complaint": 3}
-    notify(session, [user.id], Msg.COMPLAINT_NEW, "/", FIXED_NOW, params)
+    notify(session, [user.id], COMPLAINT_NEW, "/", FIXED_NOW, params)
     (notice,) = notices_of(session, user)
     assert notice.params["subject"] == "投诉" + "长" * 998 and notice.params["complaint"] == 3
     assert len(render(notice).title) == 200
@@ -139,7 +161,7 @@ def test_the_same_notification_follows_the_readers_language(session, auth):
     reader = make_user(session, username="reader")
     typed = "<b>学习</b>安排"
     params = {"title": typed, "announcement": 1}
-    notify(session, [reader.id], Msg.ANNOUNCEMENT, "/announcements/1", FIXED_NOW, params)
+    notify(session, [reader.id], ANNOUNCEMENT, "/announcements/1", FIXED_NOW, params)
     session.add(
         Notification(
             user_id=reader.id,

@@ -9,7 +9,7 @@ from alembic import command
 from sqlalchemy.orm import Session
 
 from learnapp.cli import alembic_config, upgrade_database
-from learnapp.notifications.messages import Msg
+from learnapp.discussions.notices import ANNOUNCEMENT
 from learnapp.notifications.models import Notification
 from learnapp.notifications.services import notify
 from tests.conftest import DB_KIND, POSTGRES_URL, ScratchPostgres
@@ -65,7 +65,7 @@ def test_notifications_sent_before_keep_their_text_and_new_ones_store_a_message(
     upgrade_database(engine)
     assert {"message", "params"} <= _columns(engine)
     with Session(engine) as session:
-        notify(session, [1], Msg.ANNOUNCEMENT, "/", SENT_AT, {"title": "通知", "announcement": 1})
+        notify(session, [1], ANNOUNCEMENT, "/", SENT_AT, {"title": "通知", "announcement": 1})
         session.commit()
         old, new = session.scalars(sa.select(Notification).order_by(Notification.id)).all()
         assert (old.message, old.params) == (None, None)

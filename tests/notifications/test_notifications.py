@@ -7,9 +7,9 @@ import pytest
 import sqlalchemy as sa
 
 from learnapp.demo import seed_demo
+from learnapp.discussions.notices import ANNOUNCEMENT
 from learnapp.discussions.services.announcements import publish_announcement
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.models import Notification
 from learnapp.notifications.preferences import (
     Audience,
@@ -37,7 +37,7 @@ def badge(html: str) -> str | None:
 def send(session, user_ids, title: str, link: str = "/", now=FIXED_NOW) -> int:
     """An announcement notification: the simplest message with a title a person typed."""
     params = {"title": title, "announcement": 1}
-    return notify(session, user_ids, Msg.ANNOUNCEMENT, link, now, params)
+    return notify(session, user_ids, ANNOUNCEMENT, link, now, params)
 
 
 def test_notify_sends_one_per_person_and_keeps_only_local_links(ctx, session):

@@ -11,10 +11,10 @@ from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.db import within_path
+from learnapp.discussions import notices
 from learnapp.discussions.models import Announcement, AnnouncementRead
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import mark_read_for_link, notify
 from learnapp.orgs.models import Unit
 
@@ -61,7 +61,7 @@ def publish_announcement(
     notify(
         session,
         set(audience_ids(session, unit)) - {author.id},
-        Msg.ANNOUNCEMENT,
+        notices.ANNOUNCEMENT,
         _link(announcement.id),
         now,
         {"title": announcement.title, "announcement": announcement.id},

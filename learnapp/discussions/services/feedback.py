@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.audit.services import record
+from learnapp.discussions import notices
 from learnapp.discussions.models import Complaint, ComplaintMessage
 from learnapp.discussions.services.posts import RateLimited
 from learnapp.discussions.services.text import clean_title, strip_controls
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 from learnapp.orgs.models import Role, RoleAssignment
 from learnapp.sanitize import strip_bidi
@@ -82,7 +82,7 @@ def submit_complaint(
     notify(
         session,
         admin_ids(session) - {author.id},
-        Msg.COMPLAINT_NEW,
+        notices.COMPLAINT_NEW,
         f"/admin/feedback/{complaint.id}",
         now,
         {"subject": complaint.subject, "complaint": complaint.id},
@@ -116,7 +116,7 @@ def add_message(
         notify(
             session,
             [complaint.author_id],
-            Msg.COMPLAINT_REPLY,
+            notices.COMPLAINT_REPLY,
             f"/feedback/{complaint.id}",
             now,
             {"subject": complaint.subject, "complaint": complaint.id},
@@ -126,7 +126,7 @@ def add_message(
         notify(
             session,
             admin_ids(session) - {actor.id},
-            Msg.COMPLAINT_MESSAGE,
+            notices.COMPLAINT_MESSAGE,
             f"/admin/feedback/{complaint.id}",
             now,
             {"subject": complaint.subject, "complaint": complaint.id},

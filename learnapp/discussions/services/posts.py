@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
+from learnapp.discussions import notices
 from learnapp.discussions.access import can_moderate_board, can_view_board
 from learnapp.discussions.models import (
     Board,
@@ -27,7 +28,6 @@ from learnapp.discussions.moderation.spam import spam_signals
 from learnapp.discussions.queries.threads import quotable_post
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 from learnapp.sanitize import plain_text
 
@@ -258,17 +258,17 @@ def on_published(session: Session, post: Post, now: datetime) -> None:
     mentioned = {u.id for u in resolve_mentions(session, thread.board, post.body_source)}
     mentioned.discard(post.author_id)
     about = {"title": thread.title, "thread": thread.id, "post": post.id, "excerpt": excerpt}
-    notify(session, mentioned, Msg.MENTION, link, now, {"name": author.display_name, **about})
+    notify(session, mentioned, notices.MENTION, link, now, {"name": author.display_name, **about})
     board = thread.board
     if post.is_opening:
         # Followers of the board; notified of the thread, not of each reply.
         watchers = sa.select(User).join(BoardSubscription, BoardSubscription.user_id == User.id)
         watchers = watchers.where(BoardSubscription.board_id == board.id)
-        message, params = Msg.NEW_THREAD, {"board": board.name, **about}
+        message, params = notices.NEW_THREAD, {"board": board.name, **about}
     else:
         watchers = sa.select(User).join(Subscription, Subscription.user_id == User.id)
         watchers = watchers.where(Subscription.thread_id == thread.id)
-        message, params = Msg.REPLY, about
+        message, params = notices.REPLY, about
     # Only those who can still see the board: members move between branches.
     recipients = {
         user.id

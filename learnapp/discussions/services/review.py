@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
+from learnapp.discussions import notices
 from learnapp.discussions.access import can_moderate_board, can_view_board
 from learnapp.discussions.models import (
     APPROVE_REASONS,
@@ -23,7 +24,6 @@ from learnapp.discussions.models import (
 from learnapp.discussions.services.posts import on_published
 from learnapp.discussions.services.text import one_line
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
 from learnapp.notifications.services import notify
 
 
@@ -145,7 +145,7 @@ def decide_post(
         notify(
             session,
             [post.author_id],
-            Msg.POST_PUBLISHED,
+            notices.POST_PUBLISHED,
             link,
             now,
             {"title": thread.title, "thread": thread.id, "post": post.id},
@@ -154,7 +154,7 @@ def decide_post(
         notify(
             session,
             [post.author_id],
-            Msg.POST_NOT_PUBLISHED,
+            notices.POST_NOT_PUBLISHED,
             after_link,
             now,
             {"title": thread.title, "thread": thread.id, "post": post.id, "note": decision.note},
@@ -163,7 +163,7 @@ def decide_post(
         notify(
             session,
             [r.reporter_id for r in reports],
-            Msg.REPORT_POST_STAYS if approve else Msg.REPORT_POST_REMOVED,
+            notices.REPORT_POST_STAYS if approve else notices.REPORT_POST_REMOVED,
             after_link,
             now,
             {"post": post.id},

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
-from learnapp.notifications.messages import Msg
+from learnapp.notifications.messages import declare, verbatim
 from learnapp.notifications.preferences import Audience, register_kind
 from learnapp.notifications.services import notify
 from learnapp.question_bank.draft import MAX_TAGS
@@ -36,6 +36,13 @@ register_kind(
     _l("My questions sent back by a reviewer"),
     mandatory=True,
     audience=Audience.BANK_EDITORS,
+)
+QUESTION_REJECTED = declare(
+    "question_rejected",
+    "question_rejected",
+    _l("A reviewer sent back your question “%(stem)s”"),
+    ("stem", "question", "reason"),
+    verbatim("reason"),
 )
 
 
@@ -115,7 +122,7 @@ def _tell_authors(session: Session, actor, question: Question, reason: str, now)
     stem = " ".join(question.stem.split())
     stem = stem if len(stem) <= 40 else stem[:40] + "…"
     params = {"stem": stem, "question": question.id, "reason": reason}
-    notify(session, recipients, Msg.QUESTION_REJECTED, link, now, params)
+    notify(session, recipients, QUESTION_REJECTED, link, now, params)
 
 
 def retire_question(session: Session, actor, question: Question, now: datetime) -> None:
