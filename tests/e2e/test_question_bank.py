@@ -154,6 +154,7 @@ def test_a_misspelt_knowledge_point_is_renamed_then_removed(new_page):
     desktop.fill("[data-testid=question-filters] input[name=q]", "知识点改名演练")
     desktop.press("[data-testid=question-filters] input[name=q]", "Enter")
     expect(desktop.get_by_test_id("question-total")).to_have_text("1")
+    desktop.wait_for_load_state("load")  # the select-all box works once the page's script runs
     desktop.check("[data-check-all]")
     desktop.select_option("#bulk-action", "move")
     desktop.fill("#bulk-target", "端到端演练/第二章")
