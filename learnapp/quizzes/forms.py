@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import NumberInput
 
 from learnapp.clock import org_timezone
 from learnapp.forms import NoFormula
@@ -132,7 +133,13 @@ class RuleForm(FlaskForm):
 
 
 class MarkForm(FlaskForm):
-    points = DecimalField(_l("Points"), places=2, validators=[InputRequired()])
+    # Marks are stored in hundredths: the input steps by them, and the service refuses finer.
+    points = DecimalField(
+        _l("Points"),
+        places=2,
+        validators=[InputRequired()],
+        widget=NumberInput(step="0.01", min=0),
+    )
     comment = TextAreaField(_l("Comment for the member"), validators=[Length(max=2000)])
 
 

@@ -12,6 +12,7 @@ from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import rules_for
 from learnapp.hours.services import credit, org_day
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptState, ReleasePolicy
+from learnapp.quizzes.release import answers_open
 from learnapp.quizzes.wrongbook import update_wrong_book
 
 HUNDRED = Decimal("100")
@@ -52,9 +53,12 @@ def complete(session: Session, attempt: Attempt, now: datetime) -> None:
     if done != 1:
         return
     quiz = attempt.quiz
-    # The 错题本 shows keys: it collects from practice and from exams whose results are
-    # released at once, never from an exam whose review is still closed (E2).
-    if quiz.kind.is_practice or quiz.release == ReleasePolicy.IMMEDIATELY:
+    # The 错题本 shows keys, and daily questions draw from it: it collects from practice, and
+    # from an exam whose results are released at once only when the member can no longer
+    # answer it (their last attempt), never while its questions may be asked again (E2).
+    if quiz.kind.is_practice or (
+        quiz.release == ReleasePolicy.IMMEDIATELY and answers_open(session, attempt, now)
+    ):
         update_wrong_book(session, attempt, slots, now)
     if passed:
         credit_course_test(session, attempt, now)

@@ -36,8 +36,12 @@ QUIZ_MARKED = declare(
 def mark_answer(
     session: Session, actor, slot: AttemptQuestion, points, comment: str, now: datetime
 ) -> None:
-    """Give a 简答 its mark, once. When the attempt's last answer is marked, the attempt is
-    graded. The caller has checked the marker's scope; the mark is audited."""
+    """Give a 简答 its mark, once, in points with at most two decimals. Nobody marks their own
+    answer. When the attempt's last answer is marked, the attempt is graded. The caller has
+    checked the marker's scope; the mark is audited."""
+    attempt = session.get(Attempt, slot.attempt_id)
+    if attempt.member_id == actor.id:
+        raise DomainError(None, _l("You cannot mark your own answer."))
     try:
         value = Decimal(str(points))
     except (InvalidOperation, ValueError):
@@ -46,9 +50,11 @@ def mark_answer(
         raise DomainError(
             "points", _l("Points from 0 to %(max)s.") % {"max": f"{slot.points.normalize():f}"}
         )
+    if value != value.quantize(CENT):
+        raise DomainError("points", _l("Points have at most two decimal places."))
     if len(comment or "") > MAX_COMMENT:
         raise DomainError("comment", _l("The comment is too long."))
-    value = value.quantize(Decimal("0.01"))
+    value = value.quantize(CENT)
     done = session.execute(
         sa.update(AttemptQuestion)
         .where(
@@ -84,7 +90,6 @@ def mark_answer(
             AttemptQuestion.marked_at.is_(None),
         )
     )
-    attempt = session.get(Attempt, slot.attempt_id)
     if not waiting and attempt.state == AttemptState.AWAITING_MARKING:
         complete(session, attempt, now)
         _tell_member(session, attempt, now)

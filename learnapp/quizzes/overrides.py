@@ -1,7 +1,7 @@
 """Members' own terms for a quiz (security.md E3, 个别延期与补考): a later close, a longer time
 limit or more attempts, granted with a reason by whoever manages the quiz, for a member of its
 audience in their own subtree. Terms only ever extend the quiz's: a shorter time for one member
-is not something this page may do quietly. The start of an attempt reads them (attempts.Terms); an
+is not something this page may do quietly. The start of an attempt reads them (terms.Terms); an
 attempt in progress has its deadline computed again from its start whenever they change
 (attempts.refresh_deadlines).
 Services flush, never commit, and raise DomainError."""

@@ -1,7 +1,7 @@
 """What the pages may show. The taking screen is rendered from `TakingQuestion`, which is built
 from the stem, the option texts in their frozen order and the opaque ids only: it has no key,
 explanation or source field, so no template can leak them (E1). `ReviewQuestion` carries the key
-and is built only when `queries.review_open` says so."""
+and is built only when `release.answers_open` says so."""
 
 import enum
 from dataclasses import dataclass
@@ -153,7 +153,7 @@ def _answer_text(slot) -> str:
 
 
 def review_question(slot) -> ReviewQuestion:
-    """One answered question with its key, for a page that may show keys (`review_open`)."""
+    """One answered question with its key, for a page that may show keys (`answers_open`)."""
     version = slot.version
     spec = version.spec
     kind = get_type(slot.question_type)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, contains_eager, joinedload
 from learnapp.authz import scope_paths, unit_in_scope_clause
 from learnapp.orgs.models import Unit
 from learnapp.question_bank.models import QuestionVersion
-from learnapp.quizzes.attempts import in_audience
 from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -22,9 +21,10 @@ from learnapp.quizzes.models import (
     Quiz,
     QuizKind,
     QuizState,
-    ReleasePolicy,
     WrongAnswer,
 )
+from learnapp.quizzes.release import review_open, still_to_answer
+from learnapp.quizzes.terms import in_audience
 
 CENT = Decimal("0.01")
 
@@ -101,19 +101,6 @@ def exam_results(
     for rows in results.values():
         rows.sort(key=lambda r: (r.finished_at, r.quiz_id))
     return results
-
-
-def review_open(attempt: Attempt, now: datetime) -> bool:
-    """Whether the member may see score, correctness, keys and explanations (E2, E13)."""
-    if attempt.state != AttemptState.GRADED:
-        return False
-    quiz = attempt.quiz
-    if quiz.kind.is_practice or quiz.release == ReleasePolicy.IMMEDIATELY:
-        return True
-    if quiz.release == ReleasePolicy.AFTER_CLOSE:
-        # After the last member's close: an extended member must not meet the keys early.
-        return quiz.last_close is None or now >= quiz.last_close
-    return False
 
 
 def manageable_quizzes_clause(user):
@@ -216,7 +203,8 @@ def slots_of(session: Session, attempt: Attempt) -> list[AttemptQuestion]:
 
 
 def marking_queue(session: Session, user) -> list[AttemptQuestion]:
-    """简答 answers waiting for a mark, of quizzes the user manages, oldest first."""
+    """简答 answers waiting for a mark, of quizzes the user manages, oldest first; never the
+    user's own (a marker who took the exam does not mark themselves)."""
     return list(
         session.scalars(
             sa.select(AttemptQuestion)
@@ -225,6 +213,7 @@ def marking_queue(session: Session, user) -> list[AttemptQuestion]:
             .where(
                 AttemptQuestion.needs_marking.is_(True),
                 AttemptQuestion.marked_at.is_(None),
+                Attempt.member_id != user.id,
                 manageable_quizzes_clause(user),
             )
             .order_by(Attempt.submitted_at, AttemptQuestion.id)
@@ -233,6 +222,7 @@ def marking_queue(session: Session, user) -> list[AttemptQuestion]:
 
 
 def markable_slot(session: Session, user, slot_id: int) -> AttemptQuestion | None:
+    """A 简答 answer the user may mark: of a quiz they manage, and not their own."""
     return session.scalar(
         sa.select(AttemptQuestion)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
@@ -240,6 +230,7 @@ def markable_slot(session: Session, user, slot_id: int) -> AttemptQuestion | Non
         .where(
             AttemptQuestion.id == slot_id,
             AttemptQuestion.needs_marking.is_(True),
+            Attempt.member_id != user.id,
             manageable_quizzes_clause(user),
         )
     )
@@ -257,11 +248,12 @@ def wrong_book(session: Session, member_id: int) -> list[WrongAnswer]:
 
 
 def released_wrong_answers(
-    session: Session, member_id: int, question_ids, now: datetime
+    session: Session, member, question_ids, now: datetime
 ) -> dict[int, AttemptQuestion]:
-    """For each question, the member's latest wrong (or partly wrong) answer whose attempt is
-    open for review now (`review_open`): the 错题本 may show that answer with its key and
-    explanation, never one whose results are not released (E2)."""
+    """For each question, the member's latest wrong (or partly wrong) answer whose questions
+    they may see now (`release.answers_open`): the 错题本 may show that answer with its key and
+    explanation, never one whose results are not released (E2) nor one of an exam they may
+    still answer (a later attempt asks the same questions)."""
     ids = sorted(set(question_ids))
     if not ids:
         return {}
@@ -269,7 +261,7 @@ def released_wrong_answers(
         sa.select(AttemptQuestion)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
         .where(
-            Attempt.member_id == member_id,
+            Attempt.member_id == member.id,
             Attempt.state == AttemptState.GRADED,
             AttemptQuestion.question_id.in_(ids),
             AttemptQuestion.is_correct.is_(False),
@@ -277,7 +269,13 @@ def released_wrong_answers(
         .options(contains_eager(AttemptQuestion.attempt))
         .order_by(Attempt.submitted_at, AttemptQuestion.id)
     ).all()
-    return {slot.question_id: slot for slot in slots if review_open(slot.attempt, now)}
+    exams = {slot.attempt.quiz for slot in slots if not slot.attempt.quiz.kind.is_practice}
+    answering = still_to_answer(session, member, exams, now)
+    return {
+        slot.question_id: slot
+        for slot in slots
+        if review_open(slot.attempt, now) and slot.attempt.quiz_id not in answering
+    }
 
 
 def questions_being_answered(session: Session, member_id: int, question_ids) -> set[int]:

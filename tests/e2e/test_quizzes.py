@@ -1,7 +1,8 @@
 """Quizzes in a real browser: at phone size the demo member takes the demo exam, loses the network
 for a moment without losing an answer, submits and, once the secretary has marked the short
-answer, sees the result; the exam report shows item statistics; a secretary authors a quiz; the
-member does the daily questions and finds the wrong ones in the 错题本."""
+answer, sees the result, whose answers wait until the second attempt is used; the exam report
+shows item statistics; a secretary authors a quiz; the member does the daily questions and finds
+the wrong ones in the 错题本."""
 
 import re
 
@@ -105,6 +106,18 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
 
     page.goto(result_url)
     expect(page.get_by_test_id("result-percent")).to_be_visible()
+    # A second attempt asks the same questions: until it is used, the answers wait.
+    expect(page.get_by_test_id("answers-withheld")).to_be_visible()
+    expect(page.get_by_test_id("review-item")).to_have_count(0)
+    shot(page, "quiz-result-answers-withheld")
+    page.goto("/quizzes/")
+    page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
+    page.get_by_test_id("start-attempt").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("submit-attempt").click()
+    expect(page.get_by_test_id("review-item").first).to_be_visible()
+    page.goto(result_url)
+    expect(page.get_by_test_id("answers-withheld")).to_have_count(0)
     expect(page.get_by_test_id("review-item").first).to_be_visible()
     shot(page, "quiz-result")
 
@@ -150,6 +163,9 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
 def test_time_is_up_submits_the_answers_on_the_page(new_page):
     """The browser's clock runs to the deadline (Playwright's fake clock): the page says time is
     up and submits itself with the answers it holds; the server grades them."""
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    _member_terms(secretary, attempts_allowed="5")  # whatever the tests before used up
     page = new_page(PHONE)
     page.clock.install()
     login(page, "demo-member")
@@ -162,6 +178,9 @@ def test_time_is_up_submits_the_answers_on_the_page(new_page):
     page.clock.fast_forward("31:00")
     expect(page.get_by_test_id("result-summary")).to_be_visible()
     shot(page, "quiz-time-up")
+    secretary.once("dialog", lambda dialog: dialog.accept())
+    secretary.get_by_test_id("remove-override").click()
+    expect(secretary.get_by_test_id("override-row")).to_have_count(0)
 
 
 def test_secretary_authors_previews_and_publishes_a_quiz(new_page):

@@ -27,3 +27,12 @@ def exam(app, session, world):
         quiz = make_quiz(session, world.root, make_paper(session))
     session.commit()
     return quiz
+
+
+@pytest.fixture
+def final_exam(app, session, world):
+    """The same exam with one attempt: the member's only attempt shows its keys at once."""
+    with app.test_request_context():
+        quiz = make_quiz(session, world.root, make_paper(session), attempts_allowed=1)
+    session.commit()
+    return quiz

@@ -347,7 +347,9 @@ def test_finishing_grades_once_and_is_idempotent(session, world):
 
 
 def test_partial_and_wrong_answers_score_and_fill_the_wrong_answer_book(session, world):
-    quiz = make_quiz(session, world.root, make_paper(session, types=("single", "multiple")))
+    quiz = make_quiz(
+        session, world.root, make_paper(session, types=("single", "multiple")), attempts_allowed=1
+    )
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     single, multiple = slots_of(session, attempt)
     wrong = single.option_ids[single.option_order.index(1)]

@@ -1,8 +1,11 @@
 """Exam integrity over HTTP, one test per threat of security.md §3 not covered elsewhere:
-E1 (every response of an attempt in progress searched for its keys), E6 (foreign ids), E10,
-E11, E13, E15 and E16 (a refused security token never loses answers)."""
+E1 (every response of an attempt in progress searched for its keys, those of a second attempt
+too: E2), E6 (foreign ids), E10, E11, E13, E15 and E16 (a refused security token never loses
+answers)."""
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -34,6 +37,22 @@ def _save(auth, attempt_id, payload, token):
     )
 
 
+@contextmanager
+def _served(app) -> Iterator[list[tuple[str, str]]]:
+    """Every (path, body) the app sends while the block runs."""
+    served = []
+
+    def capture(sender, response, **extra):
+        if not response.direct_passthrough:
+            served.append((request.path, response.get_data(as_text=True)))
+
+    request_finished.connect(capture, app)
+    try:
+        yield served
+    finally:
+        request_finished.disconnect(capture, app)
+
+
 def _keys_of(slots) -> set[str]:
     """What would give away an answer of these frozen versions: explanations, reference answers
     and key points, fill-in answers and their synonyms (not bare digits, which any page has),
@@ -55,14 +74,7 @@ def test_e1_no_response_served_during_an_attempt_contains_its_keys(app, session,
     slots = _slots(session, attempt_id)
     keys = _keys_of(slots)
     assert len(keys) > 5
-    served = []
-
-    def capture(sender, response, **extra):
-        if not response.direct_passthrough:
-            served.append((request.path, response.get_data(as_text=True)))
-
-    request_finished.connect(capture, app)
-    try:
+    with _served(app) as served:
         token = auth.csrf("/profile")
         for path in ("/", "/inbox", "/quizzes/", f"/quizzes/{exam.id}", "/quizzes/wrong-book"):
             auth.client.get(path)
@@ -83,8 +95,6 @@ def test_e1_no_response_served_during_an_attempt_contains_its_keys(app, session,
         auth.post(f"/quizzes/attempts/{attempt_id}/save", {"q4-0": "十", "seq-4": "1"})
         auth.client.get(f"/quizzes/attempts/{attempt_id}")
         auth.post(f"/quizzes/attempts/{attempt_id}/items/1/report", {"text": "答案?"})
-    finally:
-        request_finished.disconnect(capture, app)
     reload(session)
     assert session.get(Attempt, attempt_id).state == AttemptState.IN_PROGRESS
     assert len(served) >= 15
@@ -96,10 +106,48 @@ def test_e1_no_response_served_during_an_attempt_contains_its_keys(app, session,
     for slot in slots[:2]:
         shown = re.findall(rf'name="q{slot.position}"[^>]*value="([^"]*)"', page)
         assert sorted(shown) == sorted(slot.option_ids)
-    # Once submitted (review open at once for this exam), the same search finds the keys.
+    # Once submitted the score shows at once; the keys wait while an attempt is left.
     auth.post(f"/quizzes/attempts/{attempt_id}/submit")
     review = auth.client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
-    assert slots[0].version.explanation in review
+    assert 'data-testid="result-percent"' in review and 'data-testid="answers-withheld"' in review
+    assert slots[0].version.explanation not in review
+
+
+def test_e2_no_response_during_a_second_attempt_contains_the_keys_of_the_first(
+    app, session, auth, exam
+):
+    """The second attempt asks the same questions: while it is in progress, no page gives their
+    keys away, the first attempt's result (another tab) included. With no attempt left, the
+    first result shows them."""
+    auth.login("mema")
+    first = _start(auth, exam)
+    auth.post(f"/quizzes/attempts/{first}/submit")
+    second = _start(auth, exam)
+    slots = _slots(session, first)
+    keys = _keys_of(slots)
+    pages = (
+        "/",
+        "/inbox",
+        "/quizzes/",
+        f"/quizzes/{exam.id}",
+        "/quizzes/wrong-book",
+        f"/quizzes/attempts/{first}/result",
+        f"/quizzes/attempts/{second}",
+        f"/quizzes/attempts/{second}/result",
+    )
+    with _served(app) as served:
+        for path in pages:
+            auth.client.get(path, follow_redirects=True)
+    assert len(served) >= len(pages)
+    for path, body in served:
+        for key in keys:
+            assert key not in body, (path, key)
+    result = auth.client.get(f"/quizzes/attempts/{first}/result").get_data(as_text=True)
+    assert 'data-testid="result-percent"' in result and 'data-testid="answers-withheld"' in result
+    assert 'data-testid="review-item"' not in result
+    auth.post(f"/quizzes/attempts/{second}/submit")
+    result = auth.client.get(f"/quizzes/attempts/{first}/result").get_data(as_text=True)
+    assert slots[0].version.explanation in result and 'data-testid="answers-withheld"' not in result
 
 
 def test_e6_every_attempt_route_answers_404_for_another_members_attempt(session, auth, exam):

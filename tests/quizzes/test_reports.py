@@ -23,8 +23,12 @@ from tests.quizzes.helpers import DRAFTS, Paper, make_paper, make_quiz
 
 
 def _finished(session, world, **overrides):
+    # One attempt: its result shows the questions at once.
     quiz = make_quiz(
-        session, world.root, make_paper(session, types=("single", "judge")), **overrides
+        session,
+        world.root,
+        make_paper(session, types=("single", "judge")),
+        **{"attempts_allowed": 1, **overrides},
     )
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)

@@ -144,11 +144,11 @@ def _marks(page: str) -> list[str]:
 
 
 def test_the_english_result_shows_blanks_partial_marks_and_translated_labels(
-    session, auth, world, exam
+    session, auth, world, final_exam
 ):
     auth.client.set_cookie(LANG_COOKIE, "en")
     auth.login("mema")
-    attempt_id = _start(auth, exam)
+    attempt_id = _start(auth, final_exam)
     taking = auth.client.get(f"/quizzes/attempts/{attempt_id}").get_data(as_text=True)
     assert "1 point<" in taking and "1 points" not in taking and "2 points" in taking
     slots = {s.question_type: s for s in _slots(session, attempt_id)}
@@ -176,7 +176,9 @@ def test_the_english_result_shows_blanks_partial_marks_and_translated_labels(
 
 def test_the_result_lists_the_short_answers_key_points(app, session, auth, world):
     with app.test_request_context():
-        quiz = make_quiz(session, world.root, make_paper(session, types=("short",)))
+        quiz = make_quiz(
+            session, world.root, make_paper(session, types=("short",)), attempts_allowed=1
+        )
     session.commit()
     auth.login("mema")
     attempt_id = _start(auth, quiz)
@@ -236,11 +238,11 @@ def _wrong_book(auth) -> str:
 
 
 def test_the_wrong_book_shows_the_key_and_the_members_answer_once_released(
-    session, auth, world, exam
+    session, auth, world, final_exam
 ):
     auth.client.set_cookie(LANG_COOKIE, "en")
     auth.login("mema")
-    attempt_id = _start(auth, exam)
+    attempt_id = _start(auth, final_exam)
     fill = next(s for s in _slots(session, attempt_id) if s.question_type == "fill")
     auth.post(
         f"/quizzes/attempts/{attempt_id}/submit",
@@ -256,18 +258,20 @@ def test_the_wrong_book_shows_the_key_and_the_members_answer_once_released(
     assert f"Next review: {due.isoformat()}" in page
 
 
-def test_the_wrong_book_never_shows_keys_of_results_not_released(session, auth, clock, world, exam):
+def test_the_wrong_book_never_shows_keys_of_results_not_released(
+    session, auth, clock, world, final_exam
+):
     auth.login("mema")
-    attempt_id = _start(auth, exam)
+    attempt_id = _start(auth, final_exam)
     fill = next(s for s in _slots(session, attempt_id) if s.question_type == "fill")
     auth.post(
         f"/quizzes/attempts/{attempt_id}/submit",
         {f"q{fill.position}-0": "七", f"seq-{fill.position}": "0"},
     )
     assert EXPLANATION in _wrong_book(auth)
-    # The organisers hold the results back until the exam closes: so does the 错题本.
+    # The organisers hold the results back until the final_exam closes: so does the 错题本.
     reload(session)
-    quiz = session.get(Quiz, exam.id)
+    quiz = session.get(Quiz, final_exam.id)
     quiz.release = ReleasePolicy.AFTER_CLOSE
     session.commit()
     withheld = _wrong_book(auth)
@@ -279,7 +283,7 @@ def test_the_wrong_book_never_shows_keys_of_results_not_released(session, auth, 
     auth.login("mema")
     assert EXPLANATION in _wrong_book(auth)
     reload(session)
-    quiz = session.get(Quiz, exam.id)
+    quiz = session.get(Quiz, final_exam.id)
     quiz.release = ReleasePolicy.NEVER
     session.commit()
     never = _wrong_book(auth)
@@ -287,13 +291,16 @@ def test_the_wrong_book_never_shows_keys_of_results_not_released(session, auth, 
 
 
 def test_the_wrong_book_holds_keys_back_while_the_question_is_being_answered(
-    session, auth, world, exam
+    app, session, auth, world
 ):
+    with app.test_request_context():
+        practice = make_quiz(session, world.root, make_paper(session), kind=QuizKind.PRACTICE)
+    session.commit()
     auth.login("mema")
-    first = _start(auth, exam)
+    first = _start(auth, practice)
     auth.post(f"/quizzes/attempts/{first}/submit")  # everything unanswered: all wrong
     assert EXPLANATION in _wrong_book(auth)
-    second = _start(auth, exam)  # the same questions again
+    second = _start(auth, practice)  # the same questions again
     answering = _wrong_book(auth)
     assert EXPLANATION not in answering and 'data-testid="key-withheld"' in answering
     auth.post(f"/quizzes/attempts/{second}/submit")

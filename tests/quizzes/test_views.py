@@ -57,11 +57,11 @@ def _save(auth, attempt_id, payload, token=None):
     )
 
 
-def test_member_takes_an_exam_and_sees_the_result(session, auth, world, exam):
+def test_member_takes_an_exam_and_sees_the_result(session, auth, world, final_exam):
     auth.login("mema")
     listing = auth.client.get("/quizzes/")
-    assert exam.title in listing.get_data(as_text=True)
-    attempt_id = _start(auth, exam)
+    assert final_exam.title in listing.get_data(as_text=True)
+    attempt_id = _start(auth, final_exam)
     page = auth.client.get(f"/quizzes/attempts/{attempt_id}")
     assert page.status_code == 200
     assert page.headers["Cache-Control"] == "no-store"
@@ -74,7 +74,7 @@ def test_member_takes_an_exam_and_sees_the_result(session, auth, world, exam):
     assert done.status_code == 302 and done.headers["Location"].endswith("/result")
     result = auth.client.get(done.headers["Location"]).get_data(as_text=True)
     assert 'data-testid="result-percent"' in result
-    assert EXPLANATION in result  # review is open immediately for this exam
+    assert EXPLANATION in result  # shown at once: the member's only attempt
     reload(session)
     attempt = session.get(Attempt, attempt_id)
     # The short answer waits for a marker only when answered; here it was left blank.
@@ -394,11 +394,11 @@ def test_marker_marks_a_short_answer_anonymously(session, auth, world, exam):
     assert session.get(Attempt, attempt_id).state == AttemptState.GRADED
 
 
-def test_wrong_answer_book_is_personal(session, auth, world, exam):
+def test_wrong_answer_book_is_personal(session, auth, world, final_exam):
     from learnapp.quizzes.models import WrongAnswer
 
     auth.login("mema")
-    attempt_id = _start(auth, exam)
+    attempt_id = _start(auth, final_exam)
     auth.post(f"/quizzes/attempts/{attempt_id}/submit")
     reload(session)
     entry = session.scalars(sa.select(WrongAnswer)).first()

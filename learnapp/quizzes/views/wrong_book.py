@@ -25,7 +25,7 @@ def wrong_answers():
     question_ids = [entry.question_id for entry in entries]
     items = wrong_book_items(
         entries,
-        released_wrong_answers(session, current_user.id, question_ids, now()),
+        released_wrong_answers(session, current_user, question_ids, now()),
         questions_being_answered(session, current_user.id, question_ids),
     )
     return no_store(

@@ -1,0 +1,152 @@
+"""What a member sees of a finished exam (security.md E2, E13): the score by the release policy;
+each question's correctness, key, explanation and source only once the member can no longer
+answer the exam (no attempt in progress, none left to start, or the exam closed for them, on
+their own terms). The 错题本 follows the same rule."""
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from learnapp.quizzes import attempts as svc
+from learnapp.quizzes.authoring import archive_quiz
+from learnapp.quizzes.models import FinishedBy, QuizKind, WrongAnswer
+from learnapp.quizzes.overrides import OverrideInput, remove_override, save_override
+from learnapp.quizzes.queries import released_wrong_answers, slots_of
+from learnapp.quizzes.release import answers_open, review_open, still_to_answer
+from learnapp.quizzes.wrongbook import update_wrong_book
+from learnapp.web import LANG_COOKIE
+from tests.conftest import reload
+from tests.factories import FIXED_NOW
+from tests.quizzes.helpers import EXPLANATION, make_paper, make_quiz
+
+CLOSE = FIXED_NOW + timedelta(days=7)  # make_quiz's close
+
+
+def _taken(session, member, quiz, at=FIXED_NOW):
+    """An attempt started and submitted unanswered at `at`: every question wrong."""
+    attempt = svc.start_attempt(session, member, quiz, at)
+    svc.finalize(session, attempt.id, at, FinishedBy.MEMBER)
+    return attempt
+
+
+def _grant(session, world, quiz, **terms):
+    override = OverrideInput(reason="补考", **terms)
+    return save_override(session, world.admin, quiz, world.member_a, override, FIXED_NOW)
+
+
+def _wrong_count(session) -> int:
+    return session.scalar(sa.select(sa.func.count()).select_from(WrongAnswer))
+
+
+@pytest.fixture
+def exam_of_two(ctx, session, world):
+    """An exam released at once with two attempts, each asking the same questions."""
+    return make_quiz(session, world.root, make_paper(session, types=("single", "judge")))
+
+
+@pytest.mark.usefixtures("ctx")
+class TestAnswersOpen:
+    def test_the_score_shows_but_not_the_answers_while_an_attempt_is_left(
+        self, session, world, exam_of_two
+    ):
+        first = _taken(session, world.member_a, exam_of_two)
+        assert review_open(first, FIXED_NOW)
+        assert not answers_open(session, first, FIXED_NOW)
+        assert still_to_answer(session, world.member_a, [exam_of_two], FIXED_NOW) == {
+            exam_of_two.id
+        }
+        # Nor does the 错题本 take the questions in: it would show their keys.
+        assert _wrong_count(session) == 0
+
+    def test_an_attempt_in_progress_keeps_the_answers_of_the_earlier_one_back(
+        self, session, world, exam_of_two
+    ):
+        first = _taken(session, world.member_a, exam_of_two)
+        second = svc.start_attempt(session, world.member_a, exam_of_two, FIXED_NOW)
+        assert not answers_open(session, first, FIXED_NOW)
+        svc.finalize(session, second.id, FIXED_NOW, FinishedBy.MEMBER)
+        assert answers_open(session, first, FIXED_NOW)
+        assert answers_open(session, second, FIXED_NOW)
+        # The last attempt's wrong answers enter the 错题本, released.
+        assert _wrong_count(session) == 2
+        shown = released_wrong_answers(
+            session, world.member_a, [q.question_id for q in exam_of_two.items], FIXED_NOW
+        )
+        assert {slot.attempt_id for slot in shown.values()} == {second.id}
+
+    def test_the_answers_show_once_the_exam_has_closed(self, session, world, exam_of_two):
+        first = _taken(session, world.member_a, exam_of_two)
+        assert not answers_open(session, first, CLOSE - timedelta(seconds=1))
+        assert answers_open(session, first, CLOSE)
+
+    def test_an_extension_keeps_the_answers_back_until_the_members_own_close(
+        self, session, world, exam_of_two
+    ):
+        _grant(session, world, exam_of_two, closes_at=CLOSE + timedelta(days=2))
+        first = _taken(session, world.member_a, exam_of_two)
+        assert not answers_open(session, first, CLOSE + timedelta(days=1))
+        assert answers_open(session, first, CLOSE + timedelta(days=2))
+        # Another member's answers follow the quiz's own close.
+        other = _taken(session, world.member_b, exam_of_two)
+        assert answers_open(session, other, CLOSE)
+
+    def test_a_further_attempt_granted_takes_the_answers_back(self, session, world, exam_of_two):
+        first = _taken(session, world.member_a, exam_of_two)
+        second = _taken(session, world.member_a, exam_of_two)
+        assert answers_open(session, first, FIXED_NOW)
+        override = _grant(session, world, exam_of_two, attempts_allowed=3)
+        assert not answers_open(session, first, FIXED_NOW)
+        assert not answers_open(session, second, FIXED_NOW)
+        assert (
+            released_wrong_answers(
+                session, world.member_a, [q.question_id for q in exam_of_two.items], FIXED_NOW
+            )
+            == {}
+        )
+        remove_override(session, world.admin, exam_of_two, override.id, FIXED_NOW)
+        session.expire_all()
+        assert answers_open(session, first, FIXED_NOW)
+
+    def test_an_archived_exam_cannot_be_answered_again(self, session, world, exam_of_two):
+        first = _taken(session, world.member_a, exam_of_two)
+        archive_quiz(session, world.admin, exam_of_two, FIXED_NOW)
+        assert answers_open(session, first, FIXED_NOW)
+
+    def test_practice_shows_the_answers_at_once_with_attempts_left(self, session, world):
+        practice = make_quiz(
+            session, world.root, make_paper(session, types=("single",)), kind=QuizKind.PRACTICE
+        )
+        first = _taken(session, world.member_a, practice)
+        assert answers_open(session, first, FIXED_NOW)
+        assert _wrong_count(session) == 1
+
+    def test_the_wrong_book_never_shows_an_exams_key_while_it_may_be_answered_again(
+        self, session, world, exam_of_two
+    ):
+        # An entry written before the rule (or by practice of the same questions) is still
+        # shown without the exam's key.
+        first = _taken(session, world.member_a, exam_of_two)
+        slots = slots_of(session, first)
+        update_wrong_book(session, first, slots, FIXED_NOW)
+        ids = [slot.question_id for slot in slots]
+        assert released_wrong_answers(session, world.member_a, ids, FIXED_NOW) == {}
+        assert set(released_wrong_answers(session, world.member_a, ids, CLOSE)) == set(ids)
+
+
+def test_the_result_page_says_when_the_answers_will_show(app, session, auth, world):
+    with app.test_request_context():
+        quiz = make_quiz(session, world.root, make_paper(session, types=("single", "judge")))
+    session.commit()
+    auth.client.set_cookie(LANG_COOKIE, "en")
+    auth.login("mema")
+    started = auth.post(f"/quizzes/{quiz.id}/start")
+    attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    auth.post(f"/quizzes/attempts/{attempt_id}/submit")
+    page = auth.client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert 'data-testid="result-percent"' in page and 'data-testid="result-failed"' in page
+    assert "The answers are shown when you have no attempts left or the exam closes (" in page
+    assert 'data-testid="review-item"' not in page and EXPLANATION not in page
+    assert 'data-testid="answers-withheld"' in page
+    reload(session)
+    assert not session.scalar(sa.select(sa.func.count()).select_from(WrongAnswer))
