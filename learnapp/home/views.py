@@ -7,28 +7,28 @@ from learnapp.authz import LOGGED_IN, PUBLIC, route_policy
 from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.extensions import csrf
-from learnapp.home.queries import admin_overview, manager_overview
+from learnapp.home.queries import admin_overview, home_quizzes, manager_overview
 from learnapp.hours.queries import year_summary
 from learnapp.hours.services import org_day
-from learnapp.quizzes.queries import visible_quizzes
 from learnapp.redirects import safe_next
 from learnapp.web import LANG_COOKIE, LOCALES
 
 bp = Blueprint("home", __name__)
-
-HOME_QUIZZES = 3  # the newest open quizzes on the home page; the rest are one click away
 
 
 @bp.get("/")
 @route_policy(LOGGED_IN)
 def index():
     session = get_session()
+    moment = now()
+    quizzes, running = home_quizzes(session, current_user, moment)
     return render_template(
         "home/index.html",
         managed=manager_overview(session, current_user) if current_user.is_manager else [],
         admin=admin_overview(session) if current_user.is_admin else None,
-        year=year_summary(session, current_user, org_day(now()).year),
-        quizzes=visible_quizzes(session, current_user)[:HOME_QUIZZES],
+        year=year_summary(session, current_user, org_day(moment).year),
+        quizzes=quizzes,
+        running=running,
     )
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from learnapp.audit.services import record
 from learnapp.authz import unit_in_scope_clause
 from learnapp.errors import DomainError
 from learnapp.orgs.models import Unit
@@ -77,6 +78,8 @@ def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], 
     found = {q.id for q in questions}
     if set(wanted) - found:
         raise DomainError("question_ids", _l("Only active questions of your banks can be added."))
+    if not wanted:
+        return 0
     position = max((item.position for item in quiz.items), default=0)
     for qid in wanted:
         position += 1
@@ -84,6 +87,15 @@ def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], 
     if quiz.state != QuizState.DRAFT:
         pin_versions(session, quiz, now)
     quiz.updated_at = now
+    record(
+        session,
+        actor,
+        "quiz.questions_added",
+        "quiz",
+        quiz.id,
+        now=now,
+        after={"questions": wanted},
+    )
     session.flush()
     return len(wanted)
 
@@ -117,6 +129,15 @@ def remove_item(session: Session, actor, quiz: Quiz, item_id: int, now: datetime
         raise DomainError(None, _l("That question is not on this paper."))
     quiz.items.remove(item)
     quiz.updated_at = now
+    record(
+        session,
+        actor,
+        "quiz.question_removed",
+        "quiz",
+        quiz.id,
+        now=now,
+        before={"question": item.question_id, "position": item.position},
+    )
     session.flush()
 
 
@@ -164,6 +185,7 @@ def add_rule(session: Session, actor, quiz: Quiz, rule: RuleInput, now: datetime
         )
     quiz.rules.append(row)
     quiz.updated_at = now
+    record(session, actor, "quiz.rule_added", "quiz", quiz.id, now=now, after=_describe_rule(row))
     session.flush()
     return row
 
@@ -175,7 +197,23 @@ def remove_rule(session: Session, actor, quiz: Quiz, rule_id: int, now: datetime
         raise DomainError(None, _l("That rule is not part of this quiz."))
     quiz.rules.remove(rule)
     quiz.updated_at = now
+    record(
+        session, actor, "quiz.rule_removed", "quiz", quiz.id, now=now, before=_describe_rule(rule)
+    )
     session.flush()
+
+
+def _describe_rule(rule: QuizRule) -> dict:
+    """A rule as the audit log keeps it (ids, as stored; an empty filter as null)."""
+    return {
+        "position": rule.position,
+        "bank": rule.bank_id,
+        "knowledge_point": rule.knowledge_point_id,
+        "type": rule.question_type,
+        "difficulty": rule.difficulty,
+        "count": rule.count,
+        "points": str(rule.points),
+    }
 
 
 def candidate_ids(session: Session, rule: QuizRule) -> list[tuple[int, int]]:
@@ -198,6 +236,48 @@ def candidate_ids(session: Session, rule: QuizRule) -> list[tuple[int, int]]:
     # tuples, past the ORM (after flushing, as the ORM would).
     session.flush()
     return [tuple(row) for row in session.connection().execute(query.order_by(Question.id))]
+
+
+@dataclass(frozen=True)
+class PaperTotals:
+    questions: int
+    points: Decimal
+
+
+def paper_totals(session: Session, quiz: Quiz) -> PaperTotals:
+    """How many questions an examinee is asked and the points they are worth in all, which the
+    pass mark (a percentage) is a share of: a fixed paper's items at their own points or their
+    version's (the pinned one, else the question's current one, read in one statement); a
+    random paper's rules, `count` questions at `points` each."""
+    if quiz.composition == Composition.RANDOM:
+        return PaperTotals(
+            sum(rule.count for rule in quiz.rules),
+            sum((rule.count * rule.points for rule in quiz.rules), Decimal("0")),
+        )
+    version_of = {
+        item.id: item.version_id or item.question.current_version_id
+        for item in quiz.items
+        if item.points is None
+    }
+    version_points = {}
+    if version_of:
+        version_points = dict(
+            session.execute(
+                sa.select(QuestionVersion.id, QuestionVersion.points).where(
+                    QuestionVersion.id.in_(sorted(set(version_of.values()) - {None}))
+                )
+            ).all()
+        )
+    points = sum(
+        (
+            item.points
+            if item.points is not None
+            else version_points.get(version_of[item.id], Decimal("0"))
+            for item in quiz.items
+        ),
+        Decimal("0"),
+    )
+    return PaperTotals(len(quiz.items), points)
 
 
 def paper_problems(session: Session, quiz: Quiz) -> list[str]:

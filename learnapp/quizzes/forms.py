@@ -148,7 +148,11 @@ class ReportForm(FlaskForm):
 
     text = TextAreaField(
         _l("What is wrong with this question?"),
-        validators=[DataRequired(), Length(max=1000), NoFormula()],
+        validators=[
+            DataRequired(message=_l("Say what is wrong with the question.")),
+            Length(max=1000, message=_l("At most 1000 characters.")),
+            NoFormula(),
+        ],
     )
 
 

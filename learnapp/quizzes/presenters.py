@@ -4,14 +4,42 @@ explanation or source field, so no template can leak them (E1). `ReviewQuestion`
 and is built only when `release.answers_open` says so."""
 
 import enum
+import math
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.types import LETTERS, WidgetQuestion, get_type
+from learnapp.quizzes.attempts import is_overdue
+from learnapp.quizzes.models import AttemptState
 from learnapp.quizzes.responses import widget_state
+
+
+@dataclass(frozen=True)
+class RunningAttempt:
+    """An attempt in progress as the quiz list and the home page flag it, with the time left
+    to the server's deadline (None: no deadline), rounded up to whole minutes."""
+
+    attempt: object  # models.Attempt
+    minutes_left: int | None
+
+
+def running_attempts(attempts, now: datetime) -> dict[int, RunningAttempt]:
+    """The attempts still in progress now, by quiz id. One past its deadline and grace is over,
+    whatever its state says until the sweep or the next page open finishes it."""
+    running = {}
+    for attempt in attempts:
+        if attempt.state != AttemptState.IN_PROGRESS or is_overdue(attempt, now):
+            continue
+        left = None
+        if attempt.deadline_at is not None:
+            seconds = (attempt.deadline_at - now).total_seconds()
+            left = max(0, math.ceil(seconds / 60))
+        running[attempt.quiz_id] = RunningAttempt(attempt, left)
+    return running
 
 
 @dataclass(frozen=True)

@@ -178,6 +178,23 @@ def member_attempts(session: Session, member_id: int, quiz_ids=None) -> list[Att
     return list(session.scalars(query.order_by(Attempt.quiz_id, Attempt.number)))
 
 
+def attempts_in_progress(session: Session, member_id: int, quiz_ids) -> list[Attempt]:
+    """The member's attempts in progress on these quizzes (at most one a quiz), in one query:
+    the home page flags them beside the quizzes it lists."""
+    ids = sorted(set(quiz_ids))
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Attempt).where(
+                Attempt.member_id == member_id,
+                Attempt.state == AttemptState.IN_PROGRESS,
+                Attempt.quiz_id.in_(ids),
+            )
+        )
+    )
+
+
 def own_attempt(session: Session, member, attempt_id: int) -> Attempt | None:
     """The attempt if it is the member's (never another's: E6)."""
     return session.scalar(

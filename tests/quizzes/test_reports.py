@@ -4,7 +4,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
+from flask_babel import force_locale, gettext
 
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
@@ -87,17 +87,31 @@ def test_staff_see_reports_of_the_banks_they_reach_only(app, session, world):
         assert "quiz-question-reports" not in [i.kind for i in items_for(session, outsider)]
 
 
+def _report_box(page: str, key: str) -> str:
+    """The 纠错 box `key` of a page: its <details> element."""
+    end = page.index(f'id="report-{key}"')
+    start = page.rindex("<details", 0, end)
+    return page[start : page.index("</details>", end)]
+
+
 def test_member_reports_from_a_result_they_may_review(app, session, auth, world):
     with app.test_request_context(), force_locale("en"):
         attempt = _finished(session, world)
+    with app.test_request_context():
+        say_what = gettext("Say what is wrong with the question.")
     session.commit()
     path = f"/quizzes/attempts/{attempt.id}/items/1/report"
     auth.login("memb")
     assert auth.post(path, {"text": "别人的"}).status_code == 404  # not their attempt
     auth.logout()
     auth.login("mema")
-    empty = auth.post(path, {"text": ""}, follow_redirects=True)
-    assert "alert-danger" in empty.get_data(as_text=True)
+    for typed in ("", "   "):
+        empty = auth.post(path, {"text": typed})
+        assert empty.status_code == 400
+        box = _report_box(empty.get_data(as_text=True), "1")
+        assert box.startswith("<details") and " open>" in box.split("\n")[0]
+        assert "is-invalid" in box and "autofocus" in box
+        assert 'data-testid="report-error">' + say_what + "<" in box
     assert (
         auth.post(f"/quizzes/attempts/{attempt.id}/items/9/report", {"text": "x"}).status_code
         == 404
@@ -168,3 +182,36 @@ def test_report_queue_routes_for_bank_staff_only(app, session, auth, world):
     assert closed.status_code == 302
     reload(session)
     assert session.get(QuestionReport, report.id).state == ReportState.DISMISSED
+
+
+def test_a_refused_report_keeps_the_box_open_with_the_text_and_the_reason(
+    app, session, auth, world
+):
+    """The reason is inside the box that was sent, never only at the top of the page, and what
+    was typed is still there; the other boxes stay closed. Nothing is stored."""
+    with app.test_request_context(), force_locale("en"):
+        _finished(session, world)
+    with app.test_request_context():
+        too_long = gettext("At most 1000 characters.")
+        say_what = gettext("Say what is wrong with the question.")
+    session.commit()
+    auth.login("mema")
+    book = auth.client.get("/quizzes/wrong-book").get_data(as_text=True)
+    entry_ids = [int(i) for i in re.findall(r"/quizzes/wrong-book/(\d+)/report", book)]
+    assert len(entry_ids) == 2
+    typed = "题干" * 501
+    refused = auth.post(f"/quizzes/wrong-book/{entry_ids[1]}/report", {"text": typed})
+    assert refused.status_code == 400
+    page = refused.get_data(as_text=True)
+    box = _report_box(page, f"w{entry_ids[1]}")
+    assert " open>" in box.split("\n")[0] and "autofocus" in box
+    assert f">{typed}</textarea>" in box
+    assert 'data-testid="report-error">' + too_long + "<" in box
+    other = _report_box(page, f"w{entry_ids[0]}")
+    assert " open>" not in other.split("\n")[0] and "report-error" not in other
+    assert "alert-danger" not in page  # no message at the top of the page
+    empty = auth.post(f"/quizzes/wrong-book/{entry_ids[0]}/report", {"text": ""})
+    assert empty.status_code == 400
+    assert say_what in _report_box(empty.get_data(as_text=True), f"w{entry_ids[0]}")
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(QuestionReport)) == 0

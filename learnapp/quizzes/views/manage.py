@@ -176,10 +176,15 @@ def _rule_form(bank_id: int | None = None) -> RuleForm:
 @bp.get("/manage/<int:quiz_id>")
 @route_policy(MANAGER)
 def manage_quiz(quiz_id):
+    return _manage_page(quiz_or_404(quiz_id), strict_int_arg("bank"))
+
+
+def _manage_page(found, bank_id: int | None, rule_form: RuleForm | None = None, status=200):
+    """The authoring page; `rule_form` is a refused rule, shown again with its input and
+    errors."""
     session = get_session()
-    found = quiz_or_404(quiz_id)
     banks = composition.banks_for(session, current_user)
-    bank_id = strict_int_arg("bank") or (banks[0].id if banks else None)
+    bank_id = bank_id or (banks[0].id if banks else None)
     bank = next((b for b in banks if b.id == bank_id), None)
     picker = None
     locked = composition.paper_locked_reason(session, found)
@@ -190,19 +195,23 @@ def manage_quiz(quiz_id):
             search=(request.args.get("q") or "")[:100],
         )
         picker = questions_page(session, bank, filters, strict_int_arg("page") or 1)
-    return render_template(
-        "quizzes/manage_quiz.html",
-        quiz=found,
-        labels=LABELS,
-        problems=composition.paper_problems(session, found),
-        locked=locked,
-        type_labels={code: kind.label for code, kind in TYPES.items()},
-        banks=banks,
-        bank=bank,
-        picker=picker,
-        add_form=AddQuestionsForm(),
-        rule_form=_rule_form(bank_id),
-        form=EmptyForm(),
+    return (
+        render_template(
+            "quizzes/manage_quiz.html",
+            quiz=found,
+            labels=LABELS,
+            problems=composition.paper_problems(session, found),
+            totals=composition.paper_totals(session, found),
+            locked=locked,
+            type_labels={code: kind.label for code, kind in TYPES.items()},
+            banks=banks,
+            bank=bank,
+            picker=picker,
+            add_form=AddQuestionsForm(),
+            rule_form=rule_form or _rule_form(bank_id),
+            form=EmptyForm(),
+        ),
+        status,
     )
 
 
@@ -252,13 +261,12 @@ def _remove(quiz_id: int, service, row_id: int):
 @bp.post("/manage/<int:quiz_id>/rules")
 @route_policy(MANAGER)
 def add_rule(quiz_id):
+    """Add a rule; a refused one is shown again on the page with what was entered."""
     found = quiz_or_404(quiz_id)
     form = _rule_form()
     session = get_session()
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            flash(errors[0] if isinstance(errors, list) else str(errors), "danger")
-        return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
+        return _manage_page(found, form.bank_id.data, form, 400)
     bank = next(
         b for b in composition.banks_for(session, current_user) if b.id == form.bank_id.data
     )
@@ -280,10 +288,10 @@ def add_rule(quiz_id):
         )
     except DomainError as error:
         session.rollback()
-        flash(error.message, "danger")
-    else:
-        commit()
-        flash(_("Rule added."), "success")
+        apply_domain_error(form, error)
+        return _manage_page(found, form.bank_id.data, form, 400)
+    commit()
+    flash(_("Rule added."), "success")
     return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
 
 
@@ -301,19 +309,20 @@ def change_state(quiz_id):
         abort(400)
     target = request.form.get("target")
     session = get_session()
+    if target == QuizState.PUBLISHED.value:
+        change, done = authoring.publish_quiz, _("Quiz published. Its audience can take it now.")
+    elif target == QuizState.ARCHIVED.value:
+        change, done = authoring.archive_quiz, _("Quiz archived. Members can no longer start it.")
+    else:
+        abort(400)
     try:
-        if target == QuizState.PUBLISHED.value:
-            authoring.publish_quiz(session, current_user, found, now())
-        elif target == QuizState.ARCHIVED.value:
-            authoring.archive_quiz(session, current_user, found, now())
-        else:
-            abort(400)
+        change(session, current_user, found, now())
     except DomainError as error:
         session.rollback()
         flash(error.message, "danger")
     else:
         commit()
-        flash(_("Quiz updated."), "success")
+        flash(done, "success")
     return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
 
 

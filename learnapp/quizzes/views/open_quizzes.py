@@ -12,6 +12,7 @@ from learnapp.forms import EmptyForm
 from learnapp.hours.services import org_day
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import KIND_LABELS, AttemptState, QuizKind
+from learnapp.quizzes.presenters import running_attempts
 from learnapp.quizzes.queries import member_attempts, review_open, visible_quiz, visible_quizzes
 from learnapp.quizzes.views import bp, no_store
 
@@ -22,7 +23,8 @@ def index():
     session = get_session()
     quizzes = visible_quizzes(session, current_user)
     attempts: dict[int, list] = {}
-    for attempt in member_attempts(session, current_user.id, [q.id for q in quizzes]):
+    mine = member_attempts(session, current_user.id, [q.id for q in quizzes])
+    for attempt in mine:
         attempts.setdefault(attempt.quiz_id, []).append(attempt)
     moment = now()
     today = org_day(moment)
@@ -34,6 +36,7 @@ def index():
         "quizzes/index.html",
         quizzes=quizzes,
         attempts=attempts,
+        running=running_attempts(mine, moment),
         terms=terms,
         reasons={
             q.id: attempt_services.start_refusal(
@@ -62,6 +65,7 @@ def quiz(quiz_id):
     terms = attempt_services.member_terms(session, found, current_user.id)
     moment = now()
     graded = [a for a in attempts if a.state == AttemptState.GRADED]
+    running = running_attempts(attempts, moment).get(found.id)
     reviewable = {a.id for a in graded if review_open(a, moment)}
     return no_store(
         render_template(
@@ -69,6 +73,7 @@ def quiz(quiz_id):
             quiz=found,
             terms=terms,
             attempts=attempts,
+            running=running,
             reviewable=reviewable,
             done_today=_done_today(found, attempts, moment),
             # A topic set scores once: its first finished attempt (DOMAIN.md).

@@ -1,7 +1,9 @@
 """纠错 pages: a member reports a question from a result they may review or from their 错题本;
 bank editors and reviewers see the reports of their banks and close them."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from dataclasses import dataclass
+
+from flask import abort, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -14,25 +16,41 @@ from learnapp.quizzes.forms import CloseReportForm, ReportForm
 from learnapp.quizzes.models import REPORT_STATE_LABELS, ReportState, WrongAnswer
 from learnapp.quizzes.queries import own_attempt, review_open, slots_of
 from learnapp.quizzes.views import bp
+from learnapp.quizzes.views.taking import result
+from learnapp.quizzes.views.wrong_book import wrong_answers
 
 
-def _report(version, back: str):
-    """Store the member's report of `version`, or say why not; nothing is stored on error."""
+@dataclass(frozen=True)
+class ReportFailure:
+    """A refused 纠错, for the page shown again: the report box `key` (see _report.html) opens
+    holding what the member typed, with the reason inside it."""
+
+    key: str
+    text: str
+    message: str
+
+
+def _report(version, key: str, back: str, page):
+    """Store the member's report of `version` and go `back`, or show `page` (a view) again with
+    report box `key` open, its text and the reason; nothing is stored on error."""
     form = ReportForm()
     session = get_session()
-    if not form.validate_on_submit():
-        errors = form.errors.get("text") or [_("The form was not accepted.")]
-        flash(errors[0], "danger")
-        return redirect(back)
-    try:
-        report_services.report_question(session, current_user, version, form.text.data, now())
-    except DomainError as error:
-        session.rollback()
-        flash(error.message, "danger")
-        return redirect(back)
-    commit()
-    flash(_("Thank you. The question bank's editors will check it."), "success")
-    return redirect(back)
+    if form.validate_on_submit():
+        try:
+            report_services.report_question(session, current_user, version, form.text.data, now())
+        except DomainError as error:
+            session.rollback()
+            message = error.message
+        else:
+            commit()
+            flash(_("Thank you. The question bank's editors will check it."), "success")
+            return redirect(back)
+    else:
+        message = (form.errors.get("text") or [_("The form was not accepted.")])[0]
+    g.report_failure = ReportFailure(key, form.text.data or "", str(message))
+    response = make_response(page())
+    response.status_code = 400
+    return response
 
 
 @bp.post("/attempts/<int:attempt_id>/items/<int:position>/report")
@@ -47,7 +65,7 @@ def report_from_result(attempt_id, position):
     if slot is None:
         abort(404)
     back = url_for("quizzes.result", attempt_id=attempt_id, _anchor=f"item-{position}")
-    return _report(slot.version, back)
+    return _report(slot.version, str(position), back, lambda: result(attempt_id))
 
 
 @bp.post("/wrong-book/<int:entry_id>/report")
@@ -56,7 +74,7 @@ def report_from_wrong_book(entry_id):
     entry = get_session().get(WrongAnswer, entry_id)
     if entry is None or entry.member_id != current_user.id:
         abort(404)
-    return _report(entry.version, url_for("quizzes.wrong_answers"))
+    return _report(entry.version, f"w{entry.id}", url_for("quizzes.wrong_answers"), wrong_answers)
 
 
 @bp.get("/reports")

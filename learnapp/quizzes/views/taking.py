@@ -58,7 +58,9 @@ def attempt(attempt_id):
     return _take_page(found)
 
 
-def _take_page(found, posted: dict | None = None, status: int = 200):
+def _take_page(found, posted: dict | None = None, status: int = 200, at: int | None = None):
+    """The taking screen; `at` is the question it opens on when the URL names none (a refused
+    post shows the question the member was at)."""
     return no_store(
         (
             render_template(
@@ -69,10 +71,20 @@ def _take_page(found, posted: dict | None = None, status: int = 200):
                 server_now=now(),
                 form=EmptyForm(),
                 refused=posted is not None,
+                at=at,
             ),
             status,
         )
     )
+
+
+def _posted_position(count: int) -> int | None:
+    """The question the member was at when they posted the form (the page keeps it in the
+    form's `at` field), if it is one of the attempt's `count` questions."""
+    raw = request.form.get("at", "")
+    if not (raw.isascii() and raw.isdigit() and len(raw) < 5):
+        return None
+    return int(raw) if 1 <= int(raw) <= count else None
 
 
 def _posted_answers(attempt) -> dict:
@@ -104,7 +116,8 @@ def csrf_refused(_error):
         and attempt.state == AttemptState.IN_PROGRESS
         and request.endpoint in ("quizzes.submit", "quizzes.save_form")
     ):
-        return _take_page(attempt, _posted_answers(attempt), 400)
+        posted = _posted_answers(attempt)
+        return _take_page(attempt, posted, 400, _posted_position(len(attempt.slots)))
     return render_error(
         400,
         _(
@@ -156,13 +169,13 @@ def save(attempt_id):
     return no_store((payload, 200 if result.accepted else 409))
 
 
-def _save_posted(attempt) -> int:
+def _save_posted(attempt, slots) -> int:
     """Save the answers of a posted form (no JavaScript, or the final submit): each answer that
     differs from the stored one, against the sequence number the page showed. Refused ones are
     logged by the service; returns how many were refused."""
     session = get_session()
     refused = 0
-    for slot in slots_of(session, attempt):
+    for slot in slots:
         raw = form_response(slot, request.form)
         try:
             if parse_response(slot, raw) == slot.response:
@@ -191,13 +204,17 @@ def save_form(attempt_id):
     found = _own(attempt_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    refused = _save_posted(found)
+    slots = slots_of(get_session(), found)
+    refused = _save_posted(found, slots)
+    at = _posted_position(len(slots))
     commit()
     if refused:
         flash(_("Some answers were not saved: a newer answer exists or time is up."), "warning")
     else:
         flash(_("Your answers are saved."), "success")
-    return redirect(url_for("quizzes.attempt", attempt_id=found.id))
+    # Back to the question the member was at: the page opens on the one its address names.
+    anchor = f"q{at}" if at else None
+    return redirect(url_for("quizzes.attempt", attempt_id=found.id, _anchor=anchor))
 
 
 @bp.post("/attempts/<int:attempt_id>/submit")
@@ -210,7 +227,7 @@ def submit(attempt_id):
         abort(400)
     session = get_session()
     if found.state == AttemptState.IN_PROGRESS:
-        _save_posted(found)
+        _save_posted(found, slots_of(session, found))
         by = FinishedBy.TIMER if attempt_services.is_overdue(found, now()) else FinishedBy.MEMBER
         attempt_services.finalize(session, found.id, now(), by)
         commit()

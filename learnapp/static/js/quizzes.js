@@ -196,7 +196,10 @@
   });
   window.addEventListener("online", function () { retryMs = 0; flush(); });
 
-  // One question per screen, with the navigator and previous/next.
+  // One question per screen, with the navigator and previous/next. The question shown is kept
+  // in the address (#q10) and in the form's "at" field, so a reload or the form's save (which
+  // redirects back to #q<at>) opens on the same question.
+  var atInput = form.querySelector("[data-at]");
   function show(index) {
     current = Math.max(0, Math.min(slots.length - 1, index));
     slots.forEach(function (slot, i) { slot.classList.toggle("quiz-hidden", i !== current); });
@@ -204,6 +207,14 @@
       nav.classList.toggle("current", i === current);
       nav.setAttribute("aria-current", i === current ? "step" : "false");
     });
+    atInput.value = String(current + 1);
+    if (window.history.replaceState && window.location.hash !== "#q" + (current + 1)) {
+      window.history.replaceState(null, "", "#q" + (current + 1));
+    }
+  }
+  function positionInAddress() {
+    var match = /^#q(\d+)$/.exec(window.location.hash);
+    return match ? parseInt(match[1], 10) : null;
   }
   root.classList.add("quiz-paged");
   Array.prototype.forEach.call(root.querySelectorAll("[data-nav-to]"), function (nav, i) {
@@ -212,7 +223,11 @@
   Array.prototype.forEach.call(root.querySelectorAll("[data-step]"), function (button) {
     button.addEventListener("click", function () { show(current + parseInt(button.dataset.step, 10)); });
   });
-  show(0);
+  window.addEventListener("hashchange", function () {
+    var position = positionInAddress();
+    if (position) { show(position - 1); }
+  });
+  show((positionInAddress() || parseInt(data.start, 10) || 1) - 1);
 
   // Submitting: confirm, mention unanswered and unsent answers (the form carries them anyway).
   form.addEventListener("submit", function (event) {
