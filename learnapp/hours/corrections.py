@@ -49,6 +49,24 @@ def closed_reason(session: Session, member_id: int, year: int, now: datetime) ->
     return None
 
 
+def closed_to_managers(session: Session, member_id: int, year: int, now: datetime) -> str | None:
+    """Why a secretary can no longer reverse the member's entries of `year`, or None while it is
+    open: the same rule as for the member's own corrections (closed_reason), said to the
+    secretary rather than to the member."""
+    if year != org_day(now).year:
+        return _l(
+            "Only study hours of the current year can be reversed: %(year)s is closed.",
+            year=year,
+        )
+    if any(closer(session, member_id, year) for closer in YEAR_CLOSERS):
+        return _l(
+            "The member's evidence for %(year)s has been frozen for their assessment: entries "
+            "of that year can no longer be reversed.",
+            year=year,
+        )
+    return None
+
+
 def _is_own_self_study(member, entry: LedgerEntry) -> bool:
     return (
         entry.member_id == member.id

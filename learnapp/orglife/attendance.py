@@ -4,6 +4,8 @@ bring the attendees' 集体学习 hours in line through ledger.sync_credits."""
 from datetime import datetime
 
 import sqlalchemy as sa
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -17,12 +19,23 @@ from learnapp.orglife.models import Attendance, Meeting, MeetingAttendance
 from learnapp.orglife.queries import meeting_expected
 from learnapp.text import check_text
 
+Mark = tuple[int, Attendance | None, str]
+
+
+def absent_without_reason(marks: list[Mark]) -> list[int]:
+    """The members marked absent with no reason given, in the order of `marks`."""
+    return [
+        member_id
+        for member_id, status, reason in marks
+        if status == Attendance.ABSENT and not (reason or "").strip()
+    ]
+
 
 def set_attendance(
     session: Session,
     actor,
     meeting: Meeting,
-    marks: list[tuple[int, Attendance | None, str]],
+    marks: list[Mark],
     now: datetime,
 ) -> int:
     """Record who was present, absent (a reason is required) or on leave.
@@ -30,12 +43,13 @@ def set_attendance(
     Only the members expected at the meeting can be marked (for a 支委会 the branch committee,
     see queries.expected_members), each at most once per submission. A member marked before but
     not expected (status None) has the mark removed: nobody is credited for, or held to, a
-    meeting they were not called to. Members present are credited the meeting's study hours; a
-    member no longer present has theirs reversed. Returns how many ledger entries were added.
-    Audited.
+    meeting they were not called to. Absences without a reason are refused together, naming
+    the members (absent_without_reason). Members present are credited the meeting's study
+    hours; a member no longer present has theirs reversed. Returns how many ledger entries were
+    added. Audited.
     """
     check_manager(actor, meeting.unit)
-    members = {m.id for m in meeting_expected(session, meeting)}
+    members = {m.id: m.display_name for m in meeting_expected(session, meeting)}
     existing = {row.member_id: row for row in meeting.attendances}
     seen: set[int] = set()
     for member_id, status, reason in marks:
@@ -51,8 +65,17 @@ def set_attendance(
         if member_id not in members and member_id not in existing:
             raise DomainError("attendance", _l("Only the unit's members can be marked."))
         check_text("attendance", reason)
-        if status == Attendance.ABSENT and not (reason or "").strip():
-            raise DomainError("attendance", _l("Give the reason for each absence."))
+    missing = absent_without_reason(marks)
+    if missing:
+        names = {row.member_id: row.member.display_name for row in meeting.attendances}
+        names.update(members)
+        raise DomainError(
+            "attendance",
+            _l(
+                "Give the reason for each absence. No reason was given for %(names)s.",
+                names=format_list([names[i] for i in missing], locale=get_locale()),
+            ),
+        )
     removed = 0
     used = None
     for member_id, status, reason in marks:

@@ -22,20 +22,35 @@ from learnapp.orglife import files
 from learnapp.orglife.models import ClaimState, StudyClaim
 from learnapp.text import check_text
 
-MAX_CLAIM_HOURS = Decimal("100")
+# Claimed hours are quarter hours (15 minutes), as lessons and self-study are credited.
+HOURS_STEP = Decimal("0.25")
+MAX_CLAIM_HOURS = Decimal("100")  # external training may run for days
+# 送学上门 is one visit: at most a full day of organised study (DOMAIN.md, Conversion).
+MAX_ON_BEHALF_HOURS = Decimal("8")
 MAX_EVIDENCE_BYTES = 5 * 1024 * 1024
 CLAIM_CATEGORIES = (HoursCategory.EXTERNAL, HoursCategory.CENTRALISED, HoursCategory.COLLECTIVE)
 
 
-def _check_hours(hours) -> Decimal:
+def hours_message(most: Decimal):
+    """What to enter as study hours of a claim (or a record on behalf) worth at most `most`."""
+    return _l(
+        "Enter the study hours in quarter hours, from 0.25 to %(most)s (for example 0.75 or 1.5).",
+        most=most,
+    )
+
+
+def is_quarter_hours(value: Decimal, most: Decimal) -> bool:
+    """A multiple of 0.25 from 0.25 to `most`."""
+    return HOURS_STEP <= value <= most and not value % HOURS_STEP
+
+
+def _check_hours(hours, most: Decimal) -> Decimal:
     try:
         value = Decimal(str(hours))
     except (InvalidOperation, ValueError):
         raise DomainError("hours", _l("Not a number of study hours.")) from None
-    if not value.is_finite() or value <= 0 or value > MAX_CLAIM_HOURS:
-        raise DomainError("hours", _l("Study hours must be more than 0 and at most 100."))
-    if value != value.quantize(Decimal("0.01")):
-        raise DomainError("hours", _l("At most two decimal places."))
+    if not value.is_finite() or not is_quarter_hours(value, most):
+        raise DomainError("hours", hours_message(most))
     return value
 
 
@@ -66,13 +81,13 @@ def submit_claim(
     data: bytes,
     now: datetime,
 ) -> StudyClaim:
-    """A member claims study done elsewhere: more than 0 and at most 100 学时, on a day of the
-    current year up to today, with evidence (PDF, JPEG or PNG by content, at most 5 MB)."""
+    """A member claims study done elsewhere: quarter hours from 0.25 to 100 学时, on a day of
+    the current year up to today, with evidence (PDF, JPEG or PNG by content, at most 5 MB)."""
     if member.unit_id is None:
         raise DomainError(None, _l("You do not belong to a unit yet."))
     if category not in CLAIM_CATEGORIES:
         raise DomainError("category", _l("Choose a category."))
-    value = _check_hours(hours)
+    value = _check_hours(hours, MAX_CLAIM_HOURS)
     _check_day(studied_on, now)
     description = check_text("description", description)
     if not description:
@@ -253,7 +268,9 @@ def record_on_behalf(
     now: datetime,
 ) -> StudyClaim:
     """送学上门: a secretary records study for an elderly (exempt) or retired member of their
-    subtree, approved at once and marked as recorded on the member's behalf. Not for oneself."""
+    subtree, approved at once and marked as recorded on the member's behalf. Not for oneself.
+    One record is one visit: quarter hours from 0.25 to 8 学时 (a full day). A record made in
+    error is reversed (corrections.reverse_claim), never edited."""
     if member.id == actor.id:
         raise DomainError(None, _l("You cannot record study on your own behalf."))
     if member.unit is None or not can_manage_unit(actor, member.unit):
@@ -264,7 +281,7 @@ def record_on_behalf(
         )
     if category not in CLAIM_CATEGORIES:
         raise DomainError("category", _l("Choose a category."))
-    value = _check_hours(hours)
+    value = _check_hours(hours, MAX_ON_BEHALF_HOURS)
     _check_day(studied_on, now)
     description = check_text("description", description)
     if not description:

@@ -7,7 +7,7 @@ the completion dashboard shows members in every status.
 """
 
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, Decimal
 
 from sqlalchemy.orm import Session
 
@@ -129,7 +129,11 @@ def seed(session: Session, org, now) -> str:
             session,
             member,
             category=HoursCategory.CENTRALISED,
-            hours=min(Decimal(100), row.target - row.counted + Decimal(2)),
+            # What is missing and two more, rounded up to whole hours (claims are in quarters).
+            hours=min(
+                Decimal(100),
+                (row.target - row.counted + Decimal(2)).quantize(Decimal(1), ROUND_CEILING),
+            ),
             studied_on=studied_on,
             description="院党委集中培训班（结业证书）",
             filename="结业证书.pdf",

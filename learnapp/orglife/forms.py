@@ -17,11 +17,26 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from learnapp.forms import NoFormula
+from learnapp.hours.corrections import MAX_REASON_CHARS
 from learnapp.hours.labels import CATEGORY_LABELS
-from learnapp.orglife.claims import CLAIM_CATEGORIES
+from learnapp.orglife.claims import (
+    CLAIM_CATEGORIES,
+    HOURS_STEP,
+    MAX_CLAIM_HOURS,
+    MAX_ON_BEHALF_HOURS,
+    hours_message,
+    is_quarter_hours,
+)
 from learnapp.orglife.labels import MEETING_KIND_LABELS
 
 STUDY_ITEM_ROWS = 3
@@ -108,24 +123,29 @@ def _category_choices():
     return [SelectChoice(c.value, CATEGORY_LABELS[c]) for c in CLAIM_CATEGORIES]
 
 
-def _claim_hours():
+def _quarter_hours_up_to(most: Decimal):
+    """The service's rule, checked before it runs: quarter hours from 0.25 to `most`."""
+
+    def check(form, field) -> None:
+        if field.data is not None and not is_quarter_hours(field.data, most):
+            raise ValidationError(hours_message(most))
+
+    return check
+
+
+def _claim_hours(most: Decimal):
     return HoursField(
         _l("Study hours"),
         places=2,
-        validators=[
-            InputRequired(message=REQUIRED),
-            NumberRange(
-                min=Decimal("0.01"),
-                max=Decimal("100"),
-                message=_l("Study hours must be more than 0 and at most 100."),
-            ),
-        ],
+        validators=[InputRequired(message=REQUIRED), _quarter_hours_up_to(most)],
+        # What the hours input tells the browser: the same rule.
+        render_kw={"step": str(HOURS_STEP), "min": str(HOURS_STEP), "max": str(most)},
     )
 
 
 class ClaimForm(FlaskForm):
     category = SelectField(_l("Category"), choices=_category_choices())
-    hours = _claim_hours()
+    hours = _claim_hours(MAX_CLAIM_HOURS)
     studied_on = DateField(_l("Date of the study"), validators=[_required()])
     description = TextAreaField(
         _l("What you studied and where"), validators=[_required(), _at_most(2000)]
@@ -140,9 +160,15 @@ class RejectForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[_required(), _at_most(1000)])
 
 
+class ReverseForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for the reversal"), validators=[_required(), _at_most(MAX_REASON_CHARS)]
+    )
+
+
 class OnBehalfForm(FlaskForm):
     member_id = SelectField(_l("Member"), coerce=int, validate_choice=True)
     category = SelectField(_l("Category"), choices=_category_choices())
-    hours = _claim_hours()
+    hours = _claim_hours(MAX_ON_BEHALF_HOURS)
     studied_on = DateField(_l("Date of the study"), validators=[_required()])
     description = TextAreaField(_l("What was studied"), validators=[_required(), _at_most(2000)])

@@ -24,6 +24,7 @@ CLAIM_STATE_LABELS = {
     ClaimState.APPROVED: _l("Approved"),
     ClaimState.REJECTED: _l("Rejected"),
     ClaimState.WITHDRAWN: _l("Claim withdrawn"),
+    ClaimState.REVERSED: _l("Reversed"),
 }
 OBLIGATION_STATE_LABELS = {"done": _l("Meeting held"), "due": _l("Due"), "overdue": _l("Overdue")}
 PERIOD_LABELS = {"month": _l("Monthly"), "quarter": _l("Quarterly"), "year": _l("Yearly")}

@@ -126,6 +126,9 @@ class ClaimState(enum.StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"  # by the member, while it was pending; never credits
+    # Approved (or recorded on behalf), then cancelled by a secretary: the ledger keeps the
+    # credit and the entry reversing it, which holds who reversed it, when and why.
+    REVERSED = "reversed"
 
 
 class StudyClaim(Base):

@@ -277,6 +277,60 @@ def pending_claim_count(session: Session, user) -> int:
     )
 
 
+# The states of the decided-claims list (records on behalf are listed on their unit's page).
+DECIDED_STATES = (
+    ClaimState.APPROVED,
+    ClaimState.REJECTED,
+    ClaimState.WITHDRAWN,
+    ClaimState.REVERSED,
+)
+
+
+def decided_claims_query(user, state: ClaimState | None = None):
+    """Members' claims no longer waiting, in the user's subtrees (not their own, and not study
+    recorded on behalf), in `state` or any decided state, the latest decision first."""
+    states = (state,) if state is not None else DECIDED_STATES
+    return (
+        sa.select(StudyClaim)
+        .join(Unit, StudyClaim.unit_id == Unit.id)
+        .where(
+            StudyClaim.state.in_(states),
+            StudyClaim.is_on_behalf.is_(False),
+            unit_in_scope_clause(user, Unit.path),
+            StudyClaim.member_id != user.id,
+        )
+        .order_by(StudyClaim.decided_at.desc(), StudyClaim.id.desc())
+    )
+
+
+def decided_claims(
+    session: Session, user, state: ClaimState | None, *, limit: int, offset: int = 0
+) -> list[StudyClaim]:
+    return list(session.scalars(decided_claims_query(user, state).limit(limit).offset(offset)))
+
+
+def decided_claim_count(session: Session, user, state: ClaimState | None) -> int:
+    return session.scalar(
+        sa.select(sa.func.count()).select_from(decided_claims_query(user, state).subquery())
+    )
+
+
+def pending_claims_of(session: Session, member_id: int, year: int) -> list[StudyClaim]:
+    """The member's claims of study in `year` still waiting for a decision, newest first."""
+    return list(
+        session.scalars(
+            sa.select(StudyClaim)
+            .where(
+                StudyClaim.member_id == member_id,
+                StudyClaim.state == ClaimState.PENDING,
+                StudyClaim.studied_on >= date(year, 1, 1),
+                StudyClaim.studied_on <= date(year, 12, 31),
+            )
+            .order_by(StudyClaim.created_at.desc(), StudyClaim.id.desc())
+        )
+    )
+
+
 def claims_of_member(session: Session, member_id: int) -> list[StudyClaim]:
     return list(
         session.scalars(

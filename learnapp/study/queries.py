@@ -59,6 +59,14 @@ class LessonStatus:
         return self.progress.verified_seconds if self.progress else 0
 
     @property
+    def counted_seconds(self) -> int:
+        """The verified time that counts toward completing the lesson: at most its required
+        time (time beyond it completes nothing), and all of it once the lesson is complete."""
+        if self.is_complete:
+            return self.required_seconds
+        return min(self.verified_seconds, self.required_seconds)
+
+    @property
     def is_complete(self) -> bool:
         return bool(self.progress and self.progress.completed_at)
 

@@ -24,8 +24,7 @@ from learnapp.hours.queries import (
 )
 from learnapp.hours.rules import Rules
 from learnapp.hours.services import org_day, record_self_study
-from learnapp.orglife.models import ClaimState
-from learnapp.orglife.queries import claims_of_member
+from learnapp.orglife.queries import pending_claims_of
 from learnapp.study.forms import RemoveEntryForm, SelfStudyForm, parse_beat
 from learnapp.study.queries import (
     LessonStatus,
@@ -55,6 +54,7 @@ def _progress_json(lesson, progress) -> dict:
     status = LessonStatus(lesson, progress)
     return {
         "verified_seconds": status.verified_seconds,
+        "counted_seconds": status.counted_seconds,
         "required_seconds": status.required_seconds,
         "reached_end": bool(progress and progress.reached_end),
         "completed": status.is_complete,
@@ -179,16 +179,14 @@ def _my_study(form: SelfStudyForm):
     )
     total = entry_count(session, current_user.id, year)
     lesson_ids = {int(e.source_id) for e in entries if e.source_type == SourceType.LESSON}
-    # Claims of study done elsewhere (外部学习申报) count only once approved: until then the
-    # member sees them here, beside the ledger they will join.
-    pending_claims = [
-        claim
-        for claim in claims_of_member(session, current_user.id)
-        if claim.state == ClaimState.PENDING
-    ]
     return render_template(
         "study/me.html",
-        pending_claims=pending_claims,
+        # Claims of study done elsewhere (外部学习申报) count only once approved: until then the
+        # member sees those of the year here, beside the ledger they will join.
+        pending_claims=pending_claims_of(session, current_user.id, year),
+        # Hours count in the year they were earned: a past year is over, and only the current
+        # year takes self-study and claims.
+        is_past=year < today.year,
         summary=summary,
         entries=entries,
         titles=lesson_titles(session, lesson_ids),

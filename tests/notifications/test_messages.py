@@ -34,6 +34,7 @@ SAMPLES = {
     },
     "claim_approved": {"hours": "3.00", "claim": 1, "reason": ""},
     "claim_rejected": {"hours": "3.00", "claim": 1, "reason": "证明不清晰"},
+    "claim_reversed": {"hours": "3.00", "day": "2026-03-01", "claim": 1, "reason": "重复申报"},
     "assessment_self_appraisal_open": {"year": 2026, "period": 1},
     "assessment_peer_review_open": {"year": 2026, "period": 1},
     "assessment_evaluation_open": {"year": 2026, "period": 1},

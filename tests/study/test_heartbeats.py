@@ -226,6 +226,7 @@ def test_video_time_without_a_watched_segment_earns_nothing(client, session, clo
     assert studier.beat(sid, 3, segment=[0, 1e300]).status_code == 400
     assert studier.progress(lesson.id) == {
         "verified_seconds": 0,
+        "counted_seconds": 0,
         "required_seconds": 80,
         "reached_end": False,
         "completed": False,

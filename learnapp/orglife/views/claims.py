@@ -6,12 +6,13 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from learnapp.accounts.models import User
-from learnapp.authz import LOGGED_IN, MANAGER, can_manage_unit, route_policy
+from learnapp.authz import LOGGED_IN, MANAGER, can_manage_unit, route_policy, strict_int_arg
 from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.hours.models import HoursCategory
+from learnapp.hours.queries import reversals_of
 from learnapp.hours.services import org_day
 from learnapp.orglife import files
 from learnapp.orglife.claims import (
@@ -22,16 +23,23 @@ from learnapp.orglife.claims import (
     submit_claim,
     withdraw_claim,
 )
-from learnapp.orglife.forms import ClaimForm, OnBehalfForm, RejectForm
+from learnapp.orglife.corrections import can_reverse, reverse_claim
+from learnapp.orglife.forms import ClaimForm, OnBehalfForm, RejectForm, ReverseForm
 from learnapp.orglife.models import ClaimState
 from learnapp.orglife.queries import (
+    DECIDED_STATES,
     claims_of_member,
+    decided_claim_count,
+    decided_claims,
     on_behalf_candidates,
+    pending_claim_count,
     pending_claims,
     recorded_on_behalf,
     scoped_claim,
 )
 from learnapp.orglife.views import bp, send_stored, unit_or_404
+
+CLAIMS_PAGE = 30
 
 
 def _my_claims(form, status=200):
@@ -96,17 +104,27 @@ def claim_detail(claim_id):
     return _claim_page(_claim(claim_id))
 
 
-def _claim_page(claim, reject_form=None, status=200):
+def _claim_page(claim, reject_form=None, reverse_form=None, status=200):
+    session = get_session()
     can_decide = (
         claim.state == ClaimState.PENDING and claim.member_id != current_user.id and _manages(claim)
+    )
+    reversal = (
+        reversals_of(session, [claim.ledger_entry_id]).get(claim.ledger_entry_id)
+        if claim.state == ClaimState.REVERSED
+        else None
     )
     return render_template(
         "orglife/claim_detail.html",
         claim=claim,
         can_decide=can_decide,
         can_withdraw=can_withdraw(current_user, claim),
+        can_reverse=_manages(claim) and can_reverse(session, current_user, claim, now()),
+        reversal=reversal,
+        reversed_by=session.get(User, reversal.approver_id) if reversal else None,
         form=EmptyForm(),
         reject_form=reject_form or RejectForm(),
+        reverse_form=reverse_form or ReverseForm(),
     ), status
 
 
@@ -143,8 +161,38 @@ def claim_withdraw(claim_id):
 @bp.get("/claims/review")
 @route_policy(MANAGER)
 def claims_review():
+    session = get_session()
     return render_template(
-        "orglife/claims_review.html", claims=pending_claims(get_session(), current_user)
+        "orglife/claims_review.html",
+        claims=pending_claims(session, current_user),
+        pending=pending_claim_count(session, current_user),
+    )
+
+
+@bp.get("/claims/review/decided")
+@route_policy(MANAGER)
+def claims_review_decided():
+    """Decided claims of the user's subtrees, the latest decision first, optionally of one
+    state (?state=approved, rejected, withdrawn or reversed), a page at a time."""
+    session = get_session()
+    raw = request.args.get("state", "")
+    if raw and raw not in {state.value for state in DECIDED_STATES}:
+        abort(400)
+    state = ClaimState(raw) if raw else None
+    total = decided_claim_count(session, current_user, state)
+    pages = max(1, -(-total // CLAIMS_PAGE))
+    page = min(max(strict_int_arg("page") or 1, 1), pages)
+    return render_template(
+        "orglife/claims_decided.html",
+        claims=decided_claims(
+            session, current_user, state, limit=CLAIMS_PAGE, offset=(page - 1) * CLAIMS_PAGE
+        ),
+        pending=pending_claim_count(session, current_user),
+        state=state,
+        states=DECIDED_STATES,
+        page=page,
+        pages=pages,
+        total=total,
     )
 
 
@@ -193,6 +241,32 @@ def claim_reject(claim_id):
             flash(_("Claim rejected."), "success")
             return redirect(url_for("orglife.claims_review"))
     return _claim_page(claim, reject_form=form, status=400)
+
+
+@bp.post("/claims/<int:claim_id>/reverse")
+@route_policy(MANAGER)
+def claim_reverse(claim_id):
+    """Reverse an approved claim or a record on behalf, with a reason (a reversing entry)."""
+    claim = _managed_claim(claim_id)
+    form = ReverseForm()
+    if form.validate_on_submit():
+        try:
+            reverse_claim(get_session(), current_user, claim, form.reason.data, now())
+        except DomainError as error:
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(
+                _(
+                    "Reversed: %(hours)s study hours taken off the record of %(name)s.",
+                    hours=claim.hours,
+                    name=claim.member.display_name,
+                ),
+                "success",
+            )
+            return redirect(url_for("orglife.claim_detail", claim_id=claim.id))
+    get_session().rollback()
+    return _claim_page(_managed_claim(claim_id), reverse_form=form, status=400)
 
 
 @bp.route("/units/<int:unit_id>/on-behalf", methods=["GET", "POST"])

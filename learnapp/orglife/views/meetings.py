@@ -13,7 +13,7 @@ from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.hours.services import org_day
 from learnapp.orglife import files
-from learnapp.orglife.attendance import set_attendance
+from learnapp.orglife.attendance import absent_without_reason, set_attendance
 from learnapp.orglife.forms import STUDY_ITEM_ROWS, AttachmentForm, MeetingForm
 from learnapp.orglife.labels import meeting_kind_label
 from learnapp.orglife.meetings import (
@@ -204,7 +204,18 @@ def meeting_edit(meeting_id):
     ), 400 if form.errors else 200
 
 
-def _detail(meeting, *, attachment_form=None, attendance_error=None, delete_error=None, status=200):
+def _detail(
+    meeting,
+    *,
+    attachment_form=None,
+    attendance_error=None,
+    submitted=None,
+    missing_reason=(),
+    delete_error=None,
+    status=200,
+):
+    """The meeting page. After a refused attendance, `submitted` ({member id: (status, reason)})
+    shows every choice as it was made, and the rows in `missing_reason` ask for a reason."""
     session = get_session()
     members = meeting_expected(session, meeting)
     marks = attendance_by_member(meeting)
@@ -220,6 +231,8 @@ def _detail(meeting, *, attachment_form=None, attendance_error=None, delete_erro
         form=EmptyForm(),
         attachment_form=attachment_form or AttachmentForm(),
         attendance_error=attendance_error,
+        submitted=submitted or {},
+        missing_reason=set(missing_reason),
         delete_error=delete_error,
         statuses=list(Attendance),
         remove=REMOVE,
@@ -260,24 +273,39 @@ def meeting_attendance(meeting_id):
     meeting = _meeting(meeting_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
+    members = request.form.getlist("member")
+    if not all(raw.isdigit() for raw in members):
+        abort(400)
+    # As submitted, so that a refused form comes back with every choice and reason in it.
+    submitted = {
+        int(raw): (request.form.get(f"status-{raw}", ""), request.form.get(f"reason-{raw}", ""))
+        for raw in members
+    }
     marks = []
-    for raw in request.form.getlist("member"):
-        if not raw.isdigit():
-            abort(400)
-        status = request.form.get(f"status-{raw}", "")
+    for raw in members:
+        status, reason = submitted[int(raw)]
         if status == REMOVE:
             marks.append((int(raw), None, ""))
             continue
         if status not in set(Attendance):
             return _detail(
-                meeting, attendance_error=_("Choose present, absent or on leave."), status=400
+                meeting,
+                attendance_error=_("Choose present, absent or on leave."),
+                submitted=submitted,
+                status=400,
             )
-        marks.append((int(raw), Attendance(status), request.form.get(f"reason-{raw}", "")))
+        marks.append((int(raw), Attendance(status), reason))
     try:
         added = set_attendance(session, current_user, meeting, marks, now())
     except DomainError as error:
         session.rollback()
-        return _detail(_meeting(meeting_id), attendance_error=error.message, status=400)
+        return _detail(
+            _meeting(meeting_id),
+            attendance_error=error.message,
+            submitted=submitted,
+            missing_reason=absent_without_reason(marks),
+            status=400,
+        )
     commit()
     flash(_("Attendance saved; %(n)d study-hour entries added.", n=added), "success")
     return redirect(url_for("orglife.meeting_detail", meeting_id=meeting.id))

@@ -27,6 +27,7 @@
   var completed = data.completed === "true";
   var timer = null;
 
+  // The same format as the page's timer macro (study/_macros.html), whatever the value.
   function format(seconds) {
     var h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
     if (h) { return data.formatH.replace("{h}", h).replace("{m}", m); }
@@ -55,12 +56,12 @@
     root.classList.toggle("tracker-active", active() && !completed);
   }
 
+  // What the server counts toward completion: never more than the required time.
   function show(result) {
-    var required = result.required_seconds;
-    verifiedEl.textContent = format(result.verified_seconds);
-    bar.max = required || 1;
-    bar.value = result.completed ? bar.max : Math.min(result.verified_seconds, bar.max);
-    root.dataset.verified = result.verified_seconds;
+    verifiedEl.textContent = format(result.counted_seconds);
+    bar.max = result.required_seconds || 1;
+    bar.value = result.completed ? bar.max : Math.min(result.counted_seconds, bar.max);
+    root.dataset.verified = result.counted_seconds;
     if (result.completed && !completed) {
       completed = true;
       root.dataset.completed = "true";
