@@ -138,6 +138,19 @@ def test_no_report_before_the_review_opens(app, session, auth, world):
     assert session.scalar(sa.select(sa.func.count()).select_from(QuestionReport)) == 0
 
 
+def test_no_report_from_an_exam_that_can_still_be_answered(app, session, auth, world):
+    # Released at once, but a second attempt is left: the questions are not shown yet, and the
+    # report route must not be a way to reach them.
+    with app.test_request_context(), force_locale("en"):
+        attempt = _finished(session, world, attempts_allowed=2)
+    session.commit()
+    auth.login("mema")
+    path = f"/quizzes/attempts/{attempt.id}/items/1/report"
+    assert auth.post(path, {"text": "答案呢"}).status_code == 404
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(QuestionReport)) == 0
+
+
 def test_member_reports_from_the_wrong_answer_book(app, session, auth, world):
     with app.test_request_context(), force_locale("en"):
         _finished(session, world)

@@ -14,7 +14,8 @@ from learnapp.errors import DomainError
 from learnapp.quizzes import reports as report_services
 from learnapp.quizzes.forms import CloseReportForm, ReportForm
 from learnapp.quizzes.models import REPORT_STATE_LABELS, ReportState, WrongAnswer
-from learnapp.quizzes.queries import own_attempt, review_open, slots_of
+from learnapp.quizzes.queries import own_attempt, slots_of
+from learnapp.quizzes.release import answers_open
 from learnapp.quizzes.views import bp
 from learnapp.quizzes.views.taking import result
 from learnapp.quizzes.views.wrong_book import wrong_answers
@@ -56,10 +57,11 @@ def _report(version, key: str, back: str, page):
 @bp.post("/attempts/<int:attempt_id>/items/<int:position>/report")
 @route_policy(LOGGED_IN)
 def report_from_result(attempt_id, position):
-    """Only from a result the member may review: reporting never opens a key early (E2)."""
+    """Only from a result whose questions the member may see: reporting never opens a key
+    early (E2)."""
     session = get_session()
     attempt = own_attempt(session, current_user, attempt_id)
-    if attempt is None or not review_open(attempt, now()):
+    if attempt is None or not answers_open(session, attempt, now()):
         abort(404)
     slot = next((s for s in slots_of(session, attempt) if s.position == position), None)
     if slot is None:
