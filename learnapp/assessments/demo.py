@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from learnapp.assessments import ballots, grading
 from learnapp.assessments.appraisals import save_peer_review, save_self_appraisal
 from learnapp.assessments.evidence import period_members
-from learnapp.assessments.models import Grade
-from learnapp.assessments.periods import create_period
+from learnapp.assessments.models import AssessmentPeriod, Grade
+from learnapp.assessments.periods import create_period, start_of
 from learnapp.assessments.steps import advance, voters
 from learnapp.clock import org_timezone
 from learnapp.hours.models import HoursCategory
@@ -82,22 +82,28 @@ def _last_year_evidence(session: Session, org, year: int, rng: random.Random) ->
         approve_claim(session, org.secretary, claim, at)
 
 
-def _last_year(session: Session, org, year: int, rng: random.Random) -> str:
-    tz = org_timezone()
-    start = datetime(year, 12, 1, 9, tzinfo=tz)
+def _last_year(session: Session, org, year: int, rng: random.Random) -> AssessmentPeriod:
+    """Last year's period, run as a branch runs one: the schedule opens each step at midnight
+    of its day, as the period form sets it, and people act during the day."""
+    first = date(year, 12, 1)
+
+    def day(n: int) -> datetime:
+        return start_of(first + timedelta(days=n))
+
+    morning = timedelta(hours=9)
     _last_year_evidence(session, org, year, rng)
     period = create_period(
         session,
         org.secretary,
         org.demo_branch,
         year=year,
-        self_opens_at=start,
-        peer_opens_at=start + timedelta(days=7),
-        ballot_opens_at=start + timedelta(days=14),
-        ballot_closes_at=start + timedelta(days=21),
-        now=start - timedelta(days=10),
+        self_opens_at=day(0),
+        peer_opens_at=day(7),
+        ballot_opens_at=day(14),
+        ballot_closes_at=day(21),
+        now=day(-10) + morning,
     )
-    advance(session, org.secretary, period, start)
+    advance(session, None, period, day(0))
     members = period_members(session, period)
     for number, member in enumerate(members):
         save_self_appraisal(
@@ -105,18 +111,18 @@ def _last_year(session: Session, org, year: int, rng: random.Random) -> str:
             member,
             period,
             SELF_TEXTS[number % len(SELF_TEXTS)],
-            start + timedelta(hours=number),
+            day(0) + morning + timedelta(hours=number),
         )
-    advance(session, org.secretary, period, start + timedelta(days=7))
+    advance(session, None, period, day(7))
     save_peer_review(
         session,
         org.secretary,
         period,
         org.member.id,
         "学习主动，带头参加志愿服务。",
-        start + timedelta(days=8),
+        day(8) + morning,
     )
-    advance(session, org.secretary, period, start + timedelta(days=14))
+    advance(session, None, period, day(14))
     subjects = ballots.ballot_subjects(session, period)
     for voter in voters(session, period):
         ratings = {
@@ -126,8 +132,7 @@ def _last_year(session: Session, org, year: int, rng: random.Random) -> str:
             for m in subjects
         }
         ballots.cast_ballot(session, voter, period, ratings)
-    closed = start + timedelta(days=21)
-    advance(session, None, period, closed)
+    advance(session, None, period, day(21))
     proposals = {
         m.id: (
             (Grade.EXCELLENT, "学习成效突出，民主测评优秀票占多数，支委会研究提名为优秀。")
@@ -136,30 +141,33 @@ def _last_year(session: Session, org, year: int, rng: random.Random) -> str:
         )
         for m in members
     }
-    grading.propose_grades(session, org.secretary, period, proposals, closed + timedelta(days=1))
-    grading.submit(session, org.secretary, period, "", closed + timedelta(days=1))
+    grading.propose_grades(session, org.secretary, period, proposals, day(22) + morning)
+    grading.submit(session, org.secretary, period, "", day(22) + morning)
     star = grading.grades_of(session, period)[org.member.id]
-    grading.decide(session, org.admin, period, star, True, "同意。", closed + timedelta(days=3))
+    grading.decide(session, org.admin, period, star, True, "同意。", day(24) + morning)
     grading.save_feedback(
         session, org.secretary, period, star, "希望继续发挥先锋模范作用，带动党小组共同进步。"
     )
-    grading.lock(session, org.secretary, period, closed + timedelta(days=4))
+    grading.lock(session, org.secretary, period, day(25) + morning)
     return period
 
 
 def seed(session: Session, org, now: datetime) -> str:
     rng = random.Random(7)  # noqa: S311  (demo data, not security)
-    year = now.astimezone(org_timezone()).year
+    today = now.astimezone(org_timezone()).date()
+    year = today.year
     _last_year(session, org, year - 1, rng)
+    # This year's steps open at midnight of their days, as the period form sets them; the
+    # self-appraisal opened today.
     current = create_period(
         session,
         org.secretary,
         org.demo_branch,
         year=year,
-        self_opens_at=now - timedelta(days=1),
-        peer_opens_at=now + timedelta(days=14),
-        ballot_opens_at=now + timedelta(days=21),
-        ballot_closes_at=now + timedelta(days=28),
+        self_opens_at=start_of(today),
+        peer_opens_at=start_of(today + timedelta(days=14)),
+        ballot_opens_at=start_of(today + timedelta(days=21)),
+        ballot_closes_at=start_of(today + timedelta(days=28)),
         now=now,
     )
     advance(session, org.secretary, current, now)

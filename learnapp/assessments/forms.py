@@ -22,24 +22,17 @@ from learnapp.assessments.labels import COMPONENT_LABELS, POINT_KIND_LABELS
 from learnapp.assessments.rules import COMPONENTS
 from learnapp.forms import NoFormula
 
-# Explicit messages: WTForms' own defaults are English on the Chinese pages.
-REQUIRED = _l("This field is required.")
-
-
-def _required():
-    return DataRequired(message=REQUIRED)
-
 
 def _at_most(n) -> Length:
     return Length(max=n, message=_l("At most %(n)d characters.", n=n))
 
 
 class ScheduleForm(FlaskForm):
-    self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[_required()])
-    peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[_required()])
-    ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[_required()])
+    self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[DataRequired()])
+    peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[DataRequired()])
+    ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[DataRequired()])
     ballot_closes_on = DateField(
-        _l("Evaluation closes (dossiers are frozen) on"), validators=[_required()]
+        _l("Evaluation closes (dossiers are frozen) on"), validators=[DataRequired()]
     )
 
 
@@ -47,7 +40,7 @@ class PeriodForm(ScheduleForm):
     year = IntegerField(
         _l("Year"),
         validators=[
-            InputRequired(message=REQUIRED),
+            InputRequired(),
             NumberRange(2000, 2100, message=_l("Enter a year between 2000 and 2100.")),
         ],
     )
@@ -76,14 +69,14 @@ class RuleChoiceForm(FlaskForm):
 class SelfAppraisalForm(FlaskForm):
     text = TextAreaField(
         _l("Your self-appraisal"),
-        validators=[_required(), _at_most(SELF_APPRAISAL_CHARS)],
+        validators=[DataRequired(), _at_most(SELF_APPRAISAL_CHARS)],
     )
 
 
 class PeerReviewForm(FlaskForm):
     subject_id = SelectField(_l("Party member"), coerce=int, validate_choice=True)
     comment = TextAreaField(
-        _l("Comment"), validators=[_required(), _at_most(PEER_COMMENT_CHARS), NoFormula()]
+        _l("Comment"), validators=[DataRequired(), _at_most(PEER_COMMENT_CHARS), NoFormula()]
     )
 
 
@@ -97,7 +90,7 @@ class PointForm(FlaskForm):
         _l("Points"),
         places=2,
         validators=[
-            InputRequired(message=REQUIRED),
+            InputRequired(),
             NumberRange(
                 min=Decimal("0.01"),
                 max=Decimal("100"),
@@ -106,11 +99,11 @@ class PointForm(FlaskForm):
         ],
     )
     reason = StringField(
-        _l("Reason for the item"), validators=[_required(), _at_most(300), NoFormula()]
+        _l("Reason for the item"), validators=[DataRequired(), _at_most(300), NoFormula()]
     )
     evidence = TextAreaField(
         _l("Evidence (document, certificate, record)"),
-        validators=[_required(), _at_most(2000)],
+        validators=[DataRequired(), _at_most(2000)],
     )
 
 
@@ -120,7 +113,7 @@ class DecisionForm(FlaskForm):
 
 class SubmitForm(FlaskForm):
     justification = TextAreaField(
-        _l("Justification (needed when more than a third are proposed 优秀)"),
+        _l("Justification (needed when more than a third are proposed as excellent)"),
         validators=[_at_most(2000)],
     )
 
@@ -130,7 +123,7 @@ class FeedbackForm(FlaskForm):
 
 
 class ReopenForm(FlaskForm):
-    reason = TextAreaField(_l("Reason for reopening"), validators=[_required(), _at_most(1000)])
+    reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(), _at_most(1000)])
 
 
 def _weight(name):
@@ -138,7 +131,7 @@ def _weight(name):
         COMPONENT_LABELS[name],
         places=2,
         validators=[
-            InputRequired(message=REQUIRED),
+            InputRequired(),
             NumberRange(min=Decimal("0"), max=Decimal("100"), message=_l("Between 0 and 100.")),
         ],
     )
@@ -149,17 +142,17 @@ def _cap(label):
         label,
         places=2,
         validators=[
-            InputRequired(message=REQUIRED),
+            InputRequired(),
             NumberRange(min=Decimal("0"), max=Decimal("100"), message=_l("Between 0 and 100.")),
         ],
     )
 
 
 class RuleSetForm(FlaskForm):
-    version = StringField(_l("Version"), validators=[_required(), _at_most(32), NoFormula()])
-    effective_from = DateField(_l("In force from"), validators=[_required()])
+    version = StringField(_l("Version"), validators=[DataRequired(), _at_most(32), NoFormula()])
+    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
     source = TextAreaField(
-        _l("Source (document and article)"), validators=[_required(), _at_most(4000)]
+        _l("Source (document and article)"), validators=[DataRequired(), _at_most(4000)]
     )
     weight_hours = _weight("hours")
     weight_courses = _weight("courses")
@@ -169,7 +162,7 @@ class RuleSetForm(FlaskForm):
     contributions_target = IntegerField(
         _l("Contributions for full marks"),
         validators=[
-            InputRequired(message=REQUIRED),
+            InputRequired(),
             NumberRange(1, 1000, message=_l("Between 1 and 1000.")),
         ],
     )

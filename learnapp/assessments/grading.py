@@ -145,7 +145,7 @@ def submit(
     if state.excellent_over_share and not justification:
         raise DomainError(
             "justification",
-            _l("More than a third of the branch is proposed 优秀: give a justification."),
+            _l("More than a third of the branch is proposed as excellent: give a justification."),
         )
     grades = grades_of(session, period)
     pending = 0

@@ -4,7 +4,7 @@ of the steps not opened yet, and deleting a period created by mistake before it 
 flush and never commit."""
 
 import itertools
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -28,6 +28,11 @@ from learnapp.errors import DomainError
 from learnapp.orgs.models import BRANCH_KINDS, Unit
 
 SCHEDULE_FIELDS = ("self_opens_at", "peer_opens_at", "ballot_opens_at", "ballot_closes_at")
+
+
+def start_of(day: date) -> datetime:
+    """Midnight of `day` in the organisation's time zone, as UTC: when a scheduled step opens."""
+    return datetime.combine(day, time.min, tzinfo=org_timezone()).astimezone(UTC)
 
 
 def check_schedule(times: list[datetime]) -> None:

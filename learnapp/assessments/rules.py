@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-DEFAULT_VERSION = "2026-1"
+# Named after the year it takes effect, as hours.rules names its default.
+DEFAULT_VERSION = "2019-1"
 DEFAULT_EFFECTIVE_FROM = date(2019, 1, 1)
 DEFAULT_SOURCE = (
     "《中国共产党党员教育管理工作条例》（2019）第二十三条、第二十九条：民主评议党员每年一次，"

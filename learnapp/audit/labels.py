@@ -101,6 +101,8 @@ ACTION_LABELS = {
     # Discussions and content safety
     "announcement.published": _l("Announcement published"),
     "announcement.withdrawn": _l("Announcement withdrawn"),
+    "announcement.reminded": _l("Unread members reminded of an announcement"),
+    "announcement.receipts_exported": _l("Announcement read receipts exported"),
     "board.created": _l("Board created"),
     "board.mode": _l("Board moderation mode changed"),
     "post.approved": _l("Post approved"),

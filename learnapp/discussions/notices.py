@@ -76,6 +76,12 @@ ANNOUNCEMENT = declare(
     _l("Announcement: %(title)s"),
     ("title", "announcement"),
 )
+ANNOUNCEMENT_REMINDER = declare(
+    "announcement_reminder",
+    _ANNOUNCEMENT.key,
+    _l("Reminder: please read the announcement “%(title)s”"),
+    ("title", "announcement"),
+)
 COMPLAINT_NEW = declare(
     "complaint_new",
     _COMPLAINT.key,

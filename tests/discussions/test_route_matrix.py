@@ -268,6 +268,18 @@ CASES = {
         None,
         [("member_a", 403), ("secretary_b", 404), ("secretary_a", 200), ("admin", 200)],
     ),
+    "remind unread": (
+        "POST",
+        "/announcements/{announcement}/remind",
+        None,
+        [("member_a", 403), ("secretary_b", 404), ("secretary_a", 302)],
+    ),
+    "receipts export": (
+        "GET",
+        "/announcements/{announcement}/receipts.csv",
+        None,
+        [("member_a", 403), ("secretary_b", 404), ("secretary_a", 200), ("admin", 200)],
+    ),
     "withdraw": (
         "POST",
         "/announcements/{announcement}/withdraw",

@@ -3,6 +3,7 @@ is held until the secretary approves it, another branch's member meets a 404, an
 run nothing."""
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -263,6 +264,47 @@ def test_an_announcement_reaches_the_home_page_and_the_author_sees_who_read_it(n
     shot(secretary, "discussions-receipts")
     secretary.set_viewport_size(PHONE)
     shot(secretary, "discussions-receipts")
+
+
+def test_the_secretary_reminds_those_who_have_not_read_and_exports_the_receipts(new_page):
+    title = "关于参加主题党日活动的通知"
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    secretary.goto("/announcements/new")
+    option = secretary.locator("select[name=unit_id] option", has_text=BRANCH).first
+    secretary.select_option("select[name=unit_id]", option.get_attribute("value"))
+    secretary.fill("input[name=title]", title)
+    secretary.fill("textarea[name=body]", "本周五下午在三楼会议室开展主题党日活动。")
+    secretary.get_by_test_id("publish").click()
+    secretary.get_by_test_id("receipts-link").click()
+    receipts_url = secretary.url
+
+    with secretary.expect_download() as download_info:
+        secretary.get_by_test_id("export-receipts").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".csv")
+    assert "李晓燕" in Path(download.path()).read_text(encoding="utf-8-sig")
+
+    secretary.once("dialog", lambda dialog: dialog.accept())
+    secretary.get_by_test_id("remind-unread").click()
+    expect(secretary.locator(".alert-success")).to_be_visible()
+    expect(secretary.get_by_test_id("reminded-today")).to_be_visible()
+    expect(secretary.get_by_test_id("remind-unread")).to_have_count(0)
+    shot(secretary, "discussions-receipts-reminded")
+
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    member.goto("/notifications")
+    about = member.get_by_test_id("notification-list").locator(".notification-item", has_text=title)
+    expect(about).to_have_count(2)  # the announcement, then the reminder
+    shot(member, "discussions-reminder-notification")
+    about.first.locator("button").click()
+    expect(member.get_by_test_id("announcement-title")).to_have_text(title)
+    member.goto("/notifications")
+    expect(about.locator(".badge")).to_have_count(0)  # reading it settles both
+
+    secretary.goto(receipts_url)
+    expect(secretary.get_by_test_id("readers")).to_contain_text("李晓燕")
 
 
 def test_a_report_is_decided_from_the_queue_and_the_reporter_hears_back(new_page):

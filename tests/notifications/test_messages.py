@@ -48,6 +48,7 @@ SAMPLES = {
     "report_post_removed": {"post": 2},
     "report_post_stays": {"post": 2},
     "announcement": {"title": "关于集体学习的通知", "announcement": 1},
+    "announcement_reminder": {"title": "关于集体学习的通知", "announcement": 1},
     "complaint_new": {"subject": "增加音频", "complaint": 1},
     "complaint_message": {"subject": "增加音频", "complaint": 1},
     "complaint_reply": {"subject": "增加音频", "complaint": 1},

@@ -1,6 +1,6 @@
 """The assessments blueprint: member pages, the committee's pages and the rules admin."""
 
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 
 from flask import Blueprint, abort, flash, redirect, url_for
 from flask_login import current_user
@@ -24,11 +24,6 @@ def own_period_or_404(period_id: int):
     if period is None:
         abort(404)
     return period
-
-
-def start_of(day: date) -> datetime:
-    """Midnight of `day` in the organisation's time zone, as UTC."""
-    return datetime.combine(day, time.min, tzinfo=org_timezone()).astimezone(UTC)
 
 
 def back_to(period):

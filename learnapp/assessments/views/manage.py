@@ -253,11 +253,12 @@ def results_export(period_id):
     period = managed_period_or_404(period_id)
     data = results_workbook(get_session(), current_user, period, now())
     commit()
+    title = _("Assessment results")
     return send_file(
         io.BytesIO(data),
         mimetype=XLSX,
         as_attachment=True,
-        download_name=f"评议结果表-{period.unit.name}-{period.year}.xlsx",
+        download_name=f"{title}-{period.unit.name}-{period.year}.xlsx",
     )
 
 

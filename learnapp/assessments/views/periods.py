@@ -18,6 +18,7 @@ from learnapp.assessments.periods import (
     opened_fields,
     preview,
     reschedule,
+    start_of,
 )
 from learnapp.assessments.queries import rule_sets
 from learnapp.assessments.views import (
@@ -26,7 +27,6 @@ from learnapp.assessments.views import (
     flash_error,
     managed_period_or_404,
     period_day,
-    start_of,
 )
 from learnapp.authz import MANAGER, require_unit, route_policy
 from learnapp.clock import now, org_timezone

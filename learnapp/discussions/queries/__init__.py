@@ -17,6 +17,7 @@ from learnapp.discussions.queries.announcements import (
     announcements_for,
     can_see_announcement,
     receipts,
+    reminded_today,
 )
 from learnapp.discussions.queries.moderation import (
     QueueItem,
@@ -72,6 +73,7 @@ __all__ = [
     "quoted_posts",
     "read_marker",
     "receipts",
+    "reminded_today",
     "reports_of",
     "review_queue",
     "revisions_of",

@@ -7,7 +7,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
+from learnapp.audit.models import AuditEntry
 from learnapp.authz import unit_in_scope_clause
+from learnapp.clock import org_timezone
 from learnapp.db import pinyin_order, within_path
 from learnapp.discussions.models import (
     Announcement,
@@ -116,3 +118,23 @@ def receipts(session: Session, viewer, announcement: Announcement) -> Receipts:
     read = sorted(((user, at) for user, at in rows if at is not None), key=lambda pair: pair[1])
     unread = [user for user, at in rows if at is None]
     return Receipts(len(rows), read, unread)
+
+
+# The audit entry of a reminder is its only record: it says who reminded how many, and when.
+REMINDED = "announcement.reminded"
+
+
+def reminded_today(session: Session, announcement: Announcement, now: datetime) -> datetime | None:
+    """When the unread members of the announcement were reminded today (the organisation's
+    day), by anyone; None if they were not."""
+    last = session.scalar(
+        sa.select(sa.func.max(AuditEntry.at)).where(
+            AuditEntry.action == REMINDED,
+            AuditEntry.target_type == "announcement",
+            AuditEntry.target_id == str(announcement.id),
+        )
+    )
+    tz = org_timezone()
+    if last is None or last.astimezone(tz).date() != now.astimezone(tz).date():
+        return None
+    return last

@@ -1,18 +1,22 @@
 """Announcements (通知公告): published by secretaries for their subtree and by administrators,
-shown to the members of the subtree, with read receipts for the author."""
+shown to the members of the subtree, with read receipts for the author: those who have not read
+it can be reminded, and the receipts exported."""
 
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
+from learnapp.clock import org_timezone
 from learnapp.db import within_path
 from learnapp.discussions import notices
 from learnapp.discussions.models import Announcement, AnnouncementRead
+from learnapp.discussions.queries.announcements import REMINDED, receipts, reminded_today
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
 from learnapp.notifications.services import mark_read_for_link, notify
@@ -107,3 +111,80 @@ def mark_announcement_read(session: Session, user_id: int, announcement_id: int,
         .values(announcement_id=announcement_id, user_id=user_id, read_at=now)
         .on_conflict_do_nothing(index_elements=["announcement_id", "user_id"])
     )
+
+
+def remind_unread(session: Session, actor: User, announcement: Announcement, now: datetime) -> int:
+    """Notify the members of the actor's receipts (those in their scope) who have not read the
+    announcement yet, the actor aside, while members still see it. An announcement's unread
+    members are reminded at most once a day: a second reminder on the same day (in the
+    organisation's time zone), by anyone, is refused. Returns how many were reminded."""
+    if announcement.withdrawn_at is not None:
+        raise DomainError(None, _l("The announcement has been withdrawn: nobody is reminded."))
+    if announcement.expires_at is not None and announcement.expires_at <= now:
+        raise DomainError(None, _l("The announcement has ended: nobody is reminded."))
+    # Two managers pressing at once: the second waits here, then finds the first's reminder.
+    session.execute(
+        sa.select(Announcement.id).where(Announcement.id == announcement.id).with_for_update()
+    )
+    earlier = reminded_today(session, announcement, now)
+    if earlier is not None:
+        raise DomainError(
+            None,
+            _l(
+                "The unread members were already reminded today at %(time)s; "
+                "remind them again tomorrow.",
+                time=earlier.astimezone(org_timezone()).strftime("%H:%M"),
+            ),
+        )
+    unread = [user.id for user in receipts(session, actor, announcement).unread if user != actor]
+    if not unread:
+        raise DomainError(None, _l("Everyone has read it: there is nobody to remind."))
+    sent = notify(
+        session,
+        unread,
+        notices.ANNOUNCEMENT_REMINDER,
+        _link(announcement.id),
+        now,
+        {"title": announcement.title, "announcement": announcement.id},
+    )
+    record(
+        session,
+        actor,
+        REMINDED,
+        "announcement",
+        announcement.id,
+        now=now,
+        after={"reminded": sent},
+    )
+    return sent
+
+
+def receipts_table(
+    session: Session, actor: User, announcement: Announcement, now: datetime
+) -> tuple[list[str], list[list]]:
+    """The actor's receipts as a table (readers by time of reading, then the others, as on the
+    page), times in the organisation's time zone; the export is audited."""
+    found = receipts(session, actor, announcement)
+    tz = org_timezone()
+    header = [_("Name"), _("Unit"), _("Read"), _("Read at")]
+    rows = [
+        [user.display_name, user.unit.name if user.unit else "", _("yes"), _stamp(at, tz)]
+        for user, at in found.read
+    ] + [
+        [user.display_name, user.unit.name if user.unit else "", _("no"), ""]
+        for user in found.unread
+    ]
+    record(
+        session,
+        actor,
+        "announcement.receipts_exported",
+        "announcement",
+        announcement.id,
+        now=now,
+        after={"rows": len(rows)},
+    )
+    return header, rows
+
+
+def _stamp(at: datetime, tz) -> str:
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, time, timedelta
+from urllib.parse import quote
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -15,10 +17,13 @@ from learnapp.discussions.queries import (
     announcements_for,
     can_see_announcement,
     receipts,
+    reminded_today,
 )
 from learnapp.discussions.services.announcements import (
     mark_announcement_read,
     publish_announcement,
+    receipts_table,
+    remind_unread,
     withdraw_announcement,
 )
 from learnapp.discussions.views import bp
@@ -27,6 +32,7 @@ from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.orgs.models import Unit
 from learnapp.orgs.queries import units_in_scope
+from learnapp.tabular import csv_bytes
 
 
 def _load(announcement_id: int) -> Announcement:
@@ -105,11 +111,59 @@ def announcement_detail(announcement_id):
 @route_policy(MANAGER)
 def announcement_receipts(announcement_id):
     announcement = _load(announcement_id)
+    session, stamp = get_session(), now()
+    found = receipts(session, current_user, announcement)
     return render_template(
         "discussions/receipts.html",
         announcement=announcement,
-        receipts=receipts(get_session(), current_user, announcement),
+        receipts=found,
+        # Whom a reminder would reach: the unread, the manager themselves aside.
+        remindable=sum(1 for user in found.unread if user.id != current_user.id),
+        reminded_at=reminded_today(session, announcement, stamp),
+        is_shown=announcement.withdrawn_at is None
+        and (announcement.expires_at is None or announcement.expires_at > stamp),
+        form=EmptyForm(),
     )
+
+
+@bp.post("/announcements/<int:announcement_id>/remind")
+@route_policy(MANAGER)
+def announcement_remind(announcement_id):
+    announcement = _load(announcement_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        sent = remind_unread(get_session(), current_user, announcement, now())
+    except DomainError as error:
+        flash(error.message, "warning")
+    else:
+        commit()
+        flash(
+            ngettext(
+                "%(num)d member who has not read it yet was reminded.",
+                "%(num)d members who have not read it yet were reminded.",
+                sent,
+            ),
+            "success",
+        )
+    return redirect(url_for("discussions.announcement_receipts", announcement_id=announcement.id))
+
+
+@bp.get("/announcements/<int:announcement_id>/receipts.csv")
+@route_policy(MANAGER)
+def announcement_receipts_csv(announcement_id):
+    announcement = _load(announcement_id)
+    stamp = now()
+    header, rows = receipts_table(get_session(), current_user, announcement, stamp)
+    commit()
+    title = _("Read receipts")
+    filename = f"{title}-{announcement.id}-{format_datetime(stamp, 'yyyyMMdd-HHmm')}.csv"
+    response = Response(b"".join(csv_bytes(header, rows)), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"read-receipts.csv\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.post("/announcements/<int:announcement_id>/withdraw")
