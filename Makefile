@@ -77,7 +77,7 @@ browser:
 
 ## messages: extract strings and update both catalogues (then fill them in)
 messages: $(VENV)/.dev-deps
-	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -o learnapp/translations/messages.pot .
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -k lazy_ngettext:1,2 -o learnapp/translations/messages.pot .
 	$(BIN)/pybabel update -i learnapp/translations/messages.pot -d learnapp/translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/python -m learnapp.i18n_check --fill-english
 

@@ -147,7 +147,11 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
             # One elderly member outside the retirees' branch too: the demo branch's dashboard
             # then shows an exempt member (免学) beside those with no requirement at all.
             elderly = position < 4 if retired_branch else branch is demo_branch and position == 13
-            if elderly:
+            leads = (position == 0 and branch is not demo_branch) or (
+                position in (1, 2) and (branch is demo_branch or index % 2 == 1)
+            )
+            # Only a full member may be a secretary or committee member (orgs.grant_role).
+            if elderly or leads:
                 category = MemberCategory.FULL
             person = create_user(
                 session,
@@ -165,8 +169,7 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
             org.members.append(person)
             if position == 0 and branch is not demo_branch:
                 grant_role(session, None, person, branch, Role.SECRETARY, now)
-            elif position in (1, 2) and (branch is demo_branch or index % 2 == 1):
-                person.category = MemberCategory.FULL
+            elif leads:
                 grant_role(session, None, person, branch, Role.COMMITTEE_MEMBER, now)
     session.flush()
     return org

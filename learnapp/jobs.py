@@ -1,7 +1,9 @@
 """The registry of scheduled jobs and the one scheduler process.
 
 Jobs are declared here once, with stable ids; their code lives beside its domain as
-`func(session, now) -> str | None` (a one-line summary). Every job is an idempotent sweep over
+`func(session, now) -> Summary | None`: what the run did, as a key of the job's `summaries` and
+the numbers that fill it in, stored so and rendered when read, in the reader's language (runs
+recorded before summaries had keys show the English text stored with them). Every job is an idempotent sweep over
 database state, so a skipped or repeated run is harmless. `flask --app learnapp jobs run` is the
 only process that schedules them (never a web worker); on PostgreSQL each run also takes an
 advisory lock, so a second scheduler started by mistake does not run a job twice.
@@ -37,6 +39,8 @@ class JobSpec:
     trigger: dict = field(default_factory=dict)  # APScheduler trigger arguments
     description: str = ""
     label: str = ""  # a short translated name for the admin pages; the id when empty
+    # What a run may report: key -> a translated line with %(name)d placeholders (Summary).
+    summaries: dict = field(default_factory=dict)
 
     @property
     def schedule(self) -> str:
@@ -47,6 +51,14 @@ class JobSpec:
         return getattr(importlib.import_module(module), name)
 
 
+@dataclass(frozen=True)
+class Summary:
+    """What a run did: a key of its job's `summaries` and the values that fill it in."""
+
+    key: str
+    params: dict = field(default_factory=dict)
+
+
 JOBS: tuple[JobSpec, ...] = (
     JobSpec(
         "accounts.purge_expired",
@@ -54,6 +66,12 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "hours": 1},
         _l("Delete expired login sessions and stale failed-login counters."),
         _l("Purge expired logins"),
+        {
+            "purged": _l(
+                "Expired login sessions removed: %(sessions)d; stale login counters removed: "
+                "%(counters)d."
+            )
+        },
     ),
     JobSpec(
         "uploads.purge_stale",
@@ -61,6 +79,7 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "hours": 6},
         _l("Delete uploaded files left waiting for confirmation for more than a day."),
         _l("Purge unconfirmed uploads"),
+        {"purged": _l("Stale uploaded files removed: %(files)d.")},
     ),
     JobSpec(
         "study.close_silent_sessions",
@@ -68,6 +87,7 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "minutes": 5},
         _l("Close study sessions that sent no heartbeat for ten minutes."),
         _l("Close silent study sessions"),
+        {"closed": _l("Silent study sessions closed: %(sessions)d.")},
     ),
     JobSpec(
         "completion.weekly_reminders",
@@ -76,6 +96,12 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "cron", "day_of_week": "mon", "hour": 1, "minute": 0},
         _l("Remind members behind their study-hour pace; send each secretary a digest."),
         _l("Weekly study-hour reminders"),
+        {
+            "sent": _l(
+                "Pace reminders: %(reminders)d; secretaries' digests: %(digests)d; "
+                "e-mails sent: %(emails)d."
+            )
+        },
     ),
     JobSpec(
         "completion.refresh_rollup",
@@ -83,6 +109,13 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "minutes": 5},
         _l("Fold new study-hour ledger entries into the completion dashboard's rollup."),
         _l("Refresh the completion dashboard"),
+        {
+            "up_to_date": _l("Up to date at ledger entry %(entry)d."),
+            "rolled_up": _l(
+                "Rolled up to ledger entry %(entry)d: %(entries)d new entries, "
+                "%(member_years)d member-years updated."
+            ),
+        },
     ),
     JobSpec(
         "quizzes.finish_overdue",
@@ -90,6 +123,7 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "minutes": 1},
         _l("Finish exam attempts past their deadline with the answers they saved."),
         _l("Finish overdue exam attempts"),
+        {"finished": _l("Overdue exam attempts finished: %(attempts)d.")},
     ),
     JobSpec(
         "assessments.run_schedule",
@@ -97,6 +131,7 @@ JOBS: tuple[JobSpec, ...] = (
         {"trigger": "interval", "minutes": 10},
         _l("Open and close the steps of assessment periods on schedule; remind who has not acted."),
         _l("Run assessment schedules"),
+        {"ran": _l("Assessment steps opened: %(steps)d; reminders sent: %(reminders)d.")},
     ),
 )
 
@@ -187,12 +222,35 @@ class JobRun(Base):
     started_at: Mapped[datetime] = mapped_column(index=True)
     finished_at: Mapped[datetime | None]
     outcome: Mapped[JobOutcome] = mapped_column(enum_type(JobOutcome))
+    # The text of runs recorded before summaries had keys; new runs store a key and values.
     summary: Mapped[str] = mapped_column(sa.Text, default="")
+    summary_key: Mapped[str | None] = mapped_column(sa.String(48))
+    summary_params: Mapped[dict | None] = mapped_column(sa.JSON)
     error: Mapped[str] = mapped_column(sa.Text, default="")
 
     @property
     def label(self) -> str:
         return job_label(self.job_id)
+
+    @property
+    def details(self) -> str:
+        """What the run did, in the current language."""
+        if self.summary_key is None:
+            return self.summary
+        return render_summary(self.job_id, self.summary_key, self.summary_params or {})
+
+
+# Failures of filling a stored summary in: an unknown key, a missing or mistyped value.
+_RENDER_FAILURES = (KeyError, TypeError, ValueError)
+
+
+def render_summary(job_id: str, key: str, params: dict) -> str:
+    """A run's summary in the current language. It never raises: a job or key no longer
+    declared, or values that do not fit its line, show the key and the values as stored."""
+    try:
+        return str(get_job(job_id).summaries[key]) % params
+    except _RENDER_FAILURES:
+        return " ".join([key, *(f"{name}={value}" for name, value in sorted(params.items()))])
 
 
 def _lock_key(job_id: str) -> int:
@@ -219,7 +277,9 @@ def run_job(job_id: str) -> JobRun:
                 return _finish(db, run)
         try:
             with db.session_scope() as session:
-                run.summary = spec.load()(session, clock_now()) or ""
+                result = spec.load()(session, clock_now())
+            if result is not None:
+                run.summary_key, run.summary_params = result.key, result.params
             run.outcome = JobOutcome.SUCCESS
         except Exception:
             log.exception("job %s failed", job_id)
@@ -239,7 +299,12 @@ def _finish(db, run: JobRun) -> JobRun:
             sa.update(JobRun)
             .where(JobRun.id == run.id)
             .values(
-                finished_at=clock_now(), outcome=run.outcome, summary=run.summary, error=run.error
+                finished_at=clock_now(),
+                outcome=run.outcome,
+                summary=run.summary,
+                summary_key=run.summary_key,
+                summary_params=run.summary_params,
+                error=run.error,
             )
         )
     return run
@@ -280,7 +345,7 @@ def run_once(job_id):
     except KeyError:
         raise click.ClickException(f"unknown job {job_id!r}; see `jobs list`") from None
     run = run_job(job_id)
-    click.echo(f"{job_id}: {run.outcome.value} {run.summary}".rstrip())
+    click.echo(f"{job_id}: {run.outcome.value} {run.details}".rstrip())
     if run.outcome == JobOutcome.ERROR:
         click.echo(run.error, err=True)
         raise SystemExit(1)

@@ -12,7 +12,9 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from urllib.parse import quote
 
+from flask import Response
 from flask_babel import lazy_gettext as _l
 
 MAX_ROWS = 20_000
@@ -20,6 +22,8 @@ MAX_ZIP_MEMBERS = 200
 MAX_XLSX_EXPANDED_BYTES = 100 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class TableError(ValueError):
@@ -170,3 +174,15 @@ def write_xlsx_sheet(sheet, header: list[str], rows: Iterable[Iterable]) -> None
         for cell in sheet[sheet.max_row]:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+
+
+def download(body, *, content_type: str, filename: str, ascii_filename: str) -> Response:
+    """A file download, never cached, its name in UTF-8 with an ASCII fallback for old clients.
+    The content type is sent as given: Werkzeug's `mimetype` would append a second charset to a
+    text type that names one already."""
+    response = Response(body, content_type=content_type)
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from flask import current_app
 
+from learnapp.jobs import Summary
+
 STASH_TTL = timedelta(days=1)
 
 
@@ -52,7 +54,7 @@ def discard(token: str) -> None:
             path.unlink()
 
 
-def purge_stale(_session, now: datetime) -> str:
+def purge_stale(_session, now: datetime) -> Summary:
     """Scheduled job: remove stashed files older than a day."""
     cutoff = (now - STASH_TTL).timestamp()
     removed = 0
@@ -60,4 +62,4 @@ def purge_stale(_session, now: datetime) -> str:
         if path.stat().st_mtime < cutoff:
             os.unlink(path)
             removed += 1
-    return f"{removed} stale upload files removed"
+    return Summary("purged", {"files": removed})

@@ -11,7 +11,7 @@ import learnapp
 from learnapp.audit.labels import ACTION_LABELS, TARGET_LABELS, action_label, target_label
 from learnapp.audit.models import AuditEntry
 from learnapp.audit.services import record
-from tests.factories import make_user
+from tests.factories import make_unit, make_user
 from tests.world import build_world
 
 RECORD_CALL = re.compile(r"\b(?:record|_audit_status)\(")
@@ -115,7 +115,7 @@ def test_the_export_is_formula_safe_filtered_and_itself_audited(auth, session, c
     auth.login("admin")
     response = auth.client.get("/admin/audit/export.csv?target_type=user")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert response.headers["Cache-Control"] == "no-store"
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert len(rows) == 2  # header and the one user entry
@@ -132,3 +132,40 @@ def test_the_audit_pages_are_for_admins_only(auth, session):
     auth.login("seca")
     assert auth.client.get("/admin/audit").status_code in (403, 404)
     assert auth.client.get("/admin/audit/export.csv").status_code in (403, 404)
+
+
+def test_a_deleted_unit_is_named_from_its_recorded_state_in_the_log_and_the_export(
+    auth, session, clock
+):
+    world = _english_admin(session)
+    gone = make_unit(session, parent=world.branch_b, name="已撤销小组", kind=world.group_a.kind)
+    session.commit()
+    auth.login("admin")
+    assert auth.post(f"/units/{gone.id}/delete").status_code == 302
+    page = auth.client.get("/admin/audit?target_type=unit").get_data(as_text=True)
+    target = page[page.index('data-testid="audit-target"') :]
+    target = target[: target.index("</td>")]
+    assert "已撤销小组" in target and 'data-testid="audit-target-gone"' in target
+    assert f"/units/{gone.id}" not in target  # no link to a page that is gone
+    response = auth.client.get("/admin/audit/export.csv?target_type=unit")
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    assert rows[0][7] == "Target name"
+    assert rows[1][7] == "已撤销小组 (deleted)"
+
+
+def test_a_unit_that_still_exists_is_linked_by_its_present_name(auth, session, clock):
+    world = _english_admin(session)
+    record(
+        session,
+        world.admin,
+        "unit.updated",
+        "unit",
+        world.branch_a.id,
+        now=clock(),
+        before={"name": "旧名"},
+    )
+    session.commit()
+    auth.login("admin")
+    page = auth.client.get("/admin/audit").get_data(as_text=True)
+    assert f'<a href="/units/{world.branch_a.id}">甲支部</a>' in page
+    assert "旧名 " not in page.split('data-testid="audit-target"', 1)[1].split("</td>", 1)[0]

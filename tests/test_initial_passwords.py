@@ -179,6 +179,8 @@ def test_the_csv_is_formula_safe(auth, session):
     auth.login("admin")
     response = auth.post(PATH, {"user_ids": str(newcomer.id), "file_format": "csv"})
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.headers["Cache-Control"] == "no-store"
     assert response.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
     assert rows[1][0] == "'=HYPERLINK(1)"
@@ -278,3 +280,25 @@ def test_a_secretary_import_says_an_admin_issues_the_passwords(auth, session):
     assert done.headers["Location"] == f"/units/{world.branch_a.id}"
     page = auth.client.get(done.headers["Location"]).get_data(as_text=True)
     assert "once an administrator has issued their initial passwords" in page
+
+
+def test_accounts_already_given_an_initial_password_are_never_preticked(app, auth, session, clock):
+    world = build_world(session)
+    fresh, handed_out = _newcomers(session, world, count=2)
+    with app.app_context():
+        reset_password(session, world.admin, handed_out, clock())
+    session.commit()
+    auth.client.set_cookie("learnapp_lang", "en")
+    auth.login("admin")
+    page = auth.client.get(f"{PATH}?unit={world.branch_a.id}").get_data(as_text=True)
+    checked = {int(i) for i in re.findall(r'name="user_ids" value="(\d+)"[^>]*checked', page)}
+    listed = {int(i) for i in re.findall(r'name="user_ids" value="(\d+)"', page)}
+    assert checked == {fresh.id}
+    assert handed_out.id in listed
+    assert 'data-testid="already-issued"' in page and 'data-testid="reissue-hint"' in page
+    # Ticked explicitly, the handed-out account is given a new one.
+    before = handed_out.password_hash
+    response = auth.post(PATH, {"user_ids": str(handed_out.id), "file_format": "csv"})
+    assert response.status_code == 200
+    reload(session)
+    assert session.get(User, handed_out.id).password_hash != before

@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from learnapp.accounts.models import AuthSession
+from learnapp.accounts.models import AuthSession, User
 from learnapp.jobs import (
     JOBS,
     JobOutcome,
@@ -12,6 +12,7 @@ from learnapp.jobs import (
     describe_trigger,
     job_label,
     latest_runs,
+    render_summary,
     run_job,
 )
 from tests.conftest import DB_KIND
@@ -40,7 +41,7 @@ def test_run_records_a_successful_run(app, session, clock):
     assert run.outcome == JobOutcome.SUCCESS
     stored = session.scalar(sa.select(JobRun))
     assert stored.outcome == JobOutcome.SUCCESS
-    assert stored.summary.startswith("1 sessions")
+    assert (stored.summary_key, stored.summary_params) == ("purged", {"sessions": 1, "counters": 0})
     assert stored.finished_at is not None
     assert session.scalar(sa.select(sa.func.count()).select_from(AuthSession)) == 0
 
@@ -175,3 +176,65 @@ def test_home_card_shows_the_latest_run_of_each_job(auth, session, clock):
     assert page.count('data-testid="last-run"') == 2
     assert "Finish overdue exam attempts · " in page
     assert "quizzes.finish_overdue ·" not in page
+
+
+def test_every_job_reports_a_summary_its_spec_declares(app, session):
+    for spec in JOBS:
+        with app.app_context():
+            run = run_job(spec.id)
+        assert run.outcome == JobOutcome.SUCCESS, (spec.id, run.error)
+        assert run.summary_key in spec.summaries, spec.id
+        with app.test_request_context():
+            assert "%(" not in run.details and "=" not in run.details, spec.id
+
+
+def test_a_summary_reads_in_the_viewers_language_and_old_runs_keep_their_text(
+    auth, session, clock, monkeypatch
+):
+    from flask_babel import lazy_gettext as _l
+
+    from tests.world import build_world
+
+    spec = JobSpec(
+        "test.import", "tests.test_jobs:unused", summaries={"done": _l("%(n)d members imported.")}
+    )
+    monkeypatch.setattr("learnapp.jobs.JOBS", (*JOBS, spec))
+    build_world(session)
+    session.add_all(
+        [
+            JobRun(
+                job_id="test.import",
+                started_at=clock(),
+                outcome=JobOutcome.SUCCESS,
+                summary_key="done",
+                summary_params={"n": 3},
+            ),
+            JobRun(
+                job_id="quizzes.finish_overdue",
+                started_at=clock(),
+                outcome=JobOutcome.SUCCESS,
+                summary="0 overdue attempts finished",
+            ),
+        ]
+    )
+    session.commit()
+    auth.login("admin")
+    chinese = auth.client.get("/admin/jobs").get_data(as_text=True)
+    assert "已导入 3 名成员。" in chinese
+    assert "0 overdue attempts finished" in chinese  # recorded before summaries had keys
+    auth.client.set_cookie("learnapp_lang", "en")
+    session.execute(sa.update(User).where(User.username == "admin").values(locale="en"))
+    session.commit()
+    english = auth.client.get("/admin/jobs").get_data(as_text=True)
+    assert "3 members imported." in english and "已导入" not in english
+
+
+def test_a_summary_that_cannot_be_filled_shows_its_key_and_values(ctx):
+    assert render_summary("quizzes.finish_overdue", "finished", {"attempts": 2}) == (
+        "Overdue exam attempts finished: 2."
+    )
+    assert render_summary("quizzes.finish_overdue", "gone", {"attempts": 2}) == "gone attempts=2"
+    assert render_summary("no.such.job", "finished", {}) == "finished"
+    assert render_summary("quizzes.finish_overdue", "finished", {"attempts": "x"}) == (
+        "finished attempts=x"
+    )

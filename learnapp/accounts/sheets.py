@@ -2,19 +2,21 @@
 
 import io
 from datetime import datetime
-from urllib.parse import quote
 
 from flask import Response
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 
 from learnapp.accounts.models import User
-from learnapp.tabular import csv_bytes, write_xlsx_sheet
+from learnapp.tabular import (
+    CSV_CONTENT_TYPE,
+    XLSX_CONTENT_TYPE,
+    csv_bytes,
+    download,
+    write_xlsx_sheet,
+)
 
-MIMETYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
+CONTENT_TYPES = {"xlsx": XLSX_CONTENT_TYPE, "csv": CSV_CONTENT_TYPE}
 
 
 def _table(issued: list[tuple[User, str]]) -> tuple[list[str], list[list[str]]]:
@@ -47,10 +49,9 @@ def initial_passwords_download(
     filename = (
         f"{_('Initial passwords')}-{format_datetime(generated_at, 'yyyyMMdd-HHmm')}.{file_format}"
     )
-    response = Response(data, mimetype=MIMETYPES[file_format])
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="initial-passwords.{file_format}"; '
-        f"filename*=UTF-8''{quote(filename)}"
+    return download(
+        data,
+        content_type=CONTENT_TYPES[file_format],
+        filename=filename,
+        ascii_filename=f"initial-passwords.{file_format}",
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response

@@ -42,8 +42,9 @@ from learnapp.db import commit, escape_like, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.extensions import limiter
 from learnapp.forms import EmptyForm
+from learnapp.orgs.forms import unit_choices
 from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
-from learnapp.orgs.queries import member_units_in_scope, units_in_scope
+from learnapp.orgs.queries import pickable_units, units_in_scope
 from learnapp.orgs.services import grant_role, revoke_role
 from learnapp.redirects import safe_next
 
@@ -165,10 +166,6 @@ def users():
     )
 
 
-def _unit_choices(units: list[Unit]) -> list[SelectChoice]:
-    return [SelectChoice(unit.id, "　" * unit.depth + unit.name) for unit in units]
-
-
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @route_policy(ADMIN)
 def user_new():
@@ -176,7 +173,7 @@ def user_new():
     form = UserCreateForm()
     form.unit_id.choices = [
         SelectChoice(0, _("— no unit —")),
-        *_unit_choices(member_units_in_scope(session, current_user)),
+        *unit_choices(pickable_units(session, current_user, members_only=True)),
     ]
     if form.validate_on_submit():
         password = None
@@ -279,7 +276,7 @@ def _user_or_404(user_id: int) -> User:
 def user_detail(user_id):
     user = _user_or_404(user_id)
     form = RoleGrantForm()
-    form.unit_id.choices = _unit_choices(units_in_scope(get_session(), current_user))
+    form.unit_id.choices = unit_choices(pickable_units(get_session(), current_user))
     return render_template(
         "accounts/user_detail.html",
         user=user,
@@ -355,7 +352,7 @@ def user_grant_role(user_id):
     session = get_session()
     user = _user_or_404(user_id)
     form = RoleGrantForm()
-    form.unit_id.choices = _unit_choices(units_in_scope(session, current_user))
+    form.unit_id.choices = unit_choices(pickable_units(session, current_user))
     if form.validate_on_submit():
         try:
             grant_role(

@@ -17,6 +17,7 @@ from learnapp.assessments.models import (
 )
 from learnapp.assessments.notices import REMINDER
 from learnapp.assessments.steps import advance
+from learnapp.jobs import Summary
 from learnapp.notifications.services import notify
 
 REMIND_BEFORE = timedelta(hours=48)
@@ -79,7 +80,7 @@ def _remind(session: Session, now: datetime) -> int:
     return sent
 
 
-def run_schedule(session: Session, now: datetime) -> str:
+def run_schedule(session: Session, now: datetime) -> Summary:
     """Move every period whose next step is due (several steps if several are due), then send
     the "closes soon" reminders once per step."""
     moved, cache = 0, {}
@@ -91,4 +92,4 @@ def run_schedule(session: Session, now: datetime) -> str:
             # Dossiers of a large organisation: keep memory bounded to one branch at a time.
             session.expunge_all()
     reminded = _remind(session, now)
-    return f"{moved} steps opened, {reminded} reminders"
+    return Summary("ran", {"steps": moved, "reminders": reminded})

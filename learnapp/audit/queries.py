@@ -4,6 +4,7 @@ import importlib
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -102,8 +103,22 @@ def _model(target: str):
     return getattr(importlib.import_module(module), name)
 
 
-def target_names(session: Session, entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
-    """Names of the entries' targets where NAMED_TARGETS knows them: one query per type."""
+class TargetName(NamedTuple):
+    name: str
+    exists: bool  # False: the object is gone, and the name is the one its entries recorded
+
+
+def _recorded_name(entry: AuditEntry, attribute: str) -> str | None:
+    for state in (entry.before, entry.after):
+        if isinstance(state, dict) and isinstance(state.get(attribute), str):
+            return state[attribute]
+    return None
+
+
+def target_names(session: Session, entries: list[AuditEntry]) -> dict[tuple[str, str], TargetName]:
+    """Names of the entries' targets where NAMED_TARGETS knows them: one query per type. A
+    target that no longer exists (a deleted unit) keeps the name its newest entry recorded in
+    its before- or after-state."""
     wanted: dict[str, set[int]] = defaultdict(set)
     for entry in entries:
         if entry.target_type in NAMED_TARGETS and entry.target_id.isdigit():
@@ -115,5 +130,11 @@ def target_names(session: Session, entries: list[AuditEntry]) -> dict[tuple[str,
         rows = session.execute(
             sa.select(model.id, getattr(model, attribute)).where(model.id.in_(ids))
         )
-        names.update({(target_type, str(row_id)): name for row_id, name in rows})
+        names.update({(target_type, str(row_id)): TargetName(name, True) for row_id, name in rows})
+    for entry in entries:  # newest first: the last name recorded wins
+        key = (entry.target_type, entry.target_id)
+        if entry.target_type in wanted and key not in names:
+            recorded = _recorded_name(entry, NAMED_TARGETS[entry.target_type][1])
+            if recorded is not None:
+                names[key] = TargetName(recorded, False)
     return names

@@ -1,8 +1,7 @@
 import json
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,6 +9,7 @@ from flask_login import current_user
 from learnapp.audit.labels import action_label, target_label
 from learnapp.audit.queries import (
     AuditFilters,
+    TargetName,
     distinct_actions,
     distinct_target_types,
     export_entries,
@@ -21,7 +21,7 @@ from learnapp.authz import ADMIN, route_policy, strict_int_arg
 from learnapp.clock import now, org_timezone
 from learnapp.db import commit, get_session
 from learnapp.jobs import JOBS, latest_runs, recent_runs
-from learnapp.tabular import csv_bytes
+from learnapp.tabular import CSV_CONTENT_TYPE, csv_bytes, download
 
 bp = Blueprint("audit", __name__)
 
@@ -69,6 +69,12 @@ def audit_json(value) -> str:
     if value is None:
         return ""
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
+
+
+def _target_name(found: TargetName | None) -> str:
+    if found is None:
+        return ""
+    return found.name if found.exists else _("%(name)s (deleted)", name=found.name)
 
 
 def _labelled(codes: list[str], label) -> list[tuple[str, str]]:
@@ -140,7 +146,7 @@ def audit_export():
             entry.action,
             target_label(entry.target_type),
             entry.target_id,
-            names.get((entry.target_type, entry.target_id), ""),
+            _target_name(names.get((entry.target_type, entry.target_id))),
             audit_json(entry.before),
             audit_json(entry.after),
             entry.ip or "",
@@ -149,12 +155,12 @@ def audit_export():
     ]
     commit()
     filename = f"{_('Audit log')}-{format_datetime(generated_at, 'yyyyMMdd-HHmm')}.csv"
-    response = Response(b"".join(csv_bytes(header, rows)), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"audit-log.csv\"; filename*=UTF-8''{quote(filename)}"
+    return download(
+        b"".join(csv_bytes(header, rows)),
+        content_type=CSV_CONTENT_TYPE,
+        filename=filename,
+        ascii_filename="audit-log.csv",
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/admin/jobs")

@@ -25,6 +25,7 @@ from learnapp.completion.notices import DIGEST, PACE, PACE_REMINDER, SECRETARY_D
 from learnapp.completion.queries import Frame
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
+from learnapp.jobs import Summary
 from learnapp.notifications.messages import Message, render_message
 from learnapp.notifications.preferences import Audience, mute_kind
 from learnapp.notifications.queries import muted_user_ids, notified_since, reminder_addresses
@@ -194,7 +195,7 @@ def send_mail(mails: list[Mail]) -> int:
     return sent
 
 
-def weekly_reminders(session: Session, now: datetime) -> str:
+def weekly_reminders(session: Session, now: datetime) -> Summary:
     """The scheduled job: pace reminders, then secretaries' digests, then e-mail."""
     frame = Frame.of(session, org_day(now).year, now)
     mails: list[Mail] = []
@@ -204,4 +205,4 @@ def weekly_reminders(session: Session, now: datetime) -> str:
     # logged, so it never rolls the notifications back.
     session.flush()
     emailed = send_mail(mails)
-    return f"{members} pace reminders, {digests} digests, {emailed} e-mails"
+    return Summary("sent", {"reminders": members, "digests": digests, "emails": emailed})

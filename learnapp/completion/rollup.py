@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.completion.models import CATEGORY_COLUMNS, MemberYearHours, RollupState
 from learnapp.hours.models import LedgerEntry
+from learnapp.jobs import Summary
 
 LAG = timedelta(minutes=10)
 BATCH = 5_000
@@ -65,7 +66,7 @@ def _add(session: Session, rows: list[dict]) -> None:
     session.execute(statement, rows)
 
 
-def refresh(session: Session, now: datetime) -> str:
+def refresh(session: Session, now: datetime) -> Summary:
     """Fold the ledger entries after the watermark into the rollup (the scheduled job)."""
     state = _state(session)
     upper = session.scalar(
@@ -74,7 +75,7 @@ def refresh(session: Session, now: datetime) -> str:
         )
     )
     if upper is None:
-        return f"up to date at entry {state.last_entry_id}"
+        return Summary("up_to_date", {"entry": state.last_entry_id})
     batch, members = [], 0
     for row in session.execute(_sums(state.last_entry_id, upper)).mappings():
         batch.append({**row, **{c: Decimal(row[c] or 0) for c in CATEGORY_COLUMNS.values()}})
@@ -89,10 +90,10 @@ def refresh(session: Session, now: datetime) -> str:
     state.last_entry_id = upper
     state.refreshed_at = now
     session.flush()
-    return f"rolled up to entry {upper} ({members} member-years, ids +{added})"
+    return Summary("rolled_up", {"entry": upper, "entries": added, "member_years": members})
 
 
-def rebuild(session: Session, now: datetime) -> str:
+def rebuild(session: Session, now: datetime) -> Summary:
     """Recompute the rollup from the whole ledger."""
     state = _state(session)
     session.execute(sa.delete(MemberYearHours))

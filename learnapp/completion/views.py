@@ -1,8 +1,6 @@
 """The completion dashboard: status counts, completion by unit, drill-down to a member's ledger,
 and the 学时统计 exports. Secretaries see their subtree only; names never leave it."""
 
-from urllib.parse import quote
-
 from flask import (
     Blueprint,
     Response,
@@ -57,11 +55,11 @@ from learnapp.notifications.queries import reminder_addresses
 from learnapp.notifications.services import set_reminder_address
 from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
 from learnapp.study.queries import lesson_titles
+from learnapp.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download
 
 bp = Blueprint("completion", __name__, url_prefix="/completion")
 ENTRIES_PAGE = 30
 YEARS_BACK = 5
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _unit(unit_id: int) -> Unit:
@@ -283,7 +281,9 @@ def export_xlsx(unit_id):
     except BaseException:
         progress.remove()
         raise
-    return _download(file_chunks(handle, progress), XLSX, _filename(unit, frame, "xlsx"))
+    return _download(
+        file_chunks(handle, progress), XLSX_CONTENT_TYPE, _filename(unit, frame, "xlsx")
+    )
 
 
 @bp.get("/exports/<token>/progress")
@@ -322,7 +322,7 @@ def _csv_export(unit_id: int, fmt: str, write, title: str) -> Response:
 
     return _download(
         stream_with_context(chunks()),
-        "text/csv; charset=utf-8",
+        CSV_CONTENT_TYPE,
         _filename(unit, frame, "csv", title),
     )
 
@@ -333,14 +333,13 @@ def _reader() -> Session:
     return Session(get_db().engine.execution_options(sqlite_deferred=True))
 
 
-def _download(chunks, mimetype: str, filename: str) -> Response:
-    response = Response(chunks, mimetype=mimetype)
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="export.{filename.rsplit(".", 1)[-1]}"; '
-        f"filename*=UTF-8''{quote(filename)}"
+def _download(chunks, content_type: str, filename: str) -> Response:
+    return download(
+        chunks,
+        content_type=content_type,
+        filename=filename,
+        ascii_filename=f"export.{filename.rsplit('.', 1)[-1]}",
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.route("/reminders", methods=["GET", "POST"])

@@ -1,5 +1,6 @@
 """Organisation forms: validation only."""
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -9,8 +10,23 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from learnapp.forms import NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS, UNIT_KIND_LABELS
+from learnapp.orgs.models import Unit
 
 TIMEZONES = ("Asia/Shanghai", "Asia/Urumqi", "Asia/Hong_Kong", "Asia/Macau", "UTC")
+
+
+def unit_choices(units: list[Unit]) -> list[SelectChoice]:
+    """Choices of a unit picker (see orgs.queries.pickable_units), indented by depth below the
+    shallowest; a deactivated unit kept for the record being edited says so."""
+    base = min((unit.depth for unit in units), default=0)
+    return [
+        SelectChoice(
+            unit.id,
+            "　" * (unit.depth - base)
+            + (unit.name if unit.is_active else _("%(unit)s (deactivated)", unit=unit.name)),
+        )
+        for unit in units
+    ]
 
 
 class UnitForm(FlaskForm):

@@ -1,5 +1,6 @@
 """Read functions of the organisation tree: scopes, members, counts and sizing warnings."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -38,6 +39,32 @@ def member_units_in_scope(session: Session, user) -> list[Unit]:
         for unit in units_in_scope(session, user)
         if unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP
     ]
+
+
+def active_sibling_named(
+    session: Session, parent: Unit | None, name: str, *, other_than: Unit | None = None
+) -> Unit | None:
+    """An active unit directly under `parent` (a top-level one when None) called `name`."""
+    query = sa.select(Unit).where(
+        Unit.name == name,
+        Unit.is_active.is_(True),
+        Unit.parent_id == parent.id if parent is not None else Unit.parent_id.is_(None),
+    )
+    if other_than is not None:
+        query = query.where(Unit.id != other_than.id)
+    return session.scalars(query.limit(1)).first()
+
+
+def pickable_units(
+    session: Session, user, *, members_only: bool = False, keep: Collection[int] = ()
+) -> list[Unit]:
+    """What a unit picker offers `user` (an account's unit, a role's unit, a course's or a
+    quiz's owner and audience): the active units in their scope, in tree order; with
+    `members_only`, the branches and groups a member can belong to. Nothing new is placed in a
+    deactivated unit, but the ids in `keep` (what the record being edited holds already) stay
+    offered, so that saving it unchanged still passes the form's choice check."""
+    units = member_units_in_scope(session, user) if members_only else units_in_scope(session, user)
+    return [unit for unit in units if unit.is_active or unit.id in keep]
 
 
 def subtree_units(session: Session, unit: Unit) -> list[Unit]:

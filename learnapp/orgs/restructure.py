@@ -21,7 +21,13 @@ from learnapp.db import PathString, within_path
 from learnapp.errors import DomainError
 from learnapp.orgs.labels import unit_kind_label
 from learnapp.orgs.models import Role, RoleAssignment, Unit
-from learnapp.orgs.queries import category_counts, subtree_size, unit_references
+from learnapp.orgs.queries import (
+    active_sibling_named,
+    category_counts,
+    subtree_size,
+    unit_references,
+)
+from learnapp.orgs.services import require_unique_name
 
 PATH_LENGTH = PathString.length
 
@@ -81,7 +87,8 @@ def move_unit(session: Session, actor, unit: Unit, target: Unit, *, now: datetim
     """Put `unit` with its whole subtree directly under `target`.
 
     Both ends must be in the actor's reach; the kinds must nest (DOMAIN.md); the target must
-    be active and neither the unit nor one below it. A secretary or committee member of a unit
+    be active and neither the unit nor one below it, and an active unit of the same name must
+    not sit there already (a member import finds units by name). A secretary or committee member of a unit
     the subtree leaves who is a member inside it would lead a unit they no longer belong to, so
     the move is refused naming them (as when granting the role): the admin removes that role
     first. The subtree's paths are rewritten by one UPDATE."""
@@ -113,6 +120,15 @@ def move_unit(session: Session, actor, unit: Unit, target: Unit, *, now: datetim
         raise DomainError(
             "target_id",
             _l("%(target)s is deactivated: choose another unit.", target=target.name),
+        )
+    if unit.is_active and active_sibling_named(session, target, unit.name) is not None:
+        raise DomainError(
+            "target_id",
+            _l(
+                "%(target)s already has a unit named %(name)s: rename one of them first.",
+                target=target.name,
+                name=unit.name,
+            ),
         )
     old_path, new_path = unit.path, f"{target.path}{unit.id}/"
     longest = session.scalar(
@@ -226,7 +242,7 @@ def deactivate_unit(session: Session, actor, unit: Unit, *, now: datetime) -> in
 
 def reactivate_unit(session: Session, actor, unit: Unit, *, now: datetime) -> None:
     """Bring one deactivated unit back (the units below it stay as they are); its parent must
-    be active."""
+    be active, and no active sibling may have taken its name meanwhile."""
     _require_restructure(actor, unit)
     _lock(session, unit)
     if unit.is_active:
@@ -236,6 +252,7 @@ def reactivate_unit(session: Session, actor, unit: Unit, *, now: datetime) -> No
             None,
             _l("%(parent)s above it is deactivated: reactivate it first.", parent=unit.parent.name),
         )
+    require_unique_name(session, unit.parent, unit.name, field=None, unit=unit)
     unit.is_active = True
     session.flush()
     record(

@@ -11,6 +11,7 @@ from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
+from learnapp.orgs.labels import category_label, role_label
 from learnapp.orgs.models import (
     ALLOWED_CHILDREN,
     MemberCategory,
@@ -20,6 +21,7 @@ from learnapp.orgs.models import (
     Unit,
     UnitKind,
 )
+from learnapp.orgs.queries import active_sibling_named
 
 
 def _unit_snapshot(unit: Unit) -> dict:
@@ -37,6 +39,33 @@ def _check_timezone(name: str) -> None:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         raise DomainError("timezone", _l("Unknown time zone.")) from None
+
+
+def require_unique_name(
+    session: Session,
+    parent: Unit | None,
+    name: str,
+    *,
+    field: str | None,
+    unit: Unit | None = None,
+) -> None:
+    """Active siblings never share a name: a member import finds its unit by name, so two
+    active units of one name under one parent would make its rows ambiguous."""
+    if active_sibling_named(session, parent, name, other_than=unit) is None:
+        return
+    if parent is None:
+        raise DomainError(
+            field,
+            _l("There is already a top-level unit named %(name)s: choose another name.", name=name),
+        )
+    raise DomainError(
+        field,
+        _l(
+            "%(parent)s already has a unit named %(name)s: choose another name.",
+            parent=parent.name,
+            name=name,
+        ),
+    )
 
 
 def create_unit(
@@ -66,11 +95,11 @@ def create_unit(
                 "parent_id",
                 _l("%(target)s is deactivated: choose another unit.", target=parent.name),
             )
+    name = name[:100]
+    require_unique_name(session, parent, name, field="name")
     timezone = timezone or (parent.timezone if parent else "Asia/Shanghai")
     _check_timezone(timezone)
-    unit = Unit(
-        name=name[:100], kind=kind, parent=parent, timezone=timezone, created_at=now, path=""
-    )
+    unit = Unit(name=name, kind=kind, parent=parent, timezone=timezone, created_at=now, path="")
     session.add(unit)
     session.flush()
     unit.path = f"{parent.path if parent else '/'}{unit.id}/"
@@ -82,12 +111,16 @@ def create_unit(
 def update_unit(
     session: Session, actor: User, unit: Unit, *, name: str, timezone: str, now: datetime
 ) -> None:
-    name = (name or "").strip()
+    """Rename a unit or change its time zone; an active unit's name stays unique among its
+    active siblings."""
+    name = (name or "").strip()[:100]
     if not name:
         raise DomainError("name", _l("A name is required."))
+    if unit.is_active:
+        require_unique_name(session, unit.parent, name, field="name", unit=unit)
     _check_timezone(timezone)
     before = _unit_snapshot(unit)
-    unit.name, unit.timezone = name[:100], timezone
+    unit.name, unit.timezone = name, timezone
     session.flush()
     record(
         session,
@@ -195,14 +228,20 @@ def grant_role(
 ) -> RoleAssignment:
     """Only administrators assign roles (a secretary cannot raise anyone, themselves included).
 
-    A secretary or committee member (书记, 委员) is held only in a party committee, general
-    branch or branch, never in a party group (党小组 has a group leader, not modelled here), by a
-    member of that unit or of a unit under it; a unit has one secretary at a time, so granting a
+    A role is granted only in an active unit. A secretary or committee member (书记, 委员) is
+    held only in a party committee, general branch or branch, never in a party group (党小组 has
+    a group leader, not modelled here), by a full party member (正式党员: a probationary member
+    has no right to be elected, DOMAIN.md) of that unit or of a unit under it; a unit has one
+    secretary at a time, so granting a
     second is refused, naming the holder: the admin removes that role first (a handover is two
     audited steps). For a secretary the unit row is locked before the check, so two concurrent
     grants cannot both pass."""
     if actor is not None and not actor.is_admin:
         raise DomainError("role", _l("Only an administrator can assign roles."))
+    if not unit.is_active:
+        raise DomainError(
+            "unit_id", _l("%(target)s is deactivated: choose another unit.", target=unit.name)
+        )
     if role in (Role.SECRETARY, Role.COMMITTEE_MEMBER):
         if unit.kind == UnitKind.GROUP:
             raise DomainError(
@@ -219,6 +258,16 @@ def grant_role(
                     "%(name)s is not a member of %(unit)s or of a unit under it.",
                     name=user.display_name,
                     unit=unit.name,
+                ),
+            )
+        if user.category != MemberCategory.FULL:
+            raise DomainError(
+                "role",
+                _l(
+                    "Only a full party member can be %(role)s: %(name)s is recorded as %(category)s.",
+                    role=role_label(role),
+                    name=user.display_name,
+                    category=category_label(user.category),
                 ),
             )
     if role == Role.SECRETARY:

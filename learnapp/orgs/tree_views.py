@@ -13,7 +13,7 @@ from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.orgs.forms import UnitMoveForm
 from learnapp.orgs.models import Unit
-from learnapp.orgs.queries import move_targets, subtree_size, unit_references
+from learnapp.orgs.queries import category_counts, move_targets, subtree_size, unit_references
 from learnapp.orgs.restructure import (
     deactivate_unit,
     delete_unit,
@@ -92,6 +92,8 @@ def unit_delete(unit_id):
         form=form,
         unit=unit,
         references=unit_references(session, unit),
+        # Deactivating is refused while these remain (restructure.deactivate_unit): say so first.
+        active_members=sum(category_counts(session, unit).values()) if unit.is_active else 0,
     ), 400 if form.errors else 200
 
 
@@ -104,7 +106,7 @@ def unit_deactivate(unit_id):
     try:
         count = deactivate_unit(get_session(), current_user, unit, now=now())
     except DomainError as error:
-        flash(error.message, "danger")
+        flash(str(error.message), "danger")
     else:
         commit()
         flash(
@@ -128,7 +130,7 @@ def unit_reactivate(unit_id):
     try:
         reactivate_unit(get_session(), current_user, unit, now=now())
     except DomainError as error:
-        flash(error.message, "danger")
+        flash(str(error.message), "danger")
     else:
         commit()
         flash(_("%(unit)s is active again.", unit=unit.name), "success")

@@ -3,7 +3,6 @@ import io
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from learnapp import uploads
 from learnapp.accounts.models import User
@@ -27,6 +26,7 @@ from learnapp.orgs.forms import (
     NewMemberForm,
     NewUnitForm,
     UnitForm,
+    unit_choices,
 )
 from learnapp.orgs.imports import commit_members, preview_members, template_workbook
 from learnapp.orgs.models import ALLOWED_CHILDREN, BRANCH_KINDS, MemberCategory, Unit, UnitKind
@@ -34,8 +34,8 @@ from learnapp.orgs.queries import (
     ancestors,
     category_counts,
     child_member_counts,
-    member_units_in_scope,
     members_page,
+    pickable_units,
     sizing_warnings,
     transfers_of,
     units_in_scope,
@@ -239,11 +239,13 @@ def member_move(user_id):
     session = get_session()
     member = _member(user_id)
     form = MoveForm()
-    form.unit_id.choices = [
-        SelectChoice(unit.id, "　" * unit.depth + unit.name)
-        for unit in member_units_in_scope(session, current_user)
-        if unit.id != member.unit_id and unit.is_active
-    ]
+    form.unit_id.choices = unit_choices(
+        [
+            unit
+            for unit in pickable_units(session, current_user, members_only=True)
+            if unit.id != member.unit_id
+        ]
+    )
     if form.validate_on_submit():
         try:
             move_member(

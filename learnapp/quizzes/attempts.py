@@ -273,9 +273,9 @@ def finalize(session: Session, attempt_id: int, now: datetime, by: FinishedBy) -
     return attempt
 
 
-def finalize_overdue(session: Session, now: datetime) -> str:
+def finalize_overdue(session: Session, now: datetime) -> int:
     """The scheduled sweep: finish every attempt past its deadline and grace with the answers it
-    saved (E4). Uses the same idempotent `finalize` as a late page open."""
+    saved (E4), and say how many. Uses the same idempotent `finalize` as a late page open."""
     ids = session.scalars(
         sa.select(Attempt.id).where(
             Attempt.state == AttemptState.IN_PROGRESS, Attempt.deadline_at < now
@@ -287,4 +287,4 @@ def finalize_overdue(session: Session, now: datetime) -> str:
         if is_overdue(attempt, now):
             finalize(session, attempt_id, now, FinishedBy.JOB)
             finished += 1
-    return f"{finished} overdue attempts finished"
+    return finished

@@ -1,8 +1,9 @@
 """Scheduled job of quizzes (declared in learnapp/jobs.py)."""
 
+from learnapp.jobs import Summary
 from learnapp.quizzes.attempts import finalize_overdue
 
 
-def finish_overdue(session, now) -> str:
+def finish_overdue(session, now) -> Summary:
     """Finish attempts past their deadline and grace with the answers they saved."""
-    return finalize_overdue(session, now)
+    return Summary("finished", {"attempts": finalize_overdue(session, now)})

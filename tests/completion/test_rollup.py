@@ -33,11 +33,11 @@ def test_refresh_folds_old_entries_and_the_tail_covers_the_rest(session, ctx):
     )
     before = _counted(session, world)
     assert before[world.member_a.id] == Decimal("8.00")
-    assert refresh(session, FIXED_NOW).startswith("up to date")  # nothing older than the lag
-    assert refresh(session, LATER).startswith("rolled up")
+    assert refresh(session, FIXED_NOW).key == "up_to_date"  # nothing older than the lag
+    assert refresh(session, LATER).key == "rolled_up"
     assert watermark(session) >= first.id
     assert _counted(session, world) == before
-    assert refresh(session, LATER).startswith("up to date")  # idempotent
+    assert refresh(session, LATER).key == "up_to_date"  # idempotent
     # A correction after the refresh is in the tail until the next one.
     reverse_entry(session, world.secretary_a, first, "录入错误", LATER)
     credit(session, world.member_a, HoursCategory.ONLINE, SourceType.LESSON, 9, "1", 0, LATER)

@@ -144,6 +144,7 @@ def test_the_csv_is_formula_safe_and_stamped(session, auth, app):
     auth.login("seca")
     response = auth.post(f"/completion/units/{world.branch_a.id}/export.csv", {"year": "2026"})
     assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     text = response.get_data().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))
     assert world.secretary_a.display_name in rows[0][1]

@@ -38,7 +38,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.orgs.models import Unit
-from learnapp.orgs.queries import units_in_scope
+from learnapp.orgs.queries import pickable_units
 
 
 @bp.get("/manage")
@@ -62,7 +62,7 @@ def course_new():
     form = NewCourseForm()
     owners = list({unit.id: unit for unit in current_user.managed_units}.values())
     form.owner_unit_id.choices = unit_choices(owners)
-    form.audience_units.choices = unit_choices(units_in_scope(session, current_user))
+    form.audience_units.choices = unit_choices(pickable_units(session, current_user))
     if form.validate_on_submit():
         try:
             course = create_course(
@@ -111,7 +111,13 @@ def course_edit(course_id):
     course = load_course(course_id)
     form = CourseForm(obj=course)
     form.audience_units.choices = unit_choices(
-        [u for u in units_in_scope(session, current_user) if u.is_within(course.owner_unit)]
+        [
+            u
+            for u in pickable_units(
+                session, current_user, keep={unit.id for unit in course.audience_units}
+            )
+            if u.is_within(course.owner_unit)
+        ]
     )
     if request.method == "GET":
         form.audience_units.data = [unit.id for unit in course.audience_units]

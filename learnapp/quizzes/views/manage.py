@@ -17,7 +17,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.orgs.models import MemberCategory
-from learnapp.orgs.queries import units_in_scope
+from learnapp.orgs.queries import pickable_units, units_in_scope
 from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStatus, QuestionVersion
 from learnapp.question_bank.queries import QuestionFilters, knowledge_points, questions_page
 from learnapp.question_bank.types import TYPES
@@ -65,7 +65,8 @@ def quiz_or_404(quiz_id: int):
 def _quiz_form(quiz=None) -> QuizForm:
     session = get_session()
     form = QuizForm(obj=quiz) if quiz is not None else QuizForm()
-    units = units_in_scope(session, current_user)
+    held = {quiz.owner_unit_id, *(u.id for u in quiz.audience_units)} if quiz is not None else ()
+    units = pickable_units(session, current_user, keep=held)
     form.owner_unit_id.choices = [SelectChoice(u.id, u.name) for u in units]
     form.audience_units.choices = [SelectChoice(u.id, u.name) for u in units]
     courses = manageable_courses(session, current_user)
