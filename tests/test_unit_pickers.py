@@ -68,6 +68,16 @@ def test_course_and_quiz_pickers_leave_out_a_deactivated_unit(auth, session):
         assert not _offered(page, retired.id), path
 
 
+def test_announcement_and_assessment_pickers_leave_out_a_deactivated_unit(auth, session):
+    world = build_world(session)
+    retired = _retired_branch(session, world)
+    auth.login("gsec")
+    page = auth.client.get("/announcements/new").get_data(as_text=True)
+    assert _offered(page, world.branch_b.id) and not _offered(page, retired.id)
+    branches = auth.client.get("/assessments").get_data(as_text=True)
+    assert world.branch_b.name in branches and retired.name not in branches
+
+
 def test_a_course_keeps_offering_the_deactivated_unit_it_already_has(auth, session):
     world = build_world(session)
     retired = _retired_branch(session, world)

@@ -31,7 +31,7 @@ from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
-from learnapp.orgs.queries import units_in_scope
+from learnapp.orgs.queries import pickable_units
 
 
 @bp.get("")
@@ -41,7 +41,7 @@ def index():
     managed = managed_periods(session, current_user) if current_user.is_manager else []
     branches = []
     if current_user.is_manager:
-        branches = [u for u in units_in_scope(session, current_user) if u.kind.is_branch]
+        branches = [u for u in pickable_units(session, current_user) if u.kind.is_branch]
     return render_template(
         "assessments/index.html",
         own=own_periods(session, current_user),

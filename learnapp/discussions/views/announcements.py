@@ -5,7 +5,6 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
 from learnapp.authz import LOGGED_IN, MANAGER, can_manage_unit, route_policy
 from learnapp.clock import now, org_timezone
@@ -30,8 +29,9 @@ from learnapp.discussions.views import bp
 from learnapp.discussions.views.common import side_write
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
+from learnapp.orgs.forms import unit_choices
 from learnapp.orgs.models import Unit
-from learnapp.orgs.queries import units_in_scope
+from learnapp.orgs.queries import pickable_units
 from learnapp.tabular import csv_bytes
 
 
@@ -59,10 +59,7 @@ def announcements():
 def announcement_new():
     session = get_session()
     form = AnnouncementForm()
-    form.unit_id.choices = [
-        SelectChoice(unit.id, "　" * unit.depth + unit.name)
-        for unit in units_in_scope(session, current_user)
-    ]
+    form.unit_id.choices = unit_choices(pickable_units(session, current_user))
     if form.validate_on_submit():
         expires_at = None
         if form.expires_on.data:
