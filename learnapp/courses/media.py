@@ -5,6 +5,7 @@ the file on disk is DATA_DIR/media/<random hex>, so no name can reach a path (se
 """
 
 import hashlib
+import logging
 import os
 import secrets
 import struct
@@ -28,6 +29,7 @@ from learnapp.courses.services.common import (
 )
 from learnapp.errors import DomainError
 
+log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
 MAX_DISPLAY_NAME = 200
 ALLOWED_TYPES = {
@@ -125,6 +127,16 @@ def content_disposition(display_name: str) -> str:
 
 def media_path(media_dir: Path, media: LessonMedia) -> Path:
     return media_dir / media.storage_key
+
+
+def remove_files(media_dir: Path, keys) -> None:
+    """Remove the files of deleted media rows, after the deletion is committed. A file that
+    cannot be removed is logged and left: nothing refers to it any more."""
+    for key in keys:
+        try:
+            (media_dir / key).unlink(missing_ok=True)
+        except OSError:
+            log.warning("could not remove media file %s", key, exc_info=True)
 
 
 def _store(stream: BinaryIO, media_dir: Path, max_bytes: int) -> tuple[str, int, str, bytes]:

@@ -251,11 +251,14 @@ def export(bank_id):
         versions = queries.export_versions(session, bank, filters)
         chosen = formats.FORMATS[form.format.data]
         exported = formats.export(chosen.code, [services.to_draft(v) for v in versions])
-        name = f"{bank.name}-{now().strftime('%Y%m%d')}{chosen.extension}"
-        response = _download(exported.data, name, chosen.mimetype)
-        response.headers["X-Questions-Exported"] = str(exported.exported)
-        response.headers["X-Questions-Skipped"] = str(len(exported.skipped))
-        return response
+        refusal = formats.export_refusal(chosen.code, len(versions), exported)
+        if refusal is None:
+            name = f"{bank.name}-{now().strftime('%Y%m%d')}{chosen.extension}"
+            response = _download(exported.data, name, chosen.mimetype)
+            response.headers["X-Questions-Exported"] = str(exported.exported)
+            response.headers["X-Questions-Skipped"] = str(len(exported.skipped))
+            return response
+        form.form_errors.append(refusal)
     return render_template(
         "question_bank/export.html",
         bank=bank,

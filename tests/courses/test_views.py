@@ -1,10 +1,13 @@
 """Authoring screens by role, bad input, and the media route with range requests."""
 
+from pathlib import Path
+
 import pytest
 import sqlalchemy as sa
 
-from learnapp.courses.models import Course, CourseState, Lesson, LessonKind
+from learnapp.courses.models import Course, CourseState, Lesson, LessonKind, Module
 from learnapp.orgs.models import Role
+from learnapp.study.models import LessonProgress
 from tests.courses.factories import (
     MP4_HEAD,
     PDF_HEAD,
@@ -14,7 +17,7 @@ from tests.courses.factories import (
     make_module,
     mp4_file,
 )
-from tests.factories import make_user
+from tests.factories import FIXED_NOW, make_user
 from tests.world import build_world
 
 
@@ -219,16 +222,101 @@ def test_xss_in_title_and_body_is_inert(auth, world, session):
     )
 
 
-def test_course_with_lessons_cannot_be_deleted_via_the_screen(auth, world, courses, session):
+def test_a_course_with_unstudied_lessons_is_deleted_via_the_screen(auth, world, courses, session):
     root_course, course_a, *_ = courses
+    root_id, course_a_id = root_course.id, course_a.id
     auth.login("admin")
-    auth.post(f"/courses/manage/{root_course.id}/delete")
-    assert session.get(Course, root_course.id) is not None
-    course_a_id = course_a.id
+    response = auth.post(f"/courses/manage/{root_id}/delete")
+    assert response.status_code == 302 and response.location.endswith("/courses/manage")
     response = auth.post(f"/courses/manage/{course_a_id}/delete")
     assert response.status_code == 302
     _fresh(session)
-    assert session.scalar(sa.select(Course.id).where(Course.id == course_a_id)) is None
+    assert session.scalar(sa.select(Course.id).where(Course.id.in_([root_id, course_a_id]))) is None
+
+
+def _studied(session, world, lesson):
+    session.add(
+        LessonProgress(
+            member_id=world.member_a.id,
+            lesson_id=lesson.id,
+            started_at=FIXED_NOW,
+            last_studied_at=FIXED_NOW,
+        )
+    )
+    session.commit()
+
+
+def test_a_studied_lesson_is_refused_on_screen_with_the_reason(auth, world, courses, session):
+    root_course, *_rest, lesson = courses
+    _studied(session, world, lesson)
+    auth.login("admin")
+    response = auth.post(f"/courses/manage/lessons/{lesson.id}/delete", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "学习记录" in page or "studied" in page
+    response = auth.post(f"/courses/manage/{root_course.id}/delete", follow_redirects=True)
+    assert "归档" in response.get_data(as_text=True) or "Archive" in response.get_data(as_text=True)
+    _fresh(session)
+    assert session.get(Lesson, lesson.id) is not None
+    assert session.get(Course, root_course.id) is not None
+
+
+def test_lesson_and_module_delete_by_role(auth, world, courses, session):
+    _root_course, course_a, course_b, lesson = courses
+    lesson_a = make_lesson(session, module=make_module(session, course=course_a))
+    module_b = make_module(session, course=course_b)
+    session.commit()
+    lesson_id, module_id = lesson.id, lesson.module_id
+    lesson_a_id, module_a_id, module_b_id = lesson_a.id, lesson_a.module_id, module_b.id
+    auth.login("mema")
+    assert auth.post(f"/courses/manage/lessons/{lesson_a_id}/delete").status_code == 403
+    assert auth.post(f"/courses/manage/modules/{module_a_id}/delete").status_code == 403
+    auth.logout()
+    auth.login("seca")
+    assert auth.post(f"/courses/manage/lessons/{lesson_id}/delete").status_code == 404
+    assert auth.post(f"/courses/manage/modules/{module_b_id}/delete").status_code == 404
+    assert auth.post("/courses/manage/lessons/999999/delete").status_code == 404
+    assert auth.post(f"/courses/manage/lessons/{lesson_a_id}/delete").status_code == 302
+    assert auth.post(f"/courses/manage/modules/{module_a_id}/delete").status_code == 302
+    auth.logout()
+    auth.login("admin")
+    assert auth.post(f"/courses/manage/modules/{module_id}/delete").status_code == 302
+    _fresh(session)
+    assert session.get(Lesson, lesson_a_id) is None
+    assert session.get(Lesson, lesson_id) is None
+    assert session.get(Module, module_id) is None
+    assert session.get(Module, module_b_id) is not None
+
+
+def test_delete_without_csrf_token_is_refused(auth, world, courses, session):
+    *_rest, lesson = courses
+    auth.login("admin")
+    response = auth.client.post(f"/courses/manage/lessons/{lesson.id}/delete")
+    assert response.status_code == 400
+    _fresh(session)
+    assert session.get(Lesson, lesson.id) is not None
+
+
+def test_deleting_a_lesson_removes_its_file_after_commit(auth, app, world, courses, session):
+    _root, course_a, *_ = courses
+    lesson = make_lesson(
+        session, module=make_module(session, course=course_a), kind=LessonKind.DOCUMENT
+    )
+    media_dir = Path(app.config["DATA_DIR"]) / "media"
+    media = make_media(
+        session,
+        lesson=lesson,
+        media_dir=media_dir,
+        data=PDF_HEAD + b"x",
+        content_type="application/pdf",
+        name="讲义.pdf",
+    )
+    session.commit()
+    path = media_dir / media.storage_key
+    assert path.exists()
+    auth.login("admin")
+    assert auth.post(f"/courses/manage/lessons/{lesson.id}/delete").status_code == 302
+    assert not path.exists()
 
 
 def test_illegal_state_change_is_explained_not_applied(auth, world, courses, session):

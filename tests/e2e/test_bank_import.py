@@ -46,6 +46,7 @@ def _workbook(template: bytes, rows) -> bytes:
                 stem,
                 *options,
                 answer,
+                "",  # 参考答案
                 "",
                 2,
                 "党章/第一章 党员",

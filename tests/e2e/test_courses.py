@@ -106,3 +106,54 @@ def test_video_lesson_upload_keeps_the_chinese_file_name(new_page, tmp_path):
     expect(page.get_by_test_id("media-link")).to_have_text("党章学习 第一讲.mp4")
     expect(page.locator("input[name=nominal_hours]")).to_have_value("1.00")
     shot(page, "courses-video-lesson")
+
+
+def test_admin_deletes_an_empty_lesson_then_studied_content_is_kept(new_page):
+    admin = new_page(PHONE)
+    login(admin, "demo-admin")
+    admin.on("dialog", lambda dialog: dialog.accept())
+    admin.goto("/courses/manage/new")
+    admin.fill("input[name=title]", "删除课节示例")
+    admin.locator("[data-testid=course-form] button[type=submit]").click()
+    admin.fill("#module-title", "第一章")
+    admin.get_by_test_id("add-module").click()
+    for title, kind in (("图文课", "text"), ("视频课", "video")):
+        admin.get_by_test_id("add-lesson").first.click()
+        admin.fill("input[name=title]", title)
+        admin.select_option("select[name=kind]", kind)
+        admin.fill("input[name=length]", "10")
+        admin.fill("textarea[name=body_source]", "正文" if kind == "text" else "")
+        admin.get_by_test_id("save-lesson").click()
+        admin.get_by_role("link", name="返回课程").click()
+    course_url = admin.url.split("#")[0]
+    rows = admin.get_by_test_id("lesson-row")
+    expect(rows).to_have_count(2)
+
+    # The empty video lesson blocks publishing; deleting it (after the confirmation) unblocks it.
+    admin.get_by_test_id("state-published").click()
+    expect(admin.locator(".alert-danger")).to_contain_text("视频课")
+    rows.filter(has_text="视频课").get_by_test_id("delete-lesson").click()
+    expect(admin.locator(".alert-success")).to_be_visible()
+    expect(rows).to_have_count(1)
+    admin.get_by_test_id("state-published").click()
+    expect(admin.locator("[data-state=published]").first).to_be_visible()
+    shot(admin, "courses-lesson-deleted")
+
+    # A member opens the lesson: a study session now refers to it.
+    lesson_url = rows.first.get_by_role("link").get_attribute("href")
+    lesson_id = re.search(r"/lessons/(\d+)/", lesson_url).group(1)
+    member = new_page(PHONE)
+    login(member, "demo-member")
+    with member.expect_response(re.compile(rf"/study/lessons/{lesson_id}/sessions$")):
+        member.goto(f"/study/lessons/{lesson_id}")
+
+    admin.goto(course_url)
+    rows.first.get_by_test_id("delete-lesson").click()
+    expect(admin.locator(".alert-danger")).to_be_visible()
+    expect(rows).to_have_count(1)
+    admin.get_by_test_id("delete-module").click()
+    expect(admin.locator(".alert-danger")).to_contain_text("图文课")
+    admin.get_by_test_id("delete-course").click()
+    expect(admin.locator(".alert-danger")).to_be_visible()
+    expect(admin.get_by_test_id("course-title")).to_have_text("删除课节示例")
+    shot(admin, "courses-delete-refused")

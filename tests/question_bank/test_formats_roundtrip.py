@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.formats import export, parse
+from learnapp.question_bank.formats.sheet import COLUMNS
 
 
 def drafts() -> list[QuestionDraft]:
@@ -196,8 +197,9 @@ def test_formula_cells_in_xlsx_are_text_with_an_apostrophe():
     last = list(sheet[sheet.max_row])
     assert last[1].value == "'=1+1 等于几？" and last[1].data_type == "s"
     assert [c.value for c in last[2:6]] == ["'-1+1", "'@SUM(1,1)", "'+2", "'\t=x"]
-    assert last[15].value == '\'=HYPERLINK("x")'
-    assert last[9].value == 1 and last[9].data_type == "n"  # numbers stay numbers (row 36)
+    tags, points = last[COLUMNS.index("标签")], last[COLUMNS.index("分值")]
+    assert tags.value == '\'=HYPERLINK("x")'
+    assert points.value == 1 and points.data_type == "n"  # numbers stay numbers (row 36)
     assert not any(cell.data_type == "f" for row in sheet.iter_rows() for cell in row)
 
 
@@ -207,4 +209,4 @@ def test_formula_cells_in_csv_and_bom_and_quoting():
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert len(rows) == 1 + len(drafts())  # the newline in an explanation is quoted (row 37)
     assert rows[-1][1] == "'=1+1 等于几？" and rows[-1][2] == "'-1+1"
-    assert rows[1][14] == "第五条\n第二行"
+    assert rows[1][COLUMNS.index("解析")] == "第五条\n第二行"

@@ -181,9 +181,9 @@ def test_every_bad_row_is_reported_with_row_and_column():
 
 
 def test_more_cells_than_columns_and_fewer_cells_are_row_errors():
-    text = csv_text([row()]) + "单选,题干2,a,b,,,,,A,1,2,,,,,,EXTRA\n单选,题干3,a,b\n"
+    text = csv_text([row()]) + "单选,题干2,a,b,,,,,A,,1,2,,,,,,EXTRA\n单选,题干3,a,b\n"
     result = csv_format.parse(text.encode())
-    assert [(p.line, p.column) for p in result.errors] == [(3, "Q"), (4, "")]
+    assert [(p.line, p.column) for p in result.errors] == [(3, "R"), (4, "")]
     assert [q.line for q in result.questions] == [2]
 
 

@@ -14,7 +14,6 @@ from learnapp.courses.services.courses import (
     add_module,
     change_course_state,
     create_course,
-    delete_course,
     move_lesson,
     move_module,
     update_course,
@@ -27,6 +26,11 @@ from learnapp.courses.services.lessons import (
     update_lesson,
     write_version,
 )
+from learnapp.courses.services.removal import (
+    delete_course,
+    delete_lesson,
+    delete_module,
+)
 
 __all__ = [
     "SLUG",
@@ -37,6 +41,8 @@ __all__ = [
     "content_hash",
     "create_course",
     "delete_course",
+    "delete_lesson",
+    "delete_module",
     "lesson_rules",
     "move_lesson",
     "move_module",

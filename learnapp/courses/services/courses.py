@@ -192,20 +192,6 @@ def change_course_state(
     )
 
 
-def delete_course(session: Session, actor, course: Course, now: datetime) -> None:
-    """Only a course without lessons may be deleted; one with lessons is archived instead."""
-    require_author(actor, course)
-    if lesson_count(session, course):
-        raise DomainError(None, _l("A course with lessons cannot be deleted. Archive it instead."))
-    snapshot = _course_snapshot(course)
-    for module in list(course.modules):
-        session.delete(module)
-    course.audience_units = []
-    session.delete(course)
-    session.flush()
-    record(session, actor, "course.deleted", "course", course.id, now=now, before=snapshot)
-
-
 def add_module(session: Session, actor, course: Course, *, title: str, now: datetime) -> Module:
     """A module (章) goes to the end of the course."""
     require_author(actor, course)

@@ -15,6 +15,7 @@ from learnapp.courses.forms import (
     StateForm,
     format_length,
 )
+from learnapp.courses.media import remove_files
 from learnapp.courses.models import CourseState
 from learnapp.courses.queries import course_outline, lesson_counts, manageable_courses
 from learnapp.courses.services import (
@@ -22,6 +23,7 @@ from learnapp.courses.services import (
     change_course_state,
     create_course,
     delete_course,
+    delete_module,
     move_module,
     update_course,
     update_module,
@@ -32,6 +34,7 @@ from learnapp.courses.views import (
     categories_of,
     load_course,
     load_module,
+    media_dir,
     unit_choices,
 )
 from learnapp.db import commit, get_session
@@ -178,11 +181,12 @@ def course_delete(course_id):
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        delete_course(get_session(), current_user, course, now())
+        keys = delete_course(get_session(), current_user, course, now())
     except DomainError as error:
         flash(error.message, "danger")
         return redirect(url_for("courses.course_detail", course_id=course.id))
     commit()
+    remove_files(media_dir(), keys)
     flash(_("Course deleted."), "success")
     return redirect(url_for("courses.manage_list"))
 
@@ -223,6 +227,40 @@ def module_edit(module_id):
     return render_template(
         "courses/module_form.html", form=form, module=module
     ), 400 if form.errors else 200
+
+
+@bp.post("/manage/modules/<int:module_id>/delete")
+@route_policy(MANAGER)
+def module_delete(module_id):
+    module = load_module(module_id)
+    course = module.course
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        keys = delete_module(get_session(), current_user, module, now())
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(
+            url_for("courses.course_detail", course_id=course.id) + f"#module-{module.id}"
+        )
+    commit()
+    remove_files(media_dir(), keys)
+    flash(_("Module deleted with its lessons."), "success")
+    flash_synced_note(course)
+    return redirect(url_for("courses.course_detail", course_id=course.id))
+
+
+def flash_synced_note(course) -> None:
+    """A synced course gets lessons back from its files on the next sync."""
+    if course.content_folder:
+        flash(
+            _(
+                "This course comes from the content folder %(folder)s: what is still in its "
+                "files comes back on the next sync.",
+                folder=f"courses/{course.content_folder}",
+            ),
+            "info",
+        )
 
 
 @bp.post("/manage/modules/<int:module_id>/move")

@@ -27,7 +27,12 @@ from learnapp.courses.forms import (
     format_length,
     parse_length,
 )
-from learnapp.courses.media import attach_media, content_disposition, media_path
+from learnapp.courses.media import (
+    attach_media,
+    content_disposition,
+    media_path,
+    remove_files,
+)
 from learnapp.courses.models import Course, Lesson, LessonKind, LessonMedia, Module
 from learnapp.courses.queries import (
     can_author,
@@ -38,14 +43,17 @@ from learnapp.courses.queries import (
 )
 from learnapp.courses.services import (
     add_lesson,
+    delete_lesson,
     lesson_rules,
     move_lesson,
     suggest_nominal_hours,
     update_lesson,
 )
 from learnapp.courses.views import bp, load_lesson, load_module, media_dir
+from learnapp.courses.views.authoring import flash_synced_note
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
+from learnapp.forms import EmptyForm
 from learnapp.sanitize import SourceTooLong, render_markdown
 
 
@@ -161,6 +169,27 @@ def lesson_move(lesson_id):
     return redirect(
         url_for("courses.course_detail", course_id=lesson.course.id) + f"#module-{lesson.module_id}"
     )
+
+
+@bp.post("/manage/lessons/<int:lesson_id>/delete")
+@route_policy(MANAGER)
+def lesson_delete(lesson_id):
+    lesson = load_lesson(lesson_id)
+    course, module_id = lesson.course, lesson.module_id
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        keys = delete_lesson(get_session(), current_user, lesson, now())
+    except DomainError as error:
+        flash(error.message, "danger")
+        return redirect(
+            url_for("courses.course_detail", course_id=course.id) + f"#module-{module_id}"
+        )
+    commit()
+    remove_files(media_dir(), keys)
+    flash(_("Lesson deleted."), "success")
+    flash_synced_note(course)
+    return redirect(url_for("courses.course_detail", course_id=course.id) + f"#module-{module_id}")
 
 
 @bp.post("/manage/lessons/<int:lesson_id>/media")

@@ -6,6 +6,7 @@ drafts and problems out) and `export(drafts) -> ExportResult`.
 """
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
@@ -17,6 +18,7 @@ from learnapp.question_bank.formats.common import (
     ParseResult,
     Problem,
 )
+from learnapp.question_bank.types import TYPES
 
 __all__ = [
     "FORMATS",
@@ -27,6 +29,7 @@ __all__ = [
     "Problem",
     "detect",
     "export",
+    "export_refusal",
     "parse",
 ]
 
@@ -87,3 +90,27 @@ def parse(
 
 def export(fmt: str, drafts) -> ExportResult:
     return FORMATS[fmt].module.export(drafts)
+
+
+def export_refusal(fmt: str, matching: int, result: ExportResult) -> str | None:
+    """Why an export gives no file, or None: no question matched the filters, or the format can
+    hold none of those that did (each writer's reasons, with how many questions of which type)."""
+    if matching == 0:
+        return str(_l("No question matches these filters, so there is nothing to export."))
+    if result.exported:
+        return None
+    by_reason: dict[str, Counter] = {}
+    for draft, reason in result.skipped:
+        by_reason.setdefault(reason, Counter())[draft.type] += 1
+    reasons = "; ".join(
+        f"{reason} ({', '.join(f'{TYPES[code].short_label} {n}' for code, n in types.items())})"
+        for reason, types in by_reason.items()
+    )
+    return str(
+        _l(
+            "%(format)s can hold none of the %(n)d matching questions: %(reasons)s",
+            format=FORMATS[fmt].label,
+            n=matching,
+            reasons=reasons,
+        )
+    )

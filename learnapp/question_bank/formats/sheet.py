@@ -1,9 +1,11 @@
 """The spreadsheet layout shared by the Excel template and CSV (DOMAIN.md, Question bank).
 
-One header row, `题型 | 题干 | 选项A … 选项F | 答案 | 分值 | 难度 | 知识点 | 出处 | 依据版本 | 解析 |
-标签`, then one question per row. Answers: 单选 `B`; 多选 `ACD`; 判断 `对`/`错` (√ × 正确 错误 T F
-too); 填空 `答案1|同义词;;答案2` with each blank written `____` in the stem; 简答 the key points
-separated by `;;`. Full-width letters and punctuation in answers are read as half-width (`Ｃ，Ｄ`
+One header row, `题型 | 题干 | 选项A … 选项F | 答案 | 参考答案 | 分值 | 难度 | 知识点 | 出处 | 依据版本 |
+解析 | 标签`, then one question per row. Answers: 单选 `B`; 多选 `ACD`; 判断 `对`/`错` (√ × 正确 错误
+T F too); 填空 `答案1|同义词;;答案2` with each blank written `____` in the stem; 简答 the key points
+separated by `;;`, with its reference answer in 参考答案 (older templates have no such column: the
+key points, one per line, are then the reference answer, as they are when the cell is empty).
+Full-width letters and punctuation in answers are read as half-width (`Ｃ，Ｄ`
 is CD). Columns are found by their header, so their order does not matter.
 """
 
@@ -39,6 +41,7 @@ COLUMNS = (
     "题干",
     *OPTION_COLUMNS,
     "答案",
+    "参考答案",
     "分值",
     "难度",
     "知识点",
@@ -47,7 +50,7 @@ COLUMNS = (
     "解析",
     "标签",
 )
-REQUIRED = ("题型", "题干", "答案")
+REQUIRED = ("题型", "题干", "答案")  # 参考答案 is optional: older templates lack it
 TYPE_NAMES = {
     "single": ("单选", "单选题", "单项选择", "单项选择题", "single"),
     "multiple": ("多选", "多选题", "多项选择", "多项选择题", "multiple"),
@@ -211,9 +214,10 @@ def _separators(raw: str) -> str:
     return raw.replace("；；", ";;").replace("｜", "|")
 
 
-def _short_answer(raw: str):
+def _short_answer(raw: str, reference: str):
+    """Key points from 答案; the reference answer from 参考答案, else the key points one a line."""
     points = [point.strip() for point in _separators(raw).split(";;") if point.strip()]
-    return {"reference": "\n".join(points), "key_points": points}
+    return {"reference": reference or "\n".join(points), "key_points": points}
 
 
 def _points(raw: str, code: str, row: int, result: ParseResult) -> Decimal | None:
@@ -298,6 +302,9 @@ def _row(
     if gaps and code in ("single", "multiple"):
         result.error(number, gaps[0], _l("Fill the options from 选项A on, without gaps."))
     answer_raw = cell("答案")
+    reference = cell("参考答案", limit=types.MAX_LONG_TEXT)
+    if reference and code not in (None, "short"):
+        result.warn(number, "参考答案", _l("Only 简答 questions use 参考答案; it is ignored here."))
     spec = None
     if code in ("single", "multiple"):
         if len(options) < 2:
@@ -307,7 +314,15 @@ def _row(
     elif code is not None:
         if options:
             result.warn(number, OPTION_COLUMNS[0], _l("Options are ignored for this type."))
-        if not answer_raw:
+        if code == "short" and not (answer_raw or reference):
+            result.error(
+                number,
+                "答案",
+                _l("Write the key points in 答案 or the reference answer in 参考答案."),
+            )
+        elif code == "short":
+            spec = _short_answer(answer_raw, reference)
+        elif not answer_raw:
             result.error(number, "答案", _l("The answer is required."))
         elif code == "judge":
             value = types.parse_judge(fold(answer_raw).strip())
@@ -319,8 +334,6 @@ def _row(
                 spec = {"answer": value}
         elif code == "fill":
             spec = _fill_answer(stem, answer_raw, number, result)
-        else:
-            spec = _short_answer(answer_raw)
     if spec is not None and code is not None and len(result.errors) == errors_before:
         for problem in types.get_type(code).validate(spec):
             result.error(number, "答案", problem)

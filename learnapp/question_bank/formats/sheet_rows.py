@@ -10,11 +10,14 @@ from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.formats.sheet import OPTION_COLUMNS, TYPE_LABELS
 
 
-def _answer_cell(draft: QuestionDraft) -> str:
+def _answer_cells(draft: QuestionDraft) -> list[str]:
+    """答案 and 参考答案: a 简答 keeps its key points and its reference answer apart. A reference
+    that is only the key points, one a line, is left out: importing rebuilds it from them."""
     if draft.type == "short":
         points = draft.spec.get("key_points") or []
-        return ";;".join(points) if points else draft.spec.get("reference", "").replace("\n", ";;")
-    return types.get_type(draft.type).key_text(draft.spec)
+        reference = draft.spec.get("reference", "")
+        return [";;".join(points), "" if reference == "\n".join(points) else reference]
+    return [types.get_type(draft.type).key_text(draft.spec), ""]
 
 
 def _number(value: Decimal):
@@ -28,7 +31,7 @@ def row_of(draft: QuestionDraft) -> list:
         TYPE_LABELS[draft.type],
         draft.stem,
         *(options + [""] * (len(OPTION_COLUMNS) - len(options))),
-        _answer_cell(draft),
+        *_answer_cells(draft),
         _number(Decimal(draft.points)),
         draft.difficulty,
         "/".join(draft.knowledge_point),

@@ -281,8 +281,9 @@ def update_question(
     *,
     audience: Audience | None = None,
 ) -> QuestionVersion:
-    """Edit a question. A version that has been used is never changed: the edit becomes a new
-    version. The type cannot change. Changing an active question's content sends it back to
+    """Edit a question. A version that has been used or approved (the question is active) is
+    never changed: the edit becomes a new version, so the reviewer can compare it with the one
+    in use. The type cannot change. Changing an active question's content sends it back to
     review; knowledge point and tags are question-level and never make a version."""
     if question.status == QuestionStatus.RETIRED:
         raise DomainError(None, _l("Reopen a retired question before editing it."))
@@ -308,7 +309,7 @@ def update_question(
     if proposed == _content(current):
         session.flush()
         return current
-    if current.used_at is not None:
+    if current.used_at is not None or question.status == QuestionStatus.ACTIVE:
         version = _new_version(
             session, question, draft, stem, spec, points, current.number + 1, audience, actor, now
         )

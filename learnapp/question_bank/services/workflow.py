@@ -73,15 +73,28 @@ def submit_for_review(session: Session, actor, question: Question, now: datetime
     _audit_status(session, actor, question, "question.submitted", before, now)
 
 
+def is_own_question(actor, question: Question) -> bool:
+    """The actor wrote the question or its current version: with two-person review on, the
+    bank needs someone else to approve it."""
+    return actor.id in (question.author_id, question.current_version.created_by_id)
+
+
+def may_approve(actor, question: Question) -> bool:
+    """Whether `approve_question` would accept the actor for this question in review: the
+    review pages offer approving and sending back only then."""
+    return (
+        question.status == QuestionStatus.IN_REVIEW
+        and is_bank_reviewer(actor)
+        and not (question.bank.two_person_review and is_own_question(actor, question))
+    )
+
+
 def approve_question(session: Session, actor, question: Question, now: datetime) -> None:
     """A reviewer makes a question active. With two-person review on, the reviewer may be
     neither the question's author nor the author of its current version."""
     if not is_bank_reviewer(actor):
         raise DomainError(None, _l("Only a reviewer can approve questions."))
-    if question.bank.two_person_review and actor.id in (
-        question.author_id,
-        question.current_version.created_by_id,
-    ):
+    if question.bank.two_person_review and is_own_question(actor, question):
         raise DomainError(
             None, _l("This bank needs a second person: you cannot approve your own question.")
         )

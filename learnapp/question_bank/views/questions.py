@@ -10,6 +10,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.question_bank import queries, services
+from learnapp.question_bank.changes import version_changes
 from learnapp.question_bank.draft import split_path
 from learnapp.question_bank.forms import BulkForm, RejectForm, ReviewRuleForm
 from learnapp.question_bank.models import Audience, QuestionStatus
@@ -165,12 +166,22 @@ def question_detail(question_id):
     versions = queries.versions_of(session, question)
     number = strict_int_arg("version")
     shown = next((v for v in versions if v.number == number), question.current_version)
+    # An edit of an approved question is reviewed against the version in use before it.
+    previous = next((v for v in versions if v.number == shown.number - 1), None)
+    in_review = question.status == QuestionStatus.IN_REVIEW
     return render_template(
         "question_bank/detail.html",
         question=question,
         version=shown,
         versions=versions,
         qtype=TYPES[question.type],
+        previous=previous,
+        changes=(
+            version_changes(question.type, previous, shown)
+            if in_review and previous is not None and shown.id == question.current_version_id
+            else []
+        ),
+        can_approve=services.may_approve(current_user, question),
         usage=queries.usage_counts(session, [question.id])[question.id],
         action_form=EmptyForm(),
         reject_form=RejectForm(),

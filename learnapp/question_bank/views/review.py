@@ -22,6 +22,7 @@ def review_queue(bank_id):
         "question_bank/review.html",
         bank=bank,
         questions=queries.review_queue(get_session(), bank),
+        may_approve=lambda question: services.may_approve(current_user, question),
         action_form=EmptyForm(),
         reject_form=RejectForm(),
     )
