@@ -1,8 +1,5 @@
 """Import and export screens: upload → preview → confirm → result; template and export downloads."""
 
-import io
-from urllib.parse import quote
-
 from flask import (
     Blueprint,
     abort,
@@ -11,7 +8,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -31,6 +27,7 @@ from learnapp.question_bank.import_forms import ExportForm, ImportForm
 from learnapp.question_bank.models import QuestionStatus
 from learnapp.question_bank.queries import QuestionFilters
 from learnapp.question_bank.types import TYPES
+from learnapp.tabular import download
 
 bp = Blueprint("bank_import", __name__, url_prefix="/bank")
 STASH_KIND = "question-import"
@@ -82,13 +79,8 @@ def _bank(bank_id: int):
 
 
 def _download(data: bytes, filename: str, mimetype: str):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name="x")
-    # RFC 6266: the Chinese name goes in filename*, an ASCII fallback in filename.
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{filename.encode("ascii", "ignore").decode() or "questions"}"; '
-        f"filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+    ascii_name = filename.encode("ascii", "ignore").decode() or "questions"
+    return download(data, content_type=mimetype, filename=filename, ascii_filename=ascii_name)
 
 
 @bp.get("/import/template.xlsx")

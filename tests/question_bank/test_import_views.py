@@ -14,7 +14,7 @@ from learnapp.question_bank import formats
 from learnapp.question_bank.models import Question, QuestionStatus, SourceDocument
 from learnapp.web import LANG_COOKIE
 from tests.factories import make_unit, make_user
-from tests.question_bank.factories import make_bank
+from tests.question_bank.factories import make_bank, make_question
 from tests.question_bank.import_helpers import csv_text, row, xlsx_bytes
 from tests.world import build_world
 
@@ -354,6 +354,17 @@ def test_the_bank_exports_moodle_xml_that_imports_back(client, auth, session, wo
     assert exported.headers["Content-Type"].startswith("application/xml")
     back = formats.parse("xml", exported.data, "back.xml")
     assert back.errors == [] and len(back.questions) == count(session)
+
+
+def test_text_exports_name_their_charset_once(client, auth, world, session):
+    auth.login("admin")
+    make_question(session, world.bank, world.admin)
+    session.commit()
+    for code in ("csv", "gift", "aiken"):
+        exported = client.get(f"/bank/{world.bank.id}/export?download=1&format={code}")
+        assert exported.status_code == 200, code
+        assert exported.headers["Content-Type"].count("charset") == 1, code
+        assert "filename*=UTF-8''" in exported.headers["Content-Disposition"]
 
 
 def test_file_text_quoted_in_a_message_is_escaped_on_the_preview(client, auth, world):

@@ -30,13 +30,14 @@ def banks():
 @bp.route("/new", methods=["GET", "POST"])
 @route_policy(ADMIN)
 def bank_new():
-    from learnapp.orgs.queries import units_in_scope
+    from learnapp.orgs.forms import unit_choices
+    from learnapp.orgs.queries import pickable_units
 
     session = get_session()
     form = BankForm()
-    form.unit_id.choices = [SelectChoice(0, _("Platform-wide"))] + [
-        SelectChoice(unit.id, "　" * unit.depth + unit.name)
-        for unit in units_in_scope(session, current_user)
+    form.unit_id.choices = [
+        SelectChoice(0, _("Platform-wide")),
+        *unit_choices(pickable_units(session, current_user)),
     ]
     if form.validate_on_submit():
         from learnapp.orgs.models import Unit
