@@ -231,7 +231,7 @@ def test_a_summary_reads_in_the_viewers_language_and_old_runs_keep_their_text(
 
 def test_a_summary_that_cannot_be_filled_shows_its_key_and_values(ctx):
     assert render_summary("quizzes.finish_overdue", "finished", {"attempts": 2}) == (
-        "Overdue exam attempts finished: 2."
+        "已结束超时答卷：2。"
     )
     assert render_summary("quizzes.finish_overdue", "gone", {"attempts": 2}) == "gone attempts=2"
     assert render_summary("no.such.job", "finished", {}) == "finished"

@@ -70,7 +70,7 @@ def test_a_second_top_level_unit_of_the_same_name_is_refused(ctx, session, clock
             parent=None,
             now=clock(),
         )
-    assert "top-level" in str(refused.value.message)
+    assert "已有名为测试党委的顶级组织" in str(refused.value.message)
 
 
 def test_renaming_to_a_siblings_name_is_refused_and_keeping_ones_own_name_is_not(

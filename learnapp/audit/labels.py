@@ -39,7 +39,9 @@ ACTION_LABELS = {
     "course.deleted": _l("Course deleted"),
     "module.created": _l("Course module created"),
     "module.updated": _l("Course module edited"),
+    "module.deleted": _l("Course module deleted"),
     "lesson.created": _l("Lesson created"),
+    "lesson.deleted": _l("Course lesson deleted"),
     "lesson.updated": _l("Lesson edited"),
     "lesson.media_uploaded": _l("Lesson media uploaded"),
     # Question bank
@@ -83,6 +85,7 @@ ACTION_LABELS = {
     "orglife.claim_approved": _l("Study claim approved"),
     "orglife.claim_rejected": _l("Study claim rejected"),
     "orglife.claim_withdrawn": _l("Study claim withdrawn by its member"),
+    "orglife.claim_reversed": _l("Approved study hours reversed"),
     "orglife.study_recorded_on_behalf": _l("Study recorded on a member's behalf"),
     # Assessment
     "assessment.rules_add": _l("Assessment rules added"),

@@ -139,6 +139,14 @@ ROUTES = [
         CLAIM_VIEW,
     ),
     ("GET", "/orglife/claims/review", "/orglife/claims/review", MANAGERS),
+    ("GET", "/orglife/claims/review/decided", "/orglife/claims/review/decided", MANAGERS),
+    # Posted without a reason (and the claim pending): those allowed get the page back (400).
+    (
+        "POST",
+        "/orglife/claims/<int:claim_id>/reverse",
+        "/orglife/claims/{claim}/reverse",
+        CLAIM_DECIDE,
+    ),
     (
         "POST",
         "/orglife/claims/<int:claim_id>/reject",

@@ -133,7 +133,7 @@ def test_when_everyone_has_read_it_there_is_nobody_to_remind(world, session):
         mark_announcement_read(session, user.id, announcement.id, FIXED_NOW)
     with pytest.raises(DomainError) as refused:
         remind_unread(session, world.secretary_a, announcement, FIXED_NOW)
-    assert "nobody to remind" in str(refused.value.message)
+    assert str(refused.value.message) == "所有人均已阅读，无需提醒。"
     assert _reminded(session) == set()
 
 
@@ -198,7 +198,7 @@ def test_only_managers_in_scope_may_remind(published, session, auth):
     assert world.member_a.id in reminded and world.secretary_a.id not in reminded
 
     again = auth.client.post(url, data={"csrf_token": auth.csrf("/profile")}, follow_redirects=True)
-    assert "already reminded today" in again.get_data(as_text=True)
+    assert "已提醒过未读人员，请明天再提醒。" in again.get_data(as_text=True)
     reload(session)
     assert session.scalar(
         sa.select(sa.func.count()).where(Notification.message == ANNOUNCEMENT_REMINDER.key)

@@ -68,14 +68,16 @@ def test_an_admin_moves_a_branch_to_another_general_branch_and_deletes_an_empty_
     _open_unit(page, "机关党总支")
     expect(page.get_by_role("link", name=re.compile("迁移测试党支部"))).to_have_count(0)
 
-    # The branch has a member: deleting it is refused and deactivation is offered instead.
+    # The branch has a member: deleting it is refused, and deactivation waits until the member
+    # has been moved out.
     page.goto(branch_url)
     page.wait_for_load_state("load")
     page.get_by_test_id("unit-delete").click()
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("delete-blockers")).to_be_visible()
     expect(page.get_by_test_id("delete-confirm")).to_have_count(0)
-    expect(page.get_by_test_id("unit-deactivate")).to_be_visible()
+    expect(page.get_by_test_id("deactivate-blocked")).to_contain_text("仍有 1 名在册成员")
+    expect(page.get_by_test_id("unit-deactivate-disabled")).to_be_disabled()
     shot(page, "unit-delete-refused")
 
     # The party group moved with it and is empty: it can go.
