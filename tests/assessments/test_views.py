@@ -181,10 +181,21 @@ def test_peer_comment(app, session, world, auth):
     other = world.extras[1].id
     bad = auth.post(f"/assessments/periods/{period_id}/peers", {"subject_id": other, "comment": ""})
     assert bad.status_code == 400
+    before = _peers_badge(auth, period_id)
     response = auth.post(
         f"/assessments/periods/{period_id}/peers", {"subject_id": other, "comment": "认真负责"}
     )
     assert response.status_code == 302
+    # The member's page counts whom they have appraised, out of those they may.
+    after = _peers_badge(auth, period_id)
+    written, total = (int(n) for n in re.findall(r"\d+", after))
+    assert written == 1 and total > 1
+    assert re.findall(r"\d+", before) == ["0", str(total)]
+
+
+def _peers_badge(auth, period_id) -> str:
+    page = auth.client.get(f"/assessments/periods/{period_id}/me").get_data(as_text=True)
+    return re.search(r'data-testid="peers-done">([^<]*)<', page).group(1)
 
 
 def _all_ratings(session, period_id, grade="qualified"):

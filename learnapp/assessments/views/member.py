@@ -61,6 +61,8 @@ def my_period(period_id):
         "assessments/my_period.html",
         period=period,
         appraisal=self_appraisal(session, period, current_user.id),
+        peers=len(peers_of(session, period, current_user)),
+        peers_written=len(peer_reviews_by(session, period, current_user.id)),
         roll=roll,
         grade=grade,
         items=point_items(session, period, current_user.id),
