@@ -30,7 +30,8 @@ from learnapp.notifications.messages import Message, render_message
 from learnapp.notifications.preferences import Audience, mute_kind
 from learnapp.notifications.queries import muted_user_ids, notified_since, reminder_addresses
 from learnapp.notifications.services import notify
-from learnapp.orglife.queries import obligation_counts, pending_claim_count
+from learnapp.orglife.claim_queries import pending_claim_count
+from learnapp.orglife.queries import obligation_counts
 from learnapp.orgs.models import Role, RoleAssignment, Unit
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from learnapp.clock import now
 from learnapp.hours.services import org_day
 from learnapp.inbox import InboxItem, provider
-from learnapp.orglife.queries import obligation_counts, pending_claim_count
+from learnapp.orglife.claim_queries import pending_claim_count
+from learnapp.orglife.queries import obligation_counts
 
 
 @provider

@@ -24,7 +24,7 @@ from learnapp.hours.queries import (
 )
 from learnapp.hours.rules import Rules
 from learnapp.hours.services import org_day, record_self_study
-from learnapp.orglife.queries import pending_claims_of
+from learnapp.orglife.claim_queries import pending_claims_of
 from learnapp.study.forms import RemoveEntryForm, SelfStudyForm, parse_beat
 from learnapp.study.queries import (
     LessonStatus,

@@ -14,6 +14,7 @@ from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, LedgerEntry
 from learnapp.hours.queries import year_totals
 from learnapp.inbox import items_for
+from learnapp.orglife.claim_queries import claims_of_member, pending_claim_count, pending_claims
 from learnapp.orglife.claims import (
     approve_claim,
     can_withdraw,
@@ -22,7 +23,6 @@ from learnapp.orglife.claims import (
     withdraw_claim,
 )
 from learnapp.orglife.models import ClaimState, StudyClaim
-from learnapp.orglife.queries import claims_of_member, pending_claim_count, pending_claims
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
 from tests.orglife.factories import PDF, refused

@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 from learnapp.hours.models import HoursCategory
+from learnapp.orglife.claim_queries import decided_claim_count, decided_claims
 from learnapp.orglife.claims import (
     approve_claim,
     record_on_behalf,
@@ -14,7 +15,6 @@ from learnapp.orglife.claims import (
 )
 from learnapp.orglife.corrections import reverse_claim
 from learnapp.orglife.models import ClaimState
-from learnapp.orglife.queries import decided_claim_count, decided_claims
 from learnapp.orglife.views.claims import CLAIMS_PAGE
 from learnapp.orgs.models import Role
 from tests.factories import FIXED_NOW, make_user

@@ -15,6 +15,17 @@ from learnapp.hours.models import HoursCategory
 from learnapp.hours.queries import reversals_of
 from learnapp.hours.services import org_day
 from learnapp.orglife import files
+from learnapp.orglife.claim_queries import (
+    DECIDED_STATES,
+    claims_of_member,
+    decided_claim_count,
+    decided_claims,
+    on_behalf_candidates,
+    pending_claim_count,
+    pending_claims,
+    recorded_on_behalf,
+    scoped_claim,
+)
 from learnapp.orglife.claims import (
     approve_claim,
     can_withdraw,
@@ -26,17 +37,6 @@ from learnapp.orglife.claims import (
 from learnapp.orglife.corrections import can_reverse, reverse_claim
 from learnapp.orglife.forms import ClaimForm, OnBehalfForm, RejectForm, ReverseForm
 from learnapp.orglife.models import ClaimState
-from learnapp.orglife.queries import (
-    DECIDED_STATES,
-    claims_of_member,
-    decided_claim_count,
-    decided_claims,
-    on_behalf_candidates,
-    pending_claim_count,
-    pending_claims,
-    recorded_on_behalf,
-    scoped_claim,
-)
 from learnapp.orglife.views import bp, send_stored, unit_or_404
 
 CLAIMS_PAGE = 30
