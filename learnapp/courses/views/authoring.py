@@ -178,17 +178,13 @@ def course_state(course_id):
 @route_policy(MANAGER)
 def course_delete(course_id):
     course = load_course(course_id)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        keys = delete_course(get_session(), current_user, course, now())
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(url_for("courses.course_detail", course_id=course.id))
-    commit()
-    remove_files(media_dir(), keys)
-    flash(_("Course deleted."), "success")
-    return redirect(url_for("courses.manage_list"))
+    return delete_and_redirect(
+        delete_course,
+        course,
+        done=_("Course deleted."),
+        refused_to=url_for("courses.course_detail", course_id=course.id),
+        done_to=url_for("courses.manage_list"),
+    )
 
 
 @bp.post("/manage/<int:course_id>/modules")
@@ -234,20 +230,33 @@ def module_edit(module_id):
 def module_delete(module_id):
     module = load_module(module_id)
     course = module.course
+    return delete_and_redirect(
+        delete_module,
+        module,
+        done=_("Module deleted with its lessons."),
+        refused_to=url_for("courses.course_detail", course_id=course.id) + f"#module-{module.id}",
+        done_to=url_for("courses.course_detail", course_id=course.id),
+        synced=course,
+    )
+
+
+def delete_and_redirect(remove, subject, *, done: str, refused_to: str, done_to: str, synced=None):
+    """Delete a course, module or lesson with its service `remove`: a refusal is flashed with
+    its reason and leads to `refused_to`; a deletion removes the stored media files and leads
+    to `done_to`, with the note of a synced course when `synced` is one."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
-        keys = delete_module(get_session(), current_user, module, now())
+        keys = remove(get_session(), current_user, subject, now())
     except DomainError as error:
         flash(error.message, "danger")
-        return redirect(
-            url_for("courses.course_detail", course_id=course.id) + f"#module-{module.id}"
-        )
+        return redirect(refused_to)
     commit()
     remove_files(media_dir(), keys)
-    flash(_("Module deleted with its lessons."), "success")
-    flash_synced_note(course)
-    return redirect(url_for("courses.course_detail", course_id=course.id))
+    flash(done, "success")
+    if synced is not None:
+        flash_synced_note(synced)
+    return redirect(done_to)
 
 
 def flash_synced_note(course) -> None:

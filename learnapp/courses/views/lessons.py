@@ -31,7 +31,6 @@ from learnapp.courses.media import (
     attach_media,
     content_disposition,
     media_path,
-    remove_files,
 )
 from learnapp.courses.models import Course, Lesson, LessonKind, LessonMedia, Module
 from learnapp.courses.queries import (
@@ -50,10 +49,9 @@ from learnapp.courses.services import (
     update_lesson,
 )
 from learnapp.courses.views import bp, load_lesson, load_module, media_dir
-from learnapp.courses.views.authoring import flash_synced_note
+from learnapp.courses.views.authoring import delete_and_redirect
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
-from learnapp.forms import EmptyForm
 from learnapp.sanitize import SourceTooLong, render_markdown
 
 
@@ -175,21 +173,16 @@ def lesson_move(lesson_id):
 @route_policy(MANAGER)
 def lesson_delete(lesson_id):
     lesson = load_lesson(lesson_id)
-    course, module_id = lesson.course, lesson.module_id
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    try:
-        keys = delete_lesson(get_session(), current_user, lesson, now())
-    except DomainError as error:
-        flash(error.message, "danger")
-        return redirect(
-            url_for("courses.course_detail", course_id=course.id) + f"#module-{module_id}"
-        )
-    commit()
-    remove_files(media_dir(), keys)
-    flash(_("Lesson deleted."), "success")
-    flash_synced_note(course)
-    return redirect(url_for("courses.course_detail", course_id=course.id) + f"#module-{module_id}")
+    course = lesson.course
+    back = url_for("courses.course_detail", course_id=course.id) + f"#module-{lesson.module_id}"
+    return delete_and_redirect(
+        delete_lesson,
+        lesson,
+        done=_("Lesson deleted."),
+        refused_to=back,
+        done_to=back,
+        synced=course,
+    )
 
 
 @bp.post("/manage/lessons/<int:lesson_id>/media")
