@@ -13,6 +13,7 @@ from wtforms import (
     BooleanField,
     DecimalField,
     FieldList,
+    HiddenField,
     RadioField,
     SelectField,
     SelectMultipleField,
@@ -31,7 +32,7 @@ from learnapp.question_bank.types import (
     MAX_OPTIONS,
     MAX_STEM,
     MAX_TEXT,
-    points_text,
+    partial_credit_percent,
 )
 
 TAG_SEPARATORS = re.compile(r"[,，、;；]")
@@ -41,6 +42,19 @@ DIFFICULTY_CHOICES = [SelectChoice(n, str(n)) for n in range(1, 6)]
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def opened_revision(value) -> int:
+    """The question revision a page was opened at, as its form posts it back; 0, which no
+    question has, when it is missing or not a number: the page is then treated as stale."""
+    value = (value or "").strip()
+    return int(value) if value.isascii() and value.isdigit() and len(value) <= 12 else 0
+
+
+def split_tags(text: str) -> list[str]:
+    """The tags typed in one field: 学习，重点、党章 is three (the help says: separate tags with
+    commas; full-width commas, 、 and semicolons separate too)."""
+    return [tag.strip() for tag in TAG_SEPARATORS.split(text or "") if tag.strip()]
 
 
 class QuestionForm(FlaskForm):
@@ -86,8 +100,13 @@ class QuestionForm(FlaskForm):
         choices=[SelectChoice(a.value, label) for a, label in AUDIENCE_LABELS.items()],
         default=Audience.ALL.value,
     )
+    # The question's revision when the edit form was opened (empty on a new question).
+    revision = HiddenField()
 
     type_code = ""
+
+    def opened_revision(self) -> int:
+        return opened_revision(self.revision.data)
 
     def build_spec(self) -> dict:
         raise NotImplementedError
@@ -106,7 +125,7 @@ class QuestionForm(FlaskForm):
             source_document=self.source_document.data or "",
             source_version=self.source_version.data or "",
             explanation=self.explanation.data or "",
-            tags=[t.strip() for t in TAG_SEPARATORS.split(self.tags.data or "") if t.strip()],
+            tags=split_tags(self.tags.data),
         )
 
     def load(self, draft: QuestionDraft, audience: Audience) -> None:
@@ -197,9 +216,8 @@ class MultipleForm(ChoiceForm):
     def load_spec(self, spec):
         self._load_options(spec["options"])
         self.answers.data = [LETTERS[i] for i in spec["answers"]]
-        percent = Decimal(str(spec.get("partial_credit", 0.5))) * 100
-        # 50, 33.33: a percentage as people write it, never 50.00 or 5E+1.
-        self.partial_credit.data = Decimal(points_text(percent.quantize(Decimal("0.01"))))
+        # Exactly the share grading uses (33.5 stays 33.5), written as people write it.
+        self.partial_credit.data = Decimal(partial_credit_percent(spec))
 
 
 class JudgeForm(QuestionForm):
@@ -219,9 +237,10 @@ class JudgeForm(QuestionForm):
 
 class FillForm(QuestionForm):
     type_code = "fill"
+    # Every box is on the page; the editor's script shows the ones in use and adds more.
     blanks = FieldList(
         StringField(_l("Blank"), validators=[Length(max=MAX_TEXT)]),
-        min_entries=4,
+        min_entries=MAX_BLANKS,
         max_entries=MAX_BLANKS,
     )
     any_order = BooleanField(_l("Blanks may be answered in any order"))
@@ -235,8 +254,6 @@ class FillForm(QuestionForm):
         return {"blanks": blanks, "any_order": bool(self.any_order.data)}
 
     def load_spec(self, spec):
-        while len(self.blanks.entries) < len(spec["blanks"]):
-            self.blanks.append_entry()
         for slot, entry in enumerate(self.blanks.entries):
             entry.data = "|".join(spec["blanks"][slot]) if slot < len(spec["blanks"]) else ""
         self.any_order.data = spec.get("any_order", False)
@@ -288,6 +305,10 @@ class BulkForm(FlaskForm):
         ],
     )
     target = StringField(_l("Knowledge point or tag"), validators=[Length(max=300)])
+
+    def tag_names(self) -> list[str]:
+        """The tags to add, split as the question form's tag field splits them."""
+        return split_tags(self.target.data)
 
 
 class RenameForm(FlaskForm):

@@ -25,6 +25,14 @@ class QuestionStatus(enum.StrEnum):
     RETIRED = "retired"  # 已停用
 
 
+class ReviewFlag(enum.StrEnum):
+    """Why the platform, not a person, sent a question (back) to review. Stored as a code and
+    worded in the reader's language when shown (`Question.status_reason_text`)."""
+
+    EDITED_AFTER_APPROVAL = "edited_after_approval"
+    SOURCE_SUPERSEDED = "source_superseded"  # status_reason holds the document's title
+
+
 class Audience(enum.StrEnum):
     ALL = "all"  # everyone who studies
     PARTY_MEMBERS = "party_members"  # 正式、预备党员
@@ -131,8 +139,11 @@ class Question(Base):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
-    # Why the question is in review or back in draft (rejection, superseded source, edit).
+    # Why the question is in review or back in draft: a reviewer's words when sent back; with
+    # `status_reason_code`, a flag of the platform (and its detail, such as a document title).
+    # Flags stored before codes existed have text here and no code.
     status_reason: Mapped[str] = mapped_column(sa.String(300), default="")
+    status_reason_code: Mapped[ReviewFlag | None] = mapped_column(enum_type(ReviewFlag))
     current_version_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("question_versions.id", use_alter=True)
     )
@@ -143,6 +154,9 @@ class Question(Base):
     difficulty: Mapped[int] = mapped_column(default=2)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Counts every change (`touch`): an edit form carries the revision it was opened at, and a
+    # save from a form opened before someone else's change is refused, not applied over it.
+    revision: Mapped[int] = mapped_column(default=1)
 
     bank: Mapped[QuestionBank] = relationship()
     knowledge_point: Mapped[KnowledgePoint | None] = relationship(lazy="joined")
@@ -155,6 +169,28 @@ class Question(Base):
         secondary=question_tag_links, lazy="selectin", order_by=Tag.name
     )
 
+    @property
+    def status_reason_text(self) -> str:
+        """The reason shown with the status: a platform flag in the reader's language, a
+        reviewer's words (or a flag stored before codes existed) as written."""
+        if self.status_reason_code == ReviewFlag.SOURCE_SUPERSEDED:
+            return _l(
+                "Source superseded: %(source)s. Check the question against the new version.",
+                source=self.status_reason,
+            )
+        if self.status_reason_code == ReviewFlag.EDITED_AFTER_APPROVAL:
+            return _l("Edited after approval.")
+        return self.status_reason
+
+    def touch(self, now: datetime) -> None:
+        """Record a change: `updated_at`, and one more `revision` (counted by the database, so
+        two changes at once both count)."""
+        self.updated_at = now
+        self.revision = Question.revision + 1
+
+    def _set_reason(self, reason: str, code: ReviewFlag | None = None) -> None:
+        self.status_reason, self.status_reason_code = reason[:300], code
+
     def _move(self, allowed: tuple[QuestionStatus, ...], target: QuestionStatus) -> None:
         if self.status not in allowed:
             raise DomainError(
@@ -166,22 +202,24 @@ class Question(Base):
 
     def submit_for_review(self) -> None:
         self._move((QuestionStatus.DRAFT,), QuestionStatus.IN_REVIEW)
-        self.status_reason = ""
+        self._set_reason("")
 
     def approve(self, reviewer_id: int, now: datetime) -> None:
         self._move((QuestionStatus.IN_REVIEW,), QuestionStatus.ACTIVE)
-        self.reviewer_id, self.reviewed_at, self.status_reason = reviewer_id, now, ""
+        self.reviewer_id, self.reviewed_at = reviewer_id, now
+        self._set_reason("")
 
     def reject(self, reviewer_id: int, reason: str, now: datetime) -> None:
         self._move((QuestionStatus.IN_REVIEW,), QuestionStatus.DRAFT)
-        self.reviewer_id, self.reviewed_at, self.status_reason = reviewer_id, now, reason
+        self.reviewer_id, self.reviewed_at = reviewer_id, now
+        self._set_reason(reason)
 
-    def flag_for_review(self, reason: str) -> None:
+    def flag_for_review(self, flag: ReviewFlag, detail: str = "") -> None:
         """An active question goes back to review; drafts and questions in review keep their
-        status and only take the reason."""
+        status and only take the flag (with its detail, see ReviewFlag)."""
         if self.status == QuestionStatus.ACTIVE:
             self._move((QuestionStatus.ACTIVE,), QuestionStatus.IN_REVIEW)
-        self.status_reason = reason
+        self._set_reason(detail, flag)
 
     def retire(self) -> None:
         self._move(
@@ -191,7 +229,7 @@ class Question(Base):
 
     def reopen(self) -> None:
         self._move((QuestionStatus.RETIRED,), QuestionStatus.DRAFT)
-        self.status_reason = ""
+        self._set_reason("")
 
 
 class QuestionVersion(Base):

@@ -168,3 +168,24 @@ def test_a_misspelt_knowledge_point_is_renamed_then_removed(new_page):
     expect(desktop.locator(".alert-success")).to_contain_text("端到端演练 › 第一章")
     expect(desktop.get_by_test_id("knowledge-point-tree")).to_contain_text("第二章")
     shot(desktop, "bank-knowledge-points")
+
+
+def test_the_fill_editor_grows_with_the_blanks_of_the_stem(new_page):
+    page = new_page(PHONE)
+    login(page, "demo-editor")
+    page.goto("/bank/")
+    page.get_by_test_id("new-question").click()
+    page.locator("[data-type=fill]").click()
+    rows = page.locator("[data-blank-row]:visible")
+    expect(rows).to_have_count(4)
+    page.fill("textarea[name=stem]", "端到端：五个空____、____、____、____、____。")
+    expect(rows).to_have_count(5)
+    page.locator("[data-blanks-editor] [data-add-option]").click()
+    expect(rows).to_have_count(6)
+    expect(page.locator("input[name=blanks-5]")).to_be_focused()
+    for number in range(5):
+        page.fill(f"input[name=blanks-{number}]", f"答案{number + 1}")
+    shot(page, "bank-fill-editor")
+    page.get_by_test_id("save-question").click()
+    expect(page.get_by_test_id("stem")).to_contain_text("五个空")
+    expect(page.locator("ol li", has_text="答案5")).to_be_visible()

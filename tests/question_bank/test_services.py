@@ -14,6 +14,7 @@ from learnapp.question_bank.models import (
     Question,
     QuestionStatus,
     QuestionVersion,
+    ReviewFlag,
     SourceDocument,
 )
 from learnapp.question_bank.queries import QuestionFilters
@@ -146,7 +147,28 @@ def test_editing_an_active_question_sends_it_back_to_review(session, people):
         session, people["editor"], question, single_draft(stem="改"), FIXED_NOW
     )
     assert question.status == QuestionStatus.IN_REVIEW
-    assert question.status_reason
+    assert question.status_reason_code == ReviewFlag.EDITED_AFTER_APPROVAL
+    assert str(question.status_reason_text) == "Edited after approval."
+
+
+def test_review_flags_are_worded_in_the_readers_language(app, session, people):
+    """A platform flag is stored as a code and worded when shown; a reason stored as text before
+    codes existed shows as it was written."""
+    from flask_babel import force_locale
+
+    bank = make_bank(session)
+    edited = make_question(session, bank, people["editor"], status=QuestionStatus.ACTIVE)
+    with force_locale("zh_Hans"):
+        services.update_question(
+            session, people["editor"], edited, single_draft(stem="改"), FIXED_NOW
+        )
+    assert edited.status_reason == ""
+    assert str(edited.status_reason_text) == "Edited after approval."
+    with force_locale("zh_Hans"):
+        assert str(edited.status_reason_text) == "审核通过后又经修改。"
+    legacy = make_question(session, bank, people["editor"], stem="旧题")
+    legacy.status_reason = "审核通过后又经修改。"
+    assert legacy.status_reason_text == "审核通过后又经修改。"
 
 
 def test_type_cannot_change_on_edit(session, people):
@@ -271,9 +293,14 @@ def test_superseded_source_flags_every_question_citing_it(session, people):
     document = active.current_version.source
     flagged = services.supersede_source(session, people["editor"], document, FIXED_NOW)
     assert flagged == 2
-    assert active.status == QuestionStatus.IN_REVIEW and "superseded" in active.status_reason
-    assert draft.status == QuestionStatus.DRAFT and draft.status_reason
-    assert retired.status == QuestionStatus.RETIRED and not retired.status_reason
+    assert active.status == QuestionStatus.IN_REVIEW
+    assert active.status_reason_code == ReviewFlag.SOURCE_SUPERSEDED
+    assert str(active.status_reason_text) == (
+        "Source superseded: 《中国共产党章程》 2022-10-22. Check the question against the new "
+        "version."
+    )
+    assert draft.status == QuestionStatus.DRAFT and draft.status_reason_text
+    assert retired.status == QuestionStatus.RETIRED and not retired.status_reason_text
     assert other.status == QuestionStatus.ACTIVE
     assert document.is_superseded and document.superseded_at == FIXED_NOW
     assert len(_actions(session, "question.flagged")) == 2
@@ -353,16 +380,35 @@ def test_bulk_actions_skip_what_cannot_move(session, people):
     )
     assert active.knowledge_point.full_name == "党史 › 新民主主义革命"
     assert (
-        services.bulk_tag(session, people["editor"], bank, [draft, active], "重点", FIXED_NOW) == 2
+        services.bulk_tag(session, people["editor"], bank, [draft, active], ["重点"], FIXED_NOW)
+        == 2
     )
-    assert services.bulk_tag(session, people["editor"], bank, [draft], "重点", FIXED_NOW) == 0
+    assert services.bulk_tag(session, people["editor"], bank, [draft], ["重点"], FIXED_NOW) == 0
     assert services.bulk_retire(session, people["editor"], [draft, active], FIXED_NOW) == (2, 0)
 
 
 def test_bulk_actions_ignore_questions_of_another_bank(session, people):
     bank, other = make_bank(session), make_bank(session, name="别的")
     foreign = make_question(session, other, people["editor"])
-    assert services.bulk_tag(session, people["editor"], bank, [foreign], "x", FIXED_NOW) == 0
+    assert services.bulk_tag(session, people["editor"], bank, [foreign], ["x"], FIXED_NOW) == 0
+
+
+def test_bulk_tag_adds_several_tags_within_the_limit(session, people):
+    bank = make_bank(session)
+    tagged = make_question(session, bank, people["editor"])
+    full = make_question(
+        session, bank, people["editor"], stem="满", tags=[f"标签{n}" for n in range(9)]
+    )
+    done = services.bulk_tag(
+        session, people["editor"], bank, [tagged, full], ["批量标签", "另一个"], FIXED_NOW
+    )
+    assert done == 2
+    assert sorted(tag.name for tag in tagged.tags) == ["另一个", "批量标签", "组织"]
+    # One place left: the first tag takes it.
+    assert len(full.tags) == 10 and "批量标签" in [tag.name for tag in full.tags]
+    assert _actions(session, "question.bulk_tagged")[0].after["tags"] == ["批量标签", "另一个"]
+    with pytest.raises(DomainError):
+        services.bulk_tag(session, people["editor"], bank, [tagged], [], FIXED_NOW)
 
 
 def test_default_bank_is_created_once_and_owned_by_the_root(session, people):

@@ -239,3 +239,38 @@ def test_widget_question_carries_no_key():
 
 def test_choice_indexes_maps_opaque_values_back():
     assert choice_indexes(["y", "w", "nope"], list("wxyz")) == [0, 2]
+
+
+@pytest.mark.parametrize(
+    ("stem", "blanks", "message"),
+    [
+        (
+            "党的____和____。",
+            [["全国代表大会"]],
+            "The question text has 2 blanks (____) but answers are given for only 1: fill in "
+            "one answer box per blank.",
+        ),
+        (
+            "党的____。",
+            [["全国代表大会"], ["中央委员会"]],
+            "The question text has only 1 blank (____) but answers are given for 2: remove the "
+            "extra answers, or mark each blank with ____.",
+        ),
+    ],
+)
+def test_fill_stem_problems_say_whether_answers_are_missing_or_extra(ctx, stem, blanks, message):
+    spec = {"blanks": blanks, "any_order": False}
+    assert TYPES["fill"].stem_problems(stem, spec) == [message]
+
+
+@pytest.mark.parametrize(
+    ("fraction", "percent", "points"),
+    [(0.335, "33.5", D("0.67")), (0.5, "50", D("1.00")), (0.0, "0", D("0.00")), (1.0, "100", TWO)],
+)
+def test_partial_credit_percent_is_the_share_grading_uses(fraction, percent, points):
+    from learnapp.question_bank.types import partial_credit_percent
+
+    spec = {**MULTIPLE, "partial_credit": fraction}
+    assert partial_credit_percent(spec) == percent
+    assert grade("multiple", spec, [0, 2]).points == points
+    assert D(percent) / 100 * TWO == grade("multiple", spec, [0, 2]).points.quantize(D("0.01"))

@@ -2,12 +2,14 @@
 
 import re
 from decimal import Decimal
+from urllib.parse import parse_qs
 
 import pytest
 
 from learnapp.orgs.models import Role
 from learnapp.question_bank.models import Question, QuestionStatus
 from learnapp.web import LANG_COOKIE
+from tests.conftest import reload
 from tests.factories import make_unit, make_user
 from tests.question_bank.factories import make_bank, make_question
 from tests.world import build_world
@@ -102,6 +104,12 @@ def _single_form(**overrides):
     return data
 
 
+def _opened_at(client, path: str) -> str:
+    """The revision a page's form or approve button carries (as a browser would post it)."""
+    html = client.get(path).get_data(as_text=True)
+    return re.search(r'name="revision" (?:type="hidden" )?value="(\d+)"', html).group(1)
+
+
 def test_editor_creates_a_single_choice_question(client, auth, session, bank_world):
     bank = bank_world["bank"]
     auth.login("editor")
@@ -194,7 +202,10 @@ def test_edit_form_is_prefilled_and_saves(client, auth, session, bank_world):
     auth.login("editor")
     page = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
     assert "党的最高领导机关是什么？" in page and 'id="answer-A" checked' in page
-    response = auth.post(f"/bank/questions/{question.id}/edit", _single_form(stem="新题干"))
+    revision = _opened_at(client, f"/bank/questions/{question.id}/edit")
+    response = auth.post(
+        f"/bank/questions/{question.id}/edit", _single_form(stem="新题干", revision=revision)
+    )
     assert response.status_code == 302
     session.refresh(question)
     assert question.stem == "新题干"
@@ -203,7 +214,11 @@ def test_edit_form_is_prefilled_and_saves(client, auth, session, bank_world):
 def test_reviewer_approves_and_rejects(client, auth, session, bank_world):
     question = bank_world["question"]
     auth.login("reviewer")
-    assert auth.post(f"/bank/questions/{question.id}/approve").status_code == 302
+    revision = _opened_at(client, f"/bank/questions/{question.id}")
+    assert (
+        auth.post(f"/bank/questions/{question.id}/approve", {"revision": revision}).status_code
+        == 302
+    )
     session.refresh(question)
     assert question.status == QuestionStatus.ACTIVE
     second = make_question(
@@ -235,7 +250,11 @@ def test_two_person_review_message_when_author_approves(client, auth, session, b
     )
     session.commit()
     auth.login("admin")
-    response = auth.post(f"/bank/questions/{question.id}/approve", follow_redirects=True)
+    response = auth.post(
+        f"/bank/questions/{question.id}/approve",
+        {"revision": str(question.revision)},
+        follow_redirects=True,
+    )
     assert "cannot approve your own question" in response.get_data(as_text=True)
     session.refresh(question)
     assert question.status == QuestionStatus.IN_REVIEW
@@ -447,7 +466,10 @@ def test_detail_shows_versions_and_old_versions_stay_readable(client, auth, sess
     mark_used(session, [question.current_version_id], question.created_at)
     session.commit()
     auth.login("editor")
-    auth.post(f"/bank/questions/{question.id}/edit", _single_form(stem="第二版题干"))
+    revision = _opened_at(client, f"/bank/questions/{question.id}/edit")
+    auth.post(
+        f"/bank/questions/{question.id}/edit", _single_form(stem="第二版题干", revision=revision)
+    )
     html = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
     assert "第二版题干" in html and "Version 2" in html and "Version 1" in html
     old = client.get(f"/bank/questions/{question.id}?version=1").get_data(as_text=True)
@@ -532,10 +554,10 @@ def _fill_form(**overrides):
     ("overrides", "message"),
     [
         ({"stem": "党的最高领导机关是什么？"}, "Mark each blank in the stem with ____"),
-        ({"blanks-1": ""}, "has 2 blanks (____) but answers are given for 1"),
+        ({"blanks-1": ""}, "has 2 blanks (____) but answers are given for only 1:"),
         (
             {"stem": "党的最高领导机关，是党的____。", "blanks-1": "中央委员会"},
-            "has 1 blanks (____) but answers are given for 2",
+            "has only 1 blank (____) but answers are given for 2: remove the extra answers",
         ),
     ],
 )
@@ -557,10 +579,13 @@ def test_fill_with_matching_blanks_is_saved_and_its_edit_checked(client, auth, s
     response = auth.post(f"/bank/{bank_world['bank'].id}/questions/new/fill", _fill_form())
     assert response.status_code == 302
     question = session.query(Question).filter_by(type="fill").one()
+    revision = _opened_at(client, f"/bank/questions/{question.id}/edit")
     response = auth.post(
-        f"/bank/questions/{question.id}/edit", _fill_form(stem="党的最高领导机关是党的____。")
+        f"/bank/questions/{question.id}/edit",
+        _fill_form(stem="党的最高领导机关是党的____。", revision=revision),
     )
     assert response.status_code == 400
+    assert "answers are given for 2" in response.get_data(as_text=True)
     session.refresh(question)
     assert question.stem.count("____") == 2
 
@@ -589,8 +614,12 @@ def test_incomplete_fill_cannot_be_submitted_or_approved(client, auth, session, 
     assert "0 sent to review, 1 skipped" in response.get_data(as_text=True)
     auth.logout()
     auth.login("reviewer")
-    response = auth.post(f"/bank/questions/{waiting.id}/approve", follow_redirects=True)
-    assert "has 2 blanks (____) but answers are given for 1" in response.get_data(as_text=True)
+    response = auth.post(
+        f"/bank/questions/{waiting.id}/approve",
+        {"revision": str(waiting.revision)},
+        follow_redirects=True,
+    )
+    assert "has 2 blanks (____) but answers are given for only 1" in response.get_data(as_text=True)
     session.expire_all()
     assert session.get(Question, draft.id).status == QuestionStatus.DRAFT
     assert session.get(Question, waiting.id).status == QuestionStatus.IN_REVIEW
@@ -687,3 +716,111 @@ def test_new_bank_form_asks_for_the_bank_name(client, auth, bank_world):
     auth.login("admin")
     html = auth.client.get("/bank/new").get_data(as_text=True)
     assert re.search(r'<label[^>]*for="name"[^>]*>Bank name</label>', html)
+
+
+def test_the_fill_editor_offers_every_answer_box(client, auth, bank_world):
+    """All MAX_BLANKS boxes are on the page (the script shows those in use and adds more), so a
+    stem with five blanks can be saved, with or without the script."""
+    auth.login("editor")
+    html = client.get(f"/bank/{bank_world['bank'].id}/questions/new/fill").get_data(as_text=True)
+    assert html.count("data-blank-row") == 10
+    assert 'name="blanks-9"' in html and "data-add-option" in html
+
+
+def test_a_fill_question_with_five_blanks_is_saved(client, auth, session, bank_world):
+    auth.login("editor")
+    answers = {f"blanks-{n}": f"答{n}" for n in range(5)}
+    form = _fill_form(stem="五个空：____、____、____、____、____。", **answers)
+    response = auth.post(f"/bank/{bank_world['bank'].id}/questions/new/fill", form)
+    assert response.status_code == 302
+    question = session.query(Question).filter_by(type="fill").one()
+    assert question.current_version.spec["blanks"] == [[f"答{n}"] for n in range(5)]
+    page = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    assert re.search(r'name="blanks-4"[^>]*value="答4"', page)
+
+
+@pytest.mark.parametrize("target", ["批量标签,另一个", "批量标签，另一个", " 批量标签 ， 另一个 ,"])
+def test_bulk_tag_splits_on_commas_like_the_tag_field(client, auth, session, bank_world, target):
+    bank, question = bank_world["bank"], bank_world["question"]
+    auth.login("editor")
+    auth.post(f"/bank/{bank.id}/bulk", {"action": "tag", "target": target, "ids": [question.id]})
+    reload(session)
+    assert sorted(t.name for t in session.get(Question, question.id).tags) == [
+        "另一个",
+        "批量标签",
+        "组织",
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"status": "draft"},
+        {"status": "in_review", "type": "single", "q": "党的 机关", "difficulty": "2"},
+        {"tag": "1", "source": "1"},
+    ],
+)
+def test_a_bulk_action_returns_to_the_same_filtered_list(client, auth, bank_world, query):
+    bank = bank_world["bank"]
+    auth.login("editor")
+    html = client.get(f"/bank/{bank.id}/", query_string=query).get_data(as_text=True)
+    action = re.search(r'<form method="post" action="([^"]+)" data-testid="bulk-form"', html)
+    path, _, args = action.group(1).replace("&amp;", "&").partition("?")
+    assert path == f"/bank/{bank.id}/bulk" and parse_qs(args) == {k: [v] for k, v in query.items()}
+    ids = [str(bank_world["question"].id)]
+    for action in ("retire", "unknown"):  # done, and refused as invalid
+        response = auth.post(f"{path}?{args}", {"action": action, "ids": ids})
+        back, _, back_args = response.headers["Location"].partition("?")
+        assert back == f"/bank/{bank.id}/"
+        assert parse_qs(back_args) == {k: [v] for k, v in query.items()}
+
+
+def test_a_bulk_action_keeps_the_lists_page(client, auth, bank_world):
+    bank = bank_world["bank"]
+    auth.login("editor")
+    response = auth.post(f"/bank/{bank.id}/bulk?status=draft&page=3", {"action": "submit"})
+    assert parse_qs(response.headers["Location"].partition("?")[2]) == {
+        "status": ["draft"],
+        "page": ["3"],
+    }
+
+
+def test_the_key_shows_the_partial_credit_grading_uses(client, auth, session, bank_world):
+    auth.login("editor")
+    form = _single_form(answer="", answers=["A", "B"], partial_credit="33.5")
+    assert (
+        auth.post(f"/bank/{bank_world['bank'].id}/questions/new/multiple", form).status_code == 302
+    )
+    question = session.query(Question).filter_by(type="multiple").one()
+    assert question.current_version.spec["partial_credit"] == 0.335
+    html = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert "earns 33.5% of the points" in html
+    page = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    assert re.search(r'name="partial_credit"[^>]*value="33.5"', page)
+
+
+def test_the_review_queue_names_the_versions_editor_beside_the_author(
+    client, auth, session, bank_world
+):
+
+    # A demo-like question without an author, edited by the editor after approval.
+    question = make_question(
+        session, bank_world["bank"], None, stem="无作者的题", status=QuestionStatus.ACTIVE
+    )
+    session.commit()
+    auth.login("editor")
+    path = f"/bank/questions/{question.id}/edit"
+    revision = _opened_at(client, path)
+    form = _single_form(stem="无作者的题", explanation="编辑补充的解析", revision=revision)
+    assert auth.post(path, form).status_code == 302
+    auth.logout()
+    editor_name = bank_world["editor"].display_name
+    auth.login("reviewer")
+    queue = client.get(f"/bank/{bank_world['bank'].id}/review").get_data(as_text=True)
+    item = queue[queue.index("无作者的题") :]
+    people = item[item.index('data-testid="queue-people"') : item.index("</span>")]
+    assert "Author: —" in people and f"Version 2 by {editor_name}" in people
+    # The flag the edit raised, in the reader's language.
+    assert "Edited after approval." in item[: item.index("</form>")]
+    html = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert f'data-testid="version-editor">{editor_name}<' in html

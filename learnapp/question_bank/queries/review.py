@@ -1,17 +1,20 @@
 """Read functions of the review workflow: a bank's review queue, and what waits for a reviewer."""
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from learnapp.question_bank.models import Question, QuestionBank, QuestionStatus, QuestionVersion
 from learnapp.question_bank.queries.banks import bank_in_scope_clause
 
 
 def review_queue(session: Session, bank: QuestionBank) -> list[Question]:
+    """The bank's questions in review, oldest change first, each with its current version and
+    that version's editor (the queue shows who wrote the question and who the version)."""
     return list(
         session.scalars(
             sa.select(Question)
             .where(Question.bank_id == bank.id, Question.status == QuestionStatus.IN_REVIEW)
+            .options(selectinload(Question.current_version))
             .order_by(Question.updated_at, Question.id)
             .limit(200)
         )

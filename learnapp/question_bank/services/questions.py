@@ -17,6 +17,7 @@ from learnapp.question_bank.models import (
     QuestionBank,
     QuestionStatus,
     QuestionVersion,
+    ReviewFlag,
     question_tag_links,
 )
 from learnapp.question_bank.services.banks import (
@@ -55,6 +56,22 @@ def check_stored(question: Question) -> None:
             error.field,
             _l("Edit the question first: %(problem)s", problem=error.message),
         ) from error
+
+
+def check_revision(session: Session, question: Question, revision: int, message) -> None:
+    """Refuse an action taken on the question as it was at `revision` when it has changed since
+    (optimistic concurrency: nobody's change is silently overwritten or approved unseen). The
+    row is locked and reloaded first, so of two actions from the same revision only the first
+    passes; afterwards `question.revision` is the current one. Raises DomainError on
+    "revision" with `message`."""
+    session.execute(
+        sa.select(Question)
+        .where(Question.id == question.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if question.revision != revision:
+        raise DomainError("revision", message)
 
 
 def _checked(draft: QuestionDraft) -> tuple[str, dict, Decimal]:
@@ -280,11 +297,25 @@ def update_question(
     now: datetime,
     *,
     audience: Audience | None = None,
+    revision: int | None = None,
 ) -> QuestionVersion:
     """Edit a question. A version that has been used or approved (the question is active) is
     never changed: the edit becomes a new version, so the reviewer can compare it with the one
     in use. The type cannot change. Changing an active question's content sends it back to
-    review; knowledge point and tags are question-level and never make a version."""
+    review; knowledge point and tags are question-level and never make a version. With
+    `revision` (the one the edit form was opened at), an edit of a question changed since is
+    refused (`check_revision`)."""
+    if revision is not None:
+        check_revision(
+            session,
+            question,
+            revision,
+            _l(
+                "Someone else changed this question after you opened it, so your changes were "
+                "not saved. They are still in the form below: compare them with the current "
+                "question, then save again to replace it with yours."
+            ),
+        )
     if question.status == QuestionStatus.RETIRED:
         raise DomainError(None, _l("Reopen a retired question before editing it."))
     if draft.type != question.type:
@@ -295,7 +326,7 @@ def update_question(
     before = current.id
     question.knowledge_point = ensure_knowledge_point(session, question.bank, draft.knowledge_point)
     question.tags = ensure_tags(session, question.bank, draft.tags)
-    question.updated_at = now
+    question.touch(now)
     proposed = (
         stem,
         spec,
@@ -324,7 +355,7 @@ def update_question(
         version.created_by_id = getattr(actor, "id", None)
     _sync_copies(question, version)
     if question.status == QuestionStatus.ACTIVE:
-        question.flag_for_review(str(_l("Edited after approval.")))
+        question.flag_for_review(ReviewFlag.EDITED_AFTER_APPROVAL)
     session.flush()
     record(
         session,

@@ -19,6 +19,7 @@ from learnapp.question_bank.models import (
     QuestionBank,
     QuestionStatus,
     QuestionVersion,
+    ReviewFlag,
     SourceDocument,
 )
 from learnapp.question_bank.queries import bank_in_scope_clause
@@ -27,7 +28,7 @@ from learnapp.question_bank.services.banks import (
     ensure_tags,
     is_bank_reviewer,
 )
-from learnapp.question_bank.services.questions import check_stored
+from learnapp.question_bank.services.questions import check_revision, check_stored
 from learnapp.sanitize import strip_bidi
 
 # About one's own work: always sent, like a removed post.
@@ -68,7 +69,7 @@ def submit_for_review(session: Session, actor, question: Question, now: datetime
         check_stored(question)
     before = question.status
     question.submit_for_review()
-    question.updated_at = now
+    question.touch(now)
     session.flush()
     _audit_status(session, actor, question, "question.submitted", before, now)
 
@@ -89,9 +90,23 @@ def may_approve(actor, question: Question) -> bool:
     )
 
 
-def approve_question(session: Session, actor, question: Question, now: datetime) -> None:
+def approve_question(
+    session: Session, actor, question: Question, now: datetime, *, revision: int | None = None
+) -> None:
     """A reviewer makes a question active. With two-person review on, the reviewer may be
-    neither the question's author nor the author of its current version."""
+    neither the question's author nor the author of its current version. With `revision` (the
+    one the reviewer's page showed), a question changed since is refused: nobody approves
+    content they have not seen."""
+    if revision is not None:
+        check_revision(
+            session,
+            question,
+            revision,
+            _l(
+                "This question was changed after you opened it, so it was not approved. "
+                "Read it again, then approve it."
+            ),
+        )
     if not is_bank_reviewer(actor):
         raise DomainError(None, _l("Only a reviewer can approve questions."))
     if question.bank.two_person_review and is_own_question(actor, question):
@@ -102,7 +117,7 @@ def approve_question(session: Session, actor, question: Question, now: datetime)
         check_stored(question)
     before = question.status
     question.approve(actor.id, now)
-    question.updated_at = now
+    question.touch(now)
     session.flush()
     _audit_status(session, actor, question, "question.approved", before, now)
 
@@ -118,7 +133,7 @@ def reject_question(
         raise DomainError("reason", _l("Say what needs changing."))
     before = question.status
     question.reject(actor.id, reason, now)
-    question.updated_at = now
+    question.touch(now)
     session.flush()
     _audit_status(session, actor, question, "question.rejected", before, now, reason)
     _tell_authors(session, actor, question, reason, now)
@@ -142,7 +157,7 @@ def retire_question(session: Session, actor, question: Question, now: datetime) 
     """A retired question is no longer drawn; its versions stay readable."""
     before = question.status
     question.retire()
-    question.updated_at = now
+    question.touch(now)
     session.flush()
     _audit_status(session, actor, question, "question.retired", before, now)
 
@@ -151,7 +166,7 @@ def reopen_question(session: Session, actor, question: Question, now: datetime) 
     """A retired question comes back as a draft, to be reviewed again."""
     before = question.status
     question.reopen()
-    question.updated_at = now
+    question.touch(now)
     session.flush()
     _audit_status(session, actor, question, "question.reopened", before, now)
 
@@ -192,7 +207,7 @@ def bulk_move(
     for question in questions:
         if question.bank_id == bank.id:
             question.knowledge_point = target
-            question.updated_at = now
+            question.touch(now)
     session.flush()
     record(
         session,
@@ -207,19 +222,27 @@ def bulk_move(
 
 
 def bulk_tag(
-    session: Session, actor, bank: QuestionBank, questions, tag_name: str, now: datetime
+    session: Session,
+    actor,
+    bank: QuestionBank,
+    questions,
+    tag_names: Sequence[str],
+    now: datetime,
 ) -> int:
-    """Add one tag to each question that lacks it; returns how many were tagged."""
-    tags = ensure_tags(session, bank, [tag_name])
+    """Add the tags to each question of the bank that lacks them, as far as its MAX_TAGS allow;
+    returns how many questions gained a tag."""
+    tags = ensure_tags(session, bank, tag_names)
     if not tags:
         raise DomainError("tag", _l("Enter a tag."))
-    tag, tagged = tags[0], []
+    tagged = []
     for question in questions:
-        if question.bank_id == bank.id and tag not in question.tags:
-            if len(question.tags) >= MAX_TAGS:
-                continue
-            question.tags.append(tag)
-            question.updated_at = now
+        if question.bank_id != bank.id:
+            continue
+        missing = [tag for tag in tags if tag not in question.tags]
+        room = MAX_TAGS - len(question.tags)
+        if missing and room > 0:
+            question.tags.extend(missing[:room])
+            question.touch(now)
             tagged.append(question.id)
     session.flush()
     record(
@@ -229,7 +252,7 @@ def bulk_tag(
         "question_bank",
         bank.id,
         now=now,
-        after={"question_ids": tagged, "tag": tag.name},
+        after={"question_ids": tagged, "tags": [tag.name for tag in tags]},
     )
     return len(tagged)
 
@@ -267,10 +290,6 @@ def supersede_source(session: Session, actor, document: SourceDocument, now: dat
             ),
         )
     document.is_superseded, document.superseded_at = True, now
-    reason = str(
-        _l("Source superseded: %(source)s. Check the question against the new version.")
-        % {"source": document.title}
-    )
     questions = session.scalars(
         sa.select(Question)
         .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
@@ -282,10 +301,12 @@ def supersede_source(session: Session, actor, document: SourceDocument, now: dat
     ).all()
     for question in questions:
         before = question.status
-        question.flag_for_review(reason[:300])
-        question.updated_at = now
+        question.flag_for_review(ReviewFlag.SOURCE_SUPERSEDED, document.title)
+        question.touch(now)
         session.flush()
-        _audit_status(session, actor, question, "question.flagged", before, now, reason[:300])
+        # The log keeps the reason as worded for the person who acted.
+        reason = str(question.status_reason_text)
+        _audit_status(session, actor, question, "question.flagged", before, now, reason)
     record(
         session,
         actor,

@@ -32,7 +32,11 @@ from learnapp.question_bank.types.base import (
     normalise_stem,
     points_text,
 )
-from learnapp.question_bank.types.choice import choice_indexes, parse_judge
+from learnapp.question_bank.types.choice import (
+    choice_indexes,
+    parse_judge,
+    partial_credit_percent,
+)
 from learnapp.question_bank.types.registry import TYPES, get_type, grade
 
 __all__ = [
@@ -50,5 +54,6 @@ __all__ = [
     "grade",
     "normalise_stem",
     "parse_judge",
+    "partial_credit_percent",
     "points_text",
 ]

@@ -18,9 +18,22 @@ from learnapp.question_bank.types.base import (
     _is_int,
     _money,
     _text_list_problems,
+    points_text,
 )
 
 DEFAULT_PARTIAL_CREDIT = Decimal("0.5")
+
+
+def _partial_credit(spec: dict) -> Decimal:
+    """The share of the points a 多选 correct subset earns, exactly as grading applies it."""
+    return Decimal(str(spec.get("partial_credit", DEFAULT_PARTIAL_CREDIT)))
+
+
+def partial_credit_percent(spec: dict) -> str:
+    """That share as the percentage people write and the editor shows: 0.335 → "33.5", never
+    rounded (grading is not), never 50.00 or 5E+1."""
+    return points_text(_partial_credit(spec) * 100)
+
 
 TRUE_SPELLINGS = frozenset({"对", "√", "✓", "✔", "正确", "是", "t", "true", "y", "yes"})
 FALSE_SPELLINGS = frozenset({"错", "×", "✗", "✘", "x", "错误", "否", "f", "false", "n", "no"})
@@ -118,11 +131,10 @@ class MultipleChoice(ChoiceType):
         return problems
 
     def clean(self, spec):
-        partial = Decimal(str(spec.get("partial_credit", DEFAULT_PARTIAL_CREDIT)))
         return {
             "options": [o.strip() for o in spec["options"]],
             "answers": sorted(spec["answers"]),
-            "partial_credit": float(partial),
+            "partial_credit": float(_partial_credit(spec)),
         }
 
     def grade(self, spec, response, points):
@@ -132,8 +144,7 @@ class MultipleChoice(ChoiceType):
         if chosen == answers:
             return Grade(_money(points), _money(points), True, False)
         if chosen and chosen < answers:
-            partial = Decimal(str(spec.get("partial_credit", DEFAULT_PARTIAL_CREDIT)))
-            return Grade(_money(points * partial), _money(points), False, False)
+            return Grade(_money(points * _partial_credit(spec)), _money(points), False, False)
         return Grade(_money(0), _money(points), False, False)
 
     def key_text(self, spec):

@@ -3,7 +3,7 @@
 import re
 from decimal import Decimal
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.types.base import (
@@ -57,12 +57,25 @@ class FillBlanks(QuestionType):
         count, answers = blank_count(stem), len(spec["blanks"])
         if count == 0:
             return [gettext("Mark each blank in the stem with ____ (four underscores).")]
-        if count != answers:
+        if answers < count:
             return [
-                gettext(
-                    "The question text has %(blanks)d blanks (____) but answers are given for "
-                    "%(answers)d: give one answer box per blank.",
-                    blanks=count,
+                ngettext(
+                    "The question text has %(num)d blank (____) but answers are given for only "
+                    "%(answers)d: fill in one answer box per blank.",
+                    "The question text has %(num)d blanks (____) but answers are given for only "
+                    "%(answers)d: fill in one answer box per blank.",
+                    count,
+                    answers=answers,
+                )
+            ]
+        if answers > count:
+            return [
+                ngettext(
+                    "The question text has only %(num)d blank (____) but answers are given for "
+                    "%(answers)d: remove the extra answers, or mark each blank with ____.",
+                    "The question text has only %(num)d blanks (____) but answers are given for "
+                    "%(answers)d: remove the extra answers, or mark each blank with ____.",
+                    count,
                     answers=answers,
                 )
             ]

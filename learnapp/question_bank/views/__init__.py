@@ -9,7 +9,7 @@ from learnapp.errors import DomainError
 from learnapp.forms import EmptyForm
 from learnapp.question_bank import queries, services
 from learnapp.question_bank.models import AUDIENCE_LABELS, STATUS_LABELS, Question
-from learnapp.question_bank.types import TYPES
+from learnapp.question_bank.types import TYPES, partial_credit_percent
 
 bp = Blueprint("question_bank", __name__, url_prefix="/bank")
 
@@ -21,6 +21,7 @@ def labels():
         "TYPES": TYPES,
         "STATUS_LABELS": STATUS_LABELS,
         "AUDIENCE_LABELS": AUDIENCE_LABELS,
+        "partial_credit_percent": partial_credit_percent,
         "is_bank_editor": signed_in and services.is_bank_editor(current_user),
         "is_bank_reviewer": signed_in and services.is_bank_reviewer(current_user),
     }

@@ -80,7 +80,14 @@ def bulk(bank_id):
     session = get_session()
     bank = bank_or_404(bank_id)
     form = BulkForm()
-    back = url_for("question_bank.questions", bank_id=bank.id)
+    # Back to the list as it was: the form posts to an address carrying the list's filters.
+    page = strict_int_arg("page")
+    back = url_for(
+        "question_bank.questions",
+        bank_id=bank.id,
+        **_filter_args(_filters()),
+        **({"page": page} if page and page > 1 else {}),
+    )
     if not form.validate_on_submit():
         flash(_("Choose an action."), "danger")
         return redirect(back)
@@ -110,7 +117,7 @@ def bulk(bank_id):
             )
             message = _("%(n)d moved.", n=done)
         else:
-            done = services.bulk_tag(session, current_user, bank, chosen, form.target.data, stamp)
+            done = services.bulk_tag(session, current_user, bank, chosen, form.tag_names(), stamp)
             message = _("%(n)d tagged.", n=done)
     except DomainError as error:
         flash(error.message, "danger")
@@ -196,6 +203,7 @@ def question_edit(question_id):
     form = qtype.form_class()
     if request.method == "GET":
         form.load(services.to_draft(question.current_version), question.current_version.audience)
+        form.revision.data = question.revision
     if form.validate_on_submit():
         try:
             services.update_question(
@@ -205,9 +213,14 @@ def question_edit(question_id):
                 form.draft(),
                 now(),
                 audience=Audience(form.audience.data),
+                revision=form.opened_revision(),
             )
         except DomainError as error:
             apply_domain_error(form, error)
+            if error.field == "revision":
+                # What was typed stays on the form; saving it again, once compared with the
+                # current question, replaces that one on purpose.
+                form.revision.data = question.revision
         else:
             commit()
             flash(_("Question saved."), "success")
@@ -219,7 +232,7 @@ def question_edit(question_id):
         qtype=qtype,
         question=question,
         points=queries.knowledge_points(get_session(), question.bank),
-    ), 400 if form.errors else 200
+    ), 409 if form.revision.errors else 400 if form.errors else 200
 
 
 @bp.post("/questions/<int:question_id>/submit")

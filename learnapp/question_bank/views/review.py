@@ -1,5 +1,7 @@
 """The reviewer's pages: a bank's review queue, approving a question or sending it back."""
 
+from functools import partial
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -10,7 +12,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError
 from learnapp.forms import EmptyForm
 from learnapp.question_bank import queries, services
-from learnapp.question_bank.forms import RejectForm
+from learnapp.question_bank.forms import RejectForm, opened_revision
 from learnapp.question_bank.views import bank_or_404, bp, question_or_404, status_action
 
 
@@ -31,7 +33,11 @@ def review_queue(bank_id):
 @bp.post("/questions/<int:question_id>/approve")
 @route_policy(BANK_REVIEWER)
 def question_approve(question_id):
-    return status_action(question_id, services.approve_question, _("Approved: now active."))
+    # The page's approve button carries the revision the reviewer read.
+    approve = partial(
+        services.approve_question, revision=opened_revision(request.form.get("revision"))
+    )
+    return status_action(question_id, approve, _("Approved: now active."))
 
 
 @bp.post("/questions/<int:question_id>/reject")
