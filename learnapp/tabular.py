@@ -103,12 +103,25 @@ def check_xlsx_container(data: bytes) -> None:
         raise TableError(_l("The workbook expands to too much data to be read safely."))
 
 
+def _formula_text(value):
+    """A formula cell reads as its formula ("=…"), never as the result cached in the file: the
+    importers then report it as a formula, instead of judging a value nobody typed (often
+    empty, as in a file written by a program rather than Excel)."""
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    if isinstance(value, ArrayFormula):
+        return value.text or "="
+    if isinstance(value, DataTableFormula):
+        return "=TABLE()"
+    return value
+
+
 def read_xlsx(data: bytes) -> Table:
     check_xlsx_container(data)
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception:
         raise TableError(_l("The workbook could not be opened.")) from None
     try:
@@ -117,15 +130,20 @@ def read_xlsx(data: bytes) -> Table:
         header_row = next(rows_iter, None)
         if header_row is None:
             raise TableError(_l("The file is empty."))
-        header = [_clean(cell) for cell in header_row]
+        header = [_clean(_formula_text(cell)) for cell in header_row]
         rows = []
         for number, row in enumerate(rows_iter, start=2):
-            cells = [_clean(cell) for cell in row]
+            cells = [_clean(_formula_text(cell)) for cell in row]
             if any(cells):
                 rows.append((number, cells))
                 if len(rows) > MAX_ROWS:
                     raise TableError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
         return Table(header, rows, "xlsx")
+    except TableError:
+        raise
+    except Exception:
+        # The sheet is parsed while it is read: a malformed cell or formula fails here.
+        raise TableError(_l("The workbook could not be opened.")) from None
     finally:
         workbook.close()
 

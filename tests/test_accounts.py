@@ -282,6 +282,26 @@ def test_admin_account_creation_refuses_a_taken_name_and_stores_nothing(auth, se
     assert session.scalar(sa.select(sa.func.count()).select_from(User)) == before
 
 
+def test_admin_account_creation_shows_the_user_name_and_phone_errors_together(auth, session):
+    build_world(session)
+    auth.login("admin")
+    before = session.scalar(sa.select(sa.func.count()).select_from(User))
+    response = auth.post(
+        "/admin/users/new",
+        {
+            "username": "Zhang San",
+            "display_name": "张三",
+            "unit_id": 0,
+            "category": "full",
+            "phone": "12345",
+        },
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "只能使用小写字母" in page and "手机号码格式不正确" in page
+    assert session.scalar(sa.select(sa.func.count()).select_from(User)) == before
+
+
 def test_disabling_an_account_ends_its_sessions(app, auth, session):
     world = build_world(session)
     from tests.conftest import Auth

@@ -1,16 +1,22 @@
 """The audit log as an administrator reads it: labels, readable values, names, filters, export."""
 
 import csv
+import html
 import io
+import json
 import pathlib
 import re
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 import learnapp
+from learnapp.assessments.models import PointItem, PointKind, PointState
 from learnapp.audit.labels import ACTION_LABELS, TARGET_LABELS, action_label, target_label
 from learnapp.audit.models import AuditEntry
 from learnapp.audit.services import record
+from learnapp.orgs.services import move_member
+from tests.assessments.helpers import new_period
 from tests.factories import make_unit, make_user
 from tests.world import build_world
 
@@ -169,3 +175,106 @@ def test_a_unit_that_still_exists_is_linked_by_its_present_name(auth, session, c
     page = auth.client.get("/admin/audit").get_data(as_text=True)
     assert f'<a href="/units/{world.branch_a.id}">甲支部</a>' in page
     assert "旧名 " not in page.split('data-testid="audit-target"', 1)[1].split("</td>", 1)[0]
+
+
+def _details(page: str) -> list[str]:
+    return [
+        html.unescape(text)
+        for text in re.findall(r'<pre class="audit-json">(.*?)</pre>', page, re.S)
+    ]
+
+
+def _targets(page: str) -> list[str]:
+    cells = re.findall(r'data-testid="audit-target">(.*?)</td>', page, re.S)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in cells]
+
+
+def test_assessment_periods_and_point_items_are_named_not_numbered(app, auth, session, clock):
+    world = _english_admin(session)
+    with app.test_request_context():
+        period = new_period(session, world, year=2025)
+    item = PointItem(
+        period_id=period.id,
+        member_id=world.member_a.id,
+        kind=PointKind.BONUS,
+        points=Decimal("2"),
+        reason="志愿服务",
+        evidence="证明",
+        state=PointState.PENDING,
+        proposed_by_id=world.secretary_a.id,
+        created_at=clock(),
+    )
+    session.add(item)
+    session.flush()
+    record(
+        session,
+        world.admin,
+        "assessment.points_decide",
+        "assessment_point_item",
+        item.id,
+        now=clock(),
+    )
+    record(session, world.admin, "assessment.period_delete", "assessment_period", 999, now=clock())
+    session.commit()
+    auth.login("admin")
+    page = auth.client.get("/admin/audit").get_data(as_text=True)
+    targets = _targets(page)
+    assert f"Assessment point item {world.member_a.display_name} · 2025" in targets
+    assert "Assessment period 2025 · 甲支部" in targets
+    # A period gone since, whose entries recorded no name, keeps its id.
+    assert "Assessment period #999" in targets
+    rows = list(
+        csv.reader(
+            io.StringIO(auth.client.get("/admin/audit/export.csv").get_data().decode("utf-8-sig"))
+        )
+    )
+    assert "2025 · 甲支部" in [row[7] for row in rows]
+
+
+def test_unit_ids_in_the_details_read_as_unit_names(auth, session, clock):
+    world = _english_admin(session)
+    gone = make_unit(session, parent=world.branch_b, name="已撤销小组", kind=world.group_a.kind)
+    session.commit()
+    auth.login("admin")
+    assert auth.post(f"/units/{gone.id}/delete").status_code == 302
+    move_member(
+        session, world.admin, world.member_a, world.branch_b, reason="工作调动", now=clock()
+    )
+    record(
+        session,
+        world.admin,
+        "role.revoked",
+        "user",
+        world.member_b.id,
+        now=clock(),
+        before={"role": "secretary", "unit_id": gone.id},
+    )
+    record(
+        session,
+        world.admin,
+        "role.revoked",
+        "user",
+        world.member_b.id,
+        now=clock(),
+        before={"role": "secretary", "unit_id": 9999},
+    )
+    session.commit()
+    page = auth.client.get("/admin/audit?action=member.moved").get_data(as_text=True)
+    before, after = _details(page)
+    assert json.loads(before) == {"unit_id": "甲第一党小组"}
+    assert json.loads(after) == {"unit_id": "乙支部"}
+    page = auth.client.get("/admin/audit?action=role.revoked").get_data(as_text=True)
+    # Newest first: an id nothing names stays a number; a deleted unit keeps its recorded name.
+    unknown, deleted = (json.loads(text) for text in _details(page))
+    assert unknown["unit_id"] == 9999
+    assert deleted["unit_id"] == "已撤销小组 (deleted)"
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                auth.client.get("/admin/audit/export.csv?action=member.moved")
+                .get_data()
+                .decode("utf-8-sig")
+            )
+        )
+    )
+    assert json.loads(rows[1][9]) == {"unit_id": "乙支部"}

@@ -1,5 +1,6 @@
 import io
 import re
+from urllib.parse import quote
 
 import pytest
 import sqlalchemy as sa
@@ -8,6 +9,7 @@ from learnapp.accounts.models import User
 from learnapp.accounts.services.users import create_user
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
+from learnapp.orgs.imports import example_unit_name
 from learnapp.orgs.models import (
     MemberCategory,
     MemberTransfer,
@@ -98,12 +100,28 @@ def test_a_secretary_cannot_pull_a_member_in_from_another_branch(ctx, session, c
     world = build_world(session)
     with pytest.raises(DomainError):
         move_member(
-            session, world.secretary_a, world.member_b, world.branch_a, reason="", now=clock()
+            session, world.secretary_a, world.member_b, world.branch_a, reason="调动", now=clock()
         )
     with pytest.raises(DomainError):
         move_member(
-            session, world.secretary_a, world.member_a, world.branch_b, reason="", now=clock()
+            session, world.secretary_a, world.member_a, world.branch_b, reason="调动", now=clock()
         )
+
+
+def test_a_move_without_a_reason_is_refused_and_moves_nobody(ctx, session, clock):
+    world = build_world(session)
+    with pytest.raises(DomainError) as refused:
+        move_member(
+            session,
+            world.general_secretary,
+            world.member_a,
+            world.branch_b,
+            reason="  ",
+            now=clock(),
+        )
+    assert refused.value.field == "reason"
+    assert world.member_a.unit_id == world.group_a.id
+    assert session.scalar(sa.select(sa.func.count()).select_from(MemberTransfer)) == 0
 
 
 def test_only_admins_grant_roles(ctx, session, clock):
@@ -227,6 +245,56 @@ def test_move_form_offers_no_unit_outside_scope(auth, session):
     assert response.status_code == 400
     reload(session)
     assert session.get(User, world.member_a.id).unit_id == world.group_a.id
+
+
+def _field_tag(page: str, name: str) -> str:
+    return re.search(rf'<(?:input|select)\b[^>]*\bname="{name}"[^>]*>', page).group(0)
+
+
+def test_the_move_form_starts_on_a_placeholder_and_picks_nothing_by_itself(auth, session):
+    world = build_world(session)
+    auth.login("gsec")
+    page = auth.client.get(f"/members/{world.member_a.id}/move").get_data(as_text=True)
+    picker = page[page.index('name="unit_id"') : page.index("</select>")]
+    options = re.findall(r"<option[^>]*>", picker)
+    assert 'value=""' in options[0] and "selected" in options[0]
+    assert not any("selected" in option for option in options[1:])
+    assert f'value="{world.branch_b.id}"' in picker
+
+
+def test_confirming_a_move_without_a_unit_or_reason_is_refused_and_moves_nobody(auth, session):
+    world = build_world(session)
+    auth.login("gsec")
+    response = auth.post(f"/members/{world.member_a.id}/move", {"unit_id": "", "reason": ""})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    # Both problems at once, each on its field.
+    assert "is-invalid" in _field_tag(page, "unit_id")
+    assert "is-invalid" in _field_tag(page, "reason")
+    response = auth.post(
+        f"/members/{world.member_a.id}/move", {"unit_id": world.branch_b.id, "reason": " "}
+    )
+    assert response.status_code == 400
+    assert "is-invalid" in _field_tag(response.get_data(as_text=True), "reason")
+    reload(session)
+    assert session.get(User, world.member_a.id).unit_id == world.group_a.id
+    assert _count(session, MemberTransfer) == 0
+    assert _count(session, AuditEntry) == 0
+
+
+def test_the_add_member_form_shows_every_field_error_at_once(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    response = auth.post(
+        f"/units/{world.branch_a.id}/members/new",
+        {"username": "Zhang San", "display_name": "张三", "category": "full", "phone": "12345"},
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "is-invalid" in _field_tag(page, "username")
+    assert "is-invalid" in _field_tag(page, "phone")
+    assert "只能使用小写字母" in page and "手机号码格式不正确" in page
+    assert _count(session, User) == 5
 
 
 def test_member_edit_refuses_formula_names(auth, session):
@@ -364,22 +432,96 @@ def test_member_import_refuses_files_that_are_not_tables(auth, session):
         assert 'data-testid="file-error"' in response.get_data(as_text=True)
 
 
-def test_member_import_accepts_the_downloaded_template(auth, session):
+def test_member_import_accepts_the_downloaded_template_as_it_is(auth, session):
     world = build_world(session)
     auth.login("seca")
     template = auth.client.get(f"/units/{world.branch_a.id}/import/template.xlsx")
     assert template.status_code == 200
+    disposition = template.headers["Content-Disposition"]
+    assert 'filename="member-import-template.xlsx"' in disposition
+    assert f"filename*=UTF-8''{quote('成员导入模板.xlsx')}" in disposition
     from openpyxl import load_workbook
 
-    workbook = load_workbook(io.BytesIO(template.data))
-    sheet = workbook.worksheets[0]
-    sheet["C2"] = "甲支部"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    preview = _upload(auth, world.branch_a.id, buffer.getvalue(), "成员.xlsx")
+    # The example row names a unit of the importer's own organisation.
+    assert load_workbook(io.BytesIO(template.data)).worksheets[0]["C2"].value == "甲支部"
+    preview = _upload(auth, world.branch_a.id, template.data, "成员.xlsx")
     assert preview.status_code == 200, preview.get_data(as_text=True)
     assert _confirm(auth, world.branch_a.id, preview.get_data(as_text=True)).status_code == 302
-    assert session.scalar(sa.select(User).where(User.username == "zhangsan01")) is not None
+    member = session.scalar(sa.select(User).where(User.username == "zhangsan01"))
+    assert member.unit_id == world.branch_a.id
+
+
+def test_the_template_example_names_a_unit_a_row_may_name(ctx, session):
+    world = build_world(session)
+    # A branch comes before the units below it.
+    assert example_unit_name(session, world.branch_a) == "甲支部"
+    assert example_unit_name(session, world.group_a) == "甲第一党小组"
+    assert example_unit_name(session, world.general) in {"甲支部", "甲第一党小组", "乙支部"}
+    # Neither a name two units share (the row would be ambiguous) nor a deactivated unit.
+    make_unit(session, parent=world.branch_b, name="甲支部", kind=UnitKind.GROUP)
+    world.group_a.is_active = False
+    session.flush()
+    assert example_unit_name(session, world.general) == "乙支部"
+    # Nothing under the unit takes members: an example that reads as one.
+    empty = make_unit(session, parent=world.root, name="空党总支", kind=UnitKind.GENERAL_BRANCH)
+    placeholder = example_unit_name(session, empty)
+    assert "示例" in placeholder
+    assert not session.scalar(sa.select(Unit).where(Unit.name == placeholder))
+
+
+def _xlsx(rows: list[list]) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in [HEADER.strip().split(","), *rows]:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_formula_cell_in_an_xlsx_is_reported_as_a_formula_and_nothing_is_stored(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    # openpyxl writes a text starting with = as a formula, with no cached value: before the
+    # fix the name read as empty and was reported as missing.
+    content = _xlsx(
+        [
+            ['=HYPERLINK("x")', "zhangsan", "甲支部", "正式党员", "", "否", "否", "否"],
+            ["李四", "lisi", "甲支部", "正式党员", "=A1", "否", "否", "否"],
+            ["王五", "wangwu", "甲支部", "正式党员", "+8613800000000", "否", "否", "否"],
+        ]
+    )
+    response = _upload(auth, world.branch_a.id, content, "成员.xlsx")
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    problems = re.findall(r"<tr><td>(\d+)</td><td>([^<]+)</td><td>([^<]+)</td></tr>", text)
+    formula = "单元格内容不能以 =、+、- 或 @ 开头"
+    assert [(row, column) for row, column, _ in problems] == [("2", "姓名"), ("3", "手机号")]
+    assert all(formula in message for _, _, message in problems)
+    assert 'name="token"' not in text
+    assert _count(session, User) == 5
+
+
+def test_the_member_count_of_a_unit_counts_disabled_accounts_apart(auth, session):
+    world = build_world(session)
+    make_user(session, unit=world.branch_a, username="gone", is_active=False)
+    session.commit()
+    auth.login("seca")
+    page = auth.client.get(f"/units/{world.branch_a.id}").get_data(as_text=True)
+    # 甲支部 and its group: seca, gsec and mema active, one disabled account listed too.
+    assert re.search(r'data-testid="member-count">3<', page)
+    assert re.search(r'data-testid="member-count-disabled">[^<]*1', page)
+    stats = [int(n) for n in re.findall(r'<div class="stat">(\d+)</div>', page)]
+    assert sum(stats) == 3
+    assert "gone" in page  # still listed, marked disabled
+    page = auth.client.get(f"/units/{world.branch_b.id}")
+    assert page.status_code == 404
+    auth.logout()
+    auth.login("admin")
+    page = auth.client.get(f"/units/{world.branch_b.id}").get_data(as_text=True)
+    assert re.search(r'data-testid="member-count">1<', page)
+    assert 'data-testid="member-count-disabled"' not in page
 
 
 def test_import_confirm_token_belongs_to_its_uploader(app, auth, session):

@@ -145,7 +145,7 @@ def test_a_deactivated_unit_takes_no_unit_and_no_member(ctx, session, clock):
     with pytest.raises(DomainError):
         move_unit(session, world.admin, world.group_a, empty, now=clock())
     with pytest.raises(DomainError):
-        move_member(session, world.admin, world.member_b, empty, reason="", now=clock())
+        move_member(session, world.admin, world.member_b, empty, reason="调动", now=clock())
     with pytest.raises(DomainError):
         create_unit(
             session, world.admin, name="新小组", kind=UnitKind.GROUP, parent=empty, now=clock()

@@ -54,6 +54,21 @@ def test_an_admin_moves_a_branch_to_another_general_branch(auth, session):
     assert _audited(session) == ["unit.moved"]
 
 
+def test_confirming_a_unit_move_without_choosing_a_target_moves_nothing(auth, session):
+    world = build_world(session)
+    _second_general(session, world)  # somewhere 乙支部 could go
+    auth.login("admin")
+    page = auth.client.get(f"/units/{world.branch_b.id}/move").get_data(as_text=True)
+    first = page[page.index('data-testid="move-target"') :]
+    first = first[first.index("<option") : first.index("</option>")]
+    assert 'value=""' in first and "selected" in first  # the placeholder, not 第二党总支
+    response = auth.post(f"/units/{world.branch_b.id}/move", {"target_id": ""})
+    assert response.status_code == 400
+    assert "is-invalid" in response.get_data(as_text=True)
+    assert _unit(session, world.branch_b.id).parent_id == world.general.id
+    assert "unit.moved" not in _audited(session)
+
+
 def test_a_target_that_is_not_offered_is_refused_and_nothing_changes(auth, session):
     world = build_world(session)
     other = make_unit(session, name="另一党委", kind=UnitKind.COMMITTEE)

@@ -11,10 +11,22 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
+from learnapp.accounts.services.users import normalize_username, username_problem
 from learnapp.forms import NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS, ROLE_LABELS
+
+
+class ValidUsername:
+    """The service's user-name rule run with the form's validators, so that its message shows
+    together with the other fields' errors instead of only once they are fixed. Whether the
+    name is taken is still the service's to say."""
+
+    def __call__(self, form, field):
+        problem = username_problem(normalize_username(field.data or ""))
+        if problem:
+            raise ValidationError(problem)
 
 
 class LoginForm(FlaskForm):
@@ -37,7 +49,9 @@ class ChangePasswordForm(FlaskForm):
 
 
 class UserCreateForm(FlaskForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    username = StringField(
+        _l("User name"), validators=[DataRequired(), Length(max=64), ValidUsername()]
+    )
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64), NoFormula()])
     unit_id = SelectField(_l("Unit"), coerce=int, validate_choice=True)
     category = SelectField(

@@ -15,6 +15,8 @@ from learnapp.audit.queries import (
     export_entries,
     search_entries,
     target_names,
+    unit_names,
+    with_unit_names,
 )
 from learnapp.audit.services import record
 from learnapp.authz import ADMIN, route_policy, strict_int_arg
@@ -77,6 +79,14 @@ def _target_name(found: TargetName | None) -> str:
     return found.name if found.exists else _("%(name)s (deleted)", name=found.name)
 
 
+def _details(session, entries):
+    """How the entries' before- and after-states read: JSON, with unit ids as unit names."""
+    labels = {
+        unit_id: _target_name(found) for unit_id, found in unit_names(session, entries).items()
+    }
+    return lambda entry, state: audit_json(with_unit_names(entry, state, labels))
+
+
 def _labelled(codes: list[str], label) -> list[tuple[str, str]]:
     return sorted(((code, label(code)) for code in codes), key=lambda pair: pair[1])
 
@@ -100,7 +110,7 @@ def audit_log():
         links=TARGET_LINKS,
         action_label=action_label,
         target_label=target_label,
-        audit_json=audit_json,
+        details=_details(session, entries),
         tz=org_timezone(),
     )
 
@@ -113,6 +123,7 @@ def audit_export():
     raw, filters = _filters()
     entries = export_entries(session, filters)
     names = target_names(session, entries)
+    details = _details(session, entries)
     generated_at = now()
     record(
         session,
@@ -147,8 +158,8 @@ def audit_export():
             target_label(entry.target_type),
             entry.target_id,
             _target_name(names.get((entry.target_type, entry.target_id))),
-            audit_json(entry.before),
-            audit_json(entry.after),
+            details(entry, entry.before),
+            details(entry, entry.after),
             entry.ip or "",
         ]
         for entry in entries

@@ -6,8 +6,9 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
+from learnapp.accounts.forms import ValidUsername
 from learnapp.forms import NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS, UNIT_KIND_LABELS
 from learnapp.orgs.models import Unit
@@ -27,6 +28,17 @@ def unit_choices(units: list[Unit]) -> list[SelectChoice]:
         )
         for unit in units
     ]
+
+
+def with_placeholder(choices: list[SelectChoice]) -> list[SelectChoice]:
+    """A picker that starts on "choose…", so that nothing is picked for the user: confirming
+    without choosing is refused instead of taking the first unit listed."""
+    return [SelectChoice("", _("Choose…")), *choices]
+
+
+def _picked_id(value) -> int | None:
+    """A picker's value as an id; the placeholder's empty value is no choice."""
+    return int(value) if value not in ("", None) else None
 
 
 class UnitForm(FlaskForm):
@@ -60,12 +72,26 @@ class MemberForm(FlaskForm):
 
 
 class NewMemberForm(MemberForm):
-    username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
+    username = StringField(
+        _l("User name"), validators=[DataRequired(), Length(max=64), ValidUsername()]
+    )
 
 
 class MoveForm(FlaskForm):
-    unit_id = SelectField(_l("Move to"), coerce=int, validate_choice=True)
-    reason = StringField(_l("Reason"), validators=[Length(max=200), NoFormula()])
+    unit_id = SelectField(
+        _l("Move to"),
+        coerce=_picked_id,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose the unit the member moves to."))],
+    )
+    reason = StringField(
+        _l("Reason"),
+        validators=[
+            DataRequired(message=_l("Give the reason for the move.")),
+            Length(max=200),
+            NoFormula(),
+        ],
+    )
 
 
 class ImportForm(FlaskForm):
@@ -73,4 +99,9 @@ class ImportForm(FlaskForm):
 
 
 class UnitMoveForm(FlaskForm):
-    target_id = SelectField(_l("Move under"), coerce=int, validate_choice=True)
+    target_id = SelectField(
+        _l("Move under"),
+        coerce=_picked_id,
+        validate_choice=True,
+        validators=[InputRequired(message=_l("Choose the unit to move it under."))],
+    )

@@ -78,6 +78,23 @@ def _row_reader(cells: list[str], index: dict[str, int]):
     return cell
 
 
+def _units_by_name(session: Session, root: Unit) -> dict[str, list[Unit]]:
+    """The branches and groups of `root`'s subtree (the units a row may name), by name, in
+    tree order."""
+    units_by_name: dict[str, list[Unit]] = {}
+    for unit in subtree_units(session, root):
+        if unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP:
+            units_by_name.setdefault(unit.name, []).append(unit)
+    return units_by_name
+
+
+def _is_formula(name: str, value: str) -> bool:
+    # A phone number may start with + (+86 …); anything else formula-like is refused.
+    if name == "手机号":
+        return looks_like_formula(value) and not PHONE.match(value)
+    return looks_like_formula(value)
+
+
 def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview:
     """Check every row against the rules and the database; store nothing."""
     preview = ImportPreview()
@@ -91,10 +108,7 @@ def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview
         )
         return preview
     index = {name: table.header.index(name) for name in COLUMNS if name in table.header}
-    units_by_name: dict[str, list[Unit]] = {}
-    for unit in subtree_units(session, root):
-        if unit.kind in BRANCH_KINDS or unit.kind == UnitKind.GROUP:
-            units_by_name.setdefault(unit.name, []).append(unit)
+    units_by_name = _units_by_name(session, root)
     usernames = [
         normalize_username(cells[index["用户名"]]) if index["用户名"] < len(cells) else ""
         for _, cells in table.rows
@@ -110,9 +124,9 @@ def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview
 
         cell = _row_reader(cells, index)
 
-        for name in COLUMNS:
-            if name != "手机号" and looks_like_formula(cell(name)):
-                errors.append(RowError(number, name, _l("A cell may not start with =, +, - or @.")))
+        formulas = [name for name in COLUMNS if _is_formula(name, cell(name))]
+        for name in formulas:
+            errors.append(RowError(number, name, _l("A cell may not start with =, +, - or @.")))
         display_name = cell("姓名")
         if not display_name:
             errors.append(RowError(number, "姓名", _l("A name is required.")))
@@ -166,7 +180,7 @@ def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview
                 )
             )
         phone = cell("手机号")
-        if phone and not PHONE.match(phone):
+        if phone and "手机号" not in formulas and not PHONE.match(phone):
             errors.append(RowError(number, "手机号", _l("Not a phone number.")))
         flags = [
             _flag(cell(name), number, name, errors) for name in ("流动党员", "离退休", "年老体弱")
@@ -214,7 +228,18 @@ def commit_members(
     return len(preview.rows)
 
 
-def template_workbook() -> bytes:
+def example_unit_name(session: Session, root: Unit) -> str:
+    """The 所在组织 of the template's example row: the first active branch or group under `root`
+    that a row can name (its name unique there), so that the example is one the import accepts;
+    a placeholder that reads as one when there is none."""
+    for name, units in _units_by_name(session, root).items():
+        if len(units) == 1 and units[0].is_active:
+            return name
+    return "（示例）请填写党支部或党小组名称"
+
+
+def template_workbook(unit_name: str) -> bytes:
+    """The import template; its example row names `unit_name` (see example_unit_name)."""
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -223,7 +248,7 @@ def template_workbook() -> bytes:
     write_xlsx_sheet(
         sheet,
         list(COLUMNS),
-        [["张三", "zhangsan01", "第一党支部", "正式党员", "13800000000", "否", "否", "否"]],
+        [["张三", "zhangsan01", unit_name, "正式党员", "13800000000", "否", "否", "否"]],
     )
     notes = workbook.create_sheet("说明")
     write_xlsx_sheet(

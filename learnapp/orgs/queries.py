@@ -93,9 +93,14 @@ def _members_in(unit: Unit):
 @dataclass
 class MemberPage:
     members: list[User]
-    total: int
+    total: int  # every account listed, disabled ones included
     page: int
     pages: int
+    disabled: int = 0  # how many of `total` are disabled accounts
+
+    @property
+    def active(self) -> int:
+        return self.total - self.disabled
 
 
 def members_page(
@@ -106,6 +111,8 @@ def members_page(
     search: str = "",
     category: MemberCategory | None = None,
 ) -> MemberPage:
+    """One page of the accounts in `unit`'s subtree: disabled ones are listed too (marked in
+    the list), and counted apart, since every other member figure counts active members only."""
     query = _members_in(unit)
     search = search.strip()[:50]
     if search:
@@ -118,7 +125,13 @@ def members_page(
         )
     if category is not None:
         query = query.where(User.category == category)
-    total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    listed = query.subquery()
+    total, disabled = session.execute(
+        sa.select(
+            sa.func.count(),
+            sa.func.coalesce(sa.func.sum(sa.case((listed.c.is_active.is_(False), 1), else_=0)), 0),
+        ).select_from(listed)
+    ).one()
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     members = session.scalars(
@@ -126,7 +139,7 @@ def members_page(
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return MemberPage(list(members), total, page, pages)
+    return MemberPage(list(members), total, page, pages, disabled)
 
 
 def category_counts(session: Session, unit: Unit) -> dict[MemberCategory, int]:

@@ -185,7 +185,8 @@ def update_member(
 def move_member(
     session: Session, actor: User, member: User, target: Unit, *, reason: str, now: datetime
 ) -> MemberTransfer:
-    """Move a member to another unit; both ends must be in the actor's scope. History is kept."""
+    """Move a member to another unit; both ends must be in the actor's scope, and the move says
+    why (组织关系转接 keeps its reason). History is kept."""
     if not can_manage_unit(actor, target):
         raise DomainError("unit_id", _l("The target unit is outside your organisation."))
     if member.unit is not None and not can_manage_unit(actor, member.unit):
@@ -198,13 +199,16 @@ def move_member(
         raise DomainError(
             "unit_id", _l("%(target)s is deactivated: choose another unit.", target=target.name)
         )
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason", _l("Give the reason for the move."))
     transfer = MemberTransfer(
         user_id=member.id,
         from_unit_id=member.unit_id,
         to_unit_id=target.id,
         moved_at=now,
         actor_id=actor.id,
-        reason=(reason or "").strip()[:200],
+        reason=reason[:200],
     )
     session.add(transfer)
     member.unit_id = target.id

@@ -11,7 +11,7 @@ from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
-from learnapp.orgs.forms import UnitMoveForm
+from learnapp.orgs.forms import UnitMoveForm, with_placeholder
 from learnapp.orgs.models import Unit
 from learnapp.orgs.queries import category_counts, move_targets, subtree_size, unit_references
 from learnapp.orgs.restructure import (
@@ -44,10 +44,10 @@ def unit_move(unit_id):
     session = get_session()
     unit = _reshapable(unit_id)
     form = UnitMoveForm()
-    form.target_id.choices = [
-        SelectChoice(target.id, _target_label(target))
-        for target in move_targets(session, current_user, unit)
-    ]
+    targets = move_targets(session, current_user, unit)
+    form.target_id.choices = with_placeholder(
+        [SelectChoice(target.id, _target_label(target)) for target in targets]
+    )
     if form.validate_on_submit():
         try:
             move_unit(
@@ -64,7 +64,12 @@ def unit_move(unit_id):
             return redirect(url_for("orgs.unit_detail", unit_id=unit.id))
     units, people = subtree_size(session, unit)
     return render_template(
-        "orgs/unit_move.html", form=form, unit=unit, units=units, people=people
+        "orgs/unit_move.html",
+        form=form,
+        unit=unit,
+        units=units,
+        people=people,
+        has_targets=bool(targets),
     ), 400 if form.errors else 200
 
 

@@ -1,6 +1,4 @@
-import io
-
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,8 +25,14 @@ from learnapp.orgs.forms import (
     NewUnitForm,
     UnitForm,
     unit_choices,
+    with_placeholder,
 )
-from learnapp.orgs.imports import commit_members, preview_members, template_workbook
+from learnapp.orgs.imports import (
+    commit_members,
+    example_unit_name,
+    preview_members,
+    template_workbook,
+)
 from learnapp.orgs.models import ALLOWED_CHILDREN, BRANCH_KINDS, MemberCategory, Unit, UnitKind
 from learnapp.orgs.queries import (
     ancestors,
@@ -42,7 +46,7 @@ from learnapp.orgs.queries import (
 )
 from learnapp.orgs.restructure import may_restructure
 from learnapp.orgs.services import create_unit, move_member, update_member, update_unit
-from learnapp.tabular import TableError, read_table
+from learnapp.tabular import XLSX_CONTENT_TYPE, TableError, download, read_table
 
 bp = Blueprint("orgs", __name__)
 IMPORT_KIND = "member-import"
@@ -239,12 +243,14 @@ def member_move(user_id):
     session = get_session()
     member = _member(user_id)
     form = MoveForm()
-    form.unit_id.choices = unit_choices(
-        [
-            unit
-            for unit in pickable_units(session, current_user, members_only=True)
-            if unit.id != member.unit_id
-        ]
+    form.unit_id.choices = with_placeholder(
+        unit_choices(
+            [
+                unit
+                for unit in pickable_units(session, current_user, members_only=True)
+                if unit.id != member.unit_id
+            ]
+        )
     )
     if form.validate_on_submit():
         try:
@@ -273,12 +279,12 @@ def member_move(user_id):
 @bp.get("/units/<int:unit_id>/import/template.xlsx")
 @route_policy(MANAGER)
 def import_template(unit_id):
-    _unit(unit_id)
-    return send_file(
-        io.BytesIO(template_workbook()),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name="成员导入模板.xlsx",
+    unit = _unit(unit_id)
+    return download(
+        template_workbook(example_unit_name(get_session(), unit)),
+        content_type=XLSX_CONTENT_TYPE,
+        filename="成员导入模板.xlsx",
+        ascii_filename="member-import-template.xlsx",
     )
 
 

@@ -78,16 +78,18 @@ def _bank(bank_id: int):
     return bank
 
 
-def _download(data: bytes, filename: str, mimetype: str):
-    ascii_name = filename.encode("ascii", "ignore").decode() or "questions"
-    return download(data, content_type=mimetype, filename=filename, ascii_filename=ascii_name)
+def _download(data: bytes, filename: str, ascii_filename: str, mimetype: str):
+    return download(data, content_type=mimetype, filename=filename, ascii_filename=ascii_filename)
 
 
 @bp.get("/import/template.xlsx")
 @route_policy(BANK_STAFF)
 def template():
     return _download(
-        xlsx.template_workbook(), "题库导入模板.xlsx", formats.FORMATS["xlsx"].mimetype
+        xlsx.template_workbook(),
+        "题库导入模板.xlsx",
+        "question-import-template.xlsx",
+        formats.FORMATS["xlsx"].mimetype,
     )
 
 
@@ -245,8 +247,13 @@ def export(bank_id):
         exported = formats.export(chosen.code, [services.to_draft(v) for v in versions])
         refusal = formats.export_refusal(chosen.code, len(versions), exported)
         if refusal is None:
-            name = f"{bank.name}-{now().strftime('%Y%m%d')}{chosen.extension}"
-            response = _download(exported.data, name, chosen.mimetype)
+            day = now().strftime("%Y%m%d")
+            response = _download(
+                exported.data,
+                f"{bank.name}-{day}{chosen.extension}",
+                f"question-bank-{bank.id}-{day}{chosen.extension}",
+                chosen.mimetype,
+            )
             response.headers["X-Questions-Exported"] = str(exported.exported)
             response.headers["X-Questions-Skipped"] = str(len(exported.skipped))
             return response

@@ -3,6 +3,7 @@ error each, and the journeys' key pages."""
 
 import io
 import re
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -386,6 +387,18 @@ def test_results_workbook_is_formula_safe_and_logged(app, session, world, auth):
 
     reload(session)
     assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "assessment.export"))
+
+
+def test_the_results_workbook_has_a_readable_ascii_name_beside_the_chinese_one(
+    app, session, world, auth
+):
+    period_id = _period(app, session, world, Step.COMMITTEE, year=2025)
+    auth.login("seca")
+    response = auth.client.get(f"/assessments/periods/{period_id}/results.xlsx")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert 'filename="assessment-results-2025.xlsx"' in disposition
+    assert f"filename*=UTF-8''{quote('评议结果表-甲支部-2025.xlsx')}" in disposition
 
 
 def test_rules_admin(app, session, world, auth):

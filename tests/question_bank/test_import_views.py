@@ -147,6 +147,7 @@ def test_template_download(client, auth, world):
     assert response.status_code == 200
     assert response.data.startswith(b"PK")
     assert "filename*=UTF-8''%E9%A2%98" in response.headers["Content-Disposition"]
+    assert 'filename="question-import-template.xlsx"' in response.headers["Content-Disposition"]
 
 
 @pytest.mark.parametrize("fmt", ["xlsx", "csv", "gift", "aiken"])
@@ -165,6 +166,11 @@ def test_export_downloads(client, auth, session, world, fmt):
     assert response.status_code == 200
     assert response.headers["X-Questions-Exported"] == ("1" if fmt == "aiken" else "2")
     assert "attachment" in response.headers["Content-Disposition"]
+    # An ASCII name for old clients that still says what the file is.
+    assert re.search(
+        rf'filename="question-bank-{world.bank.id}-\d{{8}}\.\w+"',
+        response.headers["Content-Disposition"],
+    )
 
 
 def test_export_follows_the_lists_filters(client, auth, session, world):

@@ -2,10 +2,8 @@
 the period's page and its steps, the grade sheet, approval, feedback, lock, reopen, the
 workbook, and decisions on 积分 items."""
 
-import io
-
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -42,8 +40,7 @@ from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError
 from learnapp.forms import EmptyForm
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from learnapp.tabular import XLSX_CONTENT_TYPE, download
 
 
 def _scores(session, period) -> dict:
@@ -254,11 +251,11 @@ def results_export(period_id):
     data = results_workbook(get_session(), current_user, period, now())
     commit()
     title = _("Assessment results")
-    return send_file(
-        io.BytesIO(data),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name=f"{title}-{period.unit.name}-{period.year}.xlsx",
+    return download(
+        data,
+        content_type=XLSX_CONTENT_TYPE,
+        filename=f"{title}-{period.unit.name}-{period.year}.xlsx",
+        ascii_filename=f"assessment-results-{period.year}.xlsx",
     )
 
 
