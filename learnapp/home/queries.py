@@ -7,11 +7,12 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
+from learnapp.hours.services import org_day
 from learnapp.jobs import latest_runs
 from learnapp.orgs.models import Unit
 from learnapp.orgs.queries import category_counts, sizing_warnings
 from learnapp.quizzes.presenters import RunningAttempt, running_attempts
-from learnapp.quizzes.queries import attempts_in_progress, visible_quizzes
+from learnapp.quizzes.queries import current_attempts, visible_quizzes
 
 HOME_QUIZZES = 3  # the newest open quizzes on the home page; the rest are one click away
 
@@ -42,12 +43,24 @@ def admin_overview(session: Session) -> dict:
     }
 
 
-def home_quizzes(session: Session, member, now: datetime) -> tuple[list, dict[int, RunningAttempt]]:
-    """The quizzes the home page lists, with the member's attempts in progress by quiz id
-    (one query): those being answered first, whatever their age, then the newest open ones."""
+@dataclass
+class HomeQuizzes:
+    quizzes: list
+    running: dict[int, RunningAttempt]  # the member's attempts in progress, by quiz id
+    done_today: set[int]  # 每日答题 quizzes with an attempt of today, as the quiz list says
+
+
+def home_quizzes(session: Session, member, now: datetime) -> HomeQuizzes:
+    """The quizzes the home page lists, with the member's attempts in progress and today's
+    daily practice (one query): those being answered first, whatever their age, then the
+    newest open ones."""
     quizzes = visible_quizzes(session, member)
-    running = running_attempts(
-        attempts_in_progress(session, member.id, [q.id for q in quizzes]), now
-    )
+    today = org_day(now)
+    attempts = current_attempts(session, member.id, [q.id for q in quizzes], today)
+    running = running_attempts(attempts, now)
     ordered = sorted(quizzes, key=lambda quiz: quiz.id not in running)  # stable: newest first
-    return ordered[: max(HOME_QUIZZES, len(running))], running
+    return HomeQuizzes(
+        ordered[: max(HOME_QUIZZES, len(running))],
+        running,
+        {a.quiz_id for a in attempts if a.practice_day == today},
+    )

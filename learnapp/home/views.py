@@ -21,14 +21,15 @@ bp = Blueprint("home", __name__)
 def index():
     session = get_session()
     moment = now()
-    quizzes, running = home_quizzes(session, current_user, moment)
+    quizzes = home_quizzes(session, current_user, moment)
     return render_template(
         "home/index.html",
         managed=manager_overview(session, current_user) if current_user.is_manager else [],
         admin=admin_overview(session) if current_user.is_admin else None,
         year=year_summary(session, current_user, org_day(moment).year),
-        quizzes=quizzes,
-        running=running,
+        quizzes=quizzes.quizzes,
+        running=quizzes.running,
+        done_today=quizzes.done_today,
     )
 
 

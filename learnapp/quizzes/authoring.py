@@ -153,12 +153,14 @@ def update_quiz(session: Session, actor, quiz: Quiz, settings: QuizSettings, now
 
 
 def publish_quiz(session: Session, actor, quiz: Quiz, now: datetime) -> None:
-    """A draft with a usable paper becomes visible to its audience."""
+    """A draft with a usable paper becomes visible to its audience. A paper that is not usable
+    yet is refused with its first problem, on the field "paper" (the authoring page lists every
+    problem of the paper)."""
     if quiz.state != QuizState.DRAFT:
         raise DomainError(None, _l("Only a draft can be published."))
     problems = paper_problems(session, quiz)
     if problems:
-        raise DomainError(None, problems[0])
+        raise DomainError("paper", problems[0])
     if quiz.composition == Composition.FIXED:
         pin_versions(session, quiz, now)
     quiz.state, quiz.updated_at = QuizState.PUBLISHED, now

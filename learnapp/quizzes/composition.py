@@ -5,8 +5,11 @@ Services flush, never commit, and raise DomainError."""
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 import sqlalchemy as sa
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -59,14 +62,23 @@ def _editable_paper(session: Session, quiz: Quiz) -> None:
         raise DomainError(None, reason)
 
 
-def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], now) -> int:
+class AddedQuestions(NamedTuple):
+    added: int
+    skipped: int  # chosen, but already on the paper
+
+
+def add_questions(
+    session: Session, actor, quiz: Quiz, question_ids: list[int], now
+) -> AddedQuestions:
     """Append active questions to a fixed paper; ones already on it are skipped. Returns how
-    many were added."""
+    many were added and how many skipped."""
     _editable_paper(session, quiz)
     if quiz.composition != Composition.FIXED:
         raise DomainError(None, _l("This quiz draws its questions by rules."))
     present = {item.question_id for item in quiz.items}
-    wanted = [qid for qid in dict.fromkeys(question_ids) if qid not in present]
+    chosen = list(dict.fromkeys(question_ids))
+    wanted = [qid for qid in chosen if qid not in present]
+    skipped = len(chosen) - len(wanted)
     if len(present) + len(wanted) > MAX_QUESTIONS:
         raise DomainError("question_ids", _l("A paper holds at most 200 questions."))
     query = sa.select(Question).where(
@@ -79,7 +91,7 @@ def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], 
     if set(wanted) - found:
         raise DomainError("question_ids", _l("Only active questions of your banks can be added."))
     if not wanted:
-        return 0
+        return AddedQuestions(0, skipped)
     position = max((item.position for item in quiz.items), default=0)
     for qid in wanted:
         position += 1
@@ -97,7 +109,7 @@ def add_questions(session: Session, actor, quiz: Quiz, question_ids: list[int], 
         after={"questions": wanted},
     )
     session.flush()
-    return len(wanted)
+    return AddedQuestions(len(wanted), skipped)
 
 
 def pin_versions(session: Session, quiz: Quiz, now: datetime) -> None:
@@ -303,20 +315,45 @@ def paper_problems(session: Session, quiz: Quiz) -> list[str]:
         size = sum(rule.count for rule in quiz.rules)
         if not quiz.rules:
             problems.append(str(_l("Add at least one rule.")))
-        needed: dict[tuple, int] = {}
-        for rule in quiz.rules:
-            available = len(candidate_ids(session, rule))
-            key = (rule.bank_id, rule.knowledge_point_id, rule.question_type, rule.difficulty)
-            needed[key] = needed.get(key, 0) + rule.count
-            if available < needed[key]:
-                problems.append(
-                    str(
-                        _l("Rule %(n)d needs more questions than the bank has.")
-                        % {"n": rule.position}
-                    )
-                )
+        problems.extend(_rule_shortfalls(session, quiz.rules))
     if quiz.kind == QuizKind.TOPIC and size and size not in TOPIC_SIZES:
         problems.append(str(_l("A topic set has 5 or 10 questions.")))
+    return problems
+
+
+def _rule_shortfalls(session: Session, rules: list[QuizRule]) -> list[str]:
+    """Rules the bank may fail to fill. A paper is drawn rule by rule and never repeats a
+    question, so a rule sharing questions with earlier ones may find up to their counts of its
+    own questions taken (each earlier rule takes at most its count of the shared ones). A rule
+    with too few questions on its own says so; one that has enough alone but not together with
+    the earlier rules drawing from the same questions names them all, in one message."""
+    problems = []
+    earlier: list[tuple[QuizRule, set[int]]] = []
+    for rule in rules:
+        pool = {question_id for question_id, _ in candidate_ids(session, rule)}
+        sharing = [(other, len(pool & theirs)) for other, theirs in earlier if pool & theirs]
+        need = rule.count + sum(min(other.count, shared) for other, shared in sharing)
+        if len(pool) < rule.count:
+            problems.append(
+                str(_l("Rule %(n)d needs more questions than the bank has.") % {"n": rule.position})
+            )
+        elif len(pool) < need:
+            numbers = [str(other.position) for other, _ in sharing] + [str(rule.position)]
+            problems.append(
+                str(
+                    _l(
+                        "Rules %(rules)s draw from the same questions: together they may need"
+                        " %(need)d of them, and only %(have)d match rule %(n)d."
+                    )
+                    % {
+                        "rules": format_list(numbers, locale=get_locale()),
+                        "need": need,
+                        "have": len(pool),
+                        "n": rule.position,
+                    }
+                )
+            )
+        earlier.append((rule, pool))
     return problems
 
 

@@ -157,11 +157,14 @@ class ReportForm(FlaskForm):
 
 
 class CloseReportForm(FlaskForm):
+    # No outcome is preselected: closing a report is a decision the editor makes.
     state = SelectField(
         _l("Outcome"),
         choices=[
+            SelectChoice("", _l("Choose…")),
             SelectChoice("resolved", _l("Corrected in the bank")),
             SelectChoice("dismissed", _l("Dismissed: the question is right")),
         ],
+        validators=[DataRequired(message=_l("Choose corrected or dismissed."))],
     )
     note = TextAreaField(_l("Note for the record"), validators=[Length(max=1000)])

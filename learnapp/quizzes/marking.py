@@ -15,7 +15,7 @@ from learnapp.errors import DomainError
 from learnapp.notifications.messages import declare
 from learnapp.notifications.preferences import register_kind
 from learnapp.notifications.services import notify
-from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.question_bank.models import STATUS_LABELS, Question, QuestionStatus
 from learnapp.question_bank.types import grade
 from learnapp.quizzes.grading import CENT, HUNDRED, complete, credit_course_test
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptState, Quiz, ReleasePolicy
@@ -120,14 +120,27 @@ class RegradeChange:
 def regrade_question(
     session: Session, actor, quiz: Quiz, question: Question, now: datetime, *, apply: bool
 ) -> list[RegradeChange]:
-    """Score every graded answer to `question` in `quiz` again against the question's current
-    version (the corrected one), keeping the version each attempt was asked. With apply=False
-    it is a dry run: the score changes are returned and nothing is stored. Applying updates the
-    marks and totals and audits every changed attempt; a newly passed course final test is
-    credited. 简答 answers are marked by a person and are not regraded."""
-    version = question.current_version
+    """Score every graded answer to `question` in `quiz` again against the question's approved
+    version (the corrected one), keeping the version each attempt was asked. Only an approved
+    version is ever used: while the question is not active (an edit waits for review, it was
+    sent back, or it is retired) its newest version is nobody's key yet and the regrade is
+    refused. With apply=False it is a dry run: the score changes are returned and nothing is
+    stored. Applying updates the marks and totals, records on each answer the version it was
+    scored with (the result page shows that key) and audits every changed attempt; a newly
+    passed course final test is credited. 简答 answers are marked by a person and are not
+    regraded."""
     if question.type == "short":
         raise DomainError(None, _l("Short answers are marked by a person, not regraded."))
+    if question.status != QuestionStatus.ACTIVE:
+        raise DomainError(
+            None,
+            _l(
+                "Regrading uses only an approved version of the question, and this question is"
+                " “%(status)s” now: regrade once a reviewer has approved its newest version."
+            )
+            % {"status": STATUS_LABELS[question.status]},
+        )
+    version = question.current_version
     slots = session.scalars(
         sa.select(AttemptQuestion)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
@@ -151,6 +164,8 @@ def regrade_question(
             grading_input(slot.question_type, slot.response),
             slot.points,
         )
+        if apply:
+            slot.graded_version_id = None if version.id == slot.version_id else version.id
         if result.points == slot.awarded:
             continue
         attempt = session.get(Attempt, slot.attempt_id)
@@ -190,7 +205,7 @@ def regrade_question(
         )
         if change.new_passed and not change.old_passed:
             credit_course_test(session, attempt, now)
-    if apply and question.status == QuestionStatus.ACTIVE:
+    if apply:
         # Examinees still to come get the corrected version the others were regraded against.
         for item in quiz.items:
             if item.question_id == question.id and item.version_id is not None:

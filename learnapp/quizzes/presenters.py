@@ -123,6 +123,7 @@ class ReviewQuestion:
     explanation: str
     source: str
     marker_comment: str
+    regraded: bool  # marked with the key of a corrected version, not the one asked
 
     @property
     def outcome(self) -> Outcome:
@@ -181,9 +182,12 @@ def _answer_text(slot) -> str:
 
 
 def review_question(slot) -> ReviewQuestion:
-    """One answered question with its key, for a page that may show keys (`answers_open`)."""
-    version = slot.version
-    spec = version.spec
+    """One answered question with its key, for a page that may show keys (`answers_open`). The
+    stem, options and answer are those the member was asked; the key, explanation and source
+    are those of the version the mark comes from (a regrade may have used a corrected one)."""
+    asked = slot.version.spec
+    keyed = slot.key_version
+    spec = keyed.spec
     kind = get_type(slot.question_type)
     response = slot.response or {}
     options = []
@@ -194,7 +198,7 @@ def review_question(slot) -> ReviewQuestion:
         )
         right = set(spec.get("answers", [])) | ({spec["answer"]} if "answer" in spec else set())
         options = [
-            ReviewOption(LETTERS[shown], spec["options"][index], index in chosen, index in right)
+            ReviewOption(LETTERS[shown], asked["options"][index], index in chosen, index in right)
             for shown, index in enumerate(slot.option_order)
         ]
         key_text = "".join(o.label for o in options if o.correct)
@@ -204,16 +208,16 @@ def review_question(slot) -> ReviewQuestion:
     elif slot.question_type == "fill":
         key_text, answer_text = "", ""
         key_blanks = key_blank_lines(spec)
-        answer_blanks = answer_blank_lines(spec, response)
+        answer_blanks = answer_blank_lines(asked, response)
     else:
         key_text, answer_text = kind.key_text(spec), _answer_text(slot)
         key_points = list(spec.get("key_points") or [])
-    source = " ".join(p for p in (version.source_document, version.source_version) if p)
+    source = " ".join(p for p in (keyed.source_document, keyed.source_version) if p)
     return ReviewQuestion(
         position=slot.position,
         version_id=slot.version_id,
         type_label=str(kind.short_label),
-        stem=version.stem,
+        stem=slot.version.stem,
         options=options,
         answer_text=answer_text,
         answer_blanks=answer_blanks,
@@ -224,9 +228,10 @@ def review_question(slot) -> ReviewQuestion:
         awarded=slot.awarded,
         points=slot.points,
         is_correct=slot.is_correct,
-        explanation=version.explanation,
+        explanation=keyed.explanation,
         source=source,
         marker_comment=slot.marker_comment,
+        regraded=slot.graded_version_id is not None,
     )
 
 

@@ -3,7 +3,7 @@ queries behind the pages. The exam report's statistics are in `analysis`."""
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
@@ -178,9 +178,10 @@ def member_attempts(session: Session, member_id: int, quiz_ids=None) -> list[Att
     return list(session.scalars(query.order_by(Attempt.quiz_id, Attempt.number)))
 
 
-def attempts_in_progress(session: Session, member_id: int, quiz_ids) -> list[Attempt]:
-    """The member's attempts in progress on these quizzes (at most one a quiz), in one query:
-    the home page flags them beside the quizzes it lists."""
+def current_attempts(session: Session, member_id: int, quiz_ids, day: date) -> list[Attempt]:
+    """The member's attempts in progress on these quizzes (at most one a quiz) and their 每日答题
+    attempts of practice day `day`, in one query: the home page flags the ones in progress
+    beside the quizzes it lists, and the daily practice done today."""
     ids = sorted(set(quiz_ids))
     if not ids:
         return []
@@ -188,8 +189,8 @@ def attempts_in_progress(session: Session, member_id: int, quiz_ids) -> list[Att
         session.scalars(
             sa.select(Attempt).where(
                 Attempt.member_id == member_id,
-                Attempt.state == AttemptState.IN_PROGRESS,
                 Attempt.quiz_id.in_(ids),
+                sa.or_(Attempt.state == AttemptState.IN_PROGRESS, Attempt.practice_day == day),
             )
         )
     )

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from learnapp.quizzes.demo import EXAM_TITLE
-from tests.e2e.conftest import PHONE, reset_and_login, shot
+from tests.e2e.conftest import DESKTOP, PHONE, login, reset_and_login, shot
 
 
 def _slot(page, position: int):
@@ -20,14 +20,25 @@ def _choose(page, position: int) -> None:
     expect(_slot(page, position).locator("[data-seq]")).to_have_value("1")
 
 
+def _tab_switches(reporter, report_url: str, attempt_id: str) -> str:
+    """The tab switches (切屏) the exam report counts for the attempt."""
+    reporter.goto(report_url)
+    row = reporter.locator(f'[data-testid="report-attempt"][data-attempt="{attempt_id}"]')
+    return row.get_by_test_id("tab-switches").inner_text()
+
+
 def test_member_keeps_the_question_and_finds_the_exam_in_progress(new_page):
     # A member of the demo branch who has not taken the exam (the demo's takers are dy001–dy007).
     page = reset_and_login(new_page, "dy012", PHONE)
     page.goto("/quizzes/")
     page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).get_by_role("link").click()
+    report_url = re.sub(r"/quizzes/(\d+)$", r"/quizzes/manage/\1/report", page.url)
     page.get_by_test_id("start-attempt").click()
     expect(page.get_by_test_id("quiz-taker")).to_be_visible()
     attempt_url = page.url.split("#")[0]
+    attempt_id = attempt_url.rsplit("/", 1)[1]
+    reporter = new_page(DESKTOP)
+    login(reporter, "demo-admin")
     expect(page).to_have_url(re.compile(r"#q1$"))
     _choose(page, 1)
 
@@ -40,7 +51,9 @@ def test_member_keeps_the_question_and_finds_the_exam_in_progress(new_page):
     expect(_slot(page, 1)).to_be_hidden()
     expect(page.locator('[data-nav-to="4"]')).to_have_attribute("aria-current", "step")
 
-    # The form's save (a full post) comes back to the same question.
+    # The form's save (a full post) comes back to the same question. Reloading the page by
+    # its own button is not leaving it: the exam report counts no tab switch (切屏) for it.
+    switches_before = _tab_switches(reporter, report_url, attempt_id)
     page.locator('[data-slot="4"] [data-step="1"]').click()
     page.locator('[data-slot="5"] [data-step="1"]').click()
     expect(page).to_have_url(re.compile(r"#q6$"))
@@ -50,6 +63,15 @@ def test_member_keeps_the_question_and_finds_the_exam_in_progress(new_page):
     expect(_slot(page, 6)).to_be_visible()
     expect(_slot(page, 1)).to_be_hidden()
     shot(page, "quiz-back-at-question")
+    _choose(page, 6)  # a round trip of the reloaded page: the old one's requests are in
+    assert _tab_switches(reporter, report_url, attempt_id) == switches_before
+    # Switching to another tab is signalled.
+    with page.expect_request(lambda r: r.url.endswith("/signals")) as signal:
+        page.evaluate(
+            "Object.defineProperty(document, 'visibilityState', {value: 'hidden'});"
+            "document.dispatchEvent(new Event('visibilitychange'))"
+        )
+    assert signal.value.post_data_json == {"kind": "hidden"}
 
     # Away from the exam, the quiz list and the home page say it is in progress.
     page.goto("/quizzes/")

@@ -135,6 +135,12 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     expect(report).to_be_visible()
     shot(editor, "quiz-question-reports")
     report.locator("textarea[name=note]").fill("已核对原文并更正")
+    # No outcome is preselected: closing without one is refused and the report stays open.
+    report.get_by_test_id("close-report").click()
+    expect(editor.locator(".alert-danger")).to_be_visible()
+    expect(report.locator("form")).to_have_count(1)
+    report.locator("select[name=state]").select_option("resolved")
+    report.locator("textarea[name=note]").fill("已核对原文并更正")
     report.get_by_test_id("close-report").click()
     expect(report.locator("form")).to_have_count(0)
     expect(report).to_contain_text("已核对原文并更正")

@@ -11,18 +11,23 @@ from flask_babel import force_locale, gettext, ngettext
 from learnapp.audit.labels import ACTION_LABELS
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
+from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.models import KnowledgePoint, QuestionStatus
+from learnapp.question_bank.services import add_question
 from learnapp.quizzes.composition import (
     PaperTotals,
     RuleInput,
     add_questions,
     add_rule,
+    paper_problems,
     paper_totals,
     remove_item,
     remove_rule,
 )
-from learnapp.quizzes.models import Composition, QuizRule
+from learnapp.quizzes.models import Composition, Quiz, QuizRule, QuizState
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
+from tests.question_bank.factories import make_bank
 from tests.quizzes.helpers import make_paper, make_quiz
 
 
@@ -70,9 +75,9 @@ def test_paper_and_rule_changes_are_audited(app, session, world):
         first = fixed.items[0]
         removed_question = first.question_id
         remove_item(session, world.admin, fixed, first.id, FIXED_NOW)
-        assert add_questions(session, world.admin, fixed, [removed_question], FIXED_NOW) == 1
+        assert add_questions(session, world.admin, fixed, [removed_question], FIXED_NOW) == (1, 0)
         # Adding only questions already on the paper changes nothing and records nothing.
-        assert add_questions(session, world.admin, fixed, [removed_question], FIXED_NOW) == 0
+        assert add_questions(session, world.admin, fixed, [removed_question], FIXED_NOW) == (0, 1)
         rule = add_rule(
             session,
             world.admin,
@@ -238,3 +243,112 @@ def test_publishing_and_archiving_say_what_happened(app, session, auth, world):
     assert [e.action for e in session.scalars(sa.select(AuditEntry).order_by(AuditEntry.id))][
         -2:
     ] == ["quiz.published", "quiz.archived"]
+
+
+def test_the_picker_marks_questions_on_the_paper_and_adding_keeps_the_search(
+    app, session, auth, world
+):
+    """Questions already on the paper are marked and cannot be chosen again; adding says how
+    many chosen ones were skipped as already there, and comes back to the same search."""
+    with app.test_request_context():
+        paper = make_paper(session, types=("single", "multiple", "judge"))
+        single, multiple, judge = paper.questions
+        quiz = make_quiz(session, world.branch_a, paper, publish=False)
+        remove_item(session, None, quiz, quiz.items[2].id, FIXED_NOW)  # the judge question
+        added = gettext("%(n)d questions added.", n=1)
+        skipped = ngettext(
+            "%(num)d question chosen was already on the paper and was skipped.",
+            "%(num)d questions chosen were already on the paper and were skipped.",
+            2,
+        )
+    session.commit()
+    auth.login("seca")
+    # q=党 finds the single-choice question (on the paper) and the judge one (not on it).
+    search = f"/quizzes/manage/{quiz.id}?bank={paper.bank.id}&q=%E5%85%9A"
+    page = auth.client.get(search).get_data(as_text=True)
+    picker = page[page.index('data-testid="question-picker"') :]
+    assert picker.count('data-testid="picker-on-paper"') == 1
+    assert f'name="question_ids" value="{judge.id}"' in picker
+    assert f'name="question_ids" value="{single.id}"' not in picker
+    assert (
+        f'action="/quizzes/manage/{quiz.id}/questions?bank={paper.bank.id}&amp;q=%E5%85%9A"' in page
+    )
+    response = auth.post(
+        f"/quizzes/manage/{quiz.id}/questions?bank={paper.bank.id}&q=%E5%85%9A",
+        {"question_ids": [str(single.id), str(multiple.id), str(judge.id)]},
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] == search
+    page = auth.client.get(search).get_data(as_text=True)
+    assert added in page and skipped in page
+    reload(session)
+    assert [e.after for e in _entries(session, "quiz.questions_added")][-1] == {
+        "questions": [judge.id]
+    }
+
+
+def _charter_bank(session, singles: int, judges: int = 0):
+    """A bank whose 党章 knowledge point holds `singles` single-choice and `judges` true/false
+    questions, and that point."""
+    bank = make_bank(session, two_person_review=False)
+    for n in range(singles):
+        draft = QuestionDraft(
+            type="single",
+            stem=f"党章单选题{n}",
+            spec={"options": ["甲", "乙"], "answer": 0},
+            knowledge_point=["党章"],
+        )
+        add_question(session, None, bank, draft, FIXED_NOW, QuestionStatus.ACTIVE)
+    for n in range(judges):
+        draft = QuestionDraft(
+            type="judge", stem=f"党章判断题{n}", spec={"answer": True}, knowledge_point=["党章"]
+        )
+        add_question(session, None, bank, draft, FIXED_NOW, QuestionStatus.ACTIVE)
+    point = session.scalars(sa.select(KnowledgePoint).where(KnowledgePoint.bank_id == bank.id))
+    return bank, point.one()
+
+
+def _drawn(session, world, bank, rules):
+    quiz = make_quiz(session, world.branch_a, None, publish=False, composition=Composition.RANDOM)
+    for point, question_type, count in rules:
+        add_rule(
+            session,
+            None,
+            quiz,
+            RuleInput(bank, point, question_type, None, count, Decimal("1")),
+            FIXED_NOW,
+        )
+    return quiz
+
+
+def test_rules_drawing_from_the_same_questions_are_counted_together(session, world, ctx):
+    bank, charter = _charter_bank(session, singles=33, judges=5)
+    overlapping = _drawn(session, world, bank, [(charter, "single", 5), (charter, "single", 30)])
+    assert paper_problems(session, overlapping) == [
+        "Rules 1 and 2 draw from the same questions: together they may need 35 of them,"
+        " and only 33 match rule 2."
+    ]
+    # Any type first may take the single-choice questions the second rule needs.
+    nested = _drawn(session, world, bank, [(None, None, 5), (charter, "single", 30)])
+    assert [p.startswith("Rules 1 and 2 ") for p in paper_problems(session, nested)] == [True]
+    # The other way round the second rule always finds 5 of the 38 left.
+    fits = _drawn(session, world, bank, [(charter, "single", 30), (None, None, 5)])
+    assert paper_problems(session, fits) == []
+    apart = _drawn(session, world, bank, [(charter, "single", 30), (charter, "judge", 5)])
+    assert paper_problems(session, apart) == []
+
+
+def test_a_refused_publish_names_each_problem_once(app, session, auth, world):
+    with app.test_request_context():
+        bank, charter = _charter_bank(session, singles=33)
+        quiz = _drawn(session, world, bank, [(charter, "single", 5), (charter, "single", 30)])
+        (problem,) = paper_problems(session, quiz)
+    session.commit()
+    auth.login("seca")
+    page = auth.post(
+        f"/quizzes/manage/{quiz.id}/state", {"target": "published"}, follow_redirects=True
+    ).get_data(as_text=True)
+    assert page.count(problem) == 1
+    assert page.count('data-testid="paper-problem"') == 1 and "alert-danger" in page
+    reload(session)
+    assert session.get(Quiz, quiz.id).state == QuizState.DRAFT

@@ -78,8 +78,9 @@ def test_an_applied_regrade_moves_the_paper_to_the_corrected_version(session, wo
     attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
     svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
     _correct(session, single, 1)
-    regrade_question(session, world.admin, quiz, single, FIXED_NOW, apply=True)
-    assert quiz.items[0].version_id != single.current_version_id  # still in review
+    with pytest.raises(DomainError):  # still in review
+        regrade_question(session, world.admin, quiz, single, FIXED_NOW, apply=True)
+    assert quiz.items[0].version_id != single.current_version_id
     approve_question(session, world.admin, single, FIXED_NOW)
     regrade_question(session, world.admin, quiz, single, FIXED_NOW, apply=False)
     assert quiz.items[0].version_id != single.current_version_id  # a dry run changes nothing

@@ -2,25 +2,35 @@
 report export, and durability of autosaved answers."""
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from flask_babel import force_locale
 from openpyxl import load_workbook
+from sqlalchemy.orm import Session
 
 from learnapp.audit.models import AuditEntry
+from learnapp.cli import alembic_config, upgrade_database
 from learnapp.errors import DomainError
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.services import update_question
+from learnapp.question_bank.services.workflow import (
+    approve_question,
+    reject_question,
+    retire_question,
+)
 from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.marking import regrade_question
 from learnapp.quizzes.models import Attempt, AttemptQuestion, FinishedBy
 from learnapp.quizzes.queries import slots_of
-from tests.conftest import reload
+from tests.conftest import DB_KIND, POSTGRES_URL, ScratchPostgres, reload
 from tests.factories import FIXED_NOW, make_user
 from tests.quizzes.helpers import make_paper, make_quiz
+from tests.world import build_world
 
 
 def _wrong_key_exam(session, world):
@@ -39,7 +49,8 @@ def _wrong_key_exam(session, world):
     return quiz, question, attempt
 
 
-def _correct(session, question, answer: int):
+def _correct(session, question, answer: int, approver=None):
+    """Edit the single-choice key: a new version, in review until `approver` approves it."""
     spec = dict(question.current_version.spec, answer=answer)
     draft = QuestionDraft(
         type="single",
@@ -49,13 +60,16 @@ def _correct(session, question, answer: int):
         knowledge_point=["党章", "第三章"],
     )
     update_question(session, None, question, draft, FIXED_NOW)
+    if approver is not None:
+        approve_question(session, approver, question, FIXED_NOW)
 
 
 def test_regrade_dry_run_changes_nothing_and_apply_is_audited(app, session, world):
     with app.test_request_context(), force_locale("en"):
         quiz, question, attempt = _wrong_key_exam(session, world)
         assert attempt.score == Decimal("2.00") and attempt.passed
-        _correct(session, question, 1)
+        asked = question.current_version_id
+        _correct(session, question, 1, world.admin)
         dry = regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=False)
         assert [(c.old_score, c.new_score, c.new_passed) for c in dry] == [
             (Decimal("2.00"), Decimal("0.00"), False)
@@ -66,13 +80,42 @@ def test_regrade_dry_run_changes_nothing_and_apply_is_audited(app, session, worl
         assert applied == dry
         session.refresh(attempt)
         assert attempt.score == Decimal("0.00") and attempt.passed is False
-        # The attempt still points at the version it was asked.
-        assert slots_of(session, attempt)[0].version_id != question.current_version_id
+        # The attempt still points at the version it was asked, and names the one it was
+        # scored with.
+        slot = slots_of(session, attempt)[0]
+        assert slot.version_id == asked
+        assert slot.graded_version_id == question.current_version_id
+        assert slot.key_version is question.current_version
         entry = session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "quiz.regraded")
         ).one()
         assert entry.before["score"] == "2.00" and entry.after["score"] == "0.00"
         assert regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=True) == []
+
+
+@pytest.mark.parametrize("then", ["in_review", "rejected", "retired"])
+def test_a_version_nobody_approved_is_never_used_to_regrade(app, session, world, then):
+    """An edit waiting for review (or sent back, or a retired question) is nobody's key: the dry
+    run and the apply are both refused and no mark, score or pinned version changes."""
+    with app.test_request_context(), force_locale("en"):
+        quiz, question, attempt = _wrong_key_exam(session, world)
+        asked = question.current_version_id
+        _correct(session, question, 1)
+        if then == "rejected":
+            reject_question(session, world.admin, question, "答案不对", FIXED_NOW)
+        elif then == "retired":
+            retire_question(session, world.admin, question, FIXED_NOW)
+        for apply in (False, True):
+            with pytest.raises(DomainError, match="only an approved version"):
+                regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=apply)
+        session.refresh(attempt)
+        slot = slots_of(session, attempt)[0]
+        assert attempt.score == Decimal("2.00") and attempt.passed
+        assert (slot.awarded, slot.graded_version_id) == (Decimal("2.00"), None)
+        assert quiz.items[0].version_id == asked
+        assert not session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "quiz.regraded")
+        ).all()
 
 
 def test_regrade_refuses_changed_options(app, session, world):
@@ -85,6 +128,7 @@ def test_regrade_refuses_changed_options(app, session, world):
             knowledge_point=["党章"],
         )
         update_question(session, None, question, draft, FIXED_NOW)
+        approve_question(session, world.admin, question, FIXED_NOW)
         with pytest.raises(DomainError, match="number of options"):
             regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=False)
 
@@ -92,7 +136,7 @@ def test_regrade_refuses_changed_options(app, session, world):
 def test_regrade_routes_for_authors_only(app, session, auth, world):
     with app.test_request_context(), force_locale("en"):
         quiz, question, attempt = _wrong_key_exam(session, world)
-        _correct(session, question, 1)
+        _correct(session, question, 1, world.admin)
     session.commit()
     path = f"/quizzes/manage/{quiz.id}/regrade/{question.id}"
     auth.login("memb")
@@ -110,6 +154,46 @@ def test_regrade_routes_for_authors_only(app, session, auth, world):
     assert auth.post(path).status_code == 302
     reload(session)
     assert session.get(Attempt, attempt.id).score == Decimal("0.00")
+
+
+def test_the_regrade_page_offers_nothing_while_the_correction_awaits_review(
+    app, session, auth, world
+):
+    with app.test_request_context(), force_locale("en"):
+        quiz, question, attempt = _wrong_key_exam(session, world)
+        _correct(session, question, 1)
+    session.commit()
+    path = f"/quizzes/manage/{quiz.id}/regrade/{question.id}"
+    auth.login("admin")
+    response = auth.client.get(path)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'data-testid="regrade-refused"' in page
+    assert "regrade-changes" not in page and "apply-regrade" not in page
+    assert auth.post(path).status_code == 400
+    reload(session)
+    assert session.get(Attempt, attempt.id).score == Decimal("2.00")
+    assert session.scalars(sa.select(AttemptQuestion.graded_version_id)).all() == [None, None]
+
+
+def test_the_result_shows_the_key_the_answer_was_regraded_with(app, session, auth, world):
+    """After a regrade the member's result shows the corrected key, not the one asked, so the
+    mark and the key agree."""
+    with app.test_request_context(), force_locale("en"):
+        quiz, question, attempt = _wrong_key_exam(session, world)
+        last = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)  # keys show after it
+        svc.finalize(session, last.id, FIXED_NOW, FinishedBy.MEMBER)
+        _correct(session, question, 1, world.admin)
+        regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=True)
+    session.commit()
+    auth.login("mema")
+    page = auth.client.get(f"/quizzes/attempts/{attempt.id}/result").get_data(as_text=True)
+    first = page[page.index('id="item-1"') : page.index('id="item-2"')]
+    assert 'data-outcome="wrong"' in first
+    assert re.search(r'data-testid="review-key">B<', first)
+    assert 'data-testid="review-regraded"' in first
+    second = page[page.index('id="item-2"') :]
+    assert 'data-testid="review-regraded"' not in second
 
 
 def test_report_export_is_formula_safe_and_audited(app, session, auth, world):
@@ -169,3 +253,39 @@ def test_a_saved_answer_survives_the_worker_that_saved_it(app, session, auth, wo
     finally:
         fresh.dispose()
     assert stored == {"choice": 0}
+
+
+def test_the_migration_names_the_version_earlier_regrades_scored_with(app, tmp_path):
+    """Answers regraded before answers named their key version get it from the regrade's audit
+    entry when the database is upgraded."""
+    scratch = ScratchPostgres(POSTGRES_URL, "regrade") if DB_KIND == "postgres" else None
+    url = scratch.create() if scratch else f"sqlite:///{tmp_path}/regraded.db"
+    engine = sa.create_engine(url)
+    try:
+        upgrade_database(engine)
+        with Session(engine) as session, app.test_request_context(), force_locale("en"):
+            world = build_world(session)
+            quiz, question, attempt = _wrong_key_exam(session, world)
+            _correct(session, question, 1, world.admin)
+            regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=True)
+            session.commit()
+            attempt_id, question_id = attempt.id, question.id
+            corrected = question.current_version_id
+        config = alembic_config()
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "9f3b6d2a7c58")
+        upgrade_database(engine)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                sa.text(
+                    "SELECT question_id, graded_version_id FROM quiz_attempt_questions"
+                    " WHERE attempt_id = :a ORDER BY position"
+                ),
+                {"a": attempt_id},
+            ).all()
+        assert [tuple(row) for row in rows] == [(question_id, corrected), (rows[1][0], None)]
+    finally:
+        engine.dispose()
+        if scratch:
+            scratch.drop()

@@ -228,3 +228,33 @@ def test_a_refused_report_keeps_the_box_open_with_the_text_and_the_reason(
     assert say_what in _report_box(empty.get_data(as_text=True), f"w{entry_ids[0]}")
     reload(session)
     assert session.scalar(sa.select(sa.func.count()).select_from(QuestionReport)) == 0
+
+
+def test_closing_a_report_needs_an_outcome_chosen(app, session, auth, world):
+    """The outcome starts empty: closing without choosing one is refused and the report stays
+    open, never closed as corrected by default."""
+    with app.test_request_context():
+        attempt = _finished(session, world)
+        report = report_question(
+            session, world.member_a, slots_of(session, attempt)[0].version, "答案有误", FIXED_NOW
+        )
+        choose = gettext("Choose corrected or dismissed.")
+    session.commit()
+    auth.login("admin")
+    listing = auth.client.get("/quizzes/reports").get_data(as_text=True)
+    select = re.search(r"<select[^>]*name=\"state\".*?</select>", listing, re.S).group(0)
+    # The empty choice comes first and nothing else is preselected.
+    assert re.findall(r"<option[^>]*>", select)[0] in (
+        '<option value="">',
+        '<option selected value="">',
+    )
+    assert "selected" not in select.split("</option>", 1)[1]
+    for posted in ({"note": "看过了"}, {"state": "", "note": "看过了"}):
+        refused = auth.post(f"/quizzes/reports/{report.id}", posted, follow_redirects=True)
+        assert choose in refused.get_data(as_text=True)
+    reload(session)
+    stored = session.get(QuestionReport, report.id)
+    assert (stored.state, stored.resolution_note) == (ReportState.OPEN, "")
+    assert not session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "quiz.question_report_closed")
+    ).all()

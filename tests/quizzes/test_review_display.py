@@ -9,6 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
+from flask_babel import gettext
 
 from learnapp.accounts.models import User
 from learnapp.question_bank.models import KnowledgePoint
@@ -44,6 +45,8 @@ def _slot(question_type, spec, response, *, awarded, points, is_correct, option_
         position=1,
         version_id=1,
         version=version,
+        key_version=version,
+        graded_version_id=None,
         question_type=question_type,
         response=response,
         option_order=list(option_order),
@@ -228,6 +231,30 @@ def test_the_daily_page_shows_todays_result_instead_of_a_start_button(
     auth.login("mema")
     tomorrow = auth.client.get(f"/quizzes/{daily.id}").get_data(as_text=True)
     assert 'data-testid="start-attempt"' in tomorrow and 'data-testid="daily-done"' not in tomorrow
+
+
+def test_the_home_page_says_whether_the_daily_questions_are_done_today(
+    app, session, auth, clock, world, daily
+):
+    """The home page states the 每日答题 as the quiz list does."""
+    with app.test_request_context():
+        waiting, done = gettext("Today's questions are waiting"), gettext("Done today")
+
+    def home_and_list() -> list[str]:
+        states = []
+        for path in ("/", "/quizzes/"):
+            page = auth.client.get(path).get_data(as_text=True)
+            states += re.findall(r'data-testid="daily-state">([^<]*)<', page)
+        return [state.strip() for state in states]
+
+    auth.login("mema")
+    assert home_and_list() == [waiting, waiting]
+    attempt_id = _start(auth, daily)
+    auth.post(f"/quizzes/attempts/{attempt_id}/submit")
+    assert home_and_list() == [done, done]
+    clock.advance(days=1)
+    auth.login("mema")
+    assert home_and_list() == [waiting, waiting]
 
 
 def _wrong_book(auth) -> str:

@@ -135,9 +135,19 @@ class AttemptQuestion(Base):
     marked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     marked_at: Mapped[datetime | None]
     marker_comment: Mapped[str] = mapped_column(sa.Text, default="")
+    # The approved version whose key a regrade scored the answer with, when it is not the
+    # version asked (a corrected question); None: graded with the version asked.
+    graded_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("question_versions.id"))
 
     attempt: Mapped[Attempt] = relationship(back_populates="slots")
-    version = relationship("QuestionVersion", lazy="joined")
+    version = relationship("QuestionVersion", foreign_keys=[version_id], lazy="joined")
+    graded_version = relationship("QuestionVersion", foreign_keys=[graded_version_id])
+
+    @property
+    def key_version(self):
+        """The version whose key the answer's mark comes from: the one asked, unless a regrade
+        scored it against a corrected one."""
+        return self.version if self.graded_version_id is None else self.graded_version
 
 
 class AnswerLog(Base):

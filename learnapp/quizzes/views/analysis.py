@@ -113,7 +113,8 @@ def _question_of(found, question_id: int):
 @bp.route("/manage/<int:quiz_id>/regrade/<int:question_id>", methods=["GET", "POST"])
 @route_policy(MANAGER)
 def regrade(quiz_id, question_id):
-    """GET is the dry run (the score changes); POST applies them, audited."""
+    """GET is the dry run (the score changes); POST applies them, audited. A refused regrade
+    (no approved version to score against, say) shows why and offers nothing to apply."""
     session = get_session()
     found = quiz_or_404(quiz_id)
     question = _question_of(found, question_id)
@@ -125,15 +126,22 @@ def regrade(quiz_id, question_id):
         changes = regrade_question(session, current_user, found, question, now(), apply=apply)
     except DomainError as error:
         session.rollback()
-        flash(error.message, "warning")
-        return redirect(url_for("quizzes.report", quiz_id=quiz_id))
+        page = render_template(
+            "quizzes/regrade.html", quiz=found, question=question, refusal=error.message
+        )
+        return page, 400 if apply else 200
     if apply:
         commit()
         flash(_("%(n)d attempts regraded.", n=len(changes)), "success")
         return redirect(url_for("quizzes.report", quiz_id=quiz_id))
     session.rollback()
     return render_template(
-        "quizzes/regrade.html", quiz=found, question=question, changes=changes, form=form
+        "quizzes/regrade.html",
+        quiz=found,
+        question=question,
+        version=question.current_version,
+        changes=changes,
+        form=form,
     )
 
 

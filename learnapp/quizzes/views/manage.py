@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -208,6 +209,8 @@ def _manage_page(found, bank_id: int | None, rule_form: RuleForm | None = None, 
             banks=banks,
             bank=bank,
             picker=picker,
+            picker_args={**_picker_args(), "bank": bank.id} if bank is not None else {},
+            on_paper={item.question_id for item in found.items},
             add_form=AddQuestionsForm(),
             rule_form=rule_form or _rule_form(bank_id),
             form=EmptyForm(),
@@ -225,7 +228,7 @@ def add_questions(quiz_id):
         abort(400)
     session = get_session()
     try:
-        added = composition.add_questions(
+        done = composition.add_questions(
             session, current_user, found, form.question_ids.data, now()
         )
     except DomainError as error:
@@ -233,8 +236,29 @@ def add_questions(quiz_id):
         flash(error.message, "danger")
     else:
         commit()
-        flash(_("%(n)d questions added.", n=added), "success")
-    return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
+        flash(_("%(n)d questions added.", n=done.added), "success")
+        if done.skipped:
+            flash(
+                ngettext(
+                    "%(num)d question chosen was already on the paper and was skipped.",
+                    "%(num)d questions chosen were already on the paper and were skipped.",
+                    done.skipped,
+                ),
+                "info",
+            )
+    # Back to the picker as it was: the same bank, search, type and page.
+    return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id, **_picker_args()))
+
+
+def _picker_args() -> dict:
+    """The picker's filters of the page the request came from (its query string)."""
+    args = {
+        "bank": strict_int_arg("bank"),
+        "q": (request.args.get("q") or "")[:100],
+        "type": request.args.get("type") if request.args.get("type") in TYPES else None,
+        "page": strict_int_arg("page"),
+    }
+    return {name: value for name, value in args.items() if value}
 
 
 @bp.post("/manage/<int:quiz_id>/items/<int:item_id>/delete")
@@ -320,7 +344,11 @@ def change_state(quiz_id):
         change(session, current_user, found, now())
     except DomainError as error:
         session.rollback()
-        flash(error.message, "danger")
+        # The page lists the paper's problems itself: the flash only says what happened.
+        if error.field == "paper":
+            flash(_("Not published: first solve the problems listed on this page."), "danger")
+        else:
+            flash(error.message, "danger")
     else:
         commit()
         flash(done, "success")

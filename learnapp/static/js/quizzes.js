@@ -285,9 +285,20 @@
     tick();
   }
 
-  // Leaving the tab is logged for a person to look at; nothing else happens.
+  // Leaving the tab is logged for a person to look at; nothing else happens. The page's own
+  // form posts (saving, submitting) unload it too, which hides it: that is not leaving the
+  // exam, so nothing is sent then. The flag is set once every other handler has had its say
+  // (a cancelled submission keeps the page) and cleared if the browser brings the page back
+  // from its cache.
+  var ownPost = false;
+  window.addEventListener("submit", function (event) {
+    if (event.target === form && !event.defaultPrevented) { ownPost = true; }
+  });
+  window.addEventListener("pageshow", function (event) {
+    if (event.persisted) { ownPost = false; }
+  });
   document.addEventListener("visibilitychange", function () {
-    if (finished) { return; }
+    if (finished || ownPost) { return; }
     fetch(data.signalUrl, {
       method: "POST",
       credentials: "same-origin",
