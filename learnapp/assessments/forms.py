@@ -15,11 +15,13 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from learnapp.assessments.appraisals import PEER_COMMENT_CHARS, SELF_APPRAISAL_CHARS
 from learnapp.assessments.labels import COMPONENT_LABELS, POINT_KIND_LABELS
+from learnapp.assessments.points import ENTER_POINTS, check_points
 from learnapp.assessments.rules import COMPONENTS
+from learnapp.errors import DomainError
 from learnapp.forms import NoFormula
 
 
@@ -80,6 +82,16 @@ class PeerReviewForm(FlaskForm):
     )
 
 
+def valid_points(form, field) -> None:
+    """The service's rule on points, checked before it runs."""
+    if field.data is None:  # not a number: the field already says so
+        return
+    try:
+        check_points(field.data)
+    except DomainError as error:
+        raise ValidationError(error.message) from None
+
+
 class PointForm(FlaskForm):
     member_id = SelectField(_l("Party member"), coerce=int, validate_choice=True)
     kind = SelectField(
@@ -89,14 +101,10 @@ class PointForm(FlaskForm):
     points = DecimalField(
         _l("Points"),
         places=2,
-        validators=[
-            InputRequired(),
-            NumberRange(
-                min=Decimal("0.01"),
-                max=Decimal("100"),
-                message=_l("Points must be more than 0 and at most 100."),
-            ),
-        ],
+        # One message for what is not a number: typed text, or the empty value a browser's
+        # number input sends for it.
+        invalid_value_message=ENTER_POINTS,
+        validators=[InputRequired(message=ENTER_POINTS), valid_points],
     )
     reason = StringField(
         _l("Reason for the item"), validators=[DataRequired(), _at_most(300), NoFormula()]

@@ -4,7 +4,8 @@ of the steps not opened yet, and deleting a period created by mistake before it 
 flush and never commit."""
 
 import itertools
-from datetime import UTC, date, datetime, time
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -28,11 +29,37 @@ from learnapp.errors import DomainError
 from learnapp.orgs.models import BRANCH_KINDS, Unit
 
 SCHEDULE_FIELDS = ("self_opens_at", "peer_opens_at", "ballot_opens_at", "ballot_closes_at")
+# The steps members take part in, each open from its time in SCHEDULE_FIELDS to the next one.
+MEMBER_STEPS = (Step.SELF_APPRAISAL, Step.PEER_REVIEW, Step.EVALUATION)
 
 
 def start_of(day: date) -> datetime:
     """Midnight of `day` in the organisation's time zone, as UTC: when a scheduled step opens."""
     return datetime.combine(day, time.min, tzinfo=org_timezone()).astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class StepDays:
+    """The days, in the organisation's time zone, a member step is open, both included."""
+
+    step: Step
+    first_day: date
+    last_day: date
+
+
+def member_step_days(period: AssessmentPeriod) -> dict[Step, StepDays]:
+    """When each member step is (or was) open, as days to show. A step is open from its time up
+    to the next step's time, which is excluded: a step that closes at midnight was last open the
+    day before (voting that closes at 00:00 on 3 January ends on 2 January)."""
+    times = [getattr(period, field) for field in SCHEDULE_FIELDS]
+    return {
+        step: StepDays(step, _day(opens), _day(closes - timedelta(microseconds=1)))
+        for step, (opens, closes) in zip(MEMBER_STEPS, itertools.pairwise(times), strict=True)
+    }
+
+
+def _day(moment: datetime) -> date:
+    return moment.astimezone(org_timezone()).date()
 
 
 def check_schedule(times: list[datetime]) -> None:

@@ -16,6 +16,18 @@ from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
 
 POINT_STEPS = (Step.DRAFT, Step.SELF_APPRAISAL, Step.PEER_REVIEW, Step.EVALUATION)
+POINTS_STEP = Decimal("0.01")  # the column keeps hundredths
+ENTER_POINTS = _l("Enter the points as a number, for example 2 or 0.5.")
+
+
+def check_points(points: Decimal | None) -> None:
+    """An item's points: a number above 0 and at most 100, in hundredths at most."""
+    if points is None or not points.is_finite():
+        raise DomainError("points", ENTER_POINTS)
+    if not Decimal(0) < points <= 100:
+        raise DomainError("points", _l("Points must be more than 0 and at most 100."))
+    if points % POINTS_STEP:
+        raise DomainError("points", _l("Points have at most two decimal places."))
 
 
 def propose_points(
@@ -38,8 +50,7 @@ def propose_points(
     if not manager and (member_id != actor.id or kind != PointKind.BONUS):
         raise DomainError(None, _l("Members can only claim a bonus for themselves."))
     require_member(session, period, session.get(User, member_id) or actor)
-    if points is None or not Decimal(0) < points <= 100:
-        raise DomainError("points", _l("Points must be more than 0 and at most 100."))
+    check_points(points)
     reason, evidence_text = (reason or "").strip(), (evidence_text or "").strip()
     if not reason:
         raise DomainError("reason", _l("Give the reason."))

@@ -18,6 +18,7 @@ from learnapp.hours.services import (
 
 MAX_SEQ = 2**31 - 1
 MAX_POSITION_SECONDS = 10**7  # far beyond any lesson; keeps positions inside an integer column
+BEAT_STATES = {"active": False, "paused": True}  # the page's state -> whether it stopped counting
 
 
 ENTER_A_NUMBER = _l("Enter the number of hours as a number, for example 1.5.")
@@ -69,6 +70,7 @@ class BeatInput:
     seq: int
     reached_end: bool
     segment: tuple[float, float] | None
+    paused: bool
 
 
 def _position(value) -> bool:
@@ -81,8 +83,9 @@ def _position(value) -> bool:
 
 
 def parse_beat(payload) -> BeatInput | None:
-    """The three things a heartbeat may say; None when malformed. Any other field (durations,
-    timestamps, credited time) is ignored: the server measures time itself."""
+    """The four things a heartbeat may say; None when malformed. `state` is "active" (the page
+    is counting; the default) or "paused" (it stopped: hidden, out of focus). Any other field
+    (durations, timestamps, credited time) is ignored: the server measures time itself."""
     if not isinstance(payload, dict):
         return None
     seq = payload.get("seq")
@@ -94,4 +97,12 @@ def parse_beat(payload) -> BeatInput | None:
         if not (isinstance(segment, list) and len(segment) == 2 and all(map(_position, segment))):
             return None
         parsed = (float(segment[0]), float(segment[1]))
-    return BeatInput(seq=seq, reached_end=payload.get("reached_end") is True, segment=parsed)
+    state = payload.get("state", "active")
+    if not isinstance(state, str) or state not in BEAT_STATES:
+        return None
+    return BeatInput(
+        seq=seq,
+        reached_end=payload.get("reached_end") is True,
+        segment=parsed,
+        paused=BEAT_STATES[state],
+    )

@@ -30,6 +30,9 @@ class StudySession(Base):
     last_beat_at: Mapped[datetime]
     last_seq: Mapped[int] = mapped_column(default=0)
     verified_seconds: Mapped[int] = mapped_column(default=0)
+    # The last accepted heartbeat said the page stopped counting (hidden, out of focus): the
+    # interval that begins with it earns nothing, whatever the next heartbeat says.
+    is_paused: Mapped[bool] = mapped_column(default=False)
     closed_at: Mapped[datetime | None]
 
 
@@ -49,6 +52,8 @@ class Heartbeat(Base):
     elapsed_seconds: Mapped[int]  # server time since the session's previous heartbeat
     credited_seconds: Mapped[int]
     reached_end: Mapped[bool] = mapped_column(default=False)
+    # The page reported that it stopped counting with this heartbeat (hidden, out of focus).
+    is_paused: Mapped[bool] = mapped_column(default=False)
     # The video segment the page reported watching, whole seconds; None for text and PDFs.
     segment_start: Mapped[int | None]
     segment_end: Mapped[int | None]

@@ -1,11 +1,13 @@
 """Verified study time (security.md E14): the server measures, the browser only reports presence.
 
-A heartbeat carries the session id, a sequence number, whether the end was reached and, for
-video, the segment watched. The credited time is the server-clock gap since the session's
-previous accepted heartbeat, when that gap is at most CREDIT_CAP_SECONDS (a longer gap means the
-page was away, and nothing of it is credited). Time a member already got credited through
-another tab or device is not credited again (StudyClock). Video time counts only for newly
-covered, plausible segments. A lesson completes once; completion credits its 学时 once.
+A heartbeat carries the session id, a sequence number, whether the end was reached, whether the
+page stopped counting (hidden, out of focus) and, for video, the segment watched. The credited
+time is the server-clock gap since the session's previous accepted heartbeat, when that gap is at
+most CREDIT_CAP_SECONDS (a longer gap means the page was away, and nothing of it is credited)
+and the previous heartbeat did not say the page stopped counting (the time after it was spent
+away, however short). Time a member already got credited through another tab or device is not
+credited again (StudyClock). Video time counts only for newly covered, plausible segments. A
+lesson completes once; completion credits its 学时 once.
 """
 
 import functools
@@ -89,6 +91,7 @@ def start_session(session: Session, member, lesson, now: datetime) -> StudySessi
         last_beat_at=now,
         last_seq=0,
         verified_seconds=0,
+        is_paused=False,
     )
     session.add(study_session)
     session.execute(
@@ -153,6 +156,7 @@ _MOVE_SESSION = (
         last_seq=sa.bindparam("beat_seq"),
         last_beat_at=_NOW,
         verified_seconds=_sessions.c.verified_seconds + sa.bindparam("beat_credited"),
+        is_paused=sa.bindparam("beat_paused", type_=sa.Boolean()),
     )
 )
 _INSERT_BEAT = sa.insert(_heartbeats)
@@ -205,6 +209,7 @@ def _beat_state_query(unit_path: str | None, category: MemberCategory) -> sa.Sel
             _sessions.c.last_beat_at,
             _sessions.c.last_seq,
             _sessions.c.closed_at,
+            _sessions.c.is_paused,
             _clocks.c.credited_until,
             _lessons.c.id,
             _lessons.c.kind,
@@ -247,6 +252,7 @@ def record_heartbeat(
     seq: int,
     reached_end: bool,
     segment: tuple[float, float] | None,
+    paused: bool,
     now: datetime,
 ) -> BeatOutcome:
     """Credit the interval since the session's last accepted heartbeat, by the server's clock.
@@ -254,11 +260,15 @@ def record_heartbeat(
     Not found: another member's session, an unknown one, or one whose lesson is no longer
     published or meant for the member. Refused without credit: a sequence number not
     above the last accepted one (replays and reordering), a closed session. The interval earns
-    its server-measured length when that is at most CREDIT_CAP_SECONDS, minus any part already
-    credited to the member through another session. For video, only segments no longer than the
-    interval (plus a small slack) count, and only their newly covered seconds: seeking ahead
-    earns nothing. Nothing the browser says about durations is read. Completion (required share
-    reached and end reached) credits the lesson's nominal 学时 as online study, once.
+    its server-measured length when that is at most CREDIT_CAP_SECONDS and the heartbeat that
+    opened it did not say the page was paused (`paused`: hidden, out of focus), minus any part
+    already credited to the member through another session. A paused heartbeat is credited the
+    interval it closes as usual; the interval after it earns nothing, whatever the next
+    heartbeat says, and the next one not paused opens a new counting interval. For video, only
+    segments no longer than the interval (plus a small slack) count, and only their newly
+    covered seconds: seeking ahead earns nothing. Nothing the browser says about durations is
+    read. Completion (required share reached and end reached) credits the lesson's nominal 学时
+    as online study, once.
 
     One read and at most four writes, as Core statements built once: this is the busiest
     endpoint of the platform (bench/RESULTS.md, issue 3). `member` is the light
@@ -277,16 +287,18 @@ def record_heartbeat(
     row = connection.execute(state_query, keys).first()
     if row is None:
         return BeatOutcome(BeatStatus.NOT_FOUND)
-    (previous, last_seq, closed_at, credited_until, *lesson_row) = row[:9]
+    (previous, last_seq, closed_at, was_paused, credited_until, *lesson_row) = row[:10]
     lesson = StudyLesson(*lesson_row)
     if closed_at is not None:
         return BeatOutcome(BeatStatus.CLOSED, lesson=lesson)
     if seq <= last_seq:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
-    progress = ProgressState(*row[9:])
+    progress = ProgressState(*row[10:])
 
     elapsed = max(int((now - previous).total_seconds()), 0)
-    counted_from = previous if elapsed <= CREDIT_CAP_SECONDS else now
+    # A paused heartbeat closed the counting window: the page was away since, however briefly.
+    counting = elapsed <= CREDIT_CAP_SECONDS and not was_paused
+    counted_from = previous if counting else now
     counted_from = max(counted_from, credited_until)
     # Whole seconds of the clock crossed, not the rounded-down gap: consecutive intervals then
     # add up to the time that passed, however short each one is.
@@ -306,14 +318,20 @@ def record_heartbeat(
             segment_ok = (
                 0 <= start < end <= limit and end - start <= elapsed + SEGMENT_SLACK_SECONDS
             )
-            if segment_ok and elapsed <= CREDIT_CAP_SECONDS:
+            if segment_ok and counting:
                 end = min(end, lesson.length_seconds)
                 coverage, new_seconds = add_segment(coverage, start, end)
                 credited = min(time_credit, new_seconds)
                 end_reached = end >= lesson.length_seconds - END_SLACK_SECONDS
 
-    values = {**keys, "beat_now": now, "beat_seq": seq, "beat_credited": credited}
-    if elapsed <= CREDIT_CAP_SECONDS and now > credited_until:
+    values = {
+        **keys,
+        "beat_now": now,
+        "beat_seq": seq,
+        "beat_credited": credited,
+        "beat_paused": paused,
+    }
+    if counting and now > credited_until:
         connection.execute(_ADVANCE_CLOCK, values)
     if connection.execute(_MOVE_SESSION, values).rowcount != 1:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
@@ -326,6 +344,7 @@ def record_heartbeat(
             "elapsed_seconds": elapsed,
             "credited_seconds": credited,
             "reached_end": bool(reached_end),
+            "is_paused": paused,
             "segment_start": segment_row[0],
             "segment_end": segment_row[1],
             "segment_accepted": segment_ok,

@@ -145,6 +145,7 @@ def beat(session_id):
         seq=beat_input.seq,
         reached_end=beat_input.reached_end,
         segment=beat_input.segment,
+        paused=beat_input.paused,
         now=now(),
     )
     if outcome.status == BeatStatus.NOT_FOUND:

@@ -1,5 +1,6 @@
-"""Studying a lesson in a real browser at phone size: time grows only while the page is in view,
-a second tab adds nothing, and completion adds exactly one ledger entry that My study explains.
+"""Studying a lesson in a real browser at phone size: time grows only while the page is in view
+(a short absence earns nothing either), a second tab adds nothing, and completion adds exactly
+one ledger entry that My study explains.
 
 The e2e server reports every second (E2E_OVERRIDES); an admin first shortens the lesson to 30 s
 through the authoring screen so that the journey completes in well under a minute.
@@ -84,14 +85,18 @@ def test_demo_member_studies_a_lesson(page, new_page):
     _wait_for(lambda: _verified(page, lesson_id) >= 3)
     shot(page, "study-lesson")
 
-    # Hidden: the page stops reporting and the server figure stands still.
+    # Hidden: the page says it paused, stops reporting, and the server figure stands still.
     page.evaluate(HIDE)
-    time.sleep(1.5)  # the last report of the visible period may still be in flight
+    expect(page.get_by_test_id("tracker-state")).to_contain_text(re.compile("暂停|Paused"))
+    time.sleep(1.5)  # the pause report may still be in flight
     before = _verified(page, lesson_id)
     time.sleep(4)
     assert _verified(page, lesson_id) == before
+    # Back in view: the time away (under the 40 s gap rule) earns nothing, only the time since.
     page.evaluate(SHOW)
+    shown = time.monotonic()
     _wait_for(lambda: _verified(page, lesson_id) >= before + 2)
+    assert _verified(page, lesson_id) - before <= time.monotonic() - shown + 1.5
 
     # A second tab on the same lesson: the member's time is merged, so the figure grows no
     # faster than the clock.

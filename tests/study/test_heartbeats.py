@@ -87,6 +87,23 @@ def test_replayed_and_stale_sequence_numbers_are_refused(client, session, clock)
     assert session.scalar(sa.select(sa.func.count()).select_from(Heartbeat)) == 1
 
 
+def test_a_heartbeat_says_whether_the_page_is_counting_or_paused(client, session, clock):
+    _, _, lesson = _setup(session, length_seconds=3600)
+    studier = Studier.login(client, "mema")
+    sid = studier.start(lesson.id)
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 1, state="paused").get_json()["credited_seconds"] == 20
+    for bad in ("hidden", True, None, ["paused"]):
+        assert studier.beat(sid, 2, state=bad).status_code == 400
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 2, state="active").get_json()["credited_seconds"] == 0
+    clock.advance(seconds=20)
+    assert studier.beat(sid, 3).get_json()["credited_seconds"] == 20  # no state: counting
+    session.rollback()
+    stored = session.execute(sa.select(Heartbeat.seq, Heartbeat.is_paused).order_by(Heartbeat.seq))
+    assert stored.all() == [(1, True), (2, False), (3, False)]
+
+
 def test_heartbeats_need_the_csrf_header(client, session, clock):
     _, _, lesson = _setup(session)
     studier = Studier.login(client, "mema")

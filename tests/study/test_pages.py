@@ -60,6 +60,17 @@ def test_course_list_course_page_and_home_show_progress(client, session, clock):
     assert 'data-testid="continue-learning"' in home and "第一章 党员" in home
 
 
+def test_the_course_outline_names_each_lessons_kind_with_an_icon(client, session):
+    _, course, _first, _second = _course_with_lessons(session)
+    Studier.login(client, "mema")
+    outline = _clean(client.get(f"/study/courses/{course.id}").get_data(as_text=True))
+    kinds = re.findall(r'data-testid="lesson-kind"[^>]*>\s*<svg', outline)
+    assert len(kinds) == 2
+    labels = re.findall(r'class="lesson-kind" role="img" aria-label="([^"]+)"', outline)
+    assert labels == ["图文", "视频"]
+    assert "¶" not in outline
+
+
 def test_continue_where_i_left_off_is_the_last_unfinished_lesson(client, session, clock):
     _, course, _, _ = _course_with_lessons(session)
     third = make_lesson(session, course=course, title="第三节", length_seconds=600)

@@ -11,6 +11,7 @@ from learnapp.assessments import ballots, evidence
 from learnapp.assessments.appraisals import peers_of, save_peer_review, save_self_appraisal
 from learnapp.assessments.forms import PeerReviewForm, PointForm, SelfAppraisalForm
 from learnapp.assessments.models import GRADE_ORDER, AssessmentPeriod, Grade, PointKind, Step
+from learnapp.assessments.periods import member_step_days
 from learnapp.assessments.points import propose_points
 from learnapp.assessments.queries import (
     can_see_dossier,
@@ -66,6 +67,7 @@ def my_period(period_id):
         roll=roll,
         grade=grade,
         items=point_items(session, period, current_user.id),
+        step_days=member_step_days(period),
     )
 
 
@@ -85,8 +87,15 @@ def self_appraisal_edit(period_id):
             commit()
             flash(_("Your self-appraisal is saved."), "success")
             return redirect(url_for("assessments.my_period", period_id=period.id))
+    # Outside its step the page only reads: what was written, and when the step is open. A form
+    # sent all the same comes back with the refusal and the text, so nothing typed is lost.
     return render_template(
-        "assessments/self.html", period=period, form=form
+        "assessments/self.html",
+        period=period,
+        form=form,
+        appraisal=existing,
+        step_days=member_step_days(period)[Step.SELF_APPRAISAL],
+        show_form=period.step == Step.SELF_APPRAISAL or request.method == "POST",
     ), 400 if form.errors else 200
 
 
@@ -115,6 +124,8 @@ def peers(period_id):
         form=form,
         peers=peers_list,
         written=peer_reviews_by(session, period, current_user.id),
+        step_days=member_step_days(period)[Step.PEER_REVIEW],
+        show_form=period.step == Step.PEER_REVIEW or request.method == "POST",
     ), 400 if form.errors else 200
 
 

@@ -1,6 +1,8 @@
 // The lesson page's study tracker. It only says "still here" to the server: the session id the
-// server issued, a sequence number, whether the end was reached and, for video, the segment
-// watched. The server measures the time from its own clock and decides what counts.
+// server issued, a sequence number, whether the end was reached, whether the page is counting
+// ("active") or stopped ("paused": hidden, out of focus) and, for video, the segment watched. The
+// server measures the time from its own clock and decides what counts: nothing after a "paused"
+// report, until the next "active" one.
 (function () {
   "use strict";
   var root = document.getElementById("study-tracker");
@@ -19,6 +21,7 @@
   var beatUrl = null;
   var seq = 0;
   var inFlight = false;
+  var queued = null;  // a report asked for while another was in flight: { segment: ... }
   var wasActive = false;
   var reachedEnd = false;
   var lastInput = Date.now();
@@ -97,20 +100,33 @@
     });
   }
 
+  // One report at a time, in order: one asked for meanwhile (the page being hidden just as a
+  // regular report is on its way) is sent when the current one is answered, with the page's
+  // state at that moment, so the server always learns that the page stopped counting.
   function beat(segment) {
-    if (completed || inFlight || !beatUrl) { return; }
+    if (completed || !beatUrl) { return; }
+    if (inFlight) {
+      if (!queued || segment !== undefined) { queued = { segment: segment }; }
+      return;
+    }
     inFlight = true;
     seq += 1;
-    var payload = { seq: seq, reached_end: reachedEnd };
+    var payload = { seq: seq, reached_end: reachedEnd, state: active() ? "active" : "paused" };
     if (video) { payload.segment = segment === undefined ? currentSegment() : segment; }
     post(beatUrl, payload).then(function (response) {
-      if (response.status === 410) { return start(); }  // closed after a long silence
+      if (response.status === 410) {
+        // Closed after a long silence: a new session, told at once if the page is out of view.
+        return start().then(function () { queued = active() ? null : {}; });
+      }
       if (!response.ok) { throw new Error("beat " + response.status); }
       return response.json().then(show);
     }).catch(function () {
       stateEl.textContent = data.labelError;
     }).then(function () {
       inFlight = false;
+      var next = queued;
+      queued = null;
+      if (next) { beat(next.segment); }
     });
   }
 
@@ -174,6 +190,7 @@
   if (completed) { showState(); return; }
   start().then(function () {
     wasActive = active();
+    if (!wasActive) { beat(); }  // opened out of view (a background tab): nothing counts yet
     restartTimer();
     showState();
   }).catch(function () {
