@@ -137,17 +137,20 @@ INSTRUCTIONS = [
     ["依据版本", "选填，所依据文件的版本或施行日期，例如：2022-10-22"],
     ["解析", "选填"],
     ["标签", "选填，多个标签用 ; 或 、 分隔"],
-    ["示例行", "第2至6行是示例（题干以“（示例）”开头），导入前请删除"],
+    [
+        "示例行",
+        "第2至6行是示例（题干以“（示例）”开头），导入前请删除；未删除时导入会跳过并列出这些行",
+    ],
     [
         "注意",
-        "单元格不能以 = + - @ 开头；先预览，任何一行有误都不会导入；与题库中已有题目题干相同的题会被标出",
+        "单元格不能是公式，也不能以 = + - @ 开头；先预览，任何一行有误都不会导入；与题库中已有题目题干相同的题会被标出",
     ],
 ]
 
 
 def parse(data: bytes, filename: str = "", default_kp: list[str] | None = None) -> ParseResult:
     try:
-        table = read_xlsx(data)
+        table = read_xlsx(data, formulas=True)
     except TableError as error:
         result = ParseResult()
         result.error(None, "", str(error))
