@@ -83,13 +83,27 @@ def build_rows(rows: int) -> list[list]:
                     "",
                     "",
                     "ABCD"[n % 4],
+                    "",
                     1,
                     *meta,
                 ]
             )
         elif kind == 1:
             out.append(
-                ["多选", _stem(n, "全部正确"), "甲", "乙", "丙", "丁", "戊", "", "ACE", 2, *meta]
+                [
+                    "多选",
+                    _stem(n, "全部正确"),
+                    "甲",
+                    "乙",
+                    "丙",
+                    "丁",
+                    "戊",
+                    "",
+                    "ACE",
+                    "",
+                    2,
+                    *meta,
+                ]
             )
         elif kind == 2:
             out.append(
@@ -103,6 +117,7 @@ def build_rows(rows: int) -> list[list]:
                     "",
                     "",
                     "对" if n % 2 else "错",
+                    "",
                     1,
                     *meta,
                 ]
@@ -119,6 +134,7 @@ def build_rows(rows: int) -> list[list]:
                     "",
                     "",
                     "32|三十二;;党组织",
+                    "",
                     2,
                     *meta,
                 ]
@@ -135,6 +151,7 @@ def build_rows(rows: int) -> list[list]:
                     "",
                     "",
                     "要点一;;要点二;;要点三",
+                    f"参考答案{n}：要点一，要点二，要点三。",
                     5,
                     *meta,
                 ]

@@ -11,7 +11,7 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import quote
 
 from flask import Response
@@ -35,6 +35,9 @@ class Table:
     header: list[str]
     rows: list[tuple[int, list[str]]]  # (row number as the user sees it, cells)
     encoding: str
+    # (row number, column position) of every formula cell of a workbook; the cell's text is
+    # then the formula itself, never a value a spreadsheet computed.
+    formulas: set[tuple[int, int]] = field(default_factory=set)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -103,20 +106,29 @@ def check_xlsx_container(data: bytes) -> None:
         raise TableError(_l("The workbook expands to too much data to be read safely."))
 
 
-def _formula_text(value):
-    """A formula cell reads as its formula ("=…"), never as the result cached in the file: the
-    importers then report it as a formula, instead of judging a value nobody typed (often
-    empty, as in a file written by a program rather than Excel)."""
-    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+def _formula_text(value) -> str:
+    """A formula cell's formula: openpyxl gives text, or an object for array and data-table
+    formulas."""
+    if isinstance(value, str):
+        return value
+    return getattr(value, "text", None) or "=TABLE()"
 
-    if isinstance(value, ArrayFormula):
-        return value.text or "="
-    if isinstance(value, DataTableFormula):
-        return "=TABLE()"
-    return value
+
+def _xlsx_cells(row, formulas: set[tuple[int, int]], number: int) -> list[str]:
+    cells = []
+    for position, cell in enumerate(row):
+        if cell.data_type == "f":
+            formulas.add((number, position))
+            cells.append(_formula_text(cell.value))
+        else:
+            cells.append(_clean(cell.value))
+    return cells
 
 
 def read_xlsx(data: bytes) -> Table:
+    """The first sheet's rows. A formula cell is read as its formula, never as the value a
+    spreadsheet last computed for it (a file openpyxl or a script wrote has none: it would read
+    as empty), and listed in `Table.formulas` so that the importers refuse it."""
     check_xlsx_container(data)
     from openpyxl import load_workbook
 
@@ -126,19 +138,20 @@ def read_xlsx(data: bytes) -> Table:
         raise TableError(_l("The workbook could not be opened.")) from None
     try:
         sheet = workbook.worksheets[0]
-        rows_iter = sheet.iter_rows(values_only=True)
+        found: set[tuple[int, int]] = set()
+        rows_iter = sheet.iter_rows()
         header_row = next(rows_iter, None)
         if header_row is None:
             raise TableError(_l("The file is empty."))
-        header = [_clean(_formula_text(cell)) for cell in header_row]
+        header = _xlsx_cells(header_row, found, 1)
         rows = []
         for number, row in enumerate(rows_iter, start=2):
-            cells = [_clean(_formula_text(cell)) for cell in row]
+            cells = _xlsx_cells(row, found, number)
             if any(cells):
                 rows.append((number, cells))
                 if len(rows) > MAX_ROWS:
                     raise TableError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
-        return Table(header, rows, "xlsx")
+        return Table(header, rows, "xlsx", found)
     except TableError:
         raise
     except Exception:

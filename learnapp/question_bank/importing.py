@@ -7,6 +7,11 @@ second time. The same stem with different content is imported, with a warning: g
 as 下列说法正确的是（ ） are common and are not duplicates. Stems that are merely similar
 (difflib ratio ≥ 0.9) are warnings, searched with a bounded amount of work.
 
+A duplicate whose answer differs is a contradiction, not a repeat: one of the two keys is wrong.
+Within the file it is an error, so that the editor decides which row is right rather than the
+first one winning; against the bank the file's question is still left out (the bank's stands),
+with a warning naming the question to check.
+
 Imported questions land as drafts when the bank requires two-person review (someone else must
 approve them), otherwise as active; an operator may choose (the CLI's --status).
 """
@@ -69,6 +74,12 @@ class ImportPreview:
     skipped: list[Problem] = field(default_factory=list)  # items the bank cannot hold
 
     @property
+    def format_label(self) -> str:
+        """The name of the format the file was read as; empty before one is known."""
+        known = formats.FORMATS.get(self.format)
+        return str(known.label) if known else ""
+
+    @property
     def new_items(self) -> list[PreviewItem]:
         return [item for item in self.items if item.is_new]
 
@@ -115,17 +126,34 @@ def _content_key(draft: QuestionDraft) -> tuple:
     return (draft.type,)
 
 
+def _answer_key(draft: QuestionDraft) -> tuple:
+    """The right answer of a question, independent of the order of its options (a 填空's
+    accepted answers are part of its content key already)."""
+    spec = draft.spec
+    if draft.type == "single":
+        return (normalise_stem(spec["options"][spec["answer"]]),)
+    if draft.type == "multiple":
+        return tuple(sorted(normalise_stem(spec["options"][i]) for i in spec["answers"]))
+    if draft.type == "judge":
+        return (spec["answer"],)
+    if draft.type == "short":
+        points = tuple(normalise_stem(point) for point in spec.get("key_points", []))
+        return (normalise_stem(spec.get("reference", "")), *points)
+    return ()
+
+
 def _stem_key(draft: QuestionDraft) -> str:
     return normalise_stem(draft.stem)[:STEM_KEY_LENGTH]
 
 
 def _existing_content(
     session: Session, bank: QuestionBank, keys: set[str]
-) -> dict[str, list[tuple[int, tuple]]]:
-    """For each stem key present in the bank: (question id, content key) of every question."""
+) -> dict[str, list[tuple[int, tuple, tuple]]]:
+    """For each stem key present in the bank: (question id, content key, answer key) of every
+    question."""
     from learnapp.question_bank.models import Question
 
-    found: dict[str, list[tuple[int, tuple]]] = {}
+    found: dict[str, list[tuple[int, tuple, tuple]]] = {}
     ordered = sorted(keys)
     for start in range(0, len(ordered), 500):
         chunk = ordered[start : start + 500]
@@ -137,7 +165,7 @@ def _existing_content(
         )
         for key, question_id, type_code, spec in rows:
             draft = QuestionDraft(type=type_code, stem="", spec=spec or {})
-            found.setdefault(key, []).append((question_id, _content_key(draft)))
+            found.setdefault(key, []).append((question_id, _content_key(draft), _answer_key(draft)))
     return found
 
 
@@ -183,7 +211,7 @@ def _flag_duplicates(
     keys = {_stem_key(item.draft) for item in preview.items}
     bank_index = queries.stem_index(session, bank)
     existing = _existing_content(session, bank, keys & bank_index.keys())
-    seen: dict[tuple, int] = {}
+    seen: dict[tuple, tuple[int, tuple]] = {}
     stems_seen: dict[str, int] = {}
     near = _NearIndex()
     near.exhausted = not near_duplicates
@@ -191,14 +219,42 @@ def _flag_duplicates(
         near.add(key, question_id, True)
     for item in preview.items:
         key, content = _stem_key(item.draft), _content_key(item.draft)
-        same = [qid for qid, other in existing.get(key, []) if other == content]
+        answer = _answer_key(item.draft)
+        same = [
+            (qid, other)
+            for qid, other_content, other in existing.get(key, [])
+            if other_content == content
+        ]
         if same:
-            item.duplicate_of = same[0]
+            agreeing = [qid for qid, other in same if other == answer]
+            item.duplicate_of = agreeing[0] if agreeing else same[0][0]
+            if not agreeing:
+                preview.warnings.append(
+                    Problem(
+                        item.line,
+                        "",
+                        _l(
+                            "Same question as question #%(id)d of the bank, but the answers disagree: this one is not imported. Check which is right; if it is this one, correct question #%(id)d.",
+                            id=item.duplicate_of,
+                        ),
+                    )
+                )
             continue
         if (key, content) in seen:
-            item.duplicate_line = seen[(key, content)]
+            item.duplicate_line, first_answer = seen[(key, content)]
+            if first_answer != answer:
+                preview.errors.append(
+                    Problem(
+                        item.line,
+                        "",
+                        _l(
+                            "Same question as line %(n)d, but the answers disagree: check which is right and delete the other line.",
+                            n=item.duplicate_line,
+                        ),
+                    )
+                )
             continue
-        seen[(key, content)] = item.line
+        seen[(key, content)] = (item.line, answer)
         if key in existing:
             preview.warnings.append(
                 Problem(
@@ -260,7 +316,7 @@ def preview_import(
     """Parse and check a question file against the bank; store nothing. `knowledge_point` is
     the path given to questions whose file names none. The search for similar stems only adds
     warnings, so the re-check before a commit may leave it out (near_duplicates=False)."""
-    preview = ImportPreview(filename=filename, format=fmt)
+    preview = ImportPreview(filename=filename, format="" if fmt == "auto" else fmt)
     if len(data) > max_bytes():
         preview.errors.append(too_large_problem())
         return preview

@@ -41,6 +41,40 @@ def xlsx_bytes(rows, header=None) -> bytes:
     return buffer.getvalue()
 
 
+def xlsx_with_formulas(formulas: dict, header=None) -> bytes:
+    """A workbook of one good row (row 2) whose cells named by their header are real formulas,
+    as openpyxl writes them: with no computed value. ("header", name) puts one in row 1."""
+    from openpyxl import Workbook
+
+    header = header or HEADER
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(header)
+    sheet.append(row())
+    for name, formula in formulas.items():
+        line, name = (1, name[1]) if isinstance(name, tuple) else (2, name)
+        cell = sheet.cell(row=line, column=header.index(name) + 1, value=formula)
+        assert cell.data_type == "f"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def template_examples() -> bytes:
+    """The Excel template with its example rows turned into real questions: the marker that
+    makes an import leave them out is removed from their stems."""
+    from openpyxl import load_workbook
+
+    from learnapp.question_bank.formats import xlsx
+
+    workbook = load_workbook(io.BytesIO(xlsx.template_workbook()))
+    for (cell,) in workbook["题目"].iter_rows(min_row=2, min_col=2, max_col=2):
+        cell.value = cell.value.removeprefix("（示例）")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
 def zip_bomb() -> bytes:
     """A tiny file claiming to be a workbook whose one sheet expands ~1000 times."""
     buffer = io.BytesIO()
@@ -48,6 +82,12 @@ def zip_bomb() -> bytes:
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("xl/worksheets/sheet1.xml", "<a>" + "0" * 20_000_000 + "</a>")
     return buffer.getvalue()
+
+
+def has_han(text: str) -> bool:
+    """Whether text holds Chinese characters (an English message should name things in English:
+    the Chinese catalogue gives them their Chinese names)."""
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
 
 
 def messages(problems) -> list[str]:

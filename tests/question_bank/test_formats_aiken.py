@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from learnapp.question_bank.formats import aiken
-from tests.question_bank.import_helpers import messages
+from tests.question_bank.import_helpers import has_han, messages
 
 ERRORS_FILE = Path(__file__).parent / "data" / "aiken_errors.txt"
 
@@ -27,11 +27,12 @@ def test_errors_file_gives_three_good_questions_and_four_errors_with_lines():
     assert result.questions[2].draft.spec["options"] == ["<b>", "&amp;"]  # plain text, as typed
     assert [p.line for p in result.errors] == [3, 5, 7, 18]
     texts = messages(result.errors)
-    assert "at least 2 answers on line 3" in texts[0]
+    assert texts[0].startswith("Line 3: the question “A question with a single option” needs")
+    assert "at least two options" in texts[0] and "answers" not in texts[0]
     assert "not started on line 5" in texts[1] and "A. Lincoln" in texts[1]
     assert "not started on line 7" in texts[2]
-    assert "not completed before next question start on line 18" in texts[3]
-    assert "A question that never gets an answer" in texts[3]
+    assert texts[3].startswith("Line 18 starts a new question, but the question above")
+    assert "A question that never gets an answer" in texts[3] and "no ANSWER: line" in texts[3]
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,7 @@ def test_answer_letter_must_name_one_option(answer, fragment):
     result = aiken.parse(text.encode())
     assert result.questions == []
     assert fragment in messages(result.errors)[0]
+    assert not has_han(messages(result.errors)[0])
 
 
 def test_full_width_letters_and_colon_and_lowercase_answer():

@@ -7,7 +7,7 @@ import pytest
 
 from learnapp.question_bank.formats import gift
 from learnapp.question_bank.formats.common import ParseResult
-from tests.question_bank.import_helpers import messages
+from tests.question_bank.import_helpers import has_han, messages
 
 
 def items(text: str):
@@ -172,10 +172,21 @@ def test_partial_weights_in_multiple_response_are_reported():
     assert "Unequal weights" in " ".join(messages(result.warnings))
 
 
+def test_messages_name_the_banks_question_types_in_english():
+    result = parse(
+        "Q {#1822:5}\n\nX? {~%100%a ~b}\n\nSky {true}\n\nY? {=a ~%50%b ~c}", default_kp=[]
+    )
+    texts = messages(result.skipped) + messages(result.warnings)
+    assert len(texts) == 4 and not any(has_han(text) for text in texts)
+    assert "fill-in-the-blank questions accept exact answers only" in texts[0]
+
+
 def test_one_positive_weight_becomes_single_choice_with_a_warning():
     result = parse("X? {~%100%a ~b ~c}")
     assert result.questions[0].draft.type == "single"
-    assert "单选" in " ".join(messages(result.warnings))
+    assert messages(result.warnings) == [
+        "Only one answer has a positive weight: imported as a single-choice question."
+    ]
 
 
 @pytest.mark.parametrize(

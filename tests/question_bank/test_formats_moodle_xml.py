@@ -9,7 +9,7 @@ import pytest
 from learnapp.question_bank import formats
 from learnapp.question_bank.formats import moodle_xml
 from learnapp.question_bank.formats.moodle_xml import stream
-from tests.question_bank.import_helpers import messages
+from tests.question_bank.import_helpers import has_han, messages
 
 SAMPLE = Path(__file__).parent / "data" / "moodle_sample.xml"
 DTD_REFUSED = "declares a document type"
@@ -82,11 +82,19 @@ def test_the_sample_export_maps_every_supported_type():
         (160, "Not imported: Moodle “calculated” questions are not supported by this bank."),
     ]
     warned = {(p.line, str(p.message)) for p in result.warnings}
-    assert (
-        57,
-        "Negative weights are not kept: any wrong option chosen scores 0 in this bank.",
-    ) in warned
+    # Its wrong option weighs -100%: choosing it scores 0, the bank's own rule, so no warning.
+    assert not any(line == 57 and "Negative" in text for line, text in warned)
     assert any(line == 15 and "Formatting" in text for line, text in warned)
+
+
+def test_partial_penalties_in_a_multiple_response_are_reported_minus_100_is_not():
+    right = (answer("a", 50), answer("b", 50))
+    _draft, warnings = one("multichoice", "Q", "<single>false</single>", *right, answer("c", -50))
+    assert warnings == [
+        "Negative weights are not kept: any wrong option chosen scores 0 in this bank."
+    ]
+    _draft, warnings = one("multichoice", "Q", "<single>false</single>", *right, answer("c", -100))
+    assert warnings == []
 
 
 def test_detect_by_extension():
@@ -135,7 +143,9 @@ def test_one_positive_answer_in_a_multiple_response_is_single_choice():
         "multichoice", "Q", "<single>false</single>", answer("a", 100), answer("b", -50)
     )
     assert draft.type == "single" and draft.spec["answer"] == 0
-    assert "Only one answer has a positive weight: imported as 单选." in warnings
+    assert (
+        "Only one answer has a positive weight: imported as a single-choice question." in warnings
+    )
 
 
 @pytest.mark.parametrize(("right", "expected"), [("false", False), ("TRUE", True)])
@@ -172,6 +182,7 @@ def test_short_answer_without_a_blank_gets_one_at_the_end_and_drops_wildcards():
     assert any("marks no blank" in w for w in warnings)
     assert any("wildcard" in w and "Pek*" in w for w in warnings)
     assert any("case sensitive" in w for w in warnings)
+    assert not any(has_han(w) for w in warnings if "Pek*" not in w)
 
 
 def test_short_answer_with_two_blanks_is_skipped_and_without_a_right_answer_is_an_error():

@@ -161,6 +161,17 @@ def test_moodle_xml_round_trips_what_it_holds_with_the_points():
     assert [held(q.draft) for q in back.questions] == [held(d) for d in kept]
 
 
+@pytest.mark.parametrize("fmt", ["gift", "xml"])
+def test_multiple_choice_exports_import_back_without_warnings(fmt):
+    multiple = [d for d in drafts() if d.type == "multiple"]
+    exported = export(fmt, multiple).data
+    # A wrong option weighs -100%, so that Moodle too scores 0 when one is chosen.
+    assert b"-100" in exported
+    back = parse(fmt, exported)
+    assert back.warnings == [] and back.errors == []
+    assert [q.draft.spec for q in back.questions] == [d.spec for d in multiple]
+
+
 def test_aiken_round_trips_single_choice():
     originals = drafts()
     exported = export("aiken", originals)

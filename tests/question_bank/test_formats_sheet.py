@@ -10,7 +10,15 @@ from openpyxl import load_workbook
 from learnapp.question_bank.formats import csv as csv_format
 from learnapp.question_bank.formats import detect, xlsx
 from learnapp.question_bank.formats.sheet import COLUMNS
-from tests.question_bank.import_helpers import csv_text, messages, row, xlsx_bytes, zip_bomb
+from tests.question_bank.import_helpers import (
+    csv_text,
+    messages,
+    row,
+    template_examples,
+    xlsx_bytes,
+    xlsx_with_formulas,
+    zip_bomb,
+)
 
 
 def parse_csv(rows, header=None, encoding="utf-8"):
@@ -26,8 +34,8 @@ def test_template_header_and_examples_import_cleanly():
     workbook = load_workbook(io.BytesIO(data))
     assert workbook.sheetnames == ["题目", "说明"]
     assert [c.value for c in workbook["题目"][1]] == list(COLUMNS)
-    result = xlsx.parse(data, "template.xlsx")
-    assert result.errors == []
+    result = xlsx.parse(template_examples(), "template.xlsx")
+    assert result.errors == [] and result.skipped == []
     assert [q.draft.type for q in result.questions] == [
         "single",
         "multiple",
@@ -178,6 +186,59 @@ def test_every_bad_row_is_reported_with_row_and_column():
         (22, "答案"),
     ]
     assert [q.line for q in result.questions] == [2, 13]
+
+
+def test_the_templates_example_rows_left_in_are_listed_and_never_imported():
+    workbook = load_workbook(io.BytesIO(xlsx.template_workbook()))
+    workbook["题目"].append(row(stem="真题：党员的预备期为一年。", options=("对", "错")))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = xlsx.parse(buffer.getvalue(), "t.xlsx")
+    assert result.errors == []
+    assert [q.draft.stem for q in result.questions] == ["真题：党员的预备期为一年。"]
+    assert [(p.line, p.column) for p in result.skipped] == [(n, "题干") for n in range(2, 7)]
+    assert all("（示例）" in text for text in messages(result.skipped))
+
+
+def test_a_file_of_only_example_rows_is_refused_even_as_csv():
+    assert xlsx.parse(xlsx.template_workbook()).errors[0].line is None
+    result = parse_csv([row(stem="(示例) 一道题"), row(stem="　（示例）另一道题")])
+    assert result.questions == [] and len(result.skipped) == 2
+    assert "only the template's example rows" in messages(result.errors)[0]
+
+
+def test_formula_cells_are_errors_at_their_row_and_column_never_their_cached_value():
+    data = xlsx_with_formulas(
+        {
+            "题干": "=cmd|' /C calc'!A0",
+            "选项A": '=HYPERLINK("http://example.test","甲")',
+            "解析": "=1+1",
+            "标签": "=A1",
+        }
+    )
+    result = xlsx.parse(data, "t.xlsx")
+    assert result.questions == []
+    assert errors_at(result) == [(2, "题干"), (2, "选项A"), (2, "解析"), (2, "标签")]
+    texts = messages(result.errors)
+    assert all("formula" in text for text in texts)
+    assert "=cmd|' /C calc'!A0" in texts[0] and "=1+1" in texts[2]
+    assert result.warnings == []
+
+
+def test_a_formula_anywhere_is_an_error_even_in_an_ignored_column_or_the_header():
+    header = [*COLUMNS, "备注"]
+    data = xlsx_with_formulas({"备注": "=HYPERLINK(1)"}, header)
+    assert errors_at(xlsx.parse(data)) == [(2, "R")]
+    data = xlsx_with_formulas({("header", "备注"): "=A1"}, header)
+    assert errors_at(xlsx.parse(data)) == [(1, "R")]
+    data = xlsx_with_formulas({"答案": "=CHAR(65)", "题型": "=A3"})
+    assert errors_at(xlsx.parse(data)) == [(2, "题型"), (2, "答案")]  # and not "required"
+
+
+def test_a_too_long_option_is_reported_once_not_also_as_a_gap():
+    result = parse_csv([row(options=("甲" * 1001, "乙", "丙"))])
+    assert errors_at(result) == [(2, "选项A")]
+    assert "1000" in messages(result.errors)[0]
 
 
 def test_more_cells_than_columns_and_fewer_cells_are_row_errors():

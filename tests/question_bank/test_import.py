@@ -95,6 +95,41 @@ def test_repeated_rows_in_a_file_are_imported_once(session):
     assert importing.commit_import(session, None, bank, result, FIXED_NOW).added == 2
 
 
+def test_repeated_questions_whose_answers_disagree_are_errors_naming_the_first_line(session):
+    bank = make_bank(session)
+    result = preview(
+        session,
+        bank,
+        [
+            row(stem="预备期几年？", options=("一年", "两年"), answer="A"),  # 2
+            row(stem="预备期几年？", options=("两年", "一年"), answer="B"),  # 3: same answer
+            row(stem="预备期几年？", options=("一年", "两年"), answer="B"),  # 4
+            row("判断", stem="预备期为一年。", options=(), answer="对"),  # 5
+            row("判断", stem="预备期为一年。", options=(), answer="错"),  # 6
+        ],
+    )
+    assert [(i.line, i.duplicate_line) for i in result.items if i.duplicate_line] == [
+        (3, 2),
+        (4, 2),
+        (6, 5),
+    ]
+    assert [p.line for p in result.errors] == [4, 6] and not result.ok
+    texts = messages(result.errors)
+    assert "line 2" in texts[0] and "line 5" in texts[1]
+    assert all("answers disagree" in text for text in texts)
+
+
+def test_a_bank_question_whose_answer_disagrees_is_left_out_with_a_warning(session):
+    bank = make_bank(session)
+    existing = make_question(session, bank, stem="最高领导机关？")
+    options = existing.current_version.spec["options"]
+    result = preview(session, bank, [row(stem="最高领导机关？", options=options, answer="B")])
+    assert result.ok and result.items[0].duplicate_of == existing.id
+    assert [p.line for p in result.warnings] == [2]
+    assert f"#{existing.id}" in messages(result.warnings)[0]
+    assert "answers disagree" in messages(result.warnings)[0]
+
+
 def test_near_duplicates_are_warnings(session):
     bank = make_bank(session)
     make_question(session, bank, stem="根据党章规定，党员必须履行的义务一共有几项内容？")

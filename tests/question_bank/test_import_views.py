@@ -15,7 +15,7 @@ from learnapp.question_bank.models import Question, QuestionStatus, SourceDocume
 from learnapp.web import LANG_COOKIE
 from tests.factories import make_unit, make_user
 from tests.question_bank.factories import make_bank, make_question
-from tests.question_bank.import_helpers import csv_text, row, xlsx_bytes
+from tests.question_bank.import_helpers import csv_text, row, xlsx_bytes, xlsx_with_formulas
 from tests.world import build_world
 
 TOKEN = re.compile(r'name="token" value="([^"]+)"')
@@ -141,6 +141,66 @@ def test_file_level_problems(client, auth, world):
     assert macro.status_code == 400
 
 
+def test_counts_on_the_preview_and_the_result_agree_with_their_number(client, auth, world):
+    auth.login("admin")
+    one_error = [row(stem="好题"), row(stem="坏题", answer="G")]
+    page = upload(auth, world.bank.id, xlsx_bytes(one_error)).get_data(as_text=True)
+    assert ">1 problem<" in page and "1 problem found. Fix it in the file" in page
+    assert "1 problems" not in page
+    two_errors = [row(stem="坏题", answer="G"), row(stem="坏题二", answer="G")]
+    page = upload(auth, world.bank.id, xlsx_bytes(two_errors)).get_data(as_text=True)
+    assert ">2 problems<" in page and "2 problems found. Fix them in the file" in page
+    html_row = [row(stem="<b>预备期为一年。</b>")]
+    response = upload(auth, world.bank.id, xlsx_bytes(html_row))
+    page = response.get_data(as_text=True)
+    assert ">1 warning<" in page and "1 warnings" not in page
+    assert "1 question is ready to import." in page and "Import 1 question<" in page
+    token = TOKEN.search(page).group(1)
+    done = auth.post(f"/bank/{world.bank.id}/import/confirm", data={"token": token})
+    result = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "1 question imported" in result
+
+
+def test_the_judge_key_on_the_preview_is_in_the_pages_language(client, auth, world):
+    auth.login("admin")
+    rows = [
+        row("判断", stem="预备期为一年。", options=(), answer="√"),
+        row("判断", stem="预备期为两年。", options=(), answer="F"),
+    ]
+    page = upload(auth, world.bank.id, xlsx_bytes(rows)).get_data(as_text=True)
+    assert "<td>True (对)</td>" in page and "<td>False (错)</td>" in page
+    client.set_cookie(LANG_COOKIE, "zh_Hans")
+    page = upload(auth, world.bank.id, xlsx_bytes(rows)).get_data(as_text=True)
+    assert "<td>对</td>" in page and "<td>错</td>" in page
+
+
+def test_the_format_badge_names_the_format_and_never_a_raw_code(client, auth, world):
+    auth.login("admin")
+    empty = upload(auth, world.bank.id, b"", filename="q.gift")
+    page = empty.get_data(as_text=True)
+    assert empty.status_code == 400 and "AUTO" not in page
+    assert 'data-testid="import-format"' not in page
+    chosen = upload(auth, world.bank.id, b"", filename="q.txt", format="gift")
+    assert '<span class="badge text-bg-light" data-testid="import-format">GIFT (Moodle, .gift)' in (
+        chosen.get_data(as_text=True)
+    )
+    detected = upload(auth, world.bank.id, xlsx_bytes([row()])).get_data(as_text=True)
+    assert 'data-testid="import-format">Excel template (.xlsx)<' in detected
+
+
+def test_a_file_with_formula_cells_is_refused_naming_each_cell(client, auth, session, world):
+    auth.login("admin")
+    data = xlsx_with_formulas({"题干": "=cmd|' /C calc'!A0", "解析": "=1+1", "标签": "=A1"})
+    response = upload(auth, world.bank.id, data)
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    cells = re.findall(
+        r"<tr><td class=\"text-nowrap\">(\d+)</td><td class=\"text-nowrap\">([^<]+)</td>", page
+    )
+    assert cells == [("2", "题干"), ("2", "解析"), ("2", "标签")]
+    assert 'name="token"' not in page and count(session) == 0
+
+
 def test_template_download(client, auth, world):
     auth.login("admin")
     response = client.get("/bank/import/template.xlsx")
@@ -242,7 +302,7 @@ def test_confirm_looks_for_duplicates_again_without_reading_the_file(
     assert state == {"state": "done", "done": 1, "total": 1}
     assert count(session) == 2
     page = client.get(done.headers["Location"]).get_data(as_text=True)
-    assert "1 were already in the bank" in page
+    assert "1 was already in the bank and was not imported again." in page
 
 
 def upload_large(client, auth, bank_id, data, filename):

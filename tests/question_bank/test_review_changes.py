@@ -12,7 +12,14 @@ from learnapp.question_bank.queries import versions_of
 from learnapp.web import LANG_COOKIE
 from tests.factories import FIXED_NOW
 from tests.question_bank.factories import make_bank, make_question, single_draft
-from tests.question_bank.import_helpers import HEADER, csv_text, messages, row, xlsx_bytes
+from tests.question_bank.import_helpers import (
+    HEADER,
+    csv_text,
+    messages,
+    row,
+    template_examples,
+    xlsx_bytes,
+)
 from tests.question_bank.test_views import bank_world  # noqa: F401 (a fixture)
 
 
@@ -257,9 +264,7 @@ def test_reference_and_key_points_round_trip_apart(ctx, fmt):
 
 
 def test_the_template_has_the_reference_column_and_imports_its_examples(ctx):
-    from learnapp.question_bank.formats import xlsx
-
-    result = formats.parse("xlsx", xlsx.template_workbook())
+    result = formats.parse("xlsx", template_examples())
     short = [q.draft for q in result.questions if q.draft.type == "short"]
     assert result.errors == [] and len(short) == 1
     assert short[0].spec["reference"].startswith("例如")

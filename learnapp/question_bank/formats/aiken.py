@@ -1,8 +1,8 @@
 """Aiken: single-answer multiple choice, one line per stem and option (question-formats.md §3.2).
 
 Read line by line like Moodle (lines under two characters ignored, `A)` or `A.` options with an
-optional space, `ANSWER:` closing the question), with the same error messages and line numbers,
-plus what Moodle does not check: the answer letter must name one of the options. Full-width
+optional space, `ANSWER:` closing the question), with Moodle's errors on the same lines (worded
+to say what to fix), plus what Moodle does not check: the answer letter must name one of the options. Full-width
 letters and punctuation (`Ａ．`, `ANSWER：`) are read as half-width. Text is plain: `<b>` stays
 the characters `<b>`, as Moodle's escaping shows it. A stem that itself starts like an option
 (`A. Lincoln was…`) cannot be told apart from one; the error message says so.
@@ -84,7 +84,7 @@ def parse(data: bytes, filename: str = "", default_kp: list[str] | None = None) 
                 number,
                 "",
                 _l(
-                    "Question not completed before next question start on line %(n)d (“%(q)s” has no ANSWER: line).",
+                    "Line %(n)d starts a new question, but the question above (“%(q)s”) has no ANSWER: line; it is not imported.",
                     n=number,
                     q=current.stem[:40],
                 ),
@@ -117,7 +117,13 @@ def _close(
 ) -> None:
     if len(current.options) < 2:
         result.error(
-            number, "", _l("Question must have at least 2 answers on line %(n)d.", n=number)
+            number,
+            "",
+            _l(
+                "Line %(n)d: the question “%(q)s” needs at least two options (lines such as “A) …” and “B) …”).",
+                n=number,
+                q=current.stem[:40],
+            ),
         )
         return
     letters = re.sub(r"[\s,，、;；]", "", fold(answer)).upper()
@@ -143,7 +149,7 @@ def _close(
             number,
             "",
             _l(
-                "Aiken questions have one right answer; “%(a)s” on line %(n)d names several (use the Excel template for 多选).",
+                "Aiken questions have one right answer; “%(a)s” on line %(n)d names several (use the Excel template for multiple-choice questions).",
                 a=answer[:20],
                 n=number,
             ),

@@ -7,6 +7,11 @@ separated by `;;`, with its reference answer in 参考答案 (older templates ha
 key points, one per line, are then the reference answer, as they are when the cell is empty).
 Full-width letters and punctuation in answers are read as half-width (`Ｃ，Ｄ`
 is CD). Columns are found by their header, so their order does not matter.
+
+Cells are text: a formula cell of an .xlsx is an error wherever it stands (its computed value is
+never read), as is text that a spreadsheet would run as one. The template's own example rows
+(their stem starts with （示例）) are left out and listed, whatever else they hold, so that they
+never land in a bank when someone forgets to delete them.
 """
 
 import re
@@ -74,15 +79,34 @@ NUMBER = re.compile(r"^-?[0-9][0-9,.]*$")
 # Between letters of a choice answer: spaces and the punctuation people type (A,C / A、C / A；C).
 ANSWER_NOISE = re.compile(r"[\s,.;:、，。；：/|()（）\[\]【】]")
 MAX_SHEET_TEXT = 5000
+EXAMPLE_MARK = "(示例)"  # how the template's example stems start, once folded
+# The cells each type's answer key is read from (besides the options, checked for gaps).
+KEY_CELLS = {
+    "single": {"答案"},
+    "multiple": {"答案"},
+    "judge": {"答案"},
+    "fill": {"答案", "题干"},
+    "short": {"答案", "参考答案"},
+}
 
 
 def _column_letter(index: int) -> str:
     return get_column_letter(index + 1)
 
 
+def _formula_problem(formula: str):
+    return _l(
+        "This cell holds the formula %(formula)s; formulas are not read. Type the value itself.",
+        formula=formula[:40],
+    )
+
+
 def _header_problems(table: Table, result: ParseResult) -> dict[str, int] | None:
     index: dict[str, int] = {}
     for position, raw in enumerate(table.header):
+        if (1, position) in table.formulas:
+            result.error(1, _column_letter(position), _formula_problem(raw))
+            continue
         name = fold(raw).strip().replace(" ", "")
         if not name:
             continue
@@ -255,21 +279,76 @@ def _source_version(raw: str) -> str:
     return match.group(1) if match else raw
 
 
+def _spec(
+    code: str,
+    stem: str,
+    options: list[str],
+    gaps: list[str],
+    answer_raw: str,
+    reference: str,
+    number: int,
+    result: ParseResult,
+):
+    """The answer key of a row of type `code`, or None after reporting why it has none."""
+    if code in ("single", "multiple"):
+        if len(options) < 2:
+            result.error(number, "选项A", _l("A choice question needs at least two options."))
+            return None
+        return None if gaps else _choice_answer(code, answer_raw, options, number, result)
+    if options:
+        result.warn(number, OPTION_COLUMNS[0], _l("Options are ignored for this type."))
+    if code == "short":
+        if answer_raw or reference:
+            return _short_answer(answer_raw, reference)
+        result.error(
+            number, "答案", _l("Write the key points in 答案 or the reference answer in 参考答案.")
+        )
+        return None
+    if not answer_raw:
+        result.error(number, "答案", _l("The answer is required."))
+        return None
+    if code == "fill":
+        return _fill_answer(stem, answer_raw, number, result)
+    value = types.parse_judge(fold(answer_raw).strip())
+    if value is None:
+        result.error(number, "答案", _l("Write 对 or 错 (√/×, 正确/错误, T/F are read too)."))
+        return None
+    return {"answer": value}
+
+
+def _is_example(cells: list[str], index: dict[str, int]) -> bool:
+    position = index["题干"]
+    return position < len(cells) and fold(clean_line(cells[position])).startswith(EXAMPLE_MARK)
+
+
 def _row(
     number: int,
     cells: list[str],
+    formulas: set[int],
     index: dict[str, int],
     width: int,
     result: ParseResult,
     default_kp: list[str],
 ):
+    """The row's question, or None after reporting its problems. A cell with a problem of its
+    own (a formula, too long) is not also reported as missing or as a gap between options."""
     errors_before = len(result.errors)
+    names = {position: name for name, position in index.items()}
+    failed: set[str] = set()
+    for position in sorted(formulas):
+        column = names.get(position) or _column_letter(position)
+        failed.add(column)
+        result.error(number, column, _formula_problem(cells[position]))
 
     def cell(name: str, **kwargs) -> str:
         position = index.get(name)
-        if position is None or position >= len(cells):
+        if position is None or position >= len(cells) or position in formulas:
             return ""
-        return _text(cells[position], number, name, result, **kwargs)
+        errors = len(result.errors)
+        value = _text(cells[position], number, name, result, **kwargs)
+        if len(result.errors) > errors:
+            failed.add(name)
+        return value
 
     extra = [position for position in range(width, len(cells)) if cells[position].strip()]
     if extra:
@@ -283,7 +362,7 @@ def _row(
         )
     type_text = fold(cell("题型")).strip()
     code = TYPE_BY_NAME.get(type_text.casefold())
-    if code is None:
+    if code is None and "题型" not in failed:
         message = (
             _l("The type is required: 单选、多选、判断、填空 or 简答.")
             if not type_text
@@ -293,48 +372,25 @@ def _row(
         )
         result.error(number, "题型", message)
     stem = cell("题干", limit=types.MAX_STEM)
-    if not stem and "题干" not in {p.column for p in result.errors[errors_before:]}:
+    if not stem and "题干" not in failed:
         result.error(number, "题干", _l("The stem is required."))
     raw_options = [cell(name, limit=types.MAX_TEXT) for name in OPTION_COLUMNS]
-    last = max((i for i, value in enumerate(raw_options) if value), default=-1)
+    filled = [bool(value) or OPTION_COLUMNS[i] in failed for i, value in enumerate(raw_options)]
+    last = max((i for i, value in enumerate(filled) if value), default=-1)
     options = raw_options[: last + 1]
-    gaps = [OPTION_COLUMNS[i] for i, value in enumerate(options) if not value]
+    gaps = [OPTION_COLUMNS[i] for i in range(last + 1) if not filled[i]]
     if gaps and code in ("single", "multiple"):
         result.error(number, gaps[0], _l("Fill the options from 选项A on, without gaps."))
     answer_raw = cell("答案")
     reference = cell("参考答案", limit=types.MAX_LONG_TEXT)
     if reference and code not in (None, "short"):
         result.warn(number, "参考答案", _l("Only 简答 questions use 参考答案; it is ignored here."))
+    # The key is read only from cells without a problem of their own: an empty one may only
+    # mean that its formula or over-long text was refused.
     spec = None
-    if code in ("single", "multiple"):
-        if len(options) < 2:
-            result.error(number, "选项A", _l("A choice question needs at least two options."))
-        elif not gaps:
-            spec = _choice_answer(code, answer_raw, options, number, result)
-    elif code is not None:
-        if options:
-            result.warn(number, OPTION_COLUMNS[0], _l("Options are ignored for this type."))
-        if code == "short" and not (answer_raw or reference):
-            result.error(
-                number,
-                "答案",
-                _l("Write the key points in 答案 or the reference answer in 参考答案."),
-            )
-        elif code == "short":
-            spec = _short_answer(answer_raw, reference)
-        elif not answer_raw:
-            result.error(number, "答案", _l("The answer is required."))
-        elif code == "judge":
-            value = types.parse_judge(fold(answer_raw).strip())
-            if value is None:
-                result.error(
-                    number, "答案", _l("Write 对 or 错 (√/×, 正确/错误, T/F are read too).")
-                )
-            else:
-                spec = {"answer": value}
-        elif code == "fill":
-            spec = _fill_answer(stem, answer_raw, number, result)
-    if spec is not None and code is not None and len(result.errors) == errors_before:
+    if code is not None and not failed & KEY_CELLS[code]:
+        spec = _spec(code, stem, options, gaps, answer_raw, reference, number, result)
+    if spec is not None and len(result.errors) == errors_before:
         for problem in types.get_type(code).validate(spec):
             result.error(number, "答案", problem)
     points = _points(cell("分值"), code, number, result) if code else None
@@ -379,11 +435,30 @@ def parse_table(
         result.error(None, "", _l("At most %(n)d questions per file.", n=MAX_QUESTIONS))
         return result
     width = len(table.header)
+    formulas: dict[int, set[int]] = {}
+    for number, position in table.formulas:
+        formulas.setdefault(number, set()).add(position)
+    examples = 0
     for number, cells in table.rows:
-        draft = _row(number, cells, index, width, result, default_kp or [])
+        in_row = formulas.get(number, set())
+        if not in_row and _is_example(cells, index):
+            result.skip(
+                number,
+                "题干",
+                _l("An example row of the template (its stem starts with （示例）): not imported."),
+            )
+            examples += 1
+            continue
+        draft = _row(number, cells, in_row, index, width, result, default_kp or [])
         if draft is not None:
             draft.origin = f"{filename}:{number}"
             result.questions.append(ParsedQuestion(number, draft))
     if not table.rows:
         result.error(None, "", _l("The file has no question rows."))
+    elif examples == len(table.rows):
+        result.error(
+            None,
+            "",
+            _l("The file has only the template's example rows: add your questions below them."),
+        )
     return result

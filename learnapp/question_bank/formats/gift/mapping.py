@@ -43,7 +43,7 @@ def _single(item: Item, options: list[str], result: ParseResult) -> dict:
             item.line,
             "",
             _l(
-                "Partial credit on other answers is not kept: a 单选 question has one right answer."
+                "Partial credit on other answers is not kept: a single-choice question has one right answer."
             ),
         )
     if any(a.fraction < 0 for a in others):
@@ -68,7 +68,11 @@ def _multiple(item: Item, options: list[str], result: ParseResult) -> tuple[str,
         )
         return "", {}
     if len(positive) == 1:
-        result.warn(item.line, "", _l("Only one answer has a positive weight: imported as 单选."))
+        result.warn(
+            item.line,
+            "",
+            _l("Only one answer has a positive weight: imported as a single-choice question."),
+        )
         return "single", {"options": options, "answer": positive[0][0]}
     if len({fraction for _, fraction in positive}) > 1:
         result.warn(
@@ -78,7 +82,9 @@ def _multiple(item: Item, options: list[str], result: ParseResult) -> tuple[str,
                 "Unequal weights become equal: all right options give full marks and a right subset with no wrong option gives half."
             ),
         )
-    if any(a.fraction < 0 for a in item.answers):
+    # -100% on a wrong option (what this bank's exports write) is the bank's own rule: choosing
+    # it cancels every right option, so the question scores 0. Smaller penalties are not kept.
+    if any(-FULL < a.fraction < 0 for a in item.answers):
         result.warn(
             item.line,
             "",
@@ -107,7 +113,7 @@ def _accepted_numbers(item: Item, result: ParseResult) -> list[str]:
         if answer.tolerance:
             raise Refused(
                 _l(
-                    "Not imported: the numerical answer %(v)s ± %(t)s has a tolerance, and 填空 accepts exact answers only.",
+                    "Not imported: the numerical answer %(v)s ± %(t)s has a tolerance, and fill-in-the-blank questions accept exact answers only.",
                     v=f"{answer.value.normalize():f}",
                     t=f"{answer.tolerance.normalize():f}",
                 )

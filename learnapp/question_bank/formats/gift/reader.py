@@ -6,7 +6,8 @@ outside [-100, 100], non-numeric or non-finite numbers, stray braces. `to_drafts
 item onto this bank's types and says, as a warning, whatever did not map exactly:
 
 - multichoice with one `=` → 单选; without `=`, the positively weighted answers (adding up to
-  100%) → 多选 with those answers; penalties and unequal weights are reported;
+  100%) → 多选 with those answers; unequal weights and penalties other than -100% (which is
+  the bank's own rule, and what its exports write) are reported;
 - true/false → 判断; short answer → 填空 with one blank; numerical → 填空 with the exact value,
   or skipped when a tolerance or range cannot be held; essay → 简答 (reference answer taken
   from the general feedback); matching and description items are skipped with the reason.
@@ -274,7 +275,7 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
         if head.lower() in ("t", "true", "f", "false"):
             item.quirks.append(
                 _l(
-                    "“{%(v)s}” is a short answer with the text “%(v)s”, not true/false: write {T} or {F} for a 判断.",
+                    "“{%(v)s}” is a short answer with the text “%(v)s”, not true/false: write {T} or {F} for a true-or-false question.",
                     v=head,
                 )
             )

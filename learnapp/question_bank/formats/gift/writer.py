@@ -37,6 +37,8 @@ def _choices(draft: QuestionDraft) -> str:
     else:
         right = set(draft.spec["answers"])
         share = right_share(len(right))
+        # -100% on a wrong option: Moodle then scores 0 when one is chosen, as the bank does
+        # (without it, choosing every option would earn full marks); reading it back is silent.
         marks = [f"~%{share}%" if i in right else "~%-100%" for i in range(len(options))]
     return " ".join(mark + _text(option) for mark, option in zip(marks, options, strict=True))
 

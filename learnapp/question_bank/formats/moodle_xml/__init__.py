@@ -9,7 +9,8 @@ the same from either format:
 - category → the knowledge point of the questions after it ($course$/top dropped);
 - multichoice with <single>true</single> → 单选 (one answer with fraction 100); multiple →
   多选 with the positively weighted answers, which must add up to 100% (unequal weights and
-  penalties are reported, as the bank gives half marks for a right subset);
+  penalties other than -100% are reported, as the bank gives half marks for a right subset and
+  0 for any wrong option chosen);
 - truefalse → 判断; shortanswer → 填空 with one blank (the stem's ____, else one added at the
   end); numerical with exact answers → 填空; essay → 简答, its reference taken from the
   information for graders, else the general feedback;

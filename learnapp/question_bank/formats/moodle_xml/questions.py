@@ -178,7 +178,10 @@ def _blank(item: Item, result: ParseResult) -> bool:
     else:
         item.marked_text = f"{item.text} {BLANK_MARK}"
         item.quirks.append(
-            _l("The question text marks no blank (____): one is added at its end for 填空.")
+            _l(
+                "The question text marks no blank (____): one is added at its end for the "
+                "fill-in-the-blank question."
+            )
         )
     return True
 
@@ -220,7 +223,10 @@ def _shortanswer(question: Element, item: Item, reading: _Reading, result: Parse
         return False
     if (question.findtext("usecase") or "0").strip() not in ("", "0"):
         item.quirks.append(
-            _l("Moodle's “case sensitive” setting is not kept: 填空 answers ignore case.")
+            _l(
+                "Moodle's “case sensitive” setting is not kept: fill-in-the-blank answers "
+                "ignore case."
+            )
         )
     kept = []
     for answer in item.answers:
@@ -228,8 +234,8 @@ def _shortanswer(question: Element, item: Item, reading: _Reading, result: Parse
             if answer.fraction > 0:
                 item.quirks.append(
                     _l(
-                        "The answer “%(a)s” uses the wildcard * and is not kept: 填空 answers "
-                        "are compared as written.",
+                        "The answer “%(a)s” uses the wildcard * and is not kept: "
+                        "fill-in-the-blank answers are compared as written.",
                         a=answer.text[:30],
                     )
                 )
