@@ -190,10 +190,10 @@ def add_evidence(session, plan, now: datetime) -> dict:
             flush_rows()
     flush_rows()
     party = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
-    by_branch: dict[int, list[int]] = {}
+    by_branch: dict[int, list[tuple[int, MemberCategory]]] = {}
     for member_id, unit_id, category in members:
         if category in party:
-            by_branch.setdefault(unit_id, []).append(member_id)
+            by_branch.setdefault(unit_id, []).append((member_id, category))
     attendance = []
     for branch_id in plan.branch_ids:
         meetings = [
@@ -209,7 +209,7 @@ def add_evidence(session, plan, now: datetime) -> dict:
         ids = session.scalars(sa.insert(Meeting).returning(Meeting.id), meetings).all()
         counts["meetings"] += len(ids)
         for meeting_id in ids:
-            for member_id in by_branch.get(branch_id, []):
+            for member_id, category in by_branch.get(branch_id, []):
                 roll = rng.random()
                 status = (
                     Attendance.PRESENT
@@ -219,7 +219,12 @@ def add_evidence(session, plan, now: datetime) -> dict:
                     else Attendance.ABSENT
                 )
                 attendance.append(
-                    {"meeting_id": meeting_id, "member_id": member_id, "status": status}
+                    {
+                        "meeting_id": meeting_id,
+                        "member_id": member_id,
+                        "status": status,
+                        "category": category,
+                    }
                 )
         if len(attendance) >= 15_000:
             session.execute(sa.insert(MeetingAttendance), attendance)

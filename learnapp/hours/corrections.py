@@ -38,6 +38,12 @@ def year_closer(function: YearCloser) -> YearCloser:
     return function
 
 
+def evidence_frozen(session: Session, member_id: int, year: int) -> bool:
+    """Whether a later step (a registered year closer) has frozen evidence taken from the
+    member's `year`: entries of that year then no longer change at a secretary's hand."""
+    return any(closer(session, member_id, year) for closer in YEAR_CLOSERS)
+
+
 def closed_reason(session: Session, member_id: int, year: int, now: datetime) -> str | None:
     """Why the member can no longer correct their entries of `year`; None while it is open."""
     if year != org_day(now).year:
@@ -58,7 +64,7 @@ def closed_to_managers(session: Session, member_id: int, year: int, now: datetim
             "Only study hours of the current year can be reversed: %(year)s is closed.",
             year=year,
         )
-    if any(closer(session, member_id, year) for closer in YEAR_CLOSERS):
+    if evidence_frozen(session, member_id, year):
         return _l(
             "The member's evidence for %(year)s has been frozen for their assessment: entries "
             "of that year can no longer be reversed.",

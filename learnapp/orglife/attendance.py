@@ -1,5 +1,6 @@
-"""Attendance at a meeting: who was present, absent or on leave, among those expected. Marks
-bring the attendees' 集体学习 hours in line through ledger.sync_credits."""
+"""Attendance at a meeting: who was present, absent or on leave, among those expected (the
+meeting's roster, fixed by the recorded rows once attendance is recorded). Marks bring the
+attendees' 集体学习 hours in line through ledger.sync_credits."""
 
 from datetime import datetime
 
@@ -12,11 +13,10 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.hours.models import LedgerEntry, SourceType
-from learnapp.hours.services import reverse_entry
 from learnapp.orglife.checks import check_manager
-from learnapp.orglife.ledger import sync_credits
+from learnapp.orglife.ledger import check_years_open, reverse_credit, sync_credits
 from learnapp.orglife.models import Attendance, Meeting, MeetingAttendance
-from learnapp.orglife.queries import meeting_expected
+from learnapp.orglife.queries import meeting_roster
 from learnapp.text import check_text
 
 Mark = tuple[int, Attendance | None, str]
@@ -40,61 +40,74 @@ def set_attendance(
 ) -> int:
     """Record who was present, absent (a reason is required) or on leave.
 
-    Only the members expected at the meeting can be marked (for a 支委会 the branch committee,
-    see queries.expected_members), each at most once per submission. A member marked before but
-    not expected (status None) has the mark removed: nobody is credited for, or held to, a
-    meeting they were not called to. Absences without a reason are refused together, naming
-    the members (absent_without_reason). Members present are credited the meeting's study
-    hours; a member no longer present has theirs reversed. Returns how many ledger entries were
-    added. Audited.
+    Only the members on the meeting's roster (queries.meeting_roster: once attendance is
+    recorded, those holding a row, and the members expected now who do not) can be marked,
+    each at most once per submission. Status None leaves a member unrecorded: a mark they had
+    is removed as made in error, reversing any hours it earned; without a mark nothing is
+    stored. Absences without a reason are refused together, naming the members
+    (absent_without_reason). Members present are credited the meeting's study hours; a member
+    no longer present has theirs reversed; no change reaches a closed year
+    (ledger.check_years_open). Returns how many ledger entries were added. Audited.
     """
     check_manager(actor, meeting.unit)
-    members = {m.id: m.display_name for m in meeting_expected(session, meeting)}
+    roster = meeting_roster(session, meeting)
+    people = {m.id: m for m in roster.members + roster.newcomers}
     existing = {row.member_id: row for row in meeting.attendances}
     seen: set[int] = set()
     for member_id, status, reason in marks:
         if member_id in seen:
             raise DomainError("attendance", _l("A member is listed twice."))
         seen.add(member_id)
-        if status is None:
-            if member_id in members or member_id not in existing:
-                raise DomainError(
-                    "attendance", _l("Only a member not expected at the meeting can be removed.")
-                )
-            continue
-        if member_id not in members and member_id not in existing:
+        if member_id not in people:
             raise DomainError("attendance", _l("Only the unit's members can be marked."))
-        check_text("attendance", reason)
+        if status is not None:
+            check_text("attendance", reason)
     missing = absent_without_reason(marks)
     if missing:
-        names = {row.member_id: row.member.display_name for row in meeting.attendances}
-        names.update(members)
         raise DomainError(
             "attendance",
             _l(
                 "Give the reason for each absence. No reason was given for %(names)s.",
-                names=format_list([names[i] for i in missing], locale=get_locale()),
+                names=format_list([people[i].display_name for i in missing], locale=get_locale()),
             ),
         )
-    removed = 0
+    dropped = [
+        existing[member_id]
+        for member_id, status, _reason in marks
+        if status is None and member_id in existing
+    ]
+    standing = {
+        row.member_id: session.get(LedgerEntry, row.ledger_entry_id)
+        for row in dropped
+        if row.ledger_entry_id
+    }
+    check_years_open(
+        session,
+        [(people[i], entry.year, -entry.hours) for i, entry in standing.items()],
+        now,
+        "attendance",
+    )
+    for row in dropped:
+        _remove_attendance(session, actor, meeting, row, standing.get(row.member_id), now)
     used = None
     for member_id, status, reason in marks:
-        row = existing.get(member_id)
         if status is None:
-            _remove_attendance(session, actor, meeting, row, now)
-            removed += 1
             continue
+        row = existing.get(member_id)
         if row is None:
             if used is None:
                 used = _used_credit_seqs(session, meeting)
             row = MeetingAttendance(
-                member_id=member_id, status=status, credit_seq=used.get(member_id, 0)
+                member_id=member_id,
+                status=status,
+                category=people[member_id].category,
+                credit_seq=used.get(member_id, 0),
             )
             meeting.attendances.append(row)
         row.status = status
         row.reason = (reason or "").strip()[:200] if status != Attendance.PRESENT else ""
     session.flush()
-    added = sync_credits(session, actor, meeting, now)
+    added = sync_credits(session, actor, meeting, now, field="attendance")
     record(
         session,
         actor,
@@ -104,8 +117,8 @@ def set_attendance(
         now=now,
         after={
             "present": sum(1 for _m, s, _r in marks if s == Attendance.PRESENT),
-            "marked": len(marks) - removed,
-            "removed": removed,
+            "marked": sum(1 for _m, s, _r in marks if s is not None),
+            "removed": len(dropped),
         },
     )
     return added
@@ -129,13 +142,17 @@ def _used_credit_seqs(session: Session, meeting: Meeting) -> dict[int, int]:
 
 
 def _remove_attendance(
-    session: Session, actor, meeting: Meeting, row: MeetingAttendance, now: datetime
+    session: Session,
+    actor,
+    meeting: Meeting,
+    row: MeetingAttendance,
+    standing: LedgerEntry | None,
+    now: datetime,
 ) -> None:
-    """Drop a mark of someone not expected; hours it earned are reversed, never deleted."""
-    if row.ledger_entry_id:
-        standing = session.get(LedgerEntry, row.ledger_entry_id)
+    """Drop a mark made in error; hours it earned (`standing`) are reversed, never deleted."""
+    if standing is not None:
         row.ledger_entry_id = None
         session.flush()
-        reverse_entry(session, actor, standing, str(_l("Not expected at the meeting")), now)
+        reverse_credit(session, actor, standing, str(_l("Attendance marked in error")), now)
     meeting.attendances.remove(row)
     session.flush()

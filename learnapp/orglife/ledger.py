@@ -2,22 +2,38 @@
 
 Attendance at a meeting's study items credits 集体学习 to each member present; a later change of
 attendance or of the study items reverses the standing entry and credits a new one, so the
-ledger keeps the whole history.
+ledger keeps the whole history. No change reaches a year closed to it (check_years_open).
 """
 
-from datetime import datetime
+from collections import defaultdict
+from datetime import date, datetime
 from decimal import Decimal
 
+from babel.lists import format_list
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
+from learnapp.accounts.models import User
+from learnapp.audit.services import record
+from learnapp.errors import DomainError
+from learnapp.hours.corrections import evidence_frozen
 from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.queries import rules_for
-from learnapp.hours.services import credit, reverse_entry
+from learnapp.hours.services import credit, org_day, write_reversal
 from learnapp.orglife.models import Attendance, Meeting
 
 HOUR = Decimal("3600")
 HALF_DAY = 4 * 3600  # a session of up to four hours is a half day at most
+
+# A change of a member's meeting hours: (member, year, hours; negative when reversed).
+Change = tuple[User, int, Decimal]
+
+
+def earliest_meeting_day(today: date) -> date:
+    """Meetings of the current and the previous year can be recorded (December's meeting in
+    January); older ones would credit hours to a year long closed."""
+    return date(today.year - 1, 1, 1)
 
 
 def session_hours(seconds: int, rates: dict[str, Decimal]) -> Decimal:
@@ -30,15 +46,86 @@ def session_hours(seconds: int, rates: dict[str, Decimal]) -> Decimal:
     return min(Decimal(seconds) / HOUR * rates["per_hour"], cap).quantize(Decimal("0.01"))
 
 
-def sync_credits(session: Session, actor, meeting: Meeting, now: datetime) -> int:
+def check_years_open(
+    session: Session, changes: list[Change], now: datetime, field: str | None
+) -> None:
+    """DomainError(field) unless every change reaches a year still open to it.
+
+    A meeting of this year or last year can be recorded (earliest_meeting_day), so its hours
+    change in those years only. Once evidence taken from a member's year has been frozen for
+    their assessment (hours.corrections.evidence_frozen, the rule closing the year to
+    secretaries' corrections), hours the committee saw are not taken back, and a past year,
+    judged as final, gets none added; the current year goes on earning, as it does from online
+    study and approved claims. A member's changes within one year are netted: a meeting moved
+    within its year with the same hours changes no total.
+    """
+    net: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
+    names: dict[int, str] = {}
+    for member, year, hours in changes:
+        net[(member.id, year)] += hours
+        names[member.id] = member.display_name
+    today = org_day(now)
+    frozen: dict[int, list[str]] = defaultdict(list)
+    for (member_id, year), hours in net.items():
+        if not hours:
+            continue
+        if year < earliest_meeting_day(today).year:
+            raise DomainError(
+                field,
+                _l(
+                    "Study hours of %(year)s can no longer change: only meetings of this year "
+                    "and last year can be recorded.",
+                    year=year,
+                ),
+            )
+        if (hours < 0 or year < today.year) and evidence_frozen(session, member_id, year):
+            frozen[year].append(names[member_id])
+    if frozen:
+        year = min(frozen)
+        raise DomainError(
+            field,
+            _l(
+                "The evidence of %(names)s for %(year)s has been frozen for their assessment: "
+                "this change would alter their study hours of that year.",
+                names=format_list(frozen[year], locale=get_locale()),
+                year=year,
+            ),
+        )
+
+
+def reverse_credit(
+    session: Session, actor, entry: LedgerEntry, reason: str, now: datetime
+) -> LedgerEntry:
+    """Cancel a meeting's credit with a reversing entry. Who may is who manages the meeting's
+    unit (the caller's check): the meeting is theirs, also for an attendee who has since moved
+    to a unit outside it. Audited as a reversal of the entry."""
+    reversal = write_reversal(session, actor, entry, reason, now)
+    record(
+        session,
+        actor,
+        "hours.entry_reversed",
+        "hours_entry",
+        entry.id,
+        now=now,
+        before={"hours": str(entry.hours)},
+        after={"reversal_id": reversal.id, "reason": reason},
+    )
+    return reversal
+
+
+def sync_credits(
+    session: Session, actor, meeting: Meeting, now: datetime, *, field: str | None = None
+) -> int:
     """Bring attendees' 集体学习 entries in line with attendance and study items.
 
     Idempotent: an attendance whose standing entry already has the right hours is left alone.
     Otherwise the standing entry is reversed and, if hours are due, a new one credited under
     the attendance's next number (the ledger's unique key makes each credit happen once).
+    Nothing is written unless every year reached is open (check_years_open, refused on
+    `field`).
     """
     due = session_hours(meeting.study_seconds, rules_for(session, meeting.held_on).session_hours)
-    added = 0
+    plan = []
     for row in meeting.attendances:
         wanted = due if row.status == Attendance.PRESENT else 0
         standing = session.get(LedgerEntry, row.ledger_entry_id) if row.ledger_entry_id else None
@@ -50,8 +137,18 @@ def sync_credits(session: Session, actor, meeting: Meeting, now: datetime) -> in
             continue
         if standing is None and not wanted:
             continue
+        plan.append((row, standing, wanted))
+    changes: list[Change] = []
+    for row, standing, wanted in plan:
         if standing is not None:
-            reverse_entry(
+            changes.append((row.member, standing.year, -standing.hours))
+        if wanted:
+            changes.append((row.member, meeting.held_on.year, wanted))
+    check_years_open(session, changes, now, field)
+    added = 0
+    for row, standing, wanted in plan:
+        if standing is not None:
+            reverse_credit(
                 session, actor, standing, str(_l("Attendance or study items changed")), now
             )
             row.ledger_entry_id = None

@@ -11,10 +11,15 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.hours.models import LedgerEntry
-from learnapp.hours.services import org_day, reverse_entry
+from learnapp.hours.services import org_day
 from learnapp.orglife import files
 from learnapp.orglife.checks import check_manager
-from learnapp.orglife.ledger import sync_credits
+from learnapp.orglife.ledger import (
+    check_years_open,
+    earliest_meeting_day,
+    reverse_credit,
+    sync_credits,
+)
 from learnapp.orglife.models import (
     Attendance,
     Meeting,
@@ -48,12 +53,6 @@ class MeetingFields:
     votes_against: int | None = None
     votes_abstain: int | None = None
     study_items: tuple[tuple[str, int], ...] = ()  # (title, minutes)
-
-
-def earliest_meeting_day(today: date) -> date:
-    """Meetings of the current and the previous year can be recorded (December's meeting in
-    January); older ones would credit hours to a year long closed."""
-    return date(today.year - 1, 1, 1)
 
 
 def meeting_kinds_for(unit) -> list[MeetingKind]:
@@ -151,13 +150,16 @@ def create_meeting(session: Session, actor, unit, fields: MeetingFields, now: da
 def update_meeting(
     session: Session, actor, meeting: Meeting, fields: MeetingFields, now: datetime
 ) -> Meeting:
-    """Change a meeting's record; attendees' hours follow a change of the study items."""
+    """Change a meeting's record; attendees' hours follow a change of the date or the study
+    items, unless that would change hours in a closed year (ledger.check_years_open: refused
+    on the date when it changed, else on the study items)."""
     check_manager(actor, meeting.unit)
     _check_fields(session, meeting.unit, fields, now)
     before = {"held_on": meeting.held_on.isoformat(), "study_seconds": meeting.study_seconds}
+    field = "held_on" if fields.held_on != meeting.held_on else "study_items"
     _apply(meeting, fields)
     session.flush()
-    sync_credits(session, actor, meeting, now)
+    sync_credits(session, actor, meeting, now, field=field)
     record(
         session,
         actor,
@@ -175,18 +177,25 @@ def delete_meeting(session: Session, actor, meeting: Meeting, reason: str, now: 
     """Remove a meeting recorded in error, with the reason. Attendees' 集体学习 hours from it are
     reversed in the ledger (entries are never deleted), then the record, its attendance, study
     items and attachment rows go; the audit log keeps what was removed. Returns the stored names
-    of the attachment files, for the caller to remove once the transaction has committed."""
+    of the attachment files, for the caller to remove once the transaction has committed.
+    Refused when the reversals would reach a closed year (ledger.check_years_open)."""
     check_manager(actor, meeting.unit)
     reason = check_text("reason", reason)
     if not reason:
         raise DomainError("reason", _l("Give the reason for deleting the record."))
     reason = reason[:200]
-    for row in meeting.attendances:
-        if row.ledger_entry_id:
-            standing = session.get(LedgerEntry, row.ledger_entry_id)
-            row.ledger_entry_id = None
-            session.flush()
-            reverse_entry(session, actor, standing, reason, now)
+    standing = [
+        (row, session.get(LedgerEntry, row.ledger_entry_id))
+        for row in meeting.attendances
+        if row.ledger_entry_id
+    ]
+    check_years_open(
+        session, [(row.member, entry.year, -entry.hours) for row, entry in standing], now, None
+    )
+    for row, entry in standing:
+        row.ledger_entry_id = None
+        session.flush()
+        reverse_credit(session, actor, entry, reason, now)
     stored = [attachment.stored_name for attachment in meeting.attachments]
     record(
         session,

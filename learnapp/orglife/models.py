@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from learnapp.accounts.models import User
 from learnapp.db import Base, enum_type
 from learnapp.hours.models import HoursCategory
-from learnapp.orgs.models import Unit
+from learnapp.orgs.models import MemberCategory, Unit
 
 
 class MeetingKind(enum.StrEnum):
@@ -74,6 +74,13 @@ class Meeting(Base):
     def votes_cast(self) -> int:
         return sum(v or 0 for v in (self.votes_for, self.votes_against, self.votes_abstain))
 
+    @property
+    def records_vote(self) -> bool:
+        """A vote is recorded: what was voted on, or a show of hands."""
+        return bool(self.vote_subject) or any(
+            v is not None for v in (self.votes_for, self.votes_against, self.votes_abstain)
+        )
+
 
 class StudyItem(Base):
     """A study item on the agenda; its duration earns attendees 集体学习 hours."""
@@ -97,6 +104,9 @@ class MeetingAttendance(Base):
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     status: Mapped[Attendance] = mapped_column(enum_type(Attendance))
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The member's category when the attendance was recorded: whether they had a vote at the
+    # meeting (预备党员 have none) does not change when they later become a full member.
+    category: Mapped[MemberCategory] = mapped_column(enum_type(MemberCategory))
     # The ledger entry now standing for this attendance, and how many were made: a changed
     # attendance reverses the standing entry and credits a new one under the next number.
     ledger_entry_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hours_ledger.id"))

@@ -57,9 +57,41 @@ def expected_members(session: Session, unit: Unit, kind: MeetingKind | None = No
     return list(session.scalars(party_members_in(unit)))
 
 
-def meeting_expected(session: Session, meeting: Meeting) -> list[User]:
-    """Who was expected at `meeting` (see expected_members)."""
-    return expected_members(session, meeting.unit, meeting.kind)
+@dataclass(frozen=True)
+class Roster:
+    """Who was expected at a meeting (应到), and who is expected now but was not recorded."""
+
+    members: list[User]
+    newcomers: list[User]  # expected now, holding no attendance of the recorded meeting
+    is_recorded: bool
+
+
+def meeting_roster(session: Session, meeting: Meeting) -> Roster:
+    """Who was expected at `meeting`, by name.
+
+    Once its attendance has been recorded the roster is fixed by the recorded rows: a member
+    who has since moved out or been deactivated keeps their place, and the members expected
+    now without a row (who joined since, or became committee members) are `newcomers`,
+    marked only if the secretary marks them. Before anything is recorded: the members
+    expected now (expected_members).
+    """
+    current = expected_members(session, meeting.unit, meeting.kind)
+    if not meeting.attendances:
+        return Roster(members=current, newcomers=[], is_recorded=False)
+    members = list(
+        session.scalars(
+            sa.select(User)
+            .join(MeetingAttendance, MeetingAttendance.member_id == User.id)
+            .where(MeetingAttendance.meeting_id == meeting.id)
+            .order_by(pinyin_order(User.display_name), User.id)
+        )
+    )
+    recorded = {m.id for m in members}
+    return Roster(
+        members=members,
+        newcomers=[m for m in current if m.id not in recorded],
+        is_recorded=True,
+    )
 
 
 @dataclass(frozen=True)
@@ -87,16 +119,17 @@ class Quorum:
 
 
 def quorum(session: Session, meeting: Meeting) -> Quorum:
-    voting = [
-        m for m in expected_members(session, meeting.unit) if m.category == MemberCategory.FULL
-    ]
-    voting_ids = {m.id for m in voting}
-    present = sum(
-        1
-        for row in meeting.attendances
-        if row.status == Attendance.PRESENT and row.member_id in voting_ids
-    )
-    return Quorum(voting_members=len(voting), present_voting=present)
+    """The members with voting rights expected at `meeting` (full members: 预备党员 have none),
+    and how many of them were present. Once attendance is recorded, by the recorded rows and
+    each member's category when recorded, so that a later change of membership or category
+    leaves a past vote's quorum as it was; before, the full members expected now."""
+    if meeting.attendances:
+        voting = [row for row in meeting.attendances if row.category == MemberCategory.FULL]
+        present = sum(1 for row in voting if row.status == Attendance.PRESENT)
+        return Quorum(voting_members=len(voting), present_voting=present)
+    expected = expected_members(session, meeting.unit, meeting.kind)
+    voting_count = sum(1 for m in expected if m.category == MemberCategory.FULL)
+    return Quorum(voting_members=voting_count, present_voting=0)
 
 
 def meetings_of(session: Session, unit: Unit, year: int) -> list[Meeting]:

@@ -15,7 +15,7 @@ from learnapp.orglife.labels import obligation_period
 from learnapp.orglife.meetings import create_meeting, meeting_kinds_for
 from learnapp.orglife.models import Attendance, MeetingAttendance, MeetingKind
 from learnapp.orglife.queries import expected_members, obligation_counts
-from learnapp.orgs.models import Role
+from learnapp.orgs.models import MemberCategory, Role
 from tests.factories import FIXED_NOW, make_user
 from tests.orglife.factories import meeting_fields, refused
 from tests.world import build_world
@@ -57,7 +57,7 @@ def test_marking_an_ordinary_member_at_a_committee_meeting_is_refused(session, c
         set_attendance(session, world.secretary_a, meeting, [(others[0].id, P, "")], FIXED_NOW)
 
 
-def test_removing_a_mark_of_someone_not_expected_reverses_their_hours(session, ctx):
+def test_removing_a_mark_made_in_error_reverses_its_hours(session, ctx):
     world = build_world(session)
     _committee_members, others = _committee(session, world)
     meeting = create_meeting(
@@ -68,7 +68,9 @@ def test_removing_a_mark_of_someone_not_expected_reverses_their_hours(session, c
         FIXED_NOW,
     )
     # A committee meeting recorded with the whole branch before the fix.
-    meeting.attendances.append(MeetingAttendance(member_id=others[0].id, status=P))
+    meeting.attendances.append(
+        MeetingAttendance(member_id=others[0].id, status=P, category=MemberCategory.FULL)
+    )
     session.flush()
     from learnapp.orglife.ledger import sync_credits
 
@@ -77,11 +79,11 @@ def test_removing_a_mark_of_someone_not_expected_reverses_their_hours(session, c
     set_attendance(session, world.secretary_a, meeting, [(others[0].id, None, "")], FIXED_NOW)
     assert year_totals(session, others[0].id, 2026)[HoursCategory.COLLECTIVE] == 0
     assert others[0].id not in {row.member_id for row in meeting.attendances}
-    # A member of the committee cannot be "removed": they are expected.
-    with refused("attendance"):
-        set_attendance(
-            session, world.secretary_a, meeting, [(world.secretary_a.id, None, "")], FIXED_NOW
-        )
+    # Left unrecorded, a member without a mark gets none.
+    set_attendance(
+        session, world.secretary_a, meeting, [(world.secretary_a.id, None, "")], FIXED_NOW
+    )
+    assert meeting.attendances == []
     # Marked again once they join the committee: credited under a fresh key.
     from learnapp.orgs.models import RoleAssignment
 
@@ -220,7 +222,11 @@ def test_absence_at_a_committee_meeting_does_not_count_against_other_members(ses
         FIXED_NOW,
     )
     # An old record: an ordinary member marked absent at the committee meeting.
-    meeting.attendances.append(MeetingAttendance(member_id=others[0].id, status=A, reason="x"))
+    meeting.attendances.append(
+        MeetingAttendance(
+            member_id=others[0].id, status=A, reason="x", category=MemberCategory.FULL
+        )
+    )
     set_attendance(session, world.secretary_a, meeting, [(committee[0].id, P, "")], FIXED_NOW)
     session.flush()
     period = AssessmentPeriod(unit_id=world.branch_a.id, year=2026)

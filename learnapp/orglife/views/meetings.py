@@ -30,7 +30,7 @@ from learnapp.orglife.queries import (
     attendance_by_member,
     calendar,
     expected_members,
-    meeting_expected,
+    meeting_roster,
     meeting_units,
     meetings_of,
     quorum,
@@ -40,7 +40,7 @@ from learnapp.orglife.queries import (
 from learnapp.orglife.views import bp, send_stored, unit_or_404
 from learnapp.orgs.models import UnitKind
 
-# The attendance form's status for a mark to remove (someone not expected at the meeting).
+# The attendance form's status for a member left unrecorded: a mark they had is removed.
 REMOVE = "remove"
 
 
@@ -217,17 +217,13 @@ def _detail(
     """The meeting page. After a refused attendance, `submitted` ({member id: (status, reason)})
     shows every choice as it was made, and the rows in `missing_reason` ask for a reason."""
     session = get_session()
-    members = meeting_expected(session, meeting)
-    marks = attendance_by_member(meeting)
-    expected_ids = {m.id for m in members}
+    counts_vote = meeting.kind == MeetingKind.GENERAL or meeting.records_vote
     return render_template(
         "orglife/meeting_detail.html",
         meeting=meeting,
-        members=members,
-        # Marked before but not expected (a 支委会 recorded with the whole branch): removable.
-        unexpected=[row for member_id, row in marks.items() if member_id not in expected_ids],
-        marks=marks,
-        quorum=quorum(session, meeting) if meeting.kind == MeetingKind.GENERAL else None,
+        roster=meeting_roster(session, meeting),
+        marks=attendance_by_member(meeting),
+        quorum=quorum(session, meeting) if counts_vote else None,
         form=EmptyForm(),
         attachment_form=attachment_form or AttachmentForm(),
         attendance_error=attendance_error,
