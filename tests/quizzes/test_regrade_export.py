@@ -274,7 +274,7 @@ def test_the_migration_names_the_version_earlier_regrades_scored_with(app, tmp_p
         config = alembic_config()
         with engine.begin() as connection:
             config.attributes["connection"] = connection
-            command.downgrade(config, "9f3b6d2a7c58")
+            command.downgrade(config, "c5e1a7d93b42")
         upgrade_database(engine)
         with engine.connect() as connection:
             rows = connection.execute(
