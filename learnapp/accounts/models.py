@@ -32,7 +32,8 @@ class User(Base):
     is_mobile: Mapped[bool] = mapped_column(default=False)  # 流动党员
     is_retired: Mapped[bool] = mapped_column(default=False)  # 离退休
     is_elderly_exempt: Mapped[bool] = mapped_column(default=False)  # 年老体弱: exempt
-    created_at: Mapped[datetime]
+    # Indexed: the oldest account is where the platform's years begin (completion).
+    created_at: Mapped[datetime] = mapped_column(index=True)
     password_changed_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship(lazy="joined")

@@ -1,6 +1,7 @@
 """Each member's row of the completion figures (counted hours, target, status, projection), one
 page at a time, in batches for exports, for one member, and who is behind pace: read from
-queries.member_table, the per-member aggregate the dashboard groups by unit."""
+queries.member_table, the per-member aggregate the dashboard groups by unit. The pages and
+exports of a year's report list the members of that year (`in_year`, see queries._in_scope)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,8 @@ MEMBER_PAGE = 50
 class MemberRow:
     member_id: int
     display_name: str
-    unit_id: int
+    unit_id: int  # the unit the member is counted in (for a past year: theirs at its end)
+    current_unit_id: int | None
     category: MemberCategory
     counted: Decimal
     shown: Decimal
@@ -33,6 +35,11 @@ class MemberRow:
     target: Decimal | None
     status: Status
     projection: Decimal | None
+
+    @property
+    def moved_since(self) -> bool:
+        """The member has left the unit they are counted in."""
+        return self.current_unit_id != self.unit_id
 
 
 def _member_row(row, share: Decimal) -> MemberRow:
@@ -42,6 +49,7 @@ def _member_row(row, share: Decimal) -> MemberRow:
         member_id=row.member_id,
         display_name=row.display_name,
         unit_id=row.unit_id,
+        current_unit_id=row.current_unit_id,
         category=MemberCategory(row.category),
         counted=counted,
         shown=Decimal(str(row.shown)).quantize(Decimal("0.01")),
@@ -58,8 +66,9 @@ def _member_row(row, share: Decimal) -> MemberRow:
 def members(
     session: Session, unit: Unit, frame: Frame, filters: Filters, page: int = 1
 ) -> tuple[list[MemberRow], int]:
-    """One page of the subtree's members by name (never by hours: no ranking) and the page count."""
-    table = member_table(unit, frame, filters)
+    """One page of the subtree's members of the year by name (never by hours: no ranking) and
+    the page count."""
+    table = member_table(unit, frame, filters, in_year=True)
     query = sa.select(table)
     if filters.status is not None:
         query = query.where(table.c.status == filters.status.value)
@@ -75,24 +84,34 @@ def members(
 
 
 def iter_members(session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000):
-    """Every member row of the subtree, by unit then name, fetched in batches."""
+    """Every member row of the subtree (members now, each in their unit now), fetched in
+    batches."""
     for row in iter_member_rows(session, unit, frame, filters, batch):
         yield _member_row(row, frame.share)
 
 
 def iter_member_rows(
-    session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000
+    session: Session,
+    unit: Unit,
+    frame: Frame,
+    filters: Filters,
+    batch: int = 2000,
+    *,
+    in_year: bool = False,
 ):
     """Every member of the subtree as the raw row of member_table (hours as the database
-    returns them), by unit then name, fetched in batches: the exports' 100,000 rows skip the
-    Decimal conversions of MemberRow."""
-    table = member_table(unit, frame, filters)
-    yield from session.execute(
-        sa.select(table).order_by(
-            table.c.unit_id, pinyin_order(table.c.display_name), table.c.member_id
-        ),
-        execution_options={"yield_per": batch},
+    returns them), fetched in batches: the exports' 100,000 rows skip the Decimal conversions
+    of MemberRow. In tree order (by the path of the unit each is counted in: a unit, then the
+    units below it), then by name; `filters.status` narrows them to one status."""
+    table = member_table(unit, frame, filters, in_year=in_year)
+    query = (
+        sa.select(table)
+        .join(Unit, Unit.id == table.c.unit_id)
+        .order_by(Unit.path, pinyin_order(table.c.display_name), table.c.member_id)
     )
+    if filters.status is not None:
+        query = query.where(table.c.status == filters.status.value)
+    yield from session.execute(query, execution_options={"yield_per": batch})
 
 
 def member_status(session: Session, member: User, frame: Frame) -> MemberRow | None:

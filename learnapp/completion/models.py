@@ -23,7 +23,8 @@ class MemberYearHours(Base):
     __tablename__ = "completion_member_hours"
 
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
-    year: Mapped[int] = mapped_column(primary_key=True)
+    # Indexed on its own too: the earliest year holding hours is read without a scan.
+    year: Mapped[int] = mapped_column(primary_key=True, index=True)
     h_centralised: Mapped[Decimal] = mapped_column(HOURS, default=0)
     h_collective: Mapped[Decimal] = mapped_column(HOURS, default=0)
     h_online: Mapped[Decimal] = mapped_column(HOURS, default=0)

@@ -1,10 +1,17 @@
-"""The 学时统计 summary by unit: one line per unit with members, in tree order; over a 党委 or
-a 党总支, a subtotal after the units of each 党总支 below the exported unit and a grand total at
-the end. A branch's summary has neither: it is its units' lines alone.
+"""The 学时统计 summary by unit: the rows of the dashboards of the exported unit and of every unit
+below it, in one table.
 
-Every line is the dashboard's `Tally` (counts by status, hours), summed from the same grouped
-query, so a 党总支's subtotal is the figure of its row on the dashboard above it. Subtotals are
-computed values, never spreadsheet formulas.
+Each unit below the exported one has a line with the figures of its row on the dashboard of the
+unit above it: the unit together with every unit below it. A unit with units below it is
+followed by their lines and, when members sit in it directly, by its "directly in" line, as on
+its own dashboard; the last line is the exported unit's total, its dashboard's headline. Units
+are named by their path below the exported unit ("机关党总支 / 机关第一党支部 / 第一党小组"), so
+two 第一党小组 of different branches are told apart. Lines come in tree order: a unit, then the
+units below it, siblings by their paths (the order of the member rows).
+
+Every figure comes from the dashboard's grouped query (queries.unit_tallies): the same members
+(those of the year), counts by status and shown hours. Totals are computed values, never
+spreadsheet formulas.
 """
 
 import enum
@@ -13,117 +20,107 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnapp.completion.queries import Filters, Frame, Tally, member_table
-from learnapp.completion.status import Status
+from learnapp.completion.queries import Filters, Frame, Tally, unit_tallies
 from learnapp.db import within_path
-from learnapp.orgs.models import Unit, UnitKind
+from learnapp.orgs.models import Unit
 
-# The exported units whose summary ends with a grand total: those above the branches.
-TOTALLED_KINDS = frozenset({UnitKind.COMMITTEE, UnitKind.GENERAL_BRANCH})
+PATH_SEPARATOR = " / "
 
 
 class LineKind(enum.StrEnum):
-    UNIT = "unit"
-    SUBTOTAL = "subtotal"  # a 党总支 with every unit below it
+    UNIT = "unit"  # a unit without units below it: its members
+    WITH_UNITS_BELOW = "with_units_below"  # a unit and every unit below it
+    DIRECT = "direct"  # the members sitting in a unit that has units below it
     TOTAL = "total"  # the whole exported subtree
-
-
-@dataclass(frozen=True)
-class UnitLine:
-    path: str
-    name: str
-    tally: Tally
 
 
 @dataclass(frozen=True)
 class SummaryLine:
     kind: LineKind
-    name: str  # the unit's, the 党总支's for a subtotal, "" for the total
+    name: str  # the unit's path below the exported unit (the exported unit's name for its own
+    # direct members); "" for the total
     tally: Tally
 
 
-def merged(tallies) -> Tally:
-    """One tally of several: counts by status and hours added up."""
-    total = Tally()
-    for tally in tallies:
-        for status, count in tally.counts.items():
-            total.counts[status] += count
-        total.hours += tally.hours
-    return total
+@dataclass(frozen=True)
+class UnitNode:
+    id: int
+    path: str
+    name: str
+    is_active: bool
 
 
-def _general_of(path: str, generals: dict[str, str]) -> str | None:
-    """The path of the 党总支 among `generals` that `path` lies in (党总支 do not nest)."""
-    parts = path.strip("/").split("/")
-    for depth in range(1, len(parts) + 1):
-        prefix = "/" + "/".join(parts[:depth]) + "/"
-        if prefix in generals:
-            return prefix
-    return None
+def _ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def with_subtotals(
-    units: list[UnitLine], generals: dict[str, str], *, total: bool
-) -> list[SummaryLine]:
-    """The unit lines (in path order, so a 党总支's subtree is one run of lines), each run under
-    a 党总支 of `generals` (path → name) followed by its subtotal, then the grand total if
-    `total`."""
+def unit_labels(units: dict[int, UnitNode], top: UnitNode) -> dict[int, str]:
+    """Each unit's name with those of its ancestors below `top` ("A / B / C"); `top`'s own
+    name for `top`."""
+    depth = len(_ids(top.path))
+    labels = {}
+    for unit in units.values():
+        below = _ids(unit.path)[depth:]
+        names = [units[i].name for i in below if i in units]
+        labels[unit.id] = PATH_SEPARATOR.join(names) if names else top.name
+    return labels
+
+
+def lines_for(units: dict[int, UnitNode], top_id: int, tallies: dict[int, Tally]):
+    """The summary lines of `top_id`'s subtree (`units`: every unit of it) from the tallies of
+    the units members are counted in. As on the dashboards: a unit's line covers its whole
+    subtree; the units listed below a unit are its active children; its "directly in" line is
+    what its subtree holds beyond them (members in a deactivated unit included)."""
+    top = units[top_id]
+    labels = unit_labels(units, top)
+    subtree: dict[int, Tally] = {unit_id: Tally() for unit_id in units}
+    for unit_id, tally in tallies.items():
+        unit = units.get(unit_id)
+        for ancestor in _ids(unit.path if unit else top.path):
+            if ancestor in subtree:
+                subtree[ancestor].absorb(tally)
+    children: dict[int, list[UnitNode]] = {}
+    for unit in sorted(units.values(), key=lambda u: u.path):
+        parent_ids = _ids(unit.path)[:-1]
+        if unit.id != top_id and unit.is_active and parent_ids:
+            children.setdefault(parent_ids[-1], []).append(unit)
     lines: list[SummaryLine] = []
-    run: list[UnitLine] = []
-    run_general: str | None = None
 
-    def close_run() -> None:
-        if run_general is not None and run:
-            lines.append(
-                SummaryLine(LineKind.SUBTOTAL, generals[run_general], merged(u.tally for u in run))
-            )
+    def walk(unit: UnitNode) -> None:
+        below = children.get(unit.id, [])
+        if unit.id != top_id:
+            kind = LineKind.WITH_UNITS_BELOW if below else LineKind.UNIT
+            lines.append(SummaryLine(kind, labels[unit.id], subtree[unit.id]))
+        for child in below:
+            walk(child)
+        if below:
+            direct = Tally()
+            direct.absorb(subtree[unit.id])
+            for child in below:
+                direct.take_out(subtree[child.id])
+            if direct.members:
+                lines.append(SummaryLine(LineKind.DIRECT, labels[unit.id], direct))
 
-    for unit in units:
-        general = _general_of(unit.path, generals)
-        if general != run_general:
-            close_run()
-            run, run_general = [], general
-        run.append(unit)
-        lines.append(SummaryLine(LineKind.UNIT, unit.name, unit.tally))
-    close_run()
-    if total:
-        lines.append(SummaryLine(LineKind.TOTAL, "", merged(u.tally for u in units)))
+    walk(top)
+    lines.append(SummaryLine(LineKind.TOTAL, "", subtree[top_id]))
     return lines
+
+
+def subtree_units(session: Session, unit: Unit) -> dict[int, UnitNode]:
+    return {
+        row.id: UnitNode(row.id, row.path, row.name, row.is_active)
+        for row in session.execute(
+            sa.select(Unit.id, Unit.path, Unit.name, Unit.is_active).where(
+                within_path(Unit.path, unit.path)
+            )
+        )
+    }
 
 
 def summary_lines(
     session: Session, unit: Unit, frame: Frame, filters: Filters
 ) -> list[SummaryLine]:
-    """The summary of `unit`'s subtree: counted hours, counts by status per unit where members
-    sit; subtotals for the 党总支 below `unit` and a total when `unit` is above the branches."""
-    members = member_table(unit, frame, filters, detail=False)
-    tallies: dict[int, Tally] = {}
-    for unit_id, status, count, hours in session.execute(
-        sa.select(
-            members.c.unit_id, members.c.status, sa.func.count(), sa.func.sum(members.c.counted)
-        ).group_by(members.c.unit_id, members.c.status)
-    ):
-        tallies.setdefault(unit_id, Tally()).add(Status(status), count, hours)
-    if not tallies:
-        return []
-    rows = session.execute(
-        sa.select(Unit.id, Unit.path, Unit.name, Unit.kind).where(
-            within_path(Unit.path, unit.path),
-            sa.or_(Unit.id.in_(list(tallies)), Unit.kind == UnitKind.GENERAL_BRANCH),
-        )
-    ).all()
-    # Sorted here, by code point: a subtree is one run of paths whatever the database's collation.
-    units = sorted(
-        (
-            UnitLine(path, name, tallies[unit_id])
-            for unit_id, path, name, _kind in rows
-            if unit_id in tallies
-        ),
-        key=lambda line: line.path,
+    """The summary of `unit`'s subtree for the year and filters (see the module's docstring)."""
+    return lines_for(
+        subtree_units(session, unit), unit.id, unit_tallies(session, unit, frame, filters)
     )
-    generals = {
-        path: name
-        for unit_id, path, name, kind in rows
-        if kind == UnitKind.GENERAL_BRANCH and unit_id != unit.id
-    }
-    return with_subtotals(units, generals, total=unit.kind in TOTALLED_KINDS)

@@ -41,14 +41,20 @@ from learnapp.completion.labels import STATUS_COLOURS, status_label
 from learnapp.completion.member_rows import member_status, members
 from learnapp.completion.progress import Progress
 from learnapp.completion.progress import read as read_progress
-from learnapp.completion.queries import Filters, Frame, overview
+from learnapp.completion.queries import Filters, Frame, first_year, overview
 from learnapp.completion.reminders import PACE, kinds_for, set_reminder_muted
 from learnapp.completion.status import Status, statuses_for
 from learnapp.db import commit, get_db, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.hours.models import HoursCategory, SourceType
-from learnapp.hours.queries import entries_for, entry_count, year_summary
+from learnapp.hours.queries import (
+    entries_by_id,
+    entries_for,
+    entry_count,
+    first_year_of,
+    year_summary,
+)
 from learnapp.hours.services import org_day
 from learnapp.notifications.preferences import muted_kinds
 from learnapp.notifications.queries import reminder_addresses
@@ -66,13 +72,24 @@ def _unit(unit_id: int) -> Unit:
     return require_unit(current_user, get_session().get(Unit, unit_id))
 
 
-def _year(requested: int | None) -> int:
-    """The year asked for, else this one; 404 beyond the years the dashboard shows."""
-    today = org_day(now())
-    year = requested or today.year
-    if not today.year - YEARS_BACK <= year <= today.year:
-        abort(404)
-    return year
+def _year(requested: int | None) -> tuple[int, range]:
+    """The year asked for, else this one, and the years the dashboard offers, newest first:
+    this one and up to YEARS_BACK before it, none before the platform holds anything (its
+    oldest account or ledger entry). A year outside them answers 404 with a page that says
+    which years there are: never a report of a year without data."""
+    this_year = org_day(now()).year
+    records_from = min(first_year(get_session()) or this_year, this_year)
+    years = range(this_year, max(this_year - YEARS_BACK, records_from) - 1, -1)
+    year = this_year if requested is None else requested
+    if year not in years:
+        page = render_template(
+            "completion/no_year.html",
+            year=year,
+            years=years,
+            before_records=year < records_from,
+        )
+        abort(Response(page, 404))
+    return year, years
 
 
 def _enum_arg(source, name: str, enum_cls):
@@ -136,7 +153,7 @@ def _chart(view) -> dict:
 def dashboard(unit_id):
     session = get_session()
     unit = _unit(unit_id)
-    year = _year(strict_int_arg("year"))
+    year, years = _year(strict_int_arg("year"))
     filters = _filters(request.args)
     frame = Frame.of(session, year, now())
     view = overview(session, unit, frame, filters)
@@ -150,6 +167,9 @@ def dashboard(unit_id):
         unit=unit,
         view=view,
         year=year,
+        years=years,
+        export_rows=view.total.counts[filters.status] if filters.status else view.total.members,
+        closed=_closed_pages(session, rows),
         today=org_day(now()),
         filters=filters,
         filter_args=_filter_args(filters),
@@ -168,6 +188,18 @@ def dashboard(unit_id):
     )
 
 
+def _closed_pages(session: Session, rows) -> set[int]:
+    """The listed members whose page the user may not open: those of a past year who have
+    moved since to a unit outside the user's scope (their page would be 404)."""
+    closed = set()
+    for row in rows:
+        if row.moved_since:
+            now_in = session.get(Unit, row.current_unit_id) if row.current_unit_id else None
+            if now_in is None or not can_manage_unit(current_user, now_in):
+                closed.add(row.member_id)
+    return closed
+
+
 def _breadcrumb(unit: Unit) -> list[Unit]:
     """The unit's ancestors the user manages, top first (never a unit outside the scope)."""
     chain = []
@@ -184,7 +216,7 @@ def unit_members(unit_id):
     """Every member of the subtree by name, a page at a time (filters as on the dashboard)."""
     session = get_session()
     unit = _unit(unit_id)
-    year = _year(strict_int_arg("year"))
+    year, years = _year(strict_int_arg("year"))
     filters = _filters(request.args)
     frame = Frame.of(session, year, now())
     rows, pages = members(session, unit, frame, filters, strict_int_arg("page") or 1)
@@ -192,6 +224,8 @@ def unit_members(unit_id):
         "completion/members.html",
         unit=unit,
         year=year,
+        years=years,
+        closed=_closed_pages(session, rows),
         today=org_day(now()),
         filters=filters,
         filter_args=_filter_args(filters),
@@ -211,23 +245,36 @@ def member(user_id):
     """One member's standing and the ledger entries it is the sum of."""
     session = get_session()
     person = require_member(current_user, session.get(User, user_id))
-    year = _year(strict_int_arg("year"))
+    year, years = _year(strict_int_arg("year"))
     frame = Frame.of(session, year, now())
     page = max(strict_int_arg("page") or 1, 1)
     total = entry_count(session, person.id, year)
     entries = entries_for(
         session, person.id, year, limit=ENTRIES_PAGE, offset=(page - 1) * ENTRIES_PAGE
     )
-    lesson_ids = {int(e.source_id) for e in entries if e.source_type == SourceType.LESSON}
+    originals = entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id})
+    lesson_ids = {
+        int(e.source_id)
+        for e in (*entries, *originals.values())
+        if e.source_type == SourceType.LESSON
+    }
+    summary = year_summary(session, person, year)
+    # The year arrows: the dashboard's years from the member's first one.
+    first = max(years[-1], min(first_year_of(session, person), years[0]))
     return render_template(
         "completion/member.html",
         titles=lesson_titles(session, lesson_ids),
+        originals=originals,
         person=person,
         year=year,
+        years=range(years[0], first - 1, -1),
         today=org_day(now()),
-        row=member_status(session, person, frame) if person.is_active else None,
+        # No status for a year that ended before the account was created: it was not theirs.
+        row=member_status(session, person, frame)
+        if person.is_active and summary.exempt_reason != "not_yet_member"
+        else None,
         finished=frame.finished,
-        summary=year_summary(session, person, year),
+        summary=summary,
         entries=entries,
         page=page,
         pages=max(1, -(-total // ENTRIES_PAGE)),
@@ -240,7 +287,7 @@ def _export_context(unit_id: int):
     unit = _unit(unit_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    year = _year(_posted_year())
+    year, _years_offered = _year(_posted_year())
     filters = _filters(request.form)
     return session, unit, Frame.of(session, year, now()), filters
 

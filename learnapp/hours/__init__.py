@@ -2,8 +2,9 @@
 
 
 def init_app(app) -> None:
-    from learnapp.hours.labels import hours_category_label
+    from learnapp.hours.labels import correction_label, hours_category_label
     from learnapp.hours.views import bp
 
     app.register_blueprint(bp)
     app.add_template_global(hours_category_label)
+    app.add_template_global(correction_label)

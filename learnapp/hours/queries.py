@@ -1,12 +1,13 @@
 """Read API of the 学时 ledger for every other package. Totals are sums over the ledger."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, lazyload
 
+from learnapp.clock import org_timezone
 from learnapp.hours.models import HoursCategory, LedgerEntry, RuleSet
 from learnapp.hours.rules import Rules
 from learnapp.orgs.models import Role
@@ -164,6 +165,22 @@ def target_for(session: Session, member, year: int) -> Decimal | None:
     return rules.leader_target_hours if is_leader(member) else rules.annual_target_hours
 
 
+def joined_after(member, year: int) -> bool:
+    """The member's account was created after `year` ended (organisation's time): the year's
+    requirement was never theirs."""
+    return member.created_at >= datetime(year + 1, 1, 1, tzinfo=org_timezone())
+
+
+def first_year_of(session: Session, member) -> int:
+    """The first year with something to show the member: that of their account's creation, or
+    an earlier one their ledger has entries in."""
+    created = member.created_at.astimezone(org_timezone()).year
+    earliest = session.scalar(
+        sa.select(sa.func.min(LedgerEntry.year)).where(LedgerEntry.member_id == member.id)
+    )
+    return min(created, earliest) if earliest is not None else created
+
+
 @dataclass
 class YearSummary:
     year: int
@@ -172,7 +189,9 @@ class YearSummary:
     target: Decimal | None
     rules: Rules
     rule_set: RuleSet | None
-    exempt_reason: str | None  # "elderly" or "not_party_member" when target is None
+    # Why target is None: "not_yet_member" (the account was created after the year ended),
+    # "elderly" or "not_party_member".
+    exempt_reason: str | None
 
     @property
     def share(self) -> float:
@@ -188,21 +207,27 @@ class YearSummary:
 
 
 def year_summary(session: Session, member, year: int) -> YearSummary:
-    """The member's year: totals by category, what counts toward the target, and the target."""
+    """The member's year: totals by category, what counts toward the target, and the target;
+    none for a year that ended before the member's account was created."""
     rule_set = rule_set_for(session, date(year, 12, 31))
     rules = Rules.from_json(rule_set.rules if rule_set else {})
     totals = year_totals(session, member.id, year)
     counted = sum((totals[c] for c in rules.target_categories), ZERO)
     exempt_reason = None
-    if member.is_elderly_exempt:
+    target = None
+    if joined_after(member, year):
+        exempt_reason = "not_yet_member"
+    elif member.is_elderly_exempt:
         exempt_reason = "elderly"
     elif not member.category.is_party_member:
         exempt_reason = "not_party_member"
+    else:
+        target = target_for(session, member, year)
     return YearSummary(
         year=year,
         totals=totals,
         counted=counted,
-        target=target_for(session, member, year),
+        target=target,
         rules=rules,
         rule_set=rule_set,
         exempt_reason=exempt_reason,

@@ -17,6 +17,7 @@ from learnapp.hours.queries import (
     entries_by_id,
     entries_for,
     entry_count,
+    first_year_of,
     is_leader,
     own_entry,
     reversals_of,
@@ -179,7 +180,12 @@ def _my_study(form: SelfStudyForm):
         offset=(page - 1) * ENTRIES_PER_PAGE,
     )
     total = entry_count(session, current_user.id, year)
-    lesson_ids = {int(e.source_id) for e in entries if e.source_type == SourceType.LESSON}
+    originals = entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id})
+    lesson_ids = {
+        int(e.source_id)
+        for e in (*entries, *originals.values())
+        if e.source_type == SourceType.LESSON
+    }
     return render_template(
         "study/me.html",
         # Claims of study done elsewhere (外部学习申报) count only once approved: until then the
@@ -194,7 +200,7 @@ def _my_study(form: SelfStudyForm):
         # Why each entry stands as it does: the correction cancelling it, the entry a
         # correction cancels, and which entries the member may still remove.
         reversals=reversals_of(session, [entry.id for entry in entries]),
-        originals=entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id}),
+        originals=originals,
         removable=removable_ids(session, current_user, entries, now()),
         page=page,
         pages=max((total + ENTRIES_PER_PAGE - 1) // ENTRIES_PER_PAGE, 1),
@@ -204,6 +210,8 @@ def _my_study(form: SelfStudyForm):
         form=form,
         today=today,
         year=year,
+        # The year arrows step through the member's years: from their first to this one.
+        first_year=first_year_of(session, current_user),
         categories=list(HoursCategory),
         # The daily cap an entry was limited by is the one of its own rule set.
         caps={

@@ -1,6 +1,7 @@
-"""The 学时统计 summary by unit: a subtotal after the units of each 党总支, a grand total over a
-党委, both agreeing with the dashboard; bold in the workbook, marked in a column in CSV; a
-branch's export as it was."""
+"""The 学时统计 summary by unit: the rows of the dashboards of the exported unit and the units
+below it (each unit with the units below it, "directly in" lines, the total), named by their
+path, in tree order; bold aggregates in the workbook, a column saying what each line covers in
+both formats."""
 
 import csv
 import io
@@ -16,11 +17,11 @@ from learnapp.completion.status import Status
 from learnapp.completion.summary import (
     LineKind,
     SummaryLine,
-    UnitLine,
-    merged,
+    UnitNode,
+    lines_for,
     summary_lines,
-    with_subtotals,
 )
+from learnapp.hours.models import HoursCategory
 from learnapp.orgs.models import MemberCategory, UnitKind
 from learnapp.web import LANG_COOKIE
 from tests.completion.test_views import _credit
@@ -36,53 +37,58 @@ def _tally(done=0, behind=0, exempt=0, hours="0") -> Tally:
     return tally
 
 
-class TestWithSubtotals:
-    def test_each_general_branch_run_is_followed_by_its_subtotal_then_the_total(self):
-        units = [
-            UnitLine("/1/", "党委机关", _tally(done=1, hours="40")),
-            UnitLine("/1/2/3/", "一支部", _tally(done=2, behind=1, hours="70")),
-            UnitLine("/1/2/3/7/", "一支部第一党小组", _tally(behind=1, hours="3")),
-            UnitLine("/1/2/4/", "二支部", _tally(exempt=1, hours="1")),
-            UnitLine("/1/5/", "直属支部", _tally(done=1, hours="33")),
-            UnitLine("/1/6/8/", "三支部", _tally(behind=2, hours="10")),
-        ]
-        generals = {"/1/2/": "第一党总支", "/1/6/": "第二党总支"}
-        lines = with_subtotals(units, generals, total=True)
+class TestLinesFor:
+    UNITS = {
+        1: UnitNode(1, "/1/", "党委", True),
+        2: UnitNode(2, "/1/2/", "第一党总支", True),
+        3: UnitNode(3, "/1/2/3/", "一支部", True),
+        7: UnitNode(7, "/1/2/3/7/", "第一党小组", True),
+        4: UnitNode(4, "/1/2/4/", "二支部", True),
+        11: UnitNode(11, "/1/2/4/11/", "第一党小组", True),
+        5: UnitNode(5, "/1/5/", "直属支部", True),
+        6: UnitNode(6, "/1/6/", "撤销支部", False),
+    }
+
+    def test_each_unit_covers_its_subtree_with_direct_lines_and_the_total_last(self):
+        tallies = {
+            1: _tally(done=1, hours="40"),
+            3: _tally(done=2, behind=1, hours="70"),
+            7: _tally(behind=1, hours="3"),
+            11: _tally(exempt=1, hours="1"),
+            5: _tally(done=1, hours="33"),
+            6: _tally(behind=2, hours="10"),  # a deactivated unit: directly in 党委, as on screen
+        }
+        lines = lines_for(self.UNITS, 1, tallies)
         assert [(line.kind, line.name) for line in lines] == [
-            (LineKind.UNIT, "党委机关"),
-            (LineKind.UNIT, "一支部"),
-            (LineKind.UNIT, "一支部第一党小组"),
-            (LineKind.UNIT, "二支部"),
-            (LineKind.SUBTOTAL, "第一党总支"),
+            (LineKind.WITH_UNITS_BELOW, "第一党总支"),
+            (LineKind.WITH_UNITS_BELOW, "第一党总支 / 一支部"),
+            (LineKind.UNIT, "第一党总支 / 一支部 / 第一党小组"),
+            (LineKind.DIRECT, "第一党总支 / 一支部"),
+            (LineKind.WITH_UNITS_BELOW, "第一党总支 / 二支部"),
+            (LineKind.UNIT, "第一党总支 / 二支部 / 第一党小组"),
             (LineKind.UNIT, "直属支部"),
-            (LineKind.UNIT, "三支部"),
-            (LineKind.SUBTOTAL, "第二党总支"),
+            (LineKind.DIRECT, "党委"),
             (LineKind.TOTAL, ""),
         ]
-        first = lines[4].tally
-        assert (first.members, first.with_target, first.counts[Status.DONE]) == (5, 4, 2)
-        assert first.hours == Decimal("74") and first.average_hours == Decimal("14.80")
-        assert first.completion == 0.5
+        general, branch, group, direct = (line.tally for line in lines[:4])
+        assert (general.members, general.with_target, general.counts[Status.DONE]) == (5, 4, 2)
+        assert general.hours == Decimal("74") and general.average_hours == Decimal("14.80")
+        assert (branch.members, group.members, direct.members) == (4, 1, 3)
+        assert lines[4].tally.members == 1  # 二支部 has no direct members: no direct line
+        assert lines[7].tally.members == 3 and lines[7].tally.counts[Status.BEHIND] == 2
         total = lines[-1].tally
         assert (total.members, total.counts[Status.BEHIND], total.hours) == (9, 4, Decimal("157"))
 
-    def test_without_a_general_branch_only_the_total_is_added_and_a_branch_gets_neither(self):
-        units = [UnitLine("/1/", "支部", _tally(done=1)), UnitLine("/1/2/", "小组", _tally())]
-        assert [line.kind for line in with_subtotals(units, {}, total=True)] == [
-            LineKind.UNIT,
-            LineKind.UNIT,
-            LineKind.TOTAL,
+    def test_a_unit_without_units_below_is_its_lines_alone(self):
+        units = {3: self.UNITS[3], 7: self.UNITS[7]}
+        assert lines_for(units, 7, {7: _tally(done=1)}) == [
+            SummaryLine(LineKind.TOTAL, "", _tally(done=1))
         ]
-        assert with_subtotals(units, {}, total=False) == [
-            SummaryLine(LineKind.UNIT, u.name, u.tally) for u in units
+        lines = lines_for(units, 3, {})
+        assert [(line.kind, line.name, line.tally.members) for line in lines] == [
+            (LineKind.UNIT, "第一党小组", 0),  # listed, as on the dashboard, with no member
+            (LineKind.TOTAL, "", 0),
         ]
-        assert with_subtotals([], {"/1/2/": "总支"}, total=False) == []
-
-    def test_merging_adds_counts_and_hours(self):
-        both = merged([_tally(done=1, hours="2.5"), _tally(behind=2, exempt=1, hours="1")])
-        assert both.counts[Status.DONE] == 1 and both.counts[Status.BEHIND] == 2
-        assert (both.members, both.with_target, both.hours) == (4, 3, Decimal("3.5"))
-        assert merged([]).members == 0
 
 
 def _organisation(session, app):
@@ -113,6 +119,7 @@ def _organisation(session, app):
             (people["g1"], "2"),
         ):
             _credit(session, member, hours)
+        _credit(session, world.member_a, "6", HoursCategory.COLLECTIVE)
     session.commit()
     return world, second
 
@@ -124,46 +131,77 @@ def _same(tally: Tally, other: Tally) -> None:
     assert tally.average_hours == other.average_hours
 
 
+def _label(unit, top) -> str:
+    """A unit's path below `top`, as the summary names it."""
+    names = []
+    while unit is not None and unit.id != top.id:
+        names.append(unit.name)
+        unit = unit.parent
+    return " / ".join(reversed(names)) if names else top.name
+
+
+def _subtree(unit) -> list:
+    return [unit, *(u for child in unit.children if child.is_active for u in _subtree(child))]
+
+
 @pytest.mark.parametrize(
-    "filters", [Filters(), Filters(member_category=MemberCategory.FULL)], ids=["all", "full"]
+    "filters",
+    [
+        Filters(),
+        Filters(member_category=MemberCategory.FULL),
+        Filters(hours_category=HoursCategory.COLLECTIVE),
+    ],
+    ids=["all", "full", "collective"],
 )
-def test_subtotals_and_the_total_agree_with_the_dashboard(session, app, filters):
-    world, second = _organisation(session, app)
+def test_every_line_is_the_row_the_dashboards_show(session, app, filters):
+    world, _second = _organisation(session, app)
     with app.test_request_context():
         frame = Frame.of(session, 2026, FIXED_NOW)
         lines = summary_lines(session, world.root, frame, filters)
-        view = overview(session, world.root, frame, filters)
-        below = overview(session, world.general, frame, filters)
-    subtotals = {line.name: line.tally for line in lines if line.kind == LineKind.SUBTOTAL}
-    assert set(subtotals) == {world.general.name, second.name}
-    for row in view.children:
-        if row.unit.kind == UnitKind.GENERAL_BRANCH:
-            _same(subtotals[row.unit.name], row.tally)
-    _same(subtotals[world.general.name], below.total)
+        views = {u.id: overview(session, u, frame, filters) for u in _subtree(world.root)}
+    below = {u.id: u for u in _subtree(world.root) if u.id != world.root.id}
+    by_label = {_label(u, world.root): u for u in below.values()}
+    for line in lines:
+        if line.kind == LineKind.TOTAL:
+            _same(line.tally, views[world.root.id].total)
+        elif line.kind == LineKind.DIRECT:
+            unit = by_label.get(line.name, world.root)
+            _same(line.tally, views[unit.id].direct)
+            assert views[unit.id].children  # only a unit with units below has one
+        else:
+            unit = by_label[line.name]
+            (row,) = [r for r in views[unit.parent_id].children if r.unit.id == unit.id]
+            _same(line.tally, row.tally)
+            assert (line.kind == LineKind.WITH_UNITS_BELOW) == bool(views[unit.id].children)
+    # Every unit once, the branch of a 党总支 named with it, and the total last.
+    named = [line.name for line in lines if line.kind in (LineKind.UNIT, LineKind.WITH_UNITS_BELOW)]
+    assert sorted(named) == sorted(by_label)
+    assert "测试党总支 / 甲支部 / 甲第一党小组" in named
     assert [line.kind for line in lines].count(LineKind.TOTAL) == 1
     assert lines[-1].kind == LineKind.TOTAL
-    _same(lines[-1].tally, view.total)
-    # Each 党总支's units are one run, right before its subtotal, whatever the unit ids.
-    for general in (world.general, second):
-        names = {u.name for u in (general, *general.children) for u in (u, *u.children)}
-        at = [
-            i for i, line in enumerate(lines) if line.kind == LineKind.UNIT and line.name in names
-        ]
-        assert at == list(range(at[0], at[-1] + 1))
-        assert (lines[at[-1] + 1].kind, lines[at[-1] + 1].name) == (LineKind.SUBTOTAL, general.name)
+    # Tree order: a unit's subtree is the run of lines right after it.
+    for unit in below.values():
+        at = named.index(_label(unit, world.root))
+        inside = {_label(u, world.root) for u in _subtree(unit)}
+        assert set(named[at : at + len(inside)]) == inside
 
 
-def test_a_branch_summary_has_no_subtotal_or_total(session, app):
+def test_a_branch_summary_counts_the_branch_with_its_groups(session, app):
+    """The line that named a branch with its direct members alone (5 of 16) is gone: its
+    direct members say so, and the total is the branch's dashboard figure."""
     world, _second = _organisation(session, app)
     with app.test_request_context():
         frame = Frame.of(session, 2026, FIXED_NOW)
         lines = summary_lines(session, world.branch_a, frame, Filters())
-        general = summary_lines(session, world.general, frame, Filters())
-    assert {line.kind for line in lines} == {LineKind.UNIT}
-    assert {line.name for line in lines} == {world.branch_a.name, world.group_a.name}
-    # A 党总支's own export: its branches and a total, no subtotal of itself.
-    assert [line.kind for line in general].count(LineKind.SUBTOTAL) == 0
-    assert general[-1].kind == LineKind.TOTAL
+        view = overview(session, world.branch_a, frame, Filters())
+    assert [(line.kind, line.name) for line in lines] == [
+        (LineKind.UNIT, world.group_a.name),
+        (LineKind.DIRECT, world.branch_a.name),
+        (LineKind.TOTAL, ""),
+    ]
+    _same(lines[1].tally, view.direct)
+    _same(lines[-1].tally, view.total)
+    assert lines[-1].tally.members == 3  # member_a in the group, gsec and seca directly
 
 
 def _summary_sheet(response):
@@ -171,44 +209,47 @@ def _summary_sheet(response):
     return workbook.worksheets[1]
 
 
-def test_the_workbook_sets_subtotals_and_the_total_in_bold(session, auth, app):
+def test_the_workbook_names_units_by_path_and_sets_aggregates_in_bold(session, auth, app):
     world, _second = _organisation(session, app)
     auth.login("admin")
     auth.client.set_cookie(LANG_COOKIE, "en")
     response = auth.post(f"/completion/units/{world.root.id}/export.xlsx", {"year": "2026"})
     assert response.status_code == 200
     sheet = _summary_sheet(response)
+    assert [cell.value for cell in sheet[2]][:3] == ["Unit", "Covers", "Members"]
     rows = list(sheet.iter_rows(min_row=3))
     bold = {row[0].value: [c.value for c in row] for row in rows if row[0].font.b}
-    plain = [row[0].value for row in rows if not row[0].font.b]
-    assert set(bold) == {"测试党总支 subtotal", "'=第二党总支 subtotal", "Total"}  # formula-safe
+    plain = {row[0].value: [c.value for c in row] for row in rows if not row[0].font.b}
+    assert set(bold) == {"测试党总支", "'=第二党总支", "测试党总支 / 甲支部", "Total"}
     assert all(cell.font.b for row in rows if row[0].value in bold for cell in row)
     assert rows[-1][0].value == "Total" and sheet.cell(rows[-1][0].row, 1).data_type == "s"
-    assert world.branch_a.name in plain and "直属党支部" in plain
+    assert {
+        "测试党总支 / 甲支部 / 甲第一党小组",
+        "Directly in 测试党总支 / 甲支部",
+        "Directly in 测试党总支",
+        "Directly in 测试党委",
+        "'=第二党总支 / 丙支部",
+        "直属党支部",
+    } <= set(plain)
+    assert (
+        plain["Directly in 测试党委"][1] == "Members directly in the unit, not in a unit below it"
+    )
     with app.test_request_context():
         frame = Frame.of(session, 2026, FIXED_NOW)
         view = overview(session, world.root, frame, Filters())
     general = next(r.tally for r in view.children if r.unit.id == world.general.id)
-    # Members, done, on track, behind, exempt, no requirement, completion, average hours.
-    assert bold["测试党总支 subtotal"][1] == general.members
-    assert bold["测试党总支 subtotal"][2] == general.counts[Status.DONE]
-    assert bold["测试党总支 subtotal"][-2] == pytest.approx(round(general.completion, 4))
-    assert bold["测试党总支 subtotal"][-1] == float(general.average_hours)
-    assert bold["Total"][1] == view.total.members
+    # Unit, covers, members, done, behind, exempt, no requirement, completion, average hours.
+    assert bold["测试党总支"][1] == "The unit and every unit below it"
+    assert bold["测试党总支"][2] == general.members
+    assert bold["测试党总支"][3] == general.counts[Status.DONE]
+    assert bold["测试党总支"][-2] == pytest.approx(round(general.completion, 4))
+    assert bold["测试党总支"][-1] == float(general.average_hours)
+    assert bold["Total"][2] == view.total.members
     completion = next(row for row in rows if row[0].value == "Total")[-2]
     assert completion.number_format == "0.0%"
 
 
-def test_a_branch_workbook_is_as_before(session, auth, app):
-    world, _second = _organisation(session, app)
-    auth.login("seca")
-    response = auth.post(f"/completion/units/{world.branch_a.id}/export.xlsx", {"year": "2026"})
-    rows = list(_summary_sheet(response).iter_rows(min_row=3))
-    assert sorted(row[0].value for row in rows) == sorted([world.branch_a.name, world.group_a.name])
-    assert not any(cell.font.b for row in rows for cell in row)
-
-
-def test_the_summary_csv_marks_subtotals_in_a_column_and_is_audited(session, auth, app):
+def test_the_summary_csv_says_what_each_line_covers_and_is_audited(session, auth, app):
     world, _second = _organisation(session, app)
     auth.login("admin")
     auth.client.set_cookie(LANG_COOKIE, "en")
@@ -219,20 +260,17 @@ def test_the_summary_csv_marks_subtotals_in_a_column_and_is_audited(session, aut
     assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert world.general_secretary.display_name not in rows[0][1]  # the admin's stamp
-    assert rows[1][:3] == ["Row type", "Unit", "Members"]
-    marked = {row[1]: row for row in rows[2:] if row[0] != "Unit line"}
-    assert {name: row[0] for name, row in marked.items()} == {
-        "测试党总支 subtotal": "Subtotal",
-        "'=第二党总支 subtotal": "Subtotal",
-        "Total": "Total",
-    }
+    assert "Filters: none" in rows[0][3]
+    assert rows[1][:3] == ["Unit", "Covers", "Members"]
+    by_name = {row[0]: row for row in rows[2:]}
+    assert by_name["Total"][1] == "Every member of the export"
+    assert by_name["测试党总支"][1] == "The unit and every unit below it"
+    assert by_name["测试党总支 / 乙支部"][1] == "The unit's members"
     with app.test_request_context():
         frame = Frame.of(session, 2026, FIXED_NOW)
         view = overview(session, world.root, frame, Filters())
-    assert marked["Total"][2] == str(view.total.members)
-    assert marked["Total"][-2] == f"{view.total.completion * 100:.1f}%"
-    units = [row[1] for row in rows[2:] if row[0] == "Unit line"]
-    assert world.branch_b.name in units and "直属党支部" in units
+    assert by_name["Total"][2] == str(view.total.members)
+    assert by_name["Total"][-2] == f"{view.total.completion * 100:.1f}%"
     session.rollback()
     entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "completion.exported"))
     assert entry.after["format"] == "summary_csv" and entry.actor_id == world.admin.id
@@ -254,8 +292,15 @@ def test_the_summary_csv_is_for_managers_in_scope_with_valid_filters(session, au
     assert auth.post(url, {"year": "2026", "category": "bogus"}).status_code == 400
     response = auth.post(url, {"year": "2026", "member_category": "probationary"})
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
-    # member_a alone: 甲第一党小组, then the 党总支's total (no subtotal of the exported unit).
-    assert [row[2] for row in rows[2:]] == ["1", "1"]
+    # member_a alone, in 甲第一党小组: every line holding them says 1, the others 0.
+    members = {row[0]: row[2] for row in rows[2:]}
+    assert members == {
+        "甲支部": "1",
+        "甲支部 / 甲第一党小组": "1",
+        "乙支部": "0",
+        "丁支部": "0",
+        "合计": "1",
+    }
     session.rollback()
     assert (
         session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "completion.exported"))
@@ -274,8 +319,10 @@ def test_the_dashboard_offers_the_summary_csv_above_the_branches_only(session, a
     assert 'data-testid="export-csv"' in branch
 
 
-def test_the_exports_cover_the_year_the_form_posts(session, auth, app):
+def test_the_exports_cover_the_year_the_form_posts_and_no_year_without_data(session, auth, app):
     world, _second = _organisation(session, app)
+    world.member_b.created_at = FIXED_NOW.replace(year=2025)  # the platform's data begin in 2025
+    session.commit()
     auth.login("gsec")
     auth.client.set_cookie(LANG_COOKIE, "en")
     for route in ("export.csv", "summary.csv"):
@@ -284,3 +331,4 @@ def test_the_exports_cover_the_year_the_form_posts(session, auth, app):
         assert past.splitlines()[0].startswith("Study hours 2025")
         current = auth.post(url, {}).get_data().decode("utf-8-sig")
         assert current.splitlines()[0].startswith("Study hours 2026")
+        assert auth.post(url, {"year": "2024"}).status_code == 404

@@ -5,7 +5,7 @@ import html
 import io
 import json
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -18,13 +18,17 @@ from learnapp.completion.progress import Progress
 from learnapp.completion.progress import read as read_progress
 from learnapp.completion.queries import Filters, Frame, overview
 from learnapp.completion.status import Status
+from learnapp.hours.labels import correction_label, entry_subject, hours_category_label
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
-from learnapp.hours.services import ensure_default_rule_set
-from learnapp.orgs.models import MemberCategory, Role
-from tests.factories import FIXED_NOW, make_user
+from learnapp.hours.services import credit, ensure_default_rule_set, reverse_entry
+from learnapp.orgs.models import MemberCategory, Role, UnitKind
+from learnapp.web import LANG_COOKIE
+from tests.factories import FIXED_NOW, make_unit, make_user
+from tests.study.factories import make_course, make_lesson
 from tests.world import build_world
 
 _IDS = iter(range(1, 1_000_000))
+JOINED_2024 = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def _credit(session, member, hours, category=HoursCategory.ONLINE):
@@ -261,6 +265,8 @@ def test_no_requirement_is_not_exempt_and_every_percentage_has_one_base(session,
 
 def test_a_finished_year_shows_final_statuses_and_no_projection(session, auth, app):
     world = _world(session, app)
+    for person in (world.member_a, world.secretary_a, world.general_secretary):
+        person.created_at = JOINED_2024  # members in 2025
     with app.app_context():
         _credit_in(session, world.member_a, "40", 2025)
         _credit_in(session, world.secretary_a, "3", 2025)
@@ -340,3 +346,119 @@ def test_the_reminder_page_offers_the_secretaries_digest_to_secretaries_only(ses
     auth.login("seca")
     page = auth.client.get("/completion/reminders").get_data(as_text=True)
     assert 'id="kind-secretary_digest"' in page
+
+
+def _csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def test_exports_follow_every_filter_on_screen_and_say_which(session, auth, app):
+    world = _world(session, app)
+    make_user(
+        session, unit=world.branch_a, display_name="预备甲", category=MemberCategory.PROBATIONARY
+    )
+    done = make_user(session, unit=world.branch_a, display_name="完成者")
+    with app.app_context():
+        _credit(session, done, "33")
+    session.commit()
+    auth.login("seca")
+    auth.client.set_cookie(LANG_COOKIE, "en")
+    url = f"/completion/units/{world.branch_a.id}"
+    page = auth.client.get(f"{url}?status=behind&member_category=full").get_data(as_text=True)
+    forms = page[page.index('data-testid="exports"') : page.index('id="export-progress"')]
+    assert forms.count('name="status" value="behind"') == 2  # the workbook and the CSV
+    assert forms.count('name="member_category" value="full"') == 2
+    assert 'data-rows="2"' in forms  # gsec and seca: the rows the files will hold
+    filters = {"year": "2026", "status": "behind", "member_category": "full"}
+    rows = _csv_rows(auth.post(f"{url}/export.csv", filters))
+    assert rows[0][3] == "Filters: Member category: Full member; Status: Behind"
+    assert sorted(row[1] for row in rows[2:]) == sorted(
+        [world.general_secretary.display_name, world.secretary_a.display_name]
+    )
+    workbook = load_workbook(io.BytesIO(auth.post(f"{url}/export.xlsx", filters).data))
+    members, summary = workbook.worksheets
+    assert [row[1] for row in members.iter_rows(min_row=3, values_only=True)] == [
+        r[1] for r in rows[2:]
+    ]
+    # The summary is the dashboard's counts: every status, so the status filter is not its own.
+    assert summary.cell(1, 4).value == "Filters: Member category: Full member"
+    total = [cell.value for cell in list(summary.iter_rows(min_row=3))[-1]]
+    assert total[2] == 3  # gsec, seca and 完成者: the full members
+    workbook.close()
+    everyone = _csv_rows(auth.post(f"{url}/export.csv", {"year": "2026"}))
+    assert everyone[0][3] == "Filters: none (every member of the year)"
+    assert len(everyone) - 2 == 5
+    session.rollback()
+    entries = session.scalars(
+        sa.select(AuditEntry).where(AuditEntry.action == "completion.exported")
+    ).all()
+    assert [entry.after["status"] for entry in entries] == ["behind", "behind", ""]
+
+
+def test_the_member_csv_is_in_tree_order_and_names_units_by_path(session, auth, app):
+    world = _world(session, app)
+    later_group = make_unit(
+        session, parent=world.branch_a, name="甲第二党小组", kind=UnitKind.GROUP
+    )
+    make_user(session, unit=later_group, display_name="二组成员")
+    make_user(session, unit=world.root, display_name="党委直属")
+    session.commit()
+    assert later_group.id > world.branch_b.id  # made after 乙支部: id order is not tree order
+    auth.login("admin")
+    rows = _csv_rows(auth.post(f"/completion/units/{world.root.id}/export.csv", {"year": "2026"}))
+    units = [row[0] for row in rows[2:]]
+    sequence = [unit for i, unit in enumerate(units) if i == 0 or units[i - 1] != unit]
+    assert len(sequence) == len(set(sequence))  # each unit's rows together
+    assert set(sequence) == {
+        world.root.name,
+        "测试党总支 / 甲支部",
+        "测试党总支 / 甲支部 / 甲第一党小组",
+        "测试党总支 / 甲支部 / 甲第二党小组",
+        "测试党总支 / 乙支部",
+    }
+    # Tree order: the units below a unit come right after it.
+    branch = sequence.index("测试党总支 / 甲支部")
+    assert set(sequence[branch + 1 : branch + 3]) == {
+        "测试党总支 / 甲支部 / 甲第一党小组",
+        "测试党总支 / 甲支部 / 甲第二党小组",
+    }
+    assert sequence[0] == world.root.name
+
+
+def test_a_correction_names_the_entry_it_cancels_not_its_id(session, auth, app):
+    world = build_world(session)
+    course = make_course(session, owner_unit=world.root, title="学习党章")
+    lesson = make_lesson(session, course=course, title="第一章 党员")
+    with app.test_request_context():
+        entry = credit(
+            session,
+            world.member_a,
+            HoursCategory.ONLINE,
+            SourceType.LESSON,
+            lesson.id,
+            "1",
+            600,
+            FIXED_NOW,
+        )
+        reversal = reverse_entry(session, world.secretary_a, entry, "重复计入", FIXED_NOW)
+        claim = credit(
+            session,
+            world.member_a,
+            HoursCategory.EXTERNAL,
+            SourceType.CLAIM,
+            7,
+            "2",
+            0,
+            FIXED_NOW,
+            note="市委党校专题培训班结业证书",
+        )
+        # Without the cancelled entry at hand: its day and category, which the correction keeps.
+        bare = correction_label(reversal, None, {})
+        assert "2026-03-10" in bare and hours_category_label(HoursCategory.ONLINE) in bare
+        assert entry_subject(claim, {}) == "市委党校专题培训班结业证书"
+    session.commit()
+    auth.login("seca")
+    auth.client.set_cookie(LANG_COOKIE, "en")
+    page = auth.client.get(f"/completion/members/{world.member_a.id}").get_data(as_text=True)
+    assert "Correction of the entry of 2026-03-10 (Online study · 第一章 党员)" in page
+    assert f"Correction of entry {entry.id}" not in page

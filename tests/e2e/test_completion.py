@@ -111,18 +111,20 @@ def test_the_committee_drills_down_from_the_whole_organisation_to_a_members_entr
         expect(page.get_by_test_id("unit-table")).to_contain_text("机关党总支")
         shot(page, "completion-committee")
         if size == DESKTOP:
-            # The summary by unit: the 党总支's subtotal is its row on the dashboard.
+            # The summary by unit: the 党总支's line is its row on the dashboard.
             row = page.get_by_test_id("unit-table").locator("tr", has_text="机关党总支")
             members = row.locator("td").nth(1).inner_text().strip()
             with page.expect_download() as download_info:
                 page.get_by_test_id("export-summary_csv").click()
             text = Path(download_info.value.path()).read_text(encoding="utf-8-sig")
             rows = list(csv.reader(io.StringIO(text)))
-            # "机关党总支 小计": its name, then the word for subtotal.
-            (subtotal,) = [
-                r for r in rows[2:] if r[1].startswith("机关党总支") and r[1] != "机关党总支"
-            ]
-            assert subtotal[2] == members
+            (line,) = [r for r in rows[2:] if r[0] == "机关党总支"]
+            assert line[2] == members
+            # A branch with party groups: its line holds the groups' members too.
+            (branch,) = [r for r in rows[2:] if r[0] == "机关党总支 / 机关第一党支部"]
+            groups = [r for r in rows[2:] if r[0].startswith("机关党总支 / 机关第一党支部 / ")]
+            assert len(groups) == 2
+            assert int(branch[2]) > sum(int(r[2]) for r in groups)  # and its direct members
         page.get_by_test_id("unit-table").get_by_role("link", name="机关党总支").click()
         expect(page.get_by_role("heading", level=1)).to_contain_text("机关党总支")
         page.get_by_test_id("unit-table").get_by_role("link", name="机关第一党支部").click()

@@ -33,7 +33,13 @@ def _english_member(session, app, counted: str):
     """A member (English pages) with `counted` hours approved in 2025, a claim of 2025 still
     waiting and one of 2026 waiting."""
     world = build_world(session)
-    member = make_user(session, username="english", unit=world.branch_a, locale="en")
+    member = make_user(
+        session,
+        username="english",
+        unit=world.branch_a,
+        locale="en",
+        created_at=datetime(2024, 6, 1, tzinfo=UTC),  # a member in 2025
+    )
     with app.test_request_context():
         done = _claim(session, member, counted, date(2025, 6, 1), LAST_YEAR)
         approve_claim(session, world.secretary_a, done, LAST_YEAR)
@@ -84,6 +90,40 @@ def test_a_past_year_without_claims_has_no_claims_section(session, app):
     page = client.get("/study/me?year=2024").get_data(as_text=True)
     assert 'data-testid="pending-claims"' not in page
     assert "Nothing was recorded in 2024." in page
+
+
+def _arrows(page: str) -> dict[str, tuple[str, str]]:
+    """The year arrows: testid → (href, text)."""
+    return {
+        testid: (href, " ".join(text.split()))
+        for href, testid, text in re.findall(
+            r'<a [^>]*href="([^"]+)" data-testid="(year-previous|year-next)">([^<]*)</a>', page
+        )
+    }
+
+
+def test_no_verdict_for_a_year_before_the_account_and_arrows_step_one_year(session, app):
+    world = build_world(session)
+    # 2025-11-01 in Shanghai, as the demo's accounts: 2024 was before the member joined.
+    make_user(
+        session,
+        username="english",
+        unit=world.branch_a,
+        locale="en",
+        created_at=datetime(2025, 10, 31, 16, 0, tzinfo=UTC),
+    )
+    session.commit()
+    client = app.test_client()
+    Studier.login(client, "english")
+    before = client.get("/study/me?year=2024").get_data(as_text=True)
+    assert 'data-testid="target-state"' not in before  # no "not met: 32.00 short"
+    assert "not on the platform yet in 2024" in _text(before, "exempt")
+    assert _arrows(before) == {"year-next": ("/study/me?year=2025", "2025 ›")}
+    joined = client.get("/study/me?year=2025").get_data(as_text=True)
+    assert _text(joined, "target-state").startswith("The requirement of 2025 was not met")
+    assert _arrows(joined) == {"year-next": ("/study/me", "2026 ›")}  # 2024 is before it
+    current = client.get("/study/me").get_data(as_text=True)
+    assert _arrows(current) == {"year-previous": ("/study/me?year=2025", "‹ 2025")}
 
 
 def _lesson_page(client, lesson_id) -> tuple[str, str]:

@@ -83,7 +83,8 @@ def test_the_member_confirms_and_the_entry_is_cancelled(app, session, auth):
     assert "Self-study entry removed: 1.50 study hours taken off 2026." in page
     assert re.search(r'data-testid="category-self_study">\s*<td>[^<]+</td>\s*<td[^>]*>1.00<', page)
     assert "Cancelled by a correction on 2026-03-10: 重复登记" in page
-    assert "Correction of the entry of 2026-03-09" in page
+    # The correction names the entry it cancels as the member knows it, not by an id.
+    assert "Correction of the entry of 2026-03-09 (Self-study · 误录的自学)" in page
     assert _remove_links(page) == {keep.id}
     reload(session)
     assert year_totals(session, world.member_b.id, 2026)[SELF] == Decimal("1.00")
