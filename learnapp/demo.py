@@ -40,6 +40,9 @@ class DemoOrg:
     admin: User
     secretary: User
     member: User
+    # When the demo's accounts were opened (DEMO_ACCOUNT_AGE_DAYS back): seeders that add demo
+    # accounts date them the same, so none is a new member whose posts the boards hold.
+    joined: datetime
     members: list[User] = field(default_factory=list)
 
 
@@ -132,7 +135,9 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
         now=joined,
     )
     used.update({"王建国", "李晓燕"})
-    org = DemoOrg(root, branches, demo_branch, admin, secretary, member, [secretary, member])
+    org = DemoOrg(
+        root, branches, demo_branch, admin, secretary, member, joined, [secretary, member]
+    )
 
     number = 0
     for index, branch in enumerate(branches):

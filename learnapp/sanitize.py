@@ -3,8 +3,8 @@
 Markdown is rendered first and sanitised after, never the other way round: every Markdown
 renderer passes raw HTML through (security.md §1.8). The allow-list has no svg, math, iframe,
 style or event attributes; links may be http, https or mailto and get rel="nofollow noopener";
-images are kept only when they point at the platform's own uploads. Swapping bleach for nh3 is a
-change to this file alone.
+images are kept only when they point at the platform's own uploads (in posts, an image from
+elsewhere becomes a link to it). Swapping bleach for nh3 is a change to this file alone.
 """
 
 import re
@@ -14,7 +14,9 @@ from urllib.parse import urlsplit, urlunsplit
 import bleach
 import markdown as markdown_lib
 from bleach import html5lib_shim
-from bleach.linkifier import URL_RE, Linker
+from bleach.linkifier import URL_RE, Linker, LinkifyFilter
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 MAX_SOURCE_CHARS = 100_000
 UPLOAD_PREFIX = "/media/"
@@ -61,6 +63,14 @@ BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # One file name directly under the uploads path: no "..", no further "/", no "%" escapes, no
 # query, so "/media/../logout" cannot become a same-site GET (security.md §6.1 #12).
 UPLOAD_SRC = re.compile(r"^" + re.escape(UPLOAD_PREFIX) + r"(?!\.)[A-Za-z0-9_.\-]{1,128}\Z")
+EXTERNAL_SRC = re.compile(r"^https?://", re.IGNORECASE)
+# The one class a link may carry: the link a post shows in place of an image from elsewhere
+# (the stylesheet marks it as an image).
+IMAGE_LINK_CLASS = "external-image"
+
+
+def _own_image(src: str) -> bool:
+    return bool(UPLOAD_SRC.match(src)) and ".." not in src
 
 
 def _attribute_allowed(tag: str, name: str, value: str) -> bool:
@@ -68,10 +78,12 @@ def _attribute_allowed(tag: str, name: str, value: str) -> bool:
         if name == "href":
             # Absolute http(s)/mailto, or a path on this site; never protocol-relative.
             return bool(SAFE_HREF.match(value))
+        if name == "class":
+            return value == IMAGE_LINK_CLASS
         return name == "title"
     if tag == "img":
         if name == "src":
-            return bool(UPLOAD_SRC.match(value)) and ".." not in value
+            return _own_image(value)
         return name in ("alt", "title")
     if tag in ("td", "th"):
         return name == "align" and value in ("left", "center", "right")
@@ -119,11 +131,44 @@ def _without_dropped_elements(tokens):
             yield token
 
 
+def _images_as_links(tokens):
+    """The walker's tokens with each image from elsewhere replaced by a link to it, named by its
+    alt text or else its address: the image is not loaded (another site would learn who reads
+    the post), but the reader sees that something was there and can open it. An image that is
+    neither the platform's nor http(s), or one inside a link, leaves its alt text only."""
+    in_link = 0
+    for token in tokens:
+        kind, name = token["type"], (token.get("name") or "").lower()
+        if name == "a" and kind == "StartTag":
+            in_link += 1
+        elif name == "a" and kind == "EndTag":
+            in_link = max(in_link - 1, 0)
+        if not (kind == "EmptyTag" and name == "img"):
+            yield token
+            continue
+        attrs = token["data"]
+        src = (attrs.get((None, "src")) or "").strip()
+        if _own_image(src):
+            yield token
+            continue
+        alt = " ".join((attrs.get((None, "alt")) or "").split())
+        if in_link or not EXTERNAL_SRC.match(src):
+            if alt:
+                yield {"type": "Characters", "data": alt}
+            continue
+        namespace = token.get("namespace")
+        link = {(None, "href"): src, (None, "class"): IMAGE_LINK_CLASS}
+        yield {"type": "StartTag", "name": "a", "namespace": namespace, "data": link}
+        yield {"type": "Characters", "data": alt or src}
+        yield {"type": "EndTag", "name": "a", "namespace": namespace}
+
+
 class _Cleaner(bleach.Cleaner):
     """bleach's Cleaner, dropping DROPPED_WITH_CONTENT elements before it sanitises the rest
-    (bleach with strip=True removes a disallowed tag but keeps its text)."""
+    (bleach with strip=True removes a disallowed tag but keeps its text), and applying
+    `transform` to the remaining tokens before they are sanitised."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, transform=None, **kwargs):
         super().__init__(**kwargs)
         # The parser must keep these elements (it strips disallowed tags as it reads, leaving
         # their text) so that the walker can see where they end.
@@ -134,16 +179,22 @@ class _Cleaner(bleach.Cleaner):
             namespaceHTMLElements=False,
         )
         walker = self.walker
-        self.walker = lambda tree: _without_dropped_elements(walker(tree))
+        if transform is None:
+            self.walker = lambda tree: _without_dropped_elements(walker(tree))
+        else:
+            self.walker = lambda tree: transform(_without_dropped_elements(walker(tree)))
 
 
-_cleaner = _Cleaner(
-    tags=ALLOWED_TAGS,
-    attributes=_attribute_allowed,
-    protocols=ALLOWED_PROTOCOLS,
-    strip=True,
-    strip_comments=True,
-)
+_ALLOWED = {
+    "tags": ALLOWED_TAGS,
+    "attributes": _attribute_allowed,
+    "protocols": ALLOWED_PROTOCOLS,
+    "strip": True,
+    "strip_comments": True,
+}
+_cleaner = _Cleaner(**_ALLOWED)
+# Posts: the same allow-list; images from elsewhere become links instead of vanishing.
+_post_cleaner = _Cleaner(transform=_images_as_links, **_ALLOWED)
 # Plain text (titles, previews, notifications): no tags at all, and no script or style text.
 _text_cleaner = _Cleaner(tags=set(), strip=True, strip_comments=True)
 
@@ -201,9 +252,31 @@ def _set_rel(attrs, new=False):
 # run and backtracked (20,000 "(" took 15 s). Starting only at the first "(" of a run matches
 # the same URLs in linear time.
 URL_PATTERN = re.compile(r"(?<!\()" + URL_RE.pattern, URL_RE.flags)
+NOT_LINKIFIED = frozenset({"pre", "code"})
 _linker = Linker(
-    callbacks=[_set_rel], skip_tags={"pre", "code"}, parse_email=False, url_re=URL_PATTERN
+    callbacks=[_set_rel], skip_tags=NOT_LINKIFIED, parse_email=False, url_re=URL_PATTERN
 )
+_entity_tokens = LinkifyFilter(source=iter(())).extract_entities
+
+
+def _entities_in_code(tokens):
+    """The linker's tokens with the entities of code turned into tokens. bleach's linkifier does
+    that for the text it links but passes the text of its skipped tags (pre, code) on as it is,
+    and its serializer then escapes the "&" of each entity: `x < 1` in code showed as
+    "x &lt; 1"."""
+    depth = 0
+    for token in tokens:
+        kind = token["type"]
+        if kind in ("StartTag", "EndTag") and token["name"] in NOT_LINKIFIED:
+            depth = depth + 1 if kind == "StartTag" else max(depth - 1, 0)
+        if depth and kind == "Characters":
+            yield from _entity_tokens(token)
+        else:
+            yield token
+
+
+_linker_walker = _linker.walker
+_linker.walker = lambda tree: _entities_in_code(_linker_walker(tree))
 
 
 # Python-Markdown looks for the "]" closing each "[" by scanning on to the end of the paragraph,
@@ -246,23 +319,65 @@ def strip_bidi(text: str) -> str:
     return BIDI_CONTROLS.sub("", text)
 
 
-def clean_html(html: str) -> str:
-    """Sanitise HTML to the allow-list; links get rel=nofollow noopener."""
+def _sanitise(html: str, cleaner: _Cleaner) -> str:
     if len(html) > MAX_SOURCE_CHARS * 4:
         raise SourceTooLong(len(html))
-    cleaned = _cleaner.clean(html)
+    cleaned = cleaner.clean(html)
     # Image tags that lost their src are useless noise.
     cleaned = re.sub(r"<img(?![^>]*\bsrc=)[^>]*>", "", cleaned)
     return _linker.linkify(cleaned)
 
 
-def render_markdown(source: str) -> str:
-    """Markdown → HTML → sanitised HTML. Raises SourceTooLong above the length cap."""
+def clean_html(html: str) -> str:
+    """Sanitise HTML to the allow-list; links get rel=nofollow noopener."""
+    return _sanitise(html, _cleaner)
+
+
+def _markdown(source: str, extensions: list) -> str:
     if len(source) > MAX_SOURCE_CHARS:
         raise SourceTooLong(len(source))
     text = escape_stray_brackets(strip_bidi(unicodedata.normalize("NFC", source)))
-    html = markdown_lib.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
-    return clean_html(html)
+    return markdown_lib.markdown(text, extensions=extensions, output_format="html")
+
+
+def render_markdown(source: str) -> str:
+    """Markdown → HTML → sanitised HTML. Raises SourceTooLong above the length cap."""
+    return _sanitise(_markdown(source, ["tables", "sane_lists"]), _cleaner)
+
+
+class _SmallHeadings(Treeprocessor):
+    """A heading in a post belongs to one message, not to the page's outline: "#" becomes the
+    small h5 and every deeper level h6 (the page's own headings stay above them)."""
+
+    def run(self, root):
+        for element in root.iter():
+            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1] in "123456":
+                element.tag = f"h{min(int(element.tag[1]) + 4, 6)}"
+
+
+class _PostHeadings(Extension):
+    def extendMarkdown(self, md):
+        md.treeprocessors.register(_SmallHeadings(md), "small_headings", 5)
+
+
+# Python-Markdown's fence pattern splits a run of spaces after "```" in every possible way
+# before it gives up: 20,000 spaces on a fence line took 7 s of a worker. The spaces of a fence
+# line only separate its words, so each run of them becomes one space first.
+FENCE_LINE = re.compile(r"^( {0,3}(?:`{3,}|~{3,}))([^\n]*)$", re.MULTILINE)
+BLANKS = re.compile(r"[ \t]+")
+
+
+def _tidy_fence_lines(source: str) -> str:
+    return FENCE_LINE.sub(lambda m: m.group(1) + BLANKS.sub(" ", m.group(2)), source)
+
+
+def render_post_markdown(source: str) -> str:
+    """Markdown as members type it in posts, often line by line on a phone: a single line break
+    stays a line break, ``` fences make a code block, headings are small, and an image from
+    elsewhere becomes a link to it. Sanitised to the same allow-list as render_markdown; raises
+    SourceTooLong above the length cap."""
+    extensions = ["tables", "sane_lists", "fenced_code", "nl2br", _PostHeadings()]
+    return _sanitise(_markdown(_tidy_fence_lines(source), extensions), _post_cleaner)
 
 
 def plain_text(source: str, limit: int | None = None) -> str:

@@ -12,6 +12,7 @@ from learnapp.sanitize import (
     escape_stray_brackets,
     plain_text,
     render_markdown,
+    render_post_markdown,
 )
 
 ACTIVE = (
@@ -71,9 +72,10 @@ VECTORS = [
 ]
 
 
+@pytest.mark.parametrize("render", [render_markdown, render_post_markdown])
 @pytest.mark.parametrize("vector", VECTORS)
-def test_no_active_content_survives(vector):
-    output = render_markdown(vector).lower()
+def test_no_active_content_survives(vector, render):
+    output = render(vector).lower()
     for marker in ACTIVE:
         assert marker not in output, (vector, output)
 
@@ -123,6 +125,7 @@ def test_stray_brackets_are_escaped_only_when_there_are_many():
     assert render_markdown("[" * 20 + " [链接](https://a.example)").startswith("<p>" + "[" * 20)
 
 
+@pytest.mark.parametrize("render", [render_markdown, render_post_markdown])
 @pytest.mark.parametrize(
     "text",
     [
@@ -132,14 +135,31 @@ def test_stray_brackets_are_escaped_only_when_there_are_many():
         "[a](" + "(" * 19_990,
         "(" * 20_000,
         ("[" * 100 + "]" * 100) * 100,
+        "```" + " " * 19_990,
+        "~~~" + " " * 19_990 + "x",
+        "```\n" * 5_000,
+        "```" + " x" * 9_990,
+        "line\n" * 4_000,
     ],
-    ids=["brackets", "brackets-then-text", "images", "link-parens", "parens", "nested"],
+    ids=[
+        "brackets",
+        "brackets-then-text",
+        "images",
+        "link-parens",
+        "parens",
+        "nested",
+        "fence-spaces",
+        "tilde-fence-spaces",
+        "fences",
+        "fence-words",
+        "lines",
+    ],
 )
-def test_pathological_markdown_renders_in_linear_time(text):
-    # Each took 15–80 s of a worker before; now well under a second (the bound leaves room
-    # for a loaded machine).
+def test_pathological_markdown_renders_in_linear_time(text, render):
+    # Each took 15–80 s of a worker before (a fence line of spaces 7 s in a post); now well
+    # under a second (the bound leaves room for a loaded machine).
     started = time.process_time()
-    render_markdown(text)
+    render(text)
     assert time.process_time() - started < 4
 
 
@@ -182,3 +202,54 @@ def test_text_around_a_dropped_element_is_kept():
     assert plain_text("标题<style>p{}</style>正文") == "标题正文"
     # Never closed: as in a browser, everything after it is script.
     assert clean_html("前<script>alert(1)") == "前"
+
+
+def test_code_shows_as_typed_without_double_escaping():
+    assert render_markdown("`x < 1 & y`") == "<p><code>x &lt; 1 &amp; y</code></p>"
+    assert (
+        render_markdown("    a <b> &amp; c") == "<pre><code>a &lt;b&gt; &amp;amp; c\n</code></pre>"
+    )
+    post = render_post_markdown("```\nif a < b && c:\n    go('https://a.com')\n```")
+    assert post == "<pre><code>if a &lt; b &amp;&amp; c:\n    go('https://a.com')\n</code></pre>"
+
+
+def test_a_post_keeps_its_line_breaks_and_fenced_code_blocks():
+    html = render_post_markdown("第一行\n第二行\n\n```\nline 1\nline 2\n```\n\n- 甲\n- 乙")
+    assert html == (
+        "<p>第一行<br>\n第二行</p>\n"
+        "<pre><code>line 1\nline 2\n</code></pre>\n"
+        "<ul>\n<li>甲</li>\n<li>乙</li>\n</ul>"
+    )
+    # Lessons keep Markdown's own rule: one line break joins the lines.
+    assert render_markdown("第一行\n第二行") == "<p>第一行\n第二行</p>"
+
+
+def test_headings_in_a_post_are_small_headings():
+    html = render_post_markdown("# 标题\n\n## 小标题\n\n#### 更小\n\n正文")
+    assert html == "<h5>标题</h5>\n<h6>小标题</h6>\n<h6>更小</h6>\n<p>正文</p>"
+
+
+def test_an_image_from_elsewhere_in_a_post_becomes_a_link_to_it():
+    html = render_post_markdown("![党徽](https://img.com/a.png) ![](http://img.com/b.png)")
+    rel = 'rel="nofollow noopener noreferrer"'
+    assert html == (
+        f'<p><a href="https://img.com/a.png" class="external-image" {rel}>党徽</a> '
+        f'<a href="http://img.com/b.png" class="external-image" {rel}>http://img.com/b.png</a></p>'
+    )
+    assert "<img" not in html
+    # Raw HTML too, with a name that claims another site showing the real one.
+    raw = render_post_markdown('<img src="https://evil.com/t.png" alt="bank.com" onerror=x>')
+    assert ">bank.com [evil.com]</a>" in raw and "onerror" not in raw
+    # The platform's own uploads stay images; anything else leaves its alt text, or nothing.
+    assert '<img alt="图" src="/media/a.png">' in render_post_markdown("![图](/media/a.png)")
+    assert render_post_markdown("前 ![说明](/logout) 后") == "<p>前 说明 后</p>"
+    assert render_post_markdown('前 <img src="data:image/png;base64,AAAA"> 后') == "<p>前  后</p>"
+    # Inside a link, an image leaves its alt text as the link's text (no link in a link).
+    linked = render_post_markdown("[![图标](https://img.com/i.png)](https://site.com)")
+    assert linked == f'<p><a href="https://site.com" {rel}>图标</a></p>'
+
+
+def test_only_the_image_link_class_is_kept():
+    assert 'class="external-image"' in clean_html('<a class="external-image" href="/x">x</a>')
+    assert "class" not in clean_html('<a class="btn btn-danger" href="/x">x</a>')
+    assert "class" not in clean_html('<p class="external-image">x</p>')

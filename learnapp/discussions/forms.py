@@ -45,9 +45,12 @@ class EditForm(FlaskForm):
 
 
 class ReportForm(FlaskForm):
+    # Nothing is chosen for the member: a report says what they found wrong.
     reason = SelectField(
         _l("What is wrong"),
-        choices=[SelectChoice(code.value, REASON_LABELS[code]) for code in REJECT_REASONS],
+        choices=[SelectChoice("", _l("— Choose —"))]
+        + [SelectChoice(code.value, REASON_LABELS[code]) for code in REJECT_REASONS],
+        validators=[DataRequired(message=_l("Choose what is wrong with the post."))],
     )
     note = StringField(_l("Details (optional)"), validators=[Length(max=500)])
 

@@ -1,8 +1,13 @@
 """What the discussion package tells people: the kinds of notification it sends (see
 notifications.preferences) and the messages of each (see notifications.messages)."""
 
-from flask_babel import lazy_gettext as _l
+from collections.abc import Mapping
 
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
+
+from learnapp.discussions.models import Post, PostState
 from learnapp.notifications.messages import declare, verbatim
 from learnapp.notifications.preferences import Audience, register_kind
 
@@ -24,26 +29,73 @@ _COMPLAINT_REPLY = register_kind(
     "complaint_reply", _l("Replies to my complaints and suggestions"), mandatory=True
 )
 
+MAX_ID = 2**31 - 1
+POST_GONE = _l("This post has been deleted.")
+
+
+def _post_id(params) -> int | None:
+    post_id = params.get("post") if isinstance(params, Mapping) else None
+    if isinstance(post_id, int) and not isinstance(post_id, bool) and 0 < post_id <= MAX_ID:
+        return post_id
+    return None
+
+
+def _as_now(session: Session, stored: list[Mapping]) -> list[Mapping]:
+    """The thread title and the excerpt of the post each notification is about, as they are
+    now: the current ones while the post and its thread are published; the stored title and no
+    text while either waits for review again after an edit; no text, and `gone`, once either was
+    deleted or removed. What is stored is the text as it was sent, and stays as it was."""
+    ids = {post_id for post_id in map(_post_id, stored) if post_id is not None}
+    posts = (
+        {post.id: post for post in session.scalars(sa.select(Post).where(Post.id.in_(ids)))}
+        if ids
+        else {}
+    )
+    current = []
+    for params in stored:
+        post = posts.get(_post_id(params))
+        if post is None:
+            current.append(params)
+            continue
+        states = {post.state, post.thread.state}
+        if states == {PostState.PUBLISHED}:
+            current.append({**params, "title": post.thread.title, "excerpt": post.excerpt})
+        else:
+            gone = bool(states & {PostState.DELETED, PostState.REJECTED})
+            current.append({**params, "excerpt": "", "gone": gone})
+    return current
+
+
+def _excerpt(params: Mapping) -> str:
+    """The text quoted from the post, or that the post is gone (see _as_now)."""
+    if isinstance(params, Mapping) and params.get("gone"):
+        return str(POST_GONE)
+    return str(params["excerpt"])
+
+
 MENTION = declare(
     "mention",
     _MENTION.key,
     _l("%(name)s mentioned you in “%(title)s”"),
     ("name", "title", "thread", "post", "excerpt"),
-    verbatim("excerpt"),
+    _excerpt,
+    _as_now,
 )
 NEW_THREAD = declare(
     "new_thread",
     _NEW_THREAD.key,
     _l("New thread in %(board)s: %(title)s"),
     ("board", "title", "thread", "post", "excerpt"),
-    verbatim("excerpt"),
+    _excerpt,
+    _as_now,
 )
 REPLY = declare(
     "reply",
     _REPLY.key,
     _l("New reply in “%(title)s”"),
     ("title", "thread", "post", "excerpt"),
-    verbatim("excerpt"),
+    _excerpt,
+    _as_now,
 )
 POST_PUBLISHED = declare(
     "post_published",

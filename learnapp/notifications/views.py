@@ -9,7 +9,7 @@ from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.notifications.forms import SettingsForm
-from learnapp.notifications.messages import render
+from learnapp.notifications.messages import render_all
 from learnapp.notifications.preferences import kinds_for, mutable_kinds, muted_kinds, set_muted
 from learnapp.notifications.queries import notifications_page, own_notification
 from learnapp.notifications.services import mark_read
@@ -31,10 +31,11 @@ def ids_in_range(endpoint, values) -> None:
 def index():
     """The user's notifications, each rendered in the language they use now."""
     page = strict_int_arg("page") or 1
-    rows, pages = notifications_page(get_session(), current_user.id, page)
+    session = get_session()
+    rows, pages = notifications_page(session, current_user.id, page)
     return render_template(
         "notifications/index.html",
-        entries=[(row, render(row)) for row in rows],
+        entries=list(zip(rows, render_all(session, rows), strict=True)),
         page=min(page, pages),
         pages=pages,
         form=EmptyForm(),

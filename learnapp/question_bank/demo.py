@@ -110,7 +110,7 @@ def seed(session: Session, org, now: datetime) -> str:
         username="demo-editor",
         display_name="题库编辑 赵敏",
         password="learnapp-demo",  # noqa: S106  (published in the README, demo only)
-        now=now,
+        now=org.joined,
     )
     grant_role(session, None, editor, org.root, Role.BANK_EDITOR, now)
     reviewer = create_user(
@@ -119,7 +119,7 @@ def seed(session: Session, org, now: datetime) -> str:
         username="demo-reviewer",
         display_name="题库审核 陈立",
         password="learnapp-demo",  # noqa: S106
-        now=now,
+        now=org.joined,
     )
     grant_role(session, None, reviewer, org.root, Role.REVIEWER, now)
     for draft, status in QUESTIONS:

@@ -7,8 +7,10 @@ from learnapp.discussions.services.posts import PostingRules, create_thread, rep
 from tests.factories import FIXED_NOW
 
 # Test accounts are created at FIXED_NOW (all would count as new members), and arranging data
-# writes many posts at one instant: the tests of those rules pass their own.
-RULES = PostingRules(new_member_days=0, posts_per_minute=10_000, posts_per_day=10_000)
+# writes many posts, some alike, at one instant: the tests of those rules pass their own.
+RULES = PostingRules(
+    new_member_days=0, posts_per_minute=10_000, posts_per_day=10_000, duplicate_window_seconds=0
+)
 
 
 def make_word_lists(session, now=FIXED_NOW):

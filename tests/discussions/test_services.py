@@ -69,7 +69,7 @@ def test_a_flagged_title_holds_the_thread(world, session):
 
 def test_new_members_are_held_on_standard_boards_only(world, session):
     newcomer = make_user(session, unit=world.branch_a, created_at=FIXED_NOW - timedelta(days=1))
-    rules = PostingRules(new_member_days=7)
+    rules = PostingRules(new_member_days=7, duplicate_window_seconds=0)
     standard = make_branch_board(session, world.branch_a, ModerationMode.STANDARD)
     thread = create_thread(
         session, newcomer, standard, title="新人报到", body="大家好", now=FIXED_NOW, rules=rules
@@ -95,7 +95,9 @@ def test_spam_wrapping_scraped_pages_is_held(world, session):
 
 def test_flooding_is_rate_limited_per_minute_and_per_day(world, session):
     board = make_platform_board(session)
-    rules = PostingRules(new_member_days=0, posts_per_minute=5, posts_per_day=7)
+    rules = PostingRules(
+        new_member_days=0, posts_per_minute=5, posts_per_day=7, duplicate_window_seconds=0
+    )
     thread = make_thread(session, world.member_b, board)
     for _ in range(4):
         reply(

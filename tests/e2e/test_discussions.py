@@ -313,6 +313,25 @@ def test_a_report_is_decided_from_the_queue_and_the_reporter_hears_back(new_page
     board_url = branch_board_url(member)
     member.goto(board_url)
     member.get_by_test_id("thread-list").get_by_role("link", name=re.compile("总纲")).click()
+    # A reply sent empty comes back at the reply box, focused, with the reason beside it.
+    member.get_by_test_id("reply-submit").click()
+    box = member.locator("textarea[name=body]")
+    expect(box).to_be_in_viewport()
+    # The element focus, not the window's (another test's page may hold that).
+    member.wait_for_load_state()
+    assert member.evaluate("document.activeElement.name") == "body"
+    expect(member.locator("#reply .invalid-feedback")).to_be_in_viewport()
+    shot(member, "discussions-reply-refused")
+    # On a phone each action under a post is a touch target at least 44 px each way; on a
+    # desktop they stay small text links.
+    others = member.get_by_test_id("post").filter(has=member.get_by_test_id("report-link"))
+    actions = [others.first.get_by_test_id(name) for name in ("like", "quote-link", "report-link")]
+    for action in actions:
+        size = action.bounding_box()
+        assert size["height"] >= 44 and size["width"] >= 44, size
+    member.set_viewport_size(DESKTOP)
+    assert all(action.bounding_box()["height"] < 30 for action in actions)
+    member.set_viewport_size(PHONE)
     post = member.get_by_test_id("post").filter(has_text="四个意识")
     post.get_by_test_id("like").click()
     post = member.get_by_test_id("post").filter(has_text="四个意识")
@@ -324,6 +343,10 @@ def test_a_report_is_decided_from_the_queue_and_the_reporter_hears_back(new_page
     shot(member, "discussions-report")
     member.get_by_test_id("report-submit").click()
     expect(member.locator(".alert-success")).to_be_visible()
+    # Reported: the post says so instead of offering the form again.
+    post = member.get_by_test_id("post").filter(has_text="四个意识")
+    expect(post.get_by_test_id("reported")).to_be_visible()
+    expect(post.get_by_test_id("report-link")).to_have_count(0)
 
     secretary = new_page(DESKTOP)
     login(secretary, "demo-secretary")

@@ -113,6 +113,23 @@ def reports_of(session: Session, post: Post) -> list[Report]:
     )
 
 
+def reported_by(session: Session, posts: list[Post], user) -> set[int]:
+    """The ids of those posts the user has an open report on (shown as reported, not offered
+    for reporting again)."""
+    ids = [post.id for post in posts]
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(Report.post_id).where(
+                Report.reporter_id == user.id,
+                Report.state == ReportState.OPEN,
+                Report.post_id.in_(ids),
+            )
+        )
+    )
+
+
 def decisions_of(session: Session, post: Post) -> list[ModerationDecision]:
     return list(
         session.scalars(

@@ -43,6 +43,9 @@ class PostingRules:
     posts_per_day: int = 50
     max_title_chars: int = 120
     max_body_chars: int = 20_000
+    # The same text again from the same author in the same place within this time is a resend
+    # (Back and post again, a double tap, a reload), not a new post.
+    duplicate_window_seconds: int = 60 * 60
 
 
 def rules_from_config(config) -> PostingRules:
@@ -57,6 +60,39 @@ def rules_from_config(config) -> PostingRules:
 
 class RateLimited(DomainError):
     """Too many posts in the window; the view answers 429."""
+
+
+class DuplicatePost(DomainError):
+    """The author posted this text here a moment ago: `post` is that post, where the view sends
+    the author instead of posting it twice."""
+
+    def __init__(self, message: str, post: Post):
+        super().__init__(None, message)
+        self.post = post
+
+
+def _refuse_duplicate(
+    session: Session, author: User, where, source: str, now: datetime, rules: PostingRules
+) -> None:
+    """Refuse a post whose text the author posted in the same place (`where`: a condition on
+    Post and Thread) within the duplicate window and that is still there."""
+    earlier = session.scalar(
+        sa.select(Post)
+        .join(Thread, Thread.id == Post.thread_id)
+        .where(
+            Post.author_id == author.id,
+            Post.created_at > now - timedelta(seconds=rules.duplicate_window_seconds),
+            Post.state.in_((PostState.PUBLISHED, PostState.HELD)),
+            Post.body_source == source,
+            where,
+        )
+        .order_by(Post.id.desc())
+        .limit(1)
+    )
+    if earlier is not None:
+        raise DuplicatePost(
+            _l("You posted this a moment ago; here it is. It was not posted again."), earlier
+        )
 
 
 def _check_rate(session: Session, author: User, now: datetime, rules: PostingRules) -> None:
@@ -135,10 +171,15 @@ def create_thread(
     rules: PostingRules,
 ) -> Thread:
     """Open a thread. Held (先审后发) when flagged, spam-like, by a new member on a standard board,
-    or on a hold-all board; the author is subscribed."""
+    or on a hold-all board; the author is subscribed. The same title and text from the same
+    author on the same board within the duplicate window is refused (DuplicatePost)."""
     require_view(session, author, board)
     title = clean_title(title, rules.max_title_chars)
     source, html = render_body(body, rules.max_body_chars)
+    same_thread = sa.and_(
+        Thread.board_id == board.id, Thread.title == title, Post.is_opening.is_(True)
+    )
+    _refuse_duplicate(session, author, same_thread, source, now, rules)
     _check_rate(session, author, now, rules)
     screening = _screen(session, author, board, title, source, now, rules)
     columns = _new_post_state(screening)
@@ -181,7 +222,8 @@ def reply(
     rules: PostingRules,
 ) -> Post:
     """Reply in a published thread; a locked thread takes replies from moderators only. A quote
-    must point at a published post of the same thread."""
+    must point at a published post of the same thread. The same text from the same author in
+    the same thread within the duplicate window is refused (DuplicatePost)."""
     board = thread.board
     require_view(session, author, board)
     if thread.state != PostState.PUBLISHED:
@@ -192,6 +234,7 @@ def reply(
     if quoted_post_id and quoted is None:
         raise DomainError("body", _l("The quoted post is not available."))
     source, html = render_body(body, rules.max_body_chars)
+    _refuse_duplicate(session, author, Post.thread_id == thread.id, source, now, rules)
     _check_rate(session, author, now, rules)
     screening = _screen(session, author, board, "", source, now, rules)
     post = Post(
@@ -290,20 +333,10 @@ def edit_post(
     now: datetime,
     rules: PostingRules,
 ) -> None:
-    """Only the author edits, within the edit window; the previous text is kept as a revision and
-    the new text is checked again (a flagged edit takes the post back for review)."""
-    if post.author_id != editor.id:
-        raise DomainError(None, _l("You can only edit your own posts."))
-    if post.state not in (PostState.PUBLISHED, PostState.HELD):
-        raise DomainError(None, _l("This post can no longer be edited."))
-    if now - post.created_at > timedelta(seconds=rules.edit_window_seconds):
-        raise DomainError(
-            None,
-            _l(
-                "Posts can be edited for %(n)d minutes after posting.",
-                n=rules.edit_window_seconds // 60,
-            ),
-        )
+    """Only the author edits, within the edit window (check_editable); the previous text is kept
+    as a revision and the new text is checked again (a flagged edit takes the post back for
+    review)."""
+    check_editable(editor, post, now, rules)
     thread = post.thread
     new_title = clean_title(title, rules.max_title_chars) if post.is_opening else None
     source, html = render_body(body, rules.max_body_chars)
@@ -335,6 +368,23 @@ def edit_post(
         post.hit_terms = screening.terms
         post.is_review_pending = True
     session.flush()
+
+
+def check_editable(editor: User, post: Post, now: datetime, rules: PostingRules) -> None:
+    """Only the author edits a post, only while it is published or held, and only within the
+    edit window after posting: asked before the form opens and again when it is saved."""
+    if post.author_id != editor.id:
+        raise DomainError(None, _l("You can only edit your own posts."))
+    if post.state not in (PostState.PUBLISHED, PostState.HELD):
+        raise DomainError(None, _l("This post can no longer be edited."))
+    if now - post.created_at > timedelta(seconds=rules.edit_window_seconds):
+        raise DomainError(
+            None,
+            _l(
+                "Posts can be edited for %(n)d minutes after posting.",
+                n=rules.edit_window_seconds // 60,
+            ),
+        )
 
 
 def delete_post(session: Session, actor: User, post: Post, now: datetime) -> None:

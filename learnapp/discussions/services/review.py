@@ -27,19 +27,15 @@ from learnapp.errors import DomainError
 from learnapp.notifications.services import notify
 
 
-def report_post(
-    session: Session, reporter, post: Post, *, reason: ReasonCode, note: str, now: datetime
-) -> Report:
-    """A member reports someone else's published post they can see; one open report per person
-    and post."""
+def check_reportable(session: Session, reporter, post: Post) -> None:
+    """A member reports someone else's published post they can see, and has one open report
+    per post: asked before the form opens and again when it is sent."""
     if (
         post.state != PostState.PUBLISHED
         or post.author_id == reporter.id
         or not can_view_board(session, reporter, post.thread.board)
     ):
         raise DomainError(None, _l("This post cannot be reported."))
-    if reason in APPROVE_REASONS:
-        raise DomainError("reason", _l("Choose what is wrong with the post."))
     duplicate = session.scalar(
         sa.select(Report.id).where(
             Report.post_id == post.id,
@@ -49,6 +45,16 @@ def report_post(
     )
     if duplicate:
         raise DomainError(None, _l("You have already reported this post."))
+
+
+def report_post(
+    session: Session, reporter, post: Post, *, reason: ReasonCode, note: str, now: datetime
+) -> Report:
+    """A member reports a post they may report (check_reportable), saying what is wrong with
+    it."""
+    check_reportable(session, reporter, post)
+    if reason in APPROVE_REASONS:
+        raise DomainError("reason", _l("Choose what is wrong with the post."))
     report = Report(
         post_id=post.id,
         reporter_id=reporter.id,

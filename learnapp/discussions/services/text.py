@@ -5,7 +5,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 
 from learnapp.errors import DomainError
-from learnapp.sanitize import SourceTooLong, render_markdown, strip_bidi
+from learnapp.sanitize import SourceTooLong, render_post_markdown, strip_bidi
 from learnapp.text import CONTROL
 
 
@@ -40,6 +40,6 @@ def render_body(body: str, max_chars: int, field: str = "body") -> tuple[str, st
     if len(source) > max_chars:
         raise DomainError(field, _l("At most %(n)d characters.", n=max_chars))
     try:
-        return source, render_markdown(source)
+        return source, render_post_markdown(source)
     except SourceTooLong:
         raise DomainError(field, _l("At most %(n)d characters.", n=max_chars)) from None

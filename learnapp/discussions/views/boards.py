@@ -166,6 +166,11 @@ def thread_new(board_id):
                 now=now(),
                 rules=rules(),
             )
+        except post_services.DuplicatePost as duplicate:
+            flash(str(duplicate.message), "warning")
+            return redirect(
+                url_for("discussions.thread_detail", thread_id=duplicate.post.thread_id)
+            )
         except DomainError as caught:
             error = caught
             apply_domain_error(form, caught)

@@ -26,7 +26,7 @@ from learnapp.discussions.queries import (
     thread_context,
 )
 from learnapp.discussions.services import wordlists
-from learnapp.discussions.services.review import decide_post, report_post
+from learnapp.discussions.services.review import check_reportable, decide_post, report_post
 from learnapp.discussions.views import bp
 from learnapp.discussions.views.common import load_post
 from learnapp.errors import DomainError, apply_domain_error
@@ -97,6 +97,12 @@ def review(post_id):
 @route_policy(LOGGED_IN)
 def post_report(post_id):
     post = load_post(post_id)
+    try:
+        check_reportable(get_session(), current_user, post)
+    except DomainError as refused:
+        # Said before the form opens (one's own post, one reported already), not after it.
+        html = render_template("discussions/report.html", post=post, refusal=refused.message)
+        return html, 403
     form = ReportForm()
     if form.validate_on_submit():
         try:

@@ -21,6 +21,7 @@ from learnapp.discussions.queries import (
     quotable_post,
     quoted_posts,
     read_marker,
+    reported_by,
     revisions_of,
 )
 from learnapp.discussions.services import engagement
@@ -59,6 +60,7 @@ def _render_thread(thread, reply_form, status=200):
         page=page,
         quotes=quoted_posts(session, page.items),
         likes=likes_of(session, page.items, current_user),
+        reported=reported_by(session, page.items, current_user),
         moderator=moderator,
         subscribed=is_subscribed(session, current_user, thread),
         reply_form=reply_form,
@@ -132,6 +134,11 @@ def thread_reply(thread_id):
                 now=now(),
                 rules=rules(),
             )
+        except post_services.DuplicatePost as duplicate:
+            flash(str(duplicate.message), "warning")
+            return redirect(
+                url_for("discussions.post_link", thread_id=thread.id, post_id=duplicate.post.id)
+            )
         except DomainError as caught:
             error = caught
             apply_domain_error(form, caught)
@@ -204,6 +211,13 @@ def post_edit(post_id):
         abort(403)
     form = EditForm()
     if request.method == "GET":
+        # Said when the form would open (the edit window has passed, the post is gone), not
+        # only on saving; a save that comes too late keeps its text on the form with the reason.
+        try:
+            post_services.check_editable(current_user, post, now(), rules())
+        except DomainError as refused:
+            page = render_template("discussions/post_edit.html", post=post, refusal=refused.message)
+            return page, 403
         form.body.data = post.body_source
         form.title.data = post.thread.title if post.is_opening else None
     error = None
