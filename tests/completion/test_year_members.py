@@ -47,15 +47,26 @@ def _people(session, world):
         world.admin,
         people["arrived"],
         world.branch_a,
-        reason="",
+        reason="组织关系转接",
         now=FEBRUARY.replace(year=2025),
     )
     move_member(
-        session, world.admin, people["left"], world.branch_b, reason="", now=JUST_AFTER_2025
+        session,
+        world.admin,
+        people["left"],
+        world.branch_b,
+        reason="组织关系转接",
+        now=JUST_AFTER_2025,
     )
-    move_member(session, world.admin, people["twice"], world.branch_b, reason="", now=FEBRUARY)
-    move_member(session, world.admin, people["twice"], world.group_a, reason="", now=MARCH)
-    move_member(session, world.admin, people["placed"], world.branch_a, reason="", now=FEBRUARY)
+    move_member(
+        session, world.admin, people["twice"], world.branch_b, reason="组织关系转接", now=FEBRUARY
+    )
+    move_member(
+        session, world.admin, people["twice"], world.group_a, reason="组织关系转接", now=MARCH
+    )
+    move_member(
+        session, world.admin, people["placed"], world.branch_a, reason="组织关系转接", now=FEBRUARY
+    )
     session.flush()
     return people
 
@@ -121,7 +132,9 @@ def test_a_past_year_is_read_in_one_statement_whatever_the_transfers(session, ct
         few = len(statements)
         for number in range(20):
             mover = make_user(session, unit=world.branch_a, created_at=JOINED)
-            move_member(session, world.admin, mover, world.branch_b, reason="", now=MARCH)
+            move_member(
+                session, world.admin, mover, world.branch_b, reason="组织关系转接", now=MARCH
+            )
             mover.display_name = f"迁移{number}"
         session.flush()
         statements.clear()

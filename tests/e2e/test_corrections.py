@@ -69,7 +69,10 @@ def _remove_self_study(page, tag: str) -> None:
     page.wait_for_url(re.compile(r"/study/me"))
     expect(page.locator(".alert-success")).to_be_visible()
     assert _self_study_total(page) == before - Decimal("0.5")
-    entry = page.get_by_test_id("ledger-entry").filter(has_text=note)
+    # The correction names the entry it cancels; the entry itself says it was cancelled.
+    entries = page.get_by_test_id("ledger-entry").filter(has_text=note)
+    expect(entries).to_have_count(2)
+    entry = entries.filter(has=page.get_by_test_id("ledger-entry-cancelled"))
     expect(entry.get_by_test_id("ledger-entry-cancelled")).to_contain_text("重复登记")
     expect(entry.get_by_test_id("remove-entry")).to_have_count(0)
     entry.scroll_into_view_if_needed()

@@ -147,6 +147,10 @@ def test_an_approved_claim_is_reversed_and_the_member_sees_it_cancelled(new_page
     shot(secretary, "orglife-claim-reversed")
 
     member.goto("/study/me")
-    entry = member.get_by_test_id("ledger-entry").filter(has_text=description).first
+    entry = (
+        member.get_by_test_id("ledger-entry")
+        .filter(has_text=description)
+        .filter(has=member.get_by_test_id("ledger-entry-cancelled"))
+    )
     expect(entry.get_by_test_id("ledger-entry-cancelled")).to_contain_text("与上月申报重复")
     shot(member, "study-claim-reversed")
