@@ -67,7 +67,7 @@ def check_revision(session: Session, question: Question, revision: int, message)
     session.execute(
         sa.select(Question)
         .where(Question.id == question.id)
-        .with_for_update()
+        .with_for_update(of=Question)
         .execution_options(populate_existing=True)
     )
     if question.revision != revision:
