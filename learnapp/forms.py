@@ -2,7 +2,16 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, ValidationError
+
+# Hours typed as anything but a number (a browser sends "" for what a number input cannot read).
+ENTER_A_NUMBER = _l("Enter the number of hours as a number, for example 1.5.")
+
+
+def day_required(message=None) -> InputRequired:
+    """A date must be entered; one that does not exist (2026-02-30) keeps the date field's own
+    "not a valid date" message instead of reading as missing (DataRequired would replace it)."""
+    return InputRequired(message=message)
 
 
 class EmptyForm(FlaskForm):

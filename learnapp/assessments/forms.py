@@ -22,7 +22,7 @@ from learnapp.assessments.labels import COMPONENT_LABELS, POINT_KIND_LABELS
 from learnapp.assessments.points import ENTER_POINTS, check_points
 from learnapp.assessments.rules import COMPONENTS
 from learnapp.errors import DomainError
-from learnapp.forms import NoFormula
+from learnapp.forms import NoFormula, day_required
 
 
 def _at_most(n) -> Length:
@@ -30,11 +30,11 @@ def _at_most(n) -> Length:
 
 
 class ScheduleForm(FlaskForm):
-    self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[DataRequired()])
-    peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[DataRequired()])
-    ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[DataRequired()])
+    self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[day_required()])
+    peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[day_required()])
+    ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[day_required()])
     ballot_closes_on = DateField(
-        _l("Evaluation closes (dossiers are frozen) on"), validators=[DataRequired()]
+        _l("Evaluation closes (dossiers are frozen) on"), validators=[day_required()]
     )
 
 
@@ -158,7 +158,7 @@ def _cap(label):
 
 class RuleSetForm(FlaskForm):
     version = StringField(_l("Version"), validators=[DataRequired(), _at_most(32), NoFormula()])
-    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
+    effective_from = DateField(_l("In force from"), validators=[day_required()])
     source = TextAreaField(
         _l("Source (document and article)"), validators=[DataRequired(), _at_most(4000)]
     )

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from learnapp.forms import NoFormula
+from learnapp.forms import NoFormula, day_required
 
 
 def _hours(label, maximum=1000):
@@ -20,7 +20,7 @@ def _hours(label, maximum=1000):
 
 class RuleSetForm(FlaskForm):
     version = StringField(_l("Version"), validators=[DataRequired(), Length(max=32), NoFormula()])
-    effective_from = DateField(_l("In force from"), validators=[DataRequired()])
+    effective_from = DateField(_l("In force from"), validators=[day_required()])
     source = TextAreaField(
         _l("Source (document and article)"), validators=[DataRequired(), Length(max=4000)]
     )

@@ -26,7 +26,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from learnapp.forms import NoFormula
+from learnapp.forms import ENTER_A_NUMBER, NoFormula, day_required
 from learnapp.hours.corrections import MAX_REASON_CHARS
 from learnapp.hours.labels import CATEGORY_LABELS
 from learnapp.orglife.claims import (
@@ -59,7 +59,9 @@ class HoursField(DecimalField):
         super().process_formdata(valuelist)
         if self.data is not None and not self.data.is_finite():
             self.data = None
-            raise ValueError(self.gettext("Not a valid decimal value."))
+            raise ValueError(
+                self.invalid_value_message or self.gettext("Not a valid decimal value.")
+            )
 
 
 class StudyItemForm(Form):
@@ -97,7 +99,7 @@ class MeetingForm(FlaskForm):
         choices=[SelectChoice(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
     )
     title = StringField(_l("Title"), validators=[_required(), _at_most(200), NoFormula()])
-    held_on = DateField(_l("Date"), validators=[_required()])
+    held_on = DateField(_l("Date"), validators=[day_required(REQUIRED)])
     place = StringField(_l("Place"), validators=[_at_most(200), NoFormula()])
     host_id = _person(_l("Host"))
     recorder_id = _person(_l("Recorder"))
@@ -137,7 +139,8 @@ def _claim_hours(most: Decimal):
     return HoursField(
         _l("Study hours"),
         places=2,
-        validators=[InputRequired(message=REQUIRED), _quarter_hours_up_to(most)],
+        invalid_value_message=ENTER_A_NUMBER,
+        validators=[InputRequired(message=ENTER_A_NUMBER), _quarter_hours_up_to(most)],
         # What the hours input tells the browser: the same rule.
         render_kw={"step": str(HOURS_STEP), "min": str(HOURS_STEP), "max": str(most)},
     )
@@ -146,7 +149,7 @@ def _claim_hours(most: Decimal):
 class ClaimForm(FlaskForm):
     category = SelectField(_l("Category"), choices=_category_choices())
     hours = _claim_hours(MAX_CLAIM_HOURS)
-    studied_on = DateField(_l("Date of the study"), validators=[_required()])
+    studied_on = DateField(_l("Date of the study"), validators=[day_required(REQUIRED)])
     description = TextAreaField(
         _l("What you studied and where"), validators=[_required(), _at_most(2000)]
     )
@@ -170,5 +173,5 @@ class OnBehalfForm(FlaskForm):
     member_id = SelectField(_l("Member"), coerce=int, validate_choice=True)
     category = SelectField(_l("Category"), choices=_category_choices())
     hours = _claim_hours(MAX_ON_BEHALF_HOURS)
-    studied_on = DateField(_l("Date of the study"), validators=[_required()])
+    studied_on = DateField(_l("Date of the study"), validators=[day_required(REQUIRED)])
     description = TextAreaField(_l("What was studied"), validators=[_required(), _at_most(2000)])

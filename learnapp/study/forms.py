@@ -8,7 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from learnapp.forms import NoFormula
+from learnapp.forms import ENTER_A_NUMBER, NoFormula, day_required
 from learnapp.hours.corrections import MAX_REASON_CHARS
 from learnapp.hours.services import (
     SELF_STUDY_HOURS_MESSAGE,
@@ -19,9 +19,6 @@ from learnapp.hours.services import (
 MAX_SEQ = 2**31 - 1
 MAX_POSITION_SECONDS = 10**7  # far beyond any lesson; keeps positions inside an integer column
 BEAT_STATES = {"active": False, "paused": True}  # the page's state -> whether it stopped counting
-
-
-ENTER_A_NUMBER = _l("Enter the number of hours as a number, for example 1.5.")
 
 
 def quarter_hours(form, field) -> None:
@@ -44,7 +41,7 @@ class SelfStudyForm(FlaskForm):
         "max": str(SELF_STUDY_MAX_HOURS),
     }
 
-    day = DateField(_l("Date"), validators=[DataRequired()])
+    day = DateField(_l("Date"), validators=[day_required()])
     hours = DecimalField(
         _l("Study hours"),
         places=2,

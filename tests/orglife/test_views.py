@@ -495,3 +495,22 @@ def test_a_secretary_deletes_a_meeting_recorded_in_error(session, auth, app):
     assert session.scalars(
         sa.select(AuditEntry).where(AuditEntry.action == "orglife.meeting_deleted")
     ).one().after == {"reason": "重复登记"}
+
+
+def test_a_claim_with_hours_in_words_or_an_impossible_date_says_what_is_wrong(session, auth):
+    build_world(session)
+    auth.login("mema")
+    for overrides, message in (
+        ({"hours": "三"}, "请以数字填写学时，如 1.5。"),
+        ({"hours": ""}, "请以数字填写学时，如 1.5。"),
+        ({"studied_on": "2026-02-30"}, "不是有效的日期值。"),
+    ):
+        response = auth.post(
+            "/orglife/claims/new", _claim_form(**overrides), content_type="multipart/form-data"
+        )
+        text = response.get_data(as_text=True)
+        assert response.status_code == 400, overrides
+        assert message in text, overrides
+        assert "不是有效的小数" not in text and "该字段是必填字段" not in text, overrides
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(StudyClaim)) == 0

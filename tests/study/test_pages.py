@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from learnapp.courses.models import LessonKind
 from learnapp.errors import DomainError
+from learnapp.forms import ENTER_A_NUMBER
 from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import SELF_STUDY_HOURS_MESSAGE, credit, record_self_study
 from learnapp.orglife.claims import submit_claim
-from learnapp.study.forms import ENTER_A_NUMBER
 from learnapp.study.queries import progress_by_member
 from tests.factories import FIXED_NOW, make_user
 from tests.study.factories import make_course, make_lesson
@@ -234,6 +234,19 @@ def test_a_refused_self_study_says_so_at_the_top_and_returns_to_the_form(session
     alert = text.index('data-testid="self-study-failed"')
     assert alert < text.index('data-testid="year-summary"')
     assert 'href="#self-study"' in text[alert:] and 'id="self-study"' in text
+
+
+def test_an_impossible_self_study_date_is_called_invalid_not_missing(session, auth):
+    build_world(session)
+    auth.login("memb")
+    response = auth.post(
+        "/study/me/self-study", {"day": "2026-02-30", "hours": "1", "note": "读书"}
+    )
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "不是有效的日期值。" in text and "该字段是必填字段" not in text
+    assert "读书" in text  # what was typed is kept
+    assert session.scalar(sa.select(sa.func.count()).select_from(LedgerEntry)) == 0
 
 
 def test_self_study_hours_are_quarter_hours_from_a_quarter_to_eight(session, auth):
