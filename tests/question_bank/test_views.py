@@ -824,3 +824,22 @@ def test_the_review_queue_names_the_versions_editor_beside_the_author(
     assert "Edited after approval." in item[: item.index("</form>")]
     html = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
     assert f'data-testid="version-editor">{editor_name}<' in html
+
+
+def test_the_review_queue_names_a_first_versions_editor_only_when_not_the_author(
+    client, auth, session, bank_world
+):
+    make_question(
+        session,
+        bank_world["bank"],
+        bank_world["editor"],
+        status=QuestionStatus.IN_REVIEW,
+        stem="作者自己写的题",
+    )
+    session.commit()
+    auth.login("reviewer")
+    queue = client.get(f"/bank/{bank_world['bank'].id}/review").get_data(as_text=True)
+    item = queue[queue.index("作者自己写的题") :]
+    people = item[item.index('data-testid="queue-people"') : item.index("</span>")]
+    assert f"Author: {bank_world['editor'].display_name}" in people
+    assert "Version" not in people
