@@ -174,6 +174,14 @@ def reverse_entry(
         actor.is_admin or (member.unit is not None and can_manage_unit(actor, member.unit))
     ):
         raise DomainError(None, _l("This member is outside your organisation."))
+    return reverse_checked(session, actor, entry, reason, now)
+
+
+def reverse_checked(
+    session: Session, actor, entry: LedgerEntry, reason: str, now: datetime
+) -> LedgerEntry:
+    """Reverse `entry` (write_reversal) once the caller has checked who may, and audit it as
+    "hours.entry_reversed"."""
     reversal = write_reversal(session, actor, entry, reason, now)
     record(
         session,

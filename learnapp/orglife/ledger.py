@@ -15,12 +15,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.hours.corrections import evidence_frozen
 from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.queries import rules_for
-from learnapp.hours.services import credit, org_day, write_reversal
+from learnapp.hours.services import credit, org_day, reverse_checked
 from learnapp.orglife.models import Attendance, Meeting
 
 HOUR = Decimal("3600")
@@ -98,19 +97,8 @@ def reverse_credit(
 ) -> LedgerEntry:
     """Cancel a meeting's credit with a reversing entry. Who may is who manages the meeting's
     unit (the caller's check): the meeting is theirs, also for an attendee who has since moved
-    to a unit outside it. Audited as a reversal of the entry."""
-    reversal = write_reversal(session, actor, entry, reason, now)
-    record(
-        session,
-        actor,
-        "hours.entry_reversed",
-        "hours_entry",
-        entry.id,
-        now=now,
-        before={"hours": str(entry.hours)},
-        after={"reversal_id": reversal.id, "reason": reason},
-    )
-    return reversal
+    to a unit outside it, where hours.services.reverse_entry would refuse."""
+    return reverse_checked(session, actor, entry, reason, now)
 
 
 def sync_credits(
