@@ -79,9 +79,14 @@ def unit_in_scope_clause(user, path_column):
 
 
 def can_manage_unit(user, unit) -> bool:
+    return can_manage_path(user, unit.path)
+
+
+def can_manage_path(user, unit_path: str) -> bool:
+    """Whether the unit with this materialised path lies in a subtree the user manages."""
     if user.is_admin:
         return True
-    return any(unit.path.startswith(path) for path in scope_paths(user))
+    return any(unit_path.startswith(path) for path in scope_paths(user))
 
 
 def require_unit(user, unit):

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from learnapp.accounts.models import User
+from learnapp.authz import can_manage_path
 from learnapp.completion.queries import Filters, Frame, member_table
 from learnapp.completion.status import (
     Status,
@@ -35,6 +36,7 @@ class MemberRow:
     target: Decimal | None
     status: Status
     projection: Decimal | None
+    current_unit_path: str | None = None  # read for pages only (see `members`)
 
     @property
     def moved_since(self) -> bool:
@@ -42,7 +44,7 @@ class MemberRow:
         return self.current_unit_id != self.unit_id
 
 
-def _member_row(row, share: Decimal) -> MemberRow:
+def _member_row(row, share: Decimal, current_unit_path: str | None = None) -> MemberRow:
     counted = Decimal(str(row.counted)).quantize(Decimal("0.01"))
     target = None if row.target is None else Decimal(str(row.target)).quantize(Decimal("0.01"))
     return MemberRow(
@@ -60,6 +62,7 @@ def _member_row(row, share: Decimal) -> MemberRow:
         target=target,
         status=Status(row.status),
         projection=None if target is None else projection(counted, share),  # None: year over
+        current_unit_path=current_unit_path,
     )
 
 
@@ -67,7 +70,7 @@ def members(
     session: Session, unit: Unit, frame: Frame, filters: Filters, page: int = 1
 ) -> tuple[list[MemberRow], int]:
     """One page of the subtree's members of the year by name (never by hours: no ranking) and
-    the page count."""
+    the page count. Each row carries the path of the member's unit now, for `closed_pages`."""
     table = member_table(unit, frame, filters, in_year=True)
     query = sa.select(table)
     if filters.status is not None:
@@ -75,12 +78,26 @@ def members(
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     pages = max(1, -(-total // MEMBER_PAGE))
     page = min(max(page, 1), pages)
+    now_in = aliased(Unit)
     rows = session.execute(
-        query.order_by(pinyin_order(table.c.display_name), table.c.member_id)
+        query.add_columns(now_in.path.label("current_unit_path"))
+        .outerjoin(now_in, now_in.id == table.c.current_unit_id)
+        .order_by(pinyin_order(table.c.display_name), table.c.member_id)
         .limit(MEMBER_PAGE)
         .offset((page - 1) * MEMBER_PAGE)
     ).all()
-    return [_member_row(row, frame.share) for row in rows], pages
+    return [_member_row(row, frame.share, row.current_unit_path) for row in rows], pages
+
+
+def closed_pages(user, rows: list[MemberRow]) -> set[int]:
+    """The listed members whose page the user may not open: those of a past year who have
+    moved since to a unit outside the user's scope (their page would be 404)."""
+    return {
+        row.member_id
+        for row in rows
+        if row.moved_since
+        and (row.current_unit_path is None or not can_manage_path(user, row.current_unit_path))
+    }
 
 
 def iter_members(session: Session, unit: Unit, frame: Frame, filters: Filters, batch: int = 2000):

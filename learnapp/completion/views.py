@@ -38,7 +38,7 @@ from learnapp.completion.export import (
 )
 from learnapp.completion.forms import ReminderForm
 from learnapp.completion.labels import STATUS_COLOURS, status_label
-from learnapp.completion.member_rows import member_status, members
+from learnapp.completion.member_rows import closed_pages, member_status, members
 from learnapp.completion.progress import Progress
 from learnapp.completion.progress import read as read_progress
 from learnapp.completion.queries import Filters, Frame, first_year, overview
@@ -169,7 +169,7 @@ def dashboard(unit_id):
         year=year,
         years=years,
         export_rows=view.total.counts[filters.status] if filters.status else view.total.members,
-        closed=_closed_pages(session, rows),
+        closed=closed_pages(current_user, rows),
         today=org_day(now()),
         filters=filters,
         filter_args=_filter_args(filters),
@@ -186,18 +186,6 @@ def dashboard(unit_id):
         member_categories=list(MemberCategory),
         form=EmptyForm(),
     )
-
-
-def _closed_pages(session: Session, rows) -> set[int]:
-    """The listed members whose page the user may not open: those of a past year who have
-    moved since to a unit outside the user's scope (their page would be 404)."""
-    closed = set()
-    for row in rows:
-        if row.moved_since:
-            now_in = session.get(Unit, row.current_unit_id) if row.current_unit_id else None
-            if now_in is None or not can_manage_unit(current_user, now_in):
-                closed.add(row.member_id)
-    return closed
 
 
 def _breadcrumb(unit: Unit) -> list[Unit]:
@@ -225,7 +213,7 @@ def unit_members(unit_id):
         unit=unit,
         year=year,
         years=years,
-        closed=_closed_pages(session, rows),
+        closed=closed_pages(current_user, rows),
         today=org_day(now()),
         filters=filters,
         filter_args=_filter_args(filters),
