@@ -61,6 +61,10 @@ class Role(enum.StrEnum):
         return self in (Role.SECRETARY, Role.COMMITTEE_MEMBER, Role.ADMIN)
 
 
+# 书记 and 委员: held only by a full party member (正式党员) of the unit or a unit under it.
+LEADERSHIP_ROLES = frozenset({Role.SECRETARY, Role.COMMITTEE_MEMBER})
+
+
 class Unit(Base):
     __tablename__ = "units"
 

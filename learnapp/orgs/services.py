@@ -14,6 +14,7 @@ from learnapp.errors import DomainError
 from learnapp.orgs.labels import category_label, role_label
 from learnapp.orgs.models import (
     ALLOWED_CHILDREN,
+    LEADERSHIP_ROLES,
     MemberCategory,
     MemberTransfer,
     Role,
@@ -147,6 +148,24 @@ def _member_snapshot(member: User) -> dict:
     }
 
 
+# A member's standing: their category and the flags that decide their study requirement and
+# how it is met (年老体弱 exempts; 离退休 and 年老体弱 allow 送学上门). The organisation records it;
+# nobody sets their own.
+STANDING_FIELDS = ("category", "is_mobile", "is_retired", "is_elderly_exempt")
+
+
+def _locked_leadership(session: Session, member: User) -> list[RoleAssignment]:
+    """The member's 书记 and 委员 roles, read with the member's row locked as grant_role locks
+    it, so that a grant and a change of the member's category or unit cannot both pass."""
+    session.execute(sa.select(User.id).where(User.id == member.id).with_for_update())
+    session.expire(member, ["roles"])
+    return [a for a in member.roles if a.role in LEADERSHIP_ROLES]
+
+
+def _roles_text(assignments: list[RoleAssignment]) -> str:
+    return "、".join(f"{role_label(a.role)} · {a.unit.name}" for a in assignments)
+
+
 def update_member(
     session: Session,
     actor: User,
@@ -160,9 +179,41 @@ def update_member(
     is_elderly_exempt: bool,
     now: datetime,
 ) -> None:
+    """Correct a member's record. Nobody changes their own standing (STANDING_FIELDS), an
+    administrator included: another manager of their unit or another administrator does; their
+    own name and phone they may correct. A 书记 or 委员 stays a full party member (正式党员): their
+    category changes only after an administrator has withdrawn those roles."""
     display_name = (display_name or "").strip()
     if not display_name:
         raise DomainError("display_name", _l("A name is required."))
+    standing = {
+        "category": category,
+        "is_mobile": is_mobile,
+        "is_retired": is_retired,
+        "is_elderly_exempt": is_elderly_exempt,
+    }
+    if member.id == actor.id:
+        changed = [name for name in STANDING_FIELDS if standing[name] != getattr(member, name)]
+        if changed:
+            raise DomainError(
+                changed[0],
+                _l(
+                    "You cannot change your own category or status: another manager of your "
+                    "organisation or an administrator does it."
+                ),
+            )
+    if category not in (member.category, MemberCategory.FULL):
+        held = _locked_leadership(session, member)
+        if held:
+            raise DomainError(
+                "category",
+                _l(
+                    "%(name)s holds %(roles)s, which only a full party member can hold: an "
+                    "administrator withdraws these roles first, then the category can change.",
+                    name=member.display_name,
+                    roles=_roles_text(held),
+                ),
+            )
     before = _member_snapshot(member)
     member.display_name = display_name[:64]
     member.category = category
@@ -186,7 +237,18 @@ def move_member(
     session: Session, actor: User, member: User, target: Unit, *, reason: str, now: datetime
 ) -> MemberTransfer:
     """Move a member to another unit; both ends must be in the actor's scope, and the move says
-    why (组织关系转接 keeps its reason). History is kept."""
+    why (组织关系转接 keeps its reason). History is kept. Nobody moves themselves: which unit
+    one belongs to decides who records and approves one's study. A 书记 or 委员 belongs to the
+    unit they hold the role in or to a unit under it (as grant_role requires): they move freely
+    within it, and out of it only after an administrator has withdrawn the role."""
+    if member.id == actor.id:
+        raise DomainError(
+            None,
+            _l(
+                "You cannot move yourself to another unit: another manager of your organisation "
+                "or an administrator does it."
+            ),
+        )
     if not can_manage_unit(actor, target):
         raise DomainError("unit_id", _l("The target unit is outside your organisation."))
     if member.unit is not None and not can_manage_unit(actor, member.unit):
@@ -198,6 +260,20 @@ def move_member(
     if not target.is_active:
         raise DomainError(
             "unit_id", _l("%(target)s is deactivated: choose another unit.", target=target.name)
+        )
+    left = [a for a in _locked_leadership(session, member) if not target.is_within(a.unit)]
+    if left:
+        raise DomainError(
+            "unit_id",
+            _l(
+                "%(name)s holds %(roles)s, and %(target)s is outside those units: a secretary "
+                "or committee member belongs to the unit they hold the role in or to a unit "
+                "under it. An administrator withdraws these roles first, then the member can "
+                "be moved.",
+                name=member.display_name,
+                roles=_roles_text(left),
+                target=target.name,
+            ),
         )
     reason = (reason or "").strip()
     if not reason:
@@ -246,7 +322,7 @@ def grant_role(
         raise DomainError(
             "unit_id", _l("%(target)s is deactivated: choose another unit.", target=unit.name)
         )
-    if role in (Role.SECRETARY, Role.COMMITTEE_MEMBER):
+    if role in LEADERSHIP_ROLES:
         if unit.kind == UnitKind.GROUP:
             raise DomainError(
                 "unit_id",
@@ -255,7 +331,13 @@ def grant_role(
                     "higher unit."
                 ),
             )
-        if user.unit is None or not user.unit.is_within(unit):
+        # Read under a lock, as update_member and move_member read the roles: a concurrent
+        # change of unit or category cannot slip past.
+        unit_id, category = session.execute(
+            sa.select(User.unit_id, User.category).where(User.id == user.id).with_for_update()
+        ).one()
+        member_of = session.get(Unit, unit_id) if unit_id is not None else None
+        if member_of is None or not member_of.is_within(unit):
             raise DomainError(
                 "unit_id",
                 _l(
@@ -264,14 +346,14 @@ def grant_role(
                     unit=unit.name,
                 ),
             )
-        if user.category != MemberCategory.FULL:
+        if category != MemberCategory.FULL:
             raise DomainError(
                 "role",
                 _l(
                     "Only a full party member can be %(role)s: %(name)s is recorded as %(category)s.",
                     role=role_label(role),
                     name=user.display_name,
-                    category=category_label(user.category),
+                    category=category_label(category),
                 ),
             )
     if role == Role.SECRETARY:

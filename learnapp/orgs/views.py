@@ -45,7 +45,13 @@ from learnapp.orgs.queries import (
     units_in_scope,
 )
 from learnapp.orgs.restructure import may_restructure
-from learnapp.orgs.services import create_unit, move_member, update_member, update_unit
+from learnapp.orgs.services import (
+    STANDING_FIELDS,
+    create_unit,
+    move_member,
+    update_member,
+    update_unit,
+)
 from learnapp.tabular import XLSX_CONTENT_TYPE, TableError, download, read_table
 
 bp = Blueprint("orgs", __name__)
@@ -192,7 +198,7 @@ def member_new(unit_id):
             flash(_("Member %(name)s added.", name=member.display_name), "success")
             return redirect(url_for("orgs.member_detail", user_id=member.id))
     return render_template(
-        "orgs/member_form.html", form=form, unit=unit, member=None
+        "orgs/member_form.html", form=form, unit=unit, member=None, own=False
     ), 400 if form.errors else 200
 
 
@@ -209,9 +215,16 @@ def member_detail(user_id):
 @route_policy(MANAGER)
 def member_edit(user_id):
     member = _member(user_id)
+    own = member.id == current_user.id
     form = MemberForm(obj=member)
     if request.method == "GET":
         form.category.data = member.category.value
+    if own:
+        # One's own standing shows disabled and a browser posts no disabled field: what was not
+        # posted keeps its value, while a posted change reaches update_member, which refuses it.
+        for name in STANDING_FIELDS:
+            if name not in request.form:
+                form[name].data = getattr(member, name)
     if form.validate_on_submit():
         try:
             update_member(
@@ -233,7 +246,7 @@ def member_edit(user_id):
             flash(_("Member saved."), "success")
             return redirect(url_for("orgs.member_detail", user_id=member.id))
     return render_template(
-        "orgs/member_form.html", form=form, unit=member.unit, member=member
+        "orgs/member_form.html", form=form, unit=member.unit, member=member, own=own
     ), 400 if form.errors else 200
 
 
