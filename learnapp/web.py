@@ -5,7 +5,8 @@ import hashlib
 
 from flask import current_app, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import pgettext
+from flask_babel import format_decimal, ngettext, pgettext
+from flask_babel import gettext as _
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from itsdangerous import Signer, TimestampSigner, URLSafeTimedSerializer
@@ -124,6 +125,7 @@ def init_app(app) -> None:
     login_manager.session_protection = None
     app.session_interface = SessionInterface()
     app.jinja_env.finalize = _escaped_lazy_text
+    app.add_template_filter(file_size)
 
     @login_manager.user_loader
     def load_user(auth_session_id):
@@ -175,6 +177,25 @@ def _escaped_lazy_text(value):
 def label_colon() -> str:
     """The separator between a label and its value ("Source: …"): full-width in Chinese."""
     return pgettext("separator after a label", ": ")
+
+
+def file_size(size_bytes: int) -> str:
+    """A file's size in the reader's language and number format: bytes below 1 KB, else KB, MB
+    or GB (of 1024) to one decimal ("688 字节", "1.5 MB"; "688 bytes", "1,023.5 KB")."""
+    if size_bytes < 1024:
+        return ngettext(
+            "%(size)s byte", "%(size)s bytes", size_bytes, size=format_decimal(size_bytes)
+        )
+    steps = 1  # of 1024: KB, MB, GB
+    # Compared as shown, rounded: 1,048,570 bytes read "1 MB", never "1,024 KB".
+    while steps < 3 and round(size_bytes / 1024**steps, 1) >= 1024:
+        steps += 1
+    size = format_decimal(round(size_bytes / 1024**steps, 1), format="#,##0.#")
+    if steps == 1:
+        return _("%(size)s KB", size=size)
+    if steps == 2:
+        return _("%(size)s MB", size=size)
+    return _("%(size)s GB", size=size)
 
 
 def register_cli(app) -> None:

@@ -352,6 +352,35 @@ def test_a_label_is_followed_by_the_languages_own_colon(app, locale, separator):
     )
 
 
+@pytest.mark.parametrize(
+    ("size_bytes", "zh", "en"),
+    [
+        (1, "1 字节", "1 byte"),
+        (688, "688 字节", "688 bytes"),
+        (1536, "1.5 KB", "1.5 KB"),
+        (1_048_064, "1,023.5 KB", "1,023.5 KB"),
+        (1_048_570, "1 MB", "1 MB"),  # rounded up to 1,024 KB: shown in MB
+        (500 * 2**20, "500 MB", "500 MB"),
+        (5 * 2**30 + 2**29, "5.5 GB", "5.5 GB"),
+        (3 * 2**40, "3,072 GB", "3,072 GB"),
+    ],
+)
+def test_a_file_size_reads_in_the_pages_language(app, size_bytes, zh, en):
+    from flask_babel import force_locale
+
+    from learnapp.web import file_size
+
+    with app.test_request_context():
+        with force_locale("zh_Hans"):
+            assert file_size(size_bytes) == zh
+        with force_locale("en"):
+            assert file_size(size_bytes) == en
+    # Jinja's own filter speaks English only.
+    assert "filesizeformat" not in "".join(
+        path.read_text(encoding="utf-8") for path in TEMPLATES.rglob("*.html")
+    )
+
+
 def test_pages_name_their_icon_and_label_breadcrumbs_in_the_page_language(client):
     page = client.get("/login").get_data(as_text=True)
     icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)"', page).group(1)

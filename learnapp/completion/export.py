@@ -174,11 +174,13 @@ def summary_rows(
     covers, members, counts by status, completion share (of the members with a target) and
     average hours, as on the dashboard."""
     statuses = statuses_for(frame.share)
+    # Members as on the dashboard: everyone of the year in the unit, party member or not
+    # (群众 and 发展对象 count in the members and the average hours too).
     covers = {
-        LineKind.UNIT: _("The unit's members"),
-        LineKind.WITH_UNITS_BELOW: _("The unit and every unit below it"),
-        LineKind.DIRECT: _("Members directly in the unit, not in a unit below it"),
-        LineKind.TOTAL: _("Every member of the export"),
+        LineKind.UNIT: _("Members of the unit"),
+        LineKind.WITH_UNITS_BELOW: _("Members of the unit and of every unit below it"),
+        LineKind.DIRECT: _("Members directly in the unit, in no unit below it"),
+        LineKind.TOTAL: _("Members of every unit exported"),
     }
     for line in summary_lines(session, unit, frame, filters):
         tally = line.tally

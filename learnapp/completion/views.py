@@ -47,9 +47,8 @@ from learnapp.completion.status import Status, statuses_for
 from learnapp.db import commit, get_db, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
-from learnapp.hours.models import HoursCategory, SourceType
+from learnapp.hours.models import HoursCategory
 from learnapp.hours.queries import (
-    entries_by_id,
     entries_for,
     entry_count,
     first_year_of,
@@ -60,7 +59,7 @@ from learnapp.notifications.preferences import muted_kinds
 from learnapp.notifications.queries import reminder_addresses
 from learnapp.notifications.services import set_reminder_address
 from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
-from learnapp.study.queries import lesson_titles
+from learnapp.study.queries import ledger_notes
 from learnapp.tabular import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, download
 
 bp = Blueprint("completion", __name__, url_prefix="/completion")
@@ -240,19 +239,12 @@ def member(user_id):
     entries = entries_for(
         session, person.id, year, limit=ENTRIES_PAGE, offset=(page - 1) * ENTRIES_PAGE
     )
-    originals = entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id})
-    lesson_ids = {
-        int(e.source_id)
-        for e in (*entries, *originals.values())
-        if e.source_type == SourceType.LESSON
-    }
     summary = year_summary(session, person, year)
     # The year arrows: the dashboard's years from the member's first one.
     first = max(years[-1], min(first_year_of(session, person), years[0]))
     return render_template(
         "completion/member.html",
-        titles=lesson_titles(session, lesson_ids),
-        originals=originals,
+        ledger=ledger_notes(session, entries),
         person=person,
         year=year,
         years=range(years[0], first - 1, -1),

@@ -12,6 +12,8 @@ from learnapp.courses.queries import (
     visible_courses,
     visible_lesson,
 )
+from learnapp.hours.models import LedgerEntry, SourceType
+from learnapp.hours.queries import entries_by_id, reversals_of
 from learnapp.study.models import LessonProgress
 from learnapp.study.services import required_seconds
 
@@ -218,3 +220,29 @@ def lesson_titles(session: Session, lesson_ids: set[int]) -> dict[int, str]:
         return {}
     rows = session.execute(sa.select(Lesson.id, Lesson.title).where(Lesson.id.in_(lesson_ids)))
     return dict(rows.all())
+
+
+@dataclass(frozen=True)
+class LedgerNotes:
+    """Why each entry of a page of a member's ledger stands as it does."""
+
+    reversals: dict[int, LedgerEntry]  # the correction cancelling an entry, by that entry's id
+    originals: dict[int, LedgerEntry]  # the entry a correction cancels, by its own id
+    titles: dict[int, str]  # the lessons the entries and the cancelled entries were credited for
+
+
+def ledger_notes(session: Session, entries: list[LedgerEntry]) -> LedgerNotes:
+    """What the pages listing a member's ledger say beside `entries` (the member's own page and
+    their secretary's): an entry that was reversed says so, a correction names the entry it
+    cancels, lessons are named by their titles. At most three queries, however many entries."""
+    originals = entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id})
+    lesson_ids = {
+        int(e.source_id)
+        for e in (*entries, *originals.values())
+        if e.source_type == SourceType.LESSON
+    }
+    return LedgerNotes(
+        reversals=reversals_of(session, [entry.id for entry in entries]),
+        originals=originals,
+        titles=lesson_titles(session, lesson_ids),
+    )

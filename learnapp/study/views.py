@@ -14,13 +14,11 @@ from learnapp.hours.corrections import check_removable, removable_ids, remove_se
 from learnapp.hours.labels import hours_category_label, hours_source_label
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import (
-    entries_by_id,
     entries_for,
     entry_count,
     first_year_of,
     is_leader,
     own_entry,
-    reversals_of,
     year_summary,
 )
 from learnapp.hours.rules import Rules
@@ -33,7 +31,7 @@ from learnapp.study.queries import (
     course_progress,
     courses_completion,
     courses_progress,
-    lesson_titles,
+    ledger_notes,
     progress_by_lesson,
     visible_course,
 )
@@ -180,12 +178,6 @@ def _my_study(form: SelfStudyForm):
         offset=(page - 1) * ENTRIES_PER_PAGE,
     )
     total = entry_count(session, current_user.id, year)
-    originals = entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id})
-    lesson_ids = {
-        int(e.source_id)
-        for e in (*entries, *originals.values())
-        if e.source_type == SourceType.LESSON
-    }
     return render_template(
         "study/me.html",
         # Claims of study done elsewhere (外部学习申报) count only once approved: until then the
@@ -196,11 +188,8 @@ def _my_study(form: SelfStudyForm):
         is_past=year < today.year,
         summary=summary,
         entries=entries,
-        titles=lesson_titles(session, lesson_ids),
-        # Why each entry stands as it does: the correction cancelling it, the entry a
-        # correction cancels, and which entries the member may still remove.
-        reversals=reversals_of(session, [entry.id for entry in entries]),
-        originals=originals,
+        # Why each entry stands as it does, and which entries the member may still remove.
+        ledger=ledger_notes(session, entries),
         removable=removable_ids(session, current_user, entries, now()),
         page=page,
         pages=max((total + ENTRIES_PER_PAGE - 1) // ENTRIES_PER_PAGE, 1),

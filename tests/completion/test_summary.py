@@ -231,15 +231,13 @@ def test_the_workbook_names_units_by_path_and_sets_aggregates_in_bold(session, a
         "'=第二党总支 / 丙支部",
         "直属党支部",
     } <= set(plain)
-    assert (
-        plain["Directly in 测试党委"][1] == "Members directly in the unit, not in a unit below it"
-    )
+    assert plain["Directly in 测试党委"][1] == "Members directly in the unit, in no unit below it"
     with app.test_request_context():
         frame = Frame.of(session, 2026, FIXED_NOW)
         view = overview(session, world.root, frame, Filters())
     general = next(r.tally for r in view.children if r.unit.id == world.general.id)
     # Unit, covers, members, done, behind, exempt, no requirement, completion, average hours.
-    assert bold["测试党总支"][1] == "The unit and every unit below it"
+    assert bold["测试党总支"][1] == "Members of the unit and of every unit below it"
     assert bold["测试党总支"][2] == general.members
     assert bold["测试党总支"][3] == general.counts[Status.DONE]
     assert bold["测试党总支"][-2] == pytest.approx(round(general.completion, 4))
@@ -263,9 +261,9 @@ def test_the_summary_csv_says_what_each_line_covers_and_is_audited(session, auth
     assert "Filters: none" in rows[0][3]
     assert rows[1][:3] == ["Unit", "Covers", "Members"]
     by_name = {row[0]: row for row in rows[2:]}
-    assert by_name["Total"][1] == "Every member of the export"
-    assert by_name["测试党总支"][1] == "The unit and every unit below it"
-    assert by_name["测试党总支 / 乙支部"][1] == "The unit's members"
+    assert by_name["Total"][1] == "Members of every unit exported"
+    assert by_name["测试党总支"][1] == "Members of the unit and of every unit below it"
+    assert by_name["测试党总支 / 乙支部"][1] == "Members of the unit"
     with app.test_request_context():
         frame = Frame.of(session, 2026, FIXED_NOW)
         view = overview(session, world.root, frame, Filters())
@@ -274,6 +272,42 @@ def test_the_summary_csv_says_what_each_line_covers_and_is_audited(session, auth
     session.rollback()
     entry = session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "completion.exported"))
     assert entry.after["format"] == "summary_csv" and entry.actor_id == world.admin.id
+
+
+def test_the_summary_says_a_units_line_counts_all_its_members_not_only_party_members(
+    session, auth, app
+):
+    """A party group's line counts its 群众 and 发展对象 with its party members, in the members
+    and the average hours: the line says members (成员), as the dashboard does, in both
+    formats."""
+    world, _second = _organisation(session, app)
+    make_user(session, unit=world.group_a, category=MemberCategory.MASSES)
+    make_user(session, unit=world.group_a, category=MemberCategory.CANDIDATE)
+    session.commit()
+    auth.login("admin")
+    response = auth.post(f"/completion/units/{world.root.id}/export.xlsx", {"year": "2026"})
+    sheet = load_workbook(io.BytesIO(response.data)).worksheets[1]
+    assert sheet.title == "按组织汇总"
+    header = [cell.value for cell in sheet[2]]
+    covers, members, average = (
+        header.index("统计范围"),
+        header.index("成员"),
+        header.index("人均学时"),
+    )
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=3, values_only=True)}
+    group = rows["测试党总支 / 甲支部 / 甲第一党小组"]
+    # member_a (预备党员, 46 学时) with the 群众 and the 发展对象 (none).
+    assert (group[covers], group[members], group[average]) == ("本组织成员", 3, 15.33)
+    assert rows["测试党总支"][covers] == "本组织及全部下级组织的成员"
+    assert rows["测试党委直属成员"][covers] == "直属本组织、不在下级组织的成员"
+    assert rows["合计"][covers] == "导出范围内全部组织的成员"
+    assert not any("党员" in row[covers] for row in rows.values())
+    # The summary CSV says the same.
+    response = auth.post(f"/completion/units/{world.root.id}/summary.csv", {"year": "2026"})
+    lines = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    by_name = {line[0]: line for line in lines[2:]}
+    assert by_name["测试党总支 / 甲支部 / 甲第一党小组"][1:3] == ["本组织成员", "3"]
+    assert [line[1] for line in lines[2:]] == [row[covers] for row in rows.values()]
 
 
 def test_the_summary_csv_is_for_managers_in_scope_with_valid_filters(session, auth, app):

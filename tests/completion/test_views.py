@@ -462,3 +462,51 @@ def test_a_correction_names_the_entry_it_cancels_not_its_id(session, auth, app):
     page = auth.client.get(f"/completion/members/{world.member_a.id}").get_data(as_text=True)
     assert "Correction of the entry of 2026-03-10 (Online study · 第一章 党员)" in page
     assert f"Correction of entry {entry.id}" not in page
+
+
+def _ledger_items(page: str) -> list[str]:
+    return page.split('data-testid="ledger-entry"')[1:]
+
+
+def test_the_secretarys_member_page_marks_an_entry_a_correction_cancelled(session, auth, app):
+    """As on the member's own page: the cancelled credit is struck through and says when and
+    why; the entry left standing is not."""
+    world = build_world(session)
+    with app.test_request_context():
+        kept = credit(
+            session,
+            world.member_a,
+            HoursCategory.SELF_STUDY,
+            SourceType.SELF_STUDY,
+            "kept",
+            "2",
+            0,
+            FIXED_NOW,
+            note="学习党章第一章",
+        )
+        wrong = credit(
+            session,
+            world.member_a,
+            HoursCategory.SELF_STUDY,
+            SourceType.SELF_STUDY,
+            "wrong",
+            "8",
+            0,
+            FIXED_NOW,
+            note="整天自学党章",
+        )
+        reverse_entry(session, world.secretary_a, wrong, "一天按 8 学时记多了", FIXED_NOW)
+    session.commit()
+    auth.login("seca")
+    page = auth.client.get(f"/completion/members/{world.member_a.id}?year=2026")
+    assert page.status_code == 200
+    items = _ledger_items(html.unescape(page.get_data(as_text=True)))
+    assert len(items) == 3
+    cancelled = next(item for item in items if '"text-break">整天自学党章<' in item)
+    assert 'data-testid="ledger-entry-cancelled"' in cancelled
+    assert "已于 2026-03-10 更正冲销：一天按 8 学时记多了" in cancelled
+    assert re.search(r'line-through[^>]*data-testid="ledger-entry-hours">\+8\.00<', cancelled)
+    standing = next(item for item in items if f"{kept.hours:+.2f}" in item)
+    correction = next(item for item in items if "-8.00" in item)
+    for item in (standing, correction):
+        assert "ledger-entry-cancelled" not in item and "line-through" not in item

@@ -431,6 +431,25 @@ def test_upload_above_site_limit_but_below_media_limit_is_accepted(auth, world, 
     assert session.get(Lesson, lesson.id).media.size_bytes == len(MP4_HEAD) + 5000
 
 
+def test_the_lesson_form_gives_the_uploaded_files_size_in_the_pages_language(auth, world, session):
+    import io
+
+    course = make_course(session, owner_unit=world.root, state=CourseState.DRAFT)
+    lesson = make_lesson(session, module=make_module(session, course=course), kind=LessonKind.VIDEO)
+    session.commit()
+    auth.login("admin")
+    data = MP4_HEAD + b"x" * (688 - len(MP4_HEAD))
+    response = auth.post(
+        f"/courses/manage/lessons/{lesson.id}/media",
+        {"file": (io.BytesIO(data), "video.mp4")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    page = auth.client.get(f"/courses/manage/lessons/{lesson.id}/edit").get_data(as_text=True)
+    assert "video/mp4 · 688 字节" in page
+    assert "Bytes" not in page
+
+
 def test_pages_render_for_admin(auth, world, courses):
     root_course, _a, _b, lesson = courses
     auth.login("admin")

@@ -169,6 +169,8 @@ def test_attachments_are_checked_by_content_and_served_within_scope(session, aut
     assert good.status_code == 302
     reload(session)
     attachment = session.scalars(sa.select(MeetingAttachment)).one()
+    page = auth.client.get(f"/orglife/meetings/{meeting.id}").get_data(as_text=True)
+    assert f'会议记录.pdf</a> <span class="text-secondary">{len(PDF)} 字节</span>' in page
     with auth.client.get(f"/orglife/attachments/{attachment.id}") as download:
         assert download.status_code == 200 and download.data == PDF
         assert download.mimetype == "application/pdf"
