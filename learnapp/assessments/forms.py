@@ -51,7 +51,7 @@ class PeriodForm(ScheduleForm):
 class AdvanceForm(FlaskForm):
     """Opening the next step by hand: the secretary ticks that they have seen how many took
     part (the label states the counts); closing the evaluation with no ballot needs a second,
-    explicit tick."""
+    explicit tick, and with 积分 items undecided a third, whose value lists the items shown."""
 
     confirm = BooleanField(
         _l("I have seen the participation above"),
@@ -62,6 +62,12 @@ class AdvanceForm(FlaskForm):
         ],
     )
     confirm_no_ballots = BooleanField(_l("Close the evaluation although nobody has voted"))
+    confirm_lapse = StringField()
+
+    def lapse_ids(self) -> set[int]:
+        """The items confirmed to lapse: ids separated by commas (anything else confirms none)."""
+        parts = (self.confirm_lapse.data or "").split(",")
+        return {int(part) for part in parts if part.strip().isdecimal()}
 
 
 class RuleChoiceForm(FlaskForm):

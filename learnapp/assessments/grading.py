@@ -55,8 +55,9 @@ def propose_grades(
     proposals: dict[int, tuple[Grade, str]],
     now: datetime,
 ) -> int:
-    """Set the committee's grade and reason for the members given (all or nothing); the
-    changes go to the audit log."""
+    """Set the committee's grade and reason for the members given (all or nothing). A grade
+    given again as it stands keeps the unit above's decision on it; a changed grade or reason
+    loses it. The changes, with any decision they undo, go to the audit log."""
     _require_committee(actor, period)
     if period.step != Step.COMMITTEE:
         raise DomainError(None, _l("Grades can only be proposed at the committee step."))
@@ -79,13 +80,20 @@ def propose_grades(
     for member_id, reason in reasons.items():
         grade = proposals[member_id][0]
         row = existing.get(member_id)
+        if row is not None and (row.grade, row.reason) == (grade, reason):
+            # The same proposal again: the unit above's decision on it still stands.
+            continue
+        key = str(member_id)
+        after[key] = {"grade": grade.value, "reason": reason}
         if row is None:
             row = AssessmentGrade(period_id=period.id, member_id=member_id, feedback="")
             session.add(row)
-        elif (row.grade, row.reason) != (grade, reason):
-            before[str(member_id)] = {"grade": row.grade.value, "reason": row.reason}
-        if row.grade is None or (row.grade, row.reason) != (grade, reason):
-            after[str(member_id)] = {"grade": grade.value, "reason": reason}
+        else:
+            before[key] = {"grade": row.grade.value, "reason": row.reason}
+            if row.approval != Approval.NOT_NEEDED:
+                # The decision was on the old proposal: it goes, and the log says so.
+                before[key] |= {"approval": row.approval.value, "note": row.decision_note}
+                after[key]["approval"] = Approval.NOT_NEEDED.value
         row.grade, row.reason = grade, reason
         row.proposed_by_id, row.proposed_at = actor.id, now
         row.approval = Approval.NOT_NEEDED
@@ -131,8 +139,9 @@ def check(session: Session, period: AssessmentPeriod) -> Check:
 def submit(
     session: Session, actor: User, period: AssessmentPeriod, justification: str, now: datetime
 ) -> Step:
-    """Send the proposals on: 优秀 and 不合格 wait for the unit above, the rest need no approval.
-    More than a third 优秀 needs a written justification."""
+    """Send the proposals on: 优秀 and 不合格 wait for the unit above, except those it has
+    approved and the committee has not changed since; the rest need no approval. More than a
+    third 优秀 needs a written justification."""
     _require_committee(actor, period)
     if period.step != Step.COMMITTEE:
         raise DomainError(None, _l("The proposals can only be submitted at the committee step."))

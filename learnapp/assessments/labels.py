@@ -31,6 +31,7 @@ POINT_STATE_LABELS = {
     PointState.PENDING: _l("Waiting for approval"),
     PointState.APPROVED: _l("Approved"),
     PointState.REJECTED: _l("Rejected"),
+    PointState.LAPSED: _l("Lapsed: undecided when the dossiers were frozen, not counted"),
 }
 COMPONENT_LABELS = {
     "hours": _l("Study hours against the target"),

@@ -79,6 +79,7 @@ class PointState(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REJECTED = "rejected"
+    LAPSED = "lapsed"  # 已失效: still undecided when the dossiers were frozen; never counted
 
 
 class AssessmentRuleSet(Base):
@@ -149,7 +150,8 @@ class Dossier(Base):
 
 
 class PointItem(Base):
-    """A bonus or deduction (积分) for one period: evidence required, counted once approved."""
+    """A bonus or deduction (积分) for one period: evidence required, counted once approved.
+    One still pending when the dossiers are frozen lapses (`decided_at` is then when it did)."""
 
     __tablename__ = "assessment_point_items"
     __table_args__ = (
@@ -171,6 +173,7 @@ class PointItem(Base):
     decided_at: Mapped[datetime | None]
 
     member: Mapped[User] = relationship(foreign_keys=[member_id], lazy="joined")
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id], lazy="joined")
 
 
 class SelfAppraisal(Base):

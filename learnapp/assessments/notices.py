@@ -5,6 +5,7 @@ from collections.abc import Mapping
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from learnapp.assessments.labels import STEP_LABELS
 from learnapp.assessments.models import Step
@@ -19,6 +20,17 @@ def _step_reminder(params: Mapping) -> str:
     return _(
         "Reminder: %(step)s of %(year)s closes soon.",
         step=str(STEP_LABELS[Step(params["step"])]),
+        year=params["year"],
+    )
+
+
+def _points_lapsed(params: Mapping) -> str:
+    return ngettext(
+        "Your bonus or deduction item for %(year)s lapsed: nobody decided it before the "
+        "dossiers were frozen, so it is not counted.",
+        "%(num)d of your bonus and deduction items for %(year)s lapsed: nobody decided them "
+        "before the dossiers were frozen, so they are not counted.",
+        int(params["count"]),
         year=params["year"],
     )
 
@@ -46,6 +58,9 @@ RESULT = declare(
     _STEPS.key,
     _l("Your assessment result for %(year)s is available."),
     ("year", "period"),
+)
+POINTS_LAPSED = declare(
+    "assessment_points_lapsed", _STEPS.key, _points_lapsed, ("count", "year", "period")
 )
 REMINDER = declare(
     "assessment_reminder", _REMINDERS.key, _step_reminder, ("step", "year", "period")

@@ -1,6 +1,8 @@
 """Bonus and deduction items (积分): proposed with evidence, counted once approved by a manager
-of the branch other than the proposer and the member, for the period's year only."""
+of the branch other than the proposer and the member, for the period's year only. Items still
+undecided when the dossiers are frozen lapse (已失效): nobody can decide them any more."""
 
+from collections import Counter
 from datetime import datetime
 from decimal import Decimal
 
@@ -11,11 +13,15 @@ from sqlalchemy.orm import Session
 from learnapp.accounts.models import User
 from learnapp.assessments.appraisals import require_member
 from learnapp.assessments.models import AssessmentPeriod, PointItem, PointKind, PointState, Step
+from learnapp.assessments.notices import POINTS_LAPSED
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
+from learnapp.notifications.services import notify
 
 POINT_STEPS = (Step.DRAFT, Step.SELF_APPRAISAL, Step.PEER_REVIEW, Step.EVALUATION)
+# Leaving it freezes the dossiers: items still pending then lapse.
+LAST_POINT_STEP = POINT_STEPS[-1]
 POINTS_STEP = Decimal("0.01")  # the column keeps hundredths
 ENTER_POINTS = _l("Enter the points as a number, for example 2 or 0.5.")
 
@@ -103,3 +109,50 @@ def decide_points(
         after={"state": state.value, "points": str(item.points), "kind": item.kind.value},
     )
     return item
+
+
+def pending_items(session: Session, period: AssessmentPeriod) -> list[PointItem]:
+    """The period's items still waiting for a decision, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(PointItem)
+            .where(PointItem.period_id == period.id, PointItem.state == PointState.PENDING)
+            .order_by(PointItem.id)
+        )
+    )
+
+
+def lapse_pending(
+    session: Session, actor: User | None, period: AssessmentPeriod, now: datetime
+) -> None:
+    """Close the period's pending items as lapsed as its dossiers are frozen: they are never
+    counted. Each is logged, and each proposer is told how many of theirs lapsed, except the
+    person closing the step, who confirmed it."""
+    lapsed = session.execute(
+        sa.update(PointItem)
+        .where(PointItem.period_id == period.id, PointItem.state == PointState.PENDING)
+        .values(state=PointState.LAPSED, decided_at=now)
+        .returning(PointItem.id, PointItem.kind, PointItem.points, PointItem.proposed_by_id)
+    ).all()
+    for item_id, kind, points, _proposer in lapsed:
+        record(
+            session,
+            actor,
+            "assessment.points_lapse",
+            "assessment_point_item",
+            item_id,
+            now=now,
+            before={"state": PointState.PENDING.value},
+            after={"state": PointState.LAPSED.value, "points": str(points), "kind": kind.value},
+        )
+    proposers = Counter(proposer for *_item, proposer in lapsed)
+    proposers.pop(getattr(actor, "id", None), None)
+    for proposer_id, count in proposers.items():
+        notify(
+            session,
+            [proposer_id],
+            POINTS_LAPSED,
+            f"/assessments/periods/{period.id}/points",
+            now,
+            {"count": count, "year": period.year, "period": period.id},
+        )

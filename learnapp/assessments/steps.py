@@ -1,8 +1,10 @@
 """The steps of a period (民主评议): opening each one on schedule or ahead of it, with what
-entering it does (the voter roll and blank ballots for the evaluation, the frozen dossiers for
-the committee), and telling members what is open. Services flush and never commit."""
+entering it does (the voter roll and blank ballots for the evaluation, the frozen dossiers and
+the lapse of undecided 积分 items for the committee), and telling members what is open.
+Services flush and never commit."""
 
 import secrets
+from collections.abc import Collection
 from datetime import datetime
 from decimal import Decimal
 
@@ -21,6 +23,7 @@ from learnapp.assessments.models import (
     VoterRoll,
 )
 from learnapp.assessments.notices import STEP_OPEN
+from learnapp.assessments.points import LAST_POINT_STEP, lapse_pending, pending_items
 from learnapp.assessments.rules import ScoreRules
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
@@ -112,14 +115,18 @@ def advance(
     cache: dict | None = None,
     *,
     allow_no_ballots: bool = False,
+    confirmed_lapse: Collection[int] = (),
 ) -> Step:
     """Open the next scheduled step now (the schedule job, or the secretary ahead of time).
 
     Entering the evaluation writes the voter roll and the blank ballots; entering the committee
-    step freezes the dossiers. Members are told what is open. A person closing the evaluation
-    before anyone has voted is refused unless they confirm it (`allow_no_ballots`): the period
-    would go on without any 民主测评 result. The schedule's own close (no actor) proceeds, as
-    agreed when the dates were set.
+    step freezes the dossiers, and the 积分 items still undecided lapse (see points.py). Members
+    are told what is open. A person closing the evaluation before anyone has voted is refused
+    unless they confirm it (`allow_no_ballots`): the period would go on without any 民主测评
+    result. So is a person closing it while items are undecided, unless the items they confirm
+    to lapse (`confirmed_lapse`, ids) include every one: an item proposed since they looked is
+    not lost unseen. The schedule's own close (no actor) proceeds, as agreed when the dates
+    were set.
     """
     if actor is not None and not can_manage_unit(actor, period.unit):
         raise DomainError(None, _l("The unit is outside your organisation."))
@@ -133,6 +140,18 @@ def advance(
             "confirm_no_ballots",
             _l("Nobody has voted yet. Confirm that the evaluation closes without ballots."),
         )
+    if (
+        source == LAST_POINT_STEP
+        and actor is not None
+        and {item.id for item in pending_items(session, period)} - set(confirmed_lapse)
+    ):
+        raise DomainError(
+            "confirm_lapse",
+            _l(
+                "Bonus or deduction items are still waiting for a decision. Decide them first, "
+                "or confirm that they lapse and are not counted."
+            ),
+        )
     values = {"reminded_step": ""}
     if getattr(period, field) > now:
         # Opened ahead of its time: the schedule keeps when the step really opened.
@@ -142,6 +161,9 @@ def advance(
     move_step(session, period, source, target, **values)
     if target == Step.EVALUATION:
         _open_evaluation(session, period)
+    if source == LAST_POINT_STEP:
+        # Before the freeze: lapsing waits for a decision being written now, which then counts.
+        lapse_pending(session, actor, period, now)
     if target == Step.COMMITTEE:
         freeze(session, period, now, cache)
     if target in STEP_OPEN:

@@ -98,6 +98,7 @@ ACTION_LABELS = {
     "assessment.submit": _l("Assessment grades submitted for approval"),
     "assessment.grade_decide": _l("Assessment grade decided"),
     "assessment.points_decide": _l("Assessment points decided"),
+    "assessment.points_lapse": _l("Assessment points lapsed undecided"),
     "assessment.lock": _l("Assessment locked"),
     "assessment.reopen": _l("Assessment reopened"),
     "assessment.export": _l("Assessment exported"),

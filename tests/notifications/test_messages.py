@@ -40,6 +40,7 @@ SAMPLES = {
     "assessment_evaluation_open": {"year": 2026, "period": 1},
     "assessment_result": {"year": 2026, "period": 1},
     "assessment_reminder": {"step": "peer_review", "year": 2026, "period": 1},
+    "assessment_points_lapsed": {"count": 2, "year": 2026, "period": 1},
     "mention": {"name": "张三", "title": "学习体会", "thread": 1, "post": 2, "excerpt": "请看"},
     "new_thread": {"board": "甲支部", "title": "学习体会", "thread": 1, "post": 1, "excerpt": ""},
     "reply": {"title": "学习体会", "thread": 1, "post": 2, "excerpt": "赞同。"},

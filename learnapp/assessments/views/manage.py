@@ -16,6 +16,7 @@ from learnapp.assessments.forms import (
     ReopenForm,
     SubmitForm,
 )
+from learnapp.assessments.labels import APPROVAL_LABELS
 from learnapp.assessments.models import (
     GRADE_ORDER,
     SCHEDULED,
@@ -26,7 +27,7 @@ from learnapp.assessments.models import (
     PointItem,
     Step,
 )
-from learnapp.assessments.points import decide_points
+from learnapp.assessments.points import POINT_STEPS, decide_points, pending_items
 from learnapp.assessments.queries import (
     is_unit_above,
     participation,
@@ -70,6 +71,7 @@ def period_detail(period_id):
         min_group=ballots.MIN_GROUP,
         check=grading.check(session, period),
         scheduled=SCHEDULED.get(period.step),
+        pending_points=pending_items(session, period) if period.step in POINT_STEPS else [],
         participation=participation(session, period, members),
         advance_form=AdvanceForm(),
         unit_above=is_unit_above(current_user, period.unit),
@@ -104,6 +106,7 @@ def period_advance(period_id):
             period,
             now(),
             allow_no_ballots=form.confirm_no_ballots.data,
+            confirmed_lapse=form.lapse_ids(),
         )
     except DomainError as error:
         flash_error(error)
@@ -145,6 +148,7 @@ def grade_sheet(period_id):
         form=form,
         error=error,
         grade_order=GRADE_ORDER,
+        approval_labels=APPROVAL_LABELS,
         posted=request.form if request.method == "POST" else None,
     ), 400 if error else 200
 
