@@ -256,6 +256,9 @@ def test_e15_the_deadline_is_the_servers_whatever_the_client_sends(session, auth
 def test_e16_a_refused_token_on_submit_brings_the_answers_back_unsaved(session, auth, exam):
     auth.login("mema")
     attempt_id = _start(auth, exam)
+    # The page's script takes the answers a page is served with as the saved ones, except on
+    # a page that brings a refused post's answers back.
+    assert "data-unsaved" not in auth.client.get(f"/quizzes/attempts/{attempt_id}").get_data(True)
     judge = _slots(session, attempt_id)[2]
     answer = "true" if judge.version.spec["answer"] else "false"
     refused = auth.client.post(
@@ -265,7 +268,7 @@ def test_e16_a_refused_token_on_submit_brings_the_answers_back_unsaved(session, 
     assert refused.status_code == 400
     assert refused.headers["Cache-Control"] == "no-store"
     page = refused.get_data(as_text=True)
-    assert 'data-testid="post-refused"' in page
+    assert 'data-testid="post-refused"' in page and "data-unsaved" in page
     assert 'value="第八条"' in page and "我的长篇作答</textarea>" in page
     assert re.search(rf'name="q3" id="q3-{answer}" value="{answer}"[^>]*checked', page)
     reload(session)

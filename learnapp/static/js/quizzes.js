@@ -31,22 +31,33 @@
     return root.querySelector('[data-slot="' + position + '"]');
   }
 
-  function responseOf(slot) {
+  // The answer on the page, or with `served` the one the page was loaded with (the controls'
+  // default state, which the browser's restoring of a reloaded form does not change).
+  function responseOf(slot, served) {
     var type = slot.dataset.type;
     var name = "q" + slot.dataset.slot;
+    var valueOf = function (i) { return served ? i.defaultValue : i.value; };
+    var chosen = Array.prototype.filter.call(slot.querySelectorAll('input[name="' + name + '"]'), function (i) {
+      return served ? i.defaultChecked : i.checked;
+    });
     if (type === "multiple") {
-      return { values: Array.prototype.map.call(
-        slot.querySelectorAll('input[name="' + name + '"]:checked'), function (i) { return i.value; }) };
+      return { values: chosen.map(function (i) { return i.value; }) };
     }
     if (type === "single" || type === "judge") {
-      var checked = slot.querySelector('input[name="' + name + '"]:checked');
-      return { value: checked ? checked.value : "" };
+      return { value: chosen.length ? chosen[0].value : "" };
     }
     if (type === "fill") {
-      return { blanks: Array.prototype.map.call(
-        slot.querySelectorAll('input[type="text"]'), function (i) { return i.value; }) };
+      return { blanks: Array.prototype.map.call(slot.querySelectorAll('input[type="text"]'), valueOf) };
     }
-    return { text: slot.querySelector("textarea").value };
+    return { text: valueOf(slot.querySelector("textarea")) };
+  }
+
+  // What the server holds for each question, as sent (JSON), where the page knows it: first
+  // the answers the page was loaded with, then each one saved. A page that shows a refused
+  // post's answers (data-unsaved) does not know them.
+  var saved = {};
+  if (!("unsaved" in data)) {
+    slots.forEach(function (slot) { saved[slot.dataset.slot] = JSON.stringify(responseOf(slot, true)); });
   }
 
   function isAnswered(slot) {
@@ -103,6 +114,7 @@
       var body = result.body || {};
       if (result.status === 200) {
         seqInput.value = body.seq;
+        saved[position] = JSON.stringify(response);
         if (pending[position] === response) { delete pending[position]; }
         persist();
         retryMs = 0;
@@ -112,6 +124,7 @@
       } else if (body.outcome === "stale") {
         stale = true;
         delete pending[position];
+        delete saved[position];
         persist();
         showState(data.labelStale);
         flush();
@@ -178,10 +191,17 @@
     persist();
   }
 
+  // An answer goes into the queue only if it differs from the one already waiting for its
+  // question, or else from the one the server holds: a text field's change event after its
+  // answer was saved while typing sends nothing again.
   function queue(slot) {
-    pending[slot.dataset.slot] = responseOf(slot);
+    var position = slot.dataset.slot;
+    var response = responseOf(slot);
+    var known = position in pending ? JSON.stringify(pending[position]) : saved[position];
+    markNav(position, isAnswered(slot));
+    if (JSON.stringify(response) === known) { return; }
+    pending[position] = response;
     persist();
-    markNav(slot.dataset.slot, isAnswered(slot));
     if (!retryMs) { flush(); } else { showState(data.labelQueued.replace("{n}", pendingCount())); }
   }
 
@@ -244,19 +264,38 @@
   // Countdown from the server's deadline, corrected for the difference between the clocks. At
   // zero the page first asks whether the deadline has moved since it was loaded (the organisers
   // may have given more time); only if it has not, or the server cannot be reached, is time up.
+  // The notice sits in the bar with the countdown, at the top of the screen.
   if (countdownEl && data.deadline) {
     var deadline = Date.parse(data.deadline);
     var offset = Date.parse(data.serverNow) - Date.now();
+    var notify = function (text) {
+      timeupEl.classList.remove("d-none");
+      timeupEl.textContent = text;
+    };
+    // At time up the answers and the form's buttons are disabled: nothing more is changed.
+    var freeze = function (frozen) {
+      Array.prototype.forEach.call(form.querySelectorAll("fieldset, button[type=submit]"), function (el) {
+        el.disabled = frozen;
+      });
+    };
+    // The form carries every answer on the page, those still queued too: they were made in
+    // time, and the server accepts them within its grace. A form leaves disabled fields out, so
+    // the answers are enabled just while it takes them, which it does at once.
+    var submitAnswers = function () {
+      notify(data.labelTimeup);
+      freeze(false);
+      form.submit();
+      freeze(true);
+    };
     var timeUp = function () {
       finished = true;
-      timeupEl.textContent = data.labelTimeup;
-      timeupEl.classList.remove("d-none");
-      // The form carries every answer on the page; the server accepts them within its grace.
+      freeze(true);
       // Offline, the submission waits for the network instead of failing in the browser.
       if (navigator.onLine === false) {
-        window.addEventListener("online", function () { form.submit(); }, { once: true });
+        notify(data.labelTimeupOffline);
+        window.addEventListener("online", submitAnswers, { once: true });
       } else {
-        form.submit();
+        submitAnswers();
       }
     };
     var tick;
@@ -267,8 +306,7 @@
           var moved = body && body.in_progress && body.deadline && Date.parse(body.deadline) > deadline;
           if (!moved) { timeUp(); return; }
           deadline = Date.parse(body.deadline);
-          timeupEl.textContent = data.labelExtended;
-          timeupEl.classList.remove("d-none");
+          notify(data.labelExtended);
           tick();
         })
         .catch(timeUp);
@@ -279,6 +317,7 @@
       var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
       countdownEl.textContent = (h ? h + ":" : "") + (m < 10 && h ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
       countdownEl.classList.toggle("text-bg-danger", left <= 60);
+      countdownEl.classList.toggle("text-bg-dark", left > 60);
       if (left === 0) { atZero(); return; }
       setTimeout(tick, 1000);
     };
