@@ -1,5 +1,5 @@
 """Read functions of assessments: scoped periods, dossiers, who may see them (the unit above),
-the secretary's to-do items, and when a member's 学时 year closes to their own corrections."""
+the secretary's to-do items, and which of a member's 学时 entries a frozen dossier holds."""
 
 from dataclasses import dataclass
 
@@ -23,7 +23,7 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.authz import can_manage_unit, unit_in_scope_clause
-from learnapp.hours.corrections import year_closer
+from learnapp.hours.corrections import Freeze, year_closer
 from learnapp.inbox import InboxItem, provider
 from learnapp.orgs.models import Unit
 
@@ -279,19 +279,23 @@ def assessment_todo(session: Session, user) -> list[InboxItem]:
 
 
 @year_closer
-def dossier_frozen(session: Session, member_id: int, year: int) -> str | None:
+def dossier_frozen(session: Session, member_id: int, year: int) -> Freeze | None:
     """Once a dossier of the member's for `year` is frozen, the committee judges that evidence:
-    the member's own corrections of the year would contradict it without a trace there."""
-    frozen = session.scalar(
-        sa.select(Dossier.id)
+    the member's own corrections of the entries it holds would contradict it without a trace
+    there. The latest of their dossiers for the year (a member who moved branch may have two)
+    holds the most."""
+    frozen_at = session.scalar(
+        sa.select(sa.func.max(Dossier.frozen_at))
         .join(AssessmentPeriod, Dossier.period_id == AssessmentPeriod.id)
         .where(Dossier.member_id == member_id, AssessmentPeriod.year == year)
-        .limit(1)
     )
-    if frozen is None:
+    if frozen_at is None:
         return None
-    return _(
-        "The evidence for your %(year)s assessment has been frozen: entries of that year can "
-        "no longer be removed.",
-        year=year,
+    return Freeze(
+        frozen_at,
+        _(
+            "This entry is part of the evidence frozen for your %(year)s assessment: it can no "
+            "longer be removed.",
+            year=year,
+        ),
     )

@@ -5,13 +5,15 @@ member's reason; the year's totals drop by its hours, and both entries stay in t
 ledger, the first marked as cancelled, so the total still explains itself.
 
 A member corrects only a year still open to them: the current calendar year in the
-organisation's timezone (the only year self-study can be recorded in; hours expire at year end),
-and only until a later step has frozen evidence taken from that year, such as the assessment
-dossier (民主评议). Packages that freeze such evidence register a `year_closer`, so this package
-needs no knowledge of them.
+organisation's timezone (the only year self-study can be recorded in; hours expire at year end).
+Once a later step has frozen evidence taken from that year, such as the assessment dossier
+(民主评议), the entries that evidence holds (those recorded up to the freeze) no longer change;
+entries recorded after it are not part of it and are corrected as before. Packages that freeze
+such evidence register a `year_closer`, so this package needs no knowledge of them.
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -26,8 +28,24 @@ from learnapp.text import check_text
 
 MAX_REASON_CHARS = 200
 
-# (session, member id, year) -> why the member's year is closed to their corrections, or None.
-YearCloser = Callable[[Session, int, int], str | None]
+
+@dataclass(frozen=True)
+class Freeze:
+    """Evidence taken from a member's year, frozen at `at`: it holds the entries recorded up to
+    then. `reason` tells the member why those entries can no longer be removed."""
+
+    at: datetime
+    reason: str
+
+    def holds(self, recorded_at: datetime) -> bool:
+        """Whether hours recorded at `recorded_at` were recorded by the time of the freeze, and
+        so are part of it."""
+        return recorded_at <= self.at
+
+
+# (session, member id, year) -> the latest freeze of evidence taken from the member's year, or
+# None while nothing of it is frozen.
+YearCloser = Callable[[Session, int, int], Freeze | None]
 YEAR_CLOSERS: list[YearCloser] = []
 
 
@@ -38,37 +56,51 @@ def year_closer(function: YearCloser) -> YearCloser:
     return function
 
 
-def evidence_frozen(session: Session, member_id: int, year: int) -> bool:
-    """Whether a later step (a registered year closer) has frozen evidence taken from the
-    member's `year`: entries of that year then no longer change at a secretary's hand."""
-    return any(closer(session, member_id, year) for closer in YEAR_CLOSERS)
+def latest_freeze(session: Session, member_id: int, year: int) -> Freeze | None:
+    """The latest freeze of evidence taken from the member's `year` (by the registered year
+    closers), or None. It holds every entry an earlier freeze holds, and more."""
+    freezes = [freeze for closer in YEAR_CLOSERS if (freeze := closer(session, member_id, year))]
+    return max(freezes, key=lambda freeze: freeze.at, default=None)
 
 
-def closed_reason(session: Session, member_id: int, year: int, now: datetime) -> str | None:
-    """Why the member can no longer correct their entries of `year`; None while it is open."""
-    if year != org_day(now).year:
+def evidence_frozen(session: Session, entry: LedgerEntry) -> bool:
+    """Whether `entry` is part of evidence frozen from its member's year (latest_freeze): it
+    then no longer changes at a secretary's hand. An entry recorded after every freeze is not
+    part of the evidence, and correcting it contradicts nothing the committee saw."""
+    freeze = latest_freeze(session, entry.member_id, entry.year)
+    return freeze is not None and freeze.holds(entry.created_at)
+
+
+def _closed_to_member(entry: LedgerEntry, now: datetime, freeze: Freeze | None) -> str | None:
+    if entry.year != org_day(now).year:
         return _l("Only entries of the current year can be removed.")
-    for closer in YEAR_CLOSERS:
-        reason = closer(session, member_id, year)
-        if reason:
-            return reason
+    if freeze is not None and freeze.holds(entry.created_at):
+        return freeze.reason
     return None
 
 
-def closed_to_managers(session: Session, member_id: int, year: int, now: datetime) -> str | None:
-    """Why a secretary can no longer reverse the member's entries of `year`, or None while it is
-    open: the same rule as for the member's own corrections (closed_reason), said to the
-    secretary rather than to the member."""
-    if year != org_day(now).year:
+def closed_reason(session: Session, entry: LedgerEntry, now: datetime) -> str | None:
+    """Why the member can no longer correct `entry`: it is not of the current year, or it is
+    part of evidence frozen from that year (latest_freeze). None while it is open."""
+    current = entry.year == org_day(now).year
+    freeze = latest_freeze(session, entry.member_id, entry.year) if current else None
+    return _closed_to_member(entry, now, freeze)
+
+
+def closed_to_managers(session: Session, entry: LedgerEntry, now: datetime) -> str | None:
+    """Why a secretary can no longer reverse `entry`, or None while it is open: the same rule
+    as for the member's own corrections (closed_reason), said to the secretary rather than to
+    the member."""
+    if entry.year != org_day(now).year:
         return _l(
             "Only study hours of the current year can be reversed: %(year)s is closed.",
-            year=year,
+            year=entry.year,
         )
-    if evidence_frozen(session, member_id, year):
+    if evidence_frozen(session, entry):
         return _l(
-            "The member's evidence for %(year)s has been frozen for their assessment: entries "
-            "of that year can no longer be reversed.",
-            year=year,
+            "These study hours are part of the member's evidence for %(year)s, frozen for "
+            "their assessment: they can no longer be reversed.",
+            year=entry.year,
         )
     return None
 
@@ -84,14 +116,14 @@ def _is_own_self_study(member, entry: LedgerEntry) -> bool:
 
 def check_removable(session: Session, member, entry: LedgerEntry, now: datetime) -> None:
     """DomainError unless the member may remove `entry`: a self-study entry they recorded,
-    not removed yet, in a year still open to them."""
+    not removed yet, still open to them (closed_reason)."""
     if entry.member_id != member.id:
         raise DomainError(None, _l("This entry is not yours."))
     if not _is_own_self_study(member, entry):
         raise DomainError(None, _l("Only self-study you recorded yourself can be removed."))
     if reversals_of(session, [entry.id]):
         raise DomainError(None, _l("This entry has already been reversed."))
-    reason = closed_reason(session, member.id, entry.year, now)
+    reason = closed_reason(session, entry, now)
     if reason:
         raise DomainError(None, reason)
 
@@ -102,15 +134,14 @@ def removable_ids(session: Session, member, entries: list[LedgerEntry], now: dat
     if not candidates:
         return set()
     reversed_ids = set(reversals_of(session, [entry.id for entry in candidates]))
-    open_years = {
-        year
-        for year in {entry.year for entry in candidates}
-        if closed_reason(session, member.id, year, now) is None
-    }
+    # Only entries of the current year may be open, so only its freeze matters.
+    current = org_day(now).year
+    in_current = any(entry.year == current for entry in candidates)
+    freeze = latest_freeze(session, member.id, current) if in_current else None
     return {
         entry.id
         for entry in candidates
-        if entry.id not in reversed_ids and entry.year in open_years
+        if entry.id not in reversed_ids and _closed_to_member(entry, now, freeze) is None
     }
 
 

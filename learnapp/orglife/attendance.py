@@ -14,7 +14,7 @@ from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.hours.models import LedgerEntry, SourceType
 from learnapp.orglife.checks import check_manager
-from learnapp.orglife.ledger import check_years_open, reverse_credit, sync_credits
+from learnapp.orglife.ledger import check_years_open, reverse_credit, sync_credits, taking_back
 from learnapp.orglife.models import Attendance, Meeting, MeetingAttendance
 from learnapp.orglife.queries import meeting_roster
 from learnapp.text import check_text
@@ -83,7 +83,7 @@ def set_attendance(
     }
     check_years_open(
         session,
-        [(people[i], entry.year, -entry.hours) for i, entry in standing.items()],
+        [taking_back(people[i], entry) for i, entry in standing.items()],
         now,
         "attendance",
     )

@@ -19,6 +19,7 @@ from learnapp.hours.services import credit, org_day
 from learnapp.notifications.messages import declare, verbatim
 from learnapp.notifications.services import notify
 from learnapp.orglife import files
+from learnapp.orglife.ledger import Change, check_years_open, earliest_meeting_day
 from learnapp.orglife.models import ClaimState, StudyClaim
 from learnapp.text import check_text
 
@@ -174,11 +175,41 @@ def _check_decider(actor, claim: StudyClaim) -> None:
     _check_pending(claim)
 
 
+def check_year_open(session: Session, claim: StudyClaim, now: datetime) -> None:
+    """DomainError unless approving `claim` may credit the year of its study day, by the rule
+    for meetings (ledger.check_years_open): hours go to this year or last year (December's
+    claim approved in January), and not to a past year whose evidence is frozen for the
+    member's assessment; the current year goes on earning after its assessment."""
+    year = claim.studied_on.year
+    if year < earliest_meeting_day(org_day(now)).year:
+        raise DomainError(
+            None,
+            _l(
+                "This claim is of study in %(year)s: only study of this year and last year can "
+                "be approved. Reject it with the reason instead.",
+                year=year,
+            ),
+        )
+    check_years_open(session, [Change(claim.member, year, claim.hours)], now, None)
+
+
+def approval_refusal(session: Session, claim: StudyClaim, now: datetime) -> str | None:
+    """Why approving `claim` is refused for its year (check_year_open), for the claim's page;
+    None when its year is open."""
+    try:
+        check_year_open(session, claim, now)
+    except DomainError as error:
+        return error.message
+    return None
+
+
 def approve_claim(session: Session, actor, claim: StudyClaim, now: datetime) -> StudyClaim:
     """Approve a pending claim of a member in the actor's subtree (never the actor's own) and
-    credit its hours, in the claimed category, on the day of the study. A claim the member
-    withdrew meanwhile is refused and credits nothing. Audited."""
+    credit its hours, in the claimed category, on the day of the study, in a year still open to
+    it (check_year_open). A claim the member withdrew meanwhile is refused and credits nothing.
+    Audited."""
     _check_decider(actor, claim)
+    check_year_open(session, claim, now)
     _close(session, claim, ClaimState.APPROVED, actor, now)
     entry = credit(
         session,

@@ -4,7 +4,8 @@
 The ledger is append-only (DOMAIN.md, The ledger): the reversal appends the entry that cancels
 the credit, with the secretary's reason, and the claim moves to REVERSED. Who may reverse is who
 may approve the claim; when is the rule of the member's own corrections (hours.corrections): only
-in the current year, and only until evidence taken from it has been frozen.
+in the current year, and only while the credit is not part of evidence frozen from it (hours
+approved after the freeze are not).
 """
 
 from datetime import datetime
@@ -38,7 +39,8 @@ CLAIM_REVERSED = declare(
 def check_reversible(session: Session, actor, claim: StudyClaim, now: datetime) -> None:
     """DomainError unless `actor` may reverse `claim` now: an approved claim or a record on
     behalf, of a member in a unit the actor manages (never the actor's own), credited in the
-    current year, whose evidence for that year is not frozen."""
+    current year and not part of the member's evidence frozen from it
+    (hours.corrections.closed_to_managers)."""
     if claim.member_id == actor.id:
         raise DomainError(None, _l("You cannot reverse your own study hours."))
     if not can_manage_unit(actor, claim.unit):
@@ -49,7 +51,7 @@ def check_reversible(session: Session, actor, claim: StudyClaim, now: datetime) 
         raise DomainError(
             None, _l("Only approved claims and study recorded on behalf can be reversed.")
         )
-    reason = closed_to_managers(session, claim.member_id, claim.studied_on.year, now)
+    reason = closed_to_managers(session, session.get(LedgerEntry, claim.ledger_entry_id), now)
     if reason:
         raise DomainError(None, reason)
 

@@ -8,7 +8,9 @@ ledger keeps the whole history. No change reaches a year closed to it (check_yea
 from collections import defaultdict
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
+import sqlalchemy as sa
 from babel.lists import format_list
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
@@ -16,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.errors import DomainError
-from learnapp.hours.corrections import evidence_frozen
-from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
+from learnapp.hours.corrections import latest_freeze
+from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.queries import rules_for
 from learnapp.hours.services import credit, org_day, reverse_checked
 from learnapp.orglife.models import Attendance, Meeting
@@ -25,8 +27,38 @@ from learnapp.orglife.models import Attendance, Meeting
 HOUR = Decimal("3600")
 HALF_DAY = 4 * 3600  # a session of up to four hours is a half day at most
 
-# A change of a member's meeting hours: (member, year, hours; negative when reversed).
-Change = tuple[User, int, Decimal]
+
+class Change(NamedTuple):
+    """A change of a member's hours in `year`: hours credited, or taken back (negative) by
+    reversing the entry `reverses`."""
+
+    member: User
+    year: int
+    hours: Decimal
+    reverses: LedgerEntry | None = None
+
+
+def taking_back(member: User, entry: LedgerEntry) -> Change:
+    """The change that reversing `entry`, one of `member`'s, makes."""
+    return Change(member, entry.year, -entry.hours, entry)
+
+
+def _first_recorded(session: Session, entry: LedgerEntry) -> datetime:
+    """When the hours `entry` carries entered the ledger. A meeting's credit replaces the
+    member's earlier credits from that meeting in that year (sync_credits), so its hours go
+    back to the first of them, even one reversed since; any other entry stands alone."""
+    if entry.source_type != SourceType.MEETING:
+        return entry.created_at
+    meeting_id = entry.source_id.partition(".")[0]
+    return session.scalar(
+        sa.select(sa.func.min(LedgerEntry.created_at)).where(
+            LedgerEntry.member_id == entry.member_id,
+            LedgerEntry.source_type == SourceType.MEETING,
+            LedgerEntry.source_id.like(f"{meeting_id}.%"),
+            LedgerEntry.year == entry.year,
+            LedgerEntry.status == EntryStatus.CREDITED,
+        )
+    )
 
 
 def earliest_meeting_day(today: date) -> date:
@@ -52,20 +84,21 @@ def check_years_open(
 
     A meeting of this year or last year can be recorded (earliest_meeting_day), so its hours
     change in those years only. Once evidence taken from a member's year has been frozen for
-    their assessment (hours.corrections.evidence_frozen, the rule closing the year to
-    secretaries' corrections), hours the committee saw are not taken back, and a past year,
-    judged as final, gets none added; the current year goes on earning, as it does from online
-    study and approved claims. A member's changes within one year are netted: a meeting moved
-    within its year with the same hours changes no total.
+    their assessment (hours.corrections.latest_freeze, the rule closing entries to
+    secretaries' corrections), hours the committee saw (first recorded up to the freeze) are
+    not taken back, and a past year, judged as final, gets none added; the current year goes on
+    earning, as it does from online study and approved claims, and hours first recorded after
+    the freeze were never part of the evidence, so reversing them takes nothing back. A
+    member's changes within one year are netted: a meeting moved within its year with the same
+    hours changes no total.
     """
-    net: dict[tuple[int, int], Decimal] = defaultdict(Decimal)
-    names: dict[int, str] = {}
-    for member, year, hours in changes:
-        net[(member.id, year)] += hours
-        names[member.id] = member.display_name
+    by_key: dict[tuple[int, int], list[Change]] = defaultdict(list)
+    for change in changes:
+        by_key[(change.member.id, change.year)].append(change)
     today = org_day(now)
     frozen: dict[int, list[str]] = defaultdict(list)
-    for (member_id, year), hours in net.items():
+    for (member_id, year), group in by_key.items():
+        hours = sum((change.hours for change in group), Decimal(0))
         if not hours:
             continue
         if year < earliest_meeting_day(today).year:
@@ -77,8 +110,23 @@ def check_years_open(
                     year=year,
                 ),
             )
-        if (hours < 0 or year < today.year) and evidence_frozen(session, member_id, year):
-            frozen[year].append(names[member_id])
+        if hours > 0 and year >= today.year:
+            continue
+        freeze = latest_freeze(session, member_id, year)
+        if freeze is None:
+            continue
+        # What the changes add, less what they take back of the hours the evidence holds.
+        kept = sum(
+            (
+                change.hours
+                for change in group
+                if change.reverses is None
+                or freeze.holds(_first_recorded(session, change.reverses))
+            ),
+            Decimal(0),
+        )
+        if kept < 0 or (hours > 0 and year < today.year):
+            frozen[year].append(group[0].member.display_name)
     if frozen:
         year = min(frozen)
         raise DomainError(
@@ -129,9 +177,9 @@ def sync_credits(
     changes: list[Change] = []
     for row, standing, wanted in plan:
         if standing is not None:
-            changes.append((row.member, standing.year, -standing.hours))
+            changes.append(taking_back(row.member, standing))
         if wanted:
-            changes.append((row.member, meeting.held_on.year, wanted))
+            changes.append(Change(row.member, meeting.held_on.year, wanted))
     check_years_open(session, changes, now, field)
     added = 0
     for row, standing, wanted in plan:

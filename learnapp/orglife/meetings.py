@@ -19,6 +19,7 @@ from learnapp.orglife.ledger import (
     earliest_meeting_day,
     reverse_credit,
     sync_credits,
+    taking_back,
 )
 from learnapp.orglife.models import (
     Attendance,
@@ -190,7 +191,7 @@ def delete_meeting(session: Session, actor, meeting: Meeting, reason: str, now: 
         if row.ledger_entry_id
     ]
     check_years_open(
-        session, [(row.member, entry.year, -entry.hours) for row, entry in standing], now, None
+        session, [taking_back(row.member, entry) for row, entry in standing], now, None
     )
     for row, entry in standing:
         row.ledger_entry_id = None

@@ -1,28 +1,33 @@
-"""A member removes a 个人自学 entry recorded by mistake: a reversing entry, in an open year."""
+"""A member removes a 个人自学 entry recorded by mistake: a reversing entry, in an open year, and
+not once a frozen assessment dossier holds it (entries recorded after the freeze it does not)."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from learnapp.assessments.models import Step
+from learnapp.assessments.periods import create_period
 from learnapp.assessments.steps import advance
 from learnapp.audit.models import AuditEntry
 from learnapp.hours.corrections import (
     closed_reason,
+    evidence_frozen,
+    latest_freeze,
     removable_ids,
     remove_self_study,
 )
 from learnapp.hours.models import EntryStatus, HoursCategory, SourceType
 from learnapp.hours.queries import entries_for, reversals_of, year_totals
 from learnapp.hours.services import credit, record_self_study, reverse_entry
-from tests.assessments.helpers import new_period
+from tests.assessments.helpers import new_period, schedule
 from tests.factories import FIXED_NOW
 from tests.orglife.factories import refused
 from tests.world import build_world
 
 SELF = HoursCategory.SELF_STUDY
 LAST_YEAR = datetime(2025, 11, 20, 2, 0, tzinfo=UTC)
+LATER = FIXED_NOW + timedelta(days=1)
 
 
 def _self_study(session, member, hours="1.5", day=date(2026, 3, 9), now=FIXED_NOW):
@@ -107,7 +112,7 @@ def test_last_years_entries_are_closed(ctx, session):
     world = build_world(session)
     old = _self_study(session, world.member_b, day=date(2025, 11, 19), now=LAST_YEAR)
     assert removable_ids(session, world.member_b, [old], LAST_YEAR) == {old.id}
-    assert closed_reason(session, world.member_b.id, 2025, FIXED_NOW)
+    assert closed_reason(session, old, FIXED_NOW)
     assert removable_ids(session, world.member_b, [old], FIXED_NOW) == set()
     with refused(None):
         remove_self_study(session, world.member_b, old, "记错", FIXED_NOW)
@@ -118,11 +123,11 @@ def test_the_year_closes_when_the_members_assessment_dossier_is_frozen(ctx, sess
     first, second = _self_study(session, world.member_a), _self_study(session, world.member_a)
     other_branch = _self_study(session, world.member_b)
     period = new_period(session, world, to=Step.EVALUATION)
-    assert closed_reason(session, world.member_a.id, 2026, FIXED_NOW) is None
+    assert closed_reason(session, second, FIXED_NOW) is None
     remove_self_study(session, world.member_a, first, "记错", FIXED_NOW)
     advance(session, world.secretary_a, period, FIXED_NOW, allow_no_ballots=True)
     assert period.step == Step.COMMITTEE  # branch A's dossiers are frozen
-    assert "2026" in str(closed_reason(session, world.member_a.id, 2026, FIXED_NOW))
+    assert "2026" in str(closed_reason(session, second, FIXED_NOW))
     with refused(None):
         remove_self_study(session, world.member_a, second, "记错", FIXED_NOW)
     assert removable_ids(session, world.member_a, [second], FIXED_NOW) == set()
@@ -132,3 +137,66 @@ def test_the_year_closes_when_the_members_assessment_dossier_is_frozen(ctx, sess
         first.id,
         other_branch.id,
     }
+
+
+def _freeze_branch_a(session, world, now=FIXED_NOW):
+    """Branch A's 2026 assessment reaches the committee at `now`: its dossiers are frozen."""
+    period = new_period(session, world, to=Step.EVALUATION, now=now)
+    advance(session, world.secretary_a, period, now, allow_no_ballots=True)
+    assert period.step == Step.COMMITTEE
+
+
+def test_self_study_recorded_after_the_freeze_is_not_part_of_the_evidence(ctx, session):
+    world = build_world(session)
+    before = _self_study(session, world.member_a)
+    _freeze_branch_a(session, world)
+    after = _self_study(session, world.member_a, day=date(2026, 3, 11), now=LATER)
+    assert evidence_frozen(session, before) and not evidence_frozen(session, after)
+    assert "2026" in str(closed_reason(session, before, LATER))
+    assert closed_reason(session, after, LATER) is None
+    assert removable_ids(session, world.member_a, [before, after], LATER) == {after.id}
+    remove_self_study(session, world.member_a, after, "记错", LATER)
+    with refused(None):
+        remove_self_study(session, world.member_a, before, "记错", LATER)
+    assert set(reversals_of(session, [before.id, after.id])) == {after.id}
+    assert year_totals(session, world.member_a.id, 2026)[SELF] == Decimal("1.50")
+
+
+def test_an_entry_recorded_at_the_moment_of_the_freeze_is_part_of_it(ctx, session):
+    world = build_world(session)
+    _freeze_branch_a(session, world, now=LATER)
+    same_moment = _self_study(session, world.member_a, now=LATER)
+    assert evidence_frozen(session, same_moment)
+    assert removable_ids(session, world.member_a, [same_moment], LATER) == set()
+
+
+def test_last_years_entry_stays_closed_though_no_evidence_holds_it(ctx, session):
+    world = build_world(session)
+    old = _self_study(session, world.member_a, day=date(2025, 11, 19), now=LAST_YEAR)
+    assert not evidence_frozen(session, old)  # 2025 was never assessed
+    assert closed_reason(session, old, FIXED_NOW)
+    assert removable_ids(session, world.member_a, [old], FIXED_NOW) == set()
+
+
+def test_a_member_who_moved_branch_is_held_by_their_latest_dossier(ctx, session):
+    world = build_world(session)
+    _freeze_branch_a(session, world)
+    between = _self_study(session, world.member_a, day=date(2026, 3, 11), now=LATER)
+    world.member_a.unit = world.branch_b
+    session.flush()
+    second = FIXED_NOW + timedelta(days=2)
+    period = create_period(
+        session,
+        world.general_secretary,
+        world.branch_b,
+        year=2026,
+        now=second,
+        **schedule(second),
+    )
+    while period.step != Step.COMMITTEE:
+        advance(session, world.general_secretary, period, second, allow_no_ballots=True)
+    assert latest_freeze(session, world.member_a.id, 2026).at == second
+    then = second + timedelta(days=1)
+    last = _self_study(session, world.member_a, day=date(2026, 3, 13), now=then)
+    assert evidence_frozen(session, between) and not evidence_frozen(session, last)
+    assert removable_ids(session, world.member_a, [between, last], then) == {last.id}

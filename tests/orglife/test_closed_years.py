@@ -1,9 +1,9 @@
 """A meeting's hours never move into, or out of, a year closed to the secretary: changing its
 date, study time or attendance, or deleting it, is refused with nothing changed once the
 members' evidence for that year is frozen for their assessment, or the year is older than
-meetings can be recorded for."""
+meetings can be recorded for. Hours credited after the freeze are not part of the evidence."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -24,10 +24,14 @@ from tests.world import build_world
 P, A, L = Attendance.PRESENT, Attendance.ABSENT, Attendance.LEAVE
 
 
-def _freeze(session, world, year: int) -> None:
-    """Branch A's assessment of `year` reaches the committee: its dossiers are frozen."""
-    period = new_period(session, world, year=year, to=Step.EVALUATION)
-    advance(session, world.secretary_a, period, FIXED_NOW, allow_no_ballots=True)
+LATER = FIXED_NOW + timedelta(days=1)
+DECEMBER = datetime(2025, 12, 20, 2, 0, tzinfo=UTC)
+
+
+def _freeze(session, world, year: int, now=FIXED_NOW) -> None:
+    """Branch A's assessment of `year` reaches the committee at `now`: its dossiers are frozen."""
+    period = new_period(session, world, year=year, to=Step.EVALUATION, now=now)
+    advance(session, world.secretary_a, period, now, allow_no_ballots=True)
     assert period.step == Step.COMMITTEE
 
 
@@ -35,16 +39,16 @@ def _collective(session, member, year: int) -> Decimal:
     return year_totals(session, member.id, year)[HoursCategory.COLLECTIVE]
 
 
-def _recorded(session, world, **fields):
+def _recorded(session, world, now=FIXED_NOW, **fields):
     meeting = create_meeting(
-        session, world.secretary_a, world.branch_a, meeting_fields(**fields), FIXED_NOW
+        session, world.secretary_a, world.branch_a, meeting_fields(**fields), now
     )
     set_attendance(
         session,
         world.secretary_a,
         meeting,
         [(world.member_a.id, P, ""), (world.secretary_a.id, P, "")],
-        FIXED_NOW,
+        now,
     )
     return meeting
 
@@ -146,6 +150,68 @@ def test_last_years_meeting_stays_open_until_its_year_is_assessed(session, ctx):
         set_attendance(
             session, world.secretary_a, december, [(world.member_a.id, P, "")], FIXED_NOW
         )
+
+
+def test_hours_credited_after_the_freeze_can_be_corrected(session, ctx):
+    world = build_world(session)
+    before = _recorded(session, world)
+    _freeze(session, world, 2026)
+    after = _recorded(session, world, now=LATER, title="三月第二次主题党日")
+    assert _collective(session, world.member_a, 2026) == Decimal("3.00")
+    set_attendance(session, world.secretary_a, after, [(world.member_a.id, L, "出差")], LATER)
+    assert _collective(session, world.member_a, 2026) == Decimal("1.50")
+    set_attendance(session, world.secretary_a, after, [(world.member_a.id, P, "")], LATER)
+    delete_meeting(session, world.secretary_a, after, "重复登记", LATER)
+    assert _collective(session, world.member_a, 2026) == Decimal("1.50")
+    # The meeting the committee saw keeps its hours.
+    with refused(None):
+        delete_meeting(session, world.secretary_a, before, "重复登记", LATER)
+
+
+def test_a_change_taking_back_frozen_hours_is_refused_whatever_it_also_reverses(session, ctx):
+    world = build_world(session)
+    before = _recorded(session, world)
+    _freeze(session, world, 2026)
+    update_meeting(  # credited again after the freeze, under a new entry
+        session,
+        world.secretary_a,
+        before,
+        meeting_fields(study_items=(("学习党章第一章", 120),)),
+        LATER,
+    )
+    with refused("study_items"):  # would take back more than it credits
+        update_meeting(
+            session,
+            world.secretary_a,
+            before,
+            meeting_fields(study_items=(("学习党章第一章", 30),)),
+            LATER,
+        )
+    assert _collective(session, world.member_a, 2026) == Decimal("2.00")
+
+
+def test_last_years_meeting_recorded_after_its_freeze_can_be_taken_back(session, ctx):
+    world = build_world(session)
+    _freeze(session, world, 2025, now=DECEMBER)
+    late = _recorded(session, world, now=DECEMBER + timedelta(days=8), held_on=date(2025, 12, 27))
+    assert _collective(session, world.member_a, 2025) == Decimal("1.50")
+    with refused("study_items"):  # a past year, judged as final, gets nothing added
+        update_meeting(
+            session,
+            world.secretary_a,
+            late,
+            meeting_fields(held_on=date(2025, 12, 27), study_items=(("学习党章第一章", 180),)),
+            FIXED_NOW,
+        )
+    update_meeting(  # moved within its year with the same hours
+        session,
+        world.secretary_a,
+        late,
+        meeting_fields(held_on=date(2025, 12, 28)),
+        FIXED_NOW,
+    )
+    delete_meeting(session, world.secretary_a, late, "重复登记", FIXED_NOW)
+    assert _collective(session, world.member_a, 2025) == Decimal("0.00")
 
 
 def test_a_meeting_older_than_last_year_no_longer_changes_hours(session, ctx):

@@ -2,15 +2,18 @@
 confirmation page, for the owner and for everyone else."""
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
+from learnapp.assessments.models import Step
+from learnapp.assessments.steps import advance
 from learnapp.audit.models import AuditEntry
 from learnapp.hours.models import HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.queries import reversals_of, year_totals
 from learnapp.hours.services import credit, record_self_study
+from tests.assessments.helpers import new_period
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
 from tests.world import build_world
@@ -149,3 +152,33 @@ def test_entries_that_cannot_be_removed_say_why_and_store_nothing(app, session, 
     # The correction itself is no self-study entry: it cannot be removed either.
     assert auth.client.get(f"/study/me/entries/{reversal.id}/remove").status_code == 302
     assert year_totals(session, world.member_b.id, 2026)[SELF] == Decimal("1.00")
+
+
+def test_only_entries_recorded_after_the_freeze_can_be_removed(app, session, auth, clock):
+    """mema's branch freezes its 2026 dossiers between two of her self-study entries."""
+    world = build_world(session)
+    world.member_a.locale = "en"
+    later = FIXED_NOW + timedelta(days=1)
+    with app.test_request_context():
+        before = record_self_study(
+            session, world.member_a, day=date(2026, 3, 9), hours="1", note="读党章", now=FIXED_NOW
+        )
+        period = new_period(session, world, to=Step.EVALUATION)
+        advance(session, world.secretary_a, period, FIXED_NOW, allow_no_ballots=True)
+        after = record_self_study(
+            session, world.member_a, day=date(2026, 3, 11), hours="2", note="补学", now=later
+        )
+    session.commit()
+    clock.at = later
+    auth.login("mema")
+    assert _remove_links(auth.client.get("/study/me").get_data(as_text=True)) == {after.id}
+    response = auth.client.get(f"/study/me/entries/{before.id}/remove")
+    assert response.status_code == 302
+    page = auth.client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This entry is part of the evidence frozen for your 2026 assessment" in page
+    assert auth.post(f"/study/me/entries/{before.id}/remove", {"reason": "记错"}).status_code == 302
+    response = auth.post(f"/study/me/entries/{after.id}/remove", {"reason": "记错"})
+    assert response.status_code == 302
+    reload(session)
+    assert set(reversals_of(session, [before.id, after.id])) == {after.id}
+    assert year_totals(session, world.member_a.id, 2026)[SELF] == Decimal("1.00")

@@ -27,6 +27,7 @@ from learnapp.orglife.claim_queries import (
     scoped_claim,
 )
 from learnapp.orglife.claims import (
+    approval_refusal,
     approve_claim,
     can_withdraw,
     record_on_behalf,
@@ -118,6 +119,7 @@ def _claim_page(claim, reject_form=None, reverse_form=None, status=200):
         "orglife/claim_detail.html",
         claim=claim,
         can_decide=can_decide,
+        approval_refused=approval_refusal(session, claim, now()) if can_decide else None,
         can_withdraw=can_withdraw(current_user, claim),
         can_reverse=_manages(claim) and can_reverse(session, current_user, claim, now()),
         reversal=reversal,
