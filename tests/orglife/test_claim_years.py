@@ -88,9 +88,9 @@ def test_a_claim_approved_before_the_freeze_stays_in_the_evidence(ctx, session):
     approve_claim(session, world.secretary_a, claim, FIXED_NOW)
     _freeze(session, world, now=LATER)
     assert not can_reverse(session, world.secretary_a, claim, LATER)
-    with refused(None) as error, force_locale("en"):
+    with refused(None) as error:
         reverse_claim(session, world.secretary_a, claim, "误批", LATER)
-    assert "frozen" in str(error.value.message) and "2026" in str(error.value.message)
+    assert "2026 年度已冻结的评议材料" in str(error.value.message)
     assert claim.state == ClaimState.APPROVED
     assert reversals_of(session, [claim.ledger_entry_id]) == {}
 
@@ -118,9 +118,9 @@ def test_approving_into_a_past_year_whose_evidence_is_frozen_is_refused(ctx, ses
 def test_approving_study_older_than_last_year_is_refused(ctx, session):
     world = build_world(session)
     claim = _claim(session, world.member_a, day=date(2024, 11, 19), now=TWO_YEARS_AGO)
-    with refused(None) as error, force_locale("en"):
+    with refused(None) as error:
         approve_claim(session, world.secretary_a, claim, FIXED_NOW)
-    assert str(error.value.message).startswith("This claim is of study in 2024")
+    assert str(error.value.message).startswith("该申报的学习时间在 2024 年")
     _nothing_stored(session, claim)
 
 
