@@ -68,6 +68,7 @@ ACTION_LABELS = {
     "quiz.archived": _l("Quiz archived"),
     "quiz.questions_added": _l("Questions added to a quiz paper"),
     "quiz.question_removed": _l("Question removed from a quiz paper"),
+    "quiz.points_changed": _l("Points of questions on a quiz paper changed"),
     "quiz.rule_added": _l("Quiz draw rule added"),
     "quiz.rule_removed": _l("Quiz draw rule removed"),
     "quiz.override_saved": _l("Exam exception saved"),

@@ -30,6 +30,7 @@ def index():
         quizzes=quizzes.quizzes,
         running=quizzes.running,
         done_today=quizzes.done_today,
+        terms=quizzes.terms,
     )
 
 

@@ -38,6 +38,7 @@ from learnapp.quizzes.models import (
 MAX_QUESTIONS = 200
 MAX_RULE_COUNT = 100
 MAX_POINTS = Decimal("100")
+CENT = Decimal("0.01")  # points are kept in hundredths
 TOPIC_SIZES = (5, 10)  # DOMAIN.md: 专项答题 sets of 5 or 10
 
 
@@ -153,6 +154,63 @@ def remove_item(session: Session, actor, quiz: Quiz, item_id: int, now: datetime
     session.flush()
 
 
+def check_points(points: Decimal | None) -> Decimal | None:
+    """A question's points on a paper, as the bank's points are checked: more than 0, at most
+    100, in hundredths at most. None (the bank's points) passes."""
+    if points is None:
+        return None
+    if not points.is_finite() or not 0 < points <= MAX_POINTS:
+        raise DomainError("points", _l("Points must be more than 0 and at most 100."))
+    if points != points.quantize(CENT):
+        raise DomainError("points", _l("Points have at most two decimal places."))
+    return points.quantize(CENT)
+
+
+def set_item_points(
+    session: Session, actor, quiz: Quiz, points: dict[int, Decimal | None], now: datetime
+) -> int:
+    """Give questions of a fixed paper (by item id) their own points on this paper, or with None
+    their version's points again. Every value is checked before any is stored. Like the rest of
+    the paper the points are fixed once members have taken the quiz: their attempts froze them,
+    and every examinee is graded on the same paper. Items left out keep their points. Returns
+    how many items changed; the changes are audited in one entry."""
+    _editable_paper(session, quiz)
+    if quiz.composition != Composition.FIXED:
+        raise DomainError(None, _l("This quiz draws its questions by rules."))
+    items = {item.id: item for item in quiz.items}
+    if set(points) - set(items):
+        raise DomainError(None, _l("That question is not on this paper."))
+    wanted = {item_id: check_points(value) for item_id, value in points.items()}
+    changed = [item for item in quiz.items if item.id in wanted and wanted[item.id] != item.points]
+    if not changed:
+        return 0
+    before = [_describe_points(item) for item in changed]
+    for item in changed:
+        item.points = wanted[item.id]
+    quiz.updated_at = now
+    record(
+        session,
+        actor,
+        "quiz.points_changed",
+        "quiz",
+        quiz.id,
+        now=now,
+        before={"items": before},
+        after={"items": [_describe_points(item) for item in changed]},
+    )
+    session.flush()
+    return len(changed)
+
+
+def _describe_points(item: QuizItem) -> dict:
+    """An item's points as the audit log keeps them (null: the version's own)."""
+    return {
+        "question": item.question_id,
+        "position": item.position,
+        "points": None if item.points is None else str(item.points),
+    }
+
+
 @dataclass
 class RuleInput:
     bank: QuestionBank
@@ -259,37 +317,39 @@ class PaperTotals:
 def paper_totals(session: Session, quiz: Quiz) -> PaperTotals:
     """How many questions an examinee is asked and the points they are worth in all, which the
     pass mark (a percentage) is a share of: a fixed paper's items at their own points or their
-    version's (the pinned one, else the question's current one, read in one statement); a
-    random paper's rules, `count` questions at `points` each."""
+    version's (`bank_points`); a random paper's rules, `count` questions at `points` each."""
     if quiz.composition == Composition.RANDOM:
         return PaperTotals(
             sum(rule.count for rule in quiz.rules),
             sum((rule.count * rule.points for rule in quiz.rules), Decimal("0")),
         )
-    version_of = {
-        item.id: item.version_id or item.question.current_version_id
-        for item in quiz.items
-        if item.points is None
-    }
-    version_points = {}
-    if version_of:
-        version_points = dict(
-            session.execute(
-                sa.select(QuestionVersion.id, QuestionVersion.points).where(
-                    QuestionVersion.id.in_(sorted(set(version_of.values()) - {None}))
-                )
-            ).all()
-        )
+    bank = bank_points(session, quiz) if any(i.points is None for i in quiz.items) else {}
     points = sum(
         (
-            item.points
-            if item.points is not None
-            else version_points.get(version_of[item.id], Decimal("0"))
+            item.points if item.points is not None else bank.get(item.id, Decimal("0"))
             for item in quiz.items
         ),
         Decimal("0"),
     )
     return PaperTotals(len(quiz.items), points)
+
+
+def bank_points(session: Session, quiz: Quiz) -> dict[int, Decimal]:
+    """What each question of a fixed paper is worth without points of its own, by item id: its
+    pinned version's points, else (a draft) its question's current version's, read in one
+    statement."""
+    version_of = {
+        item.id: item.version_id or item.question.current_version_id for item in quiz.items
+    }
+    ids = sorted(set(version_of.values()) - {None})
+    if not ids:
+        return {}
+    points = dict(
+        session.execute(
+            sa.select(QuestionVersion.id, QuestionVersion.points).where(QuestionVersion.id.in_(ids))
+        ).all()
+    )
+    return {item_id: points[v] for item_id, v in version_of.items() if v in points}
 
 
 def paper_problems(session: Session, quiz: Quiz) -> list[str]:

@@ -9,6 +9,9 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     DecimalField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -16,13 +19,22 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import NumberInput
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+from wtforms.widgets import HiddenInput, NumberInput
 
 from learnapp.clock import org_timezone
+from learnapp.errors import DomainError
 from learnapp.forms import NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS
 from learnapp.question_bank.types import TYPES
+from learnapp.quizzes.composition import MAX_QUESTIONS, check_points
 from learnapp.quizzes.models import (
     COMPOSITION_LABELS,
     GRADING_LABELS,
@@ -107,6 +119,30 @@ class OverrideForm(LocalTimes, FlaskForm):
 
 class AddQuestionsForm(FlaskForm):
     question_ids = SelectMultipleField(_l("Questions"), coerce=int, validate_choice=False)
+
+
+class ItemPointsForm(Form):
+    """One question of a fixed paper: its own points on this paper; empty for its bank points."""
+
+    item_id = IntegerField(widget=HiddenInput(), validators=[InputRequired()])
+    points = DecimalField(
+        _l("Points"),
+        places=None,
+        validators=[Optional()],
+        widget=NumberInput(step="0.01", min="0.01", max="100"),
+    )
+
+    def validate_points(self, field):
+        try:
+            check_points(field.data)
+        except DomainError as error:
+            raise ValidationError(error.message) from None
+
+
+class PaperPointsForm(FlaskForm):
+    """The points of a fixed paper's questions, saved together."""
+
+    items = FieldList(FormField(ItemPointsForm), max_entries=MAX_QUESTIONS)
 
 
 class RuleForm(FlaskForm):

@@ -196,6 +196,21 @@ def current_attempts(session: Session, member_id: int, quiz_ids, day: date) -> l
     )
 
 
+def attempt_counts(session: Session, member_id: int, quiz_ids) -> dict[int, int]:
+    """How many attempts the member has made of each of these quizzes, in one query; an
+    abandoned attempt counts (E8). Quizzes not attempted are left out."""
+    ids = sorted(set(quiz_ids))
+    if not ids:
+        return {}
+    return dict(
+        session.execute(
+            sa.select(Attempt.quiz_id, sa.func.count())
+            .where(Attempt.member_id == member_id, Attempt.quiz_id.in_(ids))
+            .group_by(Attempt.quiz_id)
+        ).all()
+    )
+
+
 def own_attempt(session: Session, member, attempt_id: int) -> Attempt | None:
     """The attempt if it is the member's (never another's: E6)."""
     return session.scalar(

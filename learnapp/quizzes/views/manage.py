@@ -21,9 +21,9 @@ from learnapp.orgs.models import MemberCategory
 from learnapp.orgs.queries import pickable_units, units_in_scope
 from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStatus, QuestionVersion
 from learnapp.question_bank.queries import QuestionFilters, knowledge_points, questions_page
-from learnapp.question_bank.types import TYPES
+from learnapp.question_bank.types import TYPES, points_text
 from learnapp.quizzes import authoring, composition
-from learnapp.quizzes.forms import AddQuestionsForm, QuizForm, RuleForm
+from learnapp.quizzes.forms import AddQuestionsForm, PaperPointsForm, QuizForm, RuleForm
 from learnapp.quizzes.models import (
     ATTEMPT_STATE_LABELS,
     COMPOSITION_LABELS,
@@ -181,9 +181,31 @@ def manage_quiz(quiz_id):
     return _manage_page(quiz_or_404(quiz_id), strict_int_arg("bank"))
 
 
-def _manage_page(found, bank_id: int | None, rule_form: RuleForm | None = None, status=200):
-    """The authoring page; `rule_form` is a refused rule, shown again with its input and
-    errors."""
+def _points_form(found) -> PaperPointsForm:
+    """The paper's own points as they are stored, one entry per item (empty: the bank's)."""
+    return PaperPointsForm(
+        formdata=None,
+        data={
+            "items": [
+                {
+                    "item_id": item.id,
+                    "points": None if item.points is None else Decimal(points_text(item.points)),
+                }
+                for item in found.items
+            ]
+        },
+    )
+
+
+def _manage_page(
+    found,
+    bank_id: int | None,
+    rule_form: RuleForm | None = None,
+    status=200,
+    points_form: PaperPointsForm | None = None,
+):
+    """The authoring page; `rule_form` is a refused rule and `points_form` refused points,
+    shown again with their input and errors."""
     session = get_session()
     banks = composition.banks_for(session, current_user)
     bank_id = bank_id or (banks[0].id if banks else None)
@@ -197,6 +219,7 @@ def _manage_page(found, bank_id: int | None, rule_form: RuleForm | None = None, 
             search=(request.args.get("q") or "")[:100],
         )
         picker = questions_page(session, bank, filters, strict_int_arg("page") or 1)
+    points_form = points_form or _points_form(found)
     return (
         render_template(
             "quizzes/manage_quiz.html",
@@ -204,6 +227,9 @@ def _manage_page(found, bank_id: int | None, rule_form: RuleForm | None = None, 
             labels=LABELS,
             problems=composition.paper_problems(session, found),
             totals=composition.paper_totals(session, found),
+            bank_points=composition.bank_points(session, found),
+            points_form=points_form,
+            points_entries={entry.item_id.data: entry for entry in points_form.items},
             locked=locked,
             type_labels={code: kind.label for code, kind in TYPES.items()},
             banks=banks,
@@ -259,6 +285,33 @@ def _picker_args() -> dict:
         "page": strict_int_arg("page"),
     }
     return {name: value for name, value in args.items() if value}
+
+
+@bp.post("/manage/<int:quiz_id>/points")
+@route_policy(MANAGER)
+def set_points(quiz_id):
+    """Save the points of the paper's questions together; refused ones are shown again in
+    place, and nothing is stored."""
+    found = quiz_or_404(quiz_id)
+    form = PaperPointsForm()
+    if form.validate_on_submit():
+        session = get_session()
+        try:
+            composition.set_item_points(
+                session,
+                current_user,
+                found,
+                {entry.item_id.data: entry.points.data for entry in form.items},
+                now(),
+            )
+        except DomainError as error:
+            session.rollback()
+            apply_domain_error(form, error)
+        else:
+            commit()
+            flash(_("Points saved."), "success")
+            return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id, _anchor="paper"))
+    return _manage_page(found, None, status=400, points_form=form)
 
 
 @bp.post("/manage/<int:quiz_id>/items/<int:item_id>/delete")
