@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from babel.messages.extract import extract_from_dir
 from itsdangerous import BadSignature
 
 from learnapp import create_app
@@ -65,6 +66,24 @@ def test_template_attributes_are_quoted():
     unquoted = re.compile(r"\s[a-z-]+=\{\{")
     for path in TEMPLATES.rglob("*.html"):
         assert not unquoted.search(path.read_text(encoding="utf-8")), path
+
+
+def test_every_template_with_messages_is_extracted():
+    """The extractor skips folders whose name starts with _ or a dot: a template there would
+    keep its messages out of the catalogues unnoticed."""
+    root = TEMPLATES.parent
+    visited = {
+        filename
+        for filename, _lineno, _message, _comments, _context in extract_from_dir(
+            str(root), method_map=[("templates/**.html", "jinja2")]
+        )
+    }
+    with_messages = {
+        str(path.relative_to(root))
+        for path in TEMPLATES.rglob("*.html")
+        if re.search(r"\b_\(|\bngettext\(", path.read_text(encoding="utf-8"))
+    }
+    assert with_messages - visited == set()
 
 
 def test_both_catalogues_are_complete():
