@@ -30,6 +30,11 @@ MAX_DURATION_SECONDS = 24 * 3600
 MAX_GRACE_SECONDS = 24 * 3600
 MAX_ATTEMPTS = 100
 DAILY_MIX = (("single", 2), ("multiple", 2), ("judge", 1))  # DOMAIN.md: 2 + 2 + 1
+# Without a close, "after the exam closes" would never come: the results would wait for good.
+NO_CLOSE_TO_RELEASE_AFTER = _l(
+    "Results shown after the exam closes need a closing time: set one, or show the results "
+    "at once or never."
+)
 
 
 @dataclass
@@ -62,6 +67,8 @@ def _check(actor, settings: QuizSettings) -> None:
         raise DomainError("owner_unit_id", _l("You can only author quizzes for your own units."))
     if settings.opens_at and settings.closes_at and settings.closes_at <= settings.opens_at:
         raise DomainError("closes_at", _l("The quiz must close after it opens."))
+    if settings.release == ReleasePolicy.AFTER_CLOSE and settings.closes_at is None:
+        raise DomainError("closes_at", NO_CLOSE_TO_RELEASE_AFTER)
     duration = settings.duration_seconds
     if duration is not None and not 60 <= duration <= MAX_DURATION_SECONDS:
         raise DomainError("duration_minutes", _l("The time limit is 1 minute to 24 hours."))
@@ -155,9 +162,11 @@ def update_quiz(session: Session, actor, quiz: Quiz, settings: QuizSettings, now
 def publish_quiz(session: Session, actor, quiz: Quiz, now: datetime) -> None:
     """A draft with a usable paper becomes visible to its audience. A paper that is not usable
     yet is refused with its first problem, on the field "paper" (the authoring page lists every
-    problem of the paper)."""
+    problem of the paper); so is a draft whose results wait for a close it does not have."""
     if quiz.state != QuizState.DRAFT:
         raise DomainError(None, _l("Only a draft can be published."))
+    if quiz.release == ReleasePolicy.AFTER_CLOSE and quiz.closes_at is None:
+        raise DomainError("closes_at", NO_CLOSE_TO_RELEASE_AFTER)
     problems = paper_problems(session, quiz)
     if problems:
         raise DomainError("paper", problems[0])

@@ -1,20 +1,22 @@
 """What the pages may show. The taking screen is rendered from `TakingQuestion`, which is built
 from the stem, the option texts in their frozen order and the opaque ids only: it has no key,
 explanation or source field, so no template can leak them (E1). `ReviewQuestion` carries the key
-and is built only when `release.answers_open` says so."""
+and is built only when `release.withholdings` holds nothing back."""
 
 import enum
+import hashlib
+import hmac
 import math
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.types import LETTERS, WidgetQuestion, get_type
 from learnapp.quizzes.attempts import is_overdue
 from learnapp.quizzes.models import AttemptState
+from learnapp.quizzes.release import Withheld, Withholding
 from learnapp.quizzes.responses import widget_state
 
 
@@ -242,36 +244,29 @@ def review_questions(slots) -> list[ReviewQuestion]:
 @dataclass(frozen=True)
 class WrongBookItem:
     """An entry of the 错题本 as the page shows it. `review` is the member's last wrong answer
-    with its key and explanation, present only when that answer's attempt is open for review
-    (E2) and the question is not in a quiz the member is answering now; otherwise `withheld`
-    says why the key is not shown."""
+    with its key and explanation, present only when its questions are open to the member
+    (`release.withholdings`) and the question is not in a quiz they are answering now;
+    otherwise `withheld` says why the key is not shown, as the result page would."""
 
     entry: object  # models.WrongAnswer
     stem: str
     type_label: str
     review: ReviewQuestion | None
-    withheld: str | None
+    withheld: Withholding | None
 
 
-WITHHELD_RELEASE = _l("The answer is shown once the results are released.")
-WITHHELD_IN_PROGRESS = _l(
-    "You are answering this question in a quiz now: its answer is shown afterwards."
-)
-
-
-def wrong_book_items(entries, released: dict, answering: set) -> list[WrongBookItem]:
-    """The 错题本's entries with what each may show: `released` maps a question id to the
-    member's last wrong slot whose review is open; `answering` holds the ids of questions in the
-    member's attempts in progress."""
+def wrong_book_items(entries, reviews: dict, answering: set) -> list[WrongBookItem]:
+    """The 错题本's entries with what each may show: `reviews` maps a question id to the
+    member's wrong answer the book goes by and why its key is withheld (None: it is not;
+    `queries.wrong_answer_reviews`); `answering` holds the ids of questions in the member's
+    attempts in progress, whose keys wait whatever their results."""
     items = []
     for entry in entries:
-        slot = None if entry.question_id in answering else released.get(entry.question_id)
-        review = review_question(slot) if slot is not None else None
-        withheld = None
-        if review is None:
-            in_quiz = entry.question_id in answering
-            withheld = str(WITHHELD_IN_PROGRESS if in_quiz else WITHHELD_RELEASE)
-        version = slot.version if slot is not None else entry.version
+        slot, withheld = reviews.get(entry.question_id, (None, Withholding(Withheld.REMARKED)))
+        if entry.question_id in answering:
+            withheld = Withholding(Withheld.ANSWERING)
+        review = review_question(slot) if withheld is None else None
+        version = slot.version if review is not None else entry.version
         items.append(
             WrongBookItem(
                 entry=entry,
@@ -282,3 +277,36 @@ def wrong_book_items(entries, released: dict, answering: set) -> list[WrongBookI
             )
         )
     return items
+
+
+CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O, which read as 1 and 0
+CODE_LENGTH = 8
+
+
+def answer_code(slot_id: int, secret: str | bytes) -> str:
+    """The code a marker knows a 简答 answer by (marking is anonymous): letters drawn from an
+    HMAC of the answer's id under the application's secret key, so it holds no number and tells
+    neither the id nor the order in which answers were given; the same answer has the same code
+    on every page."""
+    key = secret.encode() if isinstance(secret, str) else secret
+    digest = hmac.new(key, f"marking-answer:{slot_id}".encode(), hashlib.sha256).digest()
+    number = int.from_bytes(digest[:8], "big")
+    letters = []
+    for _ in range(CODE_LENGTH):
+        number, index = divmod(number, len(CODE_LETTERS))
+        letters.append(CODE_LETTERS[index])
+    return "".join(letters)
+
+
+@dataclass(frozen=True)
+class MarkingItem:
+    slot: object  # models.AttemptQuestion
+    code: str
+
+
+def marking_items(slots, secret: str | bytes) -> list[MarkingItem]:
+    """The marking queue as the marker sees it: by quiz, then by question (one question marked
+    across its answers), then by code; never in the order the answers were given, which the
+    quiz report's list of who waits for a marker would tie to names."""
+    items = [MarkingItem(slot, answer_code(slot.id, secret)) for slot in slots]
+    return sorted(items, key=lambda i: (i.slot.attempt.quiz_id, i.slot.question_id, i.code))

@@ -23,7 +23,7 @@ from learnapp.quizzes.models import (
     QuizState,
     WrongAnswer,
 )
-from learnapp.quizzes.release import review_open, still_to_answer
+from learnapp.quizzes.release import Withholding, withholdings
 from learnapp.quizzes.terms import in_audience
 
 CENT = Decimal("0.01")
@@ -236,8 +236,9 @@ def slots_of(session: Session, attempt: Attempt) -> list[AttemptQuestion]:
 
 
 def marking_queue(session: Session, user) -> list[AttemptQuestion]:
-    """简答 answers waiting for a mark, of quizzes the user manages, oldest first; never the
-    user's own (a marker who took the exam does not mark themselves)."""
+    """简答 answers waiting for a mark, of quizzes the user manages, by quiz and question; never
+    the user's own (a marker who took the exam does not mark themselves). The page orders each
+    question's answers by their codes (`presenters.marking_items`), not as they were given."""
     return list(
         session.scalars(
             sa.select(AttemptQuestion)
@@ -249,7 +250,7 @@ def marking_queue(session: Session, user) -> list[AttemptQuestion]:
                 Attempt.member_id != user.id,
                 manageable_quizzes_clause(user),
             )
-            .order_by(Attempt.submitted_at, AttemptQuestion.id)
+            .order_by(Attempt.quiz_id, AttemptQuestion.question_id)
         )
     )
 
@@ -280,13 +281,15 @@ def wrong_book(session: Session, member_id: int) -> list[WrongAnswer]:
     )
 
 
-def released_wrong_answers(
+def wrong_answer_reviews(
     session: Session, member, question_ids, now: datetime
-) -> dict[int, AttemptQuestion]:
-    """For each question, the member's latest wrong (or partly wrong) answer whose questions
-    they may see now (`release.answers_open`): the 错题本 may show that answer with its key and
-    explanation, never one whose results are not released (E2) nor one of an exam they may
-    still answer (a later attempt asks the same questions)."""
+) -> dict[int, tuple[AttemptQuestion, Withholding | None]]:
+    """For each question, the member's wrong (or partly wrong) answer the 错题本 goes by, with
+    why its key is withheld (`release.withholdings`). The latest answer whose questions they may
+    see now comes with None: the 错题本 shows it with its key and explanation. Failing that,
+    their latest wrong answer comes with the reason: results not released (E2), or an exam they
+    may still answer (a later attempt asks the same questions). A question with no wrong answer
+    on record is left out."""
     ids = sorted(set(question_ids))
     if not ids:
         return {}
@@ -302,13 +305,15 @@ def released_wrong_answers(
         .options(contains_eager(AttemptQuestion.attempt))
         .order_by(Attempt.submitted_at, AttemptQuestion.id)
     ).all()
-    exams = {slot.attempt.quiz for slot in slots if not slot.attempt.quiz.kind.is_practice}
-    answering = still_to_answer(session, member, exams, now)
-    return {
-        slot.question_id: slot
-        for slot in slots
-        if review_open(slot.attempt, now) and slot.attempt.quiz_id not in answering
-    }
+    attempts = {slot.attempt_id: slot.attempt for slot in slots}
+    held = withholdings(session, member, attempts.values(), now)
+    chosen: dict[int, tuple[AttemptQuestion, Withholding | None]] = {}
+    for slot in slots:  # oldest first: a later answer replaces one whose key is withheld
+        current = chosen.get(slot.question_id)
+        reason = held[slot.attempt_id]
+        if current is None or current[1] is not None or reason is None:
+            chosen[slot.question_id] = (slot, reason)
+    return chosen
 
 
 def questions_being_answered(session: Session, member_id: int, question_ids) -> set[int]:

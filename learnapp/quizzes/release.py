@@ -1,32 +1,84 @@
 """What a member may see of their finished attempt, and when (security.md E2, E13).
 
-The score and pass follow the quiz's release policy (`review_open`). The review of each
-question (right or wrong, the key, the explanation, the source) comes with them for practice,
-which is what practice is for; for an exam only once the member can no longer answer its
-questions: no attempt of it in progress and none left to start (`answers_open`). A second
-attempt asks the same questions, so keys seen after the first would be copied into it."""
+One function decides it, `withholdings`: why the member may not see an attempt's questions now
+(right or wrong, the key, the explanation, the source), or nothing when they may. The result
+page, the quiz page, the 错题本, reporting a question and the grade's entry into the 错题本 all
+ask it. The score and pass follow the quiz's release policy; the questions come with them for
+practice, which is what practice is for, and for an exam only once the member can no longer
+answer it: a second attempt asks the same questions, so keys seen after the first would be
+copied into it."""
 
-from datetime import datetime
+import enum
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnapp.quizzes.models import Attempt, AttemptState, QuizState, ReleasePolicy
+from learnapp.quizzes.models import Attempt, AttemptState, Quiz, QuizState, ReleasePolicy
 from learnapp.quizzes.terms import Terms, in_audience, limit_reached, overrides_for_member
 
 
-def review_open(attempt: Attempt, now: datetime) -> bool:
-    """Whether the member may see the attempt's score and pass: practice at once, an exam by
-    its release policy. What they may see of each question is `answers_open`."""
-    if attempt.state != AttemptState.GRADED:
-        return False
-    quiz = attempt.quiz
-    if quiz.kind.is_practice or quiz.release == ReleasePolicy.IMMEDIATELY:
-        return True
-    if quiz.release == ReleasePolicy.AFTER_CLOSE:
-        # After the last member's close: an extended member must not meet the keys early.
-        return quiz.last_close is None or now >= quiz.last_close
-    return False
+class Withheld(enum.StrEnum):
+    """Why a member does not see an answer's key."""
+
+    PENDING = "pending"  # not graded yet: a 简答 waits for its marker
+    NEVER = "never"  # the exam shows no results
+    AFTER_CLOSE = "after_close"  # the results wait until nobody can answer the exam any more
+    ANSWERABLE = "answerable"  # the score is out; the member may still answer the exam
+    ANSWERING = "answering"  # 错题本: the question is in a quiz the member is answering now
+    REMARKED = "remarked"  # 错题本: no wrong answer on record (a corrected question re-marked it)
+
+    @property
+    def hides_score(self) -> bool:
+        return self in (Withheld.PENDING, Withheld.NEVER, Withheld.AFTER_CLOSE)
+
+
+@dataclass(frozen=True)
+class Withholding:
+    reason: Withheld
+    # When it ends, where that is known: the last moment anyone can answer the exam, after
+    # which its results show (AFTER_CLOSE), or the member's own close (ANSWERABLE).
+    until: datetime | None = None
+
+
+def score_shown(held: Withholding | None) -> bool:
+    """Whether the member may see the score and pass of an attempt so withheld."""
+    return held is None or not held.reason.hides_score
+
+
+def answering_ends(session: Session, quizzes, now: datetime) -> dict[int, datetime | None]:
+    """The last moment an attempt of each of `quizzes` can take an answer, by quiz id: results
+    released "after close" show once it has passed. That is the quiz's latest close, members'
+    own later closes included (an extended member must not meet the keys early), plus its
+    grace; later still while an attempt in progress has more (a grace shortened after it
+    started): the latest deadline of those attempts with the longest of their graces. None while
+    the quiz has no close time, or an attempt in progress has no deadline: the results then
+    wait until a close time is set and has passed."""
+    times: dict[int, datetime | None] = {}
+    for quiz in quizzes:
+        close = quiz.last_close
+        times[quiz.id] = None if close is None else close + timedelta(seconds=quiz.grace_seconds)
+    # Until the close and its grace have passed the results wait whatever attempts remain.
+    due = sorted(quiz_id for quiz_id, at in times.items() if at is not None and now > at)
+    if not due:
+        return times
+    rows = session.execute(
+        sa.select(
+            Attempt.quiz_id,
+            sa.func.max(Attempt.deadline_at),
+            sa.func.max(Attempt.grace_seconds),
+            sa.func.count() - sa.func.count(Attempt.deadline_at),
+        )
+        .where(Attempt.quiz_id.in_(due), Attempt.state == AttemptState.IN_PROGRESS)
+        .group_by(Attempt.quiz_id)
+    ).all()
+    for quiz_id, latest, grace, open_ended in rows:
+        if open_ended:
+            times[quiz_id] = None
+        else:
+            times[quiz_id] = max(times[quiz_id], latest + timedelta(seconds=grace))
+    return times
 
 
 def still_to_answer(session: Session, member, quizzes, now: datetime) -> set[int]:
@@ -65,11 +117,63 @@ def still_to_answer(session: Session, member, quizzes, now: datetime) -> set[int
     return answering
 
 
+def _score_withheld(quiz: Quiz, ends: dict, now: datetime) -> Withholding | None:
+    if quiz.release == ReleasePolicy.NEVER:
+        return Withholding(Withheld.NEVER)
+    if quiz.release == ReleasePolicy.AFTER_CLOSE:
+        # An answer is taken up to and including the end of the grace (attempts.is_overdue).
+        end = ends[quiz.id]
+        if end is None or now <= end:
+            return Withholding(Withheld.AFTER_CLOSE, end)
+    return None
+
+
+def withholdings(
+    session: Session, member, attempts, now: datetime
+) -> dict[int, Withholding | None]:
+    """Why `member` may not see the questions of each of their `attempts` now, by attempt id;
+    None where they may. An attempt not graded yet shows nothing (PENDING). Practice shows
+    everything with the score. An exam shows its score by its release policy: at once, never
+    (NEVER), or "after close" once nobody can answer it any more (`answering_ends`; AFTER_CLOSE
+    until then, and for good while it has no close time); and its questions with the score only
+    once the member can no longer answer it themselves (`still_to_answer`; ANSWERABLE until
+    their own close)."""
+    attempts = list(attempts)
+    exams = {
+        a.quiz for a in attempts if a.state == AttemptState.GRADED and not a.quiz.kind.is_practice
+    }
+    ends = answering_ends(
+        session, [q for q in exams if q.release == ReleasePolicy.AFTER_CLOSE], now
+    )
+    held: dict[int, Withholding | None] = {}
+    scored = []
+    for attempt in attempts:
+        quiz = attempt.quiz
+        if attempt.state != AttemptState.GRADED:
+            held[attempt.id] = Withholding(Withheld.PENDING)
+        elif quiz.kind.is_practice:
+            held[attempt.id] = None
+        else:
+            held[attempt.id] = _score_withheld(quiz, ends, now)
+            if held[attempt.id] is None:
+                scored.append(attempt)
+    answerable = still_to_answer(session, member, {a.quiz for a in scored}, now)
+    if answerable:
+        overrides = overrides_for_member(session, member.id, answerable)
+        for attempt in scored:
+            quiz = attempt.quiz
+            if quiz.id in answerable:
+                close = Terms.of(quiz, overrides.get(quiz.id)).closes_at
+                held[attempt.id] = Withholding(Withheld.ANSWERABLE, close)
+    return held
+
+
+def withholding(session: Session, attempt: Attempt, now: datetime) -> Withholding | None:
+    """`withholdings` of one attempt."""
+    return withholdings(session, attempt.member, [attempt], now)[attempt.id]
+
+
 def answers_open(session: Session, attempt: Attempt, now: datetime) -> bool:
-    """Whether the member may see each question of the attempt: right or wrong, the key, the
-    explanation and the source. Practice: with the score. An exam: with the score, and only
-    while the member can no longer answer it (`still_to_answer`)."""
-    if not review_open(attempt, now):
-        return False
-    quiz = attempt.quiz
-    return quiz.kind.is_practice or not still_to_answer(session, attempt.member, [quiz], now)
+    """Whether the member may see each question of the attempt now: right or wrong, the key,
+    the explanation and the source."""
+    return withholding(session, attempt, now) is None

@@ -121,3 +121,22 @@ def sent_statements(session) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def settings_of(quiz, **changes) -> QuizSettings:
+    """The quiz's settings as its edit page holds them, with `changes`: what an organiser who
+    changes one thing saves."""
+    fields = {
+        "title": quiz.title,
+        "kind": quiz.kind,
+        "owner_unit": quiz.owner_unit,
+        "composition": quiz.composition,
+        "opens_at": quiz.opens_at,
+        "closes_at": quiz.closes_at,
+        "duration_seconds": quiz.duration_seconds,
+        "grace_seconds": quiz.grace_seconds,
+        "attempts_allowed": quiz.attempts_allowed,
+        "release": quiz.release,
+    }
+    fields.update(changes)
+    return QuizSettings(**fields)

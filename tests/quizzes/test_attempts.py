@@ -24,7 +24,8 @@ from learnapp.quizzes.models import (
     QuizKind,
     WrongAnswer,
 )
-from learnapp.quizzes.queries import review_open, slots_of
+from learnapp.quizzes.queries import slots_of
+from learnapp.quizzes.release import score_shown, withholding
 from tests.conftest import DB_KIND
 from tests.factories import FIXED_NOW
 from tests.quizzes.helpers import (
@@ -373,7 +374,7 @@ def test_short_answer_waits_for_marking_then_grades(session, world):
     _answer_all(session, attempt)
     done = svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
     assert done.state == AttemptState.AWAITING_MARKING
-    assert not review_open(done, FIXED_NOW)
+    assert not score_shown(withholding(session, done, FIXED_NOW))
     short = slots_of(session, attempt)[1]
     with pytest.raises(DomainError, match="Points from 0"):
         mark_answer(session, world.admin, short, "5", "", FIXED_NOW)
@@ -448,8 +449,10 @@ def test_release_policy_controls_review(session, world):
     for quiz, before_close, after_close in ((after, False, True), (never, False, False)):
         attempt = svc.start_attempt(session, world.member_a, quiz, FIXED_NOW)
         svc.finalize(session, attempt.id, FIXED_NOW, FinishedBy.MEMBER)
-        assert review_open(attempt, FIXED_NOW) is before_close
-        assert review_open(attempt, closes) is after_close
+        assert score_shown(withholding(session, attempt, FIXED_NOW)) is before_close
+        # Once the close and its grace have passed: no attempt can take an answer any more.
+        released = closes + timedelta(seconds=quiz.grace_seconds + 1)
+        assert score_shown(withholding(session, attempt, released)) is after_close
     # A closed review keeps the 错题本 (which shows keys) empty.
     assert session.scalar(sa.select(sa.func.count()).select_from(WrongAnswer)) == 0
 

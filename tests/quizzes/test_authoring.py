@@ -13,12 +13,12 @@ from learnapp.question_bank.services import add_question
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.authoring import QuizSettings, create_quiz, publish_quiz, update_quiz
 from learnapp.quizzes.composition import RuleInput, add_questions, add_rule
-from learnapp.quizzes.models import Composition, FinishedBy, QuizKind, QuizState
+from learnapp.quizzes.models import Composition, FinishedBy, QuizKind, QuizState, ReleasePolicy
 from learnapp.quizzes.papers import compose
 from learnapp.quizzes.queries import slots_of
 from tests.factories import FIXED_NOW
 from tests.question_bank.factories import make_bank
-from tests.quizzes.helpers import make_paper, make_quiz
+from tests.quizzes.helpers import make_paper, make_quiz, settings_of
 
 pytestmark = pytest.mark.usefixtures("ctx")
 
@@ -50,6 +50,7 @@ def _settings(unit, **overrides) -> QuizSettings:
         ({"pass_percent": Decimal("NaN")}, "pass_percent"),
         ({"grace_seconds": -5}, "grace_seconds"),
         ({"kind": QuizKind.DAILY, "composition": Composition.FIXED}, "composition"),
+        ({"release": ReleasePolicy.AFTER_CLOSE}, "closes_at"),
     ],
 )
 def test_bad_settings_are_refused_with_the_field(session, world, overrides, field):
@@ -81,6 +82,25 @@ def test_publishing_needs_a_usable_paper(session, world):
     add_questions(session, None, quiz, [paper.questions[0].id], FIXED_NOW)
     publish_quiz(session, None, quiz, FIXED_NOW)
     assert quiz.state == QuizState.PUBLISHED
+
+
+def test_results_after_the_close_need_a_closing_time_on_every_path(session, world):
+    paper = make_paper(session, types=("single",))
+    closes = FIXED_NOW + timedelta(days=1)
+    quiz = make_quiz(
+        session, world.root, paper, release=ReleasePolicy.AFTER_CLOSE, closes_at=closes
+    )
+    with pytest.raises(DomainError, match="need a closing time") as caught:
+        update_quiz(session, world.admin, quiz, settings_of(quiz, closes_at=None), FIXED_NOW)
+    assert caught.value.field == "closes_at"
+    session.refresh(quiz)
+    assert quiz.closes_at == closes
+    # A draft stored with results after a close it does not have is not published.
+    draft = make_quiz(session, world.root, paper, publish=False, release=ReleasePolicy.AFTER_CLOSE)
+    draft.closes_at = None
+    with pytest.raises(DomainError, match="need a closing time") as caught:
+        publish_quiz(session, world.admin, draft, FIXED_NOW)
+    assert caught.value.field == "closes_at" and draft.state == QuizState.DRAFT
 
 
 def test_a_topic_set_has_five_or_ten_questions(session, world):

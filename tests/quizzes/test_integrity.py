@@ -1,7 +1,8 @@
 """Exam integrity over HTTP, one test per threat of security.md §3 not covered elsewhere:
 E1 (every response of an attempt in progress searched for its keys, those of a second attempt
-too: E2), E6 (foreign ids), E10, E11, E13, E15 and E16 (a refused security token never loses
-answers)."""
+too: E2), E2 with E3 (results "after close" wait until nobody can answer the exam any more: the
+grace of attempts still open, members' own later closes; never without a close time), E6
+(foreign ids), E10, E11, E13, E15 and E16 (a refused security token never loses answers)."""
 
 import re
 from collections.abc import Iterator
@@ -11,10 +12,19 @@ from datetime import timedelta
 import sqlalchemy as sa
 from flask import request, request_finished
 
-from learnapp.quizzes.models import AnswerLog, Attempt, AttemptQuestion, AttemptState, Quiz
+from learnapp.quizzes.authoring import update_quiz
+from learnapp.quizzes.models import (
+    AnswerLog,
+    Attempt,
+    AttemptQuestion,
+    AttemptState,
+    Quiz,
+    ReleasePolicy,
+)
+from learnapp.quizzes.overrides import OverrideInput, save_override
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
-from tests.quizzes.helpers import make_paper, make_quiz
+from tests.quizzes.helpers import EXPLANATION, make_paper, make_quiz, settings_of
 
 
 def _start(auth, quiz) -> int:
@@ -148,6 +158,122 @@ def test_e2_no_response_during_a_second_attempt_contains_the_keys_of_the_first(
     auth.post(f"/quizzes/attempts/{second}/submit")
     result = auth.client.get(f"/quizzes/attempts/{first}/result").get_data(as_text=True)
     assert slots[0].version.explanation in result and 'data-testid="answers-withheld"' not in result
+
+
+def _after_close_exam(app, session, world):
+    """An exam whose results show after it closes (in two hours): 30 minutes to answer, a
+    60 s grace, one attempt."""
+    with app.test_request_context():
+        quiz = make_quiz(
+            session,
+            world.root,
+            make_paper(session),
+            release=ReleasePolicy.AFTER_CLOSE,
+            closes_at=FIXED_NOW + timedelta(hours=2),
+            attempts_allowed=1,
+        )
+    session.commit()
+    return quiz
+
+
+def _submitted(auth, quiz, username) -> int:
+    auth.login(username)
+    attempt_id = _start(auth, quiz)
+    auth.post(f"/quizzes/attempts/{attempt_id}/submit")
+    auth.logout()
+    return attempt_id
+
+
+def _result(auth, attempt_id) -> str:
+    response = auth.client.get(f"/quizzes/attempts/{attempt_id}/result")
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def _shows_no_key(page, keys) -> bool:
+    return 'data-testid="result-withheld"' in page and not any(key in page for key in keys)
+
+
+def _choose_first(auth, session, attempt_id, seq):
+    """The member's autosave of the first question; the CSRF token comes from their page."""
+    choice = _slots(session, attempt_id)[0].option_ids[seq % 4]
+    body = {"position": 1, "seq": seq, "response": {"value": choice}}
+    return _save(auth, attempt_id, body, auth.csrf("/profile"))
+
+
+def test_e2_after_close_keys_wait_for_the_grace_of_attempts_still_answering(
+    app, session, auth, clock, world
+):
+    """The organisers close the exam early: a member whose attempt is still open answers
+    through the grace, and nobody meets the keys before it has passed."""
+    quiz = _after_close_exam(app, session, world)
+    done = _submitted(auth, quiz, "memb")
+    keys = _keys_of(_slots(session, done))
+    auth.login("mema")
+    answering = _start(auth, quiz)
+    clock.advance(minutes=10)
+    reload(session)
+    found = session.get(Quiz, quiz.id)
+    with app.test_request_context():
+        update_quiz(session, world.admin, found, settings_of(found, closes_at=clock()), clock())
+    session.commit()
+    clock.advance(seconds=60)  # the last second of the grace
+    saved = _choose_first(auth, session, answering, 0)
+    assert saved.status_code == 200 and saved.json["outcome"] == "saved"
+    auth.logout()
+    auth.login("memb")
+    page = _result(auth, done)
+    assert _shows_no_key(page, keys) and 'data-testid="result-percent"' not in page
+    assert "成绩将在考试结束（" in page
+    clock.advance(seconds=1)  # nobody can answer any more
+    page = _result(auth, done)
+    assert 'data-testid="result-percent"' in page and 'data-testid="review-item"' in page
+    assert EXPLANATION in page
+    auth.logout()
+    auth.login("mema")
+    late = _choose_first(auth, session, answering, 1)
+    assert late.status_code == 409 and late.json["outcome"] == "late"
+
+
+def test_e2_after_close_keys_wait_for_a_members_later_close(app, session, auth, clock, world):
+    quiz = _after_close_exam(app, session, world)
+    own_close = FIXED_NOW + timedelta(days=1)
+    with app.test_request_context():
+        grant = OverrideInput(closes_at=own_close, reason="出差补考")
+        save_override(session, world.admin, quiz, world.member_a, grant, FIXED_NOW)
+    session.commit()
+    done = _submitted(auth, quiz, "memb")
+    keys = _keys_of(_slots(session, done))
+    clock.at = FIXED_NOW + timedelta(hours=3)  # the quiz's own close and grace have passed
+    auth.login("memb")
+    assert _shows_no_key(_result(auth, done), keys)
+    auth.logout()
+    auth.login("mema")  # on their own terms the exam is open: they start and answer
+    answering = _start(auth, quiz)
+    assert _choose_first(auth, session, answering, 0).json["outcome"] == "saved"
+    auth.logout()
+    clock.at = own_close + timedelta(seconds=60)  # their close and its grace: the last second
+    auth.login("memb")
+    assert _shows_no_key(_result(auth, done), keys)
+    clock.advance(seconds=1)
+    assert EXPLANATION in _result(auth, done)
+
+
+def test_e2_after_close_without_a_close_time_shows_no_result(app, session, auth, clock, world):
+    """An exam stored before "after close" needed a close time: never treated as "at once"."""
+    quiz = _after_close_exam(app, session, world)
+    reload(session)
+    session.get(Quiz, quiz.id).closes_at = None
+    session.commit()
+    done = _submitted(auth, quiz, "memb")
+    keys = _keys_of(_slots(session, done))
+    for days in (0, 400):
+        clock.at = FIXED_NOW + timedelta(days=days, hours=1)
+        auth.login("memb")
+        page = _result(auth, done)
+        assert _shows_no_key(page, keys) and 'data-testid="result-percent"' not in page
+        assert "成绩将在考试结束后公布。" in page
+    assert auth.post(f"/quizzes/attempts/{done}/items/1/report", {"text": "?"}).status_code == 404
 
 
 def test_e6_every_attempt_route_answers_404_for_another_members_attempt(session, auth, exam):

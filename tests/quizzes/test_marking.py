@@ -1,5 +1,6 @@
 """Marking 简答 answers: nobody marks their own (the queue, the marking page, the service and the
-inbox count agree), and a mark has at most two decimals."""
+inbox count agree), answers are known by a code that tells neither their id nor the order they
+were given in, and a mark has at most two decimals."""
 
 import re
 
@@ -12,6 +13,7 @@ from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.marking import mark_answer
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptState, FinishedBy
+from learnapp.quizzes.presenters import answer_code
 from learnapp.quizzes.queries import markable_slot, marking_queue, slots_of
 from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
@@ -46,7 +48,7 @@ def test_a_markers_own_answer_is_not_in_their_queue(session, world, branch_exam)
     assert markable_slot(session, world.secretary_a, own) is None
     assert markable_slot(session, world.secretary_a, other).id == other
     # Another manager of the quiz sees and marks both.
-    assert [s.id for s in marking_queue(session, world.general_secretary)] == [own, other]
+    assert sorted(s.id for s in marking_queue(session, world.general_secretary)) == [own, other]
 
 
 @pytest.mark.usefixtures("ctx")
@@ -98,6 +100,35 @@ def test_a_marker_with_only_their_own_answer_waiting_has_nothing_to_do(app, sess
     assert 'data-testid="marking-item"' not in auth.client.get("/quizzes/marking").get_data(
         as_text=True
     )
+
+
+def test_an_answer_code_holds_no_number_and_depends_on_the_secret():
+    codes = {answer_code(slot_id, "secret") for slot_id in range(1, 501)}
+    assert len(codes) == 500
+    assert all(len(code) == 8 and code.isalpha() and code.isupper() for code in codes)
+    assert answer_code(81, "secret") == answer_code(81, b"secret")
+    assert answer_code(81, "secret") != answer_code(81, "another secret")
+
+
+def test_answers_to_mark_are_known_by_codes_in_an_order_that_tells_nothing(
+    app, session, auth, world
+):
+    with app.test_request_context():
+        quiz = make_quiz(session, world.root, make_paper(session, types=("short",)))
+        members = (world.member_a, world.member_b, world.secretary_a, world.general_secretary)
+        ids = [_short_answer(session, quiz, member).id for member in members]
+    session.commit()
+    codes = {slot_id: answer_code(slot_id, app.secret_key) for slot_id in ids}
+    auth.login("admin")
+    queue = auth.client.get("/quizzes/marking").get_data(as_text=True)
+    shown = re.findall(r'href="/quizzes/marking/(\d+)"', queue)
+    assert [int(slot_id) for slot_id in shown] == sorted(ids, key=codes.get)
+    labels = re.findall(r'data-testid="answer-code">([^<]*)<', queue)
+    assert labels == [f"答卷 {codes[int(slot_id)]}" for slot_id in shown]
+    assert not any(char.isdigit() for label in labels for char in label)
+    page = auth.client.get(f"/quizzes/marking/{ids[0]}").get_data(as_text=True)
+    label = re.search(r'data-testid="answer-code">([^<]*)<', page).group(1)
+    assert label == f"答卷 {codes[ids[0]]}" and f"答卷 {ids[0]}" not in page
 
 
 @pytest.mark.usefixtures("ctx")

@@ -25,7 +25,7 @@ from learnapp.quizzes.overrides import (
     save_override,
     suggestions,
 )
-from learnapp.quizzes.queries import review_open
+from learnapp.quizzes.release import score_shown, withholding
 from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
@@ -203,8 +203,11 @@ class TestService:
         svc.finalize(session, attempt.id, FIXED_NOW, svc.FinishedBy.MEMBER)
         session.refresh(quiz)
         assert quiz.last_close == CLOSE + timedelta(days=2)
-        assert not review_open(attempt, CLOSE + timedelta(hours=1))
-        assert review_open(attempt, CLOSE + timedelta(days=2))
+        assert not score_shown(withholding(session, attempt, CLOSE + timedelta(hours=1)))
+        # The member's own close and the grace: the last moment an answer is taken.
+        last = CLOSE + timedelta(days=2, seconds=quiz.grace_seconds)
+        assert not score_shown(withholding(session, attempt, last))
+        assert score_shown(withholding(session, attempt, last + timedelta(seconds=1)))
 
 
 def _form(**fields):

@@ -1,26 +1,43 @@
 """What a member sees of a finished exam (security.md E2, E13): the score by the release policy;
 each question's correctness, key, explanation and source only once the member can no longer
 answer the exam (no attempt in progress, none left to start, or the exam closed for them, on
-their own terms). The 错题本 follows the same rule."""
+their own terms). Results "after close" wait until nobody can answer the exam any more: every
+member's close and the grace (E3). The 错题本 follows the same rule."""
 
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
-from learnapp.quizzes.authoring import archive_quiz
-from learnapp.quizzes.models import FinishedBy, QuizKind, WrongAnswer
+from learnapp.quizzes.authoring import archive_quiz, update_quiz
+from learnapp.quizzes.models import (
+    AnswerOutcome,
+    FinishedBy,
+    QuizKind,
+    ReleasePolicy,
+    WrongAnswer,
+)
 from learnapp.quizzes.overrides import OverrideInput, remove_override, save_override
-from learnapp.quizzes.queries import released_wrong_answers, slots_of
-from learnapp.quizzes.release import answers_open, review_open, still_to_answer
+from learnapp.quizzes.queries import slots_of, wrong_answer_reviews
+from learnapp.quizzes.release import (
+    Withheld,
+    Withholding,
+    answers_open,
+    score_shown,
+    still_to_answer,
+    withholding,
+)
 from learnapp.quizzes.wrongbook import update_wrong_book
 from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
-from tests.quizzes.helpers import EXPLANATION, make_paper, make_quiz
+from tests.quizzes.helpers import EXPLANATION, make_paper, make_quiz, settings_of
 
 CLOSE = FIXED_NOW + timedelta(days=7)  # make_quiz's close
+GRACE = timedelta(seconds=60)  # the quiz's grace (QuizSettings)
+SECOND = timedelta(seconds=1)
 
 
 def _taken(session, member, quiz, at=FIXED_NOW):
@@ -33,6 +50,12 @@ def _taken(session, member, quiz, at=FIXED_NOW):
 def _grant(session, world, quiz, **terms):
     override = OverrideInput(reason="补考", **terms)
     return save_override(session, world.admin, quiz, world.member_a, override, FIXED_NOW)
+
+
+def released_wrong_answers(session, member, question_ids, now) -> dict:
+    """The wrong answers the 错题本 shows with their keys, by question id."""
+    reviews = wrong_answer_reviews(session, member, question_ids, now)
+    return {question_id: slot for question_id, (slot, held) in reviews.items() if held is None}
 
 
 def _wrong_count(session) -> int:
@@ -51,7 +74,7 @@ class TestAnswersOpen:
         self, session, world, exam_of_two
     ):
         first = _taken(session, world.member_a, exam_of_two)
-        assert review_open(first, FIXED_NOW)
+        assert score_shown(withholding(session, first, FIXED_NOW))
         assert not answers_open(session, first, FIXED_NOW)
         assert still_to_answer(session, world.member_a, [exam_of_two], FIXED_NOW) == {
             exam_of_two.id
@@ -132,6 +155,121 @@ class TestAnswersOpen:
         ids = [slot.question_id for slot in slots]
         assert released_wrong_answers(session, world.member_a, ids, FIXED_NOW) == {}
         assert set(released_wrong_answers(session, world.member_a, ids, CLOSE)) == set(ids)
+
+
+@pytest.fixture
+def closing_exam(ctx, session, world):
+    """An exam whose results show after it closes: 30 minutes to answer, a 60 s grace, one
+    attempt."""
+    return make_quiz(
+        session,
+        world.root,
+        make_paper(session, types=("single", "judge")),
+        release=ReleasePolicy.AFTER_CLOSE,
+        attempts_allowed=1,
+    )
+
+
+def _save_first(session, attempt, seq, at):
+    """The member's autosave of the first (single-choice) question at `at`."""
+    slot = slots_of(session, attempt)[0]
+    raw = {"value": slot.option_ids[seq % len(slot.option_ids)]}
+    return answers.save_answer(session, attempt.id, 1, seq, raw, at, member_id=attempt.member_id)
+
+
+@pytest.mark.usefixtures("ctx")
+class TestAfterClose:
+    def test_results_wait_for_the_grace_of_an_attempt_still_answering(
+        self, session, world, closing_exam
+    ):
+        done = _taken(session, world.member_b, closing_exam)
+        answering = svc.start_attempt(session, world.member_a, closing_exam, FIXED_NOW)
+        # The organisers close the exam early: the attempt in progress ends now, and its grace.
+        moved = FIXED_NOW + timedelta(minutes=10)
+        update_quiz(
+            session, world.admin, closing_exam, settings_of(closing_exam, closes_at=moved), moved
+        )
+        assert answering.deadline_at == moved
+        last = moved + GRACE
+        assert withholding(session, done, moved) == Withholding(Withheld.AFTER_CLOSE, last)
+        assert withholding(session, done, last) == Withholding(Withheld.AFTER_CLOSE, last)
+        assert _save_first(session, answering, 0, last).outcome == AnswerOutcome.SAVED
+        assert not answers_open(session, done, last)
+        assert withholding(session, done, last + SECOND) is None
+        assert _save_first(session, answering, 1, last + SECOND).outcome == AnswerOutcome.LATE
+
+    def test_a_grace_shortened_after_a_start_still_holds_the_results(
+        self, session, world, closing_exam
+    ):
+        done = _taken(session, world.member_b, closing_exam)
+        answering = svc.start_attempt(session, world.member_a, closing_exam, FIXED_NOW)
+        moved = FIXED_NOW + timedelta(minutes=10)
+        shorter = settings_of(closing_exam, closes_at=moved, grace_seconds=0)
+        update_quiz(session, world.admin, closing_exam, shorter, moved)
+        # The attempt keeps the grace it started with.
+        within = moved + timedelta(seconds=30)
+        assert _save_first(session, answering, 0, within).outcome == AnswerOutcome.SAVED
+        assert not score_shown(withholding(session, done, within))
+        assert withholding(session, done, moved + GRACE) == Withholding(
+            Withheld.AFTER_CLOSE, moved + GRACE
+        )
+        assert withholding(session, done, moved + GRACE + SECOND) is None
+
+    def test_a_members_later_close_holds_everyones_results(self, session, world, closing_exam):
+        own_close = CLOSE + timedelta(days=2)
+        _grant(session, world, closing_exam, closes_at=own_close)
+        done = _taken(session, world.member_b, closing_exam)
+        held = withholding(session, done, CLOSE + GRACE + SECOND)
+        assert held == Withholding(Withheld.AFTER_CLOSE, own_close + GRACE)
+        # The extended member may still answer: they start after the quiz's own close.
+        late_start = own_close - timedelta(minutes=5)
+        answering = svc.start_attempt(session, world.member_a, closing_exam, late_start)
+        assert _save_first(session, answering, 0, own_close + GRACE).outcome == (
+            AnswerOutcome.SAVED
+        )
+        assert not answers_open(session, done, own_close + GRACE)
+        assert answers_open(session, done, own_close + GRACE + SECOND)
+
+    def test_more_attempts_granted_end_with_the_close_and_its_grace(
+        self, session, world, closing_exam
+    ):
+        _grant(session, world, closing_exam, attempts_allowed=3)
+        done = _taken(session, world.member_b, closing_exam)
+        _taken(session, world.member_a, closing_exam)
+        answering = svc.start_attempt(
+            session, world.member_a, closing_exam, CLOSE - timedelta(minutes=1)
+        )
+        assert answering.deadline_at == CLOSE
+        assert _save_first(session, answering, 0, CLOSE + GRACE).outcome == AnswerOutcome.SAVED
+        assert not answers_open(session, done, CLOSE + GRACE)
+        assert answers_open(session, done, CLOSE + GRACE + SECOND)
+
+    def test_without_a_close_time_the_results_never_show(self, session, world, closing_exam):
+        # An exam stored before "after close" needed a close time.
+        closing_exam.closes_at = None
+        done = _taken(session, world.member_b, closing_exam)
+        years_later = FIXED_NOW + timedelta(days=3 * 365)
+        assert withholding(session, done, years_later) == Withholding(Withheld.AFTER_CLOSE)
+        # Once the organisers set a close, the results follow it and its grace.
+        closes = FIXED_NOW + timedelta(days=1)
+        update_quiz(
+            session, world.admin, closing_exam, settings_of(closing_exam, closes_at=closes), closes
+        )
+        assert not answers_open(session, done, closes + GRACE)
+        assert answers_open(session, done, closes + GRACE + SECOND)
+
+    def test_an_attempt_in_progress_without_a_deadline_holds_the_results(
+        self, session, world, closing_exam
+    ):
+        done = _taken(session, world.member_b, closing_exam)
+        answering = svc.start_attempt(session, world.member_a, closing_exam, FIXED_NOW)
+        # A deadline lost (the attempt may answer for as long as it lasts).
+        answering.deadline_at = None
+        session.flush()
+        later = CLOSE + timedelta(days=30)
+        assert withholding(session, done, later) == Withholding(Withheld.AFTER_CLOSE)
+        svc.finalize(session, answering.id, later, FinishedBy.MEMBER)
+        assert answers_open(session, done, later)
 
 
 def test_the_result_page_says_when_the_answers_will_show(app, session, auth, world):

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from flask_babel import gettext
 
 from learnapp.accounts.models import User
+from learnapp.clock import org_timezone
 from learnapp.question_bank.models import KnowledgePoint
 from learnapp.quizzes.attempts import start_attempt
 from learnapp.quizzes.authoring import publish_quiz
@@ -25,8 +26,10 @@ from learnapp.quizzes.models import (
     ReleasePolicy,
     WrongAnswer,
 )
-from learnapp.quizzes.presenters import Outcome, review_question
+from learnapp.quizzes.overrides import OverrideInput, save_override
+from learnapp.quizzes.presenters import Outcome, review_question, wrong_book_items
 from learnapp.quizzes.queries import slots_of
+from learnapp.quizzes.release import Withheld, Withholding
 from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
@@ -257,6 +260,11 @@ def test_the_home_page_says_whether_the_daily_questions_are_done_today(
     assert home_and_list() == [waiting, waiting]
 
 
+def _reasons(page: str) -> list[str]:
+    """Why each 错题本 entry withholds its key (release.Withheld)."""
+    return re.findall(r'data-testid="key-withheld" data-reason="([a-z_]+)"', page)
+
+
 def _wrong_book(auth) -> str:
     response = auth.client.get("/quizzes/wrong-book")
     assert response.status_code == 200
@@ -303,6 +311,9 @@ def test_the_wrong_book_never_shows_keys_of_results_not_released(
     session.commit()
     withheld = _wrong_book(auth)
     assert 'data-testid="key-withheld"' in withheld
+    # Each entry says why, as the result page does: the results wait for the close.
+    assert set(_reasons(withheld)) == {"after_close"}
+    assert "成绩将在考试结束（" in withheld and "成绩公布后显示答案" not in withheld
     assert EXPLANATION not in withheld and FILL_KEY not in withheld
     assert 'data-testid="review-key"' not in withheld and "七" not in withheld
     assert session.scalar(sa.select(sa.func.count()).select_from(WrongAnswer))  # still listed
@@ -315,6 +326,43 @@ def test_the_wrong_book_never_shows_keys_of_results_not_released(
     session.commit()
     never = _wrong_book(auth)
     assert EXPLANATION not in never and 'data-testid="review-key"' not in never
+    assert set(_reasons(never)) == {"never"} and "本场考试不公布成绩。" in never
+
+
+def test_the_wrong_book_says_the_answers_wait_while_an_attempt_is_left(
+    app, session, auth, world, final_exam
+):
+    """The score is out, yet the keys wait: an attempt granted later asks the same questions.
+    The 错题本 says so, with the member's own close, as the result page does."""
+    auth.login("mema")
+    attempt_id = _start(auth, final_exam)
+    auth.post(f"/quizzes/attempts/{attempt_id}/submit")  # everything unanswered: all wrong
+    assert EXPLANATION in _wrong_book(auth)
+    own_close = final_exam.closes_at + timedelta(days=1)
+    with app.test_request_context():
+        grant = OverrideInput(closes_at=own_close, attempts_allowed=2, reason="补考")
+        save_override(session, world.admin, final_exam, world.member_a, grant, FIXED_NOW)
+        until = own_close.astimezone(org_timezone()).strftime("%Y-%m-%d %H:%M")
+    session.commit()
+    page = _wrong_book(auth)
+    assert EXPLANATION not in page and 'data-testid="review-key"' not in page
+    assert set(_reasons(page)) == {"answerable"}
+    assert f"作答次数用完或考试结束（{until}）后显示答案。" in page
+    assert "成绩公布后显示答案" not in page
+    result = auth.client.get(f"/quizzes/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert f"作答次数用完或考试结束（{until}）后显示答案。" in result
+
+
+@pytest.mark.usefixtures("ctx")
+def test_a_wrong_book_entry_with_no_wrong_answer_on_record_says_it_was_re_marked():
+    entry = SimpleNamespace(
+        question_id=7,
+        version=SimpleNamespace(stem="题干", question=SimpleNamespace(type="single")),
+    )
+    (item,) = wrong_book_items([entry], {}, set())
+    assert item.review is None and item.withheld == Withholding(Withheld.REMARKED)
+    (answering,) = wrong_book_items([entry], {}, {7})
+    assert answering.withheld == Withholding(Withheld.ANSWERING)
 
 
 def test_the_wrong_book_holds_keys_back_while_the_question_is_being_answered(
@@ -330,6 +378,7 @@ def test_the_wrong_book_holds_keys_back_while_the_question_is_being_answered(
     second = _start(auth, practice)  # the same questions again
     answering = _wrong_book(auth)
     assert EXPLANATION not in answering and 'data-testid="key-withheld"' in answering
+    assert set(_reasons(answering)) == {"answering"}
     auth.post(f"/quizzes/attempts/{second}/submit")
     assert EXPLANATION in _wrong_book(auth)
 

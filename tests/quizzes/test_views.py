@@ -357,6 +357,34 @@ def test_admin_creates_a_quiz_and_bad_input_stores_nothing(session, auth, world)
     assert auth.client.get(f"/quizzes/manage/{quiz.id}/edit").status_code == 200
 
 
+def test_results_after_the_close_without_a_closing_time_are_refused_at_the_close_field(
+    session, auth, world
+):
+    auth.login("admin")
+    refused = auth.post(
+        "/quizzes/manage/new",
+        {
+            "title": "新考试",
+            "kind": "exam",
+            "owner_unit_id": str(world.root.id),
+            "composition": "fixed",
+            "grace_seconds": "60",
+            "attempts_allowed": "1",
+            "grading_method": "highest",
+            "pass_percent": "60",
+            "release": "after_close",
+            "course_id": "0",
+        },
+    )
+    assert refused.status_code == 200
+    page = refused.get_data(as_text=True)
+    field = re.search(r'<input class="([^"]*)" id="closes_at"[^>]*>\s*(.*?)</div>', page, re.S)
+    assert "is-invalid" in field.group(1)
+    assert "选择“考试结束后公布”成绩须设置截止时间" in field.group(2)
+    reload(session)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Quiz)) == 0
+
+
 def test_preview_and_report_for_authors_show_no_keys_in_preview(session, auth, world, exam):
     auth.login("admin")
     preview = auth.client.get(f"/quizzes/manage/{exam.id}/preview").get_data(as_text=True)

@@ -7,7 +7,7 @@ import unicodedata
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -28,6 +28,7 @@ from learnapp.quizzes.audience import outstanding_members
 from learnapp.quizzes.forms import MarkForm
 from learnapp.quizzes.marking import mark_answer, regrade_question
 from learnapp.quizzes.models import Attempt, AttemptQuestion, QuizKind
+from learnapp.quizzes.presenters import answer_code, marking_items
 from learnapp.quizzes.queries import (
     manageable_quiz,
     markable_slot,
@@ -72,7 +73,10 @@ def report(quiz_id):
 @bp.get("/marking")
 @route_policy(MANAGER)
 def marking():
-    return render_template("quizzes/marking.html", slots=marking_queue(get_session(), current_user))
+    queue = marking_queue(get_session(), current_user)
+    return render_template(
+        "quizzes/marking.html", items=marking_items(queue, current_app.secret_key)
+    )
 
 
 @bp.route("/marking/<int:slot_id>", methods=["GET", "POST"])
@@ -93,7 +97,9 @@ def mark(slot_id):
             commit()
             flash(_("Mark saved."), "success")
             return redirect(url_for("quizzes.marking"))
-    return render_template("quizzes/mark.html", slot=slot, form=form)
+    return render_template(
+        "quizzes/mark.html", slot=slot, code=answer_code(slot.id, current_app.secret_key), form=form
+    )
 
 
 def _question_of(found, question_id: int):

@@ -13,7 +13,8 @@ from learnapp.hours.services import org_day
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import KIND_LABELS, AttemptState, QuizKind
 from learnapp.quizzes.presenters import running_attempts
-from learnapp.quizzes.queries import member_attempts, review_open, visible_quiz, visible_quizzes
+from learnapp.quizzes.queries import member_attempts, visible_quiz, visible_quizzes
+from learnapp.quizzes.release import score_shown, withholdings
 from learnapp.quizzes.views import bp, no_store
 
 
@@ -66,7 +67,8 @@ def quiz(quiz_id):
     moment = now()
     graded = [a for a in attempts if a.state == AttemptState.GRADED]
     running = running_attempts(attempts, moment).get(found.id)
-    reviewable = {a.id for a in graded if review_open(a, moment)}
+    held = withholdings(session, current_user, graded, moment)
+    reviewable = {a.id for a in graded if score_shown(held[a.id])}
     return no_store(
         render_template(
             "quizzes/quiz.html",

@@ -17,7 +17,7 @@ from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import AnswerOutcome, AttemptState, FinishedBy
 from learnapp.quizzes.presenters import review_questions, taking_questions
 from learnapp.quizzes.queries import own_attempt, own_attempt_id, slots_of
-from learnapp.quizzes.release import answers_open, review_open
+from learnapp.quizzes.release import score_shown, withholding
 from learnapp.quizzes.reports import reported_version_ids
 from learnapp.quizzes.responses import form_response, parse_response
 from learnapp.quizzes.views import bp, no_store
@@ -269,22 +269,17 @@ def result(attempt_id):
     found = _finish_if_overdue(_own(attempt_id))
     if found.state == AttemptState.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=found.id))
-    session, moment = get_session(), now()
-    released = review_open(found, moment)
-    # An exam's keys wait until the member can no longer answer it (release.answers_open).
-    answers = released and answers_open(session, found, moment)
-    closes_at = None
-    if released and not answers:
-        closes_at = attempt_services.member_terms(session, found.quiz, current_user.id).closes_at
+    session = get_session()
+    held = withholding(session, found, now())
+    answers = held is None
     return no_store(
         render_template(
             "quizzes/result.html",
             attempt=found,
             quiz=found.quiz,
-            review=released,
-            answers=answers,
+            review=score_shown(held),
+            held=held,
             items=review_questions(slots_of(session, found)) if answers else [],
-            closes_at=closes_at,
             reported=reported_version_ids(session, current_user.id) if answers else set(),
         )
     )
