@@ -74,6 +74,21 @@ class ScratchPostgres:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
 
+def scratch_engine(tmp_path, label: str):
+    """An empty database of the kind under test, for a migration's own test: a throwaway
+    PostgreSQL database or a SQLite file; yields its engine, then disposes (and drops) it."""
+    if DB_KIND == "postgres":
+        scratch = ScratchPostgres(POSTGRES_URL, label)
+        engine = sa.create_engine(scratch.create())
+        yield engine
+        engine.dispose()
+        scratch.drop()
+    else:
+        engine = sa.create_engine(f"sqlite:///{tmp_path}/migrated.db")
+        yield engine
+        engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     if DB_KIND != "postgres":

@@ -10,7 +10,7 @@ from alembic import command
 
 from learnapp.cli import alembic_config, upgrade_database
 from learnapp.db import UTCDateTime
-from tests.conftest import DB_KIND, POSTGRES_URL, ScratchPostgres
+from tests.conftest import scratch_engine
 
 BEFORE = "5e8c1a7d3b26"
 AT = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -19,16 +19,7 @@ FROZEN = datetime(2026, 11, 30, 16, tzinfo=UTC)
 
 @pytest.fixture
 def engine(tmp_path):
-    if DB_KIND == "postgres":
-        scratch = ScratchPostgres(POSTGRES_URL, "point_lapse")
-        engine = sa.create_engine(scratch.create())
-        yield engine
-        engine.dispose()
-        scratch.drop()
-    else:
-        engine = sa.create_engine(f"sqlite:///{tmp_path}/migrated.db")
-        yield engine
-        engine.dispose()
+    yield from scratch_engine(tmp_path, "point_lapse")
 
 
 def _insert(connection, table: str, **values) -> None:

@@ -12,7 +12,7 @@ from learnapp.cli import alembic_config, upgrade_database
 from learnapp.discussions.notices import ANNOUNCEMENT
 from learnapp.notifications.models import Notification
 from learnapp.notifications.services import notify
-from tests.conftest import DB_KIND, POSTGRES_URL, ScratchPostgres
+from tests.conftest import scratch_engine
 from tests.notifications.helpers import rendered
 
 BEFORE = "4b8e2d6c9a17"
@@ -21,16 +21,7 @@ SENT_AT = datetime(2026, 3, 1, 8, tzinfo=UTC)
 
 @pytest.fixture
 def engine(tmp_path):
-    if DB_KIND == "postgres":
-        scratch = ScratchPostgres(POSTGRES_URL, "notices")
-        engine = sa.create_engine(scratch.create())
-        yield engine
-        engine.dispose()
-        scratch.drop()
-    else:
-        engine = sa.create_engine(f"sqlite:///{tmp_path}/migrated.db")
-        yield engine
-        engine.dispose()
+    yield from scratch_engine(tmp_path, "notices")
 
 
 def _downgrade(engine, revision: str) -> None:

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from learnapp.cli import alembic_config, upgrade_database
-from tests.conftest import DB_KIND, POSTGRES_URL, ScratchPostgres
+from tests.conftest import scratch_engine
 
 BEFORE = "3c7a1e9d5b42"
 AT = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -17,16 +17,7 @@ AT = datetime(2026, 3, 1, 8, tzinfo=UTC)
 
 @pytest.fixture
 def engine(tmp_path):
-    if DB_KIND == "postgres":
-        scratch = ScratchPostgres(POSTGRES_URL, "attendance")
-        engine = sa.create_engine(scratch.create())
-        yield engine
-        engine.dispose()
-        scratch.drop()
-    else:
-        engine = sa.create_engine(f"sqlite:///{tmp_path}/migrated.db")
-        yield engine
-        engine.dispose()
+    yield from scratch_engine(tmp_path, "attendance")
 
 
 def _columns(engine) -> set[str]:
