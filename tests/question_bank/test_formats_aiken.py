@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from learnapp.question_bank.formats import aiken
+from learnapp.question_bank.draft import QuestionDraft
+from learnapp.question_bank.formats import aiken, detect, export
 from tests.question_bank.import_helpers import has_han, messages
 
 ERRORS_FILE = Path(__file__).parent / "data" / "aiken_errors.txt"
@@ -94,3 +95,42 @@ def test_stray_invisible_characters_are_removed_with_a_warning():
     assert (draft.stem, draft.spec["options"]) == ("党员的预备期为多长？", ["半年", "一年"])
     assert [p.line for p in result.warnings] == [1]
     assert "Invisible characters" in messages(result.warnings)[0]
+
+
+# Telling Aiken from GIFT in a .txt file
+
+
+def test_the_banks_own_aiken_export_with_braces_in_stems_is_read_as_aiken():
+    drafts = [
+        QuestionDraft("single", f"“{{大括号}}”第{n}题：党的{{=最高}}领导机关是？", spec)
+        for n, spec in enumerate(
+            [{"options": ["全国代表大会", "中央委员会"], "answer": 0}] * 3
+            + [{"options": ["{}", "{T}"], "answer": 1}]
+        )
+    ]
+    data = export("aiken", drafts).data
+    assert detect("导出.txt", data) == "aiken"
+    result = aiken.parse(data)
+    assert result.errors == [] and [q.draft.stem for q in result.questions] == [
+        d.stem for d in drafts
+    ]
+
+
+def test_a_broken_aiken_file_with_braces_is_still_aiken_so_its_errors_show():
+    data = "党的{原则}是？\nA) 民主集中制\nB) 其他\nANSWER: C\n".encode()
+    assert detect("a.txt", data) == "aiken"
+    assert "not one of the options" in messages(aiken.parse(data).errors)[0]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Q {T}",
+        "::Q1:: 1+1=2 {T}\n\nANSWER: is this GIFT? {=yes ~no}",
+        "Grant is {~buried =entombed} in Grant's tomb.\nANSWER: A",
+        "$CATEGORY: 党章\n\n谈谈 {}\n\nANSWER: x {#3}",
+        "// comment\nWho? {\n=no one\n=nobody\n}\nANSWER: A",
+    ],
+)
+def test_gift_files_are_read_as_gift_even_with_answer_lines(text):
+    assert detect("a.txt", text.encode()) == "gift"

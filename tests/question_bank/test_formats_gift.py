@@ -141,6 +141,51 @@ def test_mapping_of_every_importable_type():
     assert [q.line for q in result.questions] == [4, 6, 8, 10, 12, 14]
 
 
+def test_essay_with_the_banks_own_comments_keeps_reference_key_points_and_explanation():
+    result = parse(
+        "// [tag:意识] [reference:增强四个意识。\\n二者 \\] \\\\ [tag:假\\]]\n"
+        "// [key-point:政治意识] [key-point:看齐 \\]意识] [id:x]\n"
+        "简述“四个意识”。 {####出自六中全会。}\n\n"
+        "// [reference:只有参考答案]\n谈谈体会。 {}\n\n"
+        "// [key-point:甲] [key-point:乙]\n要点题。 {####解析}"
+    )
+    assert result.errors == [] and result.warnings == []
+    first, second, third = (q.draft for q in result.questions)
+    assert first.spec == {
+        "reference": "增强四个意识。\n二者 ] \\ [tag:假]",
+        "key_points": ["政治意识", "看齐 ]意识"],
+    }
+    assert first.explanation == "出自六中全会。" and first.tags == ["意识"]
+    assert second.spec == {"reference": "只有参考答案", "key_points": []}
+    assert second.explanation == ""
+    # Key points alone: one a line, they are the reference answer, as in the template.
+    assert third.spec == {"reference": "甲\n乙", "key_points": ["甲", "乙"]}
+    assert third.explanation == "解析"
+
+
+def test_essay_from_moodle_takes_its_general_feedback_as_the_reference():
+    draft = parse("谈谈体会。 {####要点一\\n要点二}").questions[0].draft
+    assert draft.spec == {"reference": "要点一\n要点二", "key_points": ["要点一", "要点二"]}
+    assert draft.explanation == ""
+
+
+@pytest.mark.parametrize(("written", "share"), [("0%", 0.0), ("33.5%", 0.335), ("100", 1.0)])
+def test_partial_credit_comment_sets_the_share_of_a_right_subset(written, share):
+    result = parse(f"// [partial-credit:{written}]\nX? {{~%50%a ~%50%b ~%-100%c}}")
+    assert result.warnings == []
+    assert result.questions[0].draft.spec["partial_credit"] == share
+
+
+@pytest.mark.parametrize("written", ["150%", "-10%", "half"])
+def test_a_partial_credit_that_is_no_percentage_is_reported_and_half_is_used(written):
+    result = parse(f"// [partial-credit:{written}]\nX? {{~%50%a ~%50%b ~%-100%c}}")
+    assert result.questions[0].draft.spec["partial_credit"] == 0.5
+    assert messages(result.warnings) == [
+        f"The partial credit “{written}” is not kept: it must be a percentage from 0 to 100. "
+        "A right subset earns half the points."
+    ]
+
+
 def test_short_answer_at_the_end_gets_its_blank_where_the_braces_were():
     result = parse("Who? {=no one =nobody}")
     assert result.questions[0].draft.stem == "Who? ____"

@@ -8,7 +8,7 @@ import pytest
 
 from learnapp.question_bank import formats
 from learnapp.question_bank.formats import moodle_xml
-from learnapp.question_bank.formats.moodle_xml import stream
+from learnapp.question_bank.formats.moodle_xml import grader_info, stream
 from tests.question_bank.import_helpers import has_han, messages
 
 SAMPLE = Path(__file__).parent / "data" / "moodle_sample.xml"
@@ -217,6 +217,63 @@ def test_essay_reference_from_general_feedback_and_without_one_skipped():
     assert draft.type == "short" and draft.spec["key_points"] == ["要点一", "要点二"]
     bare = parse(quiz(question("essay", "谈谈体会")))
     assert bare.questions == [] and "information for graders" in messages(bare.skipped)[0]
+
+
+def test_essay_with_information_for_graders_keeps_the_general_feedback_as_explanation():
+    draft, warnings = one(
+        "essay",
+        "谈谈体会",
+        "<generalfeedback><text>解析</text></generalfeedback>",
+        '<graderinfo format="html"><text><![CDATA[<p>要点一</p><p>要点二</p>]]></text></graderinfo>',
+    )
+    assert draft.spec["key_points"] == ["要点一", "要点二"]
+    assert draft.explanation == "解析" and warnings == []
+
+
+def test_information_for_graders_as_the_bank_writes_it_gives_back_its_key_points():
+    written = grader_info.write("参考 <答案> &amp;\n第二行", ["甲 & 乙", "丙\n丁"])
+    graderinfo = f'<graderinfo format="html"><text><![CDATA[{written}]]></text></graderinfo>'
+    draft, warnings = one("essay", "Q", graderinfo)
+    assert draft.spec == {
+        "reference": "参考 <答案> &amp;\n第二行",
+        "key_points": ["甲 & 乙", "丙\n丁"],
+    }
+    assert warnings == []  # its markup is the bank's own, not formatting lost
+    edited = graderinfo.replace("<ol", "<ul").replace("</ol>", "</ul>")
+    draft, warnings = one("essay", "Q", edited)
+    # Markup the bank did not write is ordinary text: the reference, one key point a line.
+    assert "参考 <答案> &amp;" in draft.spec["reference"]
+    assert draft.spec["key_points"][:2] == ["Reference answer", "参考 <答案> &amp;"]
+    assert any("Formatting" in w for w in warnings)
+
+
+@pytest.mark.parametrize(
+    ("written", "share", "warned"), [("0", 0.0, False), ("12.5%", 0.125, False), ("abc", 0.5, True)]
+)
+def test_partialcredit_sets_the_share_of_a_right_subset(written, share, warned):
+    draft, warnings = one(
+        "multichoice",
+        "Q",
+        "<single>false</single>",
+        f"<partialcredit>{written}</partialcredit>",
+        answer("a", 50),
+        answer("b", 50),
+        answer("c", -100),
+    )
+    assert draft.spec["partial_credit"] == share
+    assert any("partial credit “abc” is not kept" in w for w in warnings) is warned
+
+
+def test_a_name_with_angle_brackets_is_plain_text_not_lost_formatting():
+    data = quiz(
+        '<question type="truefalse"><name><text>&lt;b&gt;党章&lt;/b&gt; 第一条</text></name>'
+        '<questiontext format="plain_text"><text>a &lt;b&gt; c</text></questiontext>'
+        + answer("true", 100)
+        + "</question>"
+    )
+    result = parse(data)
+    assert result.errors == [] and messages(result.warnings) == []
+    assert result.questions[0].draft.stem == "a <b> c"
 
 
 @pytest.mark.parametrize(

@@ -58,15 +58,30 @@ FORMATS = {
 }
 BY_EXTENSION = {".xlsx": "xlsx", ".csv": "csv", ".gift": "gift", ".aiken": "aiken", ".xml": "xml"}
 AIKEN_ANSWER = re.compile(rb"^\s*ANSWER\s*(?::|\xef\xbc\x9a)", re.MULTILINE)
+# What only GIFT writes: a name (::name::) or category at the start of a line, or an answer block
+# opening with =, ~, #, %, T/F or nothing ({}).
+GIFT_STRUCTURE = re.compile(
+    rb"^\s*(?:::|\$CATEGORY:)|(?<!\\)\{\s*(?:[=~#%}]|(?:T|F|TRUE|FALSE)\s*[#}])", re.MULTILINE
+)
 
 
 class FormatError(ValueError):
     """The file's format is not one we read."""
 
 
+def _is_aiken(data: bytes) -> bool:
+    """A .txt with ANSWER: lines is Aiken when it reads as Aiken without an error (braces in a
+    stem are text there), or when it has nothing only GIFT writes (so its Aiken errors show)."""
+    if not AIKEN_ANSWER.search(data):
+        return False
+    if not GIFT_STRUCTURE.search(data):
+        return True
+    result = aiken.parse(data)
+    return bool(result.questions) and not result.errors
+
+
 def detect(filename: str, data: bytes) -> str:
-    """The format code for a file: by extension; a .txt is Aiken when it has ANSWER: lines and no
-    answer braces, else GIFT."""
+    """The format code for a file: by extension; a .txt by its content (Aiken or GIFT)."""
     name = (filename or "").lower()
     extension = name[name.rfind(".") :] if "." in name else ""
     if extension in BY_EXTENSION:
@@ -74,9 +89,7 @@ def detect(filename: str, data: bytes) -> str:
     if extension in (".xls", ".xlsm", ".xlsb", ".et"):
         raise FormatError(_l("Save the workbook as .xlsx (Excel Workbook, without macros)."))
     if extension == ".txt":
-        if AIKEN_ANSWER.search(data) and b"{" not in data:
-            return "aiken"
-        return "gift"
+        return "aiken" if _is_aiken(data) else "gift"
     raise FormatError(
         _l("Upload an .xlsx, .csv, .gift, .xml (Moodle XML) or .txt (GIFT or Aiken) file.")
     )

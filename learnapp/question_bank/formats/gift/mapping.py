@@ -15,6 +15,7 @@ from learnapp.question_bank.formats.gift.reader import (
     category_path,
     plain,
 )
+from learnapp.question_bank.types.choice import DEFAULT_PARTIAL_CREDIT
 
 FULL = Decimal(1)
 # 33.33333% three times is 99.99999%: Moodle's own tolerance for "adds up to 100%".
@@ -90,10 +91,11 @@ def _multiple(item: Item, options: list[str], result: ParseResult) -> tuple[str,
             "",
             _l("Negative weights are not kept: any wrong option chosen scores 0 in this bank."),
         )
+    share = DEFAULT_PARTIAL_CREDIT if item.partial_credit is None else item.partial_credit
     return "multiple", {
         "options": options,
         "answers": [i for i, _ in positive],
-        "partial_credit": 0.5,
+        "partial_credit": float(share),
     }
 
 
@@ -179,16 +181,30 @@ def _spec(item: Item, texts: list[tuple[str, bool]], result: ParseResult) -> tup
             _fill_stem(item),
             {"blanks": [_accepted_numbers(item, result)], "any_order": False},
         )
-    # essay
-    reference = item.general_feedback.strip()
+    return "short", item.text, _essay(item)
+
+
+def _own_marking(item: Item) -> bool:
+    """Whether the file gives the essay's reference or key points apart from its general
+    feedback (the bank's exports do), which is then the explanation."""
+    return bool(item.reference) or item.key_points is not None
+
+
+def _essay(item: Item) -> dict:
+    if _own_marking(item):
+        reference = item.reference.strip() or "\n".join(item.key_points or [])
+    else:
+        reference = item.general_feedback.strip()
     if not reference:
         raise Refused(
             _l(
                 "Not imported: an essay needs a reference answer for markers; write it as general feedback, {####…}."
             )
         )
-    points = [line.strip() for line in reference.split("\n") if line.strip()]
-    return "short", item.text, {"reference": reference, "key_points": points}
+    points = item.key_points
+    if points is None:
+        points = [line.strip() for line in reference.split("\n") if line.strip()]
+    return {"reference": reference, "key_points": points}
 
 
 def to_drafts(items: list[Item], result: ParseResult, filename: str, default_kp: list[str]) -> None:
@@ -211,7 +227,8 @@ def to_drafts(items: list[Item], result: ParseResult, filename: str, default_kp:
         if len(result.errors) > errors:
             continue
         stem, dropped = plain(stem, item.text_format)
-        explanation, _changed = plain(item.general_feedback, item.text_format)
+        feedback = "" if code == "short" and not _own_marking(item) else item.general_feedback
+        explanation, _changed = plain(feedback, item.text_format)
         if dropped or any(changed for _, changed in texts):
             result.warn(
                 item.line,
@@ -249,7 +266,7 @@ def to_drafts(items: list[Item], result: ParseResult, filename: str, default_kp:
             spec=spec,
             points=item.points or Decimal(DEFAULT_POINTS[code]),
             knowledge_point=knowledge_point,
-            explanation="" if code == "short" else explanation[: types.MAX_LONG_TEXT],
+            explanation=explanation[: types.MAX_LONG_TEXT],
             tags=list(item.tags),
             origin=f"{filename}:{item.line}",
         )

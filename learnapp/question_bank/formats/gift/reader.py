@@ -7,10 +7,14 @@ item onto this bank's types and says, as a warning, whatever did not map exactly
 
 - multichoice with one `=` → 单选; without `=`, the positively weighted answers (adding up to
   100%) → 多选 with those answers; unequal weights and penalties other than -100% (which is
-  the bank's own rule, and what its exports write) are reported;
+  the bank's own rule, and what its exports write) are reported; the share a right subset
+  earns comes from a `// [partial-credit:0%]` comment, else it is half;
 - true/false → 判断; short answer → 填空 with one blank; numerical → 填空 with the exact value,
-  or skipped when a tolerance or range cannot be held; essay → 简答 (reference answer taken
-  from the general feedback); matching and description items are skipped with the reason.
+  or skipped when a tolerance or range cannot be held; essay → 简答: with the bank's own
+  `// [reference:…]` and `// [key-point:…]` comments (what its export writes, since GIFT has no
+  information for graders) the general feedback is the explanation, else the general feedback
+  is the reference answer, one key point a line; matching and description items are skipped
+  with the reason.
 
 Moodle's quirks are reported, not copied: a line that is just `0` does not end a question here;
 `=%50%x` in a multichoice is read as the weight the writer meant; `{true}` stays a short answer.
@@ -41,6 +45,7 @@ from learnapp.question_bank.formats.gift.scanner import (
     comment_fields,
     escape,
     read_number,
+    read_percent,
     read_weight,
     restore,
     split_feedback,
@@ -86,6 +91,27 @@ class Item:
     pairs: list[tuple[str, str]] = field(default_factory=list)
     quirks: list = field(default_factory=list)  # warnings found while reading
     points: Decimal | None = None  # Moodle XML's defaultgrade; GIFT has none
+    # The bank's own fields (GIFT comments, Moodle XML's information for graders and
+    # <partialcredit>): an essay's reference answer and key points, None when the file gives
+    # no key points of its own; a multiple response's share for a right subset.
+    reference: str = ""
+    key_points: list[str] | None = None
+    partial_credit: Decimal | None = None
+
+
+def set_partial_credit(item: Item, raw: str) -> None:
+    """The share a right subset earns, from the percentage written; a quirk when it is none."""
+    share = read_percent(raw)
+    if share is None:
+        item.quirks.append(
+            _l(
+                "The partial credit “%(v)s” is not kept: it must be a percentage from 0 to 100. "
+                "A right subset earns half the points.",
+                v=raw[:20],
+            )
+        )
+    else:
+        item.partial_credit = share
 
 
 def _multichoice(item: Item, body: str, result: ParseResult) -> None:
@@ -197,7 +223,11 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
         return None
     text = full = escape(raw)
     item = Item(first, "")
-    item.idnumber, item.tags = comment_fields(comments, first, result)
+    fields = comment_fields(comments, first, result)
+    item.idnumber, item.tags = fields.idnumber, fields.tags
+    item.reference, item.key_points = fields.reference, fields.key_points
+    if fields.partial_credit is not None:
+        set_partial_credit(item, fields.partial_credit)
     if text.startswith("$CATEGORY:"):
         item.qtype = "category"
         item.category = restore(text[len("$CATEGORY:") :]).strip()

@@ -1,6 +1,7 @@
 """GIFT scanning: escapes, blocks, comments, format prefixes, answer blocks, weights, numbers."""
 
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
@@ -32,8 +33,13 @@ RESTORE = {
 PLACEHOLDERS = re.compile("[\ue000-\ue007]")
 RESERVED = re.compile("[\ue000-\ue01f]")
 FORMAT_PREFIX = re.compile(r"^\[(html|moodle|plain|markdown)\]")
-ID_COMMENT = re.compile(r"\[id:((?:\\\]|[^\]])*)\]")
-TAG_COMMENT = re.compile(r"\[tag:((?:\\\]|[^\]])*)\]")
+# Moodle's `[id:…]` and `[tag:…]`, and the bank's own fields, which Moodle ignores as comments:
+# a 简答's reference answer and key points, and a 多选's partial credit. Read left to right, so
+# a field's value may hold what looks like another field.
+COMMENT_FIELD = re.compile(r"\[(id|tag|reference|key-point|partial-credit):((?:\\.|[^\]\\])*)\]")
+# In the bank's own fields `\\`, `\]` and `\n` are escapes; Moodle's escape `]` only.
+FIELD_ESCAPES = {"\\": "\\", "]": "]", "n": "\n"}
+PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*%?\s*$")
 BAD_TAG = re.compile(r"[<>`\x00-\x1f\x7f]")
 WEIGHT = re.compile(r"^%\s*(-?[0-9]+(?:\.[0-9]*)?)\s*%")
 BAD_WEIGHT = re.compile(r"^%([^%\s]{0,12})%")
@@ -87,31 +93,73 @@ def blocks(text: str, result: ParseResult):
         yield block, comments
 
 
-def comment_fields(comments: list[str], line: int, result: ParseResult) -> tuple[str, list[str]]:
-    """(idnumber, tags) from a block's `[id:…]` and `[tag:…]` comments; bad tags are warned of."""
-    joined = " ".join(comments)
-    idnumber = ""
-    tags: list[str] = []
-    match = ID_COMMENT.search(joined)
-    if match:
-        idnumber = match.group(1).replace("\\]", "]").strip()
-    for match in TAG_COMMENT.finditer(joined):
-        tag = match.group(1).replace("\\]", "]").strip()
-        if not tag:
-            continue
-        if BAD_TAG.search(tag) or len(tag) > MAX_TAG:
-            result.warn(
-                line,
-                "",
-                _l(
-                    "The tag “%(t)s” is not kept: tags may not contain < > ` or control characters and have at most %(n)d characters.",
-                    t=tag[:30],
-                    n=MAX_TAG,
-                ),
-            )
-        elif tag not in tags:
-            tags.append(tag)
-    return idnumber, tags
+@dataclass
+class CommentFields:
+    idnumber: str = ""
+    tags: list[str] = field(default_factory=list)
+    reference: str = ""
+    key_points: list[str] | None = None  # None when the block names neither these nor a reference
+    partial_credit: str | None = None  # as written
+
+
+def field_escape(text: str) -> str:
+    """A value for one of the bank's own comment fields: one line, `\\ ]` escaped."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\\", "\\\\").replace("]", "\\]").replace("\n", "\\n")
+
+
+def _field_value(text: str) -> str:
+    return re.sub(r"\\(.)", lambda m: FIELD_ESCAPES.get(m.group(1), m.group(0)), text).strip()
+
+
+def comment_fields(comments: list[str], line: int, result: ParseResult) -> CommentFields:
+    """A block's `[id:…]` (the first) and `[tag:…]` comments, and the bank's own `[reference:…]`,
+    `[key-point:…]` and `[partial-credit:…]`; bad tags are warned of."""
+    fields = CommentFields()
+    found_id = False
+    for match in COMMENT_FIELD.finditer(" ".join(comments)):
+        name, raw = match.groups()
+        if name == "id" and not found_id:
+            fields.idnumber, found_id = raw.replace("\\]", "]").strip(), True
+        elif name == "tag":
+            _tag(raw.replace("\\]", "]").strip(), fields.tags, line, result)
+        elif name in ("reference", "key-point"):
+            value = _field_value(raw)
+            if fields.key_points is None:
+                fields.key_points = []
+            if name == "reference":
+                fields.reference = value
+            elif value:
+                fields.key_points.append(value)
+        elif name == "partial-credit":
+            fields.partial_credit = raw.strip()
+    return fields
+
+
+def _tag(tag: str, tags: list[str], line: int, result: ParseResult) -> None:
+    if not tag:
+        return
+    if BAD_TAG.search(tag) or len(tag) > MAX_TAG:
+        result.warn(
+            line,
+            "",
+            _l(
+                "The tag “%(t)s” is not kept: tags may not contain < > ` or control characters and have at most %(n)d characters.",
+                t=tag[:30],
+                n=MAX_TAG,
+            ),
+        )
+    elif tag not in tags:
+        tags.append(tag)
+
+
+def read_percent(text: str) -> Decimal | None:
+    """A share from a percentage from 0 to 100 ("50%", "33.5", "0"); None when it is not one."""
+    match = PERCENT.match(text or "")
+    if not match:
+        return None
+    value = Decimal(match.group(1))
+    return value / 100 if value <= 100 else None
 
 
 def _line_at(lines: list[tuple[int, str]], joined: str, offset: int) -> int:

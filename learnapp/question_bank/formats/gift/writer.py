@@ -1,4 +1,10 @@
-"""GIFT writing: one question per block, text escaped so that reading it back gives it again."""
+"""GIFT writing: one question per block, text escaped so that reading it back gives it again.
+
+What GIFT has no place for travels in comments above the question, which Moodle ignores and
+this bank reads back: a 简答's reference answer and key points (`// [reference:…]`,
+`// [key-point:…]`; its general feedback is the explanation) and a 多选's partial credit
+(`// [partial-credit:50%]`). Text that would read as HTML is marked `[plain]`.
+"""
 
 import re
 from collections.abc import Iterable
@@ -6,7 +12,9 @@ from collections.abc import Iterable
 from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.draft import QuestionDraft
-from learnapp.question_bank.formats.common import ExportResult, right_share
+from learnapp.question_bank.formats.common import ExportResult, has_html, right_share
+from learnapp.question_bank.formats.gift.scanner import field_escape
+from learnapp.question_bank.types.choice import partial_credit_percent
 from learnapp.question_bank.types.written import BLANK
 
 SPECIAL = re.compile(r"([~=#{}:])")
@@ -24,6 +32,16 @@ def escape(text: str) -> str:
 def _text(text: str) -> str:
     escaped = escape(text.strip())
     return "[plain]" + escaped if NEEDS_PREFIX.match(escaped) else escaped
+
+
+def _question_text(text: str, draft: QuestionDraft) -> str:
+    """The question text, marked `[plain]` when it would be read as a comment or a format, or
+    when any text of the question would be read as HTML (answers and feedback inherit it)."""
+    texts = [draft.stem, draft.explanation, *draft.spec.get("options", [])]
+    texts += [word for blank in draft.spec.get("blanks", []) for word in blank]
+    if NEEDS_PREFIX.match(text) or any(has_html(t) for t in texts):
+        return "[plain]" + text
+    return text
 
 
 def _feedback(draft: QuestionDraft) -> str:
@@ -55,18 +73,31 @@ def _block(draft: QuestionDraft) -> str:
         answers = " ".join("=" + _text(word) for word in blanks[0])
         before, after = BLANK.split(stem.strip(), maxsplit=1)
         text = f"{escape(before)}{{{answers}{_feedback(draft)}}}{escape(after)}"
-        return "[plain]" + text if NEEDS_PREFIX.match(text) else text
+        return _question_text(text, draft)
     if draft.type in ("single", "multiple"):
-        body = _choices(draft) + _feedback(draft)
+        body = _choices(draft)
     elif draft.type == "judge":
-        body = ("TRUE" if draft.spec["answer"] else "FALSE") + _feedback(draft)
+        body = "TRUE" if draft.spec["answer"] else "FALSE"
     else:
-        body = "####" + escape(draft.spec.get("reference", ""))
-    return f"{_text(stem)} {{{body}}}"
+        body = ""
+    return f"{_question_text(escape(stem.strip()), draft)} {{{body}{_feedback(draft)}}}"
 
 
-def _tags(draft: QuestionDraft) -> str:
-    return " ".join("[tag:" + tag.replace("]", "\\]") + "]" for tag in draft.tags)
+def _comments(draft: QuestionDraft) -> list[str]:
+    """The comment lines above the question: its tags, and the bank's own fields."""
+    lines = []
+    if draft.tags:
+        lines.append(
+            "// " + " ".join("[tag:" + tag.replace("]", "\\]") + "]" for tag in draft.tags)
+        )
+    if draft.type == "multiple":
+        lines.append(f"// [partial-credit:{partial_credit_percent(draft.spec)}%]")
+    if draft.type == "short":
+        lines.append(f"// [reference:{field_escape(draft.spec['reference'])}]")
+        points = draft.spec.get("key_points") or []
+        if points:
+            lines.append("// " + " ".join(f"[key-point:{field_escape(p)}]" for p in points))
+    return lines
 
 
 def export(drafts: Iterable[QuestionDraft]) -> ExportResult:
@@ -83,8 +114,6 @@ def export(drafts: Iterable[QuestionDraft]) -> ExportResult:
         if draft.knowledge_point != category:
             category = list(draft.knowledge_point)
             lines += ["$CATEGORY: $course$/top/" + "/".join(category), ""]
-        if draft.tags:
-            lines.append("// " + _tags(draft))
-        lines += [block, ""]
+        lines += [*_comments(draft), block, ""]
         exported += 1
     return ExportResult("\n".join(lines).encode("utf-8"), exported, skipped)

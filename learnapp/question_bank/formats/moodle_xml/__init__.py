@@ -9,16 +9,18 @@ the same from either format:
 - category → the knowledge point of the questions after it ($course$/top dropped);
 - multichoice with <single>true</single> → 单选 (one answer with fraction 100); multiple →
   多选 with the positively weighted answers, which must add up to 100% (unequal weights and
-  penalties other than -100% are reported, as the bank gives half marks for a right subset and
-  0 for any wrong option chosen);
+  penalties other than -100% are reported, as the bank gives a share of the marks for a right
+  subset, `<partialcredit>` or half, and 0 for any wrong option chosen);
 - truefalse → 判断; shortanswer → 填空 with one blank (the stem's ____, else one added at the
-  end); numerical with exact answers → 填空; essay → 简答, its reference taken from the
-  information for graders, else the general feedback;
+  end); numerical with exact answers → 填空; essay → 简答, its reference (and, as the bank's
+  export writes it, its key points) taken from the information for graders, else the general
+  feedback;
 - matching, description, cloze, calculated, drag-and-drop and every other type are skipped with
   the reason, as are numerical answers with a tolerance.
 
-The general feedback becomes the explanation, `defaultgrade` the points. Problems carry the line
-of their `<question>`; a file that is not well-formed or declares a DTD is refused as a whole.
+The general feedback becomes the explanation (unless an essay had to take it as its reference),
+`defaultgrade` the points. Problems carry the line of their `<question>`; a file that is not
+well-formed or declares a DTD is refused as a whole.
 """
 
 from flask_babel import lazy_gettext as _l

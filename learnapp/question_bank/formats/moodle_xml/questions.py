@@ -7,7 +7,9 @@ line breaks every editor adds are dropped silently; other formatting, images (`<
 `<file>` elements, which are never decoded nor written anywhere) are dropped with a warning.
 A question's `defaultgrade` becomes its points when the bank can hold it (more than 0, at most
 100). Types the bank cannot hold are skipped with the reason; so are essays with no text for
-markers (information for graders, else general feedback).
+markers (information for graders, else general feedback). The bank's own fields come back too:
+an essay's key points from the information for graders its export writes (grader_info.py), a
+multiple response's `<partialcredit>`.
 """
 
 import re
@@ -18,8 +20,14 @@ from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.draft import MAX_TAG, MAX_TAGS
 from learnapp.question_bank.formats.common import ParseResult, clean_line, html_to_text
-from learnapp.question_bank.formats.gift.reader import BLANK_MARK, Answer, Item
+from learnapp.question_bank.formats.gift.reader import (
+    BLANK_MARK,
+    Answer,
+    Item,
+    set_partial_credit,
+)
 from learnapp.question_bank.formats.gift.scanner import BAD_TAG, read_number
+from learnapp.question_bank.formats.moodle_xml import grader_info
 from learnapp.question_bank.types.written import BLANK
 from learnapp.sanitize import strip_bidi
 
@@ -188,6 +196,9 @@ def _blank(item: Item, result: ParseResult) -> bool:
 
 def _multichoice(question: Element, item: Item, reading: _Reading, result: ParseResult) -> bool:
     if not item.single:
+        share = question.findtext("partialcredit")
+        if share is not None:
+            set_partial_credit(item, share)
         return True  # the mapping checks that the positive weights add up to 100%
     right = sum(1 for answer in item.answers if answer.fraction == 1)
     if right != 1:
@@ -255,8 +266,20 @@ def _numerical(question: Element, item: Item, reading: _Reading, result: ParseRe
 
 
 def _essay(question: Element, item: Item, reading: _Reading, result: ParseResult) -> bool:
-    reference = reading.text(question.find("graderinfo")) or item.general_feedback
-    if not reference:
+    """The reference answer and key points from the information for graders as the bank writes
+    them, else its text as the reference (the general feedback is then the explanation), else
+    the general feedback as the reference."""
+    node = question.find("graderinfo")
+    written = None
+    if node is not None and node.get("format") == "html":
+        written = grader_info.read(node.findtext("text") or "")
+    if written is not None:
+        reference, points = written
+        item.reference = strip_bidi(clean_line(reference))
+        item.key_points = [strip_bidi(clean_line(point)) for point in points]
+    else:
+        item.reference = reading.text(node)
+    if not item.reference and not item.general_feedback:
         result.skip(
             item.line,
             "",
@@ -266,7 +289,6 @@ def _essay(question: Element, item: Item, reading: _Reading, result: ParseResult
             ),
         )
         return False
-    item.general_feedback = reference
     return True
 
 
@@ -301,7 +323,7 @@ def read_question(line: int, question: Element, result: ParseResult) -> Item | N
     body = question.find("questiontext")
     reading = _Reading((body.get("format") if body is not None else None) or "html")
     item = Item(line, "match" if qtype == "matching" else qtype, text_format="plain")
-    item.name = reading.text(question.find("name"), "plain")
+    item.name = reading.text(question.find("name"), "plain_text")
     item.text = reading.text(body)
     if qtype not in RULES:
         return item  # matching or description: the mapping skips it with the reason

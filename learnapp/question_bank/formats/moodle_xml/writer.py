@@ -1,7 +1,10 @@
 """Moodle XML writing: one `<question>` per question, under a category question per knowledge
-point, in plain-text format so that the text reads back exactly. What Moodle XML cannot hold
-here — a 填空 with more than one blank (a short-answer question has one answer box) — is skipped
-with the reason, as GIFT's writer does."""
+point, in plain-text format so that the text reads back exactly. A 简答 is an essay whose
+general feedback is the explanation and whose information for graders holds the reference answer
+and the key points (grader_info.py); a 多选's partial credit, which Moodle has no setting for,
+is written as `<partialcredit>` (a percentage), which Moodle ignores and this bank reads back.
+What Moodle XML cannot hold here — a 填空 with more than one blank (a short-answer question has
+one answer box) — is skipped with the reason, as GIFT's writer does."""
 
 import re
 from collections.abc import Iterable
@@ -11,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.formats.common import ExportResult, right_share
+from learnapp.question_bank.formats.moodle_xml import grader_info
+from learnapp.question_bank.types.choice import partial_credit_percent
 from learnapp.question_bank.types.written import BLANK
 
 # Characters XML 1.0 cannot carry at all; the bank's text never holds them (they are refused or
@@ -18,8 +23,8 @@ from learnapp.question_bank.types.written import BLANK
 NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
-def _text(parent: Element, tag: str, text: str, plain: bool = True) -> Element:
-    node = SubElement(parent, tag, {"format": "plain_text"} if plain else {})
+def _text(parent: Element, tag: str, text: str, fmt: str | None = "plain_text") -> Element:
+    node = SubElement(parent, tag, {"format": fmt} if fmt else {})
     SubElement(node, "text").text = text
     return node
 
@@ -32,6 +37,7 @@ def _answer(parent: Element, fraction: str, text: str) -> None:
 def _question(draft: QuestionDraft) -> Element:
     """The `<question>` of one draft; raises ValueError with the reason when it cannot be held."""
     texts = [draft.stem, draft.explanation, *draft.tags, *draft.spec.get("options", [])]
+    texts += [draft.spec.get("reference", ""), *draft.spec.get("key_points", [])]
     if any(NOT_XML.search(text) for text in texts):
         raise ValueError(_l("The question holds a character XML cannot carry."))
     qtype = {
@@ -46,10 +52,9 @@ def _question(draft: QuestionDraft) -> Element:
     ):
         raise ValueError(_l("A Moodle short-answer question holds one blank."))
     question = Element("question", {"type": qtype})
-    _text(question, "name", draft.stem[:100], plain=False)
+    _text(question, "name", draft.stem[:100], fmt=None)
     _text(question, "questiontext", draft.stem)
-    feedback = draft.spec.get("reference", "") if draft.type == "short" else draft.explanation
-    _text(question, "generalfeedback", feedback)
+    _text(question, "generalfeedback", draft.explanation)
     SubElement(question, "defaultgrade").text = str(draft.points)
     if draft.type in ("single", "multiple"):
         options = draft.spec["options"]
@@ -61,6 +66,8 @@ def _question(draft: QuestionDraft) -> Element:
             fractions = [share if i in right else "-100" for i in range(len(options))]
         SubElement(question, "single").text = "true" if draft.type == "single" else "false"
         SubElement(question, "shuffleanswers").text = "true"
+        if draft.type == "multiple":
+            SubElement(question, "partialcredit").text = partial_credit_percent(draft.spec)
         for fraction, option in zip(fractions, options, strict=True):
             _answer(question, fraction, option)
     elif draft.type == "judge":
@@ -70,7 +77,8 @@ def _question(draft: QuestionDraft) -> Element:
         for word in draft.spec["blanks"][0]:
             _answer(question, "100", word)
     else:
-        _text(question, "graderinfo", draft.spec.get("reference", ""))
+        marking = grader_info.write(draft.spec["reference"], draft.spec.get("key_points") or [])
+        _text(question, "graderinfo", marking, fmt="html")
     if draft.tags:
         tags = SubElement(question, "tags")
         for tag in draft.tags:
@@ -92,7 +100,7 @@ def export(drafts: Iterable[QuestionDraft]) -> ExportResult:
         if draft.knowledge_point != category:
             category = list(draft.knowledge_point)
             marker = SubElement(quiz, "question", {"type": "category"})
-            _text(marker, "category", "/".join(["$course$", "top", *category]), plain=False)
+            _text(marker, "category", "/".join(["$course$", "top", *category]), fmt=None)
         quiz.append(question)
         exported += 1
     indent(quiz)
