@@ -25,6 +25,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from learnapp.question_bank.draft import QuestionDraft, split_path
+from learnapp.question_bank.formats.common import DEFAULT_POINTS
 from learnapp.question_bank.models import AUDIENCE_LABELS, Audience
 from learnapp.question_bank.types import (
     LETTERS,
@@ -66,10 +67,7 @@ class QuestionForm(FlaskForm):
         render_kw={"rows": 3},
     )
     points = DecimalField(
-        _l("Points"),
-        places=2,
-        default=Decimal("1"),
-        validators=[InputRequired(), NumberRange(0.01, 100)],
+        _l("Points"), places=2, validators=[InputRequired(), NumberRange(0.01, 100)]
     )
     difficulty = SelectField(_l("Difficulty"), coerce=int, choices=DIFFICULTY_CHOICES, default=2)
     knowledge_point = StringField(
@@ -104,6 +102,12 @@ class QuestionForm(FlaskForm):
     revision = HiddenField()
 
     type_code = ""
+
+    def __init__(self, *args, **kwargs):
+        # A new question starts with the points an imported one of its type gets when the file
+        # gives none, as the import template says.
+        kwargs.setdefault("points", Decimal(DEFAULT_POINTS[self.type_code]))
+        super().__init__(*args, **kwargs)
 
     def opened_revision(self) -> int:
         return opened_revision(self.revision.data)

@@ -21,6 +21,7 @@ from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import render_error
 from learnapp.forms import EmptyForm
+from learnapp.hours.services import org_day
 from learnapp.question_bank import formats, importing, progress, queries, services
 from learnapp.question_bank.formats import xlsx
 from learnapp.question_bank.import_forms import ExportForm, ImportForm
@@ -247,7 +248,7 @@ def export(bank_id):
         exported = formats.export(chosen.code, [services.to_draft(v) for v in versions])
         refusal = formats.export_refusal(chosen.code, len(versions), exported)
         if refusal is None:
-            day = now().strftime("%Y%m%d")
+            day = org_day(now()).strftime("%Y%m%d")
             response = _download(
                 exported.data,
                 f"{bank.name}-{day}{chosen.extension}",

@@ -1,8 +1,8 @@
 """Importing question files: a preview that stores nothing, then a commit that stores all or nothing.
 
-The preview parses the file (formats/), then looks for duplicates (import_duplicates): a
-question already in the bank or earlier in the file is left out, so importing a file twice adds
-nothing the second time.
+The preview parses the file (formats/), then looks for duplicates (import_duplicates) among the
+questions it could read, even when other rows have errors: a question already in the bank or
+earlier in the file is left out, so importing a file twice adds nothing the second time.
 
 Imported questions land as drafts when the bank requires two-person review (someone else must
 approve them), otherwise as active; an operator may choose (the CLI's --status).
@@ -140,9 +140,18 @@ def preview_import(
         result.skipped,
     )
     preview.items = [PreviewItem(q.line, q.draft) for q in result.questions]
-    if not preview.errors:
+    if preview.items:
+        # The rows that were read are checked even when others have errors, so that one upload
+        # shows every problem of the file, in the file's order.
         flag_duplicates(session, bank, preview, near_duplicates)
+        preview.errors.sort(key=_place)
+        preview.warnings.sort(key=_place)
     return preview
+
+
+def _place(problem: Problem) -> tuple[bool, int]:
+    """Problems of the whole file first, then by row or line."""
+    return (problem.line is not None, problem.line or 0)
 
 
 def stash_payload(preview: ImportPreview) -> dict:

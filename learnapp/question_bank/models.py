@@ -139,6 +139,11 @@ class Question(Base):
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     reviewer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None]
+    # The version the reviewer approved or sent back, as it was then (`reviewer_of`): an edit
+    # since, a new version or a change in place, is not theirs to answer for.
+    reviewed_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("question_versions.id", use_alter=True)
+    )
     # Why the question is in review or back in draft: a reviewer's words when sent back; with
     # `status_reason_code`, a flag of the platform (and its detail, such as a document title).
     # Flags stored before codes existed have text here and no code.
@@ -182,6 +187,11 @@ class Question(Base):
             return _l("Edited after approval.")
         return self.status_reason
 
+    def reviewer_of(self, version: "QuestionVersion"):
+        """Who reviewed `version`: None when the review was of another version or the version
+        changed since, so that nobody passes for the reviewer of text they have not read."""
+        return self.reviewer if version.id == self.reviewed_version_id else None
+
     def touch(self, now: datetime) -> None:
         """Record a change: `updated_at`, and one more `revision` (counted by the database, so
         two changes at once both count)."""
@@ -206,13 +216,17 @@ class Question(Base):
 
     def approve(self, reviewer_id: int, now: datetime) -> None:
         self._move((QuestionStatus.IN_REVIEW,), QuestionStatus.ACTIVE)
-        self.reviewer_id, self.reviewed_at = reviewer_id, now
+        self._reviewed(reviewer_id, now)
         self._set_reason("")
 
     def reject(self, reviewer_id: int, reason: str, now: datetime) -> None:
         self._move((QuestionStatus.IN_REVIEW,), QuestionStatus.DRAFT)
-        self.reviewer_id, self.reviewed_at = reviewer_id, now
+        self._reviewed(reviewer_id, now)
         self._set_reason(reason)
+
+    def _reviewed(self, reviewer_id: int | None, now: datetime) -> None:
+        self.reviewer_id, self.reviewed_at = reviewer_id, now
+        self.reviewed_version_id = self.current_version_id
 
     def flag_for_review(self, flag: ReviewFlag, detail: str = "") -> None:
         """An active question goes back to review; drafts and questions in review keep their

@@ -130,6 +130,43 @@ def test_a_bank_question_whose_answer_disagrees_is_left_out_with_a_warning(sessi
     assert "answers disagree" in messages(result.warnings)[0]
 
 
+def test_duplicates_are_checked_among_the_rows_read_even_when_other_rows_have_errors(session):
+    """One upload shows every problem: rows with errors do not hide the conflicts of the rows
+    that were read, and every problem comes in the file's order."""
+    bank = make_bank(session)
+    existing = make_question(session, bank, stem="最高领导机关？")
+    options = existing.current_version.spec["options"]
+    result = preview(
+        session,
+        bank,
+        [
+            row(stem="答案越界", answer="G"),  # 2
+            row(stem="预备期几年？", options=("一年", "两年"), answer="A"),  # 3
+            row(stem="", answer="A"),  # 4
+            row(stem="预备期几年？", options=("一年", "两年"), answer="B"),  # 5
+            row(stem="最高领导机关？", options=options, answer="B"),  # 6
+            row("多选", stem="多选只有一个答案", answer="B"),  # 7
+        ],
+    )
+    assert [p.line for p in result.errors] == [2, 4, 5, 7] and not result.ok
+    conflict = messages(result.errors)[2]
+    assert "line 3" in conflict and "answers disagree" in conflict
+    assert [p.line for p in result.warnings] == [6]
+    assert f"#{existing.id}" in messages(result.warnings)[0]
+    assert [(i.line, i.duplicate_line, i.duplicate_of) for i in result.duplicates] == [
+        (5, 3, None),
+        (6, None, existing.id),
+    ]
+
+
+def test_a_file_with_only_errors_has_no_duplicate_check_and_keeps_its_errors(session):
+    bank = make_bank(session)
+    make_question(session, bank, stem="题干")
+    result = preview(session, bank, [row(stem="", answer="A"), row(answer="Z")])
+    assert [p.line for p in result.errors] == [2, 3]
+    assert result.items == [] and result.warnings == []
+
+
 def test_near_duplicates_are_warnings(session):
     bank = make_bank(session)
     make_question(session, bank, stem="根据党章规定，党员必须履行的义务一共有几项内容？")

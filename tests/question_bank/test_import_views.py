@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,44 @@ def test_bad_rows_are_listed_and_nothing_is_stored_then_the_fixed_file_imports(
     # Importing the same file again finds only duplicates and adds nothing.
     again = upload(auth, world.bank.id, xlsx_bytes(fixed)).get_data(as_text=True)
     assert "nothing to import" in again
+
+
+def test_one_upload_lists_bad_rows_conflicting_rows_and_bank_conflicts_together(
+    client, auth, session, world
+):
+    existing = make_question(session, world.bank, stem="党的最高领导机关是什么？")
+    session.commit()
+    options = existing.current_version.spec["options"]
+    bad = [row(stem=f"坏题{n}", answer="G") for n in range(10)]  # rows 2-11
+    rows = [
+        *bad,
+        row(stem="预备期几年？", options=("一年", "两年"), answer="A"),  # 12
+        row(stem="预备期几年？", options=("一年", "两年"), answer="B"),  # 13
+        row(stem="党的最高领导机关是什么？", options=options, answer="B"),  # 14
+    ]
+    editor = make_user(session, username="editor4", roles=((Role.BANK_EDITOR, world.root),))
+    session.commit()
+    assert editor.id
+    auth.login("editor4")
+    response = upload(auth, world.bank.id, xlsx_bytes(rows))
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    errors = page[page.index('data-testid="error-table"') : page.index("</table>")]
+    lines = re.findall(r'<tr><td class="text-nowrap">(\d+)</td>', errors)
+    assert lines == [str(n) for n in range(2, 12)] + ["13"]
+    assert "Same question as line 12, but the answers disagree" in errors
+    warnings = page[page.index('data-testid="warning-table"') :]
+    assert f"Same question as question #{existing.id} of the bank" in warnings
+    assert 'name="token"' not in page and count(session) == 1
+
+
+@pytest.mark.parametrize(("username", "status"), [("reviewer", 403), ("mema", 403)])
+def test_only_editors_upload_question_files(client, auth, session, world, username, status):
+    make_user(session, username="reviewer", roles=((Role.REVIEWER, world.root),))
+    session.commit()
+    auth.login(username)
+    response = upload(auth, world.bank.id, xlsx_bytes([row(stem="一题")]))
+    assert response.status_code == status and count(session) == 0
 
 
 def test_confirm_rechecks_the_stashed_file_and_refuses_other_users_tokens(
@@ -231,6 +270,25 @@ def test_export_downloads(client, auth, session, world, fmt):
         rf'filename="question-bank-{world.bank.id}-\d{{8}}\.\w+"',
         response.headers["Content-Disposition"],
     )
+
+
+def test_the_export_is_named_after_the_organisations_day(client, auth, session, world, clock):
+    make_question(session, world.bank, stem="导出题", status=QuestionStatus.ACTIVE)
+    make_user(session, username="editor5", roles=((Role.BANK_EDITOR, world.root),))
+    make_user(session, username="reviewer5", roles=((Role.REVIEWER, world.root),))
+    session.commit()
+    clock.at = datetime(2026, 12, 6, 18, 34, tzinfo=UTC)  # 02:34 on 7 December in Beijing
+    path = f"/bank/{world.bank.id}/export?download=1&format=csv&status=active"
+    for username in ("editor5", "reviewer5"):
+        auth.login(username)
+        response = client.get(path)
+        assert response.status_code == 200
+        disposition = response.headers["Content-Disposition"]
+        assert f'filename="question-bank-{world.bank.id}-20261207.csv"' in disposition
+        assert "20261206" not in disposition
+        auth.logout()
+    auth.login("mema")
+    assert client.get(path).status_code == 403
 
 
 def test_export_follows_the_lists_filters(client, auth, session, world):

@@ -206,6 +206,68 @@ def test_status_workflow_draft_review_active_retired(session, people):
     assert len(_actions(session, "question.approved")) == 1
 
 
+def test_the_reviewer_is_named_only_for_the_version_they_reviewed(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], status=QuestionStatus.IN_REVIEW)
+    first = question.current_version
+    assert question.reviewer_of(first) is None
+    services.approve_question(session, people["reviewer"], question, FIXED_NOW)
+    assert question.reviewer_of(first) == people["reviewer"]
+    # An edit after approval is a version nobody has reviewed yet.
+    second = services.update_question(
+        session, people["editor"], question, single_draft(stem="改过的题干"), FIXED_NOW
+    )
+    assert question.status == QuestionStatus.IN_REVIEW and second.number == 2
+    assert question.reviewer_of(second) is None
+    assert question.reviewer_of(first) == people["reviewer"]
+    services.approve_question(session, people["editor_reviewer"], question, FIXED_NOW)
+    session.expire(question)  # the reviewer as a new page reads it
+    assert question.reviewer_of(second) == people["editor_reviewer"]
+    assert question.reviewer_of(first) is None
+
+
+def test_a_version_changed_in_place_after_it_was_sent_back_has_no_reviewer(session, people):
+    bank = make_bank(session)
+    question = make_question(session, bank, people["editor"], status=QuestionStatus.IN_REVIEW)
+    version = question.current_version
+    services.reject_question(session, people["reviewer"], question, "出处有误", FIXED_NOW)
+    assert question.reviewer_of(version) == people["reviewer"]
+    services.update_question(
+        session, people["editor"], question, single_draft(source_document="第十条"), FIXED_NOW
+    )
+    assert question.current_version is version and question.reviewer_of(version) is None
+    # Saving without a change leaves the review where it was.
+    services.submit_for_review(session, people["editor"], question, FIXED_NOW)
+    services.reject_question(session, people["reviewer"], question, "仍有误", FIXED_NOW)
+    services.update_question(
+        session, people["editor"], question, single_draft(source_document="第十条"), FIXED_NOW
+    )
+    assert question.reviewer_of(version) == people["reviewer"]
+
+
+def test_questions_stored_active_name_their_importer_as_the_reviewer_of_version_one(
+    session, people
+):
+    bank = make_bank(session)
+    one = make_question(session, bank, people["editor"], status=QuestionStatus.ACTIVE)
+    [many_id] = services.add_questions(
+        session,
+        people["editor"],
+        bank,
+        [single_draft(stem="批量")],
+        FIXED_NOW,
+        QuestionStatus.ACTIVE,
+    )
+    [draft_id] = services.add_questions(
+        session, people["editor"], bank, [single_draft(stem="草稿")], FIXED_NOW
+    )
+    session.expire_all()
+    many, draft = session.get(Question, many_id), session.get(Question, draft_id)
+    assert one.reviewer_of(one.current_version) == people["editor"]
+    assert many.reviewer_of(many.current_version) == people["editor"]
+    assert draft.reviewed_version_id is None
+
+
 @pytest.mark.parametrize("status", [QuestionStatus.DRAFT, QuestionStatus.ACTIVE])
 def test_only_questions_in_review_can_be_approved(session, people, status):
     bank = make_bank(session)

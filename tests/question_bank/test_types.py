@@ -274,3 +274,31 @@ def test_partial_credit_percent_is_the_share_grading_uses(fraction, percent, poi
     assert partial_credit_percent(spec) == percent
     assert grade("multiple", spec, [0, 2]).points == points
     assert D(percent) / 100 * TWO == grade("multiple", spec, [0, 2]).points.quantize(D("0.01"))
+
+
+@pytest.mark.parametrize(
+    ("value", "label"),
+    [
+        (D("1"), "1 point"),
+        (D("1.00"), "1 point"),
+        (1, "1 point"),
+        (D("1.5"), "1.5 points"),
+        (D("0.5"), "0.5 points"),
+        (D("2.00"), "2 points"),
+        (D("0.01"), "0.01 points"),
+        (None, "—"),
+    ],
+)
+def test_points_are_singular_only_when_exactly_one(ctx, value, label):
+    from learnapp.question_bank.types import points_label
+
+    assert points_label(value) == label
+
+
+def test_points_read_as_fen_in_chinese(app):
+    from flask_babel import force_locale
+
+    from learnapp.question_bank.types import points_label
+
+    with app.test_request_context(), force_locale("zh_Hans"):
+        assert [points_label(D(v)) for v in ("1", "1.5", "2.00")] == ["1 分", "1.5 分", "2 分"]

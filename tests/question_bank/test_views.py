@@ -183,6 +183,41 @@ def test_every_type_can_be_authored(client, auth, session, bank_world):
     assert specs["short"] == {"reference": "民主集中制", "key_points": ["民主", "集中"]}
 
 
+@pytest.mark.parametrize(
+    ("code", "points"),
+    [
+        ("single", "1.00"),
+        ("multiple", "2.00"),
+        ("judge", "1.00"),
+        ("fill", "2.00"),
+        ("short", "5.00"),
+    ],
+)
+def test_a_new_question_starts_with_the_points_the_import_template_gives_its_type(
+    client, auth, bank_world, code, points
+):
+    auth.login("editor")
+    html = client.get(f"/bank/{bank_world['bank'].id}/questions/new/{code}").get_data(as_text=True)
+    assert re.search(rf'name="points"[^>]*value="{re.escape(points)}"', html)
+
+
+def test_the_question_forms_default_points_are_the_imports(app):
+    from learnapp.question_bank.formats.common import DEFAULT_POINTS
+    from learnapp.question_bank.types import TYPES
+
+    with app.test_request_context():
+        defaults = {code: qtype.form_class().points.data for code, qtype in TYPES.items()}
+    assert defaults == {code: Decimal(value) for code, value in DEFAULT_POINTS.items()}
+
+
+def test_an_edit_form_keeps_the_questions_own_points(client, auth, session, bank_world):
+    question = make_question(session, bank_world["bank"], bank_world["editor"], points=Decimal("7"))
+    session.commit()
+    auth.login("editor")
+    html = client.get(f"/bank/questions/{question.id}/edit").get_data(as_text=True)
+    assert re.search(r'name="points"[^>]*value="7.00"', html)
+
+
 def test_multiple_with_one_right_answer_is_refused(client, auth, bank_world):
     auth.login("editor")
     form = {**_single_form(), "answers": ["A"]}
@@ -232,6 +267,84 @@ def test_reviewer_approves_and_rejects(client, auth, session, bank_world):
     auth.post(f"/bank/questions/{second.id}/reject", {"reason": "出处条款有误"})
     session.refresh(second)
     assert second.status == QuestionStatus.DRAFT and second.status_reason == "出处条款有误"
+
+
+def test_approving_from_the_queue_returns_to_the_queue(client, auth, session, bank_world):
+    bank, question = bank_world["bank"], bank_world["question"]
+    second = make_question(
+        session, bank, bank_world["editor"], stem="第二题", status=QuestionStatus.IN_REVIEW
+    )
+    session.commit()
+    auth.login("reviewer")
+    queue = client.get(f"/bank/{bank.id}/review").get_data(as_text=True)
+    approve = queue[queue.index(f"/bank/questions/{question.id}/approve") :]
+    approve = approve[: approve.index("</form>")]
+    assert '<input type="hidden" name="back" value="queue">' in approve
+    revision = re.search(r'name="revision" value="(\d+)"', approve).group(1)
+    response = auth.post(
+        f"/bank/questions/{question.id}/approve", {"revision": revision, "back": "queue"}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/bank/{bank.id}/review")
+    # From the question's own page the reviewer stays on the question.
+    response = auth.post(f"/bank/questions/{second.id}/approve", {"revision": str(second.revision)})
+    assert response.headers["Location"].endswith(f"/bank/questions/{second.id}")
+    session.expire_all()
+    assert session.get(Question, question.id).status == QuestionStatus.ACTIVE
+    assert session.get(Question, second.id).status == QuestionStatus.ACTIVE
+
+
+def test_a_refused_approval_from_the_queue_returns_to_the_queue_with_the_reason(
+    client, auth, session, bank_world
+):
+    bank, question = bank_world["bank"], bank_world["question"]
+    auth.login("reviewer")
+    response = auth.post(
+        f"/bank/questions/{question.id}/approve", {"revision": "0", "back": "queue"}
+    )
+    assert response.headers["Location"].endswith(f"/bank/{bank.id}/review")
+    page = client.get(f"/bank/{bank.id}/review").get_data(as_text=True)
+    assert "changed after you opened it" in page
+    session.expire_all()
+    assert session.get(Question, question.id).status == QuestionStatus.IN_REVIEW
+
+
+@pytest.mark.parametrize("username", ["editor", "mema"])
+def test_only_reviewers_approve_from_the_queue(client, auth, session, bank_world, username):
+    question = bank_world["question"]
+    auth.login(username)
+    response = auth.post(
+        f"/bank/questions/{question.id}/approve",
+        {"revision": str(question.revision), "back": "queue"},
+    )
+    assert response.status_code == 403
+    session.expire_all()
+    assert session.get(Question, question.id).status == QuestionStatus.IN_REVIEW
+
+
+def test_an_edit_awaiting_review_names_no_reviewer_but_its_first_version_does(
+    client, auth, session, bank_world
+):
+    question = bank_world["question"]
+    reviewer = bank_world["reviewer"].display_name
+    auth.login("reviewer")
+    auth.post(f"/bank/questions/{question.id}/approve", {"revision": str(question.revision)})
+    html = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+    assert f'data-testid="reviewer">{reviewer}<' in html
+    auth.logout()
+    auth.login("editor")
+    path = f"/bank/questions/{question.id}/edit"
+    auth.post(path, _single_form(stem="第二版题干", revision=_opened_at(client, path)))
+    for username in ("editor", "reviewer"):
+        auth.logout()
+        auth.login(username)
+        current = client.get(f"/bank/questions/{question.id}").get_data(as_text=True)
+        assert "第二版题干" in current and 'data-testid="reviewer">—<' in current
+        first = client.get(f"/bank/questions/{question.id}?version=1").get_data(as_text=True)
+        assert f'data-testid="reviewer">{reviewer}<' in first
+    auth.logout()
+    auth.login("mema")
+    assert client.get(f"/bank/questions/{question.id}").status_code == 403
 
 
 def test_editor_cannot_approve(client, auth, bank_world):
@@ -324,6 +437,21 @@ def test_preview_shows_the_taking_screens_frame_and_points(client, auth, bank_wo
     frame = html.split('data-testid="member-preview"')[0].rsplit("<section", 1)[1]
     assert 'class="card mb-3 quiz-slot"' in frame
     assert "Question 1 of 1 · 2 points" in html
+
+
+@pytest.mark.parametrize(("points", "label"), [("1", "1 point"), ("1.5", "1.5 points")])
+def test_the_preview_says_point_for_exactly_one(client, auth, session, bank_world, points, label):
+    question = make_question(
+        session, bank_world["bank"], bank_world["editor"], stem="一分题", points=Decimal(points)
+    )
+    session.commit()
+    for username in ("editor", "reviewer"):
+        auth.login(username)
+        html = client.get(f"/bank/questions/{question.id}/preview").get_data(as_text=True)
+        assert f"Question 1 of 1 · {label}<" in html
+        auth.logout()
+    auth.login("mema")
+    assert client.get(f"/bank/questions/{question.id}/preview").status_code == 403
 
 
 def test_bulk_actions_from_the_list(client, auth, session, bank_world):

@@ -23,6 +23,7 @@ from learnapp.quizzes.composition import (
 )
 from learnapp.quizzes.models import AnswerOutcome, Attempt, Composition, FinishedBy, Quiz, QuizItem
 from learnapp.quizzes.queries import slots_of
+from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
 from tests.quizzes.helpers import make_paper, make_quiz
@@ -251,6 +252,25 @@ def test_preview_result_and_report_show_the_papers_own_points(app, session, auth
     auth.login("seca")
     report = auth.client.get(f"/quizzes/manage/{quiz.id}/report").get_data(as_text=True)
     assert "83.33%" in report
+
+
+def test_one_point_is_singular_on_the_preview_the_authoring_page_and_the_paper(
+    app, session, auth, world
+):
+    quiz = _exam_with_own_points(app, session, world)
+    auth.client.set_cookie(LANG_COOKIE, "en")  # the assertions read the English msgids
+    auth.login("seca")
+    preview = auth.client.get(f"/quizzes/manage/{quiz.id}/preview").get_data(as_text=True)
+    assert re.findall(r"\d · ([\d.]+ points?)</div>", preview) == ["5 points", "1 point"]
+    page = auth.client.get(f"/quizzes/manage/{quiz.id}").get_data(as_text=True)
+    assert re.findall(r'data-testid="item-points">([^<]+)<', page) == ["5 points", "1 point"]
+    assert "In all: 2 questions, 6 points" in page
+    auth.logout()
+    auth.login("mema")
+    assert auth.client.get(f"/quizzes/manage/{quiz.id}/preview").status_code == 403
+    start = auth.post(f"/quizzes/{quiz.id}/start")
+    paper = auth.client.get(start.headers["Location"]).get_data(as_text=True)
+    assert re.findall(r"of 2 · ([\d.]+ points?)</div>", paper) == ["5 points", "1 point"]
 
 
 def test_secretary_sets_a_papers_points_and_a_bad_value_is_shown_again(app, session, auth, world):

@@ -164,3 +164,17 @@ def test_the_marking_form_keeps_a_refused_mark_and_steps_by_hundredths(
     assert saved.status_code == 302
     reload(session)
     assert str(session.get(AttemptQuestion, other).awarded) == "2.33"
+
+
+@pytest.mark.parametrize(
+    ("points", "shown"), [("1", "Marked: 1 point."), ("2.5", "Marked: 2.5 points.")]
+)
+def test_a_marked_answer_says_point_for_exactly_one(
+    session, auth, world, branch_exam, points, shown
+):
+    _own, other = branch_exam
+    auth.client.set_cookie(LANG_COOKIE, "en")
+    auth.login("seca")
+    assert auth.post(f"/quizzes/marking/{other}", {"points": points}).status_code == 302
+    page = auth.client.get(f"/quizzes/marking/{other}").get_data(as_text=True)
+    assert shown in page

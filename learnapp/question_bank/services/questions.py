@@ -170,6 +170,8 @@ def add_question(
     session.flush()
     version = _new_version(session, question, draft, stem, spec, points, 1, audience, actor, now)
     _sync_copies(question, version)
+    if status == QuestionStatus.ACTIVE:
+        question.reviewed_version_id = version.id
     session.flush()
     if audit:
         record(
@@ -262,7 +264,11 @@ def add_questions(
     session.execute(
         sa.update(Question),
         [
-            {"id": question_id, "current_version_id": version_id}
+            {
+                "id": question_id,
+                "current_version_id": version_id,
+                "reviewed_version_id": version_id if active else None,
+            }
             for question_id, version_id in zip(question_ids, version_ids, strict=True)
         ],
     )
@@ -353,6 +359,8 @@ def update_question(
         version.source = ensure_source(session, draft.source_document, draft.source_version, now)
         version.audience = audience
         version.created_by_id = getattr(actor, "id", None)
+        if question.reviewed_version_id == version.id:
+            question.reviewed_version_id = None  # its reviewer read other text
     _sync_copies(question, version)
     if question.status == QuestionStatus.ACTIVE:
         question.flag_for_review(ReviewFlag.EDITED_AFTER_APPROVAL)

@@ -30,6 +30,8 @@ from learnapp.question_bank.types.base import (
     Grade,
     WidgetQuestion,
     normalise_stem,
+    plural_number,
+    points_label,
     points_text,
 )
 from learnapp.question_bank.types.choice import (
@@ -55,5 +57,7 @@ __all__ = [
     "normalise_stem",
     "parse_judge",
     "partial_credit_percent",
+    "plural_number",
+    "points_label",
     "points_text",
 ]

@@ -5,7 +5,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 
 MAX_OPTIONS = 8
@@ -63,6 +63,21 @@ def points_text(value) -> str:
     """Points as people write them: 2.00 → 2, 2.50 → 2.5."""
     text = format(Decimal(value), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def plural_number(value) -> int:
+    """The whole number `ngettext` chooses a plural form by (it refuses a Decimal): a whole
+    amount as it is; a fraction takes the plural form, as in English (0.5 points, 1.5 points)."""
+    whole = int(value)
+    return whole if whole == value else 2
+
+
+def points_label(value) -> str:
+    """Points with their unit in the reader's language (1 point, 1.5 points, 2 points); a dash
+    when there are none to show."""
+    if value is None:
+        return "—"
+    return ngettext("%(p)s point", "%(p)s points", plural_number(value), p=points_text(value))
 
 
 def _is_int(value) -> bool:

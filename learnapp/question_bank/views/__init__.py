@@ -42,7 +42,8 @@ def question_or_404(question_id: int) -> Question:
     return question
 
 
-def status_action(question_id, service, message):
+def status_action(question_id, service, message, back=None):
+    """Run a status change on a question and return to it, or to `back(question)`."""
     question = question_or_404(question_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -53,6 +54,8 @@ def status_action(question_id, service, message):
     else:
         commit()
         flash(message, "success")
+    if back is not None:
+        return redirect(back(question))
     return redirect(url_for("question_bank.question_detail", question_id=question.id))
 
 

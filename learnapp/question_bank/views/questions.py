@@ -15,7 +15,7 @@ from learnapp.question_bank.draft import split_path
 from learnapp.question_bank.forms import BulkForm, RejectForm, ReviewRuleForm
 from learnapp.question_bank.models import Audience, QuestionStatus
 from learnapp.question_bank.queries import QuestionFilters
-from learnapp.question_bank.types import TYPES, points_text
+from learnapp.question_bank.types import TYPES
 from learnapp.question_bank.views import bank_or_404, bp, question_or_404, status_action
 
 
@@ -270,6 +270,5 @@ def question_preview(question_id):
         version=version,
         qtype=qtype,
         widget=qtype.widget_question(version.stem, version.spec, field=f"q{question.id}"),
-        points=points_text(version.points),
         show_key=request.args.get("key") == "1",
     )

@@ -37,7 +37,7 @@ def question_approve(question_id):
     approve = partial(
         services.approve_question, revision=opened_revision(request.form.get("revision"))
     )
-    return status_action(question_id, approve, _("Approved: now active."))
+    return status_action(question_id, approve, _("Approved: now active."), back=_back)
 
 
 @bp.post("/questions/<int:question_id>/reject")
@@ -55,6 +55,12 @@ def question_reject(question_id):
             flash(_("Sent back to the author."), "success")
     else:
         flash(_("Say what needs changing."), "danger")
+    return redirect(_back(question))
+
+
+def _back(question) -> str:
+    """Where a reviewer's decision returns: to the queue when it was taken there, so that the
+    next question is at hand; else to the question."""
     if request.form.get("back") == "queue":
-        return redirect(url_for("question_bank.review_queue", bank_id=question.bank_id))
-    return redirect(url_for("question_bank.question_detail", question_id=question.id))
+        return url_for("question_bank.review_queue", bank_id=question.bank_id)
+    return url_for("question_bank.question_detail", question_id=question.id)

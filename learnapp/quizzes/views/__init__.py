@@ -4,6 +4,8 @@ pages."""
 
 from flask import Blueprint, make_response
 
+from learnapp.question_bank.types import plural_number
+
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 
 
@@ -35,12 +37,9 @@ def quiz_num(value) -> str:
 
 @bp.app_template_filter("plural_count")
 def plural_count(value) -> int:
-    """The whole number `ngettext` chooses a plural form by (it refuses a Decimal): whole
-    points as they are; a fraction takes the plural form, as in English (0.5 points)."""
-    if value is None:
-        return 0
-    whole = int(value)
-    return whole if whole == value else 2
+    """The whole number `ngettext` chooses a plural form by (question_bank.types.plural_number);
+    0 for nothing."""
+    return 0 if value is None else plural_number(value)
 
 
 from learnapp.quizzes.views import (  # noqa: E402,F401  (routes on bp)
