@@ -45,6 +45,7 @@ CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 STASH_TOKEN = re.compile(r'name="token" value="([^"]+)"')
 READY = re.compile(r'data-testid="confirm-import">\D*(\d+)')
 TOPICS = ["党章", "条例", "党史", "组织生活", "纪律"]
+AUDIENCES = ["全体人员", "党员", "书记和支委委员", "入党积极分子和发展对象"]
 WORDS = (
     "党员干部学习教育管理组织生活纪律监督群众路线民主集中制理论武装先锋模范作用基层支部委员会"
     "选举表决权利义务发展对象积极分子预备期转正介绍人志愿书宣誓党费党籍关系接转流动考察培养"
@@ -156,6 +157,8 @@ def build_rows(rows: int) -> list[list]:
                     *meta,
                 ]
             )
+        # 少选得分比例, 各空答案不分顺序 and 学习对象.
+        out[-1] += [50 if kind == 1 else "", "是" if kind == 3 else "", AUDIENCES[n % 4]]
     return out
 
 

@@ -9,6 +9,8 @@ exactly as the `types` package stores and grades it:
 - judge    {"answer": bool}
 - fill     {"blanks": [[str, ...], ...], "any_order": bool}       accepted answers per blank
 - short    {"reference": str, "key_points": [str, ...]}           marked by a person
+
+`audience` is who the question is for, a `models.Audience` value ("all" when a file says nothing).
 """
 
 import re
@@ -72,5 +74,6 @@ class QuestionDraft:
     source_version: str = ""  # 依据版本, e.g. 2022-10-22
     explanation: str = ""  # 解析
     tags: list[str] = field(default_factory=list)
+    audience: str = "all"  # 学习对象: all | party_members | leaders | applicants
     # Where the draft came from, for messages: file name and row or line number.
     origin: str = ""

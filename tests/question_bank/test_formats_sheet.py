@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from learnapp.question_bank.formats import csv as csv_format
 from learnapp.question_bank.formats import detect, xlsx
@@ -227,10 +228,11 @@ def test_formula_cells_are_errors_at_their_row_and_column_never_their_cached_val
 
 def test_a_formula_anywhere_is_an_error_even_in_an_ignored_column_or_the_header():
     header = [*COLUMNS, "备注"]
+    letter = get_column_letter(len(header))  # 备注's: the first column after the template's
     data = xlsx_with_formulas({"备注": "=HYPERLINK(1)"}, header)
-    assert errors_at(xlsx.parse(data)) == [(2, "R")]
+    assert errors_at(xlsx.parse(data)) == [(2, letter)]
     data = xlsx_with_formulas({("header", "备注"): "=A1"}, header)
-    assert errors_at(xlsx.parse(data)) == [(1, "R")]
+    assert errors_at(xlsx.parse(data)) == [(1, letter)]
     data = xlsx_with_formulas({"答案": "=CHAR(65)", "题型": "=A3"})
     assert errors_at(xlsx.parse(data)) == [(2, "题型"), (2, "答案")]  # and not "required"
 
@@ -242,9 +244,11 @@ def test_a_too_long_option_is_reported_once_not_also_as_a_gap():
 
 
 def test_more_cells_than_columns_and_fewer_cells_are_row_errors():
-    text = csv_text([row()]) + "单选,题干2,a,b,,,,,A,,1,2,,,,,,EXTRA\n单选,题干3,a,b\n"
+    longer = [*row(stem="题干2", options=("a", "b")), "EXTRA"]
+    text = csv_text([row(), longer]) + "单选,题干3,a,b\n"
     result = csv_format.parse(text.encode())
-    assert [(p.line, p.column) for p in result.errors] == [(3, "R"), (4, "")]
+    extra = get_column_letter(len(COLUMNS) + 1)
+    assert [(p.line, p.column) for p in result.errors] == [(3, extra), (4, "")]
     assert [q.line for q in result.questions] == [2]
 
 
@@ -257,19 +261,26 @@ def test_missing_and_unknown_columns():
     assert extra.errors == [] and "备注" in messages(extra.warnings)[0]
 
 
-def test_html_in_cells_is_reduced_to_text_with_a_warning():
-    result = parse_csv(
-        [
-            row(
-                stem="<b>粗体</b><script>alert(1)</script>",
-                options=("<img src=x onerror=alert(1)>甲", "乙"),
-            )
-        ]
-    )
-    draft = result.questions[0].draft
-    # Script text goes with its tag (sanitize.DROPPED_WITH_CONTENT).
-    assert draft.stem == "粗体" and draft.spec["options"] == ["甲", "乙"]
-    assert [p.column for p in result.warnings] == ["题干", "选项A"]
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_text_that_looks_like_html_is_kept_as_typed_without_a_warning(fmt):
+    cells = {
+        "stem": "比较大小：若 a<b 且 b>c，则（  ）。",
+        "options": ("<b>粗体</b><script>alert(1)</script>", "<img src=x onerror=alert(1)>甲"),
+        "解析": "…<b>粗体</b>",
+        "标签": "<b>重点</b>",
+        "出处": "《条例》&lt;第三条&gt;",
+    }
+    rows = [row(**cells), row("填空", "A&amp;B 是____", (), "<i>甲</i>|甲&乙")]
+    data = csv_text(rows).encode() if fmt == "csv" else xlsx_bytes(rows)
+    result = csv_format.parse(data) if fmt == "csv" else xlsx.parse(data)
+    assert result.errors == [] and result.warnings == []
+    choice, fill = (q.draft for q in result.questions)
+    assert choice.stem == "比较大小：若 a<b 且 b>c，则（  ）。"
+    assert choice.spec["options"] == list(cells["options"])
+    assert (choice.explanation, choice.tags) == ("…<b>粗体</b>", ["<b>重点</b>"])
+    assert choice.source_document == "《条例》&lt;第三条&gt;"
+    assert fill.stem == "A&amp;B 是____"
+    assert fill.spec["blanks"] == [["<i>甲</i>", "甲&乙"]]
 
 
 def test_invisible_and_control_characters_leave_cells_even_in_multi_line_cells():

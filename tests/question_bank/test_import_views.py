@@ -189,8 +189,8 @@ def test_counts_on_the_preview_and_the_result_agree_with_their_number(client, au
     two_errors = [row(stem="坏题", answer="G"), row(stem="坏题二", answer="G")]
     page = upload(auth, world.bank.id, xlsx_bytes(two_errors)).get_data(as_text=True)
     assert ">2 problems<" in page and "2 problems found. Fix them in the file" in page
-    html_row = [row(stem="<b>预备期为一年。</b>")]
-    response = upload(auth, world.bank.id, xlsx_bytes(html_row))
+    warned_row = [row(stem="预备期为一年。", 参考答案="只有简答题用")]
+    response = upload(auth, world.bank.id, xlsx_bytes(warned_row))
     page = response.get_data(as_text=True)
     assert ">1 warning<" in page and "1 warnings" not in page
     assert "1 question is ready to import." in page and "Import 1 question<" in page

@@ -1,18 +1,22 @@
 """The spreadsheet layout shared by the Excel template and CSV (DOMAIN.md, Question bank).
 
 One header row, `题型 | 题干 | 选项A … 选项F | 答案 | 参考答案 | 分值 | 难度 | 知识点 | 出处 | 依据版本 |
-解析 | 标签`, then one question per row. Answers: 单选 `B`; 多选 `ACD`; 判断 `对`/`错` (√ × 正确 错误
-T F too); 填空 `答案1|同义词;;答案2` with each blank written `____` in the stem; 简答 the key points
-separated by `;;`, with its reference answer in 参考答案 (older templates have no such column: the
-key points, one per line, are then the reference answer, as they are when the cell is empty).
-Full-width letters and punctuation in answers are read as half-width (`Ｃ，Ｄ`
-is CD). Columns are found by their header, so their order does not matter. A row's answer key
-and its numbers are read in formats.sheet_keys.
+解析 | 标签 | 少选得分比例 | 各空答案不分顺序 | 学习对象`, then one question per row. Answers: 单选 `B`;
+多选 `ACD`; 判断 `对`/`错` (√ × 正确 错误 T F too); 填空 `答案1|同义词;;答案2` with each blank written
+`____` in the stem; 简答 the key points separated by `;;`, with its reference answer in 参考答案
+(older templates have no such column: the key points, one per line, are then the reference
+answer, as they are when the cell is empty). Full-width letters and punctuation in answers are
+read as half-width (`Ｃ，Ｄ` is CD). The last three columns hold the settings the question form
+has besides the answer: a 多选's partial credit in percent, whether a 填空's blanks may be
+answered in any order, and the audience; older templates lack them, and an empty cell is the
+form's default. Columns are found by their header, so their order does not matter. A row's answer
+key, its numbers and its settings are read in formats.sheet_keys.
 
-Cells are text: a formula cell of an .xlsx is an error wherever it stands (its computed value is
-never read), as is text that a spreadsheet would run as one. The template's own example rows
-(their stem starts with （示例）) are left out and listed, whatever else they hold, so that they
-never land in a bank when someone forgets to delete them.
+Cells are plain text, kept as typed (`a<b`, `<b>` and `&amp;` are text: pages escape it), except
+that a formula cell of an .xlsx is an error wherever it stands (its computed value is never
+read), as is text that a spreadsheet would run as one. The template's own example rows (their
+stem starts with （示例）) are left out and listed, whatever else they hold, so that they never
+land in a bank when someone forgets to delete them.
 """
 
 import re
@@ -30,21 +34,27 @@ from learnapp.question_bank.formats.common import (
     ParseResult,
     clean_line,
     fold,
-    has_html,
-    html_to_text,
     path_problem,
     split_tags,
     tags_problem,
 )
 from learnapp.question_bank.formats.sheet_keys import (
     answer_key,
+    read_any_order,
+    read_audience,
     read_difficulty,
+    read_partial_credit,
     read_points,
     read_source_version,
 )
 from learnapp.tabular import Table, looks_like_formula
 
 OPTION_COLUMNS = tuple(f"选项{letter}" for letter in "ABCDEF")
+PARTIAL_CREDIT = "少选得分比例"
+ANY_ORDER = "各空答案不分顺序"
+AUDIENCE = "学习对象"
+# A setting column and the one type that uses it (学习对象 is every type's).
+SETTING_TYPES = {PARTIAL_CREDIT: "multiple", ANY_ORDER: "fill"}
 COLUMNS = (
     "题型",
     "题干",
@@ -58,6 +68,9 @@ COLUMNS = (
     "依据版本",
     "解析",
     "标签",
+    PARTIAL_CREDIT,
+    ANY_ORDER,
+    AUDIENCE,
 )
 REQUIRED = ("题型", "题干", "答案")  # 参考答案 is optional: older templates lack it
 TYPE_NAMES = {
@@ -136,7 +149,7 @@ def _header_problems(table: Table, result: ParseResult) -> dict[str, int] | None
 def _text(
     raw: str, row: int, column: str, result: ParseResult, *, limit: int = MAX_SHEET_TEXT
 ) -> str:
-    """A cell as stored text: formula-looking cells refused, HTML reduced to text, length capped."""
+    """A cell as stored text, as typed: formula-looking cells refused, length capped."""
     value = clean_line(raw)
     if value.startswith("'") and looks_like_formula(value[1:]):
         # Our exports write formula-looking text as '=…; reading it back restores the text.
@@ -148,9 +161,6 @@ def _text(
             _l("A cell may not start with =, +, - or @ (write '= to mean the text itself)."),
         )
         return ""
-    if has_html(value):
-        value = html_to_text(value)
-        result.warn(row, column, _l("HTML was removed; the bank stores plain text."))
     if len(value) > limit:
         result.error(row, column, _l("At most %(n)d characters.", n=limit))
         return ""
@@ -231,6 +241,9 @@ def _row(
     spec = None
     if code is not None and not failed & KEY_CELLS[code]:
         spec = answer_key(code, stem, options, gaps, answer_raw, reference, number, result)
+    settings = _settings(code, {column: cell(column) for column in SETTING_TYPES}, number, result)
+    if spec is not None:
+        spec.update(settings)
     if spec is not None and len(result.errors) == errors_before:
         for problem in types.get_type(code).validate(spec):
             result.error(number, "答案", problem)
@@ -248,6 +261,7 @@ def _row(
     problem = tags_problem(tags)
     if problem:
         result.error(number, "标签", problem)
+    audience = read_audience(cell(AUDIENCE), number, AUDIENCE, result)
     if len(result.errors) > errors_before or spec is None:
         return None
     return QuestionDraft(
@@ -261,7 +275,34 @@ def _row(
         source_version=source_version,
         explanation=explanation,
         tags=tags,
+        audience=audience,
     )
+
+
+def _settings(code: str | None, cells: dict[str, str], number: int, result: ParseResult) -> dict:
+    """The spec keys that 少选得分比例 and 各空答案不分顺序 set for the type that uses them (an
+    empty cell sets none: answer_key's default stands); filled in for another type, they are
+    ignored with a warning."""
+    settings = {}
+    for column, raw in cells.items():
+        user = SETTING_TYPES[column]
+        if not raw or code is None:
+            continue
+        if code != user:
+            result.warn(
+                number,
+                column,
+                _l(
+                    "Only %(type)s questions use %(column)s; it is ignored here.",
+                    type=TYPE_LABELS[user],
+                    column=column,
+                ),
+            )
+        elif column == PARTIAL_CREDIT:
+            settings["partial_credit"] = read_partial_credit(raw, number, column, result)
+        else:
+            settings["any_order"] = read_any_order(raw, number, column, result)
+    return settings
 
 
 def parse_table(

@@ -1,7 +1,7 @@
-"""A spreadsheet row's answer key and its numbers (formats.sheet): 单选 and 多选 letters, 判断
-words, 填空 blanks with synonyms, 简答 key points and reference answer, 分值, 难度 and 依据版本.
-Each reader reports its problems on the row's ParseResult and returns None for a cell it
-cannot read."""
+"""A spreadsheet row's answer key, its numbers and its settings (formats.sheet): 单选 and 多选
+letters, 判断 words, 填空 blanks with synonyms, 简答 key points and reference answer, 分值, 难度,
+依据版本, 少选得分比例, 各空答案不分顺序 and 学习对象. Each reader reports its problems on the row's
+ParseResult and returns None for a cell it cannot read."""
 
 import re
 from decimal import Decimal, InvalidOperation
@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 
 from learnapp.question_bank import types
 from learnapp.question_bank.formats.common import DEFAULT_POINTS, ParseResult, fold
+from learnapp.question_bank.models import Audience
 from learnapp.question_bank.types.written import blank_count
 
 DIFFICULTY_WORDS = {
@@ -22,6 +23,14 @@ DIFFICULTY_WORDS = {
     "较难": 4,
     "难": 5,
 }
+# 学习对象 as the question form names each audience (the name written first), or its code.
+AUDIENCE_NAMES = {
+    Audience.ALL: ("全体人员", "all"),
+    Audience.PARTY_MEMBERS: ("党员", "party_members"),
+    Audience.LEADERS: ("书记和支委委员", "leaders"),
+    Audience.APPLICANTS: ("入党积极分子和发展对象", "applicants"),
+}
+AUDIENCE_BY_NAME = {name: code.value for code, names in AUDIENCE_NAMES.items() for name in names}
 # Between letters of a choice answer: spaces and the punctuation people type (A,C / A、C / A；C).
 ANSWER_NOISE = re.compile(r"[\s,.;:、，。；：/|()（）\[\]【】]")
 
@@ -131,6 +140,61 @@ def read_difficulty(raw: str, row: int, result: ParseResult) -> int | None:
     if text.isascii() and text.isdigit() and 1 <= int(text) <= 5:
         return int(text)
     result.error(row, "难度", _l("Difficulty is a whole number from 1 (easiest) to 5."))
+    return None
+
+
+def read_partial_credit(raw: str, row: int, column: str, result: ParseResult) -> float | None:
+    """少选得分比例: a percentage from 0 to 100 (`50`, `50%`), stored as the share the 多选 is
+    graded with (0.5), as the question form stores it. A bare number between 0 and 1 is refused:
+    it is what Excel keeps for a cell formatted as a percentage (50% is 0.5)."""
+    text = fold(raw).strip().replace(" ", "")
+    number = text.removesuffix("%")
+    try:
+        value = Decimal(number)
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value.is_signed() or value > 100:
+        result.error(
+            row, column, _l("Write a percentage from 0 to 100: 50 gives half the points, 0 none.")
+        )
+        return None
+    if number == text and Decimal("0") < value < Decimal("1"):
+        result.error(
+            row,
+            column,
+            _l(
+                "Write the percentage, such as 50, not the share 0.5 (Excel keeps a cell shown "
+                "as 50% as 0.5); for less than 1%, write the sign too, such as 0.5%."
+            ),
+        )
+        return None
+    return float(value / 100)
+
+
+def read_any_order(raw: str, row: int, column: str, result: ParseResult) -> bool | None:
+    """各空答案不分顺序: 是 or 否, in any of the spellings 判断 accepts."""
+    value = types.parse_judge(fold(raw).strip())
+    if value is None:
+        result.error(row, column, _l("Write 是 or 否 (对/错 and √/× are read too)."))
+    return value
+
+
+def read_audience(raw: str, row: int, column: str, result: ParseResult) -> str | None:
+    """学习对象 as an Audience value; empty is everyone, as on the question form."""
+    text = fold(raw).strip().replace(" ", "").casefold()
+    if not text:
+        return Audience.ALL.value
+    if text in AUDIENCE_BY_NAME:
+        return AUDIENCE_BY_NAME[text]
+    result.error(
+        row,
+        column,
+        _l(
+            "Unknown audience “%(name)s”: use 全体人员、党员、书记和支委委员 or "
+            "入党积极分子和发展对象.",
+            name=raw[:20],
+        ),
+    )
     return None
 
 

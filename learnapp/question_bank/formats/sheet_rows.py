@@ -8,6 +8,8 @@ from flask_babel import lazy_gettext as _l
 from learnapp.question_bank import types
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.formats.sheet import OPTION_COLUMNS, TYPE_LABELS
+from learnapp.question_bank.formats.sheet_keys import AUDIENCE_NAMES
+from learnapp.question_bank.models import Audience
 
 
 def _answer_cells(draft: QuestionDraft) -> list[str]:
@@ -22,6 +24,19 @@ def _answer_cells(draft: QuestionDraft) -> list[str]:
 
 def _number(value: Decimal):
     return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _setting_cells(draft: QuestionDraft) -> list:
+    """少选得分比例, 各空答案不分顺序 and 学习对象, written out even at their defaults. The share is a
+    number of percent (Excel keeps it so), with a % sign below 1 so that it never reads as a
+    share (formats.sheet_keys.read_partial_credit)."""
+    partial = any_order = ""
+    if draft.type == "multiple":
+        percent = Decimal(types.partial_credit_percent(draft.spec))
+        partial = f"{types.points_text(percent)}%" if 0 < percent < 1 else _number(percent)
+    elif draft.type == "fill":
+        any_order = "是" if draft.spec.get("any_order") else "否"
+    return [partial, any_order, AUDIENCE_NAMES[Audience(draft.audience)][0]]
 
 
 def row_of(draft: QuestionDraft) -> list:
@@ -39,6 +54,7 @@ def row_of(draft: QuestionDraft) -> list:
         draft.source_version,
         draft.explanation,
         ";".join(draft.tags),
+        *_setting_cells(draft),
     ]
 
 

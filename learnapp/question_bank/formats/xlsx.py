@@ -5,7 +5,14 @@ from collections.abc import Iterable
 
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.formats.common import ExportResult, ParseResult
-from learnapp.question_bank.formats.sheet import COLUMNS, parse_table
+from learnapp.question_bank.formats.sheet import (
+    ANY_ORDER,
+    AUDIENCE,
+    COLUMNS,
+    PARTIAL_CREDIT,
+    parse_table,
+)
+from learnapp.question_bank.formats.sheet_keys import AUDIENCE_NAMES
 from learnapp.question_bank.formats.sheet_rows import export_problem, row_of
 from learnapp.tabular import TableError, read_xlsx, write_xlsx_sheet
 
@@ -18,6 +25,15 @@ WIDTHS = {
     "知识点": 24,
     "标签": 18,
     "答案": 14,
+    PARTIAL_CREDIT: 14,
+    ANY_ORDER: 18,
+    AUDIENCE: 24,
+}
+# Drop-down lists in the template (typing another accepted spelling stays possible).
+CHOICES = {
+    "题型": "单选,多选,判断,填空,简答",
+    ANY_ORDER: "是,否",
+    AUDIENCE: ",".join(names[0] for names in AUDIENCE_NAMES.values()),
 }
 
 EXAMPLES = [
@@ -39,6 +55,9 @@ EXAMPLES = [
         "2022-10-22",
         "党章第五条规定，要有两名正式党员作介绍人。",
         "入党程序;基础",
+        "",
+        "",
+        "全体人员",
     ],
     [
         "多选",
@@ -58,6 +77,9 @@ EXAMPLES = [
         "2022-10-22",
         "",
         "党员权利",
+        50,
+        "",
+        "党员",
     ],
     [
         "判断",
@@ -77,6 +99,9 @@ EXAMPLES = [
         "2022-10-22",
         "",
         "预备期",
+        "",
+        "",
+        "入党积极分子和发展对象",
     ],
     [
         "填空",
@@ -96,6 +121,9 @@ EXAMPLES = [
         "2022-10-22",
         "",
         "",
+        "",
+        "否",
+        "全体人员",
     ],
     [
         "简答",
@@ -115,6 +143,9 @@ EXAMPLES = [
         "2022-10-22",
         "答出任意两项要点即可。",
         "党员义务",
+        "",
+        "",
+        "党员",
     ],
 ]
 
@@ -138,12 +169,24 @@ INSTRUCTIONS = [
     ["解析", "选填"],
     ["标签", "选填，多个标签用 ; 或 、 分隔"],
     [
+        PARTIAL_CREDIT,
+        "选填，仅多选题：少选（只选对部分正确答案且无错选）时所得分值的百分比，0 到 100，例如 50 得一半分、0 不得分；留空为 50。请填数字（如 50），不要把单元格设成百分比格式（那样存的是 0.5，会被判为错误）；不足 1 的百分比连同 % 一起写，例如 0.5%",
+    ],
+    [
+        ANY_ORDER,
+        "选填，仅填空题：填“是”时各空答案可以不分顺序作答，填“否”或留空时须按顺序作答（也认 对/错、√/×）",
+    ],
+    [
+        AUDIENCE,
+        "选填：全体人员、党员、书记和支委委员、入党积极分子和发展对象；留空为全体人员",
+    ],
+    [
         "示例行",
         "第2至6行是示例（题干以“（示例）”开头），导入前请删除；未删除时导入会跳过并列出这些行",
     ],
     [
         "注意",
-        "单元格不能是公式，也不能以 = + - @ 开头；先预览，任何一行有误都不会导入；与题库中已有题目题干相同的题会被标出",
+        "单元格内容按输入原样保存为文字（如 a<b、<b>、&amp; 都原样保留）；单元格不能是公式，也不能以 = + - @ 开头；先预览，任何一行有误都不会导入；与题库中已有题目题干相同的题会被标出",
     ],
 ]
 
@@ -173,9 +216,11 @@ def _sheet(workbook):
     sheet.freeze_panes = "A2"
     for position, name in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(position)].width = WIDTHS.get(name, 12)
-    kinds = DataValidation(type="list", formula1='"单选,多选,判断,填空,简答"', allow_blank=True)
-    kinds.add("A2:A20001")
-    sheet.add_data_validation(kinds)
+    for name, choices in CHOICES.items():
+        letter = get_column_letter(COLUMNS.index(name) + 1)
+        validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True)
+        validation.add(f"{letter}2:{letter}20001")
+        sheet.add_data_validation(validation)
     return sheet
 
 

@@ -103,6 +103,8 @@ def _checked(draft: QuestionDraft) -> tuple[str, dict, Decimal]:
         )
     if len(draft.source_document or "") > 200 or len(draft.source_version or "") > 64:
         raise DomainError("source_document", _l("The source is too long."))
+    if draft.audience not in {audience.value for audience in Audience}:
+        raise DomainError("audience", _l("Unknown audience."))
     return stem, qtype.clean(draft.spec), points
 
 
@@ -145,13 +147,15 @@ def add_question(
     now: datetime,
     status: QuestionStatus = QuestionStatus.DRAFT,
     *,
-    audience: Audience = Audience.ALL,
+    audience: Audience | None = None,
     audit: bool = True,
 ) -> Question:
     """Store a validated draft as version 1 of a new question, creating its knowledge-point path,
-    tags and source document on first use. A question stored as active counts the actor as its
-    reviewer (imports of reviewed content); bulk importers pass audit=False and record one entry."""
+    tags and source document on first use; `audience` (the form's choice) overrides the draft's.
+    A question stored as active counts the actor as its reviewer (imports of reviewed content);
+    bulk importers pass audit=False and record one entry."""
     stem, spec, points = _checked(draft)
+    audience = audience or Audience(draft.audience)
     if status == QuestionStatus.RETIRED:
         raise DomainError("status", _l("A new question cannot be retired."))
     question = Question(
@@ -251,7 +255,7 @@ def add_questions(
                 "source_document": (draft.source_document or "").strip(),
                 "source_version": (draft.source_version or "").strip(),
                 "source_id": source.id if source else None,
-                "audience": Audience.ALL,
+                "audience": Audience(draft.audience),
                 "created_at": now,
                 "created_by_id": actor_id,
                 "use_count": 0,
@@ -392,5 +396,6 @@ def to_draft(version: QuestionVersion) -> QuestionDraft:
         source_version=version.source_version,
         explanation=version.explanation,
         tags=[tag.name for tag in question.tags],
+        audience=version.audience.value,
         origin=f"question {question.id} v{version.number}",
     )
