@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from learnapp.cli import upgrade_database
 from learnapp.db import UTCDateTime
-from tests.conftest import DB_KIND, POSTGRES_URL, ScratchPostgres
+from tests.conftest import scratch_engine
 
 BEFORE = "881e347125a6"
 T0 = datetime(2026, 3, 1, 8, tzinfo=UTC)
@@ -70,16 +70,7 @@ versions = sa.table(
 
 @pytest.fixture
 def engine(tmp_path):
-    if DB_KIND == "postgres":
-        scratch = ScratchPostgres(POSTGRES_URL, "reviewed_version")
-        engine = sa.create_engine(scratch.create())
-        yield engine
-        engine.dispose()
-        scratch.drop()
-    else:
-        engine = sa.create_engine(f"sqlite:///{tmp_path}/migrated.db")
-        yield engine
-        engine.dispose()
+    yield from scratch_engine(tmp_path, "reviewed_version")
 
 
 def _question(connection, question_id, status, reviewed_hours, version_hours) -> None:
