@@ -2,6 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage, ImmutableMultiDict, MultiDict
+from wtforms.fields import FileField
 from wtforms.validators import InputRequired, ValidationError
 
 # Hours typed as anything but a number (a browser sends "" for what a number input cannot read).
@@ -14,7 +16,27 @@ def day_required(message=None) -> InputRequired:
     return InputRequired(message=message)
 
 
-class EmptyForm(FlaskForm):
+class AppForm(FlaskForm):
+    """The base of every form of the platform.
+
+    Flask-WTF merges the uploaded files into the form data, so a request that sends a text
+    field as a file part would hand the field a file. Only the form's file fields receive file
+    parts; any other field given one reads as not sent, and says so with its own message."""
+
+    class Meta(FlaskForm.Meta):
+        def wrap_formdata(self, form, formdata):
+            formdata = super().wrap_formdata(form, formdata)
+            if not isinstance(formdata, MultiDict):
+                return formdata
+            file_fields = {field.name for field in form if isinstance(field, FileField)}
+            return ImmutableMultiDict(
+                (name, value)
+                for name, value in formdata.items(multi=True)
+                if name in file_fields or not isinstance(value, FileStorage)
+            )
+
+
+class EmptyForm(AppForm):
     """A POST-only button: carries the CSRF token and nothing else."""
 
 

@@ -1,7 +1,6 @@
 """Account forms: validation only."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     PasswordField,
@@ -14,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional, Regexp, ValidationError
 
 from learnapp.accounts.services.users import normalize_username, username_problem
-from learnapp.forms import NoFormula
+from learnapp.forms import AppForm, NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS, ROLE_LABELS
 
 
@@ -29,12 +28,12 @@ class ValidUsername:
             raise ValidationError(problem)
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     username = StringField(_l("User name"), validators=[DataRequired(), Length(max=64)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(AppForm):
     current_password = PasswordField(
         _l("Current password"), validators=[DataRequired(), Length(max=128)]
     )
@@ -48,7 +47,7 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class UserCreateForm(FlaskForm):
+class UserCreateForm(AppForm):
     username = StringField(
         _l("User name"), validators=[DataRequired(), Length(max=64), ValidUsername()]
     )
@@ -69,14 +68,14 @@ class UserCreateForm(FlaskForm):
     with_password = BooleanField(_l("Generate a password now (shown once)"), default=True)
 
 
-class RoleGrantForm(FlaskForm):
+class RoleGrantForm(AppForm):
     role = SelectField(
         _l("Role"), choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
     )
     unit_id = SelectField(_l("In unit"), coerce=int, validate_choice=True)
 
 
-class InitialPasswordsForm(FlaskForm):
+class InitialPasswordsForm(AppForm):
     # Any id is accepted here: the service says which accounts cannot be given a password.
     user_ids = SelectMultipleField(_l("Accounts"), coerce=int, validate_choice=False)
     file_format = RadioField(

@@ -4,7 +4,6 @@ so their views read those fields from the request and these forms carry the CSRF
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -22,14 +21,14 @@ from learnapp.assessments.labels import COMPONENT_LABELS, POINT_KIND_LABELS
 from learnapp.assessments.points import ENTER_POINTS, check_points
 from learnapp.assessments.rules import COMPONENTS
 from learnapp.errors import DomainError
-from learnapp.forms import NoFormula, day_required
+from learnapp.forms import AppForm, NoFormula, day_required
 
 
 def _at_most(n) -> Length:
     return Length(max=n, message=_l("At most %(n)d characters.", n=n))
 
 
-class ScheduleForm(FlaskForm):
+class ScheduleForm(AppForm):
     self_opens_on = DateField(_l("Self-appraisal opens on"), validators=[day_required()])
     peer_opens_on = DateField(_l("Peer appraisal opens on"), validators=[day_required()])
     ballot_opens_on = DateField(_l("Anonymous evaluation opens on"), validators=[day_required()])
@@ -48,7 +47,7 @@ class PeriodForm(ScheduleForm):
     )
 
 
-class AdvanceForm(FlaskForm):
+class AdvanceForm(AppForm):
     """Opening the next step by hand: the secretary ticks that they have seen how many took
     part (the label states the counts); closing the evaluation with no ballot needs a second,
     explicit tick, and with 积分 items undecided a third, whose value lists the items shown."""
@@ -70,18 +69,18 @@ class AdvanceForm(FlaskForm):
         return {int(part) for part in parts if part.strip().isdecimal()}
 
 
-class RuleChoiceForm(FlaskForm):
+class RuleChoiceForm(AppForm):
     rule_set_id = SelectField(_l("Rule version"), coerce=int, validate_choice=True)
 
 
-class SelfAppraisalForm(FlaskForm):
+class SelfAppraisalForm(AppForm):
     text = TextAreaField(
         _l("Your self-appraisal"),
         validators=[DataRequired(), _at_most(SELF_APPRAISAL_CHARS)],
     )
 
 
-class PeerReviewForm(FlaskForm):
+class PeerReviewForm(AppForm):
     subject_id = SelectField(_l("Party member"), coerce=int, validate_choice=True)
     comment = TextAreaField(
         _l("Comment"), validators=[DataRequired(), _at_most(PEER_COMMENT_CHARS), NoFormula()]
@@ -98,7 +97,7 @@ def valid_points(form, field) -> None:
         raise ValidationError(error.message) from None
 
 
-class PointForm(FlaskForm):
+class PointForm(AppForm):
     member_id = SelectField(_l("Party member"), coerce=int, validate_choice=True)
     kind = SelectField(
         _l("Bonus or deduction"),
@@ -121,22 +120,22 @@ class PointForm(FlaskForm):
     )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     note = TextAreaField(_l("Note"), validators=[_at_most(1000)])
 
 
-class SubmitForm(FlaskForm):
+class SubmitForm(AppForm):
     justification = TextAreaField(
         _l("Justification (needed when more than a third are proposed as excellent)"),
         validators=[_at_most(2000)],
     )
 
 
-class FeedbackForm(FlaskForm):
+class FeedbackForm(AppForm):
     feedback = TextAreaField(_l("Feedback to the member"), validators=[_at_most(1000)])
 
 
-class ReopenForm(FlaskForm):
+class ReopenForm(AppForm):
     reason = TextAreaField(_l("Reason for reopening"), validators=[DataRequired(), _at_most(1000)])
 
 
@@ -162,7 +161,7 @@ def _cap(label):
     )
 
 
-class RuleSetForm(FlaskForm):
+class RuleSetForm(AppForm):
     version = StringField(_l("Version"), validators=[DataRequired(), _at_most(32), NoFormula()])
     effective_from = DateField(_l("In force from"), validators=[day_required()])
     source = TextAreaField(

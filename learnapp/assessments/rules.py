@@ -6,12 +6,17 @@ target, no required course, no meeting expected, no exam held in the branch that
 out and the others are scaled up to the same maximum, so nobody gains or loses for what was not
 asked of them. What was asked and not done counts 0 (an exam skipped, or not marked yet). Each
 approved 积分 item counts up to its per-item cap, and each side up to its total cap.
+Every figure is shown to the cent, and each total is the sum of the shown figures (a member adds
+them up by hand): each component's maximum is its weight's share of the base's maximum in cents,
+allotted so that the maxima add up to it (full marks stay full); a component is its share of its
+maximum, rounded half-up; the base is the sum of the components, and the score is base + bonus −
+deduction.
 Quantities are strings in the JSON so they come back as exact Decimals.
 """
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 # Named after the year it takes effect, as hours.rules names its default.
 DEFAULT_VERSION = "2019-1"
@@ -101,24 +106,41 @@ def capped_sum(points, item_cap: Decimal, total_cap: Decimal) -> Decimal:
     return min(sum((min(Decimal(p), item_cap) for p in points), Decimal(0)), total_cap)
 
 
+def _scaled_maxima(applicable: dict[str, Decimal], base_max: Decimal) -> dict[str, Decimal]:
+    """Each applicable component's maximum in cents: its weight's share of `base_max`, the
+    cents left over by rounding down given to the largest remainders (the first component on a
+    tie), so that the maxima add up to `base_max` and full marks stay full (three equal
+    components of 100 are 33.34, 33.33 and 33.33, not 99.99 in all)."""
+    total = sum(applicable.values(), Decimal(0))
+    if not total:
+        return {}
+    exact = {name: weight * base_max / total for name, weight in applicable.items()}
+    maxima = {name: value.quantize(CENT, rounding=ROUND_DOWN) for name, value in exact.items()}
+    left = int((base_max - sum(maxima.values(), Decimal(0))) / CENT)
+    by_remainder = sorted(exact, key=lambda name: exact[name] - maxima[name], reverse=True)
+    for name in by_remainder[:left]:
+        maxima[name] += CENT
+    return maxima
+
+
 def score(
     rules: ScoreRules, shares: dict[str, float | Decimal | None], bonuses=(), deductions=()
 ) -> Score:
-    """The suggested score from component shares (None: not applicable) and approved items."""
+    """The suggested score from component shares (None: not applicable) and approved items; the
+    base is the sum of the components as shown, each rounded to the cent (see the module)."""
     applicable = {
         name: weight for name, weight in rules.weights.items() if shares.get(name) is not None
     }
-    applicable_max = sum(applicable.values(), Decimal(0))
+    maxima = _scaled_maxima(applicable, rules.base_max)
     parts: dict[str, Decimal | None] = {}
     base = Decimal(0)
-    for name, weight in rules.weights.items():
+    for name in rules.weights:
         if name not in applicable:
             parts[name] = None
             continue
         share = min(max(Decimal(str(shares[name])), Decimal(0)), Decimal(1))
-        points = weight * share * rules.base_max / applicable_max
-        parts[name] = _cents(points)
-        base += points
+        parts[name] = _cents(share * maxima[name])
+        base += parts[name]
     if not applicable:
         base = rules.base_max
     return Score(

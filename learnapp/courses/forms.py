@@ -1,7 +1,6 @@
 """Course authoring forms: validation only."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -17,7 +16,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from learnapp.courses.models import KIND_LABELS, CourseState
-from learnapp.forms import NoFormula
+from learnapp.forms import AppForm, NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS
 from learnapp.sanitize import MAX_SOURCE_CHARS
 
@@ -54,7 +53,7 @@ class LengthValidator:
             )
 
 
-class CourseForm(FlaskForm):
+class CourseForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
     summary = TextAreaField(_l("Summary"), validators=[Length(max=2000)])
     is_required = BooleanField(_l("Required course (必修); otherwise elective (选修)"))
@@ -70,7 +69,7 @@ class NewCourseForm(CourseForm):
     owner_unit_id = SelectField(_l("Owned by"), coerce=int, validate_choice=True)
 
 
-class StateForm(FlaskForm):
+class StateForm(AppForm):
     target = HiddenField(validators=[DataRequired()])
 
     def validate_target(self, field):
@@ -78,13 +77,13 @@ class StateForm(FlaskForm):
             raise ValidationError(_l("Unknown state."))
 
 
-class ModuleForm(FlaskForm):
+class ModuleForm(AppForm):
     title = StringField(
         _l("Module title"), validators=[DataRequired(), Length(max=200), NoFormula()]
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     direction = HiddenField(validators=[DataRequired()])
 
     def validate_direction(self, field):
@@ -92,7 +91,7 @@ class MoveForm(FlaskForm):
             raise ValidationError(_l("Unknown direction."))
 
 
-class LessonForm(FlaskForm):
+class LessonForm(AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
     kind = SelectField(
         _l("Lesson type"),
@@ -127,5 +126,5 @@ class NewLessonForm(LessonForm):
     slug = StringField(_l("Identifier"), validators=[Optional(), Length(max=100)])
 
 
-class MediaForm(FlaskForm):
+class MediaForm(AppForm):
     file = FileField(_l("File"), validators=[FileRequired()])

@@ -1,7 +1,6 @@
 """Discussion forms: validation only."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -15,7 +14,7 @@ from wtforms.validators import DataRequired, Length, Optional
 
 from learnapp.discussions.labels import MODE_LABELS, REASON_LABELS, WORD_ACTION_LABELS
 from learnapp.discussions.models import REJECT_REASONS
-from learnapp.forms import NoFormula
+from learnapp.forms import AppForm, NoFormula
 
 TITLE_CHARS = 120
 BODY_CHARS = 20_000
@@ -29,22 +28,22 @@ def _body(label, max_chars=BODY_CHARS):
     return TextAreaField(label, validators=[DataRequired(), Length(max=max_chars)])
 
 
-class ThreadForm(FlaskForm):
+class ThreadForm(AppForm):
     title = _title(_l("Title"))
     body = _body(_l("Message"))
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(AppForm):
     body = _body(_l("Your reply"))
     quoted_post_id = HiddenField()
 
 
-class EditForm(FlaskForm):
+class EditForm(AppForm):
     title = StringField(_l("Title"), validators=[Optional(), Length(max=TITLE_CHARS), NoFormula()])
     body = _body(_l("Message"))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(AppForm):
     # Nothing is chosen for the member: a report says what they found wrong.
     reason = SelectField(
         _l("What is wrong"),
@@ -55,7 +54,7 @@ class ReportForm(FlaskForm):
     note = StringField(_l("Details (optional)"), validators=[Length(max=500)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(AppForm):
     decision = RadioField(
         _l("Decision"),
         choices=[
@@ -71,7 +70,7 @@ class DecisionForm(FlaskForm):
     note = StringField(_l("Note to the author (optional)"), validators=[Length(max=500)])
 
 
-class BoardForm(FlaskForm):
+class BoardForm(AppForm):
     name = StringField(_l("Board name"), validators=[DataRequired(), Length(max=100), NoFormula()])
     description = StringField(_l("Description"), validators=[Length(max=500)])
     mode = SelectField(
@@ -80,30 +79,30 @@ class BoardForm(FlaskForm):
     )
 
 
-class BoardModeForm(FlaskForm):
+class BoardModeForm(AppForm):
     mode = SelectField(
         _l("Moderation"),
         choices=[SelectChoice(mode.value, label) for mode, label in MODE_LABELS.items()],
     )
 
 
-class AnnouncementForm(FlaskForm):
+class AnnouncementForm(AppForm):
     unit_id = SelectField(_l("Send to"), coerce=int, validate_choice=True)
     title = _title(_l("Title"))
     body = _body(_l("Announcement text"))
     expires_on = DateField(_l("Show until (optional)"), validators=[Optional()])
 
 
-class ComplaintForm(FlaskForm):
+class ComplaintForm(AppForm):
     subject = _title(_l("Subject"))
     body = _body(_l("Your message"), 5_000)
 
 
-class MessageForm(FlaskForm):
+class MessageForm(AppForm):
     body = _body(_l("Message"), 5_000)
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(AppForm):
     name = StringField(_l("Category"), validators=[DataRequired(), Length(max=64)])
     action = SelectField(
         _l("Action"),
@@ -111,14 +110,14 @@ class CategoryForm(FlaskForm):
     )
 
 
-class ActionForm(FlaskForm):
+class ActionForm(AppForm):
     action = SelectField(
         _l("Action"),
         choices=[SelectChoice(a.value, label) for a, label in WORD_ACTION_LABELS.items()],
     )
 
 
-class TermsForm(FlaskForm):
+class TermsForm(AppForm):
     terms = TextAreaField(
         _l("Terms, one per line"), validators=[DataRequired(), Length(max=20_000)]
     )

@@ -3,11 +3,10 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
-from learnapp.forms import NoFormula, day_required
+from learnapp.forms import AppForm, NoFormula, day_required
 
 
 def _hours(label, maximum=1000):
@@ -18,7 +17,7 @@ def _hours(label, maximum=1000):
     )
 
 
-class RuleSetForm(FlaskForm):
+class RuleSetForm(AppForm):
     version = StringField(_l("Version"), validators=[DataRequired(), Length(max=32), NoFormula()])
     effective_from = DateField(_l("In force from"), validators=[day_required()])
     source = TextAreaField(

@@ -1,12 +1,13 @@
 """Notification forms: validation only."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from learnapp.forms import AppForm
 
-class SettingsForm(FlaskForm):
+
+class SettingsForm(AppForm):
     """The kinds a member wants to receive; unchecked mutable kinds are muted."""
 
     receive = SelectMultipleField(

@@ -3,7 +3,6 @@
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateField,
@@ -26,7 +25,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from learnapp.forms import ENTER_A_NUMBER, NoFormula, day_required
+from learnapp.forms import ENTER_A_NUMBER, AppForm, NoFormula, day_required
 from learnapp.hours.corrections import MAX_REASON_CHARS
 from learnapp.hours.labels import CATEGORY_LABELS
 from learnapp.orglife.claims import (
@@ -93,7 +92,7 @@ def _person(label):
     return SelectField(label, coerce=int, validate_choice=True)
 
 
-class MeetingForm(FlaskForm):
+class MeetingForm(AppForm):
     kind = SelectField(
         _l("Meeting type"),
         choices=[SelectChoice(k.value, label) for k, label in MEETING_KIND_LABELS.items()],
@@ -114,7 +113,7 @@ class MeetingForm(FlaskForm):
     votes_abstain = _votes(_l("Abstained"))
 
 
-class AttachmentForm(FlaskForm):
+class AttachmentForm(AppForm):
     file = FileField(
         _l("Attachment (PDF, JPEG or PNG)"),
         validators=[FileRequired(message=_l("Choose a file to upload."))],
@@ -146,7 +145,7 @@ def _claim_hours(most: Decimal):
     )
 
 
-class ClaimForm(FlaskForm):
+class ClaimForm(AppForm):
     category = SelectField(_l("Category"), choices=_category_choices())
     hours = _claim_hours(MAX_CLAIM_HOURS)
     studied_on = DateField(_l("Date of the study"), validators=[day_required(REQUIRED)])
@@ -159,17 +158,17 @@ class ClaimForm(FlaskForm):
     )
 
 
-class RejectForm(FlaskForm):
+class RejectForm(AppForm):
     reason = TextAreaField(_l("Reason"), validators=[_required(), _at_most(1000)])
 
 
-class ReverseForm(FlaskForm):
+class ReverseForm(AppForm):
     reason = TextAreaField(
         _l("Reason for the reversal"), validators=[_required(), _at_most(MAX_REASON_CHARS)]
     )
 
 
-class OnBehalfForm(FlaskForm):
+class OnBehalfForm(AppForm):
     member_id = SelectField(_l("Member"), coerce=int, validate_choice=True)
     category = SelectField(_l("Category"), choices=_category_choices())
     hours = _claim_hours(MAX_ON_BEHALF_HOURS)

@@ -2,14 +2,13 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, Regexp
 
 from learnapp.accounts.forms import ValidUsername
-from learnapp.forms import NoFormula
+from learnapp.forms import AppForm, NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS, UNIT_KIND_LABELS
 from learnapp.orgs.models import Unit
 
@@ -41,7 +40,7 @@ def _picked_id(value) -> int | None:
     return int(value) if value not in ("", None) else None
 
 
-class UnitForm(FlaskForm):
+class UnitForm(AppForm):
     name = StringField(_l("Unit name"), validators=[DataRequired(), Length(max=100), NoFormula()])
     timezone = SelectField(_l("Time zone"), choices=[SelectChoice(tz, tz) for tz in TIMEZONES])
 
@@ -52,7 +51,7 @@ class NewUnitForm(UnitForm):
     )
 
 
-class MemberForm(FlaskForm):
+class MemberForm(AppForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64), NoFormula()])
     category = SelectField(
         _l("Member category"),
@@ -77,7 +76,7 @@ class NewMemberForm(MemberForm):
     )
 
 
-class MoveForm(FlaskForm):
+class MoveForm(AppForm):
     unit_id = SelectField(
         _l("Move to"),
         coerce=_picked_id,
@@ -94,11 +93,11 @@ class MoveForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(_l("Member file (.xlsx or .csv)"), validators=[FileRequired()])
 
 
-class UnitMoveForm(FlaskForm):
+class UnitMoveForm(AppForm):
     target_id = SelectField(
         _l("Move under"),
         coerce=_picked_id,

@@ -8,7 +8,6 @@ import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DecimalField,
@@ -24,6 +23,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from learnapp.forms import AppForm
 from learnapp.question_bank.draft import QuestionDraft, split_path
 from learnapp.question_bank.formats.common import DEFAULT_POINTS
 from learnapp.question_bank.models import AUDIENCE_LABELS, Audience
@@ -58,7 +58,7 @@ def split_tags(text: str) -> list[str]:
     return [tag.strip() for tag in TAG_SEPARATORS.split(text or "") if tag.strip()]
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(AppForm):
     """The metadata every type shares."""
 
     stem = TextAreaField(
@@ -288,7 +288,7 @@ FORMS = {
 }
 
 
-class RejectForm(FlaskForm):
+class RejectForm(AppForm):
     reason = TextAreaField(
         _l("What needs changing"),
         validators=[DataRequired(), Length(max=300)],
@@ -296,7 +296,7 @@ class RejectForm(FlaskForm):
     )
 
 
-class BulkForm(FlaskForm):
+class BulkForm(AppForm):
     """The list's bulk actions; the checked question ids come as repeated `ids` values."""
 
     action = SelectField(
@@ -315,11 +315,11 @@ class BulkForm(FlaskForm):
         return split_tags(self.target.data)
 
 
-class RenameForm(FlaskForm):
+class RenameForm(AppForm):
     name = StringField(_l("New name"), validators=[DataRequired(), Length(max=100)])
 
 
-class BankForm(FlaskForm):
+class BankForm(AppForm):
     name = StringField(_l("Bank name"), validators=[DataRequired(), Length(max=100)])
     unit_id = SelectField(_l("Owning unit"), coerce=int, validate_choice=True)
     two_person_review = BooleanField(
@@ -327,5 +327,5 @@ class BankForm(FlaskForm):
     )
 
 
-class ReviewRuleForm(FlaskForm):
+class ReviewRuleForm(AppForm):
     two_person_review = BooleanField(_l("Two-person review: the reviewer may not be the author"))

@@ -1,19 +1,18 @@
 """Forms of the import and export screens: validation only."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from learnapp.forms import NoFormula
+from learnapp.forms import AppForm, NoFormula
 from learnapp.question_bank.formats import FORMATS
 from learnapp.question_bank.models import STATUS_LABELS
 from learnapp.question_bank.types import TYPES
 
 
-class ImportForm(FlaskForm):
+class ImportForm(AppForm):
     file = FileField(_l("Question file"), validators=[FileRequired()])
     format = SelectField(
         _l("Format"),
@@ -27,7 +26,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class ExportForm(FlaskForm):
+class ExportForm(AppForm):
     """Read from the query string: an export is a download, not a change."""
 
     class Meta:

@@ -4,7 +4,6 @@ from datetime import UTC
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -31,7 +30,7 @@ from wtforms.widgets import HiddenInput, NumberInput
 
 from learnapp.clock import org_timezone
 from learnapp.errors import DomainError
-from learnapp.forms import NoFormula
+from learnapp.forms import AppForm, NoFormula
 from learnapp.orgs.labels import CATEGORY_LABELS
 from learnapp.question_bank.types import TYPES
 from learnapp.quizzes.composition import MAX_QUESTIONS, check_points
@@ -57,7 +56,7 @@ class LocalTimes:
         return field.data.replace(tzinfo=org_timezone()).astimezone(UTC)
 
 
-class QuizForm(LocalTimes, FlaskForm):
+class QuizForm(LocalTimes, AppForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200), NoFormula()])
     description = TextAreaField(_l("Instructions"), validators=[Length(max=2000)])
     kind = SelectField(_l("Quiz kind"), choices=_choices(KIND_LABELS))
@@ -96,7 +95,7 @@ class QuizForm(LocalTimes, FlaskForm):
     course_id = SelectField(_l("Final test of course"), coerce=int, validate_choice=True)
 
 
-class OverrideForm(LocalTimes, FlaskForm):
+class OverrideForm(LocalTimes, AppForm):
     """A member's own terms for a quiz (E3); a field left empty keeps the quiz's."""
 
     # A name (姓名) or a user name: secretaries know their members by name (overrides.find_member).
@@ -117,7 +116,7 @@ class OverrideForm(LocalTimes, FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500), NoFormula()])
 
 
-class AddQuestionsForm(FlaskForm):
+class AddQuestionsForm(AppForm):
     question_ids = SelectMultipleField(_l("Questions"), coerce=int, validate_choice=False)
 
 
@@ -139,13 +138,13 @@ class ItemPointsForm(Form):
             raise ValidationError(error.message) from None
 
 
-class PaperPointsForm(FlaskForm):
+class PaperPointsForm(AppForm):
     """The points of a fixed paper's questions, saved together."""
 
     items = FieldList(FormField(ItemPointsForm), max_entries=MAX_QUESTIONS)
 
 
-class RuleForm(FlaskForm):
+class RuleForm(AppForm):
     bank_id = SelectField(_l("Bank"), coerce=int, validate_choice=True)
     knowledge_point_id = SelectField(_l("Knowledge point"), coerce=int, validate_choice=True)
     question_type = SelectField(
@@ -168,7 +167,7 @@ class RuleForm(FlaskForm):
     )
 
 
-class MarkForm(FlaskForm):
+class MarkForm(AppForm):
     # Marks are stored in hundredths: the input steps by them, and the service refuses finer.
     points = DecimalField(
         _l("Points"),
@@ -179,7 +178,7 @@ class MarkForm(FlaskForm):
     comment = TextAreaField(_l("Comment for the member"), validators=[Length(max=2000)])
 
 
-class ReportForm(FlaskForm):
+class ReportForm(AppForm):
     """纠错: what is wrong with a question."""
 
     text = TextAreaField(
@@ -192,7 +191,7 @@ class ReportForm(FlaskForm):
     )
 
 
-class CloseReportForm(FlaskForm):
+class CloseReportForm(AppForm):
     # No outcome is preselected: closing a report is a decision the editor makes.
     state = SelectField(
         _l("Outcome"),

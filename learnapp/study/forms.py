@@ -4,11 +4,10 @@ import math
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, ValidationError
 
-from learnapp.forms import ENTER_A_NUMBER, NoFormula, day_required
+from learnapp.forms import ENTER_A_NUMBER, AppForm, NoFormula, day_required
 from learnapp.hours.corrections import MAX_REASON_CHARS
 from learnapp.hours.services import (
     SELF_STUDY_HOURS_MESSAGE,
@@ -33,7 +32,7 @@ def quarter_hours(form, field) -> None:
         raise ValidationError(SELF_STUDY_HOURS_MESSAGE)
 
 
-class SelfStudyForm(FlaskForm):
+class SelfStudyForm(AppForm):
     # What the hours input tells the browser: the same rule as quarter_hours.
     HOURS_INPUT = {
         "step": str(SELF_STUDY_STEP),
@@ -55,7 +54,7 @@ class SelfStudyForm(FlaskForm):
     )
 
 
-class RemoveEntryForm(FlaskForm):
+class RemoveEntryForm(AppForm):
     reason = StringField(
         _l("Reason for the correction"),
         validators=[DataRequired(), Length(max=MAX_REASON_CHARS), NoFormula()],
