@@ -1,7 +1,7 @@
 """What the pages may show. The taking screen is rendered from `TakingQuestion`, which is built
 from the stem, the option texts in their frozen order and the opaque ids only: it has no key,
 explanation or source field, so no template can leak them (E1). `ReviewQuestion` carries the key
-and is built only when `release.withholdings` holds nothing back."""
+and is built only for a question `release.question_withholdings` holds nothing back of."""
 
 import enum
 import hashlib
@@ -184,9 +184,10 @@ def _answer_text(slot) -> str:
 
 
 def review_question(slot) -> ReviewQuestion:
-    """One answered question with its key, for a page that may show keys (`answers_open`). The
-    stem, options and answer are those the member was asked; the key, explanation and source
-    are those of the version the mark comes from (a regrade may have used a corrected one)."""
+    """One answered question with its key, for a page that may show it
+    (`release.question_withholdings`). The stem, options and answer are those the member was
+    asked; the key, explanation and source are those of the version the mark comes from (a
+    regrade may have used a corrected one)."""
     asked = slot.version.spec
     keyed = slot.key_version
     spec = keyed.spec
@@ -237,16 +238,44 @@ def review_question(slot) -> ReviewQuestion:
     )
 
 
-def review_questions(slots) -> list[ReviewQuestion]:
-    return [review_question(slot) for slot in slots]
+@dataclass(frozen=True)
+class ResultItem:
+    """A question of the result page: `review` with its key where the member may see it, else
+    only the stem and why it waits (`withheld`): a question of an attempt they are answering
+    now, as the 错题本 says."""
+
+    position: int
+    type_label: str
+    stem: str
+    review: ReviewQuestion | None
+    withheld: Withholding | None
+
+
+def result_items(slots, held: dict) -> list[ResultItem]:
+    """The result page's questions; `held` maps each slot's id to why its review is withheld
+    (None: it is not; `release.question_withholdings`)."""
+    items = []
+    for slot in slots:
+        withheld = held[slot.id]
+        items.append(
+            ResultItem(
+                position=slot.position,
+                type_label=str(get_type(slot.question_type).short_label),
+                stem=slot.version.stem,
+                review=review_question(slot) if withheld is None else None,
+                withheld=withheld,
+            )
+        )
+    return items
 
 
 @dataclass(frozen=True)
 class WrongBookItem:
     """An entry of the 错题本 as the page shows it. `review` is the member's last wrong answer
-    with its key and explanation, present only when its questions are open to the member
-    (`release.withholdings`) and the question is not in a quiz they are answering now;
-    otherwise `withheld` says why the key is not shown, as the result page would."""
+    with its key and explanation, present only when the member may see it
+    (`release.question_withholdings`: its results are out, and the question is not in an
+    attempt they are answering now); otherwise `withheld` says why the key is not shown, as the
+    result page would."""
 
     entry: object  # models.WrongAnswer
     stem: str
@@ -255,16 +284,13 @@ class WrongBookItem:
     withheld: Withholding | None
 
 
-def wrong_book_items(entries, reviews: dict, answering: set) -> list[WrongBookItem]:
+def wrong_book_items(entries, reviews: dict) -> list[WrongBookItem]:
     """The 错题本's entries with what each may show: `reviews` maps a question id to the
     member's wrong answer the book goes by and why its key is withheld (None: it is not;
-    `queries.wrong_answer_reviews`); `answering` holds the ids of questions in the member's
-    attempts in progress, whose keys wait whatever their results."""
+    `queries.wrong_answer_reviews`)."""
     items = []
     for entry in entries:
         slot, withheld = reviews.get(entry.question_id, (None, Withholding(Withheld.REMARKED)))
-        if entry.question_id in answering:
-            withheld = Withholding(Withheld.ANSWERING)
         review = review_question(slot) if withheld is None else None
         version = slot.version if review is not None else entry.version
         items.append(

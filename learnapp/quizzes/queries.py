@@ -23,7 +23,7 @@ from learnapp.quizzes.models import (
     QuizState,
     WrongAnswer,
 )
-from learnapp.quizzes.release import Withholding, withholdings
+from learnapp.quizzes.release import Withheld, Withholding, question_withholdings
 from learnapp.quizzes.terms import in_audience
 
 CENT = Decimal("0.01")
@@ -285,11 +285,12 @@ def wrong_answer_reviews(
     session: Session, member, question_ids, now: datetime
 ) -> dict[int, tuple[AttemptQuestion, Withholding | None]]:
     """For each question, the member's wrong (or partly wrong) answer the 错题本 goes by, with
-    why its key is withheld (`release.withholdings`). The latest answer whose questions they may
-    see now comes with None: the 错题本 shows it with its key and explanation. Failing that,
-    their latest wrong answer comes with the reason: results not released (E2), or an exam they
-    may still answer (a later attempt asks the same questions). A question with no wrong answer
-    on record is left out."""
+    why its key is withheld (`release.question_withholdings`). The latest answer they may see
+    now comes with None: the 错题本 shows it with its key and explanation. Failing that, the
+    latest one they may see once the attempt in progress that asks the question is submitted
+    comes with that reason (ANSWERING), and failing that their latest wrong answer with its
+    own: results not released (E2), or an exam they may still answer (a later attempt asks the
+    same questions). A question with no wrong answer on record is left out."""
     ids = sorted(set(question_ids))
     if not ids:
         return {}
@@ -305,34 +306,22 @@ def wrong_answer_reviews(
         .options(contains_eager(AttemptQuestion.attempt))
         .order_by(Attempt.submitted_at, AttemptQuestion.id)
     ).all()
-    attempts = {slot.attempt_id: slot.attempt for slot in slots}
-    held = withholdings(session, member, attempts.values(), now)
+    held = question_withholdings(session, member, slots, now)
     chosen: dict[int, tuple[AttemptQuestion, Withholding | None]] = {}
-    for slot in slots:  # oldest first: a later answer replaces one whose key is withheld
+    for slot in slots:  # oldest first: a later answer replaces one shown no later
         current = chosen.get(slot.question_id)
-        reason = held[slot.attempt_id]
-        if current is None or current[1] is not None or reason is None:
+        reason = held[slot.id]
+        if current is None or _showable(reason) >= _showable(current[1]):
             chosen[slot.question_id] = (slot, reason)
     return chosen
 
 
-def questions_being_answered(session: Session, member_id: int, question_ids) -> set[int]:
-    """Those of the questions that stand in one of the member's attempts in progress: the
-    错题本 keeps their keys back until the attempt is finished (daily practice draws from it)."""
-    ids = sorted(set(question_ids))
-    if not ids:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(AttemptQuestion.question_id)
-            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .where(
-                Attempt.member_id == member_id,
-                Attempt.state == AttemptState.IN_PROGRESS,
-                AttemptQuestion.question_id.in_(ids),
-            )
-        )
-    )
+def _showable(held: Withholding | None) -> int:
+    """How soon a wrong answer so withheld can show its key: now, once the attempt in progress
+    that asks the question is submitted (its own results are out), or later."""
+    if held is None:
+        return 2
+    return 1 if held.reason == Withheld.ANSWERING else 0
 
 
 def exams_awaiting_marking(

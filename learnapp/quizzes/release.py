@@ -1,12 +1,14 @@
 """What a member may see of their finished attempt, and when (security.md E2, E13).
 
-One function decides it, `withholdings`: why the member may not see an attempt's questions now
-(right or wrong, the key, the explanation, the source), or nothing when they may. The result
-page, the quiz page, the 错题本, reporting a question and the grade's entry into the 错题本 all
-ask it. The score and pass follow the quiz's release policy; the questions come with them for
-practice, which is what practice is for, and for an exam only once the member can no longer
-answer it: a second attempt asks the same questions, so keys seen after the first would be
-copied into it."""
+One function decides it for an attempt, `withholdings`: why the member may not see its
+questions now (right or wrong, the key, the explanation, the source), or nothing when they may.
+The quiz page and the grade's entry into the 错题本 ask it. The score and pass follow the quiz's
+release policy; the questions come with them for practice, which is what practice is for, and
+for an exam only once the member can no longer answer it: a second attempt asks the same
+questions, so keys seen after the first would be copied into it. Every page that shows a
+question's review (the result page, the 错题本, reporting a question) asks
+`question_withholdings`, which adds the rule of the question: none is shown while it stands in
+an attempt the member is answering, whatever quiz asked it before."""
 
 import enum
 from dataclasses import dataclass
@@ -15,7 +17,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnapp.quizzes.models import Attempt, AttemptState, Quiz, QuizState, ReleasePolicy
+from learnapp.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptState,
+    Quiz,
+    QuizState,
+    ReleasePolicy,
+)
 from learnapp.quizzes.terms import Terms, in_audience, limit_reached, overrides_for_member
 
 
@@ -26,7 +35,7 @@ class Withheld(enum.StrEnum):
     NEVER = "never"  # the exam shows no results
     AFTER_CLOSE = "after_close"  # the results wait until nobody can answer the exam any more
     ANSWERABLE = "answerable"  # the score is out; the member may still answer the exam
-    ANSWERING = "answering"  # 错题本: the question is in a quiz the member is answering now
+    ANSWERING = "answering"  # the question is in an attempt the member is answering now
     REMARKED = "remarked"  # 错题本: no wrong answer on record (a corrected question re-marked it)
 
     @property
@@ -128,6 +137,17 @@ def _score_withheld(quiz: Quiz, ends: dict, now: datetime) -> Withholding | None
     return None
 
 
+def results_release(session: Session, quiz: Quiz, now: datetime) -> Withholding | None:
+    """When a member's score on `quiz` shows, as its page says before they start: None when they
+    submit (practice, and an exam released at once); else why it waits, as `withholdings` will
+    say of the attempt: never (NEVER), or until nobody can answer the exam any more
+    (AFTER_CLOSE, with that moment where it is known)."""
+    if quiz.kind.is_practice:
+        return None
+    after_close = quiz.release == ReleasePolicy.AFTER_CLOSE
+    return _score_withheld(quiz, answering_ends(session, [quiz], now) if after_close else {}, now)
+
+
 def withholdings(
     session: Session, member, attempts, now: datetime
 ) -> dict[int, Withholding | None]:
@@ -168,12 +188,54 @@ def withholdings(
     return held
 
 
+def being_answered(session: Session, member_id: int, question_ids) -> set[int]:
+    """Those of the questions that stand in one of the member's attempts in progress (a 每日答题
+    draws from the 错题本, a second attempt of an exam asks its questions again)."""
+    ids = sorted(set(question_ids))
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(AttemptQuestion.question_id)
+            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+            .where(
+                Attempt.member_id == member_id,
+                Attempt.state == AttemptState.IN_PROGRESS,
+                AttemptQuestion.question_id.in_(ids),
+            )
+        )
+    )
+
+
+def question_withholdings(
+    session: Session, member, slots, now: datetime
+) -> dict[int, Withholding | None]:
+    """Why `member` may not see each of these answered questions of theirs (slots of their
+    attempts) now, by slot id; None where they may. Their attempt's reason comes first
+    (`withholdings`); where it holds nothing back, a question that stands in an attempt of
+    theirs in progress waits for it (ANSWERING): that attempt asks it now, and a key seen on any
+    page would be copied into it."""
+    slots = list(slots)
+    attempts = {slot.attempt_id: slot.attempt for slot in slots}
+    held = withholdings(session, member, attempts.values(), now)
+    open_ids = [slot.question_id for slot in slots if held[slot.attempt_id] is None]
+    answering = being_answered(session, member.id, open_ids)
+    by_slot: dict[int, Withholding | None] = {}
+    for slot in slots:
+        reason = held[slot.attempt_id]
+        if reason is None and slot.question_id in answering:
+            reason = Withholding(Withheld.ANSWERING)
+        by_slot[slot.id] = reason
+    return by_slot
+
+
 def withholding(session: Session, attempt: Attempt, now: datetime) -> Withholding | None:
     """`withholdings` of one attempt."""
     return withholdings(session, attempt.member, [attempt], now)[attempt.id]
 
 
 def answers_open(session: Session, attempt: Attempt, now: datetime) -> bool:
-    """Whether the member may see each question of the attempt now: right or wrong, the key,
-    the explanation and the source."""
+    """Whether the attempt itself lets the member see its questions now: right or wrong, the
+    key, the explanation and the source; each question may still wait for an attempt in
+    progress (`question_withholdings`)."""
     return withholding(session, attempt, now) is None

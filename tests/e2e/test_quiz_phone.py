@@ -1,8 +1,8 @@
 """The exam's taking screen on a phone (375 px): the whole bordered box of a 单选, 多选 or 判断
 option is its tap target, with a visible checked state and a keyboard focus ring; and with the
-network down, an answer already saved is not counted again as waiting, time up says so at the
-top of the screen and freezes the answers, and the answers made in time are submitted once the
-network is back."""
+network down, an answer already saved is not counted again as waiting, time up (or the member's
+own 交卷) says so at the top of the screen and freezes the answers, and the answers are submitted
+once the network is back, never sent into the browser's offline page."""
 
 import re
 
@@ -150,3 +150,59 @@ def test_time_up_offline_freezes_the_answers_and_sends_them_when_back(new_page):
     items = page.get_by_test_id("review-item")
     expect(items.nth(SINGLE - 1)).to_contain_text("您的选择")
     expect(items.nth(FILL - 1).get_by_test_id("review-answer")).to_contain_text("中国共产党")
+
+
+def test_submitting_offline_waits_for_the_network_and_then_submits(new_page):
+    page = reset_and_login(new_page, "dy011", PHONE)
+    _start_exam(page)
+    taking_url = page.url.split("#")[0]
+    _slot(page, SINGLE).locator(".answer-option").nth(1).click()
+    _saved(page, SINGLE)
+
+    # Offline, the member changes an answer: it waits in the queue.
+    page.context.set_offline(True)
+    _go(page, JUDGE)
+    _slot(page, JUDGE).locator(".judge-choice").nth(1).click()
+    waiting = re.compile(r"[:：]\s*1$")
+    expect(page.get_by_test_id("save-state")).to_have_text(waiting)
+    # Saving the form offline leaves the answer in the queue: the page stays.
+    page.get_by_test_id("save-answers").click()
+    expect(page.get_by_test_id("save-state")).to_have_text(waiting)
+    assert page.url.startswith(taking_url)
+
+    # 交卷 offline: the member confirms (an answer is not saved yet), then the submission waits
+    # for the network, said at the top of the screen, with the answers frozen.
+    confirmed = []
+
+    def accept(dialog):
+        confirmed.append(dialog.message)
+        dialog.accept()
+
+    page.once("dialog", accept)
+    page.get_by_test_id("submit-attempt").click()
+    notice = page.get_by_test_id("time-up")
+    expect(notice).to_have_text("网络已断开，答案已不能再修改，网络恢复后将立即提交。")
+    expect(notice).to_be_in_viewport()
+    expect(notice).to_have_attribute("role", "alert")
+    assert "部分答案尚未保存" in confirmed[0]
+    assert page.url.startswith(taking_url)
+    expect(page.get_by_test_id("quiz-taker")).to_be_visible()
+    expect(_slot(page, JUDGE).locator("fieldset")).to_have_js_property("disabled", True)
+    expect(page.get_by_test_id("submit-attempt")).to_be_disabled()
+    expect(page.get_by_test_id("save-answers")).to_be_disabled()
+    expect(_slot(page, JUDGE).locator("input[type=radio]").nth(1)).to_be_checked()
+    shot(page, "quiz-submit-offline")
+
+    # The network is back: the page submits, the answer made offline with the others.
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("result-summary")).to_be_visible()
+    result_url = page.url
+    # Its answers are shown once the second attempt is used.
+    _start_exam(page)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("submit-attempt").click()
+    expect(page.get_by_test_id("result-summary")).to_be_visible()
+    page.goto(result_url)
+    items = page.get_by_test_id("review-item")
+    expect(items.nth(SINGLE - 1)).to_contain_text("您的选择")
+    expect(items.nth(JUDGE - 1).get_by_test_id("review-answer")).not_to_have_text("—")

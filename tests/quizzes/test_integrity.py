@@ -1,6 +1,6 @@
 """Exam integrity over HTTP, one test per threat of security.md §3 not covered elsewhere:
 E1 (every response of an attempt in progress searched for its keys, those of a second attempt
-too: E2), E2 with E3 (results "after close" wait until nobody can answer the exam any more: the
+too: E2, and those of the same questions asked before in a practice or an earlier exam), E2 with E3 (results "after close" wait until nobody can answer the exam any more: the
 grace of attempts still open, members' own later closes; never without a close time), E6
 (foreign ids), E10, E11, E13, E15 and E16 (a refused security token never loses answers)."""
 
@@ -18,7 +18,9 @@ from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
     AttemptState,
+    QuestionReport,
     Quiz,
+    QuizKind,
     ReleasePolicy,
 )
 from learnapp.quizzes.overrides import OverrideInput, save_override
@@ -158,6 +160,76 @@ def test_e2_no_response_during_a_second_attempt_contains_the_keys_of_the_first(
     auth.post(f"/quizzes/attempts/{second}/submit")
     result = auth.client.get(f"/quizzes/attempts/{first}/result").get_data(as_text=True)
     assert slots[0].version.explanation in result and 'data-testid="answers-withheld"' not in result
+
+
+def _reasons(page: str) -> list[str]:
+    """Why each question shown without its review waits (release.Withheld)."""
+    return re.findall(r'data-testid="key-withheld" data-reason="([a-z_]+)"', page)
+
+
+def test_e2_no_page_of_the_member_gives_the_keys_of_questions_they_are_answering(
+    app, session, auth, world
+):
+    """The questions of an attempt in progress were asked before, elsewhere: in a practice
+    (or a 每日答题, which draws from the 错题本) and an earlier exam whose results are out.
+    While the attempt is in progress none of the member's pages shows their keys: not those
+    results, not the 错题本, not a report from them; each says why, and the score still shows.
+    Once it is submitted, they show again."""
+    with app.test_request_context():
+        paper = make_paper(session)
+        practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE, title="练习")
+        earlier = make_quiz(session, world.root, paper, attempts_allowed=1, title="上月考试")
+        exam = make_quiz(session, world.root, paper, attempts_allowed=2)
+    session.commit()
+    auth.login("mema")
+    practiced, taken = _start(auth, practice), _start(auth, earlier)
+    for attempt_id in (practiced, taken):  # everything unanswered: wrong, in the 错题本
+        auth.post(f"/quizzes/attempts/{attempt_id}/submit")
+    keys = _keys_of(_slots(session, practiced))
+    results = [f"/quizzes/attempts/{attempt_id}/result" for attempt_id in (practiced, taken)]
+    for path in (*results, "/quizzes/wrong-book"):
+        assert EXPLANATION in auth.client.get(path).get_data(as_text=True), path
+    first = _start(auth, exam)
+    auth.post(f"/quizzes/attempts/{first}/submit")
+    second = _start(auth, exam)  # the same questions again
+    pages = (
+        "/",
+        "/inbox",
+        "/quizzes/",
+        f"/quizzes/{practice.id}",
+        f"/quizzes/{earlier.id}",
+        f"/quizzes/{exam.id}",
+        "/quizzes/wrong-book",
+        *results,
+        f"/quizzes/attempts/{first}/result",
+        f"/quizzes/attempts/{second}",
+    )
+    with _served(app) as served:
+        for path in pages:
+            auth.client.get(path, follow_redirects=True)
+        refused = [
+            auth.post(f"{path.removesuffix('/result')}/items/1/report", {"text": "答案是什么？"})
+            for path in results
+        ]
+    assert len(served) >= len(pages) + len(results)
+    for path, body in served:
+        for key in keys:
+            assert key not in body, (path, key)
+    assert [response.status_code for response in refused] == [404, 404]
+    reload(session)
+    assert not session.scalar(sa.select(sa.func.count()).select_from(QuestionReport))
+    for path in results:
+        page = _result(auth, path.split("/")[-2])
+        assert 'data-testid="result-percent"' in page and 'data-testid="review-item"' not in page
+        assert _reasons(page) == ["answering"] * len(paper.questions)
+        assert "您正在作答的答题中包含此题，交卷后再显示答案。" in page
+    assert set(_reasons(auth.client.get("/quizzes/wrong-book").get_data(True))) == {"answering"}
+    auth.post(f"/quizzes/attempts/{second}/submit")
+    for path in (*results, "/quizzes/wrong-book"):
+        page = auth.client.get(path).get_data(as_text=True)
+        assert EXPLANATION in page and not _reasons(page), path
+    reported = auth.post(f"/quizzes/attempts/{practiced}/items/1/report", {"text": "答案有误"})
+    assert reported.status_code == 302
 
 
 def _after_close_exam(app, session, world):

@@ -14,6 +14,7 @@ from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.authoring import archive_quiz, update_quiz
 from learnapp.quizzes.models import (
     AnswerOutcome,
+    Composition,
     FinishedBy,
     QuizKind,
     ReleasePolicy,
@@ -25,6 +26,8 @@ from learnapp.quizzes.release import (
     Withheld,
     Withholding,
     answers_open,
+    question_withholdings,
+    results_release,
     score_shown,
     still_to_answer,
     withholding,
@@ -33,7 +36,7 @@ from learnapp.quizzes.wrongbook import update_wrong_book
 from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
-from tests.quizzes.helpers import EXPLANATION, make_paper, make_quiz, settings_of
+from tests.quizzes.helpers import EXPLANATION, Paper, make_paper, make_quiz, settings_of
 
 CLOSE = FIXED_NOW + timedelta(days=7)  # make_quiz's close
 GRACE = timedelta(seconds=60)  # the quiz's grace (QuizSettings)
@@ -270,6 +273,125 @@ class TestAfterClose:
         assert withholding(session, done, later) == Withholding(Withheld.AFTER_CLOSE)
         svc.finalize(session, answering.id, later, FinishedBy.MEMBER)
         assert answers_open(session, done, later)
+
+
+@pytest.fixture
+def paper(ctx, session):
+    """A 单选 and a 判断, asked by several quizzes."""
+    return make_paper(session, types=("single", "judge"))
+
+
+def _by_question(session, attempt, held) -> dict:
+    return {slot.question_id: held[slot.id] for slot in slots_of(session, attempt)}
+
+
+ANSWERING = Withholding(Withheld.ANSWERING)
+RANDOM = Composition.RANDOM  # a draft drawn by rules: any kind, no paper needed
+
+
+@pytest.mark.usefixtures("ctx")
+class TestQuestionsBeingAnswered:
+    """A question asked again in an attempt the member has in progress shows no key anywhere
+    until it is submitted: not in a practice's result, not in an earlier exam's."""
+
+    def test_a_practice_question_waits_while_an_exam_in_progress_asks_it(
+        self, session, world, paper
+    ):
+        single, judge = paper.questions
+        practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE)
+        exam = make_quiz(session, world.root, Paper(paper.bank, [single]))
+        practiced = _taken(session, world.member_a, practice)
+        answering = svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+
+        def held(member, attempt):
+            slots = slots_of(session, attempt)
+            return _by_question(
+                session, attempt, question_withholdings(session, member, slots, FIXED_NOW)
+            )
+
+        assert held(world.member_a, practiced) == {single.id: ANSWERING, judge.id: None}
+        # The attempt in progress itself is not graded: its own reason stands.
+        assert set(held(world.member_a, answering).values()) == {Withholding(Withheld.PENDING)}
+        # Another member's practice of the same question is theirs to see.
+        other = _taken(session, world.member_b, practice)
+        assert set(held(world.member_b, other).values()) == {None}
+        svc.finalize(session, answering.id, FIXED_NOW, FinishedBy.MEMBER)
+        assert held(world.member_a, practiced) == {single.id: None, judge.id: None}
+
+    def test_an_earlier_exams_released_questions_wait_too(self, session, world, paper):
+        earlier = make_quiz(session, world.root, paper, attempts_allowed=1)
+        practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE)
+        taken = _taken(session, world.member_a, earlier)
+        assert answers_open(session, taken, FIXED_NOW)
+        svc.start_attempt(session, world.member_a, practice, FIXED_NOW)
+        slots = slots_of(session, taken)
+        held = question_withholdings(session, world.member_a, slots, FIXED_NOW)
+        assert set(held.values()) == {ANSWERING}
+        # The attempt itself is open: its score shows, only the questions wait.
+        assert withholding(session, taken, FIXED_NOW) is None
+
+    def test_the_attempts_own_reason_comes_first(self, session, world, exam_of_two):
+        first = _taken(session, world.member_a, exam_of_two)
+        svc.start_attempt(session, world.member_a, exam_of_two, FIXED_NOW)
+        slots = slots_of(session, first)
+        held = question_withholdings(session, world.member_a, slots, FIXED_NOW)
+        assert {h.reason for h in held.values()} == {Withheld.ANSWERABLE}
+
+    def test_the_wrong_book_says_a_key_it_can_show_waits_for_the_attempt(
+        self, session, world, paper
+    ):
+        """Its wrong answer in the exam still to be answered shows no key; the practice's will
+        once the attempt in progress is submitted: the 错题本 says that."""
+        practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE)
+        exam = make_quiz(session, world.root, paper, release=ReleasePolicy.NEVER)
+        practiced = _taken(session, world.member_a, practice)
+        _taken(session, world.member_a, exam)
+        ids = [question.id for question in paper.questions]
+        reviews = wrong_answer_reviews(session, world.member_a, ids, FIXED_NOW)
+        assert {slot.attempt_id for slot, held in reviews.values() if held is None} == {
+            practiced.id
+        }
+        svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        reviews = wrong_answer_reviews(session, world.member_a, ids, FIXED_NOW)
+        assert {(slot.attempt_id, held) for slot, held in reviews.values()} == {
+            (practiced.id, ANSWERING)
+        }
+
+    def test_a_wrong_answer_no_attempt_will_show_keeps_its_own_reason(self, session, world, paper):
+        exam = make_quiz(session, world.root, paper, release=ReleasePolicy.NEVER)
+        _taken(session, world.member_a, exam)
+        svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        ids = [question.id for question in paper.questions]
+        reviews = wrong_answer_reviews(session, world.member_a, ids, FIXED_NOW)
+        assert {held for _slot, held in reviews.values()} == {Withholding(Withheld.NEVER)}
+
+
+@pytest.mark.usefixtures("ctx")
+class TestResultsRelease:
+    """What the quiz page says of its results before the member starts."""
+
+    def test_practice_and_an_exam_released_at_once_show_on_submitting(self, session, world, paper):
+        for kind in QuizKind:
+            quiz = make_quiz(
+                session, world.root, paper, publish=False, kind=kind, composition=RANDOM
+            )
+            assert results_release(session, quiz, FIXED_NOW) is None
+
+    def test_an_exam_that_shows_no_results_says_so(self, session, world, paper):
+        quiz = make_quiz(session, world.root, paper, release=ReleasePolicy.NEVER)
+        assert results_release(session, quiz, FIXED_NOW) == Withholding(Withheld.NEVER)
+
+    def test_after_close_gives_the_moment_nobody_can_answer_any_more(self, session, world, paper):
+        quiz = make_quiz(session, world.root, paper, release=ReleasePolicy.AFTER_CLOSE)
+        expected = Withholding(Withheld.AFTER_CLOSE, CLOSE + GRACE)
+        assert results_release(session, quiz, FIXED_NOW) == expected
+        own_close = CLOSE + timedelta(days=2)
+        _grant(session, world, quiz, closes_at=own_close)
+        session.expire(quiz)
+        expected = Withholding(Withheld.AFTER_CLOSE, own_close + GRACE)
+        assert results_release(session, quiz, FIXED_NOW) == expected
+        quiz.closes_at = None
+        assert results_release(session, quiz, FIXED_NOW) == Withholding(Withheld.AFTER_CLOSE)
 
 
 def test_the_result_page_says_when_the_answers_will_show(app, session, auth, world):

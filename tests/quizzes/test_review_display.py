@@ -359,10 +359,8 @@ def test_a_wrong_book_entry_with_no_wrong_answer_on_record_says_it_was_re_marked
         question_id=7,
         version=SimpleNamespace(stem="题干", question=SimpleNamespace(type="single")),
     )
-    (item,) = wrong_book_items([entry], {}, set())
+    (item,) = wrong_book_items([entry], {})
     assert item.review is None and item.withheld == Withholding(Withheld.REMARKED)
-    (answering,) = wrong_book_items([entry], {}, {7})
-    assert answering.withheld == Withholding(Withheld.ANSWERING)
 
 
 def test_the_wrong_book_holds_keys_back_while_the_question_is_being_answered(

@@ -677,3 +677,35 @@ def test_the_quiz_list_says_what_is_left_to_do(app, session, auth, world):
     assert used_up in card(page, practice.id)
     assert one_of_one in card(page, practice.id)
     assert waiting not in page and done not in page  # no daily practice open to this member
+
+
+def test_the_quiz_page_says_when_an_exams_results_show(app, session, auth, world):
+    from learnapp.clock import org_timezone
+    from learnapp.quizzes.models import QuizKind
+
+    with app.test_request_context():
+        paper = make_paper(session, types=("single",))
+        at_once = make_quiz(session, world.root, paper)
+        only_attempt = make_quiz(session, world.root, paper, attempts_allowed=1)
+        never = make_quiz(session, world.root, paper, release=ReleasePolicy.NEVER)
+        after_close = make_quiz(session, world.root, paper, release=ReleasePolicy.AFTER_CLOSE)
+        practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE)
+        shows = after_close.closes_at + timedelta(seconds=after_close.grace_seconds)
+        until = shows.astimezone(org_timezone()).strftime("%Y-%m-%d %H:%M")
+    session.commit()
+
+    def said(quiz) -> str | None:
+        page = auth.client.get(f"/quizzes/{quiz.id}").get_data(as_text=True)
+        found = re.search(r'data-testid="results-release">([^<]*)<', page)
+        return found.group(1).strip() if found else None
+
+    auth.login("mema")
+    assert said(never) == "本场考试不公布成绩。"
+    assert said(after_close) == f"成绩将在考试结束（{until}）后公布。"
+    assert said(practice) is None  # practice shows its results with the answers at once
+    auth.client.set_cookie(LANG_COOKIE, "en")
+    assert said(only_attempt) == "Shown when you submit, with the answers."
+    assert said(at_once) == (
+        "Your score is shown when you submit; the answers when you have no attempts left or "
+        "the exam closes."
+    )

@@ -14,7 +14,7 @@ from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import KIND_LABELS, AttemptState, QuizKind
 from learnapp.quizzes.presenters import running_attempts
 from learnapp.quizzes.queries import member_attempts, visible_quiz, visible_quizzes
-from learnapp.quizzes.release import score_shown, withholdings
+from learnapp.quizzes.release import results_release, score_shown, withholdings
 from learnapp.quizzes.views import bp, no_store
 
 
@@ -77,6 +77,7 @@ def quiz(quiz_id):
             attempts=attempts,
             running=running,
             reviewable=reviewable,
+            release=results_release(session, found, moment),
             done_today=_done_today(found, attempts, moment),
             # A topic set scores once: its first finished attempt (DOMAIN.md).
             counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,

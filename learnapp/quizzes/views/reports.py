@@ -15,7 +15,7 @@ from learnapp.quizzes import reports as report_services
 from learnapp.quizzes.forms import CloseReportForm, ReportForm
 from learnapp.quizzes.models import REPORT_STATE_LABELS, ReportState, WrongAnswer
 from learnapp.quizzes.queries import own_attempt, slots_of
-from learnapp.quizzes.release import answers_open
+from learnapp.quizzes.release import question_withholdings
 from learnapp.quizzes.views import bp
 from learnapp.quizzes.views.taking import result
 from learnapp.quizzes.views.wrong_book import wrong_answers
@@ -57,14 +57,17 @@ def _report(version, key: str, back: str, page):
 @bp.post("/attempts/<int:attempt_id>/items/<int:position>/report")
 @route_policy(LOGGED_IN)
 def report_from_result(attempt_id, position):
-    """Only from a result whose questions the member may see: reporting never opens a key
-    early (E2)."""
+    """Only a question of a result whose review the member may see: reporting never opens a
+    key early (E2)."""
     session = get_session()
     attempt = own_attempt(session, current_user, attempt_id)
-    if attempt is None or not answers_open(session, attempt, now()):
-        abort(404)
-    slot = next((s for s in slots_of(session, attempt) if s.position == position), None)
-    if slot is None:
+    slot = None
+    if attempt is not None:
+        slot = next((s for s in slots_of(session, attempt) if s.position == position), None)
+    if (
+        slot is None
+        or question_withholdings(session, current_user, [slot], now())[slot.id] is not None
+    ):
         abort(404)
     back = url_for("quizzes.result", attempt_id=attempt_id, _anchor=f"item-{position}")
     return _report(slot.version, str(position), back, lambda: result(attempt_id))

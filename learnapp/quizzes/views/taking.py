@@ -15,9 +15,9 @@ from learnapp.forms import EmptyForm
 from learnapp.quizzes import answers as answer_services
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import AnswerOutcome, AttemptState, FinishedBy
-from learnapp.quizzes.presenters import review_questions, taking_questions
+from learnapp.quizzes.presenters import result_items, taking_questions
 from learnapp.quizzes.queries import own_attempt, own_attempt_id, slots_of
-from learnapp.quizzes.release import score_shown, withholding
+from learnapp.quizzes.release import question_withholdings, score_shown, withholding
 from learnapp.quizzes.reports import reported_version_ids
 from learnapp.quizzes.responses import form_response, parse_response
 from learnapp.quizzes.views import bp, no_store
@@ -270,8 +270,12 @@ def result(attempt_id):
     if found.state == AttemptState.IN_PROGRESS:
         return redirect(url_for("quizzes.attempt", attempt_id=found.id))
     session = get_session()
-    held = withholding(session, found, now())
-    answers = held is None
+    moment = now()
+    held = withholding(session, found, moment)
+    items = []
+    if held is None:
+        slots = slots_of(session, found)
+        items = result_items(slots, question_withholdings(session, current_user, slots, moment))
     return no_store(
         render_template(
             "quizzes/result.html",
@@ -279,7 +283,7 @@ def result(attempt_id):
             quiz=found.quiz,
             review=score_shown(held),
             held=held,
-            items=review_questions(slots_of(session, found)) if answers else [],
-            reported=reported_version_ids(session, current_user.id) if answers else set(),
+            items=items,
+            reported=reported_version_ids(session, current_user.id) if items else set(),
         )
     )

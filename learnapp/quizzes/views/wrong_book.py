@@ -11,7 +11,7 @@ from learnapp.db import commit, get_session
 from learnapp.forms import EmptyForm
 from learnapp.quizzes.models import WrongAnswer
 from learnapp.quizzes.presenters import wrong_book_items
-from learnapp.quizzes.queries import questions_being_answered, wrong_answer_reviews, wrong_book
+from learnapp.quizzes.queries import wrong_answer_reviews, wrong_book
 from learnapp.quizzes.reports import reported_version_ids
 from learnapp.quizzes.views import bp, no_store
 from learnapp.quizzes.wrongbook import set_mastered
@@ -24,9 +24,7 @@ def wrong_answers():
     entries = wrong_book(session, current_user.id)
     question_ids = [entry.question_id for entry in entries]
     items = wrong_book_items(
-        entries,
-        wrong_answer_reviews(session, current_user, question_ids, now()),
-        questions_being_answered(session, current_user.id, question_ids),
+        entries, wrong_answer_reviews(session, current_user, question_ids, now())
     )
     return no_store(
         render_template(

@@ -249,55 +249,78 @@
   });
   show((positionInAddress() || parseInt(data.start, 10) || 1) - 1);
 
+  // Notices sit in the bar with the countdown, at the top of the screen: time up, more time,
+  // a submission waiting for the network.
+  function notify(text) {
+    timeupEl.classList.remove("d-none");
+    timeupEl.textContent = text;
+  }
+
+  // Once the answers are being submitted they and the form's buttons are disabled: nothing more
+  // is changed.
+  function freeze(frozen) {
+    Array.prototype.forEach.call(form.querySelectorAll("fieldset, button[type=submit]"), function (el) {
+      el.disabled = frozen;
+    });
+  }
+
+  // The form carries every answer on the page, those still queued too: they were made in time,
+  // and the server accepts them within its grace. A form leaves disabled fields out, so the
+  // answers are enabled just while it takes them, which it does at once.
+  function submitAnswers(label) {
+    notify(label);
+    freeze(false);
+    form.submit();
+    freeze(true);
+  }
+
+  // Offline, the submission waits for the network instead of failing in the browser: the
+  // answers are frozen, the bar says so, and the form is sent when the network is back.
+  function submitWhenOnline(offlineLabel, label) {
+    finished = true;
+    freeze(true);
+    if (navigator.onLine === false) {
+      notify(offlineLabel);
+      window.addEventListener("online", function () { submitAnswers(label); }, { once: true });
+    } else {
+      submitAnswers(label);
+    }
+  }
+
   // Submitting: confirm, mention unanswered and unsent answers (the form carries them anyway).
+  // Saving the form offline leaves the answers to the autosave queue, which sends them when the
+  // network is back.
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
-    if (finished || (submitter && submitter.hasAttribute("data-no-confirm"))) { return; }
+    if (finished) { return; }
+    if (submitter && submitter.hasAttribute("data-no-confirm")) {
+      if (navigator.onLine === false) {
+        event.preventDefault();
+        slots.forEach(queue);
+        showState(pendingCount() ? data.labelQueued.replace("{n}", pendingCount()) : data.labelSaved);
+      }
+      return;
+    }
     var unanswered = slots.filter(function (slot) { return !isAnswered(slot); }).length;
     var message = data.labelConfirm;
     if (unanswered) { message += "\n" + data.labelUnanswered.replace("{n}", unanswered); }
     if (pendingCount()) { message += "\n" + data.labelPending; }
     if (!window.confirm(message)) { event.preventDefault(); return; }
+    if (navigator.onLine === false) {
+      event.preventDefault();
+      submitWhenOnline(data.labelSubmitOffline, data.labelSubmitting);
+      return;
+    }
     finished = true;
   });
 
   // Countdown from the server's deadline, corrected for the difference between the clocks. At
   // zero the page first asks whether the deadline has moved since it was loaded (the organisers
   // may have given more time); only if it has not, or the server cannot be reached, is time up.
-  // The notice sits in the bar with the countdown, at the top of the screen.
   if (countdownEl && data.deadline) {
     var deadline = Date.parse(data.deadline);
     var offset = Date.parse(data.serverNow) - Date.now();
-    var notify = function (text) {
-      timeupEl.classList.remove("d-none");
-      timeupEl.textContent = text;
-    };
-    // At time up the answers and the form's buttons are disabled: nothing more is changed.
-    var freeze = function (frozen) {
-      Array.prototype.forEach.call(form.querySelectorAll("fieldset, button[type=submit]"), function (el) {
-        el.disabled = frozen;
-      });
-    };
-    // The form carries every answer on the page, those still queued too: they were made in
-    // time, and the server accepts them within its grace. A form leaves disabled fields out, so
-    // the answers are enabled just while it takes them, which it does at once.
-    var submitAnswers = function () {
-      notify(data.labelTimeup);
-      freeze(false);
-      form.submit();
-      freeze(true);
-    };
-    var timeUp = function () {
-      finished = true;
-      freeze(true);
-      // Offline, the submission waits for the network instead of failing in the browser.
-      if (navigator.onLine === false) {
-        notify(data.labelTimeupOffline);
-        window.addEventListener("online", submitAnswers, { once: true });
-      } else {
-        submitAnswers();
-      }
-    };
+    var timeUp = function () { submitWhenOnline(data.labelTimeupOffline, data.labelTimeup); };
     var tick;
     var atZero = function () {
       fetch(data.deadlineUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
