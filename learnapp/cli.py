@@ -65,7 +65,8 @@ def create_admin(username, display_name):
     from learnapp.errors import DomainError
     from learnapp.orgs.models import Role, UnitKind
     from learnapp.orgs.queries import root_units
-    from learnapp.orgs.services import create_unit, grant_role
+    from learnapp.orgs.roles import grant_role
+    from learnapp.orgs.services import create_unit
 
     password = generate_password()
     with get_db().session_scope() as session:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from learnapp.accounts.models import User
 from learnapp.accounts.services.users import create_user
 from learnapp.orgs.models import MemberCategory, Role, Unit, UnitKind
-from learnapp.orgs.services import create_unit, grant_role
+from learnapp.orgs.roles import grant_role
+from learnapp.orgs.services import create_unit
 
 DEMO_PASSWORD = "learnapp-demo"  # noqa: S105  (published in the README, demo only)
 SURNAMES = (

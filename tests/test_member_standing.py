@@ -11,7 +11,8 @@ from learnapp.accounts.models import User
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.orgs.models import MemberCategory, MemberTransfer, Role, RoleAssignment, UnitKind
-from learnapp.orgs.services import move_member, revoke_role, update_member
+from learnapp.orgs.roles import revoke_role
+from learnapp.orgs.services import move_member, update_member
 from tests.conftest import reload
 from tests.factories import make_unit, make_user
 from tests.world import build_world

@@ -19,7 +19,8 @@ from learnapp.orgs.models import (
     UnitKind,
 )
 from learnapp.orgs.queries import party_members_in, sizing_warnings
-from learnapp.orgs.services import create_unit, grant_role, move_member
+from learnapp.orgs.roles import grant_role
+from learnapp.orgs.services import create_unit, move_member
 from tests.conftest import reload
 from tests.factories import make_unit, make_user
 from tests.world import build_world

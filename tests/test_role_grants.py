@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from learnapp.errors import DomainError
 from learnapp.orgs.models import MemberCategory, Role, RoleAssignment
-from learnapp.orgs.services import grant_role
+from learnapp.orgs.roles import grant_role
 from tests.conftest import reload
 from tests.factories import make_user
 from tests.world import build_world

@@ -45,7 +45,7 @@ from learnapp.forms import EmptyForm
 from learnapp.orgs.forms import unit_choices
 from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
 from learnapp.orgs.queries import pickable_units, units_in_scope
-from learnapp.orgs.services import grant_role, revoke_role
+from learnapp.orgs.roles import grant_role, revoke_role
 from learnapp.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)

@@ -1,9 +1,8 @@
-"""Organisation use cases: the unit tree, members, transfers and roles."""
+"""Organisation use cases: the unit tree, members and transfers (roles: orgs.roles)."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -11,18 +10,15 @@ from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
 from learnapp.errors import DomainError
-from learnapp.orgs.labels import category_label, role_label
 from learnapp.orgs.models import (
     ALLOWED_CHILDREN,
-    LEADERSHIP_ROLES,
     MemberCategory,
     MemberTransfer,
-    Role,
-    RoleAssignment,
     Unit,
     UnitKind,
 )
 from learnapp.orgs.queries import active_sibling_named
+from learnapp.orgs.roles import locked_leadership, roles_text
 
 
 def _unit_snapshot(unit: Unit) -> dict:
@@ -154,18 +150,6 @@ def _member_snapshot(member: User) -> dict:
 STANDING_FIELDS = ("category", "is_mobile", "is_retired", "is_elderly_exempt")
 
 
-def _locked_leadership(session: Session, member: User) -> list[RoleAssignment]:
-    """The member's 书记 and 委员 roles, read with the member's row locked as grant_role locks
-    it, so that a grant and a change of the member's category or unit cannot both pass."""
-    session.execute(sa.select(User.id).where(User.id == member.id).with_for_update())
-    session.expire(member, ["roles"])
-    return [a for a in member.roles if a.role in LEADERSHIP_ROLES]
-
-
-def _roles_text(assignments: list[RoleAssignment]) -> str:
-    return "、".join(f"{role_label(a.role)} · {a.unit.name}" for a in assignments)
-
-
 def update_member(
     session: Session,
     actor: User,
@@ -203,7 +187,7 @@ def update_member(
                 ),
             )
     if category not in (member.category, MemberCategory.FULL):
-        held = _locked_leadership(session, member)
+        held = locked_leadership(session, member)
         if held:
             raise DomainError(
                 "category",
@@ -211,7 +195,7 @@ def update_member(
                     "%(name)s holds %(roles)s, which only a full party member can hold: an "
                     "administrator withdraws these roles first, then the category can change.",
                     name=member.display_name,
-                    roles=_roles_text(held),
+                    roles=roles_text(held),
                 ),
             )
     before = _member_snapshot(member)
@@ -261,7 +245,7 @@ def move_member(
         raise DomainError(
             "unit_id", _l("%(target)s is deactivated: choose another unit.", target=target.name)
         )
-    left = [a for a in _locked_leadership(session, member) if not target.is_within(a.unit)]
+    left = [a for a in locked_leadership(session, member) if not target.is_within(a.unit)]
     if left:
         raise DomainError(
             "unit_id",
@@ -271,7 +255,7 @@ def move_member(
                 "under it. An administrator withdraws these roles first, then the member can "
                 "be moved.",
                 name=member.display_name,
-                roles=_roles_text(left),
+                roles=roles_text(left),
                 target=target.name,
             ),
         )
@@ -301,128 +285,3 @@ def move_member(
         after={"unit_id": target.id},
     )
     return transfer
-
-
-def grant_role(
-    session: Session, actor: User | None, user: User, unit: Unit, role: Role, now: datetime
-) -> RoleAssignment:
-    """Only administrators assign roles (a secretary cannot raise anyone, themselves included).
-
-    A role is granted only in an active unit. A secretary or committee member (书记, 委员) is
-    held only in a party committee, general branch or branch, never in a party group (党小组 has
-    a group leader, not modelled here), by a full party member (正式党员: a probationary member
-    has no right to be elected, DOMAIN.md) of that unit or of a unit under it; a unit has one
-    secretary at a time, so granting a
-    second is refused, naming the holder: the admin removes that role first (a handover is two
-    audited steps). For a secretary the unit row is locked before the check, so two concurrent
-    grants cannot both pass."""
-    if actor is not None and not actor.is_admin:
-        raise DomainError("role", _l("Only an administrator can assign roles."))
-    if not unit.is_active:
-        raise DomainError(
-            "unit_id", _l("%(target)s is deactivated: choose another unit.", target=unit.name)
-        )
-    if role in LEADERSHIP_ROLES:
-        if unit.kind == UnitKind.GROUP:
-            raise DomainError(
-                "unit_id",
-                _l(
-                    "A party group has no secretary or committee: choose its branch or a "
-                    "higher unit."
-                ),
-            )
-        # Read under a lock, as update_member and move_member read the roles: a concurrent
-        # change of unit or category cannot slip past.
-        unit_id, category = session.execute(
-            sa.select(User.unit_id, User.category).where(User.id == user.id).with_for_update()
-        ).one()
-        member_of = session.get(Unit, unit_id) if unit_id is not None else None
-        if member_of is None or not member_of.is_within(unit):
-            raise DomainError(
-                "unit_id",
-                _l(
-                    "%(name)s is not a member of %(unit)s or of a unit under it.",
-                    name=user.display_name,
-                    unit=unit.name,
-                ),
-            )
-        if category != MemberCategory.FULL:
-            raise DomainError(
-                "role",
-                _l(
-                    "Only a full party member can be %(role)s: %(name)s is recorded as %(category)s.",
-                    role=role_label(role),
-                    name=user.display_name,
-                    category=category_label(category),
-                ),
-            )
-    if role == Role.SECRETARY:
-        session.execute(sa.select(Unit.id).where(Unit.id == unit.id).with_for_update())
-        holder = session.scalar(
-            sa.select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(
-                RoleAssignment.unit_id == unit.id,
-                RoleAssignment.role == Role.SECRETARY,
-                User.id != user.id,
-            )
-        )
-        if holder is not None:
-            raise DomainError(
-                "role",
-                _l(
-                    "%(unit)s already has a secretary, %(name)s. Remove that role first.",
-                    unit=unit.name,
-                    name=holder.display_name,
-                ),
-            )
-    exists = session.scalar(
-        sa.select(RoleAssignment).where(
-            RoleAssignment.user_id == user.id,
-            RoleAssignment.unit_id == unit.id,
-            RoleAssignment.role == role,
-        )
-    )
-    if exists is not None:
-        raise DomainError("role", _l("This role is already held in this unit."))
-    assignment = RoleAssignment(
-        user_id=user.id,
-        unit_id=unit.id,
-        role=role,
-        granted_at=now,
-        granted_by_id=actor.id if actor else None,
-    )
-    session.add(assignment)
-    session.flush()
-    session.expire(user, ["roles"])
-    record(
-        session,
-        actor,
-        "role.granted",
-        "user",
-        user.id,
-        now=now,
-        after={"role": role.value, "unit_id": unit.id},
-    )
-    return assignment
-
-
-def revoke_role(session: Session, actor: User, assignment: RoleAssignment, now: datetime) -> None:
-    """Remove a role; it stops applying on the holder's next request."""
-    if not actor.is_admin:
-        raise DomainError("role", _l("Only an administrator can remove roles."))
-    if assignment.role == Role.ADMIN and assignment.user_id == actor.id:
-        raise DomainError("role", _l("You cannot remove your own administrator role."))
-    user = session.get(User, assignment.user_id)
-    session.delete(assignment)
-    session.flush()
-    session.expire(user, ["roles"])
-    record(
-        session,
-        actor,
-        "role.revoked",
-        "user",
-        user.id,
-        now=now,
-        before={"role": assignment.role.value, "unit_id": assignment.unit_id},
-    )

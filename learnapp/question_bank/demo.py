@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.services.users import create_user
 from learnapp.orgs.models import Role
-from learnapp.orgs.services import grant_role
+from learnapp.orgs.roles import grant_role
 from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.models import QuestionStatus
 from learnapp.question_bank.services import (

@@ -1,6 +1,6 @@
 """What a quiz is made of: its fixed paper (items pinned to question versions once published) or
-its random rules, the banks an author may draw from, and whether the paper can be published.
-Services flush, never commit, and raise DomainError."""
+its random rules (what they may draw: random_rules), the banks an author may draw from, and
+whether the paper can be published. Services flush, never commit, and raise DomainError."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,8 +8,6 @@ from decimal import Decimal
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from babel.lists import format_list
-from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
@@ -34,6 +32,7 @@ from learnapp.quizzes.models import (
     QuizRule,
     QuizState,
 )
+from learnapp.quizzes.random_rules import candidate_ids, rule_shortfalls
 
 MAX_QUESTIONS = 200
 MAX_RULE_COUNT = 100
@@ -286,28 +285,6 @@ def _describe_rule(rule: QuizRule) -> dict:
     }
 
 
-def candidate_ids(session: Session, rule: QuizRule) -> list[tuple[int, int]]:
-    """(question id, current version id) of the active questions a rule may draw, by id."""
-    query = sa.select(Question.id, Question.current_version_id).where(
-        Question.bank_id == rule.bank_id,
-        Question.status == QuestionStatus.ACTIVE,
-        Question.current_version_id.is_not(None),
-    )
-    if rule.question_type:
-        query = query.where(Question.type == rule.question_type)
-    if rule.difficulty:
-        query = query.where(Question.difficulty == rule.difficulty)
-    if rule.knowledge_point_id:
-        point = session.get(KnowledgePoint, rule.knowledge_point_id)
-        query = query.join(KnowledgePoint, Question.knowledge_point_id == KnowledgePoint.id).where(
-            KnowledgePoint.path.startswith(point.path, autoescape=True)
-        )
-    # Thousands of rows for a large bank, on every start of a random paper: read as plain
-    # tuples, past the ORM (after flushing, as the ORM would).
-    session.flush()
-    return [tuple(row) for row in session.connection().execute(query.order_by(Question.id))]
-
-
 @dataclass(frozen=True)
 class PaperTotals:
     questions: int
@@ -375,45 +352,9 @@ def paper_problems(session: Session, quiz: Quiz) -> list[str]:
         size = sum(rule.count for rule in quiz.rules)
         if not quiz.rules:
             problems.append(str(_l("Add at least one rule.")))
-        problems.extend(_rule_shortfalls(session, quiz.rules))
+        problems.extend(rule_shortfalls(session, quiz.rules))
     if quiz.kind == QuizKind.TOPIC and size and size not in TOPIC_SIZES:
         problems.append(str(_l("A topic set has 5 or 10 questions.")))
-    return problems
-
-
-def _rule_shortfalls(session: Session, rules: list[QuizRule]) -> list[str]:
-    """Rules the bank may fail to fill. A paper is drawn rule by rule and never repeats a
-    question, so a rule sharing questions with earlier ones may find up to their counts of its
-    own questions taken (each earlier rule takes at most its count of the shared ones). A rule
-    with too few questions on its own says so; one that has enough alone but not together with
-    the earlier rules drawing from the same questions names them all, in one message."""
-    problems = []
-    earlier: list[tuple[QuizRule, set[int]]] = []
-    for rule in rules:
-        pool = {question_id for question_id, _ in candidate_ids(session, rule)}
-        sharing = [(other, len(pool & theirs)) for other, theirs in earlier if pool & theirs]
-        need = rule.count + sum(min(other.count, shared) for other, shared in sharing)
-        if len(pool) < rule.count:
-            problems.append(
-                str(_l("Rule %(n)d needs more questions than the bank has.") % {"n": rule.position})
-            )
-        elif len(pool) < need:
-            numbers = [str(other.position) for other, _ in sharing] + [str(rule.position)]
-            problems.append(
-                str(
-                    _l(
-                        "Rules %(rules)s draw from the same questions: together they may need"
-                        " %(need)d of them, and only %(have)d match rule %(n)d."
-                    )
-                    % {
-                        "rules": format_list(numbers, locale=get_locale()),
-                        "need": need,
-                        "have": len(pool),
-                        "n": rule.position,
-                    }
-                )
-            )
-        earlier.append((rule, pool))
     return problems
 
 

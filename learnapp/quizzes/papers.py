@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
 from learnapp.question_bank.models import Question, QuestionStatus
-from learnapp.quizzes.composition import candidate_ids
 from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -22,6 +21,7 @@ from learnapp.quizzes.models import (
     QuizKind,
     WrongAnswer,
 )
+from learnapp.quizzes.random_rules import candidate_ids
 
 
 def _seen_counts(session: Session, member_id: int) -> dict[int, int]:

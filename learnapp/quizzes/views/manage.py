@@ -1,9 +1,7 @@
 """Authors' pages: quiz definitions, their papers and rules, publishing, the preview.
 Admins everywhere; secretaries and committee members for quizzes owned in their subtree."""
 
-import random
 from decimal import Decimal
-from types import SimpleNamespace
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +17,7 @@ from learnapp.errors import DomainError, apply_domain_error
 from learnapp.forms import EmptyForm
 from learnapp.orgs.models import MemberCategory
 from learnapp.orgs.queries import pickable_units, units_in_scope
-from learnapp.question_bank.models import KnowledgePoint, Question, QuestionStatus, QuestionVersion
+from learnapp.question_bank.models import KnowledgePoint, QuestionStatus
 from learnapp.question_bank.queries import QuestionFilters, knowledge_points, questions_page
 from learnapp.question_bank.types import TYPES, points_text
 from learnapp.quizzes import authoring, composition
@@ -37,8 +35,6 @@ from learnapp.quizzes.models import (
     QuizState,
     ReleasePolicy,
 )
-from learnapp.quizzes.papers import compose
-from learnapp.quizzes.presenters import taking_questions
 from learnapp.quizzes.queries import (
     manageable_quiz,
     manageable_quizzes,
@@ -406,39 +402,3 @@ def change_state(quiz_id):
         commit()
         flash(done, "success")
     return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
-
-
-@bp.get("/manage/<int:quiz_id>/preview")
-@route_policy(MANAGER)
-def preview(quiz_id):
-    """The paper as an examinee would see it (a sample draw for random rules); no keys."""
-    session = get_session()
-    found = quiz_or_404(quiz_id)
-    try:
-        paper = compose(session, found, current_user, random.Random(), now())  # noqa: S311
-    except DomainError as error:
-        flash(error.message, "warning")
-        return redirect(url_for("quizzes.manage_quiz", quiz_id=quiz_id))
-    return render_template(
-        "quizzes/preview.html", quiz=found, questions=_preview_questions(session, paper)
-    )
-
-
-def _preview_questions(session, paper):
-    slots = []
-    for position, (question_id, version_id, points) in enumerate(paper, start=1):
-        version = session.get(QuestionVersion, version_id)
-        count = len(version.spec.get("options") or [])
-        slots.append(
-            SimpleNamespace(
-                position=position,
-                question_type=session.get(Question, question_id).type,
-                version=version,
-                option_order=list(range(count)),
-                option_ids=[f"p{position}-{n}" for n in range(count)],
-                response=None,
-                seq=0,
-                points=Decimal(points if points is not None else version.points),
-            )
-        )
-    return taking_questions(slots)
