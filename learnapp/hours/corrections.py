@@ -88,12 +88,13 @@ def closed_reason(session: Session, entry: LedgerEntry, now: datetime) -> str | 
 
 
 def closed_to_managers(session: Session, entry: LedgerEntry, now: datetime) -> str | None:
-    """Why a secretary can no longer reverse `entry`, or None while it is open: the same rule
-    as for the member's own corrections (closed_reason), said to the secretary rather than to
-    the member."""
-    if entry.year != org_day(now).year:
+    """Why a secretary can no longer reverse `entry`, or None while it is open. Hours of this
+    year and of last year can be reversed, as meetings of both can be changed (a December claim
+    approved by mistake in January is taken back in January), unless a frozen dossier holds
+    the entry (evidence_frozen); a member corrects only the current year (closed_reason)."""
+    if entry.year < org_day(now).year - 1:
         return _l(
-            "Only study hours of the current year can be reversed: %(year)s is closed.",
+            "Only study hours of this year and last year can be reversed: %(year)s is closed.",
             year=entry.year,
         )
     if evidence_frozen(session, entry):

@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from flask_babel import force_locale
 
 from learnapp.assessments.models import Step
 from learnapp.assessments.steps import advance
@@ -34,6 +33,7 @@ from tests.orglife.factories import PDF, refused
 from tests.world import build_world
 
 LAST_YEAR = datetime(2025, 11, 20, 2, 0, tzinfo=UTC)
+TWO_YEARS_AGO = datetime(2024, 11, 20, 2, 0, tzinfo=UTC)
 EXTERNAL, COLLECTIVE = HoursCategory.EXTERNAL, HoursCategory.COLLECTIVE
 
 
@@ -175,15 +175,18 @@ def test_a_reason_is_required_and_plain_text(ctx, session):
     assert reversals_of(session, [claim.ledger_entry_id]) == {}
 
 
-def test_last_years_hours_are_closed(ctx, session):
+def test_last_years_hours_stay_open_and_older_ones_are_closed(ctx, session):
     world = build_world(session)
-    claim = _approved(session, world, day=date(2025, 11, 19), now=LAST_YEAR)
-    assert can_reverse(session, world.secretary_a, claim, LAST_YEAR)
-    assert not can_reverse(session, world.secretary_a, claim, FIXED_NOW)
-    with refused(None) as error, force_locale("en"):
-        reverse_claim(session, world.secretary_a, claim, "撤销", FIXED_NOW)
-    assert "2025" in str(error.value.message)
-    assert claim.state == ClaimState.APPROVED
+    december = _approved(session, world, day=date(2025, 11, 19), now=LAST_YEAR)
+    older = _approved(session, world, day=date(2024, 11, 19), now=TWO_YEARS_AGO)
+    assert can_reverse(session, world.secretary_a, december, FIXED_NOW)
+    assert not can_reverse(session, world.secretary_a, older, FIXED_NOW)
+    with refused(None) as error:
+        reverse_claim(session, world.secretary_a, older, "撤销", FIXED_NOW)
+    assert "只能撤销今年和去年的学时：2024 年已关闭" in str(error.value.message)
+    assert older.state == ClaimState.APPROVED
+    reverse_claim(session, world.secretary_a, december, "撤销", FIXED_NOW)
+    assert set(reversals_of(session, [december.ledger_entry_id])) == {december.ledger_entry_id}
 
 
 def test_a_frozen_assessment_dossier_closes_the_year(ctx, session):
