@@ -10,7 +10,6 @@ credited again (StudyClock). Video time counts only for newly covered, plausible
 lesson completes once; completion credits its 学时 once.
 """
 
-import functools
 import math
 import secrets
 from dataclasses import dataclass
@@ -20,18 +19,22 @@ from decimal import Decimal
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import visitors
 
 from learnapp.accounts.services.sessions import SessionMember
-from learnapp.courses.models import Course, CourseState, Lesson, LessonKind, Module
-from learnapp.courses.queries import audience_clause
-from learnapp.db import UTCDateTime
+from learnapp.courses.models import LessonKind
 from learnapp.errors import DomainError
 from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.services import credit
-from learnapp.orgs.models import MemberCategory
+from learnapp.study.beat_sql import (
+    ADVANCE_CLOCK,
+    INSERT_BEAT,
+    LOCK_CLOCK,
+    MOVE_PROGRESS,
+    MOVE_SESSION,
+    beat_state_query,
+)
 from learnapp.study.coverage import add_segment, merge
-from learnapp.study.models import Heartbeat, LessonProgress, StudyClock, StudySession
+from learnapp.study.models import LessonProgress, StudyClock, StudySession
 
 CREDIT_CAP_SECONDS = 40  # the most one interval can earn: twice the page's default rhythm
 SEGMENT_SLACK_SECONDS = 5  # a video segment may exceed the elapsed time by this much
@@ -128,122 +131,6 @@ class StudyLesson:
     nominal_hours: Decimal
 
 
-_sessions = StudySession.__table__
-_clocks = StudyClock.__table__
-_progress = LessonProgress.__table__
-_heartbeats = Heartbeat.__table__
-_lessons = Lesson.__table__
-# Statements of the heartbeat, built once: constructing them costs more CPU than running them.
-_NOW = sa.bindparam("beat_now", type_=UTCDateTime())
-_LOCK_CLOCK = (
-    sa.select(_clocks.c.credited_until)
-    .where(_clocks.c.member_id == sa.bindparam("member"))
-    .with_for_update()
-)
-_ADVANCE_CLOCK = (
-    sa.update(_clocks)
-    .where(_clocks.c.member_id == sa.bindparam("member"), _clocks.c.credited_until < _NOW)
-    .values(credited_until=_NOW)
-)
-_MOVE_SESSION = (
-    sa.update(_sessions)
-    .where(
-        _sessions.c.id == sa.bindparam("study_session"),
-        _sessions.c.last_seq < sa.bindparam("beat_seq"),
-        _sessions.c.closed_at.is_(None),
-    )
-    .values(
-        last_seq=sa.bindparam("beat_seq"),
-        last_beat_at=_NOW,
-        verified_seconds=_sessions.c.verified_seconds + sa.bindparam("beat_credited"),
-        is_paused=sa.bindparam("beat_paused", type_=sa.Boolean()),
-    )
-)
-_INSERT_BEAT = sa.insert(_heartbeats)
-_MOVE_PROGRESS = (
-    sa.update(_progress)
-    .where(_progress.c.id == sa.bindparam("progress"))
-    .values(
-        verified_seconds=_progress.c.verified_seconds + sa.bindparam("beat_credited"),
-        reached_end=sa.bindparam("beat_reached_end", type_=sa.Boolean()),
-        coverage=sa.bindparam("beat_coverage", type_=_progress.c.coverage.type),
-        last_studied_at=_NOW,
-    )
-)
-
-
-@dataclass(frozen=True)
-class _Unit:
-    path: str
-
-
-@dataclass(frozen=True)
-class _AudienceMember:
-    """What courses.audience_clause reads of a member: their unit's path and their category."""
-
-    unit: _Unit | None
-    category: MemberCategory
-
-
-def _fixed_in_list(element):
-    """An IN list's values bound one by one, `IN (?, ?, ?)`, instead of SQLAlchemy's expanding
-    parameter, which is rewritten into the SQL at every execution (~0.04 ms a heartbeat). The
-    values are the member's unit path, part of _beat_state_query's cache key."""
-    if isinstance(element, sa.BindParameter) and element.expanding:
-        return sa.tuple_(*(sa.literal(value, element.type) for value in element.value))
-    return None
-
-
-@functools.lru_cache(maxsize=1024)
-def _beat_state_query(unit_path: str | None, category: MemberCategory) -> sa.Select:
-    """The one read of a heartbeat: the member's session with their study clock, the lesson if
-    it is still published and meant for them (courses.audience_clause), and their progress on it.
-    Built once per (unit, category): the audience condition depends on nothing else."""
-    audience = visitors.replacement_traverse(
-        audience_clause(_AudienceMember(_Unit(unit_path) if unit_path else None, category)),
-        {},
-        _fixed_in_list,
-    )
-    return (
-        sa.select(
-            _sessions.c.last_beat_at,
-            _sessions.c.last_seq,
-            _sessions.c.closed_at,
-            _sessions.c.is_paused,
-            _clocks.c.credited_until,
-            _lessons.c.id,
-            _lessons.c.kind,
-            _lessons.c.length_seconds,
-            _lessons.c.required_share,
-            _lessons.c.nominal_hours,
-            _progress.c.id,
-            _progress.c.verified_seconds,
-            _progress.c.reached_end,
-            _progress.c.coverage,
-            _progress.c.completed_at,
-        )
-        .select_from(
-            _sessions.join(_clocks, _clocks.c.member_id == _sessions.c.member_id)
-            .join(_lessons, _lessons.c.id == _sessions.c.lesson_id)
-            .join(Module.__table__, Module.__table__.c.id == _lessons.c.module_id)
-            .join(Course.__table__, Course.__table__.c.id == Module.__table__.c.course_id)
-            .join(
-                _progress,
-                sa.and_(
-                    _progress.c.member_id == _sessions.c.member_id,
-                    _progress.c.lesson_id == _sessions.c.lesson_id,
-                ),
-            )
-        )
-        .where(
-            _sessions.c.id == sa.bindparam("study_session"),
-            _sessions.c.member_id == sa.bindparam("member"),
-            Course.__table__.c.state == CourseState.PUBLISHED,
-            audience,
-        )
-    )
-
-
 def record_heartbeat(
     session: Session,
     member: SessionMember,
@@ -282,8 +169,8 @@ def record_heartbeat(
         # Everything of one member's study happens one heartbeat at a time: this row lock orders
         # the read below after any concurrent heartbeat of another tab has committed, so it sees
         # its effects. SQLite needs none: its BEGIN IMMEDIATE serialises writers.
-        connection.execute(_LOCK_CLOCK, keys)
-    state_query = _beat_state_query(member.unit_path, member.category)
+        connection.execute(LOCK_CLOCK, keys)
+    state_query = beat_state_query(member.unit_path, member.category)
     row = connection.execute(state_query, keys).first()
     if row is None:
         return BeatOutcome(BeatStatus.NOT_FOUND)
@@ -332,11 +219,11 @@ def record_heartbeat(
         "beat_paused": paused,
     }
     if counting and now > credited_until:
-        connection.execute(_ADVANCE_CLOCK, values)
-    if connection.execute(_MOVE_SESSION, values).rowcount != 1:
+        connection.execute(ADVANCE_CLOCK, values)
+    if connection.execute(MOVE_SESSION, values).rowcount != 1:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
     connection.execute(
-        _INSERT_BEAT,
+        INSERT_BEAT,
         {
             "session_id": session_id,
             "seq": seq,
@@ -356,7 +243,7 @@ def record_heartbeat(
     progress.reached_end = progress.reached_end or end_reached
     progress.coverage = merge(coverage)
     connection.execute(
-        _MOVE_PROGRESS,
+        MOVE_PROGRESS,
         {
             "progress": progress.id,
             "beat_credited": credited,

@@ -367,9 +367,9 @@ def test_a_heartbeat_matches_an_audience_of_the_members_unit_or_any_ancestor(
 
 
 def test_the_heartbeat_read_binds_the_members_unit_ids_without_an_expanding_list():
-    from learnapp.study.services import _beat_state_query
+    from learnapp.study.beat_sql import beat_state_query
 
-    sql = str(_beat_state_query("/1/4/9/", MemberCategory.FULL).compile())
+    sql = str(beat_state_query("/1/4/9/", MemberCategory.FULL).compile())
     assert "POSTCOMPILE" not in sql
     assert "course_audience_units.unit_id IN (:param_1, :param_2, :param_3)" in sql
-    assert _beat_state_query("/1/4/9/", MemberCategory.FULL).compile().params["param_3"] == 9
+    assert beat_state_query("/1/4/9/", MemberCategory.FULL).compile().params["param_3"] == 9

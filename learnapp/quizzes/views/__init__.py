@@ -1,6 +1,6 @@
 """The quizzes blueprint: the member's pages (open_quizzes.py, taking.py, wrong_book.py), the
-authors' pages (manage.py, preview.py, and overrides.py for members' own terms) and the markers'
-and reports' pages."""
+authors' pages (manage.py, paper.py, preview.py, and overrides.py for members' own terms) and
+the markers' and reports' pages."""
 
 from flask import Blueprint, make_response
 
@@ -47,6 +47,7 @@ from learnapp.quizzes.views import (  # noqa: E402,F401  (routes on bp)
     manage,
     open_quizzes,
     overrides,
+    paper,
     preview,
     reports,
     taking,
