@@ -216,6 +216,7 @@ def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
         dbapi_connection.create_function("pinyin_key", 1, _sqlite_pinyin_key, deterministic=True)
+        dbapi_connection.create_function("tree_key", 1, _sqlite_tree_key, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
@@ -323,6 +324,38 @@ def within_path(column, prefix: str):
     "/" raised to "0" (the next character) is the first string that does not.
     """
     return sa.and_(column >= prefix, column < prefix[:-1] + "0")
+
+
+def path_key(path: str) -> tuple[int, ...]:
+    """The tree order of a materialised path: its ids as numbers. A unit comes before the units
+    below it, and siblings by id, in the order they were created: "/1/9/" before "/1/10/", which
+    the strings themselves sort the other way round."""
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
+
+
+def _sqlite_tree_key(path: str | None) -> bytes | None:
+    # path_key as bytes that compare the same way: eight big-endian bytes per id.
+    return None if path is None else b"".join(i.to_bytes(8, "big") for i in path_key(path))
+
+
+class tree_order(sa.sql.functions.FunctionElement):
+    """ORDER BY tree_order(Unit.path): rows in the tree order of path_key on both databases
+    (PostgreSQL: the ids as an integer array, compared element by element; SQLite: the bytes of
+    a function its connections get). Never ORDER BY the path itself: siblings would come by
+    their ids read as text, unit 10 before unit 9."""
+
+    inherit_cache = True
+
+
+@compiles(tree_order)
+def _tree_order_sqlite(element, compiler, **kw):
+    return f"tree_key({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(tree_order, "postgresql")
+def _tree_order_postgresql(element, compiler, **kw):
+    path = compiler.process(element.clauses, **kw)
+    return f"CAST(string_to_array(btrim({path}, '/'), '/') AS INTEGER[])"
 
 
 def escape_like(value: str) -> str:

@@ -12,10 +12,11 @@ import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from flask import Response
 from flask_babel import lazy_gettext as _l
+
+from learnapp.web import content_disposition
 
 MAX_ROWS = 20_000
 MAX_ZIP_MEMBERS = 200
@@ -208,12 +209,11 @@ def write_xlsx_sheet(sheet, header: list[str], rows: Iterable[Iterable]) -> None
 
 
 def download(body, *, content_type: str, filename: str, ascii_filename: str) -> Response:
-    """A file download, never cached, its name in UTF-8 with an ASCII fallback for old clients.
+    """A file download, never cached, its name in UTF-8 with an ASCII fallback for old clients
+    (`ascii_filename`: say what the file is, as "audit-log.csv").
     The content type is sent as given: Werkzeug's `mimetype` would append a second charset to a
     text type that names one already."""
     response = Response(body, content_type=content_type)
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"{ascii_filename}\"; filename*=UTF-8''{quote(filename)}"
-    )
+    response.headers["Content-Disposition"] = content_disposition(filename, ascii_filename)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -2,6 +2,8 @@
 
 import functools
 import hashlib
+import re
+from urllib.parse import quote
 
 from flask import current_app, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
@@ -96,6 +98,31 @@ def mask_phone(phone: str | None) -> str:
     if len(digits) <= 4:
         return "*" * len(digits)
     return digits[:3] + "*" * max(len(digits) - 7, 1) + digits[-4:]
+
+
+# A file name any client shows as it is: ASCII letters, digits and a few marks, and no quote,
+# backslash, semicolon or percent sign that a filename= parameter could misread.
+_PLAIN_FILE_NAME = re.compile(r"\w[\w.()+ -]*", re.ASCII)
+_EXTENSION = re.compile(r"[A-Za-z0-9]{1,10}")
+
+
+def download_fallback(filename: str, stem: str) -> str:
+    """The ASCII name a download gives clients that read only filename=: `filename` itself when
+    it is plain ASCII, else `stem` (an ASCII name saying what the file is, "attachment-12") with
+    the extension of `filename`. Werkzeug's own fallback drops every Chinese character: a file
+    named 会议纪要.pdf would reach them as ".pdf"."""
+    if _PLAIN_FILE_NAME.fullmatch(filename):
+        return filename
+    _name, dot, extension = filename.rpartition(".")
+    return f"{stem}.{extension}" if dot and _EXTENSION.fullmatch(extension) else stem
+
+
+def content_disposition(filename: str, fallback: str, *, inline: bool = False) -> str:
+    """The Content-Disposition of a download (RFC 6266): the exact name, in any script, in
+    filename* (UTF-8, percent-encoded: no header injection), and `fallback`, an ASCII name
+    (download_fallback), in filename= for the clients that ignore filename*."""
+    kind = "inline" if inline else "attachment"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def session_member_view(view):

@@ -169,6 +169,44 @@ def test_a_leader_who_would_end_up_outside_their_unit_blocks_the_move(ctx, sessi
     assert world.group_a.path == f"{world.branch_b.path}{world.group_a.id}/"
 
 
+def test_the_refusal_names_every_stranded_holder_and_who_acts(ctx, session, clock):
+    world = build_world(session)
+    general2, _ = _second_general(session, world)
+    make_user(
+        session,
+        display_name="委员乙",
+        unit=world.group_a,
+        roles=((Role.COMMITTEE_MEMBER, world.general), (Role.COMMITTEE_MEMBER, world.root)),
+    )
+    # The leader of 甲支部 itself moves with it, and 测试党委 stays above: neither is named.
+    with pytest.raises(DomainError) as refused:
+        move_unit(session, world.admin, world.branch_a, general2, now=clock())
+    message = str(refused.value.message)
+    assert refused.value.field == "target_id"
+    assert f"{world.general_secretary.display_name}（书记 · 测试党总支）" in message
+    assert "委员乙（委员 · 测试党总支）" in message
+    assert world.secretary_a.display_name not in message and "测试党委" not in message
+    assert "请管理员先撤销上述职务，再移动甲支部" in message
+    assert " 人" not in message
+
+
+def test_a_long_list_of_stranded_holders_is_cut_short_with_the_count(ctx, session, clock):
+    world = build_world(session)
+    general2, _ = _second_general(session, world)
+    for number in range(6):
+        make_user(
+            session,
+            display_name=f"委员{number}",
+            unit=world.branch_a,
+            roles=((Role.COMMITTEE_MEMBER, world.general),),
+        )
+    with pytest.raises(DomainError) as refused:
+        move_unit(session, world.admin, world.branch_a, general2, now=clock())
+    message = str(refused.value.message)
+    assert message.count("（委员 · 测试党总支）") + message.count("（书记 · 测试党总支）") == 5
+    assert "等 7 人" in message
+
+
 def test_secretaries_reshape_only_below_their_unit_and_within_their_scope(ctx, session, clock):
     world = build_world(session)
     _, branch_c = _second_general(session, world)

@@ -12,7 +12,7 @@ from learnapp import create_app
 from learnapp.accounts.models import User
 from learnapp.i18n_check import LOCALES, missing
 from learnapp.orgs.models import Role, Unit, UnitKind
-from learnapp.web import SECURITY_HEADERS
+from learnapp.web import SECURITY_HEADERS, content_disposition, download_fallback
 from tests.conftest import TEST_SETTINGS
 from tests.world import build_world
 
@@ -36,6 +36,31 @@ def test_health_answers_503_when_the_database_is_unreachable(tmp_path):
     response = app.test_client().get("/healthz")
     assert response.status_code == 503
     assert response.get_json()["status"] == "error"
+
+
+@pytest.mark.parametrize(
+    ("name", "fallback"),
+    [
+        ("会议纪要.pdf", "attachment-12.pdf"),  # Werkzeug's own fallback: ".pdf"
+        ("2024年第一次支部大会.JPG", "attachment-12.JPG"),
+        ('minutes "draft".pdf', "attachment-12.pdf"),
+        ("a;b%20.png", "attachment-12.png"),
+        ("会议纪要", "attachment-12"),
+        ("会议纪要.文档", "attachment-12"),
+        ("minutes 2024-03 (v2).pdf", "minutes 2024-03 (v2).pdf"),
+    ],
+)
+def test_a_download_falls_back_to_a_name_saying_what_it_is(name, fallback):
+    assert download_fallback(name, "attachment-12") == fallback
+
+
+def test_the_download_header_keeps_the_exact_name_in_filename_star():
+    header = content_disposition('党章 "学习"\r\n.pdf', "lesson-media-3.pdf", inline=True)
+    assert header == (
+        'inline; filename="lesson-media-3.pdf"; '
+        "filename*=UTF-8''%E5%85%9A%E7%AB%A0%20%22%E5%AD%A6%E4%B9%A0%22%0D%0A.pdf"
+    )
+    assert content_disposition("名单.csv", "list.csv").startswith('attachment; filename="list.csv"')
 
 
 def test_security_headers_are_on_every_response(client):

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
-from learnapp.db import within_path
+from learnapp.db import tree_order, within_path
 from learnapp.orgs.models import Unit
 
 AWAITING_LIST_LIMIT = 500
@@ -39,11 +39,8 @@ def accounts_awaiting_password(
     query = _awaiting(unit)
     if created_at is not None:
         query = query.where(User.created_at == created_at)
-    return list(
-        session.scalars(
-            query.order_by(Unit.path.nulls_first(), User.username).limit(AWAITING_LIST_LIMIT)
-        )
-    )
+    query = query.order_by(tree_order(Unit.path).nulls_first(), User.username)
+    return list(session.scalars(query.limit(AWAITING_LIST_LIMIT)))
 
 
 @dataclass(frozen=True)

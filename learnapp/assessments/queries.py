@@ -23,6 +23,7 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.authz import can_manage_unit, unit_in_scope_clause
+from learnapp.db import tree_order
 from learnapp.hours.corrections import Freeze, year_closer
 from learnapp.inbox import InboxItem, provider
 from learnapp.orgs.models import Unit
@@ -55,7 +56,7 @@ def managed_periods(session: Session, user, limit: int = 200) -> list[Assessment
             sa.select(AssessmentPeriod)
             .join(Unit, AssessmentPeriod.unit_id == Unit.id)
             .where(unit_in_scope_clause(user, Unit.path))
-            .order_by(AssessmentPeriod.year.desc(), Unit.path)
+            .order_by(AssessmentPeriod.year.desc(), tree_order(Unit.path))
             .limit(limit)
         )
     )

@@ -16,7 +16,7 @@ from learnapp.completion.status import (
     Status,
     projection,
 )
-from learnapp.db import pinyin_order
+from learnapp.db import pinyin_order, tree_order
 from learnapp.hours.models import HoursCategory
 from learnapp.orgs.models import MemberCategory, Unit
 
@@ -124,7 +124,7 @@ def iter_member_rows(
     query = (
         sa.select(table)
         .join(Unit, Unit.id == table.c.unit_id)
-        .order_by(Unit.path, pinyin_order(table.c.display_name), table.c.member_id)
+        .order_by(tree_order(Unit.path), pinyin_order(table.c.display_name), table.c.member_id)
     )
     if filters.status is not None:
         query = query.where(table.c.status == filters.status.value)

@@ -7,7 +7,7 @@ followed by their lines and, when members sit in it directly, by its "directly i
 its own dashboard; the last line is the exported unit's total, its dashboard's headline. Units
 are named by their path below the exported unit ("机关党总支 / 机关第一党支部 / 第一党小组"), so
 two 第一党小组 of different branches are told apart. Lines come in tree order: a unit, then the
-units below it, siblings by their paths (the order of the member rows).
+units below it, siblings by id (db.path_key: the order of the member rows).
 
 Every figure comes from the dashboard's grouped query (queries.unit_tallies): the same members
 (those of the year), counts by status and shown hours. Totals are computed values, never
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.completion.queries import Filters, Frame, Tally, unit_tallies
-from learnapp.db import within_path
+from learnapp.db import path_key, within_path
 from learnapp.orgs.models import Unit
 
 PATH_SEPARATOR = " / "
@@ -80,7 +80,7 @@ def lines_for(units: dict[int, UnitNode], top_id: int, tallies: dict[int, Tally]
             if ancestor in subtree:
                 subtree[ancestor].absorb(tally)
     children: dict[int, list[UnitNode]] = {}
-    for unit in sorted(units.values(), key=lambda u: u.path):
+    for unit in sorted(units.values(), key=lambda u: path_key(u.path)):
         parent_ids = _ids(unit.path)[:-1]
         if unit.id != top_id and unit.is_active and parent_ids:
             children.setdefault(parent_ids[-1], []).append(unit)

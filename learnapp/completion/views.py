@@ -286,6 +286,10 @@ def _filename(unit: Unit, frame: Frame, suffix: str, title: str = "学时统计"
     return f"{title}-{unit.name}-{frame.year}.{suffix}"
 
 
+def _ascii_filename(unit: Unit, frame: Frame, suffix: str, kind: str = "completion") -> str:
+    return f"{kind}-{unit.id}-{frame.year}.{suffix}"
+
+
 @bp.post("/units/<int:unit_id>/export.xlsx")
 @route_policy(MANAGER)
 def export_xlsx(unit_id):
@@ -308,8 +312,11 @@ def export_xlsx(unit_id):
     except BaseException:
         progress.remove()
         raise
-    return _download(
-        file_chunks(handle, progress), XLSX_CONTENT_TYPE, _filename(unit, frame, "xlsx")
+    return download(
+        file_chunks(handle, progress),
+        content_type=XLSX_CONTENT_TYPE,
+        filename=_filename(unit, frame, "xlsx"),
+        ascii_filename=_ascii_filename(unit, frame, "xlsx"),
     )
 
 
@@ -326,17 +333,20 @@ def export_progress(token):
 @bp.post("/units/<int:unit_id>/export.csv")
 @route_policy(MANAGER)
 def export_csv(unit_id):
-    return _csv_export(unit_id, "csv", csv_chunks, "学时统计")
+    return _csv_export(unit_id, "csv", csv_chunks, ("学时统计", "completion"))
 
 
 @bp.post("/units/<int:unit_id>/summary.csv")
 @route_policy(MANAGER)
 def export_summary_csv(unit_id):
     """The summary by unit, with the 党总支 subtotals and the total, as CSV."""
-    return _csv_export(unit_id, "summary_csv", summary_csv_chunks, "学时汇总")
+    return _csv_export(
+        unit_id, "summary_csv", summary_csv_chunks, ("学时汇总", "completion-summary")
+    )
 
 
-def _csv_export(unit_id: int, fmt: str, write, title: str) -> Response:
+def _csv_export(unit_id: int, fmt: str, write, titles: tuple[str, str]) -> Response:
+    """`titles`: what the file is, in the name it is saved under and in its ASCII fallback."""
     session, unit, frame, filters = _export_context(unit_id)
     generated_at = now()
     record_export(session, current_user, unit, frame, filters, fmt, generated_at)
@@ -347,10 +357,12 @@ def _csv_export(unit_id: int, fmt: str, write, title: str) -> Response:
         with _reader() as reader:
             yield from write(reader, reader.get(Unit, unit.id), frame, filters, actor, generated_at)
 
-    return _download(
+    title, kind = titles
+    return download(
         stream_with_context(chunks()),
-        CSV_CONTENT_TYPE,
-        _filename(unit, frame, "csv", title),
+        content_type=CSV_CONTENT_TYPE,
+        filename=_filename(unit, frame, "csv", title),
+        ascii_filename=_ascii_filename(unit, frame, "csv", kind),
     )
 
 
@@ -358,15 +370,6 @@ def _reader() -> Session:
     """A read-only session for a long export, once the audit entry is committed: on SQLite its
     transaction is deferred, so the seconds spent reading never hold the database's write lock."""
     return Session(get_db().engine.execution_options(sqlite_deferred=True))
-
-
-def _download(chunks, content_type: str, filename: str) -> Response:
-    return download(
-        chunks,
-        content_type=content_type,
-        filename=filename,
-        ascii_filename=f"export.{filename.rsplit('.', 1)[-1]}",
-    )
 
 
 @bp.route("/reminders", methods=["GET", "POST"])

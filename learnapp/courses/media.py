@@ -13,7 +13,6 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
@@ -115,14 +114,6 @@ def clean_display_name(filename: str | None) -> str:
         ext = ext if dot and len(ext) <= 10 else ""
         name = name[: MAX_DISPLAY_NAME - len(ext) - 1].rstrip() + ("." + ext if ext else "")
     return name or "file"
-
-
-def content_disposition(display_name: str) -> str:
-    """RFC 6266: an ASCII fallback plus the exact name as filename* (no header injection)."""
-    fallback = "".join(
-        ch if ch.isascii() and ch.isprintable() and ch not in '"\\;' else "_" for ch in display_name
-    )
-    return f"inline; filename=\"{fallback}\"; filename*=UTF-8''{quote(display_name, safe='')}"
 
 
 def media_path(media_dir: Path, media: LessonMedia) -> Path:

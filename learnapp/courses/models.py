@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnapp.db import Base, enum_type
+from learnapp.db import Base, enum_type, tree_order
 from learnapp.errors import DomainError
 from learnapp.orgs.models import MemberCategory, Unit
 
@@ -83,7 +83,7 @@ class Course(Base):
 
     owner_unit: Mapped[Unit] = relationship(lazy="joined")
     audience_units: Mapped[list[Unit]] = relationship(
-        secondary=course_audience_units, order_by=Unit.path
+        secondary=course_audience_units, order_by=lambda: tree_order(Unit.path)
     )
     category_rows: Mapped[list[CourseCategory]] = relationship(
         cascade="all, delete-orphan", order_by=CourseCategory.category

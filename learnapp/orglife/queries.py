@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import pinyin_order, within_path
+from learnapp.db import pinyin_order, tree_order, within_path
 from learnapp.orglife.models import (
     Attendance,
     Meeting,
@@ -301,7 +301,7 @@ def meeting_units(session: Session, user) -> list[Unit]:
                 Unit.is_active.is_(True),
                 Unit.kind.in_([*BRANCH_KINDS, UnitKind.GROUP]),
             )
-            .order_by(Unit.path)
+            .order_by(tree_order(Unit.path))
         )
     )
 
@@ -316,7 +316,7 @@ def branches_under(session: Session, unit: Unit, *, limit: int, offset: int = 0)
                 Unit.is_active.is_(True),
                 Unit.kind.in_(BRANCH_KINDS),
             )
-            .order_by(Unit.path)
+            .order_by(tree_order(Unit.path))
             .limit(limit)
             .offset(offset)
         )

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import escape_like, pinyin_order, within_path
+from learnapp.db import escape_like, pinyin_order, tree_order, within_path
 from learnapp.orgs.models import (
     BRANCH_KINDS,
     MemberCategory,
@@ -27,7 +27,9 @@ def units_in_scope(session: Session, user) -> list[Unit]:
     """Every unit the user manages, in tree order."""
     return list(
         session.scalars(
-            sa.select(Unit).where(unit_in_scope_clause(user, Unit.path)).order_by(Unit.path)
+            sa.select(Unit)
+            .where(unit_in_scope_clause(user, Unit.path))
+            .order_by(tree_order(Unit.path))
         )
     )
 
@@ -70,7 +72,7 @@ def pickable_units(
 def subtree_units(session: Session, unit: Unit) -> list[Unit]:
     return list(
         session.scalars(
-            sa.select(Unit).where(within_path(Unit.path, unit.path)).order_by(Unit.path)
+            sa.select(Unit).where(within_path(Unit.path, unit.path)).order_by(tree_order(Unit.path))
         )
     )
 
@@ -135,7 +137,7 @@ def members_page(
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(page, 1), pages)
     members = session.scalars(
-        query.order_by(Unit.path, pinyin_order(User.display_name), User.id)
+        query.order_by(tree_order(Unit.path), pinyin_order(User.display_name), User.id)
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()

@@ -10,6 +10,7 @@ the moved subtree is the whole move, and the rest follows on the next read.
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from sqlalchemy.orm import Session
@@ -17,19 +18,22 @@ from sqlalchemy.orm import Session
 from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
-from learnapp.db import PathString, within_path
+from learnapp.db import PathString, pinyin_order, within_path
 from learnapp.errors import DomainError
 from learnapp.orgs.labels import unit_kind_label
-from learnapp.orgs.models import Role, RoleAssignment, Unit
+from learnapp.orgs.models import LEADERSHIP_ROLES, RoleAssignment, Unit
 from learnapp.orgs.queries import (
     active_sibling_named,
     category_counts,
     subtree_size,
     unit_references,
 )
+from learnapp.orgs.roles import roles_text
 from learnapp.orgs.services import require_unique_name
 
 PATH_LENGTH = PathString.length
+# A refused move names this many holders of a stranded role, then says how many in all.
+NAMED_HOLDERS = 5
 
 
 def may_restructure(actor, unit: Unit) -> bool:
@@ -62,24 +66,60 @@ def _lock(session: Session, *units: Unit) -> None:
     ).all()
 
 
-def _stranded_leader(session: Session, unit: Unit, target: Unit) -> RoleAssignment | None:
-    """A secretary or committee member of a unit above `unit` who is a member inside its
-    subtree, and whose unit would no longer be above them once it sits under `target`."""
+def _stranded_leaders(session: Session, unit: Unit, target: Unit) -> list[RoleAssignment]:
+    """The 书记 and 委员 roles held in a unit above `unit` by a member inside its subtree, whose
+    unit would no longer be above them once it sits under `target`: by holder, then role."""
     staying = {*target.ancestor_ids(), target.id}
     above = [i for i in unit.ancestor_ids() if i not in staying]
     if not above:
-        return None
-    return session.scalar(
-        sa.select(RoleAssignment)
-        .join(User, User.id == RoleAssignment.user_id)
-        .join(Unit, Unit.id == User.unit_id)
-        .where(
-            RoleAssignment.unit_id.in_(above),
-            RoleAssignment.role.in_([Role.SECRETARY, Role.COMMITTEE_MEMBER]),
-            within_path(Unit.path, unit.path),
+        return []
+    return list(
+        session.scalars(
+            sa.select(RoleAssignment)
+            .join(User, User.id == RoleAssignment.user_id)
+            .join(Unit, Unit.id == User.unit_id)
+            .where(
+                RoleAssignment.unit_id.in_(above),
+                RoleAssignment.role.in_(LEADERSHIP_ROLES),
+                within_path(Unit.path, unit.path),
+            )
+            .order_by(pinyin_order(User.display_name), User.id, RoleAssignment.id)
         )
-        .order_by(RoleAssignment.id)
-        .limit(1)
+    )
+
+
+def _stranded_refusal(session: Session, unit: Unit, stranded: list[RoleAssignment]) -> DomainError:
+    """The refusal naming each stranded holder with the roles they hold (the first few, then
+    how many in all), and who acts: an administrator withdraws the roles, as for one member."""
+    held: dict[int, list[RoleAssignment]] = {}
+    for assignment in stranded:
+        held.setdefault(assignment.user_id, []).append(assignment)
+    named = [
+        _(
+            "%(name)s (%(roles)s)",
+            name=session.get(User, user_id).display_name,
+            roles=roles_text(roles),
+        )
+        for user_id, roles in list(held.items())[:NAMED_HOLDERS]
+    ]
+    holders = "、".join(named)
+    if len(held) > NAMED_HOLDERS:
+        holders = _("%(names)s and others (%(num)d in all)", names=holders, num=len(held))
+    return DomainError(
+        "target_id",
+        lazy_ngettext(
+            "%(holders)s is a member inside %(unit)s, and the move would take %(unit)s out "
+            "from under the unit of that role: a secretary or committee member belongs to "
+            "the unit they hold the role in or to a unit under it. An administrator "
+            "withdraws these roles first, then %(unit)s can be moved.",
+            "%(holders)s are members inside %(unit)s, and the move would take %(unit)s out "
+            "from under the units of those roles: a secretary or committee member belongs to "
+            "the unit they hold the role in or to a unit under it. An administrator "
+            "withdraws these roles first, then %(unit)s can be moved.",
+            len(held),
+            holders=holders,
+            unit=unit.name,
+        ),
     )
 
 
@@ -88,10 +128,10 @@ def move_unit(session: Session, actor, unit: Unit, target: Unit, *, now: datetim
 
     Both ends must be in the actor's reach; the kinds must nest (DOMAIN.md); the target must
     be active and neither the unit nor one below it, and an active unit of the same name must
-    not sit there already (a member import finds units by name). A secretary or committee member of a unit
-    the subtree leaves who is a member inside it would lead a unit they no longer belong to, so
-    the move is refused naming them (as when granting the role): the admin removes that role
-    first. The subtree's paths are rewritten by one UPDATE."""
+    not sit there already (a member import finds units by name). A secretary or committee
+    member of a unit the subtree leaves who is a member inside it would lead a unit they no
+    longer belong to, so the move is refused naming every such holder and role (as when moving
+    one member): an administrator withdraws those roles first. The subtree's paths are rewritten by one UPDATE."""
     _lock(session, unit, target)
     _require_restructure(actor, unit)
     if not can_manage_unit(actor, target):
@@ -136,18 +176,9 @@ def move_unit(session: Session, actor, unit: Unit, target: Unit, *, now: datetim
     )
     if longest - len(old_path) + len(new_path) > PATH_LENGTH:
         raise DomainError("target_id", _l("The tree would be too deep there."))
-    stranded = _stranded_leader(session, unit, target)
-    if stranded is not None:
-        holder = session.get(User, stranded.user_id)
-        raise DomainError(
-            "target_id",
-            _l(
-                "%(name)s leads %(unit)s and is a member inside the units being moved: remove "
-                "that role first.",
-                name=holder.display_name,
-                unit=stranded.unit.name,
-            ),
-        )
+    stranded = _stranded_leaders(session, unit, target)
+    if stranded:
+        raise _stranded_refusal(session, unit, stranded)
     units, people = subtree_size(session, unit)
     old_parent_id = unit.parent_id
     session.execute(

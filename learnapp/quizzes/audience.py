@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import pinyin_order, within_path
+from learnapp.db import pinyin_order, tree_order, within_path
 from learnapp.orgs.models import MemberCategory, Unit
 from learnapp.quizzes.models import Attempt, AttemptState, Quiz
 
@@ -74,11 +74,8 @@ def outstanding_members(
     them counted, the first `limit` listed (None: all)."""
     query = members_in_reach(actor, quiz).where(~_finished(quiz))
     count = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    members = list(
-        session.scalars(
-            query.order_by(Unit.path, pinyin_order(User.display_name), User.id).limit(limit)
-        )
-    )
+    query = query.order_by(tree_order(Unit.path), pinyin_order(User.display_name), User.id)
+    members = list(session.scalars(query.limit(limit)))
     # At most one attempt in progress per member: no more rows than the audience has.
     answering = set(
         session.scalars(

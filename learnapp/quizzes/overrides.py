@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from learnapp.accounts.models import User
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit, unit_in_scope_clause
+from learnapp.db import tree_order
 from learnapp.errors import DomainError
 from learnapp.orgs.models import Unit
 from learnapp.quizzes.attempts import in_audience, overrides_for_quiz, refresh_deadlines
@@ -72,7 +73,7 @@ def find_member(session: Session, actor, quiz: Quiz, name: str) -> User:
         session.scalars(
             members_in_reach(actor, quiz)
             .where(User.display_name == text)
-            .order_by(Unit.path, User.username)
+            .order_by(tree_order(Unit.path), User.username)
             .limit(MAX_NAMESAKES_LISTED + 1)
         )
     )

@@ -255,7 +255,9 @@ def test_the_summary_csv_says_what_each_line_covers_and_is_audited(session, auth
     response = auth.post(url, {"year": "2026"})
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
-    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="completion-summary-{world.root.id}-2026.csv"' in disposition
+    assert "filename*=UTF-8''%E5%AD%A6%E6%97%B6%E6%B1%87%E6%80%BB-" in disposition  # 学时汇总
     rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
     assert world.general_secretary.display_name not in rows[0][1]  # the admin's stamp
     assert "Filters: none" in rows[0][3]

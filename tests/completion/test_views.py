@@ -122,7 +122,9 @@ def test_the_workbook_has_members_a_unit_summary_a_stamp_and_is_audited(session,
     auth.login("gsec")
     response = auth.post(f"/completion/units/{world.general.id}/export.xlsx", {"year": "2026"})
     assert response.status_code == 200
-    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    disposition = response.headers["Content-Disposition"]
+    assert f'filename="completion-{world.general.id}-2026.xlsx"' in disposition
+    assert "filename*=UTF-8''%E5%AD%A6%E6%97%B6%E7%BB%9F%E8%AE%A1-" in disposition  # 学时统计
     workbook = load_workbook(io.BytesIO(response.data), read_only=True)
     members, summary = workbook.worksheets
     rows = [list(r) for r in members.iter_rows(values_only=True)]

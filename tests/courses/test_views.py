@@ -366,6 +366,7 @@ def test_range_request_on_a_video_returns_206_with_the_right_bytes(auth, world, 
         assert response.headers["Content-Type"] == "video/mp4"
         disposition = response.headers["Content-Disposition"]
     assert "filename*=UTF-8''%E5%85%9A%E7%AB%A0%20%E7%AC%AC%E4%B8%80%E8%AE%B2.mp4" in disposition
+    assert disposition.startswith(f'inline; filename="lesson-media-{media.id}.mp4";')
     with auth.client.get(url) as whole:
         assert whole.status_code == 200 and whole.data == data
 

@@ -27,11 +27,7 @@ from learnapp.courses.forms import (
     format_length,
     parse_length,
 )
-from learnapp.courses.media import (
-    attach_media,
-    content_disposition,
-    media_path,
-)
+from learnapp.courses.media import attach_media, media_path
 from learnapp.courses.models import Course, Lesson, LessonKind, LessonMedia, Module
 from learnapp.courses.queries import (
     can_author,
@@ -53,6 +49,7 @@ from learnapp.courses.views.authoring import delete_and_redirect
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.sanitize import SourceTooLong, render_markdown
+from learnapp.web import content_disposition, download_fallback
 
 
 def _lesson_values(form) -> dict:
@@ -265,7 +262,11 @@ def lesson_media(lesson_id, media_id):
     if not path.is_file():
         abort(404)
     response = send_file(path, mimetype=media.content_type, conditional=True, etag=media.sha256)
-    response.headers["Content-Disposition"] = content_disposition(media.display_name)
+    response.headers["Content-Disposition"] = content_disposition(
+        media.display_name,
+        download_fallback(media.display_name, f"lesson-media-{media.id}"),
+        inline=True,
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     # The lesson page shows PDFs in a frame of this site; nothing else may frame them.
     response.headers["X-Frame-Options"] = "SAMEORIGIN"

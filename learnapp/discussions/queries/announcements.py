@@ -10,7 +10,7 @@ from learnapp.accounts.models import User
 from learnapp.audit.models import AuditEntry
 from learnapp.authz import unit_in_scope_clause
 from learnapp.clock import org_timezone
-from learnapp.db import pinyin_order, within_path
+from learnapp.db import pinyin_order, tree_order, within_path
 from learnapp.discussions.models import (
     Announcement,
     AnnouncementRead,
@@ -112,7 +112,7 @@ def receipts(session: Session, viewer, announcement: Announcement) -> Receipts:
             User.is_active.is_(True),
             unit_in_scope_clause(viewer, Unit.path),
         )
-        .order_by(Unit.path, pinyin_order(User.display_name), User.id)
+        .order_by(tree_order(Unit.path), pinyin_order(User.display_name), User.id)
     )
     rows = session.execute(audience).all()
     read = sorted(((user, at) for user, at in rows if at is not None), key=lambda pair: pair[1])

@@ -1,7 +1,6 @@
 from datetime import UTC, datetime, time, timedelta
-from urllib.parse import quote
 
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import format_datetime, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -32,7 +31,7 @@ from learnapp.forms import EmptyForm
 from learnapp.orgs.forms import unit_choices
 from learnapp.orgs.models import Unit
 from learnapp.orgs.queries import pickable_units
-from learnapp.tabular import csv_bytes
+from learnapp.tabular import CSV_CONTENT_TYPE, csv_bytes, download
 
 
 def _load(announcement_id: int) -> Announcement:
@@ -155,12 +154,12 @@ def announcement_receipts_csv(announcement_id):
     commit()
     title = _("Read receipts")
     filename = f"{title}-{announcement.id}-{format_datetime(stamp, 'yyyyMMdd-HHmm')}.csv"
-    response = Response(b"".join(csv_bytes(header, rows)), mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = (
-        f"attachment; filename=\"read-receipts.csv\"; filename*=UTF-8''{quote(filename)}"
+    return download(
+        b"".join(csv_bytes(header, rows)),
+        content_type=CSV_CONTENT_TYPE,
+        filename=filename,
+        ascii_filename=f"read-receipts-{announcement.id}.csv",
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.post("/announcements/<int:announcement_id>/withdraw")

@@ -137,7 +137,10 @@ def claim_evidence(claim_id):
     if not claim.evidence_name:
         abort(404)
     return send_stored(
-        claim.evidence_name, claim.evidence_content_type, claim.evidence_display_name
+        claim.evidence_name,
+        claim.evidence_content_type,
+        claim.evidence_display_name,
+        f"claim-{claim.id}-evidence",
     )
 
 

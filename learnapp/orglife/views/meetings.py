@@ -333,4 +333,6 @@ def attachment(attachment_id):
     found = scoped_attachment(get_session(), current_user, attachment_id)
     if found is None:
         abort(404)
-    return send_stored(found.stored_name, found.content_type, found.display_name)
+    return send_stored(
+        found.stored_name, found.content_type, found.display_name, f"attachment-{found.id}"
+    )

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnapp.db import Base, enum_type
+from learnapp.db import Base, enum_type, tree_order
+from learnapp.orgs.models import Unit
 
 
 class QuizKind(enum.StrEnum):
@@ -99,7 +100,9 @@ class Quiz(Base):
 
     owner_unit = relationship("Unit", lazy="joined")
     course = relationship("Course")
-    audience_units = relationship("Unit", secondary=quiz_audience_units, order_by="Unit.path")
+    audience_units = relationship(
+        "Unit", secondary=quiz_audience_units, order_by=lambda: tree_order(Unit.path)
+    )
     items: Mapped[list["QuizItem"]] = relationship(
         back_populates="quiz", order_by="QuizItem.position", cascade="all, delete-orphan"
     )

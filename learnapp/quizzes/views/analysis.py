@@ -4,10 +4,9 @@ owned in their subtree."""
 
 import io
 import unicodedata
-from urllib.parse import quote
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,6 +37,7 @@ from learnapp.quizzes.queries import (
 from learnapp.quizzes.report_book import report_workbook
 from learnapp.quizzes.views import bp
 from learnapp.quizzes.views.manage import LABELS, quiz_or_404
+from learnapp.tabular import XLSX_CONTENT_TYPE, download
 
 
 def _reportable(quiz_id: int):
@@ -186,13 +186,9 @@ def report_xlsx(quiz_id):
     buffer = io.BytesIO()
     book.save(buffer)
     name = f"{_filename(found.title)}-{_('Exam report')}.xlsx"
-    # RFC 6266: an ASCII name for old clients, the quiz's own title in filename*.
-    return Response(
+    return download(
         buffer.getvalue(),
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={
-            "Content-Disposition": f'attachment; filename="quiz-{found.id}-report.xlsx"; '
-            f"filename*=UTF-8''{quote(name, safe='')}",
-            "Cache-Control": "no-store",
-        },
+        content_type=XLSX_CONTENT_TYPE,
+        filename=name,
+        ascii_filename=f"quiz-{found.id}-report.xlsx",
     )
