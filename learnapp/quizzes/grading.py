@@ -55,7 +55,8 @@ def complete(session: Session, attempt: Attempt, now: datetime) -> None:
     quiz = attempt.quiz
     # The 错题本 shows keys, and daily questions draw from it: it collects from practice, and
     # from an exam whose results are released at once only when the member can no longer
-    # answer it (their last attempt), never while its questions may be asked again (E2).
+    # answer it (their last attempt), never while its questions may be asked again (E2); a
+    # question another exam of theirs withholds stays as it is (update_wrong_book).
     if quiz.kind.is_practice or (
         quiz.release == ReleasePolicy.IMMEDIATELY and answers_open(session, attempt, now)
     ):

@@ -242,7 +242,7 @@ def review_question(slot) -> ReviewQuestion:
 class ResultItem:
     """A question of the result page: `review` with its key where the member may see it, else
     only the stem and why it waits (`withheld`): a question of an attempt they are answering
-    now, as the 错题本 says."""
+    now, or of an exam of theirs that withholds it, as the 错题本 says."""
 
     position: int
     type_label: str
@@ -273,9 +273,9 @@ def result_items(slots, held: dict) -> list[ResultItem]:
 class WrongBookItem:
     """An entry of the 错题本 as the page shows it. `review` is the member's last wrong answer
     with its key and explanation, present only when the member may see it
-    (`release.question_withholdings`: its results are out, and the question is not in an
-    attempt they are answering now); otherwise `withheld` says why the key is not shown, as the
-    result page would."""
+    (`release.question_withholdings`: its results are out, and the question is neither in an
+    attempt they are answering now nor in an exam of theirs that withholds it); otherwise
+    `withheld` says why the key is not shown, as the result page would."""
 
     entry: object  # models.WrongAnswer
     stem: str

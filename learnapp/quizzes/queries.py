@@ -289,8 +289,9 @@ def wrong_answer_reviews(
     now comes with None: the 错题本 shows it with its key and explanation. Failing that, the
     latest one they may see once the attempt in progress that asks the question is submitted
     comes with that reason (ANSWERING), and failing that their latest wrong answer with its
-    own: results not released (E2), or an exam they may still answer (a later attempt asks the
-    same questions). A question with no wrong answer on record is left out."""
+    own: results not released (E2), an exam they may still answer (a later attempt asks the
+    same questions), or an exam of theirs that asked the question and withholds it (IN_EXAM).
+    A question with no wrong answer on record is left out."""
     ids = sorted(set(question_ids))
     if not ids:
         return {}

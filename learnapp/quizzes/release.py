@@ -7,21 +7,24 @@ release policy; the questions come with them for practice, which is what practic
 for an exam only once the member can no longer answer it: a second attempt asks the same
 questions, so keys seen after the first would be copied into it. Every page that shows a
 question's review (the result page, the 错题本, reporting a question) asks
-`question_withholdings`, which adds the rule of the question: none is shown while it stands in
-an attempt the member is answering, whatever quiz asked it before."""
+`question_withholdings`, which adds the rules of the question, whatever quiz asked it: none is
+shown while it stands in an attempt the member is answering, nor while an exam of theirs that
+asked it withholds its questions from them (between two attempts, or until its results are
+released): a practice asking it again must not give the exam's keys away."""
 
 import enum
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
     AttemptState,
     Quiz,
+    QuizKind,
     QuizState,
     ReleasePolicy,
 )
@@ -36,6 +39,7 @@ class Withheld(enum.StrEnum):
     AFTER_CLOSE = "after_close"  # the results wait until nobody can answer the exam any more
     ANSWERABLE = "answerable"  # the score is out; the member may still answer the exam
     ANSWERING = "answering"  # the question is in an attempt the member is answering now
+    IN_EXAM = "in_exam"  # the question is in an exam of the member's that withholds it from them
     REMARKED = "remarked"  # 错题本: no wrong answer on record (a corrected question re-marked it)
 
     @property
@@ -188,22 +192,41 @@ def withholdings(
     return held
 
 
-def being_answered(session: Session, member_id: int, question_ids) -> set[int]:
-    """Those of the questions that stand in one of the member's attempts in progress (a 每日答题
-    draws from the 错题本, a second attempt of an exam asks its questions again)."""
+@dataclass(frozen=True)
+class QuestionHolds:
+    """Which of some questions the member's attempts hold back, whatever attempt they are
+    looked at from: those in an attempt of theirs in progress (`answering`: a 每日答题 draws from
+    the 错题本, a second attempt of an exam asks its questions again), and those in an attempt
+    of an exam of theirs whose questions `withholdings` holds back from them (`in_exam`: one
+    in progress, or not graded, or with its results not released, or that they may answer
+    again)."""
+
+    answering: frozenset[int]
+    in_exam: frozenset[int]
+
+
+def questions_held(session: Session, member, question_ids, now: datetime) -> QuestionHolds:
+    """`QuestionHolds` of these questions for `member`: one query for the attempts asking them
+    (by their frozen questions), then `withholdings` of those of exams."""
     ids = sorted(set(question_ids))
     if not ids:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(AttemptQuestion.question_id)
-            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .where(
-                Attempt.member_id == member_id,
-                Attempt.state == AttemptState.IN_PROGRESS,
-                AttemptQuestion.question_id.in_(ids),
-            )
+        return QuestionHolds(frozenset(), frozenset())
+    rows = session.execute(
+        sa.select(AttemptQuestion.question_id, Attempt)
+        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(
+            Attempt.member_id == member.id,
+            AttemptQuestion.question_id.in_(ids),
+            sa.or_(Attempt.state == AttemptState.IN_PROGRESS, Quiz.kind == QuizKind.EXAM),
         )
+        .options(contains_eager(Attempt.quiz))
+    ).all()
+    exams = {attempt for _, attempt in rows if not attempt.quiz.kind.is_practice}
+    held = withholdings(session, member, exams, now)
+    return QuestionHolds(
+        answering=frozenset(q for q, a in rows if a.state == AttemptState.IN_PROGRESS),
+        in_exam=frozenset(q for q, a in rows if held.get(a.id) is not None),
     )
 
 
@@ -212,19 +235,23 @@ def question_withholdings(
 ) -> dict[int, Withholding | None]:
     """Why `member` may not see each of these answered questions of theirs (slots of their
     attempts) now, by slot id; None where they may. Their attempt's reason comes first
-    (`withholdings`); where it holds nothing back, a question that stands in an attempt of
-    theirs in progress waits for it (ANSWERING): that attempt asks it now, and a key seen on any
-    page would be copied into it."""
+    (`withholdings`); where it holds nothing back, the question's (`questions_held`): one that
+    stands in an attempt of theirs in progress waits for it (ANSWERING), that attempt asks it
+    now; one asked by an exam of theirs that withholds it waits for that exam to show its
+    answers (IN_EXAM). A key seen on any page would be copied into the exam. The attempt's
+    score shows as its own reason says."""
     slots = list(slots)
     attempts = {slot.attempt_id: slot.attempt for slot in slots}
     held = withholdings(session, member, attempts.values(), now)
     open_ids = [slot.question_id for slot in slots if held[slot.attempt_id] is None]
-    answering = being_answered(session, member.id, open_ids)
+    holds = questions_held(session, member, open_ids, now)
     by_slot: dict[int, Withholding | None] = {}
     for slot in slots:
         reason = held[slot.attempt_id]
-        if reason is None and slot.question_id in answering:
+        if reason is None and slot.question_id in holds.answering:
             reason = Withholding(Withheld.ANSWERING)
+        elif reason is None and slot.question_id in holds.in_exam:
+            reason = Withholding(Withheld.IN_EXAM)
         by_slot[slot.id] = reason
     return by_slot
 
@@ -237,5 +264,5 @@ def withholding(session: Session, attempt: Attempt, now: datetime) -> Withholdin
 def answers_open(session: Session, attempt: Attempt, now: datetime) -> bool:
     """Whether the attempt itself lets the member see its questions now: right or wrong, the
     key, the explanation and the source; each question may still wait for an attempt in
-    progress (`question_withholdings`)."""
+    progress or an exam (`question_withholdings`)."""
     return withholding(session, attempt, now) is None

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
 from learnapp.quizzes.models import Attempt, WrongAnswer
+from learnapp.quizzes.release import questions_held
 
 REVIEW_STEPS_DAYS = (1, 2, 4, 7, 15)  # days until the next review, by right answers in a row
 MASTERED_AFTER = 3  # right answers in a row
@@ -17,7 +18,14 @@ MASTERED_AFTER = 3  # right answers in a row
 
 def update_wrong_book(session: Session, attempt: Attempt, slots, now: datetime) -> None:
     """A wrong answer enters (or returns to) the book, due tomorrow; a right answer to an entry
-    moves its review further out, and three in a row mark it mastered."""
+    moves its review further out, and three in a row mark it mastered. A question an exam of the
+    member's withholds from them (`release.questions_held`) is left as it is: an entry coming,
+    moving or mastered would tell whether the answer was right, before the exam shows its
+    answers."""
+    held = questions_held(session, attempt.member, [s.question_id for s in slots], now).in_exam
+    slots = [slot for slot in slots if slot.question_id not in held]
+    if not slots:
+        return
     day = org_day(now)
     existing = {
         row.question_id: row

@@ -299,7 +299,7 @@ class TestQuestionsBeingAnswered:
     ):
         single, judge = paper.questions
         practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE)
-        exam = make_quiz(session, world.root, Paper(paper.bank, [single]))
+        exam = make_quiz(session, world.root, Paper(paper.bank, [single]), attempts_allowed=1)
         practiced = _taken(session, world.member_a, practice)
         answering = svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
 
@@ -340,22 +340,23 @@ class TestQuestionsBeingAnswered:
     def test_the_wrong_book_says_a_key_it_can_show_waits_for_the_attempt(
         self, session, world, paper
     ):
-        """Its wrong answer in the exam still to be answered shows no key; the practice's will
-        once the attempt in progress is submitted: the 错题本 says that."""
+        """A wrong answer the 错题本 could show waits while an attempt in progress asks the
+        question again, and says so; once that attempt is submitted it shows."""
         practice = make_quiz(session, world.root, paper, kind=QuizKind.PRACTICE)
-        exam = make_quiz(session, world.root, paper, release=ReleasePolicy.NEVER)
-        practiced = _taken(session, world.member_a, practice)
-        _taken(session, world.member_a, exam)
+        exam = make_quiz(session, world.root, paper, attempts_allowed=1)
+        _taken(session, world.member_a, practice)
+        taken = _taken(session, world.member_a, exam)  # released: its last attempt
         ids = [question.id for question in paper.questions]
         reviews = wrong_answer_reviews(session, world.member_a, ids, FIXED_NOW)
-        assert {slot.attempt_id for slot, held in reviews.values() if held is None} == {
-            practiced.id
-        }
-        svc.start_attempt(session, world.member_a, exam, FIXED_NOW)
+        assert {(slot.attempt_id, held) for slot, held in reviews.values()} == {(taken.id, None)}
+        answering = svc.start_attempt(session, world.member_a, practice, FIXED_NOW)
         reviews = wrong_answer_reviews(session, world.member_a, ids, FIXED_NOW)
         assert {(slot.attempt_id, held) for slot, held in reviews.values()} == {
-            (practiced.id, ANSWERING)
+            (taken.id, ANSWERING)
         }
+        svc.finalize(session, answering.id, FIXED_NOW, FinishedBy.MEMBER)
+        reviews = wrong_answer_reviews(session, world.member_a, ids, FIXED_NOW)
+        assert {held for _slot, held in reviews.values()} == {None}
 
     def test_a_wrong_answer_no_attempt_will_show_keeps_its_own_reason(self, session, world, paper):
         exam = make_quiz(session, world.root, paper, release=ReleasePolicy.NEVER)
