@@ -198,7 +198,8 @@ def decide(
     note: str,
     now: datetime,
 ) -> Step:
-    """The unit above approves or returns one 优秀/不合格. A return sends the period back to
+    """The unit above approves or returns one 优秀/不合格, never by its proposer or by the
+    member graded (who may hold a role in the unit above). A return sends the period back to
     the committee; when nothing is pending any more the period moves on to feedback."""
     if not is_unit_above(actor, period.unit):
         raise DomainError(None, _l("Only the unit above the branch decides."))
@@ -206,6 +207,10 @@ def decide(
         raise DomainError(None, _l("This grade is not waiting for a decision."))
     if actor.id == grade.proposed_by_id:
         raise DomainError(None, _l("The proposer cannot approve their own proposal."))
+    if actor.id == grade.member_id:
+        raise DomainError(
+            None, _l("Your own grade is decided by another member of the unit above.")
+        )
     note = (note or "").strip()
     if not approve and not note:
         raise DomainError("note", _l("Say why the grade is returned."))

@@ -29,6 +29,7 @@ from learnapp.completion.status import (
     STATUS_ORDER,
     WITHOUT_TARGET,
     Status,
+    cents,
     elapsed_share,
     year_finished,
 )
@@ -260,8 +261,8 @@ def member_table(
         else_=_num(rules.annual_target_hours),
     )
     pace = sa.case(
-        (leader, _num((rules.leader_target_hours * frame.share).quantize(Decimal("0.01")))),
-        else_=_num((rules.annual_target_hours * frame.share).quantize(Decimal("0.01"))),
+        (leader, _num(cents(rules.leader_target_hours * frame.share))),
+        else_=_num(cents(rules.annual_target_hours * frame.share)),
     )
     status = sa.case(
         (not_party, Status.NOT_APPLICABLE.value),
@@ -327,11 +328,7 @@ class Tally:
 
     @property
     def average_hours(self) -> Decimal:
-        return (
-            (self.hours / self.members).quantize(Decimal("0.01"))
-            if self.members
-            else Decimal("0.00")
-        )
+        return cents(self.hours / self.members) if self.members else Decimal("0.00")
 
 
 @dataclass

@@ -10,7 +10,7 @@ there is nothing left to project.
 
 import enum
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 SHARE_PLACES = Decimal("0.000001")
@@ -58,12 +58,17 @@ def elapsed_share(now: datetime, year: int, tz: ZoneInfo) -> Decimal:
     return share.quantize(SHARE_PLACES)
 
 
+def cents(value: Decimal) -> Decimal:
+    """Hours to the cent, 四舍五入 (half up), as every figure of the reports is rounded."""
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
 def projection(counted: Decimal, share: Decimal) -> Decimal | None:
     """Hours at year end if the pace so far continues; None before the year starts and once
     it is over (the hours are then final, not a projection)."""
     if share <= 0 or year_finished(share):
         return None
-    return (Decimal(counted) / share).quantize(Decimal("0.01"))
+    return cents(Decimal(counted) / share)
 
 
 def classify(
@@ -78,6 +83,6 @@ def classify(
     counted = Decimal(counted)
     if counted >= target:
         return Status.DONE
-    if counted >= (target * share).quantize(Decimal("0.01")):
+    if counted >= cents(target * share):
         return Status.ON_TRACK
     return Status.BEHIND

@@ -13,6 +13,7 @@ from openpyxl import load_workbook
 from learnapp.assessments import grading
 from learnapp.assessments.evidence import period_members as period_members_of
 from learnapp.assessments.models import (
+    Approval,
     AssessmentGrade,
     AssessmentPeriod,
     AssessmentRuleSet,
@@ -292,6 +293,37 @@ def _sheet(session, period_id, excellent_id=None):
         data[f"grade_{member_id}"] = "excellent" if member_id == excellent_id else "qualified"
         data[f"reason_{member_id}"] = "表现良好"
     return data
+
+
+def test_a_member_of_the_unit_above_never_decides_their_own_grade(app, session, world, auth):
+    """The general branch's secretary is also a member of branch A: the unit above decides
+    the grade of everyone else, and theirs is left to another of its members."""
+    period_id = _period(app, session, world, Step.COMMITTEE)
+    own = world.general_secretary.id
+    auth.login("seca")
+    auth.post(f"/assessments/periods/{period_id}/grades", _sheet(session, period_id, own))
+    auth.post(f"/assessments/periods/{period_id}/submit", {})
+    assert _step(session, period_id) == Step.APPROVAL
+    grade_id = session.scalar(sa.select(AssessmentGrade.id).where(AssessmentGrade.member_id == own))
+    auth.logout()
+    auth.login("gsec")
+    page = auth.client.get(f"/assessments/periods/{period_id}").get_data(as_text=True)
+    assert f'data-testid="decide-{own}"' not in page
+    for decision in ("approve", "return"):
+        response = auth.post(
+            f"/assessments/grades/{grade_id}/decide", {"decision": decision, "note": "不服"}
+        )
+        assert response.status_code == 302
+        assert "本人的评定结果由上级党组织的其他成员决定" in auth.client.get(
+            response.headers["Location"]
+        ).get_data(as_text=True)
+    reload(session)
+    assert session.get(AssessmentGrade, grade_id).approval == Approval.PENDING
+    assert _step(session, period_id) == Step.APPROVAL
+    auth.logout()
+    auth.login("admin")
+    auth.post(f"/assessments/grades/{grade_id}/decide", {"decision": "approve"})
+    assert _step(session, period_id) == Step.FEEDBACK
 
 
 def test_the_committee_journey_from_proposal_to_lock_and_reopen(app, session, world, auth):

@@ -289,6 +289,19 @@ def test_excellent_needs_the_unit_above_and_a_return_goes_back(session):
     assert grading.decide(session, world.admin, period, grade, True, "", NOW) == Step.FEEDBACK
 
 
+def test_the_member_graded_never_decides_their_own_grade(session):
+    world, extras = assessment_world(session)
+    period = new_period(session, world, to=Step.COMMITTEE)
+    _grade_everyone(session, world, period, extras, excellent=[world.general_secretary])
+    grading.submit(session, world.secretary_a, period, "", NOW)
+    grade = grading.grades_of(session, period)[world.general_secretary.id]
+    for approve in (True, False):
+        with pytest.raises(DomainError):  # in the unit above, but the member graded
+            grading.decide(session, world.general_secretary, period, grade, approve, "不服", NOW)
+    assert grade.approval == Approval.PENDING and period.step == Step.APPROVAL
+    assert grading.decide(session, world.admin, period, grade, True, "", NOW) == Step.FEEDBACK
+
+
 def test_without_excellent_or_unqualified_it_goes_straight_to_feedback(session):
     world, extras = assessment_world(session)
     period = new_period(session, world, to=Step.COMMITTEE)

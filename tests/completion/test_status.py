@@ -2,6 +2,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from learnapp.completion.queries import Tally
 from learnapp.completion.status import (
     Status,
     classify,
@@ -52,3 +53,13 @@ def test_a_finished_year_has_no_on_track_and_projects_nothing():
     assert Status.ON_TRACK in statuses_for(Decimal("0.5"))
     assert projection(Decimal("20"), Decimal("1")) is None
     assert classify(Decimal("31.99"), Decimal("32"), Decimal("1")) == Status.BEHIND
+
+
+def test_figures_are_rounded_half_up_as_the_reports_print_them():
+    tally = Tally()
+    tally.add(Status.BEHIND, 6, Decimal("66.75"))  # 11.125 a member
+    assert tally.average_hours == Decimal("11.13")
+    assert projection(Decimal("1.25"), Decimal("0.4")) == Decimal("3.13")  # 3.125
+    # the threshold of 进度正常 is target × share to the cent, half up: 56 × 0.005625 = 0.315
+    assert classify(Decimal("0.31"), Decimal("56"), Decimal("0.005625")) == Status.BEHIND
+    assert classify(Decimal("0.32"), Decimal("56"), Decimal("0.005625")) == Status.ON_TRACK
