@@ -3,7 +3,9 @@
 `bank import PATH` reads one file, or every question file in a folder, prints one line per
 problem as FILE:ROW_OR_LINE: message and stores nothing when any row is bad (exit status 1).
 Questions already in the bank are skipped and counted, so importing the same files again adds
-nothing: `make run` relies on this for the starter bank.
+nothing: `make run` relies on this for the starter bank. A question the bank holds with other
+settings than the file gives (学习对象, 分值 …) is listed and kept as it is, unless
+--update-differing gives it the file's values.
 """
 
 import sys
@@ -48,6 +50,14 @@ def _line(name: str, problem, kind: str = "") -> str:
     return f"{where}: {kind}{column}{problem.message}"
 
 
+def _conflict_line(name: str, item, updated: bool) -> str:
+    settings = "; ".join(
+        f"{change.label} “{change.before}” → “{change.after}”" for change in item.changes
+    )
+    outcome = "updated" if updated else "kept (--update-differing gives it the file's values)"
+    return f"{name}:{item.line}: question #{item.duplicate_of} has other settings: {settings}: {outcome}"
+
+
 @bank_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, path_type=Path))
 @click.option(
@@ -72,15 +82,20 @@ def _line(name: str, problem, kind: str = "") -> str:
 @click.option(
     "--bank", "bank_id", type=int, default=None, help="Bank id (default: the default bank)."
 )
+@click.option(
+    "--update-differing",
+    is_flag=True,
+    help="Give questions the bank holds with other settings the file's values (an edit).",
+)
 @click.option("--quiet", is_flag=True, help="Do not print warnings.")
-def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, quiet):
+def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, update_differing, quiet):
     """Import the question file PATH, or every question file in the folder PATH."""
     files = _files(path)
     if not files:
         raise click.ClickException(f"no question files in {path}")
     session = get_db().sessionmaker()
     failed = False
-    added = duplicates = skipped = 0
+    added = duplicates = updated = kept = skipped = 0
     try:
         bank = _bank(session, bank_id)
         chosen = STATUSES.get(status) or importing.import_status(bank)
@@ -103,9 +118,16 @@ def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, quiet):
                 continue
             # Each file is stored (flushed) before the next is checked, so duplicates across
             # files are found too; the transaction is committed only when every file is clean.
-            outcome = importing.commit_import(session, None, bank, preview, now(), status=chosen)
+            update = [item.line for item in preview.conflicts] if update_differing else []
+            for item in preview.conflicts:
+                click.echo(_conflict_line(name, item, item.line in update), err=True)
+            outcome = importing.commit_import(
+                session, None, bank, preview, now(), status=chosen, update=update
+            )
             added += outcome.added
             duplicates += outcome.duplicates
+            updated += outcome.updated
+            kept += outcome.kept
             skipped += outcome.skipped
         if failed:
             session.rollback()
@@ -115,7 +137,8 @@ def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, quiet):
             sys.exit(1)
         summary = (
             f"{added} questions {'would be ' if dry_run else ''}added as {chosen.value} "
-            f"to “{bank.name}” ({duplicates} already in the bank, {skipped} not importable)"
+            f"to “{bank.name}” ({duplicates} already in the bank, {updated} updated and {kept} "
+            f"kept of those the bank holds with other settings, {skipped} not importable)"
         )
         if dry_run:
             session.rollback()

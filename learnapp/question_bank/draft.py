@@ -11,6 +11,10 @@ exactly as the `types` package stores and grades it:
 - short    {"reference": str, "key_points": [str, ...]}           marked by a person
 
 `audience` is who the question is for, a `models.Audience` value ("all" when a file says nothing).
+
+`stated` tells a file's own values from the defaults filled in for what it left out: the settings
+(import_differences.SETTINGS) its row or item gave. Only those can differ from a question already
+in the bank; None, as for a form or a stored version, is all of them.
 """
 
 import re
@@ -77,3 +81,4 @@ class QuestionDraft:
     audience: str = "all"  # 学习对象: all | party_members | leaders | applicants
     # Where the draft came from, for messages: file name and row or line number.
     origin: str = ""
+    stated: list[str] | None = field(default=None, compare=False)

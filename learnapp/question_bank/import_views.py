@@ -137,8 +137,9 @@ def upload(bank_id):
 @bp.post("/<int:bank_id>/import/confirm")
 @route_policy(BANK_EDITOR)
 def confirm(bank_id):
-    """Step 2: look for duplicates again (the bank may have changed) and store every new
-    question of the stashed preview, or none."""
+    """Step 2: look for duplicates again (the bank may have changed), store every new question
+    of the stashed preview and update the conflicting bank questions the editor ticked, or
+    nothing."""
     session = get_session()
     bank = _bank(bank_id)
     if not EmptyForm().validate_on_submit():
@@ -157,10 +158,21 @@ def confirm(bank_id):
     def report(done, total):
         progress.write(token, current_user.id, done=done, total=total, state="running")
 
+    if request.form.get("update_all"):
+        # All that the preview listed: not a conflict the bank has made since.
+        update = {item.line for item in preview.conflicts if item.checked_revision is not None}
+    else:
+        update = {int(line) for line in request.form.getlist("update") if line.isdecimal()}
     report(0, len(preview.new_items))
     try:
         outcome = importing.commit_import(
-            session, current_user, bank, preview, now(), progress=report
+            session,
+            current_user,
+            bank,
+            preview,
+            now(),
+            update=update,
+            progress=report,
         )
     except importing.ImportFailed as failure:
         session.rollback()
@@ -185,6 +197,8 @@ def confirm(bank_id):
         total=outcome.added,
         added=outcome.added,
         duplicates=outcome.duplicates,
+        updated=outcome.updated,
+        kept=outcome.kept,
         skipped=outcome.skipped,
         status=outcome.status.value,
         filename=meta["filename"],

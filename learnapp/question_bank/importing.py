@@ -2,13 +2,16 @@
 
 The preview parses the file (formats/), then looks for duplicates (import_duplicates) among the
 questions it could read, even when other rows have errors: a question already in the bank or
-earlier in the file is left out, so importing a file twice adds nothing the second time.
+earlier in the file is not added again, so importing a file twice adds nothing the second time.
+A question of the bank that the file gives with other settings (学习对象, 分值 …) is a conflict:
+the bank's question is kept as it is unless the editor chooses to update it with the file's
+values, as an edit would (a question in use gets a new version and goes back to review).
 
 Imported questions land as drafts when the bank requires two-person review (someone else must
 approve them), otherwise as active; an operator may choose (the CLI's --status).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -20,10 +23,13 @@ from sqlalchemy.orm import Session
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
 from learnapp.question_bank import formats, services
+from learnapp.question_bank.changes import FieldChange
 from learnapp.question_bank.draft import QuestionDraft, split_path
 from learnapp.question_bank.formats import FormatError, Problem
-from learnapp.question_bank.import_duplicates import flag_duplicates
-from learnapp.question_bank.models import QuestionBank, QuestionStatus
+from learnapp.question_bank.import_differences import described, overlay
+from learnapp.question_bank.import_duplicates import BankQuestion, flag_duplicates
+from learnapp.question_bank.models import Audience, Question, QuestionBank, QuestionStatus
+from learnapp.question_bank.services.questions import check_revision
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 BATCH = 1000
@@ -43,10 +49,32 @@ class PreviewItem:
     draft: QuestionDraft
     duplicate_of: int | None = None  # an existing question's id
     duplicate_line: int | None = None  # an earlier row or line of the same file
+    existing: BankQuestion | None = None  # question #duplicate_of when the file was read
+    # The settings the file states with other values than question #duplicate_of has.
+    differences: list[str] = field(default_factory=list)
+    # The revision of question #duplicate_of that the editor saw in the preview (the confirm).
+    checked_revision: int | None = None
 
     @property
     def is_new(self) -> bool:
         return self.duplicate_of is None and self.duplicate_line is None
+
+    @property
+    def is_conflict(self) -> bool:
+        """The bank's question with other settings: kept, or updated if the editor chooses."""
+        return self.duplicate_of is not None and bool(self.differences)
+
+    @property
+    def changes(self) -> list[FieldChange]:
+        """What differs, the bank's value before and the file's after."""
+        if not self.is_conflict:
+            return []
+        return described(self.draft, self.existing.draft, self.differences)
+
+    @property
+    def updatable(self) -> bool:
+        """A withdrawn question is reopened before it is edited, by hand."""
+        return self.is_conflict and self.existing.status != QuestionStatus.RETIRED
 
 
 @dataclass
@@ -71,7 +99,12 @@ class ImportPreview:
 
     @property
     def duplicates(self) -> list[PreviewItem]:
-        return [item for item in self.items if not item.is_new]
+        """Items left out as they are: a repeat, or a bank question whose answer disagrees."""
+        return [item for item in self.items if not item.is_new and not item.is_conflict]
+
+    @property
+    def conflicts(self) -> list[PreviewItem]:
+        return [item for item in self.items if item.is_conflict]
 
     @property
     def ok(self) -> bool:
@@ -85,6 +118,8 @@ class ImportOutcome:
     duplicates: int
     skipped: int
     status: QuestionStatus
+    updated: int = 0  # conflicts: bank questions given the file's settings
+    kept: int = 0  # conflicts: bank questions left as they are
 
 
 def max_bytes() -> int:
@@ -156,12 +191,17 @@ def _place(problem: Problem) -> tuple[bool, int]:
 
 def stash_payload(preview: ImportPreview) -> dict:
     """What the confirm step needs of a clean preview, as JSON: the parsed questions and the
-    items left out, so that confirming does not parse the file a second time."""
+    items left out, so that confirming does not parse the file a second time, and the revision
+    of each conflicting bank question the editor was shown."""
     return {
         "format": preview.format,
         "encoding": preview.encoding,
         "items": [
-            {"line": item.line, "draft": {**asdict(item.draft), "points": str(item.draft.points)}}
+            {
+                "line": item.line,
+                "draft": {**asdict(item.draft), "points": str(item.draft.points)},
+                "revision": item.existing.revision if item.is_conflict else None,
+            }
             for item in preview.items
         ],
         "skipped": [[p.line, p.column, str(p.message)] for p in preview.skipped],
@@ -180,6 +220,7 @@ def preview_from_payload(
         PreviewItem(
             item["line"],
             QuestionDraft(**{**item["draft"], "points": Decimal(item["draft"]["points"])}),
+            checked_revision=item.get("revision"),
         )
         for item in payload["items"]
     ]
@@ -193,6 +234,26 @@ def import_status(bank: QuestionBank) -> QuestionStatus:
     return QuestionStatus.DRAFT if bank.two_person_review else QuestionStatus.ACTIVE
 
 
+def _update(session: Session, actor, item: PreviewItem, now: datetime) -> None:
+    """Give question #duplicate_of the settings the file states, as an edit of it would. Refused
+    when the question changed since the editor saw it in the preview."""
+    question = session.get(Question, item.duplicate_of)
+    if item.checked_revision is not None:
+        check_revision(
+            session,
+            question,
+            item.checked_revision,
+            _l(
+                "Question #%(id)d changed after the file was checked: check the file again to see how it differs now.",
+                id=question.id,
+            ),
+        )
+    draft = overlay(item.existing.draft, item.draft, item.differences)
+    services.update_question(
+        session, actor, question, draft, now, audience=Audience(draft.audience)
+    )
+
+
 def commit_import(
     session: Session,
     actor,
@@ -201,11 +262,13 @@ def commit_import(
     now: datetime,
     *,
     status: QuestionStatus | None = None,
+    update: Collection[int] = (),
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportOutcome:
     """Store every new question of a clean preview in the caller's transaction, in batches
-    (`progress(done, total)` is called between them), and audit the import as one entry.
-    Raises ImportFailed, leaving the caller to roll back, if any question is refused."""
+    (`progress(done, total)` is called between them), update the conflicting bank questions
+    whose line is in `update`, and audit the import as one entry. Raises ImportFailed, leaving
+    the caller to roll back, if any question is refused."""
     if preview.errors:
         raise ValueError("a preview with errors cannot be committed")
     status = status or import_status(bank)
@@ -215,12 +278,26 @@ def commit_import(
             services.check_draft(item.draft)
         except DomainError as error:
             raise ImportFailed(Problem(item.line, error.field or "", error.message)) from None
+    update = set(update)
+    chosen = [item for item in preview.conflicts if item.line in update]
+    for item in chosen:
+        try:
+            _update(session, actor, item, now)
+        except DomainError as error:
+            raise ImportFailed(Problem(item.line, "", error.message)) from None
     for start in range(0, len(new), BATCH):
         batch = new[start : start + BATCH]
         services.add_questions(session, actor, bank, [item.draft for item in batch], now, status)
         if progress:
             progress(min(start + BATCH, len(new)), len(new))
-    outcome = ImportOutcome(len(new), len(preview.duplicates), len(preview.skipped), status)
+    outcome = ImportOutcome(
+        len(new),
+        len(preview.duplicates),
+        len(preview.skipped),
+        status,
+        updated=len(chosen),
+        kept=len(preview.conflicts) - len(chosen),
+    )
     record(
         session,
         actor,
@@ -233,6 +310,8 @@ def commit_import(
             "format": preview.format,
             "added": outcome.added,
             "duplicates": outcome.duplicates,
+            "updated": outcome.updated,
+            "kept": outcome.kept,
             "skipped": outcome.skipped,
             "status": status.value,
         },

@@ -255,3 +255,55 @@ def test_moodle_xml_file_imports_at_phone_width(new_page, login, shot):
     page.get_by_test_id("imported-questions").click()
     page.wait_for_load_state("load")
     expect(page.get_by_test_id("question-table")).to_contain_text("（演练XML）预备党员")
+
+
+def _with_audience(data: bytes, audience: str) -> bytes:
+    """The workbook with 学习对象 of every question row set to `audience`."""
+    workbook = load_workbook(io.BytesIO(data))
+    sheet = workbook["题目"]
+    column = [cell.value for cell in sheet[1]].index("学习对象") + 1
+    for line in range(2, sheet.max_row + 1):
+        sheet.cell(row=line, column=column, value=audience)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_question_given_another_audience_is_shown_and_updated_as_chosen(new_page, login, shot):
+    page = new_page(DESKTOP)
+    login(page, "demo-admin")
+    bank_id = _bank_id(page)
+    page.goto(f"/bank/{bank_id}/import")
+    with page.expect_download() as download:
+        page.click("[data-testid=template-link]")
+    template = Path(download.value.path()).read_bytes()
+    questions = [
+        ("判断", f"（演练）学习对象不同的第{n}题：党员应当按期交纳党费。", [], "对") for n in (1, 2)
+    ]
+    first = _workbook(template, questions)
+    _upload(page, first)
+    page.click("[data-testid=confirm-import]")
+    page.wait_for_selector("[data-testid=import-result]")
+
+    page.goto(f"/bank/{bank_id}/import")
+    _upload(page, _with_audience(first, "党员"))
+    rows = page.locator("[data-testid=conflict-row]")
+    expect(rows).to_have_count(2)
+    expect(rows.first.get_by_test_id("difference")).to_have_count(1)
+    expect(page.get_by_test_id("import-duplicates")).to_have_count(0)
+    shot(page, "bank-import-conflicts")
+    # "Update them all" ticks every row; unticked again, the editor picks one.
+    page.check("[data-update-all]")
+    expect(page.locator("input[data-update]:checked")).to_have_count(2)
+    page.uncheck("[data-update-all]")
+    expect(page.locator("input[data-update]:checked")).to_have_count(0)
+    rows.first.locator("input[data-update]").check()
+    page.click("[data-testid=confirm-import]")
+    page.wait_for_selector("[data-testid=import-result]")
+    expect(page.get_by_test_id("import-updated")).to_contain_text("1")
+    expect(page.get_by_test_id("import-kept")).to_contain_text("1")
+
+    page.goto(f"/bank/{bank_id}/import")
+    _upload(page, _with_audience(first, "党员"))
+    expect(page.locator("[data-testid=conflict-row]")).to_have_count(1)
+    expect(page.locator("[data-testid=import-duplicates] tbody tr")).to_have_count(1)

@@ -198,6 +198,8 @@ def test_status_follows_two_person_review_and_one_audit_entry(session):
         "format": "csv",
         "added": 3,
         "duplicates": 0,
+        "updated": 0,
+        "kept": 0,
         "skipped": 0,
         "status": "draft",
     }

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.question_bank.models import Audience, Question, QuestionStatus
 from learnapp.question_bank.starter import STARTER_DIR
-from tests.question_bank.factories import make_bank
+from tests.question_bank.factories import make_bank, make_question
 from tests.question_bank.import_helpers import csv_text, row
 
 PROBLEM = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<message>.+)$")
@@ -170,3 +170,31 @@ def test_moodle_xml_files_import_from_a_folder_and_export_again(runner, session,
     export = runner.invoke(args=["bank", "export", "--format", "xml", str(tmp_path / "x.xml")])
     assert export.exit_code == 0, export.output
     assert (tmp_path / "x.xml").read_bytes().count(b'<question type="shortanswer">') == 1
+
+
+def test_questions_with_other_settings_are_listed_kept_or_updated_on_request(
+    runner, session, tmp_path
+):
+    bank = make_bank(session)
+    existing = make_question(session, bank, stem="一题？")
+    session.commit()
+    options = existing.current_version.spec["options"]
+    path = tmp_path / "q.csv"
+    path.write_text(csv_text([row(stem="一题？", options=options, 学习对象="党员")]), "utf-8")
+    args = ["bank", "import", str(path), "--bank", str(bank.id), "--quiet"]
+    kept = runner.invoke(args=args)
+    assert kept.exit_code == 0, kept.output
+    assert f"{path}:2: question #{existing.id} has other settings: " in kept.stderr
+    assert "“党员”: kept" in kept.stderr and "1 kept" in kept.stdout
+    assert audience(session, existing) == Audience.ALL
+    updated = runner.invoke(args=[*args, "--update-differing"])
+    assert updated.exit_code == 0, updated.output
+    assert "“党员”: updated" in updated.stderr and "1 updated" in updated.stdout
+    assert audience(session, existing) == Audience.PARTY_MEMBERS
+    assert count(session) == 1
+
+
+def audience(session, question) -> Audience:
+    session.rollback()
+    session.expire_all()
+    return session.get(Question, question.id).current_version.audience

@@ -170,6 +170,7 @@ def _close(
         points=Decimal(DEFAULT_POINTS["single"]),
         knowledge_point=list(default_kp),
         origin=f"{filename}:{current.line}",
+        stated=[],  # Aiken has a stem, options and a key, no settings
     )
     result.questions.append(ParsedQuestion(current.line, draft))
 

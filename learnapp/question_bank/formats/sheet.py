@@ -72,6 +72,19 @@ COLUMNS = (
     ANY_ORDER,
     AUDIENCE,
 )
+# The columns whose filled-in cell states a setting (QuestionDraft.stated); empty, it is a default.
+STATED = {
+    "分值": "points",
+    "难度": "difficulty",
+    "知识点": "knowledge_point",
+    "出处": "source_document",
+    "依据版本": "source_version",
+    "解析": "explanation",
+    "标签": "tags",
+    PARTIAL_CREDIT: "partial_credit",
+    ANY_ORDER: "any_order",
+    AUDIENCE: "audience",
+}
 REQUIRED = ("题型", "题干", "答案")  # 参考答案 is optional: older templates lack it
 TYPE_NAMES = {
     "single": ("单选", "单选题", "单项选择", "单项选择题", "single"),
@@ -186,6 +199,7 @@ def _row(
     errors_before = len(result.errors)
     names = {position: name for name, position in index.items()}
     failed: set[str] = set()
+    given: set[str] = set()
     for position in sorted(formulas):
         column = names.get(position) or _column_letter(position)
         failed.add(column)
@@ -199,6 +213,8 @@ def _row(
         value = _text(cells[position], number, name, result, **kwargs)
         if len(result.errors) > errors:
             failed.add(name)
+        if value:
+            given.add(name)
         return value
 
     extra = [position for position in range(width, len(cells)) if cells[position].strip()]
@@ -276,6 +292,7 @@ def _row(
         explanation=explanation,
         tags=tags,
         audience=audience,
+        stated=[setting for column, setting in STATED.items() if column in given],
     )
 
 

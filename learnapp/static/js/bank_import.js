@@ -1,6 +1,16 @@
 // Question import: while the confirmed import runs, poll its progress and show it.
 (function () {
   "use strict";
+  // "Update them all" ticks every question of the list; the server updates all in any case.
+  var all = document.querySelector("[data-update-all]");
+  if (all) {
+    all.addEventListener("change", function () {
+      document.querySelectorAll("input[data-update]").forEach(function (box) {
+        box.checked = all.checked;
+        box.disabled = all.checked;
+      });
+    });
+  }
   var form = document.querySelector("form[data-import-confirm]");
   if (!form) { return; }
   var box = form.querySelector("[data-progress]");

@@ -207,13 +207,25 @@ def _essay(item: Item) -> dict:
     return {"reference": reference, "key_points": points}
 
 
+def _stated(item: Item, code: str, has_category: bool, explanation: str) -> list[str]:
+    """The settings the item gives (QuestionDraft.stated): what it leaves out is a default."""
+    given = {
+        "points": item.points is not None,
+        "knowledge_point": has_category,
+        "explanation": bool(explanation),
+        "tags": bool(item.tags),
+        "partial_credit": code == "multiple" and item.partial_credit is not None,
+    }
+    return [setting for setting, stated in given.items() if stated]
+
+
 def to_drafts(items: list[Item], result: ParseResult, filename: str, default_kp: list[str]) -> None:
     """Append a draft per importable item to `result`; report what did not map exactly."""
-    knowledge_point = list(default_kp)
+    knowledge_point, from_category = list(default_kp), False
     for item in items:
         if item.qtype == "category":
             path = category_path(item.category, item.line, result)
-            knowledge_point = path or list(default_kp)
+            knowledge_point, from_category = path or list(default_kp), bool(path)
             continue
         for quirk in item.quirks:
             result.warn(item.line, "", quirk)
@@ -269,5 +281,6 @@ def to_drafts(items: list[Item], result: ParseResult, filename: str, default_kp:
             explanation=explanation[: types.MAX_LONG_TEXT],
             tags=list(item.tags),
             origin=f"{filename}:{item.line}",
+            stated=_stated(item, code, from_category, explanation),
         )
         result.questions.append(ParsedQuestion(item.line, draft))
