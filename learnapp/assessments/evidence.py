@@ -30,8 +30,8 @@ from learnapp.completion.status import Status
 from learnapp.courses.queries import course_outline, visible_courses
 from learnapp.db import pinyin_order, within_path
 from learnapp.discussions.queries import approved_contributions
-from learnapp.orglife.models import Attendance, MeetingKind
-from learnapp.orglife.queries import attendance_by_member, committee_members, meetings_of
+from learnapp.orglife.models import Attendance
+from learnapp.orglife.queries import counted_attendance
 from learnapp.orgs.models import MemberCategory, Unit
 from learnapp.orgs.queries import party_members_in
 from learnapp.quizzes.queries import exam_results, exams_awaiting_marking
@@ -156,28 +156,16 @@ def _courses(
 
 def _attendance(session: Session, period: AssessmentPeriod) -> dict[int, dict]:
     """Meetings of the branch and its groups each member was expected at, was present at, or
-    was excused from (请假). A 支委会 counts only for the branch committee: a mark of anyone
-    else (a committee meeting once recorded with the whole branch) neither credits nor holds
-    the member to it."""
+    was excused from (请假), by the rosters the meetings recorded (orglife's
+    counted_attendance: a later change of the committee rewrites no past meeting)."""
     counts: dict[int, dict] = defaultdict(lambda: {"expected": 0, "present": 0, "leave": 0})
-    committees: dict[int, set[int]] = {}
-    for meeting in meetings_of(session, period.unit, period.year):
-        expected = None
-        if meeting.kind == MeetingKind.COMMITTEE:
-            if meeting.unit_id not in committees:
-                committees[meeting.unit_id] = {
-                    m.id for m in committee_members(session, meeting.unit)
-                }
-            expected = committees[meeting.unit_id]
-        for member_id, row in attendance_by_member(meeting).items():
-            if expected is not None and member_id not in expected:
-                continue
-            tally = counts[member_id]
-            tally["expected"] += 1
-            if row.status == Attendance.PRESENT:
-                tally["present"] += 1
-            elif row.status == Attendance.LEAVE:
-                tally["leave"] += 1
+    for row in counted_attendance(session, period.unit, period.year):
+        tally = counts[row.member_id]
+        tally["expected"] += 1
+        if row.status == Attendance.PRESENT:
+            tally["present"] += 1
+        elif row.status == Attendance.LEAVE:
+            tally["leave"] += 1
     for tally in counts.values():
         # Leave (请假) is excused: it neither counts for nor against the member.
         tally["share"] = _share(tally["present"], tally["expected"] - tally["leave"])
@@ -189,9 +177,10 @@ def _exams(results, waiting: list[str], held: bool) -> dict:
     the member sat, an exam waiting for its marker counting 0 until marked; a member who sat
     none scores 0 when the branch's members sat exams that year (skipping must not pay), and
     the item does not apply only when nobody in the branch sat one (none was held for them)."""
+    ordered = sorted(results, key=lambda r: (r.finished_at, r.quiz_id))
     listed = [
-        {"title": r.title, "percent": str(r.percent), "passed": r.passed}
-        for r in sorted(results, key=lambda r: (r.finished_at, r.quiz_id))
+        {"quiz_id": r.quiz_id, "title": r.title, "percent": str(r.percent), "passed": r.passed}
+        for r in ordered
     ]
     sat = len(results) + len(waiting)
     if sat:
@@ -202,6 +191,9 @@ def _exams(results, waiting: list[str], held: bool) -> dict:
         "taken": len(results),
         "passed": sum(1 for r in results if r.passed),
         "results": listed[-MAX_LISTED:],
+        # Every exam with a result, listed or not: whether the member may see it yet is asked
+        # when their own dossier is shown (disclosure.own_view).
+        "quiz_ids": [r.quiz_id for r in ordered],
         "waiting": waiting[:MAX_LISTED],
         "share": share,
     }

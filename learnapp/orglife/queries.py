@@ -1,13 +1,15 @@
 """Read functions of organisational life: expected attendees, quorum, meetings, the calendar."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
+from learnapp.clock import org_timezone
 from learnapp.db import pinyin_order, tree_order, within_path
 from learnapp.orglife.models import (
     Attendance,
@@ -17,7 +19,7 @@ from learnapp.orglife.models import (
     MeetingKind,
 )
 from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Role, RoleAssignment, Unit, UnitKind
-from learnapp.orgs.queries import party_members_in
+from learnapp.orgs.queries import party_members_in, role_terms
 
 PARTY_CATEGORIES = (MemberCategory.FULL, MemberCategory.PROBATIONARY)
 # A branch with at least this many full members has a committee (支委会).
@@ -132,20 +134,77 @@ def quorum(session: Session, meeting: Meeting) -> Quorum:
     return Quorum(voting_members=voting_count, present_voting=0)
 
 
+def _meetings_in(unit: Unit, year: int) -> sa.Select:
+    return (
+        sa.select(Meeting)
+        .join(Unit, Meeting.unit_id == Unit.id)
+        .where(
+            within_path(Unit.path, unit.path),
+            Meeting.held_on >= date(year, 1, 1),
+            Meeting.held_on <= date(year, 12, 31),
+        )
+        .order_by(Meeting.held_on.desc(), Meeting.id.desc())
+    )
+
+
 def meetings_of(session: Session, unit: Unit, year: int) -> list[Meeting]:
     """Meetings of the unit and the party groups in it, in a calendar year, newest first."""
-    return list(
-        session.scalars(
-            sa.select(Meeting)
-            .join(Unit, Meeting.unit_id == Unit.id)
-            .where(
-                within_path(Unit.path, unit.path),
-                Meeting.held_on >= date(year, 1, 1),
-                Meeting.held_on <= date(year, 12, 31),
-            )
-            .order_by(Meeting.held_on.desc(), Meeting.id.desc())
-        )
+    return list(session.scalars(_meetings_in(unit, year)))
+
+
+def _held_between(spells, first: date, last: date) -> bool:
+    """Whether one of the spells (start, end: instants, None where open) touches the days
+    [first, last] of the organisation's calendar."""
+    tz = org_timezone()
+    return any(
+        (start is None or start.astimezone(tz).date() <= last)
+        and (end is None or first <= end.astimezone(tz).date())
+        for start, end in spells
     )
+
+
+def counted_attendance(session: Session, unit: Unit, year: int) -> list[MeetingAttendance]:
+    """The attendance rows that hold their member to a meeting of the unit or a party group
+    in it in a calendar year, in a fixed number of queries.
+
+    A meeting's rows are its roster as recorded (meeting_roster: everyone expected, absences
+    included), so they count as they stand: who belongs or sits on the committee later
+    changes nothing. Except a 支委会 recorded with the whole branch, before a committee
+    meeting expected only the committee. Since then each row of one is saved for a holder of
+    the secretary's or a committee member's role in the branch, after the meeting; so a row of
+    someone who held neither at any time from the meeting day on tells the old record. Of that
+    meeting only the rows of those holding one from the day it was held to the day it was
+    recorded count (the roles' grants and withdrawals, orgs.queries.role_terms). Not the
+    meeting day alone: a role dates from the day it was entered in the platform, and a meeting
+    held before is recorded afterwards, its committee holding their roles by then; who was
+    given theirs after the record was made was not on that committee."""
+    meetings = session.scalars(
+        _meetings_in(unit, year).options(selectinload(Meeting.attendances))
+    ).all()
+    committee = [m for m in meetings if m.kind == MeetingKind.COMMITTEE and m.attendances]
+    spells: dict[tuple[int, int], list] = defaultdict(list)
+    for term in role_terms(
+        session,
+        {m.unit_id for m in committee},
+        COMMITTEE_ROLES,
+        {row.member_id for m in committee for row in m.attendances},
+    ):
+        spells[(term.unit_id, term.user_id)].append((term.start, term.end))
+    tz = org_timezone()
+    rows = []
+    for meeting in meetings:
+        kept = meeting.attendances
+        if meeting in committee:
+            held = {row.member_id: spells[(meeting.unit_id, row.member_id)] for row in kept}
+            if not all(_held_between(s, meeting.held_on, date.max) for s in held.values()):
+                recorded = max(meeting.held_on, meeting.created_at.astimezone(tz).date())
+                kept = [
+                    row
+                    for row in kept
+                    if _held_between(held[row.member_id], meeting.held_on, recorded)
+                ]
+        rows.extend(kept)
+    return rows
 
 
 def scoped_meeting(session: Session, user, meeting_id: int) -> Meeting | None:

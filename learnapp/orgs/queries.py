@@ -1,13 +1,16 @@
-"""Read functions of the organisation tree: scopes, members, counts and sizing warnings."""
+"""Read functions of the organisation tree: scopes, members, counts, sizing warnings and the
+history of roles."""
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
+from learnapp.audit.models import AuditEntry
 from learnapp.authz import unit_in_scope_clause
 from learnapp.db import escape_like, pinyin_order, tree_order, within_path
 from learnapp.orgs.models import (
@@ -19,6 +22,7 @@ from learnapp.orgs.models import (
     Unit,
     UnitKind,
 )
+from learnapp.orgs.roles import GRANTED, REVOKED
 
 PAGE_SIZE = 30
 
@@ -312,3 +316,58 @@ def party_members_in(unit: Unit) -> sa.Select:
         )
         .order_by(pinyin_order(User.display_name), User.id)
     )
+
+
+@dataclass(frozen=True)
+class RoleTerm:
+    """A spell in which a user held a role in a unit."""
+
+    user_id: int
+    unit_id: int
+    role: Role
+    start: datetime | None  # None: granted before the audit log has it
+    end: datetime | None  # None: held now
+
+
+def role_terms(
+    session: Session, unit_ids: Collection[int], roles: Collection[Role], user_ids: Collection[int]
+) -> list[RoleTerm]:
+    """When each of `user_ids` held one of `roles` in one of `unit_ids`, as far as the records
+    go. A role held now runs from its grant. Withdrawing a role deletes its assignment, so a
+    withdrawn one is read from the audit entries orgs.roles writes: from its grant, or from
+    before the log when it holds no grant, to its withdrawal. Two queries, whatever the
+    numbers."""
+    units, wanted = set(unit_ids), set(roles)
+    users = sorted(set(user_ids))
+    if not units or not wanted or not users:
+        return []
+    terms = [
+        RoleTerm(a.user_id, a.unit_id, a.role, a.granted_at, None)
+        for a in session.scalars(
+            sa.select(RoleAssignment).where(
+                RoleAssignment.user_id.in_(users),
+                RoleAssignment.unit_id.in_(sorted(units)),
+                RoleAssignment.role.in_(sorted(wanted)),
+            )
+        )
+    ]
+    events = session.scalars(
+        sa.select(AuditEntry)
+        .where(
+            AuditEntry.action.in_((GRANTED, REVOKED)),
+            AuditEntry.target_type == "user",
+            AuditEntry.target_id.in_([str(user_id) for user_id in users]),
+        )
+        .order_by(AuditEntry.at, AuditEntry.id)
+    )
+    granted: dict[tuple, datetime] = {}
+    for event in events:
+        payload = (event.after if event.action == GRANTED else event.before) or {}
+        if payload.get("unit_id") not in units or payload.get("role") not in wanted:
+            continue
+        key = (int(event.target_id), payload["unit_id"], Role(payload["role"]))
+        if event.action == GRANTED:
+            granted[key] = event.at
+        else:
+            terms.append(RoleTerm(*key, granted.pop(key, None), event.at))
+    return terms

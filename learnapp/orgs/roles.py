@@ -20,6 +20,11 @@ from learnapp.orgs.models import (
     UnitKind,
 )
 
+# Withdrawing a role deletes its assignment: these audit entries are the roles' history
+# (queries.role_terms reads it).
+GRANTED = "role.granted"
+REVOKED = "role.revoked"
+
 
 def locked_leadership(session: Session, member: User) -> list[RoleAssignment]:
     """The member's 书记 and 委员 roles, read with the member's row locked as grant_role locks
@@ -128,7 +133,7 @@ def grant_role(
     record(
         session,
         actor,
-        "role.granted",
+        GRANTED,
         "user",
         user.id,
         now=now,
@@ -150,7 +155,7 @@ def revoke_role(session: Session, actor: User, assignment: RoleAssignment, now: 
     record(
         session,
         actor,
-        "role.revoked",
+        REVOKED,
         "user",
         user.id,
         now=now,

@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, contains_eager, joinedload
+from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from learnapp.authz import scope_paths, unit_in_scope_clause
 from learnapp.orgs.models import Unit
@@ -23,7 +23,13 @@ from learnapp.quizzes.models import (
     QuizState,
     WrongAnswer,
 )
-from learnapp.quizzes.release import Withheld, Withholding, question_withholdings
+from learnapp.quizzes.release import (
+    Withheld,
+    Withholding,
+    question_withholdings,
+    results_releases,
+    score_shown,
+)
 from learnapp.quizzes.terms import in_audience
 
 CENT = Decimal("0.01")
@@ -101,6 +107,20 @@ def exam_results(
     for rows in results.values():
         rows.sort(key=lambda r: (r.finished_at, r.quiz_id))
     return results
+
+
+def withheld_exam_results(session: Session, quiz_ids, now: datetime) -> set[int]:
+    """Those of the quizzes whose scores their release policy still keeps from the members who
+    took them (release.results_releases: never shown, or not until nobody can answer any more):
+    what a member's own pages must not show, in a fixed number of queries."""
+    ids = sorted(set(quiz_ids))
+    if not ids:
+        return set()
+    quizzes = session.scalars(
+        sa.select(Quiz).where(Quiz.id.in_(ids)).options(selectinload(Quiz.overrides))
+    ).all()
+    held = results_releases(session, quizzes, now)
+    return {quiz_id for quiz_id, reason in held.items() if not score_shown(reason)}
 
 
 def manageable_quizzes_clause(user):

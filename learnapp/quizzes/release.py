@@ -141,15 +141,25 @@ def _score_withheld(quiz: Quiz, ends: dict, now: datetime) -> Withholding | None
     return None
 
 
+def results_releases(session: Session, quizzes, now: datetime) -> dict[int, Withholding | None]:
+    """When members' scores on each of `quizzes` show, by quiz id, as a quiz's page says before
+    they start: None when they submit (practice, and an exam released at once); else why they
+    wait, as `withholdings` will say of a graded attempt: never (NEVER), or until nobody can
+    answer the exam any more (AFTER_CLOSE, with that moment where it is known). The same for
+    every member, in a fixed number of queries (load the quizzes' overrides with them)."""
+    exams = [quiz for quiz in quizzes if not quiz.kind.is_practice]
+    ends = answering_ends(
+        session, [q for q in exams if q.release == ReleasePolicy.AFTER_CLOSE], now
+    )
+    held: dict[int, Withholding | None] = {quiz.id: None for quiz in quizzes}
+    for quiz in exams:
+        held[quiz.id] = _score_withheld(quiz, ends, now)
+    return held
+
+
 def results_release(session: Session, quiz: Quiz, now: datetime) -> Withholding | None:
-    """When a member's score on `quiz` shows, as its page says before they start: None when they
-    submit (practice, and an exam released at once); else why it waits, as `withholdings` will
-    say of the attempt: never (NEVER), or until nobody can answer the exam any more
-    (AFTER_CLOSE, with that moment where it is known)."""
-    if quiz.kind.is_practice:
-        return None
-    after_close = quiz.release == ReleasePolicy.AFTER_CLOSE
-    return _score_withheld(quiz, answering_ends(session, [quiz], now) if after_close else {}, now)
+    """`results_releases` of one quiz."""
+    return results_releases(session, [quiz], now)[quiz.id]
 
 
 def withholdings(
@@ -166,9 +176,7 @@ def withholdings(
     exams = {
         a.quiz for a in attempts if a.state == AttemptState.GRADED and not a.quiz.kind.is_practice
     }
-    ends = answering_ends(
-        session, [q for q in exams if q.release == ReleasePolicy.AFTER_CLOSE], now
-    )
+    released = results_releases(session, exams, now)
     held: dict[int, Withholding | None] = {}
     scored = []
     for attempt in attempts:
@@ -178,7 +186,7 @@ def withholdings(
         elif quiz.kind.is_practice:
             held[attempt.id] = None
         else:
-            held[attempt.id] = _score_withheld(quiz, ends, now)
+            held[attempt.id] = released[quiz.id]
             if held[attempt.id] is None:
                 scored.append(attempt)
     answerable = still_to_answer(session, member, {a.quiz for a in scored}, now)

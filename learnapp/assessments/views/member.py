@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from learnapp.accounts.models import User
 from learnapp.assessments import ballots, evidence
 from learnapp.assessments.appraisals import peers_of, save_peer_review, save_self_appraisal
+from learnapp.assessments.disclosure import own_view
 from learnapp.assessments.forms import PeerReviewForm, PointForm, SelfAppraisalForm
 from learnapp.assessments.models import GRADE_ORDER, AssessmentPeriod, Grade, PointKind, Step
 from learnapp.assessments.periods import member_step_days
@@ -169,7 +170,8 @@ def ballot(period_id):
 @bp.get("/periods/<int:period_id>/dossiers/<int:member_id>")
 @route_policy(LOGGED_IN)
 def dossier_page(period_id, member_id):
-    """The member's evidence: their own, or any of the branch for those who manage it."""
+    """The member's evidence: their own (less the exam results not released to them yet,
+    disclosure.own_view), or any of the branch, whole, for those who manage it."""
     session = get_session()
     period = session.get(AssessmentPeriod, period_id)
     member = session.get(User, member_id)
@@ -187,6 +189,9 @@ def dossier_page(period_id, member_id):
         rules = ScoreRules.from_json(period.rule_set.rules)
         data = evidence.compute(session, period, rules, now(), only=member.id).get(member.id)
         version = period.rule_set.version
+    if member.id == current_user.id:
+        # Their own, even for a manager of the branch: an exam's release policy binds them.
+        data = own_view(session, period, member, data, now())
     grade = grade_of(session, period, member.id)
     if not manager and period.step != Step.LOCKED:
         grade = None
