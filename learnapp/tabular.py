@@ -42,20 +42,30 @@ class Table:
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
-    """UTF-8 (with or without BOM) first, then GB18030; anything else is refused."""
+    """UTF-8 (with or without BOM) first, then GB18030; anything else is refused, naming the
+    line of the first bad byte as read by whichever decoder got further into the file (the
+    encoding the file most likely is meant in; UTF-8 when they fail at the same byte). A UTF-8
+    file with one stray Latin-1 byte thus names that byte's line, not the first line of
+    Chinese, where GB18030 stumbles over the UTF-8 text."""
     if b"\x00" in data:
         raise TableError(_l("The file contains NUL bytes; it is not a text file."))
     try:
         return data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as error:
+        utf8_bad = _bad_offset(data, error)
     try:
         return data.decode("gb18030"), "gb18030"
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise TableError(
-            _l("The file is neither UTF-8 nor GBK/GB18030 (first bad byte on line %(n)d).", n=line)
-        ) from None
+        bad = max(utf8_bad, _bad_offset(data, error))
+    line = data[:bad].count(b"\n") + 1
+    raise TableError(
+        _l("The file is neither UTF-8 nor GBK/GB18030 (first bad byte on line %(n)d).", n=line)
+    )
+
+
+def _bad_offset(data: bytes, error: UnicodeDecodeError) -> int:
+    """Where a decoder failed, as an offset into `data`: "utf-8-sig" counts past the BOM."""
+    return error.start + len(data) - len(error.object)
 
 
 def _clean(value) -> str:

@@ -433,6 +433,21 @@ def test_member_import_refuses_files_that_are_not_tables(auth, session):
         assert 'data-testid="file-error"' in response.get_data(as_text=True)
 
 
+def test_member_import_names_the_line_of_a_stray_byte_in_a_utf8_file(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    content = (
+        HEADER + "张三,zhangsan,甲第一党小组,正式党员,,,,\n李四,lisi,甲支部,正式党员,,,,\n"
+    ).encode() + b"Jos\xe9,jose,\xe7\x94\xb2\xe6\x94\xaf\xe9\x83\xa8,\n"
+    response = _upload(auth, world.branch_a.id, content)
+    assert response.status_code == 400
+    message = re.search(r'data-testid="file-error">([^<]+)<', response.get_data(as_text=True))
+    assert (
+        message.group(1) == "文件编码既不是 UTF-8，也不是 GBK/GB18030（第 4 行出现首个无效字节）。"
+    )
+    assert _count(session, User) == 5
+
+
 def test_member_import_accepts_the_downloaded_template_as_it_is(auth, session):
     world = build_world(session)
     auth.login("seca")
@@ -523,6 +538,21 @@ def test_the_member_count_of_a_unit_counts_disabled_accounts_apart(auth, session
     page = auth.client.get(f"/units/{world.branch_b.id}").get_data(as_text=True)
     assert re.search(r'data-testid="member-count">1<', page)
     assert 'data-testid="member-count-disabled"' not in page
+
+
+def test_confirming_a_second_preview_of_the_same_file_blames_nobody(auth, session):
+    world = build_world(session)
+    auth.login("seca")
+    content = (HEADER + "张三,zhangsan,甲支部,正式党员,,,,\n").encode()
+    # The same secretary previews the file in two tabs and confirms both.
+    first = _upload(auth, world.branch_a.id, content).get_data(as_text=True)
+    second = _upload(auth, world.branch_a.id, content).get_data(as_text=True)
+    assert _confirm(auth, world.branch_a.id, first).status_code == 302
+    refused = _confirm(auth, world.branch_a.id, second)
+    assert refused.status_code == 302
+    page = auth.client.get(refused.headers["Location"]).get_data(as_text=True)
+    assert "文件未能再次通过校验：校验之后数据已有变动。请重新上传。" in page
+    assert _count(session, User) == 6
 
 
 def test_import_confirm_token_belongs_to_its_uploader(app, auth, session):

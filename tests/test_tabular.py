@@ -1,4 +1,5 @@
-"""Reading spreadsheets: a formula cell reads as its formula, never as its cached result."""
+"""Reading spreadsheets: a formula cell reads as its formula, never as its cached result; a
+text file in neither encoding is refused with the line of its first bad byte."""
 
 import io
 import zipfile
@@ -7,7 +8,7 @@ import pytest
 from openpyxl import Workbook
 from openpyxl.worksheet.formula import ArrayFormula
 
-from learnapp.tabular import TableError, looks_like_formula, read_xlsx
+from learnapp.tabular import TableError, decode_text, looks_like_formula, read_csv, read_xlsx
 
 
 def _workbook(*rows) -> bytes:
@@ -50,3 +51,47 @@ def test_a_formula_that_cannot_be_parsed_is_a_table_error_not_a_crash(ctx):
             target.writestr(item, content)
     with pytest.raises(TableError):
         read_xlsx(buffer.getvalue())
+
+
+# Line 4 has a Latin-1 "é" (0xE9) in a file that is otherwise UTF-8. Read as GB18030 the UTF-8
+# text already fails on line 1: "用户名" is nine bytes, the ninth pairs with the comma.
+UTF8_WITH_A_LATIN1_BYTE = (
+    "姓名,用户名,所在组织\n张三,zhangsan,甲支部\n李四,lisi,乙支部\n".encode() + b"Jos\xe9,jose,x\n"
+)
+# GBK with a byte no GB18030 sequence starts with on line 4; as UTF-8 it fails on line 1.
+GBK_WITH_A_BAD_BYTE = "姓名,用户名\n张三,zhangsan\n李四,lisi\n王五".encode("gbk") + b"\xff,wangwu\n"
+
+
+def _line_refused(data: bytes) -> str:
+    with pytest.raises(TableError) as refused:
+        decode_text(data)
+    return str(refused.value)
+
+
+def test_the_file_fixtures_fail_where_they_say():
+    with pytest.raises(UnicodeDecodeError) as gb:
+        UTF8_WITH_A_LATIN1_BYTE.decode("gb18030")
+    assert UTF8_WITH_A_LATIN1_BYTE[: gb.value.start].count(b"\n") == 0
+    with pytest.raises(UnicodeDecodeError) as utf8:
+        GBK_WITH_A_BAD_BYTE.decode("utf-8")
+    assert GBK_WITH_A_BAD_BYTE[: utf8.value.start].count(b"\n") == 0
+
+
+@pytest.mark.parametrize("bom", [b"", b"\xef\xbb\xbf"])
+def test_a_utf8_file_with_one_bad_byte_names_that_bytes_line(ctx, bom):
+    assert _line_refused(bom + UTF8_WITH_A_LATIN1_BYTE) == (
+        "文件编码既不是 UTF-8，也不是 GBK/GB18030（第 4 行出现首个无效字节）。"
+    )
+
+
+def test_a_gbk_file_with_one_bad_byte_names_that_bytes_line(ctx):
+    assert "（第 4 行出现首个无效字节）" in _line_refused(GBK_WITH_A_BAD_BYTE)
+
+
+def test_a_bad_byte_both_decoders_stop_at_is_named_once(ctx):
+    assert "（第 3 行出现首个无效字节）" in _line_refused(b"a,b\r\nc,d\r\ne\x80,f\r\n")
+
+
+def test_the_bad_line_is_named_when_a_csv_is_read(ctx):
+    with pytest.raises(TableError, match="第 4 行"):
+        read_csv(UTF8_WITH_A_LATIN1_BYTE)

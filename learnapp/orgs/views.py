@@ -356,7 +356,8 @@ def member_import_confirm(unit_id):
     if not preview.ok:
         flash(
             _(
-                "The file no longer passes the checks (someone changed the data meanwhile). Upload it again."
+                "The file no longer passes the checks: the data changed after it was checked. "
+                "Upload it again."
             ),
             "danger",
         )

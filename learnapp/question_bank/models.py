@@ -160,7 +160,8 @@ class Question(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Counts every change (`touch`): an edit form carries the revision it was opened at, and a
-    # save from a form opened before someone else's change is refused, not applied over it.
+    # save from a form opened before another change (anyone's, the same editor's in another
+    # tab too) is refused, not applied over it.
     revision: Mapped[int] = mapped_column(default=1)
 
     bank: Mapped[QuestionBank] = relationship()

@@ -2,7 +2,12 @@
 quiz's grading method, their distribution and pass rate by unit), each member's grade, the
 attempts, the item analysis and who has not finished. Every sheet starts with a title row (the
 quiz, and when the file was made in the owner unit's time zone); every text cell is
-formula-safe (learnapp.tabular)."""
+formula-safe (learnapp.tabular).
+
+Every percentage is stored as a fraction of 1 in a cell with a percentage format (as
+completion.export writes shares), never as a number of percentage points in a General cell:
+20.83% is 0.2083 and shows as "20.83%" in any locale of Excel or WPS. Points are plain numbers
+next to their full marks."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -15,7 +20,18 @@ from learnapp.quizzes.audience import Outstanding
 from learnapp.quizzes.models import ATTEMPT_STATE_LABELS, GRADING_LABELS, AttemptState, Quiz
 from learnapp.tabular import write_xlsx_sheet
 
-PERCENT_FORMAT = "0.0%"
+
+class Share(float):
+    """A fraction of 1 that the workbook shows as a percentage: a pass rate, a facility."""
+
+    number_format = "0.0%"
+
+
+class Grade(Share):
+    """A grade or score as a fraction: to the hundredth of a percentage point, as it is stored
+    and held against the pass mark (59.99% must never show as 60.0%)."""
+
+    number_format = "0.00%"
 
 
 def quiz_zone(quiz: Quiz) -> ZoneInfo:
@@ -34,8 +50,17 @@ def _ratio(value: float | None) -> float | None:
     return None if value is None else round(value, 2)
 
 
-def _percent(value) -> float | None:
-    return None if value is None else round(float(value), 2)
+def _share(value: float | None) -> Share | None:
+    return None if value is None else Share(round(value, 4))
+
+
+def _grade(percent) -> Grade | None:
+    """Percentage points (an attempt's or a grade's `percent`, 0–100) as a fraction."""
+    return None if percent is None else Grade(round(float(percent) / 100, 4))
+
+
+def _points(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _item_flag(item) -> str:
@@ -45,42 +70,44 @@ def _item_flag(item) -> str:
 
 
 def band_labels() -> list[str]:
-    """The distribution's ten bands as the page heads them: 0–10 … 90–100."""
-    return [f"{n * 10}–{n * 10 + 10}" for n in range(10)]
+    """The distribution's ten bands as the page heads them: 0–10% … 90–100%."""
+    return [f"{n * 10}–{n * 10 + 10}%" for n in range(10)]
 
 
-def _share_cells(sheet, column: int, first_row: int) -> None:
-    """Ratios in `column` from `first_row` on are shown as percentages."""
-    for (cell,) in sheet.iter_rows(min_row=first_row, min_col=column, max_col=column):
-        if isinstance(cell.value, float):
-            cell.number_format = PERCENT_FORMAT
+def _append(sheet, header: list, rows) -> None:
+    """`write_xlsx_sheet`, then every `Share` written gets its percentage format."""
+    first = sheet.max_row  # one row early: an empty sheet's max_row is already 1
+    write_xlsx_sheet(sheet, header, rows)
+    for row in sheet.iter_rows(min_row=first):
+        for cell in row:
+            if isinstance(cell.value, Share):
+                cell.number_format = cell.value.number_format
+                cell.value = float(cell.value)
 
 
 def _overview_sheet(sheet, quiz: Quiz, data: QuizReport, title: list[str]) -> None:
     write_xlsx_sheet(sheet, title, [])
-    write_xlsx_sheet(
+    _append(
         sheet,
         [_("Grading method"), str(GRADING_LABELS[quiz.grading_method])],
         [
             [_("Attempts"), data.attempts],
             [_("Graded attempts"), data.graded],
             [_("Members graded"), len(data.results)],
-            [_("Mean grade"), _percent(data.mean_percent)],
-            [_("Pass rate"), data.pass_rate],
+            [_("Mean grade"), _grade(data.mean_percent)],
+            [_("Pass rate"), _share(data.pass_rate)],
         ],
     )
-    _share_cells(sheet, 2, sheet.max_row)
     write_xlsx_sheet(sheet, [], [])
     write_xlsx_sheet(
         sheet, [_("Distribution of members' grades"), *band_labels()], [["", *data.distribution]]
     )
     write_xlsx_sheet(sheet, [], [])
-    write_xlsx_sheet(
+    _append(
         sheet,
         [_("Unit"), _("Members graded"), _("Passed"), _("Pass rate"), _("Graded attempts")],
-        ([u.name, u.members, u.passed, u.rate, u.attempts] for u in data.by_unit),
+        ([u.name, u.members, u.passed, _share(u.rate), u.attempts] for u in data.by_unit),
     )
-    _share_cells(sheet, 4, sheet.max_row - len(data.by_unit) + 1)
 
 
 def report_workbook(
@@ -113,7 +140,7 @@ def report_workbook(
     _overview_sheet(overview, quiz, data, title)
     grades = book.create_sheet(_("Grades by member")[:31])
     write_xlsx_sheet(grades, title, [])
-    write_xlsx_sheet(
+    _append(
         grades,
         [_("Member"), _("Unit"), _("Graded attempts"), _("Official grade"), _("Passed")],
         (
@@ -121,7 +148,7 @@ def report_workbook(
                 r.member.display_name,
                 r.member.unit.name,
                 r.attempts,
-                _percent(r.grade.percent),
+                _grade(r.grade.percent),
                 _yes_no(r.grade.passed),
             ]
             for r in data.results
@@ -129,7 +156,7 @@ def report_workbook(
     )
     sheet = book.create_sheet(_("Attempts")[:31])
     write_xlsx_sheet(sheet, title, [])
-    write_xlsx_sheet(
+    _append(
         sheet,
         [
             _("Member"),
@@ -137,6 +164,8 @@ def report_workbook(
             _("Started"),
             _("State"),
             _("Score"),
+            _("Full marks"),
+            _("Percentage score"),
             _("Passed"),
             _("Tab switches"),
         ],
@@ -146,7 +175,9 @@ def report_workbook(
                 a.member.unit.name if a.member.unit else "",
                 local(a.started_at),
                 str(ATTEMPT_STATE_LABELS[a.state]),
-                _percent(a.percent),
+                _points(a.score),
+                _points(a.max_score),
+                _grade(a.percent),
                 _yes_no(a.passed),
                 signals.get(a.id, 0),
             ]
@@ -155,11 +186,11 @@ def report_workbook(
     )
     items = book.create_sheet(_("Item analysis")[:31])
     write_xlsx_sheet(items, title, [])
-    write_xlsx_sheet(
+    _append(
         items,
         [_("Question"), _("Answers"), _("Facility"), _("Discrimination"), _("Check this item")],
         (
-            [i.stem, i.answers, _ratio(i.facility), _ratio(i.discrimination), _item_flag(i)]
+            [i.stem, i.answers, _share(i.facility), _ratio(i.discrimination), _item_flag(i)]
             for i in data.items
         ),
     )

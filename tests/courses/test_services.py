@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
-from learnapp.courses.models import CourseState, LessonKind
+from learnapp.courses.models import Course, CourseState, LessonKind
 from learnapp.courses.queries import (
     course_outline,
     lesson_body_html,
@@ -159,6 +160,21 @@ def test_state_transitions_refuse_illegal_moves(session, world):
     change_course_state(session, world.admin, course, CourseState.DRAFT, FIXED_NOW)
     session.expire_all()
     assert course.state == CourseState.DRAFT
+
+
+def test_a_state_change_from_a_stale_page_is_refused_without_blaming_anyone(session, world):
+    course, _lesson = _course_with_lesson(session, world, state=CourseState.DRAFT)
+    # Archived meanwhile (another tab, or another author): this page still shows a draft.
+    session.execute(
+        sa.update(Course)
+        .where(Course.id == course.id)
+        .values(state=CourseState.ARCHIVED)
+        .execution_options(synchronize_session=False)
+    )
+    with pytest.raises(DomainError) as refused:
+        change_course_state(session, world.admin, course, CourseState.PUBLISHED, FIXED_NOW)
+    assert str(refused.value.message) == "该课程刚刚已被修改，请查看其当前状态后重试。"
+    assert course.state == CourseState.ARCHIVED
 
 
 def test_empty_course_and_video_without_file_cannot_be_published(session, world):

@@ -1,5 +1,6 @@
-"""Two people on one question: a save or an approval from a page opened before someone else's
-change is refused, keeping what was typed, instead of silently undoing that change."""
+"""Two people, or one person in two tabs, on one question: a save or an approval from a page
+opened before another change is refused, keeping what was typed, instead of silently undoing
+that change; the refusal blames nobody."""
 
 import re
 
@@ -171,6 +172,29 @@ def test_the_second_of_two_concurrent_saves_is_refused_and_keeps_what_was_typed(
     stored = session.get(Question, question.id)
     assert stored.current_version.explanation == "编辑补充的解析"
     assert sorted(tag.name for tag in stored.tags) == ["管理员标签", "组织"]
+
+
+def test_the_same_editors_second_tab_is_refused_without_naming_someone_else(
+    client, auth, session, world
+):
+    question = world["question"]
+    path = f"/bank/questions/{question.id}/edit"
+    auth.login("editor")
+    first_tab = _form(client.get(path).get_data(as_text=True))
+    second_tab = _form(client.get(path).get_data(as_text=True))
+    first_tab["explanation"] = "第一个标签页的解析"
+    assert auth.post(path, first_tab).status_code == 302
+    second_tab["explanation"] = "第二个标签页的解析"
+    response = auth.post(path, second_tab)
+    assert response.status_code == 409
+    conflict = re.search(
+        r'data-testid="edit-conflict">([^<]+)<', response.get_data(as_text=True)
+    ).group(1)
+    assert conflict.strip() == (
+        "本题在您打开之后已被修改，因此您的修改没有保存。您填写的内容仍保留在下方表单中："
+        "请先与当前的试题对照，再次保存即以您的内容替换当前试题。"
+    )
+    assert "其他人" not in conflict
 
 
 @pytest.mark.parametrize("revision", [None, "", "abc", "-1", "1" * 20])

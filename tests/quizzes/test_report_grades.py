@@ -139,20 +139,24 @@ def test_the_page_and_the_workbook_give_the_same_members_figures(app, session, a
         ("Attempts", 7),
         ("Graded attempts", 7),
         ("Members graded", 4),
-        ("Mean grade", 41.67),
+        ("Mean grade", 0.4167),
         ("Pass rate", 0.5),
     ]
-    assert overview.cell(7, 2).number_format == "0.0%"
+    assert [overview.cell(r, 2).number_format for r in (6, 7)] == ["0.00%", "0.0%"]
     band_row = next(i for i, row in enumerate(rows) if row[0] == "Distribution of members' grades")
-    assert rows[band_row][1:] == ("0–10", *(f"{n}0–{n + 1}0" for n in range(1, 10)))
+    assert rows[band_row][1:] == ("0–10%", *(f"{n}0–{n + 1}0%" for n in range(1, 10)))
     assert list(rows[band_row + 1][1:]) == [2, 0, 0, 0, 0, 0, 1, 0, 0, 1]
     assert [row[:5] for row in rows[-2:]] == [
         ("乙支部", 1, 1, 1.0, 1),
-        ("甲支部", 3, 1, pytest.approx(1 / 3), 6),
+        ("甲支部", 3, 1, 0.3333, 6),
     ]
+    assert {overview.cell(overview.max_row - n, 4).number_format for n in (0, 1)} == {"0.0%"}
     by_member = {row[0]: row for row in grades.iter_rows(min_row=3, values_only=True)}
-    assert by_member["党员X"] == ("党员X", "甲支部", 3, 66.67, "Yes")
+    assert by_member["党员X"] == ("党员X", "甲支部", 3, 0.6667, "Yes")
     assert by_member["党员Z"] == ("党员Z", "甲支部", 2, 0, "No")
+    assert {
+        cell.number_format for (cell,) in grades.iter_rows(min_row=3, min_col=4, max_col=4)
+    } == {"0.00%"}
     assert len(by_member) == 4
     # The attempts sheet still has every attempt, each with its own pass.
     assert len(list(attempts.iter_rows(min_row=3))) == 7

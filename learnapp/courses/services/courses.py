@@ -179,7 +179,9 @@ def change_course_state(
         )
     if result.rowcount != 1:
         session.refresh(course)
-        raise DomainError(None, _l("Someone else changed this course meanwhile. Try again."))
+        raise DomainError(
+            None, _l("This course was changed meanwhile. Check its state, then try again.")
+        )
     record(
         session,
         actor,

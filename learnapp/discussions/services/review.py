@@ -97,7 +97,7 @@ def decide_post(
         and not pending
         and not _open_reports(session, post)
     ):
-        raise DomainError(None, _l("Someone has already decided about this post."))
+        raise DomainError(None, _l("This post has already been decided on."))
     # Conditional update: of two moderators deciding at once, exactly one wins.
     moved = session.execute(
         sa.update(Post)
@@ -109,7 +109,7 @@ def decide_post(
         )
     ).rowcount
     if moved != 1:
-        raise DomainError(None, _l("Someone has already decided about this post."))
+        raise DomainError(None, _l("This post has already been decided on."))
     session.expire(post, ["state", "state_changed_at", "is_review_pending"])
     if before != target and post.is_opening:
         session.execute(sa.update(Thread).where(Thread.id == thread.id).values(state=target))

@@ -321,9 +321,9 @@ def update_question(
             question,
             revision,
             _l(
-                "Someone else changed this question after you opened it, so your changes were "
-                "not saved. They are still in the form below: compare them with the current "
-                "question, then save again to replace it with yours."
+                "This question was changed after you opened it, so your changes were not saved. "
+                "They are still in the form below: compare them with the current question, "
+                "then save again to replace it with yours."
             ),
         )
     if question.status == QuestionStatus.RETIRED:

@@ -34,7 +34,7 @@ from learnapp.quizzes.queries import (
     marking_queue,
     reportable_quiz,
 )
-from learnapp.quizzes.report_book import report_workbook
+from learnapp.quizzes.report_book import band_labels, report_workbook
 from learnapp.quizzes.views import bp
 from learnapp.quizzes.views.manage import LABELS, quiz_or_404
 from learnapp.tabular import XLSX_CONTENT_TYPE, download
@@ -64,6 +64,7 @@ def report(quiz_id):
         if found.kind == QuizKind.DAILY
         else outstanding_members(session, current_user, found),
         min_sample=MIN_ITEM_SAMPLE,
+        bands=band_labels(),
         labels=LABELS,
         # Only the quiz's authors correct it; others see their subtree's results.
         is_author=manageable_quiz(session, current_user, found.id) is not None,
