@@ -29,6 +29,10 @@ from learnapp.quizzes.models import (
 MAX_DURATION_SECONDS = 24 * 3600
 MAX_GRACE_SECONDS = 24 * 3600
 MAX_ATTEMPTS = 100
+CENT = Decimal("0.01")  # the pass mark is kept in hundredths
+# An exam's attempts are limited (README): unlimited attempts would let a member retake it until
+# the questions are known.
+EXAM_ATTEMPTS_LIMITED = _l("An exam allows a limited number of attempts: 1 to 100.")
 DAILY_MIX = (("single", 2), ("multiple", 2), ("judge", 1))  # DOMAIN.md: 2 + 2 + 1
 # Without a close, "after the exam closes" would never come: the results would wait for good.
 NO_CLOSE_TO_RELEASE_AFTER = _l(
@@ -83,9 +87,13 @@ def _check(actor, settings: QuizSettings) -> None:
         raise DomainError("grace_seconds", _l("The grace period is 0 seconds to 24 hours."))
     if not 0 <= settings.attempts_allowed <= MAX_ATTEMPTS:
         raise DomainError("attempts_allowed", _l("Attempts allowed: 0 (unlimited) to 100."))
+    if settings.kind == QuizKind.EXAM and settings.attempts_allowed == 0:
+        raise DomainError("attempts_allowed", EXAM_ATTEMPTS_LIMITED)
     percent = settings.pass_percent
     if not percent.is_finite() or not 0 <= percent <= 100:
         raise DomainError("pass_percent", _l("The pass mark is a percentage from 0 to 100."))
+    if percent != percent.quantize(CENT):
+        raise DomainError("pass_percent", _l("The pass mark has at most two decimal places."))
     if settings.kind == QuizKind.DAILY and settings.composition != Composition.RANDOM:
         raise DomainError("composition", _l("Daily questions are drawn by rules."))
     if actor is not None:
@@ -105,7 +113,7 @@ def _apply(quiz: Quiz, settings: QuizSettings) -> None:
     quiz.grace_seconds = settings.grace_seconds
     quiz.attempts_allowed = settings.attempts_allowed
     quiz.grading_method = settings.grading_method
-    quiz.pass_percent = settings.pass_percent.quantize(Decimal("0.01"))
+    quiz.pass_percent = settings.pass_percent.quantize(CENT)
     quiz.shuffle_questions = settings.shuffle_questions
     quiz.shuffle_options = settings.shuffle_options
     quiz.release = settings.release

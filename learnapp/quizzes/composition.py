@@ -237,6 +237,8 @@ def add_rule(session: Session, actor, quiz: Quiz, rule: RuleInput, now: datetime
         raise DomainError("count", _l("A rule draws 1 to 100 questions."))
     if not rule.points.is_finite() or not 0 < rule.points <= MAX_POINTS:
         raise DomainError("points", _l("Points are more than 0 and at most 100."))
+    if rule.points != rule.points.quantize(CENT):
+        raise DomainError("points", _l("Points have at most two decimal places."))
     row = QuizRule(
         position=max((r.position for r in quiz.rules), default=0) + 1,
         bank_id=rule.bank.id,
@@ -244,7 +246,7 @@ def add_rule(session: Session, actor, quiz: Quiz, rule: RuleInput, now: datetime
         question_type=rule.question_type,
         difficulty=rule.difficulty,
         count=rule.count,
-        points=rule.points.quantize(Decimal("0.01")),
+        points=rule.points.quantize(CENT),
     )
     available = len(candidate_ids(session, row))
     if available < rule.count:

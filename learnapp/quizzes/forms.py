@@ -73,16 +73,18 @@ class QuizForm(LocalTimes, AppForm):
         validators=[InputRequired(), NumberRange(min=0, max=86400)],
     )
     attempts_allowed = IntegerField(
-        _l("Attempts allowed (0: unlimited)"),
+        _l("Attempts allowed (0: unlimited, except for an exam)"),
         default=1,
         validators=[InputRequired(), NumberRange(min=0, max=100)],
     )
     grading_method = SelectField(_l("Grading method"), choices=_choices(GRADING_LABELS))
+    # Kept in hundredths: the input steps by them, and the service refuses finer.
     pass_percent = DecimalField(
         _l("Pass mark (%)"),
         default=Decimal("60"),
         places=2,
         validators=[InputRequired(), NumberRange(min=0, max=100)],
+        widget=NumberInput(step="0.01", min="0", max="100"),
     )
     shuffle_questions = BooleanField(_l("Shuffle questions"))
     shuffle_options = BooleanField(_l("Shuffle options"))
@@ -110,7 +112,7 @@ class OverrideForm(LocalTimes, AppForm):
         validators=[Optional(), NumberRange(min=1, max=1440)],
     )
     attempts_allowed = IntegerField(
-        _l("Attempts allowed for this member (0: unlimited)"),
+        _l("Attempts allowed for this member (0: unlimited, except for an exam)"),
         validators=[Optional(), NumberRange(min=0, max=100)],
     )
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=500), NoFormula()])
@@ -159,11 +161,13 @@ class RuleForm(AppForm):
         + [SelectChoice(n, str(n)) for n in range(1, 6)],
     )
     count = IntegerField(_l("How many"), validators=[InputRequired(), NumberRange(min=1, max=100)])
+    # Kept in hundredths: the input steps by them, and the service refuses finer.
     points = DecimalField(
         _l("Points each"),
         default=Decimal("1"),
         places=2,
         validators=[InputRequired(), NumberRange(min=Decimal("0.01"), max=100)],
+        widget=NumberInput(step="0.01", min="0.01", max="100"),
     )
 
 

@@ -21,7 +21,7 @@ from learnapp.errors import DomainError
 from learnapp.orgs.models import Unit
 from learnapp.quizzes.attempts import in_audience, overrides_for_quiz, refresh_deadlines
 from learnapp.quizzes.audience import LIST_LIMIT, members_in_reach, outstanding_members
-from learnapp.quizzes.authoring import MAX_ATTEMPTS, MAX_DURATION_SECONDS
+from learnapp.quizzes.authoring import EXAM_ATTEMPTS_LIMITED, MAX_ATTEMPTS, MAX_DURATION_SECONDS
 from learnapp.quizzes.models import Quiz, QuizKind, QuizOverride
 
 MAX_REASON_CHARS = 500
@@ -190,15 +190,18 @@ def _validate(quiz: Quiz, terms: OverrideInput, now: datetime) -> None:
     if terms.attempts_allowed is not None:
         if not 0 <= terms.attempts_allowed <= MAX_ATTEMPTS:
             raise DomainError("attempts_allowed", _l("Attempts allowed must be 0 to 100."))
+        if quiz.kind == QuizKind.EXAM and terms.attempts_allowed == 0:
+            raise DomainError("attempts_allowed", EXAM_ATTEMPTS_LIMITED)
         if not _at_least(terms.attempts_allowed, quiz.attempts_allowed):
-            raise DomainError(
-                "attempts_allowed",
-                _l(
+            fewer = (
+                _l("The member cannot have fewer attempts than the exam allows (%(n)d).")
+                if quiz.kind == QuizKind.EXAM and quiz.attempts_allowed
+                else _l(
                     "The member cannot have fewer attempts than the quiz allows (%(n)d; 0 for "
-                    "unlimited).",
-                    n=quiz.attempts_allowed,
-                ),
+                    "unlimited)."
+                )
             )
+            raise DomainError("attempts_allowed", fewer % {"n": quiz.attempts_allowed})
     reason = terms.reason.strip()
     if not reason or len(reason) > MAX_REASON_CHARS:
         raise DomainError("reason", _l("Give a reason of at most 500 characters."))

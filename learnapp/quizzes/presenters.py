@@ -103,6 +103,7 @@ class Outcome(enum.StrEnum):
     CORRECT = "correct"
     PARTIAL = "partial"  # some points, not all (多选 subset, some blanks, a 简答 marked below full)
     WRONG = "wrong"
+    UNANSWERED = "unanswered"  # no answer given: no points, and not a wrong answer either
     PENDING = "pending"  # a 简答 waiting for its marker
 
 
@@ -113,6 +114,7 @@ class ReviewQuestion:
     type_label: str
     stem: str
     options: list[ReviewOption]
+    answered: bool  # the member gave an answer (the page says 未作答, not wrong, if not)
     answer_text: str  # choice letters, the true/false label or the 简答 text; "" unanswered
     answer_blanks: list[str]  # 填空: the member's answer, one line per blank
     key_text: str  # choice letters, the true/false label or the 简答 reference answer
@@ -131,6 +133,8 @@ class ReviewQuestion:
     def outcome(self) -> Outcome:
         if self.is_correct:
             return Outcome.CORRECT
+        if not self.answered:
+            return Outcome.UNANSWERED
         if self.awarded is None:
             return Outcome.PENDING
         return Outcome.PARTIAL if self.awarded > 0 else Outcome.WRONG
@@ -222,6 +226,7 @@ def review_question(slot) -> ReviewQuestion:
         type_label=str(kind.short_label),
         stem=slot.version.stem,
         options=options,
+        answered=slot.response is not None,
         answer_text=answer_text,
         answer_blanks=answer_blanks,
         key_text=key_text,
@@ -282,6 +287,8 @@ class WrongBookItem:
     type_label: str
     review: ReviewQuestion | None
     withheld: Withholding | None
+    # The answer the book goes by was none: the question was left unanswered, not got wrong.
+    unanswered: bool
 
 
 def wrong_book_items(entries, reviews: dict) -> list[WrongBookItem]:
@@ -300,6 +307,7 @@ def wrong_book_items(entries, reviews: dict) -> list[WrongBookItem]:
                 type_label=str(get_type(entry.version.question.type).short_label),
                 review=review,
                 withheld=withheld,
+                unanswered=slot is not None and slot.response is None,
             )
         )
     return items

@@ -194,7 +194,7 @@ def test_random_papers_never_repeat_and_prefer_least_seen_questions(session, wor
     quiz = create_quiz(
         session,
         None,
-        _settings(world.root, composition=Composition.RANDOM, attempts_allowed=0),
+        _settings(world.root, composition=Composition.RANDOM, attempts_allowed=2),
         FIXED_NOW,
     )
     add_rule(session, None, quiz, RuleInput(bank, None, None, None, 3, Decimal("1")), FIXED_NOW)

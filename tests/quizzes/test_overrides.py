@@ -82,7 +82,7 @@ class TestService:
         svc.finalize(session, third.id, FIXED_NOW, svc.FinishedBy.MEMBER)
         terms = svc.member_terms(session, exam, world.member_a.id)
         assert svc.limit_reached(exam, 3, terms)
-        _grant(session, world, exam, attempts_allowed=0)  # unlimited
+        _grant(session, world, exam, attempts_allowed=4)
         assert svc.start_attempt(session, world.member_a, exam, FIXED_NOW).number == 4
 
     def test_changing_or_withdrawing_terms_moves_an_attempt_in_progress(self, session, world, exam):
@@ -351,7 +351,11 @@ class TestOnlyExtensions:
         [
             ({"closes_at": CLOSE - timedelta(hours=1)}, "closes_at", "earlier than the quiz's"),
             ({"duration_seconds": 600}, "duration_minutes", "shorter than the quiz's (30 minutes)"),
-            ({"attempts_allowed": 1}, "attempts_allowed", "fewer attempts than the quiz allows"),
+            (
+                {"attempts_allowed": 1},
+                "attempts_allowed",
+                "fewer attempts than the exam allows (2)",
+            ),
         ],
     )
     def test_less_than_the_quiz_gives_everyone_is_refused(
@@ -364,7 +368,7 @@ class TestOnlyExtensions:
 
     def test_the_quizs_own_terms_or_more_are_accepted(self, session, world, exam):
         _grant(session, world, exam, closes_at=CLOSE, duration_seconds=1800, attempts_allowed=2)
-        _grant(session, world, exam, member=world.member_b, attempts_allowed=0)  # unlimited
+        _grant(session, world, exam, member=world.member_b, attempts_allowed=100)
         assert _override_count(session) == 2
 
     @pytest.mark.parametrize(
@@ -382,6 +386,7 @@ class TestOnlyExtensions:
             session,
             world.root,
             make_paper(session, types=("single",)),
+            kind=QuizKind.PRACTICE,  # an exam's attempts are limited
             closes_at=None,
             duration_seconds=None,
             attempts_allowed=0,

@@ -14,12 +14,13 @@ from learnapp.extensions import rate_limit_free
 from learnapp.forms import EmptyForm
 from learnapp.quizzes import answers as answer_services
 from learnapp.quizzes import attempts as attempt_services
-from learnapp.quizzes.models import AnswerOutcome, AttemptState, FinishedBy
+from learnapp.quizzes.models import AnswerOutcome, AttemptState, FinishedBy, QuizKind
 from learnapp.quizzes.presenters import result_items, taking_questions
 from learnapp.quizzes.queries import own_attempt, own_attempt_id, slots_of
 from learnapp.quizzes.release import question_withholdings, score_shown, withholding
 from learnapp.quizzes.reports import reported_version_ids
 from learnapp.quizzes.responses import form_response, parse_response
+from learnapp.quizzes.standing import grading_rule
 from learnapp.quizzes.views import bp, no_store
 from learnapp.web import session_member_view
 
@@ -276,11 +277,18 @@ def result(attempt_id):
     if held is None:
         slots = slots_of(session, found)
         items = result_items(slots, question_withholdings(session, current_user, slots, moment))
+    quiz = found.quiz
+    rule = None
+    if quiz.kind == QuizKind.EXAM:
+        terms = attempt_services.member_terms(session, quiz, current_user.id)
+        rule = grading_rule(quiz, terms.attempts_allowed, found.number)
     return no_store(
         render_template(
             "quizzes/result.html",
             attempt=found,
-            quiz=found.quiz,
+            quiz=quiz,
+            # One attempt of several is not the grade: the page says whose result it shows.
+            grading_rule=rule,
             review=score_shown(held),
             held=held,
             items=items,
