@@ -1,4 +1,5 @@
-"""Answers during an attempt: the autosave of each answer and the page's visibility signals.
+"""Answers during an attempt: the autosave of each answer, the answers that came after the
+attempt ended, and the page's visibility signals.
 
 The autosave is the busiest write of an exam: its statements are built once and run as Core on
 the request's connection, and the sequence check is the UPDATE's own condition (security.md §3).
@@ -132,10 +133,12 @@ def save_answer(
         raise DomainError(None, _l("That question is not part of this attempt."))
     response = parse_response(target, raw)
     outcome = None
-    if target.state != AttemptState.IN_PROGRESS:
-        outcome = AnswerOutcome.CLOSED
-    elif is_overdue(target, now):
+    # Late first: an answer after the deadline and grace is late whether the sweep has already
+    # finished the attempt or not, so the record never depends on which came first.
+    if is_overdue(target, now):
         outcome = AnswerOutcome.LATE
+    elif target.state != AttemptState.IN_PROGRESS:
+        outcome = AnswerOutcome.CLOSED
     else:
         store = {
             "slot": target.id,
@@ -172,6 +175,71 @@ def save_answer(
         },
     )
     return SaveResult(outcome, seq)
+
+
+REFUSAL_REASONS = {
+    AnswerOutcome.LATE: _l("After the time limit"),
+    AnswerOutcome.CLOSED: _l("After the attempt was submitted"),
+}
+
+
+@dataclass(frozen=True)
+class RefusedAnswer:
+    """An answer that reached the server after its attempt had ended: recorded, not counted."""
+
+    attempt_id: int
+    position: int
+    outcome: AnswerOutcome  # LATE or CLOSED
+    received_at: datetime
+
+    @property
+    def reason(self):
+        return REFUSAL_REASONS[self.outcome]
+
+
+_REFUSED = (
+    sa.select(
+        _log.c.attempt_id,
+        _log.c.position,
+        _log.c.response,
+        _log.c.outcome,
+        _log.c.received_at,
+        _slots.c.response.label("graded"),
+        _slots.c.saved_at,
+    )
+    .join(
+        _slots,
+        sa.and_(_slots.c.attempt_id == _log.c.attempt_id, _slots.c.position == _log.c.position),
+    )
+    .where(
+        _log.c.attempt_id.in_(sa.bindparam("ids", expanding=True)),
+        _log.c.outcome.in_([AnswerOutcome.LATE, AnswerOutcome.CLOSED]),
+    )
+    .order_by(_log.c.id)
+)
+
+
+def refused_answers(session: Session, attempt_ids: list[int]) -> dict[int, list[RefusedAnswer]]:
+    """By attempt, its questions whose last answer reached the server after the attempt had
+    ended (LATE: past the deadline and grace; CLOSED: after it was submitted) and differs from
+    the answer graded: one per question, the last received, by position. An answer the page
+    sent twice (queued autosave, then the form) counts once; a blank (a stale tab's form that
+    never had the answer) and one that a later accepted save superseded (the deadline was
+    extended meanwhile) are in the log but not listed. Information for the member and for a
+    person to look at; it never changes a grade."""
+    if not attempt_ids:
+        return {}
+    last = {}
+    for row in session.connection().execute(_REFUSED, {"ids": list(attempt_ids)}):
+        last[row.attempt_id, row.position] = row
+    refused: dict[int, list[RefusedAnswer]] = {}
+    for (attempt_id, position), row in sorted(last.items()):
+        superseded = row.saved_at is not None and row.saved_at >= row.received_at
+        if row.response is not None and row.response != row.graded and not superseded:
+            refused.setdefault(attempt_id, []).append(
+                RefusedAnswer(attempt_id, position, row.outcome, row.received_at)
+            )
+    return refused
 
 
 def record_signal(session: Session, attempt: Attempt, kind: str, now: datetime) -> bool:

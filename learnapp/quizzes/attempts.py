@@ -65,6 +65,18 @@ def is_overdue(attempt: Attempt, now: datetime) -> bool:
     return now > attempt.deadline_at + timedelta(seconds=attempt.grace_seconds)
 
 
+def finisher(attempt: Attempt, now: datetime, *, page_timer: bool) -> FinishedBy:
+    """Who finishes an attempt submitted now, for the record only (the grade never depends on
+    it): the timer once the deadline and grace have passed, or when the page's own countdown
+    sent the submission (`page_timer`, the page's word) and the server's deadline has passed;
+    otherwise the member. Before the deadline the page's word changes nothing."""
+    if is_overdue(attempt, now):
+        return FinishedBy.TIMER
+    if page_timer and attempt.deadline_at is not None and now >= attempt.deadline_at:
+        return FinishedBy.TIMER
+    return FinishedBy.MEMBER
+
+
 def deadline(terms: Terms, started_at: datetime) -> datetime | None:
     """min(start + time limit, close), on the member's terms."""
     ends = []

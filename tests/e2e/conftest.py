@@ -43,7 +43,9 @@ E2E_OVERRIDES: dict = {
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
+def live_app(tmp_path_factory):
+    """The e2e server's application, for a test that must act as the server's own side does
+    (the scheduled job) in an app context of its own."""
     data_dir = tmp_path_factory.mktemp("e2e")
     scratch = None
     if DB_KIND == "postgres":
@@ -58,15 +60,20 @@ def live_server(tmp_path_factory):
         upgrade_database(get_db().engine)
         with get_db().session_scope() as session:
             seed_demo(session, now())
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    yield app
     with app.app_context():
         get_db().engine.dispose()
     if scratch is not None:
         scratch.drop()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    server = make_server("127.0.0.1", 0, live_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture(scope="session")

@@ -2,14 +2,21 @@
 option is its tap target, with a visible checked state and a keyboard focus ring; and with the
 network down, an answer already saved is not counted again as waiting, time up (or the member's
 own 交卷) says so at the top of the screen and freezes the answers, and the answers are submitted
-once the network is back, never sent into the browser's offline page."""
+once the network is back, never sent into the browser's offline page. Answers that come back
+after the server has closed the attempt are recorded, not counted, and the member is told."""
 
 import re
+from datetime import timedelta
 
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
+from learnapp.clock import now
+from learnapp.db import get_db
+from learnapp.jobs import run_job
 from learnapp.quizzes.demo import EXAM_TITLE
-from tests.e2e.conftest import PHONE, reset_and_login, shot
+from learnapp.quizzes.models import AnswerLog, AnswerOutcome, Attempt, FinishedBy
+from tests.e2e.conftest import DESKTOP, PHONE, login, reset_and_login, shot
 
 # The demo exam's questions in order: 单选 1–4, 多选 5–6, 判断 7–8, 填空 9, 简答 10.
 SINGLE, MULTIPLE, JUDGE, FILL = 1, 5, 7, 9
@@ -206,3 +213,78 @@ def test_submitting_offline_waits_for_the_network_and_then_submits(new_page):
     items = page.get_by_test_id("review-item")
     expect(items.nth(SINGLE - 1)).to_contain_text("您的选择")
     expect(items.nth(JUDGE - 1).get_by_test_id("review-answer")).not_to_have_text("—")
+
+
+def _deadline_passes_and_the_job_runs(app, attempt_id: int) -> None:
+    """The server's clock is the wall clock, so the attempt's deadline is moved back instead:
+    its deadline and grace passed 25 s ago. Then the scheduled job runs, as it does every
+    minute, and finishes the attempt with the answers it saved."""
+    with app.app_context():
+        with get_db().session_scope() as session:
+            attempt = session.get(Attempt, attempt_id)
+            attempt.deadline_at = now() - timedelta(seconds=attempt.grace_seconds + 25)
+        run_job("quizzes.finish_overdue")
+        with get_db().session_scope() as session:
+            assert session.get(Attempt, attempt_id).finished_by == FinishedBy.JOB
+
+
+def _log(app, attempt_id: int) -> list[tuple[int, AnswerOutcome]]:
+    with app.app_context(), get_db().session_scope() as session:
+        return session.execute(
+            sa.select(AnswerLog.position, AnswerLog.outcome)
+            .where(AnswerLog.attempt_id == attempt_id)
+            .order_by(AnswerLog.id)
+        ).all()
+
+
+def test_answers_back_after_the_job_closed_the_attempt_are_recorded_and_told(new_page, live_app):
+    page = reset_and_login(new_page, "dy013", PHONE)
+    page.clock.install()
+    _start_exam(page)
+    attempt_id = int(re.search(r"/attempts/(\d+)", page.url).group(1))
+    _slot(page, SINGLE).locator(".answer-option").nth(1).click()
+    _saved(page, SINGLE)
+    _go(page, JUDGE)
+    _slot(page, JUDGE).locator(".judge-choice").nth(0).click()
+    _saved(page, JUDGE)
+
+    # The network drops: two more answers wait in the queue.
+    page.context.set_offline(True)
+    _go(page, SINGLE + 1)
+    _slot(page, SINGLE + 1).locator(".answer-option").nth(1).click()
+    _go(page, JUDGE + 1)
+    _slot(page, JUDGE + 1).locator(".judge-choice").nth(1).click()
+    expect(page.get_by_test_id("save-state")).to_have_text("网络已断开，待发送的答案：2")
+
+    # On the server the deadline and grace pass and the job finishes the attempt; on the page
+    # the countdown reaches zero while it is still offline.
+    _deadline_passes_and_the_job_runs(live_app, attempt_id)
+    page.clock.fast_forward("31:00")
+    notice = page.get_by_test_id("time-up")
+    expect(notice).to_have_text("时间到，答案已不能再修改，网络恢复后将立即提交。")
+
+    # The network is back: the queued answers reach the server too late. They are recorded as
+    # late, not counted, and the result says so.
+    page.context.set_offline(False)
+    expect(page.get_by_test_id("refused-late")).to_have_text(
+        "有 2 个答案在作答时限（含宽限时间）结束后才送达服务器，已记录，但未计入成绩。"
+    )
+    shot(page, "quiz-late-answers")
+    saved, late = AnswerOutcome.SAVED, AnswerOutcome.LATE
+    assert _log(live_app, attempt_id) == [
+        (SINGLE, saved),
+        (JUDGE, saved),
+        (SINGLE + 1, late),
+        (JUDGE + 1, late),
+    ]
+
+    # The branch secretary sees them on the exam report.
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    secretary.goto("/quizzes/manage")
+    secretary.get_by_role("link", name=EXAM_TITLE, exact=True).click()
+    secretary.get_by_test_id("report-link").click()
+    rows = secretary.locator(f'[data-testid="refused-answer"][data-attempt="{attempt_id}"]')
+    expect(rows).to_have_count(2)
+    expect(rows.get_by_test_id("refused-reason")).to_have_text(["超过作答时限", "超过作答时限"])
+    shot(secretary, "quiz-report-late-answers")

@@ -27,7 +27,7 @@ class AttemptState(enum.StrEnum):
 
 class FinishedBy(enum.StrEnum):
     MEMBER = "member"  # the member submitted
-    TIMER = "timer"  # found overdue when next opened
+    TIMER = "timer"  # time was up: sent by the page's countdown, or found overdue
     JOB = "job"  # finalised by the scheduled sweep
 
 

@@ -23,6 +23,7 @@ from learnapp.quizzes.analysis import (
     quiz_report,
     signal_counts,
 )
+from learnapp.quizzes.answers import refused_answers
 from learnapp.quizzes.audience import outstanding_members
 from learnapp.quizzes.forms import MarkForm
 from learnapp.quizzes.marking import mark_answer, regrade_question
@@ -59,6 +60,7 @@ def report(quiz_id):
         report=quiz_report(session, current_user, found),
         attempts=attempts,
         signals=signal_counts(session, [a.id for a in attempts]),
+        refused=refused_answers(session, [a.id for a in attempts]),
         # Daily practice is done again every day: nobody is ever "outstanding" on it.
         outstanding=None
         if found.kind == QuizKind.DAILY

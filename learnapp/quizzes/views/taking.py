@@ -222,16 +222,21 @@ def save_form(attempt_id):
 @route_policy(LOGGED_IN)
 def submit(attempt_id):
     """Save what the form carries, then finish. Submitting twice (two tabs, a double click, a
-    retry) finishes once and shows the same result."""
+    retry) finishes once and shows the same result. A form that comes after the attempt ended
+    (the network came back after the deadline and grace, the sweep may have finished it first)
+    still has its answers recorded, refused as late or closed; the result page says so. The
+    page's countdown marks its own submission (`by_timer`), which only names who finished."""
     found = _own(attempt_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
     session = get_session()
+    _save_posted(found, slots_of(session, found))
     if found.state == AttemptState.IN_PROGRESS:
-        _save_posted(found, slots_of(session, found))
-        by = FinishedBy.TIMER if attempt_services.is_overdue(found, now()) else FinishedBy.MEMBER
-        attempt_services.finalize(session, found.id, now(), by)
-        commit()
+        moment = now()
+        by_timer = request.form.get("by_timer") == "1"
+        by = attempt_services.finisher(found, moment, page_timer=by_timer)
+        attempt_services.finalize(session, found.id, moment, by)
+    commit()
     return redirect(url_for("quizzes.result", attempt_id=found.id))
 
 
@@ -282,9 +287,13 @@ def result(attempt_id):
     if quiz.kind == QuizKind.EXAM:
         terms = attempt_services.member_terms(session, quiz, current_user.id)
         rule = grading_rule(quiz, terms.attempts_allowed, found.number)
+    refused = answer_services.refused_answers(session, [found.id]).get(found.id, [])
     return no_store(
         render_template(
             "quizzes/result.html",
+            # Answers that came after the attempt ended, by reason: the member is told.
+            refused_late=sum(r.outcome == AnswerOutcome.LATE for r in refused),
+            refused_closed=sum(r.outcome == AnswerOutcome.CLOSED for r in refused),
             attempt=found,
             quiz=quiz,
             # One attempt of several is not the grade: the page says whose result it shows.

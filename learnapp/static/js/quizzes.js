@@ -19,7 +19,9 @@
   var retryMs = 0;
   var retryTimer = null;
   var stale = false;
-  var finished = false;
+  var finished = false;   // the page is leaving: the form is sent or the result is shown
+  var closing = null;     // the answers are frozen to be submitted: the notice shown meanwhile
+  var ended = null;       // the server said the attempt has ended: the address of its result
   var current = 0;
 
   function setToken(token) {
@@ -90,13 +92,26 @@
 
   function finishAndShowResult(url) {
     finished = true;
-    window.location.assign(url || data.resultUrl);
+    window.location.assign(url);
   }
 
+  function frozen() { return finished || closing !== null || ended !== null; }
+
+  // Sends the queue one answer at a time. Once it is empty, the page goes on with what it was
+  // waiting for: the result of an attempt that has ended, or the submission of frozen answers.
   function flush() {
     if (sending || finished) { return; }
     var positions = Object.keys(pending);
-    if (!positions.length) { showState(data.labelSaved); return; }
+    if (!positions.length) {
+      if (ended) {
+        finishAndShowResult(ended);
+      } else if (closing) {
+        submitAnswers(closing);
+      } else {
+        showState(data.labelSaved);
+      }
+      return;
+    }
     var position = positions[0];
     var response = pending[position];
     var seqInput = slotAt(position).querySelector("[data-seq]");
@@ -120,7 +135,14 @@
         retryMs = 0;
         flush();
       } else if (body.outcome === "late" || body.outcome === "closed") {
-        finishAndShowResult(body.result_url);
+        // The attempt has ended (time is up, or another tab submitted it): the server recorded
+        // the answer as not counted. The rest of the queue is sent too, so that every answer is
+        // on record, and then the result, which says so, is shown.
+        ended = body.result_url || data.resultUrl;
+        freeze(true);
+        delete pending[position];
+        persist();
+        flush();
       } else if (body.outcome === "stale") {
         stale = true;
         delete pending[position];
@@ -128,6 +150,9 @@
         persist();
         showState(data.labelStale);
         flush();
+      } else if (closing && !body.csrf_token) {
+        // Submitting, the server refused the answer: the form carries it, and every other.
+        submitAnswers(closing);
       } else {
         // Server trouble, a rate limit or a refused token: the answer stays queued (and on the
         // page, which the final submit carries) and is tried again, with the fresh token the
@@ -214,7 +239,7 @@
       typing[slot.dataset.slot] = setTimeout(function () { queue(slot); }, 800);
     });
   });
-  window.addEventListener("online", function () { retryMs = 0; flush(); });
+  window.addEventListener("online", function () { retryMs = 0; if (closing) { notify(closing); } flush(); });
 
   // One question per screen, with the navigator and previous/next. The question shown is kept
   // in the address (#q10) and in the form's "at" field, so a reload or the form's save (which
@@ -265,25 +290,28 @@
   }
 
   // The form carries every answer on the page, those still queued too: they were made in time,
-  // and the server accepts them within its grace. A form leaves disabled fields out, so the
-  // answers are enabled just while it takes them, which it does at once.
+  // and the server accepts them within its grace (after it, it records them as not counted). A
+  // form leaves disabled fields out, so the answers are enabled just while it takes them, which
+  // it does at once.
   function submitAnswers(label) {
+    finished = true;
     notify(label);
     freeze(false);
     form.submit();
     freeze(true);
   }
 
-  // Offline, the submission waits for the network instead of failing in the browser: the
-  // answers are frozen, the bar says so, and the form is sent when the network is back.
-  function submitWhenOnline(offlineLabel, label) {
-    finished = true;
+  // Time is up, or the member submits while offline: the answers are frozen, the queued ones
+  // are sent first (the server saves each in time, or records it as late) and then the form.
+  // Offline, both wait for the network instead of failing in the browser, and the bar says so.
+  function closeAndSubmit(offlineLabel, label) {
+    closing = label;
     freeze(true);
     if (navigator.onLine === false) {
       notify(offlineLabel);
-      window.addEventListener("online", function () { submitAnswers(label); }, { once: true });
     } else {
-      submitAnswers(label);
+      notify(label);
+      flush();
     }
   }
 
@@ -292,7 +320,7 @@
   // network is back.
   form.addEventListener("submit", function (event) {
     var submitter = event.submitter;
-    if (finished) { return; }
+    if (frozen()) { return; }
     if (submitter && submitter.hasAttribute("data-no-confirm")) {
       if (navigator.onLine === false) {
         event.preventDefault();
@@ -308,7 +336,7 @@
     if (!window.confirm(message)) { event.preventDefault(); return; }
     if (navigator.onLine === false) {
       event.preventDefault();
-      submitWhenOnline(data.labelSubmitOffline, data.labelSubmitting);
+      closeAndSubmit(data.labelSubmitOffline, data.labelSubmitting);
       return;
     }
     finished = true;
@@ -320,7 +348,12 @@
   if (countdownEl && data.deadline) {
     var deadline = Date.parse(data.deadline);
     var offset = Date.parse(data.serverNow) - Date.now();
-    var timeUp = function () { submitWhenOnline(data.labelTimeupOffline, data.labelTimeup); };
+    // The form says the countdown sent it; the server believes it only once its own deadline
+    // has passed, and then only to record who finished.
+    var timeUp = function () {
+      form.querySelector("[data-by-timer]").value = "1";
+      closeAndSubmit(data.labelTimeupOffline, data.labelTimeup);
+    };
     var tick;
     var atZero = function () {
       fetch(data.deadlineUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
@@ -335,7 +368,7 @@
         .catch(timeUp);
     };
     tick = function () {
-      if (finished) { return; }
+      if (frozen()) { return; }
       var left = Math.max(0, Math.floor((deadline - (Date.now() + offset)) / 1000));
       var h = Math.floor(left / 3600), m = Math.floor((left % 3600) / 60), s = left % 60;
       countdownEl.textContent = (h ? h + ":" : "") + (m < 10 && h ? "0" : "") + m + ":" + (s < 10 ? "0" : "") + s;
@@ -360,7 +393,7 @@
     if (event.persisted) { ownPost = false; }
   });
   document.addEventListener("visibilitychange", function () {
-    if (finished || ownPost) { return; }
+    if (frozen() || ownPost) { return; }
     fetch(data.signalUrl, {
       method: "POST",
       credentials: "same-origin",
