@@ -200,6 +200,16 @@ def _pinyin_order_postgresql(element, compiler, **kw):
     return f"convert_to({compiler.process(element.clauses, **kw)}, 'GB18030')"
 
 
+@event.listens_for(sa.pool.Pool, "connect")
+def _sqlite_functions(dbapi_connection, record) -> None:
+    """The SQL functions the queries call on SQLite (pinyin_order, tree_order), on every SQLite
+    connection of the process: the app's engine, and any other a tool or a migration test
+    opens on the same models."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function("pinyin_key", 1, _sqlite_pinyin_key, deterministic=True)
+        dbapi_connection.create_function("tree_key", 1, _sqlite_tree_key, deterministic=True)
+
+
 def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection, record):
@@ -215,8 +225,6 @@ def _configure_sqlite(engine: sa.Engine, in_memory: bool) -> None:
         # COMMIT does not sync; DurableSQLiteConnection.commit does, outside the write lock.
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
-        dbapi_connection.create_function("pinyin_key", 1, _sqlite_pinyin_key, deterministic=True)
-        dbapi_connection.create_function("tree_key", 1, _sqlite_tree_key, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
