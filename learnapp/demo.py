@@ -113,7 +113,9 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
         password=DEMO_PASSWORD,
         now=joined,
     )
-    grant_role(session, None, admin, root, Role.ADMIN, now)
+    # Roles are held from the accounts' opening: a past year's targets follow the 书记 and 委员
+    # roles held at its end (orgs.standing), and last year's demo assessment was run by them.
+    grant_role(session, None, admin, root, Role.ADMIN, joined)
     secretary = create_user(
         session,
         None,
@@ -124,7 +126,7 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
         password=DEMO_PASSWORD,
         now=joined,
     )
-    grant_role(session, None, secretary, demo_branch, Role.SECRETARY, now)
+    grant_role(session, None, secretary, demo_branch, Role.SECRETARY, joined)
     member = create_user(
         session,
         None,
@@ -174,9 +176,9 @@ def build_organisation(session: Session, now: datetime) -> DemoOrg:
             )
             org.members.append(person)
             if position == 0 and branch is not demo_branch:
-                grant_role(session, None, person, branch, Role.SECRETARY, now)
+                grant_role(session, None, person, branch, Role.SECRETARY, joined)
             elif leads:
-                grant_role(session, None, person, branch, Role.COMMITTEE_MEMBER, now)
+                grant_role(session, None, person, branch, Role.COMMITTEE_MEMBER, joined)
     session.flush()
     return org
 

@@ -54,7 +54,7 @@ from learnapp.orglife.models import (
     StudyClaim,
     StudyItem,
 )
-from learnapp.orgs.models import MemberTransfer, RoleAssignment, Unit
+from learnapp.orgs.models import MemberTransfer, RoleAssignment, StandingChange, Unit
 from learnapp.question_bank.models import (
     KnowledgePoint,
     Question,
@@ -136,6 +136,7 @@ __all__ = [
     "SelfAppraisal",
     "SensitiveTerm",
     "SourceDocument",
+    "StandingChange",
     "StudyClaim",
     "StudyClock",
     "StudyItem",

@@ -30,6 +30,7 @@ ACTION_LABELS = {
     # Study hours and completion
     "hours.entry_reversed": _l("Study-hour entry reversed"),
     "hours.rule_set_added": _l("Study-hour rules added"),
+    "hours.rule_set_deleted": _l("Study-hour rules removed before coming into force"),
     "hours.self_study_removed": _l("Self-study entry removed by its member"),
     "completion.exported": _l("Completion report exported"),
     # Courses

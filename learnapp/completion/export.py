@@ -107,7 +107,8 @@ def stamp(
         cells.append(
             _(
                 "Members in their unit at the end of %(year)s; member categories, exemptions "
-                "and roles are today's (the platform keeps no history of them).",
+                "and roles as they stood then, today's where no record of them is kept (marked "
+                "“(today)”).",
                 year=frame.year,
             )
         )
@@ -118,7 +119,7 @@ def member_header(frame: Frame) -> list[str]:
     return [
         _("Unit"),
         _("Name"),
-        _("Member category (today)") if frame.finished else _("Member category"),
+        _("Member category at year end") if frame.finished else _("Member category"),
         *(hours_category_label(c) for c in HoursCategory),
         _("Counted toward the target"),
         _("Annual target"),
@@ -138,6 +139,8 @@ def member_rows(session: Session, unit: Unit, frame: Frame, filters: Filters) ->
     names = _unit_labels(session, unit)
     # Labels are translated once, not once per row (100,000 rows).
     categories = {c: category_label(c) for c in MemberCategory}
+    # A finished year's category where no record of it is kept: today's, marked so.
+    today = {c: _("%(category)s (today)", category=category_label(c)) for c in MemberCategory}
     statuses = {s: status_label(s, frame.finished) for s in Status}
     share = float(frame.share)
     project = 0 < share < 1  # a finished year's hours are final: nothing to project
@@ -147,7 +150,7 @@ def member_rows(session: Session, unit: Unit, frame: Frame, filters: Filters) ->
         yield [
             names.get(row.unit_id, ""),
             row.display_name,
-            categories[MemberCategory(row.category)],
+            (categories if row.standing_recorded else today)[MemberCategory(row.category)],
             *(_number(getattr(row, column)) for column in columns),
             round(counted, 2),
             _number(row.target),

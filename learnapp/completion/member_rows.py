@@ -1,7 +1,7 @@
 """Each member's row of the completion figures (counted hours, target, status, projection), one
 page at a time, in batches for exports, for one member, and who is behind pace: read from
 queries.member_table, the per-member aggregate the dashboard groups by unit. The pages and
-exports of a year's report list the members of that year (`in_year`, see queries._in_scope)."""
+exports of a year's report list the members of that year (`in_year`, see year.in_scope)."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -36,6 +36,9 @@ class MemberRow:
     target: Decimal | None
     status: Status
     projection: Decimal | None
+    # False: no record of the member's standing at the end of the (finished) year, so the
+    # category and target are today's.
+    standing_recorded: bool = True
     current_unit_path: str | None = None  # read for pages only (see `members`)
 
     @property
@@ -62,6 +65,7 @@ def _member_row(row, share: Decimal, current_unit_path: str | None = None) -> Me
         target=target,
         status=Status(row.status),
         projection=None if target is None else projection(counted, share),  # None: year over
+        standing_recorded=bool(row.standing_recorded),
         current_unit_path=current_unit_path,
     )
 

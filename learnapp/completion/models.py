@@ -30,6 +30,8 @@ class MemberYearHours(Base):
     h_online: Mapped[Decimal] = mapped_column(HOURS, default=0)
     h_self_study: Mapped[Decimal] = mapped_column(HOURS, default=0)
     h_external: Mapped[Decimal] = mapped_column(HOURS, default=0)
+    # Counted toward the target, each entry by the rule set it was credited with.
+    h_counted: Mapped[Decimal] = mapped_column(HOURS, default=0)
 
 
 class RollupState(Base):
@@ -43,3 +45,5 @@ class RollupState(Base):
 
 
 CATEGORY_COLUMNS = {c: f"h_{c.value}" for c in HoursCategory}
+COUNTED_COLUMN = "h_counted"
+HOURS_COLUMNS = (*CATEGORY_COLUMNS.values(), COUNTED_COLUMN)

@@ -5,17 +5,18 @@ joined to the members gives each member's counted hours, target and status; the 
 groups those rows by unit in SQL, so the database returns one row per unit and status, never one
 per ledger entry. The ledger is read through its rollup plus the entries after the rollup's
 watermark (completion.models), so a 党委's dashboard reads one row per member rather than
-millions of entries. Targets come from the rule set in force on the year's last day, as in
-hours.queries.target_for, which this mirrors in SQL.
+millions of entries. As in hours.queries.year_summary, which this mirrors in SQL, an entry counts
+toward the target by the rule set it was credited with, and the target comes from the rule set
+of hours.queries.target_day (in force today while the year runs, at its end once it is over).
 
 A year's report (`in_year`) lists the people who belonged to the subtree in that year: each member
 in the unit they were in at the end of a finished year (read back from the transfer history), or
-now for the current year; accounts created after a finished year ended are left out. Member
-category, exemption and roles have no history, so a past year's targets use today's.
+now for the current year; accounts created after a finished year ended are left out. A finished
+year's targets follow each member's standing at its end (category, 年老体弱, 书记/委员; read back
+from orgs.standing), today's where the platform holds no record of it (`standing_recorded`).
 """
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -23,24 +24,19 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.clock import org_timezone
-from learnapp.completion.models import CATEGORY_COLUMNS, MemberYearHours, RollupState
-from learnapp.completion.rollup import watermark
-from learnapp.completion.status import (
-    STATUS_ORDER,
-    WITHOUT_TARGET,
-    Status,
-    cents,
-    elapsed_share,
-    year_finished,
+from learnapp.completion.models import (
+    CATEGORY_COLUMNS,
+    COUNTED_COLUMN,
+    MemberYearHours,
+    RollupState,
 )
+from learnapp.completion.status import STATUS_ORDER, WITHOUT_TARGET, Status, cents
+from learnapp.completion.year import Frame, in_scope, standing_columns
 from learnapp.db import within_path
 from learnapp.hours.models import HoursCategory, LedgerEntry
-from learnapp.hours.queries import rules_for
-from learnapp.hours.rules import Rules
-from learnapp.orgs.models import MemberCategory, MemberTransfer, Role, RoleAssignment, Unit
+from learnapp.orgs.models import MemberCategory, Unit
 
 PARTY = (MemberCategory.FULL.value, MemberCategory.PROBATIONARY.value)
-LEADER_ROLES = (Role.SECRETARY.value, Role.COMMITTEE_MEMBER.value)
 # A tail of at most this many entries is read by id range (the refresh job runs every 5 min).
 SHORT_TAIL = 20_000
 
@@ -50,39 +46,6 @@ class Filters:
     member_category: MemberCategory | None = None
     hours_category: HoursCategory | None = None  # the "hours" column shows only this category
     status: Status | None = None  # member lists only
-
-
-@dataclass(frozen=True)
-class Frame:
-    """What a computation for one year depends on, fixed once per request."""
-
-    year: int
-    share: Decimal
-    rules: Rules
-    watermark: int = 0  # the rollup holds the ledger up to this entry id
-    tail_size: int | None = None  # entries after the watermark (at most); None: unknown
-    dialect: str = ""  # the database's, for the one plan choice that differs (member_table)
-    ends_at: datetime | None = None  # the first instant after the year, organisation's time
-
-    @property
-    def finished(self) -> bool:
-        """The year is over: statuses are final and nothing is projected."""
-        return year_finished(self.share)
-
-    @classmethod
-    def of(cls, session: Session, year: int, now: datetime) -> "Frame":
-        mark = watermark(session)
-        newest = session.scalar(sa.select(sa.func.max(LedgerEntry.id))) or 0
-        tz = org_timezone()
-        return cls(
-            year,
-            elapsed_share(now, year, tz),
-            rules_for(session, date(year, 12, 31)),
-            mark,
-            max(newest - mark, 0),
-            session.get_bind().dialect.name,
-            datetime(year + 1, 1, 1, tzinfo=tz),
-        )
 
 
 def first_year(session: Session) -> int | None:
@@ -110,52 +73,14 @@ def _num(value) -> sa.BindParameter:
     return sa.literal(Decimal(value), sa.Numeric(10, 2))
 
 
-def _in_scope(query, unit: Unit, frame: Frame, in_year: bool):
-    """`query` (over users) narrowed to the active members of `unit`'s subtree, and the column
-    of the unit each is counted in: their unit now, or with `in_year` for a finished year the
-    unit they were in when it ended (the `from_unit` of their first transfer after that; none,
-    and so not listed, when that transfer placed them for the first time), leaving out accounts
-    created after it. The history is read in the same statement, one aggregate over the few
-    transfers since the year ended."""
-    query = query.where(User.is_active.is_(True))
-    if not (in_year and frame.finished):
-        return query.join(Unit, User.unit_id == Unit.id).where(
-            within_path(Unit.path, unit.path)
-        ), User.unit_id
-    later = (
-        sa.select(MemberTransfer.user_id, sa.func.min(MemberTransfer.id).label("id"))
-        .where(MemberTransfer.moved_at >= frame.ends_at)
-        .group_by(MemberTransfer.user_id)
-        .subquery("later")
-    )
-    moved = MemberTransfer.__table__.alias("moved")
-    unit_id = sa.case((later.c.id.is_not(None), moved.c.from_unit_id), else_=User.unit_id)
-    subtree = sa.select(Unit.id).where(within_path(Unit.path, unit.path))
-    # Whoever was in the subtree then is in it now or left it since: the candidates are read
-    # through the members' unit index and the transfers, never all users for every unit.
-    moved_out = sa.select(MemberTransfer.user_id).where(
-        MemberTransfer.moved_at >= frame.ends_at, MemberTransfer.from_unit_id.in_(subtree)
-    )
-    query = (
-        query.outerjoin(later, later.c.user_id == User.id)
-        .outerjoin(moved, moved.c.id == later.c.id)
-        .where(
-            sa.or_(User.unit_id.in_(subtree), User.id.in_(moved_out)),
-            unit_id.in_(subtree),
-            User.created_at < frame.ends_at,
-        )
-    )
-    return query, unit_id
-
-
-def _scope_members(unit: Unit, frame: Frame, filters: Filters, in_year: bool):
-    query, _unit_id = _in_scope(sa.select(User.id), unit, frame, in_year)
-    if filters.member_category is not None:
-        query = query.where(User.category == filters.member_category)
+def _scope_members(unit: Unit, frame: Frame, in_year: bool):
+    """The members the tail is read for: all of the scope's (the member-category filter applies
+    to the category of the year, which member_table reads)."""
+    query, _unit_id = in_scope(sa.select(User.id), unit, frame, in_year)
     return query
 
 
-def _tail(unit: Unit, frame: Frame, filters: Filters, in_year: bool):
+def _tail(unit: Unit, frame: Frame, in_year: bool):
     """Per member of the subtree: hours per category of the year's ledger entries after the
     rollup's watermark (few, once the refresh job has run; see completion.models).
 
@@ -175,24 +100,28 @@ def _tail(unit: Unit, frame: Frame, filters: Filters, in_year: bool):
                 ).label(column)
                 for category, column in CATEGORY_COLUMNS.items()
             ),
+            sa.func.sum(sa.case((frame.counted, LedgerEntry.hours), else_=0)).label(COUNTED_COLUMN),
         )
         .where(LedgerEntry.id > frame.watermark, LedgerEntry.year == frame.year)
         .group_by(member)
     )
     if not short:
-        query = query.where(
-            LedgerEntry.member_id.in_(_scope_members(unit, frame, filters, in_year))
-        )
+        query = query.where(LedgerEntry.member_id.in_(_scope_members(unit, frame, in_year)))
     return query.subquery("tail")
 
 
-def _hours_sum(table, categories) -> sa.ColumnElement:
-    """The sum of some category columns of a left-joined row: one COALESCE, not one each
-    (the rollup's and the tail's columns are never NULL when their row exists)."""
-    columns = [table.c[CATEGORY_COLUMNS[c]] for c in sorted(categories)]
+def _hours_sum(table, columns: list[str]) -> sa.ColumnElement:
+    """The sum of some hours columns of a left-joined row: one COALESCE, not one each (the
+    rollup's and the tail's columns are never NULL when their row exists)."""
     if not columns:
         return sa.literal(0)
-    return sa.func.coalesce(sum(columns[1:], columns[0]), 0)
+    values = [table.c[column] for column in columns]
+    return sa.func.coalesce(sum(values[1:], values[0]), 0)
+
+
+def _both(rolled, tail, columns: list[str]) -> sa.ColumnElement:
+    """Rollup + tail of some hours columns, rounded to the hundredth."""
+    return sa.func.round(_hours_sum(rolled, columns) + _hours_sum(tail, columns), 2)
 
 
 def member_table(
@@ -201,7 +130,9 @@ def member_table(
     """A subquery: one row per active member of the subtree with counted hours, shown hours,
     per-category hours, target and status. Each member's hours are their rollup row (joined by
     primary key) plus their tail. `unit_id` is the unit the member is counted in: with
-    `in_year`, the year's report's (see _in_scope); else their unit now.
+    `in_year`, the year's report's (see year.in_scope); else their unit now. `category` and
+    the target follow the year's standing (year.standing_columns; `standing_recorded` false:
+    today's, for lack of a record), and so does the member-category filter.
 
     Two stages: the first computes each member's sums once; the second classifies from those
     columns. On PostgreSQL the first stage is kept apart (OFFSET 0) so that the planner does
@@ -209,44 +140,36 @@ def member_table(
     flattening is faster there. `detail=False` leaves out the per-category columns, which
     counts by status do not need.
     """
-    tail = _tail(unit, frame, filters, in_year)
+    tail = _tail(unit, frame, in_year)
     rolled = MemberYearHours.__table__
-    counted_categories = frame.rules.target_categories
-    shown_categories = {filters.hours_category} if filters.hours_category else counted_categories
-    leaders = (
-        sa.select(RoleAssignment.user_id)
-        .where(RoleAssignment.role.in_(LEADER_ROLES))
-        .distinct()
-        .subquery("leaders")
+    shown = (
+        [CATEGORY_COLUMNS[filters.hours_category]] if filters.hours_category else [COUNTED_COLUMN]
     )
+    standing = standing_columns(frame)
     base = sa.select(
         User.id.label("member_id"),
         User.unit_id.label("current_unit_id"),
         User.display_name,
-        User.category,
-        sa.func.round(
-            _hours_sum(rolled, counted_categories) + _hours_sum(tail, counted_categories), 2
-        ).label("counted"),
-        sa.func.round(
-            _hours_sum(rolled, shown_categories) + _hours_sum(tail, shown_categories), 2
-        ).label("shown"),
+        standing.category.label("category"),
+        _both(rolled, tail, [COUNTED_COLUMN]).label("counted"),
+        _both(rolled, tail, shown).label("shown"),
         *(
-            sa.func.round(_hours_sum(rolled, {c}) + _hours_sum(tail, {c}), 2).label(column)
-            for c, column in (CATEGORY_COLUMNS.items() if detail else ())
+            _both(rolled, tail, [column]).label(column)
+            for column in (CATEGORY_COLUMNS.values() if detail else ())
         ),
-        User.category.in_(PARTY).label("is_party"),
-        User.is_elderly_exempt.label("is_exempt"),
-        leaders.c.user_id.is_not(None).label("is_leader"),
+        standing.category.in_(PARTY).label("is_party"),
+        standing.is_elderly_exempt.label("is_exempt"),
+        standing.is_leader.label("is_leader"),
+        standing.recorded.label("standing_recorded"),
     )
-    base, unit_id = _in_scope(base, unit, frame, in_year)
-    base = (
+    base, unit_id = in_scope(base, unit, frame, in_year)
+    base = standing.joined(
         base.add_columns(unit_id.label("unit_id"))
         .outerjoin(rolled, sa.and_(rolled.c.member_id == User.id, rolled.c.year == frame.year))
         .outerjoin(tail, tail.c.member_id == User.id)
-        .outerjoin(leaders, leaders.c.user_id == User.id)
     )
     if filters.member_category is not None:
-        base = base.where(User.category == filters.member_category)
+        base = base.where(standing.category == filters.member_category.value)
     if frame.dialect == "postgresql":
         base = base.offset(0)
     base = base.subquery("base")
@@ -280,6 +203,7 @@ def member_table(
         base.c.counted,
         base.c.shown,
         *(base.c[column] for column in (CATEGORY_COLUMNS.values() if detail else ())),
+        base.c.standing_recorded,
         target.label("target"),
         status.label("status"),
     ).subquery("members")

@@ -13,8 +13,15 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from learnapp.completion.models import CATEGORY_COLUMNS, MemberYearHours, RollupState
+from learnapp.completion.models import (
+    CATEGORY_COLUMNS,
+    COUNTED_COLUMN,
+    HOURS_COLUMNS,
+    MemberYearHours,
+    RollupState,
+)
 from learnapp.hours.models import LedgerEntry
+from learnapp.hours.queries import counting_rules, counts_toward_target
 from learnapp.jobs import Summary
 
 LAG = timedelta(minutes=10)
@@ -37,7 +44,8 @@ def _state(session: Session) -> RollupState:
     return session.scalar(sa.select(RollupState).where(RollupState.id == 1).with_for_update())
 
 
-def _sums(first_excluded: int, last_included: int):
+def _sums(session: Session, first_excluded: int, last_included: int):
+    counted = counts_toward_target(counting_rules(session))
     return (
         sa.select(
             LedgerEntry.member_id,
@@ -48,6 +56,7 @@ def _sums(first_excluded: int, last_included: int):
                 ).label(column)
                 for category, column in CATEGORY_COLUMNS.items()
             ),
+            sa.func.sum(sa.case((counted, LedgerEntry.hours), else_=0)).label(COUNTED_COLUMN),
         )
         .where(LedgerEntry.id > first_excluded, LedgerEntry.id <= last_included)
         .group_by(LedgerEntry.member_id, LedgerEntry.year)
@@ -60,7 +69,7 @@ def _add(session: Session, rows: list[dict]) -> None:
         index_elements=["member_id", "year"],
         set_={
             column: getattr(MemberYearHours, column) + getattr(statement.excluded, column)
-            for column in CATEGORY_COLUMNS.values()
+            for column in HOURS_COLUMNS
         },
     )
     session.execute(statement, rows)
@@ -77,8 +86,8 @@ def refresh(session: Session, now: datetime) -> Summary:
     if upper is None:
         return Summary("up_to_date", {"entry": state.last_entry_id})
     batch, members = [], 0
-    for row in session.execute(_sums(state.last_entry_id, upper)).mappings():
-        batch.append({**row, **{c: Decimal(row[c] or 0) for c in CATEGORY_COLUMNS.values()}})
+    for row in session.execute(_sums(session, state.last_entry_id, upper)).mappings():
+        batch.append({**row, **{c: Decimal(row[c] or 0) for c in HOURS_COLUMNS}})
         if len(batch) >= BATCH:
             _add(session, batch)
             members += len(batch)

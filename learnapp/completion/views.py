@@ -239,7 +239,7 @@ def member(user_id):
     entries = entries_for(
         session, person.id, year, limit=ENTRIES_PAGE, offset=(page - 1) * ENTRIES_PAGE
     )
-    summary = year_summary(session, person, year)
+    summary = year_summary(session, person, year, org_day(now()))
     # The year arrows: the dashboard's years from the member's first one.
     first = max(years[-1], min(first_year_of(session, person), years[0]))
     return render_template(

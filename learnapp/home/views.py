@@ -26,7 +26,7 @@ def index():
         "home/index.html",
         managed=manager_overview(session, current_user) if current_user.is_manager else [],
         admin=admin_overview(session) if current_user.is_admin else None,
-        year=year_summary(session, current_user, org_day(moment).year),
+        year=year_summary(session, current_user, org_day(moment).year, org_day(moment)),
         quizzes=quizzes.quizzes,
         running=quizzes.running,
         done_today=quizzes.done_today,

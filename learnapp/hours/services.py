@@ -286,7 +286,10 @@ def add_rule_set(
     now: datetime,
 ) -> RuleSet:
     """Add a rule-set version in force from `effective_from` (today or later: past entries keep
-    the version they were credited with, and the past is not re-ruled). Admins only; audited."""
+    the version they were credited with, and the past is not re-ruled). Until that day it changes
+    nothing: entries are credited, and count toward the target, by the version in force on their
+    day, and the current year's target is today's (hours.queries.target_day). Admins only;
+    audited."""
     if actor is None or not actor.is_admin:
         raise DomainError(None, _l("Only an administrator can change the rules."))
     version = (version or "").strip()
@@ -334,3 +337,49 @@ def add_rule_set(
         },
     )
     return rule_set
+
+
+def delete_rule_set(session: Session, actor, rule_set: RuleSet, now: datetime) -> None:
+    """Remove a version that is not yet in force (scheduled by mistake, or replaced before its
+    first day) and that no entry has been credited with. A version in force or past stays: the
+    entries credited with it and the targets taken from it rest on it. Admins only; audited."""
+    if actor is None or not actor.is_admin:
+        raise DomainError(None, _l("Only an administrator can change the rules."))
+    if rule_set.effective_from <= org_day(now):
+        raise DomainError(
+            None,
+            _l(
+                "Version %(version)s has been in force since %(date)s and cannot be removed: "
+                "add a new version instead.",
+                version=rule_set.version,
+                date=rule_set.effective_from.isoformat(),
+            ),
+        )
+    credited = session.scalar(
+        sa.select(LedgerEntry.id).where(LedgerEntry.rule_set_id == rule_set.id).limit(1)
+    )
+    if credited is not None:
+        raise DomainError(
+            None,
+            _l(
+                "Study hours have been credited with version %(version)s: it cannot be removed.",
+                version=rule_set.version,
+            ),
+        )
+    before = {
+        "version": rule_set.version,
+        "effective_from": rule_set.effective_from.isoformat(),
+        "rules": rule_set.rules,
+    }
+    rule_set_id = rule_set.id
+    session.delete(rule_set)
+    session.flush()
+    record(
+        session,
+        actor,
+        "hours.rule_set_deleted",
+        "hours_rule_set",
+        rule_set_id,
+        now=now,
+        before=before,
+    )

@@ -1,6 +1,8 @@
-"""Admin screens of the rule sets: view every version, add one in force from a date."""
+"""Admin screens of the rule sets: view every version, add one in force from a date, remove one
+not yet in force."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -8,11 +10,12 @@ from learnapp.authz import ADMIN, route_policy
 from learnapp.clock import now
 from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
+from learnapp.forms import EmptyForm
 from learnapp.hours.forms import RuleSetForm
-from learnapp.hours.models import HoursCategory
-from learnapp.hours.queries import rule_sets, rules_for
+from learnapp.hours.models import HoursCategory, LedgerEntry, RuleSet
+from learnapp.hours.queries import rule_set_for, rule_sets, rules_for
 from learnapp.hours.rules import Rules
-from learnapp.hours.services import add_rule_set, org_day
+from learnapp.hours.services import add_rule_set, delete_rule_set, org_day
 
 bp = Blueprint("hours", __name__, url_prefix="/hours")
 
@@ -21,8 +24,46 @@ bp = Blueprint("hours", __name__, url_prefix="/hours")
 @route_policy(ADMIN)
 def rules():
     session = get_session()
+    today = org_day(now())
     versions = [(rule_set, Rules.from_json(rule_set.rules)) for rule_set in rule_sets(session)]
-    return render_template("hours/rules.html", versions=versions, today=org_day(now()))
+    scheduled = [rule_set.id for rule_set, _rules in versions if rule_set.effective_from > today]
+    credited = set(
+        session.scalars(
+            sa.select(LedgerEntry.rule_set_id)
+            .where(LedgerEntry.rule_set_id.in_(scheduled))
+            .distinct()
+        )
+    )
+    in_force = rule_set_for(session, today)
+    return render_template(
+        "hours/rules.html",
+        versions=versions,
+        today=today,
+        in_force_id=in_force.id if in_force else None,
+        # Versions not yet in force that no entry was credited with: they may be removed.
+        removable={rule_set_id for rule_set_id in scheduled if rule_set_id not in credited},
+        form=EmptyForm(),
+    )
+
+
+@bp.post("/rules/<int:rule_set_id>/delete")
+@route_policy(ADMIN)
+def rule_delete(rule_set_id):
+    session = get_session()
+    rule_set = session.get(RuleSet, rule_set_id)
+    if rule_set is None:
+        abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    version = rule_set.version
+    try:
+        delete_rule_set(session, current_user, rule_set, now())
+    except DomainError as error:
+        flash(str(error.message), "danger")
+    else:
+        commit()
+        flash(_("Rule set %(version)s removed.", version=version), "success")
+    return redirect(url_for("hours.rules"))
 
 
 def _fill(form: RuleSetForm, rules: Rules) -> None:

@@ -128,3 +128,37 @@ class MemberTransfer(Base):
 
     from_unit: Mapped[Unit | None] = relationship(foreign_keys=[from_unit_id], lazy="joined")
     to_unit: Mapped[Unit] = relationship(foreign_keys=[to_unit_id], lazy="joined")
+
+
+class StandingChange(Base):
+    """A change of what decides a member's annual 学时 requirement (DOMAIN.md, Study hours):
+    their category (a party member's requirement), 年老体弱 (exempt), and whether they hold a
+    书记 or 委员 role anywhere (the higher target). Kept forever, appended in time order.
+
+    A finished year is judged by the standing at its end: the `*_before` values of the member's
+    first change after it, else their standing now. `*_before` all NULL mark where the record
+    begins for a member whose earlier changes the platform does not hold (accounts older than
+    this history that the audit log could not account for): before it, today's standing is
+    used and the pages say so.
+    """
+
+    __tablename__ = "standing_changes"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(category_before IS NULL) = (is_elderly_exempt_before IS NULL) "
+            "AND (category_before IS NULL) = (is_leader_before IS NULL)",
+            name="before_all_or_none",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    # Indexed: a past year reads only the changes since it ended.
+    changed_at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    category_before: Mapped[MemberCategory | None] = mapped_column(enum_type(MemberCategory))
+    is_elderly_exempt_before: Mapped[bool | None]
+    is_leader_before: Mapped[bool | None]
+    category_after: Mapped[MemberCategory] = mapped_column(enum_type(MemberCategory))
+    is_elderly_exempt_after: Mapped[bool]
+    is_leader_after: Mapped[bool]

@@ -19,6 +19,7 @@ from learnapp.orgs.models import (
     Unit,
     UnitKind,
 )
+from learnapp.orgs.standing import record_standing_change, standing_now
 
 # Withdrawing a role deletes its assignment: these audit entries are the roles' history
 # (queries.role_terms reads it).
@@ -50,7 +51,8 @@ def grant_role(
     secretary at a time, so granting a
     second is refused, naming the holder: the admin removes that role first (a handover is two
     audited steps). For a secretary the unit row is locked before the check, so two concurrent
-    grants cannot both pass."""
+    grants cannot both pass. A member's first 书记 or 委员 role is kept in their standing's
+    history (orgs.standing): the higher 学时 target applies from now, not to years already over."""
     if actor is not None and not actor.is_admin:
         raise DomainError("role", _l("Only an administrator can assign roles."))
     if not unit.is_active:
@@ -120,6 +122,7 @@ def grant_role(
     )
     if exists is not None:
         raise DomainError("role", _l("This role is already held in this unit."))
+    before = standing_now(user)
     assignment = RoleAssignment(
         user_id=user.id,
         unit_id=unit.id,
@@ -130,6 +133,7 @@ def grant_role(
     session.add(assignment)
     session.flush()
     session.expire(user, ["roles"])
+    record_standing_change(session, actor, user, before, now)
     record(
         session,
         actor,
@@ -143,15 +147,18 @@ def grant_role(
 
 
 def revoke_role(session: Session, actor: User, assignment: RoleAssignment, now: datetime) -> None:
-    """Remove a role; it stops applying on the holder's next request."""
+    """Remove a role; it stops applying on the holder's next request. Withdrawing a member's
+    last 书记 or 委员 role is kept in their standing's history, as granting the first is."""
     if not actor.is_admin:
         raise DomainError("role", _l("Only an administrator can remove roles."))
     if assignment.role == Role.ADMIN and assignment.user_id == actor.id:
         raise DomainError("role", _l("You cannot remove your own administrator role."))
     user = session.get(User, assignment.user_id)
+    before = standing_now(user)
     session.delete(assignment)
     session.flush()
     session.expire(user, ["roles"])
+    record_standing_change(session, actor, user, before, now)
     record(
         session,
         actor,

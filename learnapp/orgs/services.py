@@ -19,6 +19,7 @@ from learnapp.orgs.models import (
 )
 from learnapp.orgs.queries import active_sibling_named
 from learnapp.orgs.roles import locked_leadership, roles_text
+from learnapp.orgs.standing import record_standing_change, standing_now
 
 
 def _unit_snapshot(unit: Unit) -> dict:
@@ -166,7 +167,9 @@ def update_member(
     """Correct a member's record. Nobody changes their own standing (STANDING_FIELDS), an
     administrator included: another manager of their unit or another administrator does; their
     own name and phone they may correct. A 书记 or 委员 stays a full party member (正式党员): their
-    category changes only after an administrator has withdrawn those roles."""
+    category changes only after an administrator has withdrawn those roles. A change of category
+    or 年老体弱 is kept in the standing's history (orgs.standing): it applies from now, not to
+    years already over."""
     display_name = (display_name or "").strip()
     if not display_name:
         raise DomainError("display_name", _l("A name is required."))
@@ -199,12 +202,14 @@ def update_member(
                 ),
             )
     before = _member_snapshot(member)
+    standing_before = standing_now(member)
     member.display_name = display_name[:64]
     member.category = category
     member.phone = phone or None
     member.is_mobile, member.is_retired = is_mobile, is_retired
     member.is_elderly_exempt = is_elderly_exempt
     session.flush()
+    record_standing_change(session, actor, member, standing_before, now)
     record(
         session,
         actor,

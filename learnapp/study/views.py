@@ -17,9 +17,9 @@ from learnapp.hours.queries import (
     entries_for,
     entry_count,
     first_year_of,
-    is_leader,
     own_entry,
     year_summary,
+    year_totals,
 )
 from learnapp.hours.rules import Rules
 from learnapp.hours.services import org_day, record_self_study
@@ -169,7 +169,7 @@ def _my_study(form: SelfStudyForm):
     if not 2000 <= year <= today.year:
         abort(404)
     page = max(strict_int_arg("page") or 1, 1)
-    summary = year_summary(session, current_user, year)
+    summary = year_summary(session, current_user, year, today)
     entries = entries_for(
         session,
         current_user.id,
@@ -202,15 +202,15 @@ def _my_study(form: SelfStudyForm):
         # The year arrows step through the member's years: from their first to this one.
         first_year=first_year_of(session, current_user),
         categories=list(HoursCategory),
-        # The daily cap an entry was limited by is the one of its own rule set.
-        caps={
-            rule_set.id: Rules.from_json(rule_set.rules).daily_online_cap_hours
+        # The daily cap an entry was limited by, and whether it counts toward the target, are
+        # those of its own rule set.
+        entry_rules={
+            rule_set.id: Rules.from_json(rule_set.rules)
             for rule_set in {entry.rule_set for entry in entries}
         },
         # Translated once per page, not once per entry.
         category_labels={c: hours_category_label(c) for c in HoursCategory},
         source_labels={t: hours_source_label(t) for t in SourceType},
-        leader=is_leader(current_user),
         required_seconds=required_seconds,
     )
 
@@ -282,7 +282,7 @@ def remove_entry(entry_id):
                 "success",
             )
             return redirect(url_for("study.me", year=entry.year))
-    total = year_summary(session, current_user, entry.year).totals[HoursCategory.SELF_STUDY]
+    total = year_totals(session, current_user.id, entry.year)[HoursCategory.SELF_STUDY]
     return render_template(
         "study/remove_entry.html", entry=entry, form=form, before=total, after=total - entry.hours
     ), 400 if form.errors else 200

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, RuleSet, SourceType
-from learnapp.hours.queries import entries_for, target_for, year_summary, year_totals
+from learnapp.hours.queries import entries_for, year_summary, year_totals
 from learnapp.hours.rules import DEFAULT_RULES, Rules
 from learnapp.hours.services import (
     add_rule_set,
@@ -22,6 +22,7 @@ from tests.world import build_world
 
 ONLINE = HoursCategory.ONLINE
 LESSON = SourceType.LESSON
+TODAY = date(2026, 3, 10)  # FIXED_NOW in Shanghai
 
 
 def _credit(session, member, source_id, hours="1", at=FIXED_NOW, **kwargs):
@@ -145,13 +146,15 @@ def test_targets_by_role_and_exemption(ctx, session):
     )
     elderly = make_user(session, unit=world.branch_a, is_elderly_exempt=True)
     activist = make_user(session, unit=world.branch_a, category=MemberCategory.ACTIVIST)
-    assert target_for(session, world.member_b, 2026) == Decimal("32")
-    assert target_for(session, world.member_a, 2026) == Decimal("32")  # probationary
-    assert target_for(session, world.secretary_a, 2026) == Decimal("56")
-    assert target_for(session, committee, 2026) == Decimal("56")
-    assert target_for(session, elderly, 2026) is None
-    assert target_for(session, activist, 2026) is None
-    assert year_summary(session, elderly, 2026).exempt_reason == "elderly"
+    assert year_summary(session, world.member_b, 2026, TODAY).target == Decimal("32")
+    assert year_summary(session, world.member_a, 2026, TODAY).target == Decimal(
+        "32"
+    )  # probationary
+    assert year_summary(session, world.secretary_a, 2026, TODAY).target == Decimal("56")
+    assert year_summary(session, committee, 2026, TODAY).target == Decimal("56")
+    assert year_summary(session, elderly, 2026, TODAY).target is None
+    assert year_summary(session, activist, 2026, TODAY).target is None
+    assert year_summary(session, elderly, 2026, TODAY).exempt_reason == "elderly"
 
 
 def test_self_study_is_recorded_but_not_counted_by_default(ctx, session):
@@ -160,7 +163,7 @@ def test_self_study_is_recorded_but_not_counted_by_default(ctx, session):
     record_self_study(
         session, world.member_b, day=date(2026, 3, 9), hours="2", note="读党章", now=FIXED_NOW
     )
-    summary = year_summary(session, world.member_b, 2026)
+    summary = year_summary(session, world.member_b, 2026, TODAY)
     assert summary.totals[HoursCategory.SELF_STUDY] == Decimal("2.00")
     assert summary.counted == Decimal("1.00")
     assert summary.remaining == Decimal("31.00")
@@ -194,7 +197,7 @@ def test_a_self_study_note_with_a_control_character_is_refused(ctx, session):
             now=FIXED_NOW,
         )
     assert error.value.field == "note"
-    assert year_summary(session, world.member_b, 2026).totals[HoursCategory.SELF_STUDY] == 0
+    assert year_summary(session, world.member_b, 2026, TODAY).totals[HoursCategory.SELF_STUDY] == 0
 
 
 def test_self_study_is_at_most_eight_hours_a_day_in_total(ctx, session):

@@ -54,3 +54,4 @@ def test_members_and_secretaries_cannot_see_the_rules_screens(session, auth):
     auth.login("seca")
     assert auth.client.get("/hours/rules").status_code == 403
     assert auth.post("/hours/rules/new", FORM).status_code == 403
+    assert auth.post("/hours/rules/1/delete").status_code == 403
