@@ -15,8 +15,8 @@ import bleach
 import markdown as markdown_lib
 from bleach import html5lib_shim
 from bleach.linkifier import URL_RE, Linker, LinkifyFilter
-from markdown.extensions import Extension
-from markdown.treeprocessors import Treeprocessor
+
+from learnapp.post_markdown import post_extensions, tidy_fence_lines
 
 MAX_SOURCE_CHARS = 100_000
 UPLOAD_PREFIX = "/media/"
@@ -345,39 +345,13 @@ def render_markdown(source: str) -> str:
     return _sanitise(_markdown(source, ["tables", "sane_lists"]), _cleaner)
 
 
-class _SmallHeadings(Treeprocessor):
-    """A heading in a post belongs to one message, not to the page's outline: "#" becomes the
-    small h5 and every deeper level h6 (the page's own headings stay above them)."""
-
-    def run(self, root):
-        for element in root.iter():
-            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1] in "123456":
-                element.tag = f"h{min(int(element.tag[1]) + 4, 6)}"
-
-
-class _PostHeadings(Extension):
-    def extendMarkdown(self, md):
-        md.treeprocessors.register(_SmallHeadings(md), "small_headings", 5)
-
-
-# Python-Markdown's fence pattern splits a run of spaces after "```" in every possible way
-# before it gives up: 20,000 spaces on a fence line took 7 s of a worker. The spaces of a fence
-# line only separate its words, so each run of them becomes one space first.
-FENCE_LINE = re.compile(r"^( {0,3}(?:`{3,}|~{3,}))([^\n]*)$", re.MULTILINE)
-BLANKS = re.compile(r"[ \t]+")
-
-
-def _tidy_fence_lines(source: str) -> str:
-    return FENCE_LINE.sub(lambda m: m.group(1) + BLANKS.sub(" ", m.group(2)), source)
-
-
 def render_post_markdown(source: str) -> str:
     """Markdown as members type it in posts, often line by line on a phone: a single line break
-    stays a line break, ``` fences make a code block, headings are small, and an image from
-    elsewhere becomes a link to it. Sanitised to the same allow-list as render_markdown; raises
-    SourceTooLong above the length cap."""
-    extensions = ["tables", "sane_lists", "fenced_code", "nl2br", _PostHeadings()]
-    return _sanitise(_markdown(_tidy_fence_lines(source), extensions), _post_cleaner)
+    stays a line break, ``` fences make a code block, headings are small, text shows as typed
+    (post_markdown), and an image from elsewhere becomes a link to it. Sanitised to the same
+    allow-list as render_markdown; raises SourceTooLong above the length cap."""
+    extensions = ["tables", "sane_lists", "fenced_code", "nl2br", *post_extensions()]
+    return _sanitise(_markdown(tidy_fence_lines(source), extensions), _post_cleaner)
 
 
 def plain_text(source: str, limit: int | None = None) -> str:

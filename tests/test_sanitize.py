@@ -1,5 +1,7 @@
 """security.md §6.1: Markdown and HTML from users come out with no active content."""
 
+import html as htmllib
+import re
 import time
 
 import pytest
@@ -253,3 +255,67 @@ def test_only_the_image_link_class_is_kept():
     assert 'class="external-image"' in clean_html('<a class="external-image" href="/x">x</a>')
     assert "class" not in clean_html('<a class="btn btn-danger" href="/x">x</a>')
     assert "class" not in clean_html('<p class="external-image">x</p>')
+
+
+# security.md §6.1 #27, and the shorter string a tester reported from a phone.
+TRICKY = "< > & &lt; &gt; &amp; ' \\' 碁 \\ \\\\"
+REPORTED = "&lt; &gt; &amp; \\' \\ \\\\"
+
+
+def _shown(html: str) -> str:
+    """The text a browser shows for a one-paragraph fragment."""
+    inner = re.fullmatch(r"<p>(.*)</p>", html, re.DOTALL).group(1)
+    assert "<" not in inner
+    return htmllib.unescape(inner)
+
+
+@pytest.mark.parametrize("typed", [TRICKY, REPORTED])
+def test_a_post_shows_entities_and_backslashes_exactly_as_typed(typed):
+    html = render_post_markdown(typed)
+    assert _shown(html) == typed
+    assert "&amp;amp;amp;" not in html  # escaped once, not twice
+
+
+def test_the_tricky_string_in_a_post_is_escaped_once():
+    assert render_post_markdown(TRICKY) == (
+        "<p>&lt; &gt; &amp; &amp;lt; &amp;gt; &amp;amp; ' \\' 碁 \\ \\\\</p>"
+    )
+
+
+def test_markdown_formatting_still_works_in_a_post_shown_as_typed():
+    html = render_post_markdown(
+        "**要点** &amp; *细节* `a &lt; b` \\*不是强调\\* \\\\`代码`\n\n"
+        '- [链接 &amp;](https://example.com/?a=1&b=2 "标题 &lt;")\n\n'
+        "| 符号 | 写法 |\n|---|---|\n| &lt; | \\\\ |"
+    )
+    assert "<strong>要点</strong> &amp;amp; <em>细节</em>" in html
+    assert "<code>a &amp;lt; b</code>" in html  # code was already shown as typed
+    assert "*不是强调*" in html  # a backslash still keeps a Markdown mark from formatting
+    assert "\\\\<code>代码</code>" in html  # both backslashes before a code span stay
+    assert 'href="https://example.com/?a=1&amp;b=2"' in html
+    assert 'title="标题 &amp;lt;"' in html and ">链接 &amp;amp;</a>" in html
+    assert "<td>&amp;lt;</td>" in html and "<td>\\\\</td>" in html
+
+
+def test_an_image_from_elsewhere_keeps_its_alt_text_as_typed():
+    html = render_post_markdown("![徽 &lt;1&gt;](https://img.com/a.png)")
+    assert ">徽 &amp;lt;1&amp;gt;</a>" in html
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "&lt;script&gt;alert(1)&lt;/script&gt;",
+        "&lt;img src=x onerror=alert(1)&gt;",
+        "[x](&#106;avascript:alert(1)) [y](javascript&#58;alert(1))",
+        '<a href="&#106;avascript:alert(1)">z</a> &#60;script&#62;alert(1)&#60;/script&#62;',
+    ],
+)
+def test_entities_shown_as_typed_never_become_markup(typed):
+    html = render_post_markdown(typed)
+    assert "<script" not in html and "<img" not in html and "href" not in html
+
+
+def test_lessons_keep_their_entities():
+    # Authored course content may use entities (&nbsp;, &mdash;): only posts show them as typed.
+    assert render_markdown("a&mdash;b &lt;") == "<p>a&mdash;b &lt;</p>"

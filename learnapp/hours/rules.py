@@ -1,6 +1,7 @@
 """The content of a rule set: a typed view of its JSON, and the 2019 default.
 
-Quantities of 学时 are kept as strings in the JSON so that they come back as exact Decimals.
+Quantities of 学时 are kept as strings in the JSON so that they come back as exact Decimals, with
+the two places the ledger keeps and shows ("4.0" is 4.00).
 """
 
 from dataclasses import dataclass
@@ -9,6 +10,7 @@ from decimal import Decimal
 
 from learnapp.hours.models import HoursCategory
 
+HOURS_PLACES = Decimal("0.01")
 DEFAULT_VERSION = "2019-1"
 DEFAULT_EFFECTIVE_FROM = date(2019, 5, 6)
 DEFAULT_SOURCE = (
@@ -35,6 +37,14 @@ DEFAULT_RULES = {
 }
 
 
+def _hours(value) -> Decimal:
+    """A quantity of 学时 to at least two places; a finer one, if a rule set has it, as it is."""
+    number = Decimal(value)
+    if not number.is_finite() or number.as_tuple().exponent < -2:
+        return number
+    return number.quantize(HOURS_PLACES)
+
+
 @dataclass(frozen=True)
 class Rules:
     annual_target_hours: Decimal
@@ -50,19 +60,19 @@ class Rules:
     def from_json(cls, data: dict) -> "Rules":
         merged = {**DEFAULT_RULES, **(data or {})}
         return cls(
-            annual_target_hours=Decimal(merged["annual_target_hours"]),
-            leader_target_hours=Decimal(merged["leader_target_hours"]),
-            daily_online_cap_hours=Decimal(merged["daily_online_cap_hours"]),
+            annual_target_hours=_hours(merged["annual_target_hours"]),
+            leader_target_hours=_hours(merged["leader_target_hours"]),
+            daily_online_cap_hours=_hours(merged["daily_online_cap_hours"]),
             lesson_bands=tuple(
                 sorted(
-                    ((int(s), Decimal(h)) for s, h in merged["lesson_bands"]),
+                    ((int(s), _hours(h)) for s, h in merged["lesson_bands"]),
                     reverse=True,
                 )
             ),
-            final_test_bonus_hours=Decimal(merged["final_test_bonus_hours"]),
+            final_test_bonus_hours=_hours(merged["final_test_bonus_hours"]),
             target_categories=frozenset(HoursCategory(c) for c in merged["target_categories"]),
-            session_hours={k: Decimal(v) for k, v in merged["session_hours"].items()},
-            daily_self_study_cap_hours=Decimal(merged["daily_self_study_cap_hours"]),
+            session_hours={k: _hours(v) for k, v in merged["session_hours"].items()},
+            daily_self_study_cap_hours=_hours(merged["daily_self_study_cap_hours"]),
         )
 
     def to_json(self) -> dict:

@@ -68,6 +68,9 @@ class BeatOutcome:
     progress: ProgressState | None = None
     completed_now: bool = False
     lesson: object = None
+    # Seconds of the counting interval the member was already credited through another session
+    # (another tab or device): the page says that its time is counted there, not lost.
+    credited_elsewhere_seconds: int = 0
 
 
 def _insert(session: Session, model):
@@ -149,13 +152,14 @@ def record_heartbeat(
     above the last accepted one (replays and reordering), a closed session. The interval earns
     its server-measured length when that is at most CREDIT_CAP_SECONDS and the heartbeat that
     opened it did not say the page was paused (`paused`: hidden, out of focus), minus any part
-    already credited to the member through another session. A paused heartbeat is credited the
-    interval it closes as usual; the interval after it earns nothing, whatever the next
-    heartbeat says, and the next one not paused opens a new counting interval. For video, only
-    segments no longer than the interval (plus a small slack) count, and only their newly
-    covered seconds: seeking ahead earns nothing. Nothing the browser says about durations is
-    read. Completion (required share reached and end reached) credits the lesson's nominal 学时
-    as online study, once.
+    already credited to the member through another session (the outcome's
+    credited_elsewhere_seconds, so that the page can say why it earns little). A paused
+    heartbeat is credited the interval it closes as usual; the interval after it earns nothing,
+    whatever the next heartbeat says, and the next one not paused opens a new counting
+    interval. For video, only segments no longer than the interval (plus a small slack) count,
+    and only their newly covered seconds: seeking ahead earns nothing. Nothing the browser says
+    about durations is read. Completion (required share reached and end reached) credits the
+    lesson's nominal 学时 as online study, once.
 
     One read and at most four writes, as Core statements built once: this is the busiest
     endpoint of the platform (bench/RESULTS.md, issue 3). `member` is the light
@@ -190,6 +194,8 @@ def record_heartbeat(
     # Whole seconds of the clock crossed, not the rounded-down gap: consecutive intervals then
     # add up to the time that passed, however short each one is.
     time_credit = max(math.floor(now.timestamp()) - math.floor(counted_from.timestamp()), 0)
+    interval = math.floor(now.timestamp()) - math.floor(previous.timestamp()) if counting else 0
+    credited_elsewhere = max(interval - time_credit, 0)
 
     credited = time_credit
     segment_row = (None, None)
@@ -255,7 +261,9 @@ def record_heartbeat(
     completed_now = _complete_if_due(session, member, lesson, progress, now)
     if completed_now:
         progress.completed_at = now
-    return BeatOutcome(BeatStatus.ACCEPTED, credited, progress, completed_now, lesson)
+    return BeatOutcome(
+        BeatStatus.ACCEPTED, credited, progress, completed_now, lesson, credited_elsewhere
+    )
 
 
 def _complete_if_due(session: Session, member, lesson, progress: ProgressState, now) -> bool:

@@ -157,6 +157,7 @@ def beat(session_id):
     return {
         "status": outcome.status,
         "credited_seconds": outcome.credited_seconds,
+        "credited_elsewhere_seconds": outcome.credited_elsewhere_seconds,
         "completed_now": outcome.completed_now,
         **_progress_json(outcome.lesson, outcome.progress),
     }

@@ -202,7 +202,17 @@ def test_my_study_says_when_the_daily_cap_cut_a_credit(ctx, client, session):
     Studier.login(client, "mema")
     page = _clean(client.get("/study/me").get_data(as_text=True))
     assert 'data-testid="counted-hours">4.00<' in page
-    assert "计入 0.00 / 1.00 学时：当天在线学习已达每日上限 4.0 学时。" in page
+    assert "计入 0.00 / 1.00 学时：当天在线学习已达每日上限 4.00 学时。" in page
+
+
+def test_my_study_shows_the_rules_figures_with_two_places_like_every_hours_figure(client, session):
+    build_world(session)
+    session.commit()
+    Studier.login(client, "mema")
+    page = _clean(client.get("/study/me").get_data(as_text=True))
+    assert "在线学习每日最多计 4.00 学时" in page  # stored as "4.0"
+    assert "/ 32.00 " in page and "年度要求：32.00 学时" in page  # stored as "32"
+    assert "4.0 学时" not in page and "32 学时" not in page
 
 
 def test_progress_by_member_reads_many_members_in_one_query(client, session, clock):

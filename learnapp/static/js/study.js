@@ -28,6 +28,9 @@
   var segmentStart = null;
   var lastPosition = 0;
   var completed = data.completed === "true";
+  // The server's last word: most of the time this page reported had already been credited
+  // through another page of the member's (another tab, another device), so it is counted there.
+  var elsewhere = false;
   var timer = null;
 
   // The same format as the page's timer macro (study/_macros.html), whatever the value.
@@ -53,10 +56,12 @@
     else if (document.visibilityState !== "visible" || !document.hasFocus()) { label = data.labelHidden; }
     else if (video && !videoPlaying()) { label = data.labelVideo; }
     else if (!active()) { label = data.labelIdle; }
-    else if (!video && !reachedEnd) { label = data.labelActive + " · " + data.labelEnd; }
-    else { label = data.labelActive; }
+    else {
+      label = elsewhere ? data.labelElsewhere : data.labelActive;
+      if (!video && !reachedEnd) { label += " · " + data.labelEnd; }
+    }
     stateEl.textContent = label;
-    root.classList.toggle("tracker-active", active() && !completed);
+    root.classList.toggle("tracker-active", active() && !completed && !elsewhere);
   }
 
   // What the server counts toward completion: never more than the required time.
@@ -65,6 +70,7 @@
     bar.max = result.required_seconds || 1;
     bar.value = result.completed ? bar.max : Math.min(result.counted_seconds, bar.max);
     root.dataset.verified = result.counted_seconds;
+    elsewhere = result.credited_elsewhere_seconds > result.credited_seconds;
     if (result.completed && !completed) {
       completed = true;
       root.dataset.completed = "true";
