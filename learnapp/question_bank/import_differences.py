@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 from babel.lists import format_list
 from flask_babel import get_locale
@@ -104,6 +105,8 @@ SETTINGS = (
     ),
 )
 BY_CODE = {setting.code: setting for setting in SETTINGS}
+SHOWN = 60  # characters of a value the preview shows
+LEAD = 20  # of them, how many come before the first one that differs
 
 
 def differences(draft: QuestionDraft, other: QuestionDraft) -> list[str]:
@@ -138,3 +141,28 @@ def described(draft: QuestionDraft, other: QuestionDraft, codes: list[str]) -> l
 def labels(codes: list[str]) -> str:
     """The settings' names as a list in the reader's language: 学习对象、分值和难度."""
     return format_list([str(BY_CODE[code].label) for code in codes], locale=get_locale())
+
+
+class Excerpt(NamedTuple):
+    before: str
+    after: str
+    cut: bool  # whether either value was shortened
+
+
+def _cut(text: str, start: int, width: int) -> str:
+    end = start + width
+    return ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+
+
+def around_difference(before: str, after: str, width: int = SHOWN, lead: int = LEAD) -> Excerpt:
+    """Two values short enough to show, as they are or cut to the same `width` characters
+    from `lead` before the first that differs: two long 解析 that differ only at their end
+    show their ends, not the same beginning twice."""
+    if len(before) <= width and len(after) <= width:
+        return Excerpt(before, after, False)
+    same = next(
+        (i for i, (old, new) in enumerate(zip(before, after, strict=False)) if old != new),
+        min(len(before), len(after)),
+    )
+    start = max(0, same - lead)
+    return Excerpt(_cut(before, start, width), _cut(after, start, width), True)

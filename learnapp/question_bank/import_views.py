@@ -24,8 +24,9 @@ from learnapp.forms import EmptyForm
 from learnapp.hours.services import org_day
 from learnapp.question_bank import formats, importing, progress, queries, services
 from learnapp.question_bank.formats import xlsx
+from learnapp.question_bank.import_differences import around_difference
 from learnapp.question_bank.import_forms import ExportForm, ImportForm
-from learnapp.question_bank.models import QuestionStatus
+from learnapp.question_bank.models import STATUS_LABELS, QuestionStatus
 from learnapp.question_bank.queries import QuestionFilters
 from learnapp.question_bank.types import TYPES
 from learnapp.tabular import download
@@ -41,7 +42,7 @@ FORM_MARGIN = 64 * 1024
 
 @bp.context_processor
 def labels():
-    return {"TYPES": TYPES}
+    return {"TYPES": TYPES, "STATUS_LABELS": STATUS_LABELS, "around_difference": around_difference}
 
 
 @bp.url_value_preprocessor
@@ -198,6 +199,8 @@ def confirm(bank_id):
         added=outcome.added,
         duplicates=outcome.duplicates,
         updated=outcome.updated,
+        updated_ids=outcome.updated_ids,
+        to_review=outcome.to_review,
         kept=outcome.kept,
         skipped=outcome.skipped,
         status=outcome.status.value,
@@ -223,11 +226,14 @@ def result(bank_id, token):
     state = progress.read(token, current_user.id)
     if state is None or state.get("state") != "done":
         abort(404)
+    updated_ids = state.get("updated_ids") or []
     return render_template(
         "question_bank/import_result.html",
         bank=bank,
         state=state,
         status=QuestionStatus(state["status"]),
+        updated=queries.questions_by_ids(get_session(), bank, updated_ids[:PREVIEW_ROWS]),
+        preview_rows=PREVIEW_ROWS,
     )
 
 

@@ -5,7 +5,8 @@ questions it could read, even when other rows have errors: a question already in
 earlier in the file is not added again, so importing a file twice adds nothing the second time.
 A question of the bank that the file gives with other settings (学习对象, 分值 …) is a conflict:
 the bank's question is kept as it is unless the editor chooses to update it with the file's
-values, as an edit would (a question in use gets a new version and goes back to review).
+values, as an edit would (an active question goes back to review unless only its knowledge
+point or tags change).
 
 Imported questions land as drafts when the bank requires two-person review (someone else must
 approve them), otherwise as active; an operator may choose (the CLI's --status).
@@ -120,6 +121,8 @@ class ImportOutcome:
     status: QuestionStatus
     updated: int = 0  # conflicts: bank questions given the file's settings
     kept: int = 0  # conflicts: bank questions left as they are
+    updated_ids: list[int] = field(default_factory=list)
+    to_review: int = 0  # of the updated, the active ones the update sent back to review
 
 
 def max_bytes() -> int:
@@ -234,9 +237,10 @@ def import_status(bank: QuestionBank) -> QuestionStatus:
     return QuestionStatus.DRAFT if bank.two_person_review else QuestionStatus.ACTIVE
 
 
-def _update(session: Session, actor, item: PreviewItem, now: datetime) -> None:
-    """Give question #duplicate_of the settings the file states, as an edit of it would. Refused
-    when the question changed since the editor saw it in the preview."""
+def _update(session: Session, actor, item: PreviewItem, now: datetime) -> bool:
+    """Give question #duplicate_of the settings the file states, as an edit of it would; whether
+    that sent it from active back to review. Refused when the question changed since the editor
+    saw it in the preview."""
     question = session.get(Question, item.duplicate_of)
     if item.checked_revision is not None:
         check_revision(
@@ -248,10 +252,12 @@ def _update(session: Session, actor, item: PreviewItem, now: datetime) -> None:
                 id=question.id,
             ),
         )
+    was_active = question.status == QuestionStatus.ACTIVE
     draft = overlay(item.existing.draft, item.draft, item.differences)
     services.update_question(
         session, actor, question, draft, now, audience=Audience(draft.audience)
     )
+    return was_active and question.status == QuestionStatus.IN_REVIEW
 
 
 def commit_import(
@@ -280,9 +286,11 @@ def commit_import(
             raise ImportFailed(Problem(item.line, error.field or "", error.message)) from None
     update = set(update)
     chosen = [item for item in preview.conflicts if item.line in update]
+    to_review = 0
     for item in chosen:
         try:
-            _update(session, actor, item, now)
+            if _update(session, actor, item, now):
+                to_review += 1
         except DomainError as error:
             raise ImportFailed(Problem(item.line, "", error.message)) from None
     for start in range(0, len(new), BATCH):
@@ -297,6 +305,8 @@ def commit_import(
         status,
         updated=len(chosen),
         kept=len(preview.conflicts) - len(chosen),
+        updated_ids=[item.duplicate_of for item in chosen],
+        to_review=to_review,
     )
     record(
         session,
