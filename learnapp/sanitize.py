@@ -340,24 +340,47 @@ def _markdown(source: str, extensions: list) -> str:
     return markdown_lib.markdown(text, extensions=extensions, output_format="html")
 
 
-def render_markdown(source: str) -> str:
-    """Markdown → HTML → sanitised HTML. Raises SourceTooLong above the length cap."""
-    return _sanitise(_markdown(source, ["tables", "sane_lists"]), _cleaner)
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-class _SmallHeadings(Treeprocessor):
+def _lower_headings(root, levels: int) -> None:
+    for element in root.iter():
+        if element.tag in HEADINGS:
+            element.tag = f"h{min(int(element.tag[1]) + levels, 6)}"
+
+
+class _LessonHeadings(Treeprocessor):
+    """The page's h1 is the lesson's title (the allow-list has no h1): a lesson whose headings
+    start at "#" has them all one level down ("#" h2, "##" h3, …, h6 at most); one that starts
+    at "##", as the curriculum files do, keeps them."""
+
+    def run(self, root):
+        if any(element.tag == "h1" for element in root.iter()):
+            _lower_headings(root, 1)
+
+
+class _PostHeadings(Treeprocessor):
     """A heading in a post belongs to one message, not to the page's outline: "#" becomes the
     small h5 and every deeper level h6 (the page's own headings stay above them)."""
 
     def run(self, root):
-        for element in root.iter():
-            if len(element.tag) == 2 and element.tag[0] == "h" and element.tag[1] in "123456":
-                element.tag = f"h{min(int(element.tag[1]) + 4, 6)}"
+        _lower_headings(root, 4)
 
 
-class _PostHeadings(Extension):
+class _Headings(Extension):
+    def __init__(self, processor: type[Treeprocessor]):
+        super().__init__()
+        self.processor = processor
+
     def extendMarkdown(self, md):
-        md.treeprocessors.register(_SmallHeadings(md), "small_headings", 5)
+        md.treeprocessors.register(self.processor(md), "headings", 5)
+
+
+def render_markdown(source: str) -> str:
+    """Lesson Markdown → HTML → sanitised HTML, with no h1 (_LessonHeadings). Raises
+    SourceTooLong above the length cap."""
+    extensions = ["tables", "sane_lists", _Headings(_LessonHeadings)]
+    return _sanitise(_markdown(source, extensions), _cleaner)
 
 
 # Python-Markdown's fence pattern splits a run of spaces after "```" in every possible way
@@ -376,7 +399,7 @@ def render_post_markdown(source: str) -> str:
     stays a line break, ``` fences make a code block, headings are small, and an image from
     elsewhere becomes a link to it. Sanitised to the same allow-list as render_markdown; raises
     SourceTooLong above the length cap."""
-    extensions = ["tables", "sane_lists", "fenced_code", "nl2br", _PostHeadings()]
+    extensions = ["tables", "sane_lists", "fenced_code", "nl2br", _Headings(_PostHeadings)]
     return _sanitise(_markdown(_tidy_fence_lines(source), extensions), _post_cleaner)
 
 
