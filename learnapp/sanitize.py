@@ -16,6 +16,7 @@ import markdown as markdown_lib
 from bleach import html5lib_shim
 from bleach.linkifier import URL_RE, Linker, LinkifyFilter
 
+from learnapp.lesson_markdown import lesson_extensions
 from learnapp.post_markdown import post_extensions, tidy_fence_lines
 
 MAX_SOURCE_CHARS = 100_000
@@ -341,8 +342,10 @@ def _markdown(source: str, extensions: list) -> str:
 
 
 def render_markdown(source: str) -> str:
-    """Markdown → HTML → sanitised HTML. Raises SourceTooLong above the length cap."""
-    return _sanitise(_markdown(source, ["tables", "sane_lists"]), _cleaner)
+    """Lesson Markdown → HTML → sanitised HTML, with no h1 (lesson_markdown). Raises
+    SourceTooLong above the length cap."""
+    extensions = ["tables", "sane_lists", *lesson_extensions()]
+    return _sanitise(_markdown(source, extensions), _cleaner)
 
 
 def render_post_markdown(source: str) -> str:

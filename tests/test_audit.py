@@ -278,3 +278,42 @@ def test_unit_ids_in_the_details_read_as_unit_names(auth, session, clock):
         )
     )
     assert json.loads(rows[1][9]) == {"unit_id": "乙支部"}
+
+
+def test_the_date_filters_say_which_is_the_start_and_which_the_end(auth, session):
+    build_world(session)
+    auth.login("admin")
+    page = auth.client.get("/admin/audit?since=2025-01-01&until=2025-01-31").text
+    since = re.search(r'<label[^>]*for="audit-since"[^>]*>(.*?)</label>', page)
+    until = re.search(r'<label[^>]*for="audit-until"[^>]*>(.*?)</label>', page)
+    assert since and since.group(1) == "开始日期"
+    assert until and until.group(1) == "结束日期"
+    assert re.search(r'<input[^>]*id="audit-since"[^>]*name="since" value="2025-01-01"', page)
+    assert re.search(r'<input[^>]*id="audit-until"[^>]*name="until" value="2025-01-31"', page)
+
+
+def test_the_export_names_every_target_as_the_page_does(auth, session, clock):
+    world = build_world(session)
+    record(session, world.admin, "question.approved", "question", 47, now=clock())
+    record(session, world.admin, "user.disabled", "user", world.member_b.id, now=clock())
+    record(session, world.admin, "bank.created", "question_bank", 9999, now=clock())
+    record(session, world.admin, "audit.exported", "audit_log", "-", now=clock())
+    session.commit()
+    auth.login("admin")
+    targets = _targets(auth.client.get("/admin/audit").text)
+    assert targets == [
+        "审计日志",
+        "题库 #9999",
+        f"账号 {world.member_b.display_name}",
+        "试题 #47",
+    ]
+    rows = list(
+        csv.reader(io.StringIO(auth.client.get("/admin/audit/export.csv").text.lstrip("\ufeff")))
+    )
+    assert rows[0][5:8] == ["操作对象", "对象编号", "对象名称"]
+    named = {(row[5], row[6]): row[7] for row in rows[1:]}
+    assert named[("试题", "47")] == "#47"
+    assert named[("账号", str(world.member_b.id))] == world.member_b.display_name
+    assert named[("题库", "9999")] == "#9999"
+    # An entry with no object id is named by its type alone, on both.
+    assert [row[7] for row in rows if row[5] == "审计日志"] == [""]

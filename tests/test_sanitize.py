@@ -231,6 +231,19 @@ def test_headings_in_a_post_are_small_headings():
     assert html == "<h5>标题</h5>\n<h6>小标题</h6>\n<h6>更小</h6>\n<p>正文</p>"
 
 
+def test_headings_in_a_lesson_start_at_h2_below_the_pages_title():
+    html = render_markdown("# 总纲\n\n## 第一条\n\n### 一\n\n##### 五\n\n###### 六\n\n正文")
+    assert html == (
+        "<h2>总纲</h2>\n<h3>第一条</h3>\n<h4>一</h4>\n<h6>五</h6>\n<h6>六</h6>\n<p>正文</p>"
+    )
+    # An underlined title is a "#" heading too.
+    assert render_markdown("总纲\n====\n\n第一条\n---") == "<h2>总纲</h2>\n<h3>第一条</h3>"
+    # Lessons that start at "##", as the curriculum files do, keep their levels.
+    assert render_markdown("## 学习目标\n\n### 一") == "<h2>学习目标</h2>\n<h3>一</h3>"
+    # Never an h1, whatever the author writes: raw HTML's keeps its text only.
+    assert "<h1" not in render_markdown("# a\n\n> # b\n\n- # c\n\n<h1>d</h1>")
+
+
 def test_an_image_from_elsewhere_in_a_post_becomes_a_link_to_it():
     html = render_post_markdown("![党徽](https://img.com/a.png) ![](http://img.com/b.png)")
     rel = 'rel="nofollow noopener noreferrer"'

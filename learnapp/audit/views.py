@@ -73,17 +73,27 @@ def audit_json(value) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
 
 
-def _target_name(found: TargetName | None) -> str:
-    if found is None:
-        return ""
+def _named(found: TargetName) -> str:
     return found.name if found.exists else _("%(name)s (deleted)", name=found.name)
+
+
+def _target_names(names: dict[tuple[str, str], TargetName]):
+    """How the log names an entry's target after its type's label, the same on the page and in
+    the export: its name (marked when the object is gone), else its id ("#47"), else nothing
+    (a target with no id, "-")."""
+
+    def target_name(entry) -> str:
+        found = names.get((entry.target_type, entry.target_id))
+        if found is not None:
+            return _named(found)
+        return "" if entry.target_id == "-" else f"#{entry.target_id}"
+
+    return target_name
 
 
 def _details(session, entries):
     """How the entries' before- and after-states read: JSON, with unit ids as unit names."""
-    labels = {
-        unit_id: _target_name(found) for unit_id, found in unit_names(session, entries).items()
-    }
+    labels = {unit_id: _named(found) for unit_id, found in unit_names(session, entries).items()}
     return lambda entry, state: audit_json(with_unit_names(entry, state, labels))
 
 
@@ -98,6 +108,7 @@ def audit_log():
     page = strict_int_arg("page") or 1
     raw, filters = _filters()
     entries, total = search_entries(session, filters, page=page)
+    names = target_names(session, entries)
     return render_template(
         "audit/log.html",
         entries=entries,
@@ -106,7 +117,8 @@ def audit_log():
         filters=raw,
         actions=_labelled(distinct_actions(session), action_label),
         target_types=_labelled(distinct_target_types(session), target_label),
-        names=target_names(session, entries),
+        names=names,
+        target_name=_target_names(names),
         links=TARGET_LINKS,
         action_label=action_label,
         target_label=target_label,
@@ -122,7 +134,7 @@ def audit_export():
     session = get_session()
     raw, filters = _filters()
     entries = export_entries(session, filters)
-    names = target_names(session, entries)
+    target_name = _target_names(target_names(session, entries))
     details = _details(session, entries)
     generated_at = now()
     record(
@@ -157,7 +169,7 @@ def audit_export():
             entry.action,
             target_label(entry.target_type),
             entry.target_id,
-            _target_name(names.get((entry.target_type, entry.target_id))),
+            target_name(entry),
             details(entry, entry.before),
             details(entry, entry.after),
             entry.ip or "",

@@ -120,6 +120,14 @@ def lesson_body_html(session: Session, lesson: Lesson) -> str:
     return version.body_html if version else ""
 
 
+def lesson_sources(session: Session, lesson: Lesson) -> list[str]:
+    """The current version's sources (出处), plain text, one citation each."""
+    if lesson.current_version_id is None:
+        return []
+    version = session.get(LessonVersion, lesson.current_version_id)
+    return list(version.sources or []) if version else []
+
+
 def media_url(lesson: Lesson) -> str | None:
     """URL of the lesson's current video or PDF, served with range requests by this package."""
     media = lesson.media

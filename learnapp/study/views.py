@@ -6,7 +6,12 @@ from flask_login import current_user
 
 from learnapp.authz import LOGGED_IN, route_policy, strict_int_arg
 from learnapp.clock import now
-from learnapp.courses.queries import lesson_body_html, media_url, visible_lesson
+from learnapp.courses.queries import (
+    lesson_body_html,
+    lesson_sources,
+    media_url,
+    visible_lesson,
+)
 from learnapp.db import commit, get_session, tolerates_power_loss
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.extensions import rate_limit_free
@@ -100,6 +105,7 @@ def lesson(lesson_id):
         previous=statuses[index - 1].lesson if index > 0 else None,
         following=statuses[index + 1].lesson if index + 1 < len(statuses) else None,
         body_html=lesson_body_html(session, lesson),
+        sources=lesson_sources(session, lesson),
         media=media_url(lesson),
         heartbeat_seconds=current_app.config["STUDY_HEARTBEAT_SECONDS"],
     )

@@ -32,6 +32,7 @@ from learnapp.courses.models import Course, Lesson, LessonKind, LessonMedia, Mod
 from learnapp.courses.queries import (
     can_author,
     lesson_body_html,
+    lesson_sources,
     lesson_versions,
     media_url,
     visible_lesson,
@@ -146,6 +147,7 @@ def lesson_preview(lesson_id):
         lesson=lesson,
         course=lesson.course,
         body_html=lesson_body_html(session, lesson),
+        sources=lesson_sources(session, lesson),
         media=media_url(lesson),
     )
 
