@@ -45,7 +45,7 @@ from learnapp.forms import EmptyForm
 from learnapp.orgs.forms import unit_choices
 from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
 from learnapp.orgs.queries import pickable_units, units_in_scope
-from learnapp.orgs.roles import grant_role, revoke_role
+from learnapp.orgs.roles import grant_role, revoke_role, roles_text
 from learnapp.redirects import safe_next
 
 bp = Blueprint("accounts", __name__)
@@ -280,6 +280,7 @@ def user_detail(user_id):
     return render_template(
         "accounts/user_detail.html",
         user=user,
+        held_roles=roles_text(user.roles),
         grant_form=form,
         form=EmptyForm(),
         lock=login_lock(get_session(), user, now()),
@@ -293,10 +294,13 @@ def user_active(user_id):
     form = EmptyForm()
     if form.validate_on_submit():
         try:
-            set_active(get_session(), current_user, user, request.form.get("active") == "1", now())
+            withdrawn = set_active(
+                get_session(), current_user, user, request.form.get("active") == "1", now()
+            )
         except DomainError as error:
             flash(str(error.message), "danger")
         else:
+            roles = roles_text(withdrawn)
             commit()
             if user.is_active:
                 flash(
@@ -308,6 +312,8 @@ def user_active(user_id):
                     _("Account %(name)s disabled: its sessions ended.", name=user.username),
                     "success",
                 )
+                if roles:
+                    flash(_("Its roles were withdrawn: %(roles)s.", roles=roles), "info")
     return redirect(url_for("accounts.user_detail", user_id=user.id))
 
 

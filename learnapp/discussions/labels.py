@@ -10,6 +10,7 @@ from learnapp.discussions.models import (
     ReportState,
     WordAction,
 )
+from learnapp.discussions.queries.announcements import ReceiptNote
 
 BOARD_KIND_LABELS = {
     BoardKind.PLATFORM: _l("Platform board"),
@@ -55,4 +56,9 @@ REPORT_STATE_LABELS = {
     ReportState.OPEN: _l("Open"),
     ReportState.UPHELD: _l("Upheld: post removed"),
     ReportState.DISMISSED: _l("Dismissed: post stays"),
+}
+RECEIPT_NOTE_LABELS = {
+    ReceiptNote.DISABLED: _l("Disabled"),
+    ReceiptNote.MOVED_OUT: _l("Moved out"),
+    ReceiptNote.JOINED_LATER: _l("Joined after publication"),
 }

@@ -93,6 +93,17 @@ def mark_read_for_link(session: Session, user_id: int, link: str, now: datetime)
     ).rowcount
 
 
+def retire_link(session: Session, link: str, now: datetime) -> int:
+    """Mark read everyone's unread notifications that lead to `link`: what they announced was
+    taken back (an announcement withdrawn), so it no longer waits to be read in anyone's bell.
+    The notifications stay in each list, leading to the page that says so."""
+    return session.execute(
+        sa.update(Notification)
+        .where(Notification.read_at.is_(None), Notification.link == link)
+        .values(read_at=now)
+    ).rowcount
+
+
 def set_reminder_address(session: Session, user, email: str | None, now: datetime) -> None:
     """Set or clear (None/empty) the address the user's reminders are e-mailed to."""
     existing = session.scalar(sa.select(ReminderAddress).where(ReminderAddress.user_id == user.id))

@@ -44,17 +44,26 @@ def grant_role(
 ) -> RoleAssignment:
     """Only administrators assign roles (a secretary cannot raise anyone, themselves included).
 
-    A role is granted only in an active unit. A secretary or committee member (书记, 委员) is
-    held only in a party committee, general branch or branch, never in a party group (党小组 has
-    a group leader, not modelled here), by a full party member (正式党员: a probationary member
-    has no right to be elected, DOMAIN.md) of that unit or of a unit under it; a unit has one
-    secretary at a time, so granting a
-    second is refused, naming the holder: the admin removes that role first (a handover is two
-    audited steps). For a secretary the unit row is locked before the check, so two concurrent
-    grants cannot both pass. A member's first 书记 or 委员 role is kept in their standing's
-    history (orgs.standing): the higher 学时 target applies from now, not to years already over."""
+    A role is granted only to an active account (disabling one withdraws its roles) and only
+    in an active unit. A secretary or committee member (书记, 委员) is held only in a party
+    committee, general branch or branch, never in a party group (党小组 has a group leader, not
+    modelled here), by a full party member (正式党员: a probationary member has no right to be
+    elected, DOMAIN.md) of that unit or of a unit under it; a unit has one secretary at a time,
+    so granting a second is refused, naming the holder: the admin removes that role first (a
+    handover is two audited steps). For a secretary the unit row is locked before the check, so
+    two concurrent grants cannot both pass. A member's first 书记 or 委员 role is kept in their
+    standing's history (orgs.standing): the higher 学时 target applies from now, not to years
+    already over."""
     if actor is not None and not actor.is_admin:
         raise DomainError("role", _l("Only an administrator can assign roles."))
+    if not user.is_active:
+        raise DomainError(
+            "role",
+            _l(
+                "The account of %(name)s is disabled: enable it before giving it a role.",
+                name=user.display_name,
+            ),
+        )
     if not unit.is_active:
         raise DomainError(
             "unit_id", _l("%(target)s is deactivated: choose another unit.", target=unit.name)

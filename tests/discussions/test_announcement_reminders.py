@@ -141,13 +141,20 @@ def test_the_receipts_table_lists_readers_then_the_others_within_scope(world, se
     announcement = _publish(session, world.admin, world.root)
     mark_announcement_read(session, world.member_a.id, announcement.id, FIXED_NOW)
     header, rows = receipts_table(session, world.secretary_a, announcement, FIXED_NOW)
-    assert header == [gettext("Name"), gettext("Unit"), gettext("Read"), gettext("Read at")]
+    assert header == [
+        gettext("Name"),
+        gettext("Unit"),
+        gettext("Read"),
+        gettext("Read at"),
+        gettext("Status"),
+    ]
     # Read at 10:00 in the organisation's time zone (02:00 UTC).
     assert rows[0] == [
         world.member_a.display_name,
         "甲第一党小组",
         gettext("yes"),
         "2026-03-10 10:00",
+        "",
     ]
     assert sorted(row[0] for row in rows[1:]) == sorted(
         user.display_name for user in (world.general_secretary, world.secretary_a)

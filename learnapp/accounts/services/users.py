@@ -13,7 +13,8 @@ from learnapp.accounts.passwords import hash_password, password_problem
 from learnapp.accounts.services.sessions import revoke_all_sessions
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
-from learnapp.orgs.models import MemberCategory, Unit
+from learnapp.orgs.models import MemberCategory, RoleAssignment, Unit
+from learnapp.orgs.roles import revoke_role
 
 USERNAME_ALLOWED = set("abcdefghijklmnopqrstuvwxyz0123456789._-")
 LOCALES = ("zh_Hans", "en")
@@ -107,12 +108,18 @@ def create_user(
     return user
 
 
-def set_active(session: Session, actor: User, user: User, active: bool, now: datetime) -> None:
-    """Enable or disable an account; disabling ends its sessions at once."""
+def set_active(
+    session: Session, actor: User, user: User, active: bool, now: datetime
+) -> list[RoleAssignment]:
+    """Enable or disable an account; disabling ends its sessions at once and withdraws every
+    role it holds, each audited as any withdrawal (orgs.roles.revoke_role), so that a disabled
+    书记 no longer stands in the way of a successor. Enabling gives no role back. Returns the
+    roles withdrawn."""
     if user.id == actor.id and not active:
         raise DomainError(None, _l("You cannot disable your own account."))
     before = _snapshot(user)
     user.is_active = active
+    withdrawn = [] if active else list(user.roles)
     if not active:
         revoke_all_sessions(session, user, now)
     session.flush()
@@ -126,3 +133,6 @@ def set_active(session: Session, actor: User, user: User, active: bool, now: dat
         before=before,
         after=_snapshot(user),
     )
+    for assignment in withdrawn:
+        revoke_role(session, actor, assignment, now)
+    return withdrawn

@@ -3,6 +3,7 @@
 from learnapp.discussions.models.announcements import (
     Announcement,
     AnnouncementRead,
+    AnnouncementRecipient,
     Complaint,
     ComplaintMessage,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "AllowedTerm",
     "Announcement",
     "AnnouncementRead",
+    "AnnouncementRecipient",
     "Board",
     "BoardKind",
     "BoardSubscription",

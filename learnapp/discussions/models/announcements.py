@@ -26,6 +26,26 @@ class Announcement(Base):
     unit = relationship("Unit", lazy="joined")
     author = relationship("User", lazy="joined")
 
+    def is_current(self, now: datetime) -> bool:
+        """Shown to members as news: published, not withdrawn, not past its end."""
+        return (
+            self.published_at <= now
+            and self.withdrawn_at is None
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+
+class AnnouncementRecipient(Base):
+    """A member of the audience when the announcement was published (active, in the unit's
+    subtree): who was meant to read it, frozen, whoever joins or leaves the unit later."""
+
+    __tablename__ = "announcement_recipients"
+
+    announcement_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("announcements.id"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+
 
 class AnnouncementRead(Base):
     __tablename__ = "announcement_reads"
@@ -35,6 +55,9 @@ class AnnouncementRead(Base):
     )
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
     read_at: Mapped[datetime]
+    # The reader's unit when they read it: a receipt stays in that unit's records after the
+    # reader moves out or is disabled (None: read before units were recorded and unknown).
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
 
 
 class Complaint(Base):

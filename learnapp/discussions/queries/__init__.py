@@ -12,10 +12,13 @@ from sqlalchemy.orm import Session
 from learnapp.discussions.models import Post, PostState
 from learnapp.discussions.queries.announcements import (
     AnnouncementRow,
+    Receipt,
+    ReceiptNote,
     Receipts,
     announcements_by,
     announcements_for,
     can_see_announcement,
+    read_counts,
     receipts,
     reminded_today,
 )
@@ -55,6 +58,8 @@ __all__ = [
     "Likes",
     "Page",
     "QueueItem",
+    "Receipt",
+    "ReceiptNote",
     "Receipts",
     "ThreadRow",
     "announcements_by",
@@ -72,6 +77,7 @@ __all__ = [
     "queue_size",
     "quotable_post",
     "quoted_posts",
+    "read_counts",
     "read_marker",
     "receipts",
     "reminded_today",

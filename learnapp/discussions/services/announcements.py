@@ -15,11 +15,12 @@ from learnapp.authz import can_manage_unit
 from learnapp.clock import org_timezone
 from learnapp.db import within_path
 from learnapp.discussions import notices
-from learnapp.discussions.models import Announcement, AnnouncementRead
+from learnapp.discussions.labels import RECEIPT_NOTE_LABELS
+from learnapp.discussions.models import Announcement, AnnouncementRead, AnnouncementRecipient
 from learnapp.discussions.queries.announcements import REMINDED, receipts, reminded_today
 from learnapp.discussions.services.text import clean_title, render_body
 from learnapp.errors import DomainError
-from learnapp.notifications.services import mark_read_for_link, notify
+from learnapp.notifications.services import mark_read_for_link, notify, retire_link
 from learnapp.orgs.models import Unit
 
 MAX_BODY_CHARS = 20_000
@@ -45,7 +46,9 @@ def publish_announcement(
     expires_at: datetime | None,
     now: datetime,
 ) -> Announcement:
-    """Publish to `unit`'s subtree, which the author must manage; every member of it is notified."""
+    """Publish to `unit`'s subtree, which the author must manage. Its active members are the
+    audience, recorded as those meant to read it (receipts count them), and notified, the
+    author aside."""
     if not can_manage_unit(author, unit):
         raise DomainError("unit_id", _l("The unit is outside your organisation."))
     if expires_at is not None and expires_at <= now:
@@ -62,9 +65,15 @@ def publish_announcement(
     )
     session.add(announcement)
     session.flush()
+    audience = audience_ids(session, unit)
+    if audience:
+        session.execute(
+            sa.insert(AnnouncementRecipient),
+            [{"announcement_id": announcement.id, "user_id": user_id} for user_id in audience],
+        )
     notify(
         session,
-        set(audience_ids(session, unit)) - {author.id},
+        set(audience) - {author.id},
         notices.ANNOUNCEMENT,
         _link(announcement.id),
         now,
@@ -83,12 +92,15 @@ def publish_announcement(
 
 
 def withdraw_announcement(session: Session, actor: User, announcement: Announcement, now) -> None:
-    """The author or a manager of its unit takes it off the home pages (kept for the record)."""
+    """The author or a manager of its unit takes it off the home pages (kept for the record).
+    Its notifications still unread are marked read: nobody is left a withdrawn announcement to
+    read."""
     if announcement.author_id != actor.id and not can_manage_unit(actor, announcement.unit):
         raise DomainError(None, _l("Only its author can withdraw this announcement."))
     if announcement.withdrawn_at is None:
         announcement.withdrawn_at = now
         session.flush()
+        retire_link(session, _link(announcement.id), now)
         record(session, actor, "announcement.withdrawn", "announcement", announcement.id, now=now)
 
 
@@ -98,8 +110,8 @@ def _link(announcement_id: int) -> str:
 
 
 def mark_announcement_read(session: Session, user_id: int, announcement_id: int, now) -> None:
-    """The first read counts; repeated views change nothing. The reader's notification of the
-    announcement is marked read with it."""
+    """The first read counts, in the unit the reader is in then; repeated views change
+    nothing. The reader's notification of the announcement is marked read with it."""
     mark_read_for_link(session, user_id, _link(announcement_id), now)
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
@@ -108,7 +120,12 @@ def mark_announcement_read(session: Session, user_id: int, announcement_id: int,
         from sqlalchemy.dialects.sqlite import insert
     session.execute(
         insert(AnnouncementRead)
-        .values(announcement_id=announcement_id, user_id=user_id, read_at=now)
+        .values(
+            announcement_id=announcement_id,
+            user_id=user_id,
+            read_at=now,
+            unit_id=sa.select(User.unit_id).where(User.id == user_id).scalar_subquery(),
+        )
         .on_conflict_do_nothing(index_elements=["announcement_id", "user_id"])
     )
 
@@ -136,7 +153,11 @@ def remind_unread(session: Session, actor: User, announcement: Announcement, now
                 time=earlier.astimezone(org_timezone()).strftime("%H:%M"),
             ),
         )
-    unread = [user.id for user in receipts(session, actor, announcement).unread if user != actor]
+    unread = [
+        receipt.user.id
+        for receipt in receipts(session, actor, announcement, now).unread
+        if receipt.user != actor
+    ]
     if not unread:
         raise DomainError(None, _l("Everyone has read it: there is nobody to remind."))
     sent = notify(
@@ -162,17 +183,21 @@ def remind_unread(session: Session, actor: User, announcement: Announcement, now
 def receipts_table(
     session: Session, actor: User, announcement: Announcement, now: datetime
 ) -> tuple[list[str], list[list]]:
-    """The actor's receipts as a table (readers by time of reading, then the others, as on the
-    page), times in the organisation's time zone; the export is audited."""
-    found = receipts(session, actor, announcement)
+    """The actor's receipts as a table, as on the page: readers by time of reading, then the
+    others; each in the unit it is counted in, with its note (disabled, moved out, joined
+    later); times in the organisation's time zone. The export is audited."""
+    found = receipts(session, actor, announcement, now)
     tz = org_timezone()
-    header = [_("Name"), _("Unit"), _("Read"), _("Read at")]
+    header = [_("Name"), _("Unit"), _("Read"), _("Read at"), _("Status")]
     rows = [
-        [user.display_name, user.unit.name if user.unit else "", _("yes"), _stamp(at, tz)]
-        for user, at in found.read
-    ] + [
-        [user.display_name, user.unit.name if user.unit else "", _("no"), ""]
-        for user in found.unread
+        [
+            receipt.user.display_name,
+            receipt.unit.name if receipt.unit else "",
+            _("yes") if receipt.read_at else _("no"),
+            _stamp(receipt.read_at, tz) if receipt.read_at else "",
+            str(RECEIPT_NOTE_LABELS[receipt.note]) if receipt.note else "",
+        ]
+        for receipt in found.read + found.unread
     ]
     record(
         session,

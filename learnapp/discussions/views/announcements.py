@@ -9,6 +9,7 @@ from learnapp.authz import LOGGED_IN, MANAGER, can_manage_unit, route_policy
 from learnapp.clock import now, org_timezone
 from learnapp.db import commit, get_session
 from learnapp.discussions.forms import AnnouncementForm
+from learnapp.discussions.labels import RECEIPT_NOTE_LABELS
 from learnapp.discussions.models import Announcement
 from learnapp.discussions.queries import (
     announcements_by,
@@ -108,16 +109,16 @@ def announcement_detail(announcement_id):
 def announcement_receipts(announcement_id):
     announcement = _load(announcement_id)
     session, stamp = get_session(), now()
-    found = receipts(session, current_user, announcement)
+    found = receipts(session, current_user, announcement, stamp)
     return render_template(
         "discussions/receipts.html",
         announcement=announcement,
         receipts=found,
+        note_labels=RECEIPT_NOTE_LABELS,
         # Whom a reminder would reach: the unread, the manager themselves aside.
-        remindable=sum(1 for user in found.unread if user.id != current_user.id),
+        remindable=sum(1 for receipt in found.unread if receipt.user.id != current_user.id),
         reminded_at=reminded_today(session, announcement, stamp),
-        is_shown=announcement.withdrawn_at is None
-        and (announcement.expires_at is None or announcement.expires_at > stamp),
+        is_shown=announcement.is_current(stamp),
         form=EmptyForm(),
     )
 
