@@ -17,7 +17,7 @@ from learnapp.orgs.models import Unit, UnitKind
 from tests.conftest import scratch_engine
 from tests.factories import FIXED_NOW
 
-BEFORE = "2cc200fc9f6f"
+BEFORE = "8ed0d56a3b13"
 
 
 @pytest.fixture
