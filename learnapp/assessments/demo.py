@@ -141,7 +141,11 @@ def _last_year(session: Session, org, year: int, rng: random.Random) -> Assessme
         )
         for m in members
     }
+    # The secretary's own grade is proposed by another member of the branch committee.
+    own = {org.secretary.id: proposals.pop(org.secretary.id)}
     grading.propose_grades(session, org.secretary, period, proposals, day(22) + morning)
+    colleague = grading.other_graders(session, period, org.secretary.id)[0]
+    grading.propose_grades(session, colleague, period, own, day(22) + morning)
     grading.submit(session, org.secretary, period, "", day(22) + morning)
     star = grading.grades_of(session, period)[org.member.id]
     grading.decide(session, org.admin, period, star, True, "同意。", day(24) + morning)

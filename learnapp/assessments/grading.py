@@ -2,7 +2,8 @@
 
 The committee decides, with a reason; the dossier's score only informs it. A grade can change
 only while the period is at the committee step; after lock only the unit above can reopen the
-period, with a reason that goes to the audit log.
+period, with a reason that goes to the audit log. The member graded never sets their own grade
+or feedback, even as the branch's secretary: another of its committee, or the unit above, does.
 """
 
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.assessments.notices import RESULT
-from learnapp.assessments.queries import is_unit_above
+from learnapp.assessments.queries import branch_committee, is_unit_above
 from learnapp.assessments.steps import move_step
 from learnapp.audit.services import record
 from learnapp.authz import can_manage_unit
@@ -32,11 +33,61 @@ from learnapp.notifications.services import notify
 
 EXCELLENT_SHARE = Fraction(1, 3)
 REASON_CHARS = 1000
+NAMED_MISSING = 10
 
 
 def _require_committee(actor: User, period: AssessmentPeriod) -> None:
     if not can_manage_unit(actor, period.unit):
         raise DomainError(None, _l("The unit is outside your organisation."))
+
+
+def other_graders(session: Session, period: AssessmentPeriod, member_id: int) -> list[User]:
+    """Who of the branch's own committee (书记, 委员) may set the member's grade and feedback:
+    all of it but the member. The unit above may as well, and is left alone to do it in a
+    branch whose committee is the member alone."""
+    return [user for user in branch_committee(session, period.unit) if user.id != member_id]
+
+
+def _names(users: list[User]) -> str:
+    named = "、".join(user.display_name for user in users[:NAMED_MISSING])
+    if len(users) > NAMED_MISSING:
+        return _l("%(names)s and others (%(num)d in all)", names=named, num=len(users))
+    return named
+
+
+def own_grade_note(session: Session, period: AssessmentPeriod, member_id: int) -> str:
+    """Whom a member of the committee leaves their own grade and feedback to, by name."""
+    others = other_graders(session, period, member_id)
+    if others:
+        return _l(
+            "Your own grade and feedback are set by another committee member (%(names)s) or "
+            "by the unit above.",
+            names=_names(others),
+        )
+    return _l(
+        "Your own grade and feedback are set by the unit above: the branch has no other "
+        "committee member."
+    )
+
+
+def _missing_message(session: Session, actor: User, period: AssessmentPeriod, missing: list):
+    """Whose grade is missing and, when the actor's own is, who sets it."""
+    names = _names(missing)
+    if actor.id not in {member.id for member in missing}:
+        return _l("Propose a grade for every member first. Missing: %(names)s.", names=names)
+    others = other_graders(session, period, actor.id)
+    if others:
+        return _l(
+            "Propose a grade for every member first. Missing: %(names)s. Your own grade is "
+            "set by another committee member (%(others)s) or by the unit above.",
+            names=names,
+            others=_names(others),
+        )
+    return _l(
+        "Propose a grade for every member first. Missing: %(names)s. Your own grade is set "
+        "by the unit above: the branch has no other committee member.",
+        names=names,
+    )
 
 
 def grades_of(session: Session, period: AssessmentPeriod) -> dict[int, AssessmentGrade]:
@@ -55,12 +106,21 @@ def propose_grades(
     proposals: dict[int, tuple[Grade, str]],
     now: datetime,
 ) -> int:
-    """Set the committee's grade and reason for the members given (all or nothing). A grade
-    given again as it stands keeps the unit above's decision on it; a changed grade or reason
-    loses it. The changes, with any decision they undo, go to the audit log."""
+    """Set the committee's grade and reason for the members given (all or nothing), never the
+    actor's own. A grade given again as it stands keeps the unit above's decision on it; a
+    changed grade or reason loses it. The changes, with any decision they undo, go to the
+    audit log."""
     _require_committee(actor, period)
     if period.step != Step.COMMITTEE:
         raise DomainError(None, _l("Grades can only be proposed at the committee step."))
+    if actor.id in proposals:
+        raise DomainError(
+            f"grade_{actor.id}",
+            _l(
+                "Nobody sets their own grade: another committee member of the branch or the "
+                "unit above sets it."
+            ),
+        )
     members = {m.id for m in evidence.period_members(session, period)}
     reasons = {}
     for member_id, (_grade, reason) in proposals.items():
@@ -147,9 +207,9 @@ def submit(
         raise DomainError(None, _l("The proposals can only be submitted at the committee step."))
     state = check(session, period)
     if state.missing:
-        raise DomainError(
-            None, _l("Propose a grade for every member first (%(n)d missing).", n=state.missing)
-        )
+        grades = grades_of(session, period)
+        missing = [m for m in evidence.period_members(session, period) if m.id not in grades]
+        raise DomainError(None, _missing_message(session, actor, period, missing))
     justification = (justification or "").strip()
     if state.excellent_over_share and not justification:
         raise DomainError(
@@ -238,10 +298,19 @@ def decide(
 def save_feedback(
     session: Session, actor: User, period: AssessmentPeriod, grade: AssessmentGrade, text: str
 ) -> None:
-    """What the committee tells the member along with the grade."""
+    """What the committee tells the member along with the grade, never written by the member
+    graded."""
     _require_committee(actor, period)
     if period.step != Step.FEEDBACK:
         raise DomainError("feedback", _l("Feedback is written at the feedback step."))
+    if actor.id == grade.member_id:
+        raise DomainError(
+            "feedback",
+            _l(
+                "Nobody writes the feedback on their own grade: another committee member of "
+                "the branch or the unit above writes it."
+            ),
+        )
     text = (text or "").strip()
     if len(text) > REASON_CHARS:
         raise DomainError("feedback", _l("At most %(n)d characters.", n=REASON_CHARS))

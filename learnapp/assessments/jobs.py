@@ -54,6 +54,26 @@ def _not_acted(session: Session, period: AssessmentPeriod) -> list[int]:
     return [m.id for m in evidence.period_members(session, period) if m.id not in acted]
 
 
+def _claim_reminder(session: Session, period: AssessmentPeriod, step: Step, now: datetime) -> bool:
+    """Mark the step's reminder sent, in one conditional UPDATE: only while the period is still
+    at the step and the step has not closed. A committee moving the period on meanwhile wins,
+    and no reminder goes out for a step that is over."""
+    _next, field = SCHEDULED[step]
+    claimed = session.execute(
+        sa.update(AssessmentPeriod)
+        .where(
+            AssessmentPeriod.id == period.id,
+            AssessmentPeriod.step == step,
+            AssessmentPeriod.reminded_step != step.value,
+            getattr(AssessmentPeriod, field) > now,
+        )
+        .values(reminded_step=step.value)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    session.expire(period, ["reminded_step"])
+    return claimed == 1
+
+
 def _remind(session: Session, now: datetime) -> int:
     sent = 0
     for step in REMINDED_STEPS:
@@ -62,10 +82,13 @@ def _remind(session: Session, now: datetime) -> int:
             sa.select(AssessmentPeriod).where(
                 AssessmentPeriod.step == step,
                 AssessmentPeriod.reminded_step != step.value,
+                getattr(AssessmentPeriod, field) > now,
                 getattr(AssessmentPeriod, field) <= now + REMIND_BEFORE,
             )
         ).all()
         for period in periods:
+            if not _claim_reminder(session, period, step, now):
+                continue
             notify(
                 session,
                 _not_acted(session, period),
@@ -74,15 +97,15 @@ def _remind(session: Session, now: datetime) -> int:
                 now,
                 {"step": step.value, "year": period.year, "period": period.id},
             )
-            period.reminded_step = step.value
             sent += 1
         session.flush()
     return sent
 
 
 def run_schedule(session: Session, now: datetime) -> Summary:
-    """Move every period whose next step is due (several steps if several are due), then send
-    the "closes soon" reminders once per step."""
+    """Move every period whose next step is due (several steps if several are due; a step
+    passed through is not announced), then send the "closes soon" reminders once per step
+    still open."""
     moved, cache = 0, {}
     while ids := _due_ids(session, now):
         for period_id in ids:

@@ -23,10 +23,10 @@ from learnapp.assessments.models import (
     Step,
 )
 from learnapp.authz import can_manage_unit, unit_in_scope_clause
-from learnapp.db import tree_order
+from learnapp.db import pinyin_order, tree_order
 from learnapp.hours.corrections import Freeze, year_closer
 from learnapp.inbox import InboxItem, provider
-from learnapp.orgs.models import Unit
+from learnapp.orgs.models import LEADERSHIP_ROLES, RoleAssignment, Unit
 
 
 def is_unit_above(user, unit: Unit) -> bool:
@@ -36,6 +36,21 @@ def is_unit_above(user, unit: Unit) -> bool:
     return any(
         unit.path.startswith(managed.path) and managed.path != unit.path
         for managed in user.managed_units
+    )
+
+
+def branch_committee(session: Session, unit: Unit) -> list[User]:
+    """The unit's own 书记 and 委员 (roles held in the unit itself, not in a unit above it),
+    active accounts only, by name."""
+    holders = sa.select(RoleAssignment.user_id).where(
+        RoleAssignment.unit_id == unit.id, RoleAssignment.role.in_(LEADERSHIP_ROLES)
+    )
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(User.id.in_(holders), User.is_active.is_(True))
+            .order_by(pinyin_order(User.display_name), User.id)
+        )
     )
 
 

@@ -121,12 +121,12 @@ def advance(
 
     Entering the evaluation writes the voter roll and the blank ballots; entering the committee
     step freezes the dossiers, and the 积分 items still undecided lapse (see points.py). Members
-    are told what is open. A person closing the evaluation before anyone has voted is refused
-    unless they confirm it (`allow_no_ballots`): the period would go on without any 民主测评
-    result. So is a person closing it while items are undecided, unless the items they confirm
-    to lapse (`confirmed_lapse`, ids) include every one: an item proposed since they looked is
-    not lost unseen. The schedule's own close (no actor) proceeds, as agreed when the dates
-    were set.
+    are told what is open, unless it is already due to close. A person closing the evaluation
+    before anyone has voted is refused unless they confirm it (`allow_no_ballots`): the period
+    would go on without any 民主测评 result. So is a person closing it while items are
+    undecided, unless the items they confirm to lapse (`confirmed_lapse`, ids) include every
+    one: an item proposed since they looked is not lost unseen. The schedule's own close (no
+    actor) proceeds, as agreed when the dates were set.
     """
     if actor is not None and not can_manage_unit(actor, period.unit):
         raise DomainError(None, _l("The unit is outside your organisation."))
@@ -166,7 +166,9 @@ def advance(
         lapse_pending(session, actor, period, now)
     if target == Step.COMMITTEE:
         freeze(session, period, now, cache)
-    if target in STEP_OPEN:
+    if target in STEP_OPEN and getattr(period, SCHEDULED[target][1]) > now:
+        # A step already due to close (the schedule passing through it in one sweep) is not
+        # announced: its notice would ask members to act on a step that is over.
         notify(
             session,
             [m.id for m in evidence.period_members(session, period)],

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from learnapp.assessments import grading
 from learnapp.assessments.models import Step
 from learnapp.assessments.periods import create_period
 from learnapp.assessments.steps import advance
@@ -43,3 +44,16 @@ def new_period(session, world, *, year: int = 2026, to: Step = Step.DRAFT, now=F
 
 def full_member(session, unit, name):
     return make_user(session, unit=unit, username=name, category=MemberCategory.FULL)
+
+
+def propose_all(session, world, period, proposals, now=FIXED_NOW):
+    """The sheet as branch A makes it: its secretary proposes every grade but their own, which
+    the unit above (the general branch's secretary) proposes, branch A having no other
+    committee member."""
+    own_id = world.secretary_a.id
+    others = {member: line for member, line in proposals.items() if member != own_id}
+    grading.propose_grades(session, world.secretary_a, period, others, now)
+    if own_id in proposals:
+        grading.propose_grades(
+            session, world.general_secretary, period, {own_id: proposals[own_id]}, now
+        )

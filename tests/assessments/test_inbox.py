@@ -9,7 +9,7 @@ from learnapp.assessments.models import Grade, PointKind, Step
 from learnapp.assessments.points import propose_points
 from learnapp.assessments.steps import advance
 from learnapp.inbox import items_for
-from tests.assessments.helpers import assessment_world, new_period
+from tests.assessments.helpers import assessment_world, new_period, propose_all
 from tests.factories import FIXED_NOW
 
 
@@ -30,12 +30,11 @@ def test_committee_approval_and_feedback_are_due_for_the_right_people(session):
     assert _kinds(session, world.secretary_a)["assessment-committee"] == 1
     assert "assessment-committee" not in _kinds(session, world.member_b)
     members = [world.secretary_a, world.general_secretary, world.member_a, *extras]
-    grading.propose_grades(
+    propose_all(
         session,
-        world.secretary_a,
+        world,
         period,
         {m.id: (Grade.EXCELLENT if m is extras[0] else Grade.QUALIFIED, "好") for m in members},
-        FIXED_NOW,
     )
     grading.submit(session, world.secretary_a, period, "", FIXED_NOW)
     assert _kinds(session, world.general_secretary)["assessment-approval"] == 1
@@ -76,13 +75,7 @@ def test_feedback_is_due_after_the_proposals_need_no_more_approval(session):
     world, extras = assessment_world(session)
     period = new_period(session, world, to=Step.COMMITTEE)
     members = [world.secretary_a, world.general_secretary, world.member_a, *extras]
-    grading.propose_grades(
-        session,
-        world.secretary_a,
-        period,
-        {m.id: (Grade.QUALIFIED, "好") for m in members},
-        FIXED_NOW,
-    )
+    propose_all(session, world, period, {m.id: (Grade.QUALIFIED, "好") for m in members})
     assert grading.submit(session, world.secretary_a, period, "", FIXED_NOW) == Step.FEEDBACK
     kinds = _kinds(session, world.secretary_a)
     assert kinds["assessment-feedback"] == 1 and "assessment-committee" not in kinds

@@ -13,7 +13,7 @@ from learnapp.assessments import ballots, evidence, grading
 from learnapp.assessments.models import AssessmentPeriod, AssessmentRuleSet, Ballot, Grade, Step
 from learnapp.assessments.queries import own_periods
 from learnapp.assessments.steps import advance
-from tests.assessments.helpers import assessment_world, new_period
+from tests.assessments.helpers import assessment_world, new_period, propose_all
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
 
@@ -27,15 +27,14 @@ def _close(session, world, extras, period):
         ballots.cast_ballot(session, voter, period, ratings)
     advance(session, world.secretary_a, period, FIXED_NOW, allow_no_ballots=True)
     members = evidence.period_members(session, period)
-    grading.propose_grades(
+    propose_all(
         session,
-        world.secretary_a,
+        world,
         period,
         {
             m.id: (Grade.EXCELLENT if m.id == extras[0].id else Grade.QUALIFIED, "依据测评")
             for m in members
         },
-        FIXED_NOW,
     )
     grading.submit(session, world.secretary_a, period, "", FIXED_NOW)
     star = grading.grades_of(session, period)[extras[0].id]

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from learnapp.assessments import grading
 from learnapp.assessments.models import Approval, AssessmentPeriod, Grade, Step
 from learnapp.audit.models import AuditEntry
-from tests.assessments.helpers import assessment_world, new_period
+from tests.assessments.helpers import assessment_world, new_period, propose_all
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
 from tests.orglife.factories import refused
@@ -36,7 +36,7 @@ def _returned(session, world, extras):
     the unqualified one: the period is back at the committee."""
     period = new_period(session, world, to=Step.COMMITTEE)
     sheet = _sheet(world, extras)
-    grading.propose_grades(session, world.secretary_a, period, sheet, NOW)
+    propose_all(session, world, period, sheet, NOW)
     assert grading.submit(session, world.secretary_a, period, "先进集体", NOW) == Step.APPROVAL
     grades = grading.grades_of(session, period)
     unqualified = next(g for g in grades.values() if g.grade == Grade.UNQUALIFIED)
@@ -61,7 +61,7 @@ def test_saving_the_sheet_keeps_the_approvals_of_the_grades_left_as_they_are(ses
     world, extras = assessment_world(session)
     period, sheet, returned_id = _returned(session, world, extras)
     sheet[returned_id] = (Grade.BASIC, "改为基本合格")
-    grading.propose_grades(session, world.secretary_a, period, sheet, LATER)
+    propose_all(session, world, period, sheet, LATER)
     grades = grading.grades_of(session, period)
     excellent = [g for g in grades.values() if g.grade == Grade.EXCELLENT]
     assert len(excellent) == 5
@@ -104,7 +104,7 @@ def test_a_changed_reason_loses_the_approval_and_only_it_waits_again(session):
     period, sheet, returned_id = _returned(session, world, extras)
     star = world.secretary_a.id
     sheet[star] = (Grade.EXCELLENT, "理由已补充")
-    grading.propose_grades(session, world.secretary_a, period, sheet, LATER)
+    propose_all(session, world, period, sheet, LATER)
     key = str(star)
     entry = _last_proposal(session)
     assert entry.before == {
@@ -129,7 +129,7 @@ def test_the_same_sheet_saved_again_changes_nothing_and_logs_nothing(session):
     world, extras = assessment_world(session)
     period, sheet, _returned_id = _returned(session, world, extras)
     logged = _last_proposal(session).id
-    grading.propose_grades(session, world.secretary_a, period, sheet, LATER)
+    propose_all(session, world, period, sheet, LATER)
     assert _last_proposal(session).id == logged
     grades = grading.grades_of(session, period).values()
     assert sum(g.approval == Approval.APPROVED for g in grades) == 5
@@ -144,7 +144,7 @@ def test_a_bad_line_keeps_every_approval(session):
     sheet[star] = (Grade.QUALIFIED, "改")
     sheet[returned_id] = (Grade.BASIC, " ")
     with refused(f"reason_{returned_id}"):
-        grading.propose_grades(session, world.secretary_a, period, sheet, LATER)
+        propose_all(session, world, period, sheet, LATER)
     grades = grading.grades_of(session, period)
     assert grades[star].approval == Approval.APPROVED and grades[star].decision_note == "同意"
 
@@ -158,9 +158,12 @@ def returned(app, session):
         return world, period.id, sheet, returned_id
 
 
-def _form(sheet) -> dict:
+def _form(sheet, world) -> dict:
+    """The sheet as the branch's secretary sends it: every row but their own."""
     data = {}
     for member_id, (grade, reason) in sheet.items():
+        if member_id == world.secretary_a.id:
+            continue
         data[f"grade_{member_id}"] = grade.value
         data[f"reason_{member_id}"] = reason
     return data
@@ -183,7 +186,7 @@ def test_the_grade_sheet_shows_the_kept_decision_and_keeps_it_on_save(app, sessi
     returned_row = page.split(f'data-testid="grade-decision-{returned_id}"')[1]
     assert "依据不足" in returned_row.split("</div>")[0]
     sheet[returned_id] = (Grade.BASIC, "改为基本合格")
-    assert auth.post(url, _form(sheet)).status_code == 302
+    assert auth.post(url, _form(sheet, world)).status_code == 302
     assert _approved(session, period_id) == 5
     page = auth.client.get(url).get_data(as_text=True)
     assert f'data-testid="grade-decision-{returned_id}"' not in page
@@ -195,12 +198,12 @@ def test_the_grade_sheet_refuses_members_and_bad_lines_and_keeps_the_approvals(
 ):
     world, period_id, sheet, returned_id = returned
     url = f"/assessments/periods/{period_id}/grades"
-    changed = {**sheet, world.secretary_a.id: (Grade.QUALIFIED, "改")}
+    changed = {**sheet, world.general_secretary.id: (Grade.QUALIFIED, "改")}
     auth.login("ext1")  # a member of the branch, not a manager
-    assert auth.post(url, _form(changed)).status_code == 403
+    assert auth.post(url, _form(changed, world)).status_code == 403
     auth.logout()
     auth.login("seca")
-    bad = _form(changed)
+    bad = _form(changed, world)
     bad[f"reason_{returned_id}"] = ""
     response = auth.post(url, bad)
     assert response.status_code == 400

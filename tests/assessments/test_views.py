@@ -27,7 +27,7 @@ from learnapp.assessments.models import (
     VoterRoll,
 )
 from learnapp.orgs.models import Role
-from tests.assessments.helpers import assessment_world, new_period
+from tests.assessments.helpers import assessment_world, new_period, propose_all
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
 
@@ -285,14 +285,31 @@ def test_points_claimed_by_a_member_and_decided_by_the_secretary(app, session, w
     assert auth.client.get(f"/assessments/periods/{period_id}/points").status_code == 404
 
 
-def _sheet(session, period_id, excellent_id=None):
+def _sheet(session, period_id, excellent_id=None, *, by):
+    """The grade sheet as `by` sends it: every row but their own."""
     reload(session)
     period = session.get(AssessmentPeriod, period_id)
     data = {}
     for member_id in period.ballot_member_ids:
+        if member_id == by.id:
+            continue
         data[f"grade_{member_id}"] = "excellent" if member_id == excellent_id else "qualified"
         data[f"reason_{member_id}"] = "表现良好"
     return data
+
+
+def _secretarys_own_row(auth, world, period_id, grade="qualified"):
+    """Branch A's committee is its secretary alone: the unit above sets the secretary's row."""
+    auth.logout()
+    auth.login("gsec")
+    own = world.secretary_a.id
+    response = auth.post(
+        f"/assessments/periods/{period_id}/grades",
+        {f"grade_{own}": grade, f"reason_{own}": "履职尽责"},
+    )
+    assert response.status_code == 302
+    auth.logout()
+    auth.login("seca")
 
 
 def test_a_member_of_the_unit_above_never_decides_their_own_grade(app, session, world, auth):
@@ -301,7 +318,9 @@ def test_a_member_of_the_unit_above_never_decides_their_own_grade(app, session, 
     period_id = _period(app, session, world, Step.COMMITTEE)
     own = world.general_secretary.id
     auth.login("seca")
-    auth.post(f"/assessments/periods/{period_id}/grades", _sheet(session, period_id, own))
+    sheet = _sheet(session, period_id, own, by=world.secretary_a)
+    auth.post(f"/assessments/periods/{period_id}/grades", sheet)
+    _secretarys_own_row(auth, world, period_id)
     auth.post(f"/assessments/periods/{period_id}/submit", {})
     assert _step(session, period_id) == Step.APPROVAL
     grade_id = session.scalar(sa.select(AssessmentGrade.id).where(AssessmentGrade.member_id == own))
@@ -330,10 +349,11 @@ def test_the_committee_journey_from_proposal_to_lock_and_reopen(app, session, wo
     period_id = _period(app, session, world, Step.COMMITTEE)
     star = world.extras[0].id
     auth.login("seca")
-    sheet = _sheet(session, period_id, excellent_id=star)
+    sheet = _sheet(session, period_id, excellent_id=star, by=world.secretary_a)
     bad = dict(sheet, **{f"reason_{star}": ""})
     assert auth.post(f"/assessments/periods/{period_id}/grades", bad).status_code == 400
     assert auth.post(f"/assessments/periods/{period_id}/grades", sheet).status_code == 302
+    _secretarys_own_row(auth, world, period_id)
     assert auth.post(f"/assessments/periods/{period_id}/submit", {}).status_code == 302
     assert _step(session, period_id) == Step.APPROVAL
     grade_id = session.scalar(
@@ -522,13 +542,7 @@ def test_committee_actions_are_refused_outside_the_committee(
     with app.test_request_context():
         period = session.get(AssessmentPeriod, period_id)
         members = [m.id for m in period_members_of(session, period)]
-        grading.propose_grades(
-            session,
-            world.secretary_a,
-            period,
-            dict.fromkeys(members, (Grade.QUALIFIED, "好")),
-            FIXED_NOW,
-        )
+        propose_all(session, world, period, dict.fromkeys(members, (Grade.QUALIFIED, "好")))
         session.commit()
         grade_id = grading.grades_of(session, period)[world.extras[0].id].id
     auth.login(username)

@@ -23,7 +23,7 @@ from learnapp.assessments.steps import advance
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.notifications.models import Notification
-from tests.assessments.helpers import assessment_world, new_period, schedule
+from tests.assessments.helpers import assessment_world, new_period, propose_all, schedule
 from tests.factories import FIXED_NOW
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -231,7 +231,7 @@ def _grade_everyone(session, world, period, extras, excellent=()):
     proposals = {
         m.id: (Grade.EXCELLENT if m in excellent else Grade.QUALIFIED, "表现良好") for m in members
     }
-    grading.propose_grades(session, world.secretary_a, period, proposals, NOW)
+    propose_all(session, world, period, proposals, NOW)
     return members
 
 

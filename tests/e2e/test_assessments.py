@@ -1,6 +1,7 @@
 """The 民主评议 journey in a real browser: demo-member writes a self-appraisal and casts an
-anonymous ballot, demo-secretary opens the steps, reviews dossiers and proposes grades, the unit
-above (demo-admin) approves an 优秀, and the member sees the result and the feedback."""
+anonymous ballot, demo-secretary opens the steps, reviews dossiers and proposes every grade but
+his own, which the unit above (demo-admin) sets; the unit above approves an 优秀, and the member
+sees the result and the feedback."""
 
 import re
 
@@ -9,6 +10,7 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import DESKTOP, PHONE, login, shot
 
 MEMBER_NAME = "李晓燕"
+SECRETARY_NAME = "王建国"
 
 
 def shots(page, name: str) -> None:
@@ -89,17 +91,34 @@ def test_the_assessment_journey(new_page):
     rows = secretary.get_by_test_id("grade-row")
     for index in range(rows.count()):
         row = rows.nth(index)
+        if row.get_by_test_id("own-grade").count():
+            continue  # the secretary's own: read-only, set by someone else
         star = MEMBER_NAME in row.inner_text()
         row.locator("select").select_option("excellent" if star else "qualified")
         row.locator("input").fill("学习成效突出，测评良好。" if star else "按要求完成学习任务。")
+    expect(secretary.get_by_test_id("own-grade-note")).to_contain_text(
+        re.compile("支委会|committee")
+    )
     shots(secretary, "assessment-grades")
     secretary.get_by_test_id("save-grades").click()
+    secretary.get_by_test_id("submit-proposals").click()
+    # Refused: the secretary's own grade is missing, and the page says who sets it.
+    expect(secretary.locator(".alert-danger")).to_contain_text(SECRETARY_NAME)
+    expect(secretary.get_by_test_id("own-grade-note")).to_be_visible()
+
+    admin = new_page(DESKTOP)
+    login(admin, "demo-admin")
+    admin.goto(f"/assessments/periods/{period_id}/grades")
+    own = admin.get_by_test_id("grade-row").filter(has_text=SECRETARY_NAME)
+    own.locator("select").select_option("qualified")
+    own.locator("input").fill("认真履行书记职责。")
+    admin.get_by_test_id("save-grades").click()
+    expect(admin.get_by_test_id("period-step")).to_contain_text(re.compile("支委会|Committee"))
+
     secretary.get_by_test_id("submit-proposals").click()
     expect(secretary.get_by_test_id("period-step")).to_contain_text(re.compile("上级|unit above"))
     shots(secretary, "assessment-committee")
 
-    admin = new_page(DESKTOP)
-    login(admin, "demo-admin")
     admin.goto("/inbox")
     admin.get_by_test_id("inbox-assessment-approval").click()
     expect(admin.get_by_test_id("period-step")).to_contain_text(re.compile("上级|unit above"))

@@ -21,7 +21,7 @@ from learnapp.orglife.claims import approve_claim, reject_claim, submit_claim
 from learnapp.orgs.models import Role, UnitKind
 from learnapp.question_bank.models import QuestionStatus
 from learnapp.question_bank.services.workflow import reject_question
-from tests.assessments.helpers import assessment_world, new_period
+from tests.assessments.helpers import assessment_world, new_period, propose_all
 from tests.factories import FIXED_NOW, make_unit, make_user
 from tests.notifications.helpers import notices_of, rendered
 from tests.orglife.factories import PDF
@@ -136,7 +136,7 @@ def test_the_assessment_result_is_stored_as_a_message(session):
     period = new_period(session, world, to=Step.COMMITTEE)
     members = [world.secretary_a, world.general_secretary, world.member_a, *extras]
     proposals = {member.id: (Grade.QUALIFIED, "表现良好") for member in members}
-    grading.propose_grades(session, world.secretary_a, period, proposals, FIXED_NOW)
+    propose_all(session, world, period, proposals, FIXED_NOW)
     grading.submit(session, world.secretary_a, period, "", FIXED_NOW)
     grading.lock(session, world.secretary_a, period, FIXED_NOW)
     result = _only(session, extras[0], "assessment_result")

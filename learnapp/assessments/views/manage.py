@@ -53,6 +53,13 @@ def _scores(session, period) -> dict:
     )
 
 
+def _own_note(session, period, members) -> str | None:
+    """Who sets the grade of the person looking, when they are assessed in the period."""
+    if all(member.id != current_user.id for member in members):
+        return None
+    return grading.own_grade_note(session, period, current_user.id)
+
+
 @bp.get("/periods/<int:period_id>")
 @route_policy(MANAGER)
 def period_detail(period_id):
@@ -73,6 +80,7 @@ def period_detail(period_id):
         scheduled=SCHEDULED.get(period.step),
         pending_points=pending_items(session, period) if period.step in POINT_STEPS else [],
         participation=participation(session, period, members),
+        own_note=_own_note(session, period, members),
         advance_form=AdvanceForm(),
         unit_above=is_unit_above(current_user, period.unit),
         grade_order=GRADE_ORDER,
@@ -150,6 +158,7 @@ def grade_sheet(period_id):
         grade_order=GRADE_ORDER,
         approval_labels=APPROVAL_LABELS,
         posted=request.form if request.method == "POST" else None,
+        own_note=_own_note(session, period, members),
     ), 400 if error else 200
 
 
