@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from learnapp.db import Base, enum_type
@@ -21,7 +22,7 @@ from learnapp.errors import DomainError
 class QuestionStatus(enum.StrEnum):
     DRAFT = "draft"  # 草稿
     IN_REVIEW = "in_review"  # 待审核
-    ACTIVE = "active"  # 已启用: the only status quizzes draw from
+    ACTIVE = "active"  # 已启用: quizzes draw it (and approved versions: version_in_use_id)
     RETIRED = "retired"  # 已停用
 
 
@@ -187,6 +188,43 @@ class Question(Base):
         if self.status_reason_code == ReviewFlag.EDITED_AFTER_APPROVAL:
             return _l("Edited after approval.")
         return self.status_reason
+
+    @hybrid_property
+    def is_edit_in_review(self) -> bool:
+        """An edit of an approved question awaits review: the question was active, and its
+        `reviewed_version_id` is the version the reviewer approved."""
+        return (
+            self.status == QuestionStatus.IN_REVIEW
+            and self.status_reason_code == ReviewFlag.EDITED_AFTER_APPROVAL
+        )
+
+    @is_edit_in_review.inplace.expression
+    @classmethod
+    def _is_edit_in_review_expression(cls):
+        return sa.and_(
+            cls.status == QuestionStatus.IN_REVIEW,
+            cls.status_reason_code == ReviewFlag.EDITED_AFTER_APPROVAL,
+        )
+
+    @hybrid_property
+    def version_in_use_id(self) -> int | None:
+        """The version quizzes ask, or None when the question is not to be asked. An active
+        question's current version; while an edit awaits review, the version a reviewer
+        approved, so that an edit never takes a question out of quizzes and its unreviewed text
+        never reaches a member. Drafts, questions never approved, questions flagged because their
+        source was superseded (their approved text is in doubt) and retired ones: None."""
+        if self.status == QuestionStatus.ACTIVE:
+            return self.current_version_id
+        return self.reviewed_version_id if self.is_edit_in_review else None
+
+    @version_in_use_id.inplace.expression
+    @classmethod
+    def _version_in_use_id_expression(cls):
+        return sa.case(
+            (cls.status == QuestionStatus.ACTIVE, cls.current_version_id),
+            (cls.is_edit_in_review, cls.reviewed_version_id),
+            else_=sa.null(),
+        )
 
     def reviewer_of(self, version: "QuestionVersion"):
         """Who reviewed `version`: None when the review was of another version or the version

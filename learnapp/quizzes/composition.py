@@ -113,22 +113,23 @@ def add_questions(
 
 
 def pin_versions(session: Session, quiz: Quiz, now: datetime) -> None:
-    """Each item of a published fixed paper keeps the question version it was published with.
-    The version counts as used from then on, so an edit in the bank makes a new version instead
-    of changing the published one. The current versions are read in one statement."""
+    """Each item of a published fixed paper keeps the question version it was published with:
+    the version in use (`Question.version_in_use_id`), the approved one while an edit awaits
+    review. The version counts as used from then on, so an edit in the bank makes a new version
+    instead of changing the published one. The versions are read in one statement."""
     unpinned = [item for item in quiz.items if item.version_id is None]
     if not unpinned:
         return
-    current = {
+    in_use = {
         version.question_id: version
         for version in session.scalars(
             sa.select(QuestionVersion)
-            .join(Question, Question.current_version_id == QuestionVersion.id)
+            .join(Question, Question.version_in_use_id == QuestionVersion.id)
             .where(Question.id.in_({item.question_id for item in unpinned}))
         )
     }
     for item in unpinned:
-        version = current[item.question_id]
+        version = in_use[item.question_id]
         item.version_id = version.id
         if version.used_at is None:
             version.used_at = now
@@ -335,20 +336,14 @@ def paper_problems(session: Session, quiz: Quiz) -> list[str]:
     """Why the quiz cannot be published yet; empty when it can."""
     problems = []
     if quiz.composition == Composition.FIXED:
-        size = sum(1 for i in quiz.items if i.question.status == QuestionStatus.ACTIVE)
+        size = sum(1 for i in quiz.items if i.question.version_in_use_id is not None)
         if not size:
             problems.append(str(_l("Add at least one active question to the paper.")))
         elif quiz.state == QuizState.DRAFT:
             problems.extend(
-                str(
-                    _l(
-                        "Question %(n)d of the paper is not active now (in review or retired):"
-                        " remove it, or publish once it is approved."
-                    )
-                    % {"n": index}
-                )
+                str(_out_of_use(item.question) % {"n": index})
                 for index, item in enumerate(quiz.items, 1)
-                if item.question.status != QuestionStatus.ACTIVE
+                if item.question.version_in_use_id is None
             )
     else:
         size = sum(rule.count for rule in quiz.rules)
@@ -358,6 +353,21 @@ def paper_problems(session: Session, quiz: Quiz) -> list[str]:
     if quiz.kind == QuizKind.TOPIC and size and size not in TOPIC_SIZES:
         problems.append(str(_l("A topic set has 5 or 10 questions.")))
     return problems
+
+
+def _out_of_use(question: Question):
+    """Why a question of a draft paper cannot be asked: it waits for a reviewer with no
+    approved version to ask meanwhile (a new question, one sent back and resubmitted, one whose
+    source was superseded), or it is a draft or withdrawn."""
+    if question.status == QuestionStatus.IN_REVIEW:
+        return _l(
+            "Question %(n)d of the paper is in review and cannot be asked until a reviewer"
+            " approves it: remove it, or publish once it is approved."
+        )
+    return _l(
+        "Question %(n)d of the paper is not in use in the bank (a draft or withdrawn): remove"
+        " it, or publish once it is approved again."
+    )
 
 
 def banks_for(session: Session, user) -> list[QuestionBank]:

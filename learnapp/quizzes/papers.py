@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
-from learnapp.question_bank.models import Question, QuestionStatus
+from learnapp.question_bank.models import Question
 from learnapp.quizzes.models import (
     Attempt,
     AttemptQuestion,
@@ -71,12 +71,13 @@ def compose(session: Session, quiz: Quiz, member, rng: random.Random, now) -> li
     """
     if quiz.composition == Composition.FIXED:
         # A published paper asks the versions pinned at publication; a draft (its preview)
-        # follows the bank's active questions.
+        # follows the bank: each question's version in use, the approved one while an edit
+        # awaits review.
         rows = session.execute(
-            sa.select(Question.id, Question.current_version_id)
+            sa.select(Question.id, Question.version_in_use_id)
             .where(
                 Question.id.in_([i.question_id for i in quiz.items if i.version_id is None]),
-                Question.status == QuestionStatus.ACTIVE,
+                Question.version_in_use_id.is_not(None),
             )
             .order_by(Question.id)
         ).all()

@@ -66,7 +66,10 @@ def test_a_draft_with_a_question_out_of_the_bank_cannot_be_published(session, wo
     paper = make_paper(session, types=("single", "judge"))
     quiz = make_quiz(session, world.root, paper, publish=False)
     retire_question(session, None, paper.questions[1], FIXED_NOW)
-    assert any("Question 2 of the paper is not active" in p for p in paper_problems(session, quiz))
+    assert any(
+        "Question 2 of the paper is not in use in the bank" in p
+        for p in paper_problems(session, quiz)
+    )
     with pytest.raises(DomainError, match="Question 2 of the paper"):
         publish_quiz(session, None, quiz, FIXED_NOW)
 

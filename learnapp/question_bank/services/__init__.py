@@ -2,8 +2,8 @@
 source documents and usage marking. Services flush, never commit, and raise DomainError.
 
 The package's public API; the modules are banks (banks, the knowledge-point tree, tags,
-sources), questions (validation, versions, bulk add) and workflow (review, bulk actions,
-superseded sources, usage marking).
+sources), validation (what every question meets), questions (versions, bulk add) and workflow
+(review, bulk actions, superseded sources, usage marking).
 """
 
 from learnapp.question_bank.services.banks import (
@@ -18,10 +18,10 @@ from learnapp.question_bank.services.banks import (
 from learnapp.question_bank.services.questions import (
     add_question,
     add_questions,
-    check_draft,
     to_draft,
     update_question,
 )
+from learnapp.question_bank.services.validation import check_draft
 from learnapp.question_bank.services.workflow import (
     approve_question,
     bulk_move,

@@ -1,8 +1,9 @@
-"""Adding and editing questions: validation, versions, the bulk add of imports."""
+"""Adding and editing questions: versions, concurrent edits, the bulk add of imports (the
+checks every question meets: validation)."""
 
 from collections.abc import Sequence
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -21,41 +22,13 @@ from learnapp.question_bank.models import (
     question_tag_links,
 )
 from learnapp.question_bank.services.banks import (
-    MAX_POINTS,
     ensure_knowledge_point,
     ensure_source,
     ensure_tags,
-    path_names,
-    tag_names,
 )
-from learnapp.question_bank.types import MAX_LONG_TEXT, MAX_STEM, TYPES, normalise_stem
+from learnapp.question_bank.services.validation import checked
+from learnapp.question_bank.types import normalise_stem
 from learnapp.sanitize import strip_bidi
-
-
-def check_content(type_code: str, stem: str, spec) -> None:
-    """The rule every stored question meets, whether typed, imported, submitted or approved:
-    the spec is valid for its type and agrees with the stem (a 填空 stem marks one ____ per
-    blank of answers). Raises DomainError on "spec" or "stem"."""
-    qtype = TYPES[type_code]
-    problems = qtype.validate(spec)
-    if problems:
-        raise DomainError("spec", " ".join(problems))
-    problems = qtype.stem_problems(stem, spec)
-    if problems:
-        raise DomainError("stem", " ".join(problems))
-
-
-def check_stored(question: Question) -> None:
-    """`check_content` on the question's current version: questions saved before a rule
-    existed (or by an older importer) cannot go to review or be approved until edited."""
-    version = question.current_version
-    try:
-        check_content(question.type, version.stem, version.spec)
-    except DomainError as error:
-        raise DomainError(
-            error.field,
-            _l("Edit the question first: %(problem)s", problem=error.message),
-        ) from error
 
 
 def check_revision(session: Session, question: Question, revision: int, message) -> None:
@@ -72,40 +45,6 @@ def check_revision(session: Session, question: Question, revision: int, message)
     )
     if question.revision != revision:
         raise DomainError("revision", message)
-
-
-def _checked(draft: QuestionDraft) -> tuple[str, dict, Decimal]:
-    """Validate a draft's content; returns the cleaned stem, spec and points."""
-    qtype = TYPES.get(draft.type)
-    if qtype is None:
-        raise DomainError("type", _l("Unknown question type."))
-    stem = strip_bidi(draft.stem or "").strip()
-    if not stem:
-        raise DomainError("stem", _l("The question text is required."))
-    if len(stem) > MAX_STEM:
-        raise DomainError(
-            "stem", _l("The question text is longer than %(n)d characters.", n=MAX_STEM)
-        )
-    check_content(draft.type, stem, draft.spec)
-    try:
-        points = Decimal(str(draft.points))
-    except InvalidOperation:
-        points = Decimal("NaN")
-    if not points.is_finite() or not Decimal("0") < points <= MAX_POINTS:
-        raise DomainError("points", _l("Points must be more than 0 and at most 100."))
-    if points != points.quantize(Decimal("0.01")):
-        raise DomainError("points", _l("Points have at most two decimal places."))
-    if not isinstance(draft.difficulty, int) or not 1 <= draft.difficulty <= 5:
-        raise DomainError("difficulty", _l("Difficulty is from 1 to 5."))
-    if len(draft.explanation or "") > MAX_LONG_TEXT:
-        raise DomainError(
-            "explanation", _l("The explanation is longer than %(n)d characters.", n=MAX_LONG_TEXT)
-        )
-    if len(draft.source_document or "") > 200 or len(draft.source_version or "") > 64:
-        raise DomainError("source_document", _l("The source is too long."))
-    if draft.audience not in {audience.value for audience in Audience}:
-        raise DomainError("audience", _l("Unknown audience."))
-    return stem, qtype.clean(draft.spec), points
 
 
 def _new_version(
@@ -154,7 +93,7 @@ def add_question(
     tags and source document on first use; `audience` (the form's choice) overrides the draft's.
     A question stored as active counts the actor as its reviewer (imports of reviewed content);
     bulk importers pass audit=False and record one entry."""
-    stem, spec, points = _checked(draft)
+    stem, spec, points = checked(draft)
     audience = audience or Audience(draft.audience)
     if status == QuestionStatus.RETIRED:
         raise DomainError("status", _l("A new question cannot be retired."))
@@ -190,13 +129,6 @@ def add_question(
     return question
 
 
-def check_draft(draft: QuestionDraft) -> None:
-    """Raise DomainError when `add_question` would refuse the draft (nothing is stored)."""
-    _checked(draft)
-    path_names(draft.knowledge_point)
-    tag_names(draft.tags)
-
-
 def add_questions(
     session: Session,
     actor,
@@ -215,9 +147,9 @@ def add_questions(
         return []
     actor_id = getattr(actor, "id", None)
     active = status == QuestionStatus.ACTIVE
-    checked = [_checked(draft) for draft in drafts]
+    cleaned = [checked(draft) for draft in drafts]
     question_rows, tag_ids = [], []
-    for draft, (stem, _spec, _points) in zip(drafts, checked, strict=True):
+    for draft, (stem, _spec, _points) in zip(drafts, cleaned, strict=True):
         point = ensure_knowledge_point(session, bank, draft.knowledge_point)
         tag_ids.append([tag.id for tag in ensure_tags(session, bank, draft.tags)])
         question_rows.append(
@@ -241,7 +173,7 @@ def add_questions(
         sa.insert(Question).returning(Question.id, sort_by_parameter_order=True), question_rows
     ).all()
     version_rows = []
-    for question_id, draft, (stem, spec, points) in zip(question_ids, drafts, checked, strict=True):
+    for question_id, draft, (stem, spec, points) in zip(question_ids, drafts, cleaned, strict=True):
         source = ensure_source(session, draft.source_document, draft.source_version, now)
         version_rows.append(
             {
@@ -299,6 +231,22 @@ def _content(version: QuestionVersion) -> tuple:
     )
 
 
+def _classification(question: Question) -> dict:
+    """A question's knowledge point and tags as the audit log keeps them."""
+    point = question.knowledge_point
+    return {
+        "knowledge_point_id": point.id if point else None,
+        "knowledge_point": point.full_name if point else None,
+        "tags": sorted(tag.name for tag in question.tags),
+    }
+
+
+def _changed(before: dict, after: dict) -> tuple[dict, dict]:
+    """The entries of two classifications that differ, before and after."""
+    keys = [key for key in after if before[key] != after[key]]
+    return {key: before[key] for key in keys}, {key: after[key] for key in keys}
+
+
 def update_question(
     session: Session,
     actor,
@@ -312,7 +260,11 @@ def update_question(
     """Edit a question. A version that has been used or approved (the question is active) is
     never changed: the edit becomes a new version, so the reviewer can compare it with the one
     in use. The type cannot change. Changing an active question's content sends it back to
-    review; knowledge point and tags are question-level and never make a version. With
+    review, and quizzes keep asking the approved version meanwhile (`version_in_use_id`).
+    Knowledge point and tags are question-level: they never make a version and apply at once
+    (a new knowledge point moves the question between random pools). Every change is audited,
+    the knowledge point and tags before and after too, so that what a pool held at any time
+    can be told from the log (and a stored seed's draw reproduced). With
     `revision` (the one the edit form was opened at), an edit of a question changed since is
     refused (`check_revision`)."""
     if revision is not None:
@@ -330,13 +282,15 @@ def update_question(
         raise DomainError(None, _l("Reopen a retired question before editing it."))
     if draft.type != question.type:
         raise DomainError("type", _l("The type of a question cannot change."))
-    stem, spec, points = _checked(draft)
+    stem, spec, points = checked(draft)
     current = question.current_version
     audience = audience or current.audience
     before = current.id
+    classified = _classification(question)
     question.knowledge_point = ensure_knowledge_point(session, question.bank, draft.knowledge_point)
     question.tags = ensure_tags(session, question.bank, draft.tags)
     question.touch(now)
+    moved_from, moved_to = _changed(classified, _classification(question))
     proposed = (
         stem,
         spec,
@@ -349,6 +303,17 @@ def update_question(
     )
     if proposed == _content(current):
         session.flush()
+        if moved_to:
+            record(
+                session,
+                actor,
+                "question.edited",
+                "question",
+                question.id,
+                now=now,
+                before=moved_from,
+                after=moved_to,
+            )
         return current
     if current.used_at is not None or question.status == QuestionStatus.ACTIVE:
         version = _new_version(
@@ -376,8 +341,8 @@ def update_question(
         "question",
         question.id,
         now=now,
-        before={"version_id": before},
-        after={"version_id": version.id, "status": question.status.value},
+        before={"version_id": before, **moved_from},
+        after={"version_id": version.id, "status": question.status.value, **moved_to},
     )
     return version
 

@@ -28,7 +28,8 @@ from learnapp.question_bank.services.banks import (
     ensure_tags,
     is_bank_reviewer,
 )
-from learnapp.question_bank.services.questions import check_revision, check_stored
+from learnapp.question_bank.services.questions import check_revision
+from learnapp.question_bank.services.validation import check_stored
 from learnapp.sanitize import strip_bidi
 
 # About one's own work: always sent, like a removed post.
@@ -260,13 +261,19 @@ def bulk_tag(
 # Sources and usage
 
 
+def _citing(document: SourceDocument):
+    """The questions whose current version cites the document, or whose version in use does
+    (an approved version still asked while an edit citing another document awaits review)."""
+    citing = sa.select(QuestionVersion.id).where(QuestionVersion.source_id == document.id)
+    return sa.or_(Question.current_version_id.in_(citing), Question.version_in_use_id.in_(citing))
+
+
 def _cited_outside_scope(session: Session, actor, document: SourceDocument) -> bool:
     return (
         session.scalar(
             sa.select(Question.id)
-            .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
             .join(QuestionBank, Question.bank_id == QuestionBank.id)
-            .where(QuestionVersion.source_id == document.id, ~bank_in_scope_clause(actor))
+            .where(_citing(document), ~bank_in_scope_clause(actor))
             .limit(1)
         )
         is not None
@@ -274,9 +281,10 @@ def _cited_outside_scope(session: Session, actor, document: SourceDocument) -> b
 
 
 def supersede_source(session: Session, actor, document: SourceDocument, now: datetime) -> int:
-    """Mark a document version superseded and flag every question whose current version cites
-    it: active ones go back to review, drafts and questions in review get the reason; retired
-    ones are left alone. Documents are shared by every bank, so an editor who is not an
+    """Mark a document version superseded and flag every question whose current version or
+    version in use cites it: active ones go back to review, drafts and questions in review get
+    the reason (an edit in review no longer lets its approved version be asked); retired ones
+    are left alone. Documents are shared by every bank, so an editor who is not an
     administrator may do this only when every question citing it is in a bank they reach.
     Returns how many questions were flagged."""
     if document.is_superseded:
@@ -292,11 +300,7 @@ def supersede_source(session: Session, actor, document: SourceDocument, now: dat
     document.is_superseded, document.superseded_at = True, now
     questions = session.scalars(
         sa.select(Question)
-        .join(QuestionVersion, Question.current_version_id == QuestionVersion.id)
-        .where(
-            QuestionVersion.source_id == document.id,
-            Question.status != QuestionStatus.RETIRED,
-        )
+        .where(_citing(document), Question.status != QuestionStatus.RETIRED)
         .order_by(Question.id)
     ).all()
     for question in questions:
