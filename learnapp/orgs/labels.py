@@ -58,5 +58,6 @@ UNIT_REFERENCE_LABELS = {
     ("quiz_audience_units", "unit_id"): _l("quizzes assigned to it"),
     ("question_banks", "unit_id"): _l("question banks"),
     ("announcements", "unit_id"): _l("announcements"),
+    ("announcement_reads", "unit_id"): _l("announcement read receipts"),
     ("boards", "unit_id"): _l("discussion boards"),
 }
