@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.db import tree_order, within_path
-from learnapp.orgs.models import Unit
+from learnapp.orgs.models import RoleAssignment, Unit
 
 AWAITING_LIST_LIMIT = 500
 BATCH_LIST_LIMIT = 30
@@ -65,3 +65,18 @@ def awaiting_batches(session: Session, *, unit: Unit | None = None) -> list[Crea
 
 def users_by_ids(session: Session, ids: list[int]) -> list[User]:
     return list(session.scalars(sa.select(User).where(User.id.in_(ids)).order_by(User.username)))
+
+
+def disabled_role_holders(session: Session) -> list[User]:
+    """Disabled accounts that still hold a role: disabled before disabling withdrew every role.
+    By user name."""
+    return list(
+        session.scalars(
+            sa.select(User)
+            .where(
+                User.is_active.is_(False),
+                User.id.in_(sa.select(RoleAssignment.user_id)),
+            )
+            .order_by(User.username)
+        )
+    )

@@ -19,6 +19,7 @@ from learnapp.accounts.queries import (
     AWAITING_LIST_LIMIT,
     accounts_awaiting_password,
     awaiting_batches,
+    disabled_role_holders,
     users_by_ids,
 )
 from learnapp.accounts.services.logins import (
@@ -163,6 +164,8 @@ def users():
         pages=pages,
         search=search,
         locked=locked_usernames(session, [user.username for user in rows], now()),
+        disabled_holders=[(u, roles_text(u.roles)) for u in disabled_role_holders(session)],
+        form=EmptyForm(),
     )
 
 

@@ -6,16 +6,20 @@ them (quizzes.release: not shown, or not until nobody can answer the exam any mo
 exam shows as 成绩未公布 in their list, and nothing computed from its result is shown to them
 while it is: the pass count, the exam item's share and points, and the base and the reference
 score, which add that item in. Everything else, bonus and deduction items included, shows.
+A member of the committee reads their own reference score on its pages as their dossier shows
+it to them.
 """
 
 import copy
 from datetime import datetime
+from decimal import Decimal
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
 from learnapp.assessments.evidence import year_bounds
-from learnapp.assessments.models import AssessmentPeriod
+from learnapp.assessments.models import AssessmentPeriod, Dossier
 from learnapp.quizzes.queries import exam_results, withheld_exam_results
 
 
@@ -55,3 +59,26 @@ def own_view(
     score.update(base=None, total=None)
     score["parts"]["exams"] = None
     return shown
+
+
+def committee_scores(
+    session: Session, period: AssessmentPeriod, viewer: User, now: datetime
+) -> dict[int, Decimal | None]:
+    """The frozen reference score of each member, by member id, for the committee's pages and
+    workbook. The viewer's own is what their own dossier shows them (own_view): None while an
+    exam result it counts is withheld from them."""
+    scores = dict(
+        session.execute(
+            sa.select(Dossier.member_id, Dossier.score).where(Dossier.period_id == period.id)
+        ).all()
+    )
+    if viewer.id in scores:
+        data = session.scalar(
+            sa.select(Dossier.evidence).where(
+                Dossier.period_id == period.id, Dossier.member_id == viewer.id
+            )
+        )
+        seen = own_view(session, period, viewer, data, now)
+        if seen is not data:
+            scores[viewer.id] = None
+    return scores

@@ -1,5 +1,6 @@
 """The 评议结果表 workbook: one row per member, by name (never by score: no ranking), with the
-unit and category each member had when the dossiers were frozen.
+unit and category each member had when the dossiers were frozen. The exporter's own reference
+score reads as their own dossier shows it to them.
 
 Written through learnapp.tabular, so text a spreadsheet would run as a formula (a member's
 name, a reason) is stored as plain text; every export is written to the audit log.
@@ -14,6 +15,7 @@ from openpyxl import Workbook
 from sqlalchemy.orm import Session
 
 from learnapp.assessments import ballots, evidence, grading
+from learnapp.assessments.disclosure import committee_scores
 from learnapp.assessments.labels import APPROVAL_LABELS, GRADE_LABELS, STEP_LABELS
 from learnapp.assessments.models import GRADE_ORDER, AssessmentPeriod, Dossier
 from learnapp.audit.services import record
@@ -22,17 +24,23 @@ from learnapp.orgs.models import MemberCategory
 from learnapp.tabular import write_xlsx_sheet
 
 
+def _score_cell(score, frozen: bool):
+    """The reference score, or why there is none: the exporter's own while an exam result it
+    counts is withheld from them (disclosure.committee_scores)."""
+    if score is not None:
+        return float(score)
+    return _("Not shown") if frozen else ""
+
+
 def results_workbook(session: Session, actor, period: AssessmentPeriod, now: datetime) -> bytes:
     members = evidence.period_members(session, period)
     grades = grading.grades_of(session, period)
-    frozen = {
-        member_id: (score, data)
-        for member_id, score, data in session.execute(
-            sa.select(Dossier.member_id, Dossier.score, Dossier.evidence).where(
-                Dossier.period_id == period.id
-            )
-        )
-    }
+    frozen = dict(
+        session.execute(
+            sa.select(Dossier.member_id, Dossier.evidence).where(Dossier.period_id == period.id)
+        ).all()
+    )
+    scores = committee_scores(session, period, actor, now)
     tallies = ballots.aggregates(session, period)
     header = [
         _("Name"),
@@ -49,14 +57,14 @@ def results_workbook(session: Session, actor, period: AssessmentPeriod, now: dat
     for member in members:
         grade = grades.get(member.id)
         counts = tallies.by_member.get(member.id, {}) if tallies.shown else {}
-        score, data = frozen.get(member.id, (None, {}))
+        data, score = frozen.get(member.id, {}), scores.get(member.id)
         category = MemberCategory(data.get("category", member.category))
         rows.append(
             [
                 member.display_name,
                 str(CATEGORY_LABELS[category]),
                 data.get("unit", member.unit.name if member.unit else ""),
-                float(score) if score is not None else "",
+                _score_cell(score, member.id in scores),
                 *[counts.get(g, "") if tallies.shown else "" for g in GRADE_ORDER],
                 str(GRADE_LABELS[grade.grade]) if grade else "",
                 grade.reason if grade else "",

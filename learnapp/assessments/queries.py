@@ -227,20 +227,41 @@ def can_see_dossier(user, period: AssessmentPeriod, member: User) -> bool:
 # ---- the to-do inbox ----
 
 
+def _waiting_only_for_own_grade(session: Session, user, periods) -> set[int]:
+    """The periods at the committee step whose one missing grade is the user's own: another
+    committee member or the unit above proposes it, so nothing there is the user's to do."""
+    at_committee = [p for p in periods if p.step == Step.COMMITTEE]
+    waiting = set()
+    for period in at_committee:
+        members = {m.id for m in evidence.period_members(session, period)}
+        if user.id not in members:
+            continue
+        graded = set(
+            session.scalars(
+                sa.select(AssessmentGrade.member_id).where(AssessmentGrade.period_id == period.id)
+            )
+        )
+        if members - graded == {user.id}:
+            waiting.add(period.id)
+    return waiting
+
+
 @provider
 def assessment_todo(session: Session, user) -> list[InboxItem]:
     """Secretaries: periods to check before they open, proposals to make, feedback to publish,
-    积分 items to decide; the unit above: 优秀/不合格 grades to approve."""
+    积分 items to decide; the unit above: 优秀/不合格 grades to approve. Never what the user
+    may not do: their own grade, a period waiting only for it, a grade they proposed."""
     if not user.is_manager:
         return []
     periods = managed_periods(session, user)
+    waiting_for_own = _waiting_only_for_own_grade(session, user, periods)
     items = []
     for step, kind, label in (
         (Step.DRAFT, "assessment-draft", _("Assessment periods to check before they open")),
         (Step.COMMITTEE, "assessment-committee", _("Assessments waiting for grade proposals")),
         (Step.FEEDBACK, "assessment-feedback", _("Assessment results to send to members")),
     ):
-        due = [p for p in periods if p.step == step]
+        due = [p for p in periods if p.step == step and p.id not in waiting_for_own]
         if due:
             items.append(
                 InboxItem(
@@ -258,6 +279,8 @@ def assessment_todo(session: Session, user) -> list[InboxItem]:
             .where(
                 AssessmentGrade.period_id.in_([p.id for p in approvals]),
                 AssessmentGrade.approval == Approval.PENDING,
+                AssessmentGrade.member_id != user.id,
+                AssessmentGrade.proposed_by_id != user.id,
             )
         )
         items.append(

@@ -183,13 +183,17 @@ def child_member_counts(session: Session, unit: Unit) -> dict[int, int]:
 
 
 def has_committee(session: Session, unit: Unit) -> bool:
+    """Three or more 书记 and 委员 hold their role in the unit; a disabled account's role (one
+    disabled before disabling withdrew every role) does not count."""
     return (
         session.scalar(
             sa.select(sa.func.count())
             .select_from(RoleAssignment)
+            .join(User, User.id == RoleAssignment.user_id)
             .where(
                 RoleAssignment.unit_id == unit.id,
                 RoleAssignment.role.in_([Role.SECRETARY, Role.COMMITTEE_MEMBER]),
+                User.is_active.is_(True),
             )
         )
         >= 3

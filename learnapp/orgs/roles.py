@@ -50,7 +50,9 @@ def grant_role(
     modelled here), by a full party member (正式党员: a probationary member has no right to be
     elected, DOMAIN.md) of that unit or of a unit under it; a unit has one secretary at a time,
     so granting a second is refused, naming the holder: the admin removes that role first (a
-    handover is two audited steps). For a secretary the unit row is locked before the check, so
+    handover is two audited steps). A disabled account does not count as the holder: one
+    disabled before disabling withdrew every role may still hold it, and the accounts page
+    lists it for an administrator to clear (accounts.disabled_roles). For a secretary the unit row is locked before the check, so
     two concurrent grants cannot both pass. A member's first 书记 or 委员 role is kept in their
     standing's history (orgs.standing): the higher 学时 target applies from now, not to years
     already over."""
@@ -111,6 +113,7 @@ def grant_role(
                 RoleAssignment.unit_id == unit.id,
                 RoleAssignment.role == Role.SECRETARY,
                 User.id != user.id,
+                User.is_active.is_(True),
             )
         )
         if holder is not None:

@@ -5,7 +5,8 @@ problem as FILE:ROW_OR_LINE: message and stores nothing when any row is bad (exi
 Questions already in the bank are skipped and counted, so importing the same files again adds
 nothing: `make run` relies on this for the starter bank. A question the bank holds with other
 settings than the file gives (学习对象, 分值 …) is listed and kept as it is, unless
---update-differing gives it the file's values.
+--update-differing gives it the file's values, as an edit would: the summary counts the active
+questions this sent back to review (the web import's result page says the same).
 """
 
 import sys
@@ -85,7 +86,8 @@ def _conflict_line(name: str, item, updated: bool) -> str:
 @click.option(
     "--update-differing",
     is_flag=True,
-    help="Give questions the bank holds with other settings the file's values (an edit).",
+    help="Give questions the bank holds with other settings the file's values (an edit: an "
+    "active one goes back to review unless only its knowledge point or tags change).",
 )
 @click.option("--quiet", is_flag=True, help="Do not print warnings.")
 def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, update_differing, quiet):
@@ -95,7 +97,7 @@ def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, update_
         raise click.ClickException(f"no question files in {path}")
     session = get_db().sessionmaker()
     failed = False
-    added = duplicates = updated = kept = skipped = 0
+    added = duplicates = updated = to_review = kept = skipped = 0
     try:
         bank = _bank(session, bank_id)
         chosen = STATUSES.get(status) or importing.import_status(bank)
@@ -127,6 +129,7 @@ def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, update_
             added += outcome.added
             duplicates += outcome.duplicates
             updated += outcome.updated
+            to_review += outcome.to_review
             kept += outcome.kept
             skipped += outcome.skipped
         if failed:
@@ -137,8 +140,9 @@ def import_command(path, fmt, dry_run, knowledge_point, status, bank_id, update_
             sys.exit(1)
         summary = (
             f"{added} questions {'would be ' if dry_run else ''}added as {chosen.value} "
-            f"to “{bank.name}” ({duplicates} already in the bank, {updated} updated and {kept} "
-            f"kept of those the bank holds with other settings, {skipped} not importable)"
+            f"to “{bank.name}” ({duplicates} already in the bank, {updated} updated "
+            f"({to_review} of them active and {'would go' if dry_run else 'went'} back to review) "
+            f"and {kept} kept of those the bank holds with other settings, {skipped} not importable)"
         )
         if dry_run:
             session.rollback()

@@ -1,16 +1,22 @@
 """`flask bank import|export`: FILE:ROW_OR_LINE: message lines, exit status, idempotence."""
 
+import io
 import re
 from pathlib import Path
 
 import sqlalchemy as sa
 
+from learnapp.orgs.models import Role
 from learnapp.question_bank.models import Audience, Question, QuestionStatus
 from learnapp.question_bank.starter import STARTER_DIR
+from learnapp.web import LANG_COOKIE
+from tests.factories import make_user
 from tests.question_bank.factories import make_bank, make_question
-from tests.question_bank.import_helpers import csv_text, row
+from tests.question_bank.import_helpers import csv_text, row, xlsx_bytes
+from tests.world import build_world
 
 PROBLEM = re.compile(r"^(?P<file>[^:]+):(?P<line>\d+): (?P<message>.+)$")
+TOKEN = re.compile(r'name="token" value="([^"]+)"')
 
 
 def count(session) -> int:
@@ -198,3 +204,54 @@ def audience(session, question) -> Audience:
     session.rollback()
     session.expire_all()
     return session.get(Question, question.id).current_version.audience
+
+
+def test_updates_sent_back_to_review_are_counted_as_on_the_web_result_page(
+    runner, client, auth, session, tmp_path
+):
+    """One file, imported with every differing question updated by the CLI into one bank and
+    through the web into another: both count the same updated and sent back to review."""
+    world = build_world(session)
+    make_user(session, username="editor", roles=((Role.BANK_EDITOR, world.root),))
+    banks, questions = [], []
+    for name in ("命令行题库", "网页题库"):
+        bank = make_bank(session, name=name, unit=world.root, two_person_review=False)
+        for stem in ("一题？", "二题？", "三题？"):
+            questions.append(make_question(session, bank, status=QuestionStatus.ACTIVE, stem=stem))
+        banks.append(bank)
+    session.commit()
+    options = questions[0].current_version.spec["options"]
+    rows = [
+        row(stem="一题？", options=options, 学习对象="党员"),
+        row(stem="二题？", options=options, 分值="3"),
+        row(stem="三题？", options=options, 标签="新标签"),  # tags alone: it stays active
+    ]
+    path = tmp_path / "题库.xlsx"
+    path.write_bytes(xlsx_bytes(rows))
+    args = ["bank", "import", str(path), "--update-differing", "--bank"]
+    done = runner.invoke(args=[*args, str(banks[0].id)])
+    assert done.exit_code == 0, done.output
+    assert "3 updated (2 of them active and went back to review)" in done.stdout
+    dry = runner.invoke(args=[*args, str(banks[1].id), "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "3 updated (2 of them active and would go back to review)" in dry.stdout
+    session.rollback()
+    statuses = session.scalars(
+        sa.select(Question.status).where(Question.bank_id == banks[0].id).order_by(Question.id)
+    ).all()
+    assert statuses == [QuestionStatus.IN_REVIEW, QuestionStatus.IN_REVIEW, QuestionStatus.ACTIVE]
+
+    client.set_cookie(LANG_COOKIE, "en")
+    auth.login("editor")
+    preview = auth.post(
+        f"/bank/{banks[1].id}/import",
+        data={"file": (io.BytesIO(path.read_bytes()), path.name), "format": "auto"},
+        content_type="multipart/form-data",
+    )
+    token = TOKEN.search(preview.get_data(as_text=True)).group(1)
+    confirmed = auth.post(
+        f"/bank/{banks[1].id}/import/confirm", data={"token": token, "update_all": "1"}
+    )
+    page = client.get(confirmed.headers["Location"]).get_data(as_text=True)
+    assert "3 questions of the bank took the settings the file gives." in page
+    assert "2 of them were active and went back to review" in page

@@ -136,3 +136,26 @@ def set_active(
     for assignment in withdrawn:
         revoke_role(session, actor, assignment, now)
     return withdrawn
+
+
+def withdraw_roles_of_disabled(
+    session: Session, actor: User, user: User, now: datetime
+) -> list[RoleAssignment]:
+    """Withdraw the roles a disabled account still holds (one disabled before disabling
+    withdrew them), each audited as disabling withdraws a role (orgs.roles.revoke_role).
+    Refused for an active account: its roles are removed one by one on its page. Returns the
+    roles withdrawn."""
+    if not actor.is_admin:
+        raise DomainError(None, _l("Only an administrator can remove roles."))
+    if user.is_active:
+        raise DomainError(
+            None,
+            _l(
+                "The account of %(name)s is active: remove its roles one by one on its page.",
+                name=user.display_name,
+            ),
+        )
+    withdrawn = list(user.roles)
+    for assignment in withdrawn:
+        revoke_role(session, actor, assignment, now)
+    return withdrawn

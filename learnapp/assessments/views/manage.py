@@ -2,12 +2,12 @@
 the period's page and its steps, the grade sheet, approval, feedback, lock, reopen, the
 workbook, and decisions on 积分 items."""
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from learnapp.assessments import ballots, evidence, grading
+from learnapp.assessments.disclosure import committee_scores
 from learnapp.assessments.exports import results_workbook
 from learnapp.assessments.forms import (
     AdvanceForm,
@@ -22,7 +22,6 @@ from learnapp.assessments.models import (
     SCHEDULED,
     Approval,
     AssessmentGrade,
-    Dossier,
     Grade,
     PointItem,
     Step,
@@ -44,15 +43,6 @@ from learnapp.forms import EmptyForm
 from learnapp.tabular import XLSX_CONTENT_TYPE, download
 
 
-def _scores(session, period) -> dict:
-    """The frozen reference score of each member, by member id."""
-    return dict(
-        session.execute(
-            sa.select(Dossier.member_id, Dossier.score).where(Dossier.period_id == period.id)
-        ).all()
-    )
-
-
 def _own_note(session, period, members) -> str | None:
     """Who sets the grade of the person looking, when they are assessed in the period."""
     if all(member.id != current_user.id for member in members):
@@ -71,7 +61,7 @@ def period_detail(period_id):
         period=period,
         members=members,
         grades=grading.grades_of(session, period),
-        scores=_scores(session, period),
+        scores=committee_scores(session, period, current_user, now()),
         appraisals=self_appraisals(session, period),
         turnout=ballots.turnout(session, period),
         aggregates=ballots.aggregates(session, period),
@@ -150,7 +140,7 @@ def grade_sheet(period_id):
         "assessments/grades.html",
         period=period,
         members=members,
-        scores=_scores(session, period),
+        scores=committee_scores(session, period, current_user, now()),
         aggregates=ballots.aggregates(session, period),
         grades=grading.grades_of(session, period),
         form=form,

@@ -189,8 +189,10 @@ def dossier_page(period_id, member_id):
         rules = ScoreRules.from_json(period.rule_set.rules)
         data = evidence.compute(session, period, rules, now(), only=member.id).get(member.id)
         version = period.rule_set.version
-    if member.id == current_user.id:
-        # Their own, even for a manager of the branch: an exam's release policy binds them.
+    own = member.id == current_user.id
+    if own:
+        # Their own, even for a manager of the branch: an exam's release policy binds them, and
+        # the peer appraisals about them stay with the rest of the committee, as for a member.
         data = own_view(session, period, member, data, now())
     grade = grade_of(session, period, member.id)
     if not manager and period.step != Step.LOCKED:
@@ -204,7 +206,8 @@ def dossier_page(period_id, member_id):
         version=version,
         manager=manager,
         appraisal=self_appraisal(session, period, member.id),
-        reviews=peer_reviews_about(session, period, member.id) if manager else [],
+        own=own,
+        reviews=peer_reviews_about(session, period, member.id) if manager and not own else [],
         items=point_items(session, period, member.id),
         grade=grade,
     )
