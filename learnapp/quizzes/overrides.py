@@ -119,7 +119,8 @@ def suggestions(session: Session, actor, quiz: Quiz, limit: int = LIST_LIMIT) ->
     nobody and costs every page load). Each by the name `find_member` will resolve: the name
     itself, or the user name where another member of the audience in reach shares it."""
     outstanding = outstanding_members(session, actor, quiz, limit=limit)
-    if outstanding.truncated or not outstanding.members:
+    others = [m for m in outstanding.members if m.id != actor.id]  # not the actor (save_override)
+    if outstanding.truncated or not others:
         return []
     names = {m.display_name for m in outstanding.members}
     in_reach = members_in_reach(actor, quiz).where(User.display_name.in_(sorted(names))).subquery()
@@ -131,7 +132,7 @@ def suggestions(session: Session, actor, quiz: Quiz, limit: int = LIST_LIMIT) ->
         )
     )
     rows = []
-    for member in outstanding.members:
+    for member in others:
         unit = member.unit.name if member.unit else "—"
         if member.display_name in shared:
             rows.append(Suggestion(member.username, _namesake(member)))
@@ -223,7 +224,13 @@ def save_override(
     """Grant (or change) `member`'s own terms for `quiz`: each term set must extend the quiz's
     (a close no earlier, a time limit no shorter, no fewer attempts; none where the quiz has no
     close or no limit, as any would be a restriction). Audited with the terms before and
-    after."""
+    after. Nobody sets their own terms for a quiz they take: another organiser does, as a
+    marker never marks their own answer."""
+    if actor is not None and member.id == actor.id:
+        raise DomainError(
+            "username",
+            _l("You cannot set your own terms for a quiz: another organiser or an admin does."),
+        )
     _validate(quiz, terms, now)
     override = overrides_for_quiz(session, quiz.id, [member.id]).get(member.id)
     before = _describe(override) if override is not None else None

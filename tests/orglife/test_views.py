@@ -174,6 +174,7 @@ def test_attachments_are_checked_by_content_and_served_within_scope(session, aut
     with auth.client.get(f"/orglife/attachments/{attachment.id}") as download:
         assert download.status_code == 200 and download.data == PDF
         assert download.mimetype == "application/pdf"
+        assert download.headers["Cache-Control"] == "no-store"  # personal: never cached
         # The real name in filename*, a name saying what the file is in the ASCII fallback.
         assert download.headers["Content-Disposition"] == (
             f'attachment; filename="attachment-{attachment.id}.pdf"; '
@@ -221,6 +222,7 @@ def test_a_member_submits_a_claim_with_evidence(session, auth):
     assert claim.state == ClaimState.PENDING and claim.hours == Decimal("3")
     with auth.client.get(f"/orglife/claims/{claim.id}/evidence") as evidence:
         assert evidence.status_code == 200 and evidence.data == PDF
+        assert evidence.headers["Cache-Control"] == "no-store"
         assert evidence.headers["Content-Disposition"] == (
             f'attachment; filename="claim-{claim.id}-evidence.pdf"; '
             "filename*=UTF-8''%E7%BB%93%E4%B8%9A%E8%AF%81%E4%B9%A6.pdf"

@@ -454,9 +454,9 @@ class TestFindByName:
         svc.finalize(session, attempt.id, FIXED_NOW, svc.FinishedBy.MEMBER)
         rows = suggestions(session, world.secretary_a, exam)
         # By unit, then name; a shared name is offered as the user name, saying whose it is.
-        # 甲支部's general secretary has finished; 乙支部 is out of reach.
+        # 甲支部's general secretary has finished; 乙支部 is out of reach; the secretary asking
+        # is not offered their own name (nobody sets their own terms).
         assert [row.value for row in rows] == [
-            world.secretary_a.display_name,
             "wangfang1",
             world.member_a.display_name,
             "wangfang2",
@@ -501,3 +501,29 @@ def test_an_earlier_close_is_refused_on_its_field_and_nothing_stored(session, au
     assert "closing time cannot be earlier than the quiz" in page
     reload(session)
     assert _override_count(session) == 0
+
+
+def test_nobody_sets_their_own_terms(app, session, auth, world):
+    """An organiser who takes the quiz (here the 总支 secretary, a member of 甲支部) gets no
+    extra time or attempts from their own hand, by user name or by name, and is not suggested;
+    the member they manage still is."""
+    with app.test_request_context():
+        quiz = make_quiz(
+            session, world.general, make_paper(session, types=("single",)), title="总支测试"
+        )
+    session.commit()
+    secretary = world.general_secretary
+    assert all(row.value != secretary.display_name for row in suggestions(session, secretary, quiz))
+    auth.login("gsec")
+    for name in ("gsec", secretary.display_name):
+        response = auth.post(
+            f"/quizzes/manage/{quiz.id}/overrides",
+            data=_form(username=name, attempts_allowed="5", duration_minutes="300"),
+        )
+        assert response.status_code == 400
+        assert "不能为自己单独设置" in response.get_data(as_text=True)
+    reload(session)
+    assert _override_count(session) == 0
+    page = auth.client.get(f"/quizzes/manage/{quiz.id}/overrides").get_data(as_text=True)
+    assert f'value="{secretary.display_name}"' not in page
+    assert f'value="{world.member_a.display_name}"' in page

@@ -19,7 +19,9 @@ def unit_or_404(unit_id: int) -> Unit:
 
 def send_stored(stored_name, content_type, display_name, fallback_stem):
     """A stored upload sent as an attachment under its display name, and under `fallback_stem`
-    with its extension for clients that read only an ASCII name; 404 if it is missing."""
+    with its extension for clients that read only an ASCII name; 404 if it is missing. Minutes
+    and certificates are personal: never kept by a browser or a shared cache (send_file's own
+    `no-cache` would let them be stored)."""
     try:
         path = files.path_of(stored_name)
     except FileNotFoundError:
@@ -31,6 +33,7 @@ def send_stored(stored_name, content_type, display_name, fallback_stem):
         display_name, download_fallback(display_name, fallback_stem)
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
