@@ -331,7 +331,16 @@ def summary_csv_chunks(
 
 def _then(header: list[str], rows):
     yield header
-    yield from rows
+    for row in rows:
+        yield [_csv_cell(cell) for cell in row]
+
+
+def _csv_cell(value):
+    """Hours and averages with two decimals, as the pages and the workbook show them ("7.00",
+    not "7.0"); a Share writes itself as a percentage."""
+    if isinstance(value, float) and not isinstance(value, Share):
+        return f"{value:.2f}"
+    return value
 
 
 def record_export(

@@ -14,10 +14,12 @@ from learnapp.orgs.models import Unit
 
 
 def pending_claims_query(user):
-    """Claims waiting for a decision in the user's subtrees, oldest first (not their own)."""
+    """Claims waiting for a decision from the user: of members now in the user's subtrees
+    (StudyClaim.deciding_unit), oldest first (not their own)."""
     return (
         sa.select(StudyClaim)
-        .join(Unit, StudyClaim.unit_id == Unit.id)
+        .join(User, StudyClaim.member_id == User.id)
+        .join(Unit, User.unit_id == Unit.id)
         .where(
             StudyClaim.state == ClaimState.PENDING,
             unit_in_scope_clause(user, Unit.path),
@@ -103,14 +105,18 @@ def claims_of_member(session: Session, member_id: int) -> list[StudyClaim]:
 
 
 def scoped_claim(session: Session, user, claim_id: int) -> StudyClaim | None:
-    """A claim the user may see: their own, or one in a subtree they manage."""
+    """A claim the user may see: their own, or one whose deciding unit (a waiting claim's is
+    its member's unit now) is in a subtree they manage."""
     claim = session.get(StudyClaim, claim_id)
     if claim is None:
         return None
     if claim.member_id == user.id:
         return claim
+    unit = claim.deciding_unit
+    if unit is None:
+        return None
     in_scope = session.scalar(
-        sa.select(Unit.id).where(Unit.id == claim.unit_id, unit_in_scope_clause(user, Unit.path))
+        sa.select(Unit.id).where(Unit.id == unit.id, unit_in_scope_clause(user, Unit.path))
     )
     return claim if in_scope else None
 

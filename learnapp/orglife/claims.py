@@ -155,11 +155,18 @@ def _close(
     session: Session, claim: StudyClaim, state: ClaimState, actor, now: datetime, reason=""
 ) -> None:
     """Move a pending claim to `state`, once: a conditional UPDATE, so that of a withdrawal
-    and a decision racing each other exactly one happens and the other is refused."""
+    and a decision racing each other exactly one happens and the other is refused. The claim
+    keeps the unit it was decided in: its member's unit now (StudyClaim.deciding_unit)."""
     closed = session.execute(
         sa.update(StudyClaim)
         .where(StudyClaim.id == claim.id, StudyClaim.state == ClaimState.PENDING)
-        .values(state=state, decided_by_id=actor.id, decided_at=now, decision_reason=reason)
+        .values(
+            state=state,
+            unit_id=claim.member.unit_id or claim.unit_id,
+            decided_by_id=actor.id,
+            decided_at=now,
+            decision_reason=reason,
+        )
         .execution_options(synchronize_session=False)
     ).rowcount
     session.refresh(claim)
@@ -170,7 +177,8 @@ def _close(
 def _check_decider(actor, claim: StudyClaim) -> None:
     if claim.member_id == actor.id:
         raise DomainError(None, _l("You cannot decide on your own claim."))
-    if not can_manage_unit(actor, claim.unit):
+    unit = claim.deciding_unit
+    if unit is None or not can_manage_unit(actor, unit):
         raise DomainError(None, _l("This claim is outside your organisation."))
     _check_pending(claim)
 
@@ -204,7 +212,7 @@ def approval_refusal(session: Session, claim: StudyClaim, now: datetime) -> str 
 
 
 def approve_claim(session: Session, actor, claim: StudyClaim, now: datetime) -> StudyClaim:
-    """Approve a pending claim of a member in the actor's subtree (never the actor's own) and
+    """Approve a pending claim of a member now in the actor's subtree (never the actor's own) and
     credit its hours, in the claimed category, on the day of the study, in a year still open to
     it (check_year_open). A claim the member withdrew meanwhile is refused and credits nothing.
     Audited."""

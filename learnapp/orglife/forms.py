@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
+from flask_wtf.i18n import translations
 from wtforms import (
     DateField,
     DecimalField,
@@ -64,6 +65,12 @@ class HoursField(DecimalField):
 
 
 class StudyItemForm(Form):
+    class Meta:
+        def get_translations(self, form):
+            # A sub-form is a plain WTForms form: without this its own messages ("Not a valid
+            # integer value.") stay English on the Chinese pages.
+            return translations
+
     title = StringField(_l("Study item"), validators=[Optional(), _at_most(200), NoFormula()])
     minutes = IntegerField(
         _l("Minutes"),

@@ -66,7 +66,11 @@ def meeting_kinds_for(unit) -> list[MeetingKind]:
     return []
 
 
-def _check_fields(session: Session, unit, fields: MeetingFields, now: datetime) -> None:
+def _check_fields(
+    session: Session, unit, fields: MeetingFields, now: datetime, kept: frozenset = frozenset()
+) -> None:
+    """Refuse fields a meeting of `unit` cannot have. Host and recorder are members expected
+    now, or the people in `kept`: those the record already names, whoever has moved since."""
     if fields.kind not in meeting_kinds_for(unit):
         if fields.kind == MeetingKind.GROUP:
             raise DomainError("kind", _l("A party group meeting is recorded in the party group."))
@@ -82,7 +86,7 @@ def _check_fields(session: Session, unit, fields: MeetingFields, now: datetime) 
         raise DomainError(
             "held_on", _l("Only meetings of this year and last year can be recorded.")
         )
-    members = {m.id for m in expected_members(session, unit)}
+    members = {m.id for m in expected_members(session, unit)} | kept
     for name in ("host_id", "recorder_id"):
         person = getattr(fields, name)
         if person is not None and person not in members:
@@ -103,6 +107,12 @@ def _check_fields(session: Session, unit, fields: MeetingFields, now: datetime) 
             raise DomainError(
                 "study_items", _l("Each study item needs a title and 1 to 480 minutes.")
             )
+
+
+def recorded_people(meeting: Meeting) -> frozenset:
+    """The ids of the host and recorder a meeting's record names: part of its history, so they
+    stay on the record when they have moved to another unit or left since."""
+    return frozenset(i for i in (meeting.host_id, meeting.recorder_id) if i is not None)
 
 
 def _apply(meeting: Meeting, fields: MeetingFields) -> None:
@@ -153,9 +163,23 @@ def update_meeting(
 ) -> Meeting:
     """Change a meeting's record; attendees' hours follow a change of the date or the study
     items, unless that would change hours in a closed year (ledger.check_years_open: refused
-    on the date when it changed, else on the study items)."""
+    on the date when it changed, else on the study items). The host and recorder it names stay
+    valid after they move away (recorded_people). Once attendance is recorded, the type
+    cannot cross between 支委会 and the meetings of the whole branch: the recorded roster was
+    the one the first type expects."""
     check_manager(actor, meeting.unit)
-    _check_fields(session, meeting.unit, fields, now)
+    _check_fields(session, meeting.unit, fields, now, recorded_people(meeting))
+    if meeting.attendances and (fields.kind == MeetingKind.COMMITTEE) != (
+        meeting.kind == MeetingKind.COMMITTEE
+    ):
+        raise DomainError(
+            "kind",
+            _l(
+                "Attendance is already recorded: a branch committee meeting and a meeting of "
+                "the whole branch expect different members, so one cannot become the other. "
+                "Delete this record and record the meeting again."
+            ),
+        )
     before = {"held_on": meeting.held_on.isoformat(), "study_seconds": meeting.study_seconds}
     field = "held_on" if fields.held_on != meeting.held_on else "study_items"
     _apply(meeting, fields)

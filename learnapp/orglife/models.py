@@ -156,7 +156,8 @@ class StudyClaim(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    # The member's unit when submitted: the secretaries of its subtree decide.
+    # The member's unit when submitted, kept up to date by the decision: the unit whose
+    # managers decided (see deciding_unit).
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     category: Mapped[HoursCategory] = mapped_column(enum_type(HoursCategory))
     hours: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2))
@@ -179,3 +180,10 @@ class StudyClaim(Base):
     member: Mapped[User] = relationship(foreign_keys=[member_id], lazy="joined")
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     unit: Mapped[Unit] = relationship()
+
+    @property
+    def deciding_unit(self) -> Unit | None:
+        """The unit whose managers decide: while the claim waits, the member's unit now (a
+        member who moves takes their waiting claims along); once decided, the unit it was
+        decided in."""
+        return self.member.unit if self.state == ClaimState.PENDING else self.unit

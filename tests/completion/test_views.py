@@ -512,3 +512,16 @@ def test_the_secretarys_member_page_marks_an_entry_a_correction_cancelled(sessio
     correction = next(item for item in items if "-8.00" in item)
     for item in (standing, correction):
         assert "ledger-entry-cancelled" not in item and "line-through" not in item
+
+
+def test_the_csv_writes_hours_with_two_decimals_as_the_pages_do(session, auth, app):
+    world = _world(session, app)
+    auth.login("seca")
+    response = auth.post(f"/completion/units/{world.branch_a.id}/export.csv", {"year": "2026"})
+    rows = list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+    header = rows[1]
+    target = header.index("年度要求")
+    member = next(row for row in rows[2:] if row[1] == world.member_a.display_name)
+    assert member[target] == "32.00"
+    hours = [member[i] for i in range(3, target)]
+    assert hours and all(cell.count(".") == 1 and len(cell.split(".")[1]) == 2 for cell in hours)

@@ -96,7 +96,8 @@ def _claim(claim_id: int):
 
 
 def _manages(claim) -> bool:
-    return current_user.is_manager and can_manage_unit(current_user, claim.unit)
+    unit = claim.deciding_unit
+    return current_user.is_manager and unit is not None and can_manage_unit(current_user, unit)
 
 
 @bp.get("/claims/<int:claim_id>")

@@ -172,7 +172,12 @@ def meeting_edit(meeting_id):
     meeting = _meeting(meeting_id)
     form = MeetingForm(obj=meeting)
     _kind_choices(form, meeting.unit)
-    _person_choices(form, expected_members(session, meeting.unit))
+    people = expected_members(session, meeting.unit)
+    # A host or recorder who has moved away since stays on the record, and so in the choices.
+    for person in (meeting.host, meeting.recorder):
+        if person is not None and person not in people:
+            people.append(person)
+    _person_choices(form, people)
     if request.method == "GET":
         form.kind.data = meeting.kind.value
         form.host_id.data = meeting.host_id or 0
