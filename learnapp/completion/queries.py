@@ -295,10 +295,11 @@ def _subtree_paths(session: Session, unit: Unit) -> dict[int, str]:
 
 def overview(session: Session, unit: Unit, frame: Frame, filters: Filters) -> Overview:
     """Counts by status for the subtree and for each child unit: one grouped query, rolled up
-    over the subtree's units (a few thousand at most) by their materialised paths."""
+    over the subtree's units (a few thousand at most) by their materialised paths. The child
+    units are the active ones and any deactivated one that holds members of the year (a past
+    year's members in the unit they were in when it ended): never counted as "directly in"."""
     tallies = unit_tallies(session, unit, frame, filters)
-    children = [c for c in unit.children if c.is_active]
-    child_by_prefix = {c.path: ChildRow(c, Tally()) for c in children}
+    child_by_prefix = {c.path: ChildRow(c, Tally()) for c in unit.children}
     unit_paths = _subtree_paths(session, unit)
     depth = unit.path.count("/")
     total, direct = Tally(), Tally()
@@ -311,4 +312,5 @@ def overview(session: Session, unit: Unit, frame: Frame, filters: Filters) -> Ov
         )
         row = child_by_prefix.get(child_path)
         (row.tally if row is not None else direct).absorb(tally)
-    return Overview(unit, frame, total, list(child_by_prefix.values()), direct)
+    children = [row for row in child_by_prefix.values() if row.unit.is_active or row.tally.members]
+    return Overview(unit, frame, total, children, direct)

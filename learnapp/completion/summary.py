@@ -69,8 +69,8 @@ def unit_labels(units: dict[int, UnitNode], top: UnitNode) -> dict[int, str]:
 def lines_for(units: dict[int, UnitNode], top_id: int, tallies: dict[int, Tally]):
     """The summary lines of `top_id`'s subtree (`units`: every unit of it) from the tallies of
     the units members are counted in. As on the dashboards: a unit's line covers its whole
-    subtree; the units listed below a unit are its active children; its "directly in" line is
-    what its subtree holds beyond them (members in a deactivated unit included)."""
+    subtree; the units listed below a unit are its active children and any deactivated child
+    holding members of the year; its "directly in" line is what its subtree holds beyond them."""
     top = units[top_id]
     labels = unit_labels(units, top)
     subtree: dict[int, Tally] = {unit_id: Tally() for unit_id in units}
@@ -82,7 +82,8 @@ def lines_for(units: dict[int, UnitNode], top_id: int, tallies: dict[int, Tally]
     children: dict[int, list[UnitNode]] = {}
     for unit in sorted(units.values(), key=lambda u: path_key(u.path)):
         parent_ids = _ids(unit.path)[:-1]
-        if unit.id != top_id and unit.is_active and parent_ids:
+        listed = unit.is_active or subtree[unit.id].members
+        if unit.id != top_id and listed and parent_ids:
             children.setdefault(parent_ids[-1], []).append(unit)
     lines: list[SummaryLine] = []
 

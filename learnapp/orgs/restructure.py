@@ -234,9 +234,10 @@ def delete_unit(session: Session, actor, unit: Unit, *, now: datetime) -> None:
 
 def deactivate_unit(session: Session, actor, unit: Unit, *, now: datetime) -> int:
     """Retire a unit with history instead of deleting it: it and every unit below it become
-    inactive (one UPDATE) and keep their records; dashboards and meeting lists skip them and
-    nothing new is placed in them. Refused while active members remain in the subtree: they
-    are moved first. Returns how many units were deactivated."""
+    inactive (one UPDATE) and keep their records; meeting lists skip them, dashboards list them
+    only for a past year whose members they held, and nothing new is placed in them. Refused
+    while active members remain in the subtree: they are moved first. Returns how many units
+    were deactivated."""
     _require_restructure(actor, unit)
     _lock(session, unit)
     if not unit.is_active:

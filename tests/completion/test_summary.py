@@ -56,7 +56,7 @@ class TestLinesFor:
             7: _tally(behind=1, hours="3"),
             11: _tally(exempt=1, hours="1"),
             5: _tally(done=1, hours="33"),
-            6: _tally(behind=2, hours="10"),  # a deactivated unit: directly in 党委, as on screen
+            6: _tally(behind=2, hours="10"),  # a deactivated unit with members of the year
         }
         lines = lines_for(self.UNITS, 1, tallies)
         assert [(line.kind, line.name) for line in lines] == [
@@ -67,6 +67,7 @@ class TestLinesFor:
             (LineKind.WITH_UNITS_BELOW, "第一党总支 / 二支部"),
             (LineKind.UNIT, "第一党总支 / 二支部 / 第一党小组"),
             (LineKind.UNIT, "直属支部"),
+            (LineKind.UNIT, "撤销支部"),  # listed, never counted as directly in the 党委
             (LineKind.DIRECT, "党委"),
             (LineKind.TOTAL, ""),
         ]
@@ -75,7 +76,8 @@ class TestLinesFor:
         assert general.hours == Decimal("74") and general.average_hours == Decimal("14.80")
         assert (branch.members, group.members, direct.members) == (4, 1, 3)
         assert lines[4].tally.members == 1  # 二支部 has no direct members: no direct line
-        assert lines[7].tally.members == 3 and lines[7].tally.counts[Status.BEHIND] == 2
+        assert lines[7].tally.members == 2 and lines[7].tally.counts[Status.BEHIND] == 2
+        assert lines[8].tally.members == 1 and lines[8].tally.counts[Status.DONE] == 1
         total = lines[-1].tally
         assert (total.members, total.counts[Status.BEHIND], total.hours) == (9, 4, Decimal("157"))
 

@@ -11,9 +11,12 @@ from learnapp.completion.member_rows import members
 from learnapp.completion.queries import Filters, Frame, first_year, overview
 from learnapp.completion.rollup import refresh
 from learnapp.completion.status import Status
+from learnapp.completion.summary import summary_lines
+from learnapp.orgs.models import UnitKind
+from learnapp.orgs.restructure import deactivate_unit
 from learnapp.orgs.services import move_member
 from tests.completion.test_views import _credit_in
-from tests.factories import FIXED_NOW, make_user
+from tests.factories import FIXED_NOW, make_unit, make_user
 from tests.world import build_world
 
 JOINED = datetime(2024, 5, 1, tzinfo=UTC)
@@ -223,3 +226,52 @@ def test_a_member_page_has_no_verdict_for_a_year_before_the_account(session, aut
     current = auth.client.get(f"/completion/members/{world.member_a.id}").get_data(as_text=True)
     assert 'data-testid="member-status"' in current
     assert f"/completion/members/{world.member_a.id}?year=2025" not in current
+
+
+def _merged_groups(session, world):
+    """甲支部's second 党小组, whose one member joined the first in 2026 before it was
+    deactivated (党小组合并)."""
+    second = make_unit(session, parent=world.branch_a, name="甲第二党小组", kind=UnitKind.GROUP)
+    member = make_user(session, unit=second, display_name="合并者", created_at=JOINED)
+    for person in (world.general_secretary, world.secretary_a, world.member_a):
+        person.created_at = JOINED
+    move_member(session, world.admin, member, world.group_a, reason="党小组合并", now=FEBRUARY)
+    deactivate_unit(session, world.admin, second, now=MARCH)
+    session.flush()
+    return second
+
+
+def test_a_past_year_lists_a_unit_deactivated_since_with_its_members(session, ctx):
+    world = build_world(session)
+    second = _merged_groups(session, world)
+    past = overview(session, world.branch_a, Frame.of(session, 2025, FIXED_NOW), Filters())
+    rows = {row.unit.id: row.tally.members for row in past.children}
+    assert rows == {world.group_a.id: 1, second.id: 1}
+    assert past.direct.members == 2  # the branch's secretaries, not the group's member
+    summary = summary_lines(session, world.branch_a, Frame.of(session, 2025, FIXED_NOW), Filters())
+    assert [(line.name, line.tally.members) for line in summary] == [
+        (world.group_a.name, 1),
+        (second.name, 1),
+        (world.branch_a.name, 2),
+        ("", 4),
+    ]
+    now = overview(session, world.branch_a, Frame.of(session, 2026, FIXED_NOW), Filters())
+    assert {row.unit.id: row.tally.members for row in now.children} == {world.group_a.id: 2}
+
+
+def test_the_past_years_dashboard_marks_the_deactivated_unit(session, auth, app):
+    world = build_world(session)
+    with app.test_request_context():
+        second = _merged_groups(session, world)
+    session.commit()
+    auth.login("seca")
+    page = auth.client.get(f"/completion/units/{world.branch_a.id}?year=2025")
+    row = re.search(
+        rf'data-testid="unit-row-{second.id}">.*?</tr>', page.get_data(as_text=True), re.S
+    )
+    assert row and "已停用" in row.group(0)
+    # The units are those of today's tree, and the page says so.
+    assert "各组织按现行隶属关系汇总。" in page.get_data(as_text=True)
+    this_year = auth.client.get(f"/completion/units/{world.branch_a.id}").get_data(as_text=True)
+    assert f'data-testid="unit-row-{second.id}"' not in this_year
+    assert 'data-testid="past-year-tree"' not in this_year
