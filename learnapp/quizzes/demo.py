@@ -166,6 +166,9 @@ def seed(session: Session, org, now: datetime) -> str:
             session, member, exam, at, rng, rng.uniform(0.4, 0.95), answer_short=number < 3
         )
         waiting += attempt.state == AttemptState.AWAITING_MARKING
+    # He has used both attempts: a marker who may still answer an exam reads none of its answers.
+    if org.secretary in takers:
+        _take(session, org.secretary, exam, now - timedelta(hours=3), rng, 0.8, answer_short=True)
     # The secretary's queue keeps one answer; he marked the other members', and the admin his
     # own (nobody marks themselves).
     awaiting = _awaiting(session, exam)

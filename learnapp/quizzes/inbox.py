@@ -5,8 +5,9 @@ from flask import url_for
 from flask_babel import gettext as _
 
 from learnapp.authz import BANK_STAFF
+from learnapp.clock import now
 from learnapp.inbox import InboxItem, provider
-from learnapp.quizzes.queries import marking_queue
+from learnapp.quizzes.marking_queue import marking_queue
 from learnapp.quizzes.reports import open_report_count
 
 
@@ -14,7 +15,7 @@ from learnapp.quizzes.reports import open_report_count
 def answers_to_mark(session, user) -> list[InboxItem]:
     if not user.is_manager:
         return []
-    count = len(marking_queue(session, user))
+    count = len(marking_queue(session, user, now()))
     return [
         InboxItem("quiz-marking", _("Short answers to mark"), count, url_for("quizzes.marking"))
     ]

@@ -255,41 +255,6 @@ def slots_of(session: Session, attempt: Attempt) -> list[AttemptQuestion]:
     )
 
 
-def marking_queue(session: Session, user) -> list[AttemptQuestion]:
-    """简答 answers waiting for a mark, of quizzes the user manages, by quiz and question; never
-    the user's own (a marker who took the exam does not mark themselves). The page orders each
-    question's answers by their codes (`presenters.marking_items`), not as they were given."""
-    return list(
-        session.scalars(
-            sa.select(AttemptQuestion)
-            .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-            .join(Quiz, Quiz.id == Attempt.quiz_id)
-            .where(
-                AttemptQuestion.needs_marking.is_(True),
-                AttemptQuestion.marked_at.is_(None),
-                Attempt.member_id != user.id,
-                manageable_quizzes_clause(user),
-            )
-            .order_by(Attempt.quiz_id, AttemptQuestion.question_id)
-        )
-    )
-
-
-def markable_slot(session: Session, user, slot_id: int) -> AttemptQuestion | None:
-    """A 简答 answer the user may mark: of a quiz they manage, and not their own."""
-    return session.scalar(
-        sa.select(AttemptQuestion)
-        .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .join(Quiz, Quiz.id == Attempt.quiz_id)
-        .where(
-            AttemptQuestion.id == slot_id,
-            AttemptQuestion.needs_marking.is_(True),
-            Attempt.member_id != user.id,
-            manageable_quizzes_clause(user),
-        )
-    )
-
-
 def wrong_book(session: Session, member_id: int) -> list[WrongAnswer]:
     return list(
         session.scalars(

@@ -3,6 +3,7 @@ inbox count agree), answers are known by a code that tells neither their id nor 
 were given in, and a mark has at most two decimals."""
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -12,9 +13,17 @@ from learnapp.errors import DomainError
 from learnapp.quizzes import answers
 from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.marking import mark_answer
-from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptState, FinishedBy
+from learnapp.quizzes.marking_queue import markable_slot, marking_queue, marking_work
+from learnapp.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    AttemptState,
+    FinishedBy,
+    Quiz,
+    QuizOverride,
+)
 from learnapp.quizzes.presenters import answer_code
-from learnapp.quizzes.queries import markable_slot, marking_queue, slots_of
+from learnapp.quizzes.queries import slots_of
 from learnapp.web import LANG_COOKIE
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
@@ -32,10 +41,12 @@ def _short_answer(session, quiz, member, text="坚持理论联系实际") -> Att
 
 @pytest.fixture
 def branch_exam(app, session, world):
-    """An exam of 甲支部 over one 简答, taken by its secretary and by a member of the branch:
-    both answers wait for a marker."""
+    """An exam of 甲支部 over one 简答 and one attempt, taken by its secretary and by a member of
+    the branch: both answers wait for a marker."""
     with app.test_request_context():
-        quiz = make_quiz(session, world.branch_a, make_paper(session, types=("short",)))
+        quiz = make_quiz(
+            session, world.branch_a, make_paper(session, types=("short",)), attempts_allowed=1
+        )
         own = _short_answer(session, quiz, world.secretary_a, "我自己的答案")
         other = _short_answer(session, quiz, world.member_a)
     session.commit()
@@ -44,11 +55,14 @@ def branch_exam(app, session, world):
 
 def test_a_markers_own_answer_is_not_in_their_queue(session, world, branch_exam):
     own, other = branch_exam
-    assert [s.id for s in marking_queue(session, world.secretary_a)] == [other]
-    assert markable_slot(session, world.secretary_a, own) is None
-    assert markable_slot(session, world.secretary_a, other).id == other
-    # Another manager of the quiz sees and marks both.
-    assert sorted(s.id for s in marking_queue(session, world.general_secretary)) == [own, other]
+    assert [s.id for s in marking_queue(session, world.secretary_a, FIXED_NOW)] == [other]
+    assert markable_slot(session, world.secretary_a, own, FIXED_NOW) is None
+    assert markable_slot(session, world.secretary_a, other, FIXED_NOW).id == other
+    # Another manager of the quiz, outside its audience, sees and marks both.
+    assert sorted(s.id for s in marking_queue(session, world.admin, FIXED_NOW)) == [
+        own,
+        other,
+    ]
 
 
 @pytest.mark.usefixtures("ctx")
@@ -86,6 +100,80 @@ def test_the_marking_routes_never_offer_a_marker_their_own_answer(
         body = auth.client.get(page).get_data(as_text=True)
         line = re.search(r'data-testid="inbox-quiz-marking".*?</a>', body, re.S).group(0)
         assert re.search(r'rounded-pill[^"]*">1<', line), line
+
+
+@pytest.fixture
+def exam_the_marker_may_retake(app, session, world):
+    """An exam of 甲支部 allowing two attempts: its secretary has used one, a member's answer
+    waits for a marker."""
+    with app.test_request_context():
+        quiz = make_quiz(session, world.branch_a, make_paper(session, types=("short",)))
+        _short_answer(session, quiz, world.secretary_a, "我自己的答案")
+        other = _short_answer(session, quiz, world.member_a)
+    session.commit()
+    return quiz.id, other.id
+
+
+def test_a_marker_who_may_still_answer_the_quiz_reads_none_of_its_answers(
+    session, world, exam_the_marker_may_retake
+):
+    quiz_id, other = exam_the_marker_may_retake
+    assert marking_queue(session, world.secretary_a, FIXED_NOW) == []
+    assert markable_slot(session, world.secretary_a, other, FIXED_NOW) is None
+    work = marking_work(session, world.secretary_a, FIXED_NOW)
+    assert [(quiz.id, count) for quiz, count in work.held] == [(quiz_id, 1)]
+    # A manager outside the audience marks it meanwhile.
+    assert other in [s.id for s in marking_queue(session, world.admin, FIXED_NOW)]
+    # Once the quiz has closed for the secretary, the answer is his to mark.
+    closed = FIXED_NOW + timedelta(days=8)
+    assert [s.id for s in marking_queue(session, world.secretary_a, closed)] == [other]
+    assert markable_slot(session, world.secretary_a, other, closed).id == other
+
+
+@pytest.mark.usefixtures("ctx")
+def test_an_extension_or_an_attempt_in_progress_keeps_the_answers_from_the_marker(
+    session, world, exam_the_marker_may_retake
+):
+    quiz_id, other = exam_the_marker_may_retake
+    session.add(
+        QuizOverride(
+            quiz_id=quiz_id,
+            member_id=world.secretary_a.id,
+            closes_at=FIXED_NOW + timedelta(days=30),
+            reason="病假",
+            granted_by_id=world.general_secretary.id,
+            granted_at=FIXED_NOW,
+        )
+    )
+    session.flush()
+    # His own close is later than the quiz's: past the quiz's close he may still answer.
+    assert marking_queue(session, world.secretary_a, FIXED_NOW + timedelta(days=8)) == []
+    after = FIXED_NOW + timedelta(days=31)
+    assert [s.id for s in marking_queue(session, world.secretary_a, after)] == [other]
+    # His second and last attempt: held while it takes answers, his to mark once it no longer can.
+    svc.start_attempt(session, world.secretary_a, session.get(Quiz, quiz_id), FIXED_NOW)
+    session.flush()
+    assert marking_queue(session, world.secretary_a, FIXED_NOW) == []
+    overdue = FIXED_NOW + timedelta(hours=2)
+    assert [s.id for s in marking_queue(session, world.secretary_a, overdue)] == [other]
+
+
+def test_the_marking_page_says_why_answers_wait_and_refuses_them(
+    session, auth, world, exam_the_marker_may_retake
+):
+    _quiz_id, other = exam_the_marker_may_retake
+    auth.login("seca")
+    page = auth.client.get("/quizzes/marking").get_data(as_text=True)
+    assert 'data-testid="marking-item"' not in page
+    held = re.search(r'data-testid="marking-held".*?</div>', page, re.S).group(0)
+    assert "本人仍可作答" in held and "党章知识测试" in held and "1 份答卷" in held
+    assert auth.client.get(f"/quizzes/marking/{other}").status_code == 404
+    assert auth.post(f"/quizzes/marking/{other}", {"points": "4", "comment": ""}).status_code == 404
+    reload(session)
+    assert session.get(AttemptQuestion, other).marked_at is None
+    assert 'data-testid="inbox-quiz-marking"' not in auth.client.get("/inbox").get_data(
+        as_text=True
+    )
 
 
 def test_a_marker_with_only_their_own_answer_waiting_has_nothing_to_do(app, session, auth, world):

@@ -27,14 +27,10 @@ from learnapp.quizzes.answers import refused_answers
 from learnapp.quizzes.audience import outstanding_members
 from learnapp.quizzes.forms import MarkForm
 from learnapp.quizzes.marking import mark_answer, regrade_question
+from learnapp.quizzes.marking_queue import markable_slot, marking_work
 from learnapp.quizzes.models import Attempt, AttemptQuestion, QuizKind
 from learnapp.quizzes.presenters import answer_code, marking_items
-from learnapp.quizzes.queries import (
-    manageable_quiz,
-    markable_slot,
-    marking_queue,
-    reportable_quiz,
-)
+from learnapp.quizzes.queries import manageable_quiz, reportable_quiz
 from learnapp.quizzes.report_book import band_labels, report_workbook
 from learnapp.quizzes.views import bp
 from learnapp.quizzes.views.manage import LABELS, quiz_or_404
@@ -76,9 +72,11 @@ def report(quiz_id):
 @bp.get("/marking")
 @route_policy(MANAGER)
 def marking():
-    queue = marking_queue(get_session(), current_user)
+    work = marking_work(get_session(), current_user, now())
     return render_template(
-        "quizzes/marking.html", items=marking_items(queue, current_app.secret_key)
+        "quizzes/marking.html",
+        items=marking_items(work.queue, current_app.secret_key),
+        held=work.held,
     )
 
 
@@ -86,7 +84,7 @@ def marking():
 @route_policy(MANAGER)
 def mark(slot_id):
     session = get_session()
-    slot = markable_slot(session, current_user, slot_id)
+    slot = markable_slot(session, current_user, slot_id, now())
     if slot is None:
         abort(404)
     form = MarkForm()
