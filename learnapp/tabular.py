@@ -7,11 +7,13 @@ an xlsx is a zip, so its member count and declared expansion are checked before 
 prefixed with an apostrophe, and xlsx cells are forced to the string type (security.md §6.2).
 """
 
+import codecs
 import csv
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, time
 
 from flask import Response
 from flask_babel import lazy_gettext as _l
@@ -48,6 +50,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
     file with one stray Latin-1 byte thus names that byte's line, not the first line of
     Chinese, where GB18030 stumbles over the UTF-8 text."""
     if b"\x00" in data:
+        if _looks_utf16(data):
+            raise TableError(
+                _l(
+                    "The file is saved as UTF-16 (Unicode text): save it as UTF-8 and upload it again."
+                )
+            )
         raise TableError(_l("The file contains NUL bytes; it is not a text file."))
     try:
         return data.decode("utf-8-sig"), "utf-8"
@@ -63,17 +71,54 @@ def decode_text(data: bytes) -> tuple[str, str]:
     )
 
 
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 (Notepad's "Unicode"), with or without its BOM: its ASCII characters (newlines,
+    commas, letters) bring NUL bytes, mostly at odd offsets (little-endian) or even ones, and
+    the file decodes to text without control characters."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True
+    even, odd = data[0::2].count(0), data[1::2].count(0)
+    if max(even, odd) < max(2, len(data) // 100):
+        return False
+    try:
+        text = data.decode("utf-16-le" if odd > even else "utf-16-be")
+    except UnicodeDecodeError:
+        return False
+    return all(char >= " " or char in "\t\r\n" for char in text)
+
+
 def _bad_offset(data: bytes, error: UnicodeDecodeError) -> int:
     """Where a decoder failed, as an offset into `data`: "utf-8-sig" counts past the BOM."""
     return error.start + len(data) - len(error.object)
 
 
 def _clean(value) -> str:
+    """A cell as text. A date or time cell (what Excel makes of 1921-7-1 or 8:30 typed into a
+    cell) reads as the date or time shown, without a midnight or zero seconds."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime) and value.time() == time():
+        return value.date().isoformat()
+    if isinstance(value, datetime | time) and not (value.second or value.microsecond):
+        return value.isoformat(timespec="minutes").replace("T", " ")
     return str(value).strip()
+
+
+def csv_error(error: csv.Error, line: int) -> TableError:
+    """A CSV reader's failure in words: a cell over the reader's size limit (what an oversized
+    cell or a stray quote that swallows the rest of the file gives) names its line."""
+    if "field larger than field limit" in str(error):
+        return TableError(
+            _l(
+                'Line %(n)d: a cell is longer than %(max)s characters (an unmatched " can make'
+                " the rest of the file one cell).",
+                n=line,
+                max=f"{csv.field_size_limit():,}",
+            )
+        )
+    return TableError(_l("The CSV file is malformed: %(e)s", e=str(error)))
 
 
 def read_csv(data: bytes) -> Table:
@@ -82,7 +127,7 @@ def read_csv(data: bytes) -> Table:
     try:
         lines = list(reader)
     except csv.Error as error:
-        raise TableError(_l("The CSV file is malformed: %(e)s", e=str(error))) from None
+        raise csv_error(error, reader.line_num) from None
     if not lines:
         raise TableError(_l("The file is empty."))
     header = [_clean(cell) for cell in lines[0]]

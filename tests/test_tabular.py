@@ -95,3 +95,44 @@ def test_a_bad_byte_both_decoders_stop_at_is_named_once(ctx):
 def test_the_bad_line_is_named_when_a_csv_is_read(ctx):
     with pytest.raises(TableError, match="第 4 行"):
         read_csv(UTF8_WITH_A_LATIN1_BYTE)
+
+
+def test_date_and_time_cells_read_as_the_date_or_time_shown(ctx):
+    from datetime import date, datetime, time
+
+    data = _workbook(
+        ["选项A", "选项B", "选项C", "选项D"],
+        [datetime(1921, 7, 1), date(1949, 10, 1), time(8, 30), datetime(2022, 10, 22, 9, 5)],
+    )
+    assert read_xlsx(data).rows == [(2, ["1921-07-01", "1949-10-01", "08:30", "2022-10-22 09:05"])]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "题型,题干\n".encode("utf-16"),
+        "题型,题干\n".encode("utf-16-le"),
+        b"\xfe\xff\x00a",
+        # 一 is U+4E00: NUL bytes on both offsets, the newlines' on the odd ones.
+        ("第一题是哪一年召开的一次会议\n" * 30).encode("utf-16-le"),
+    ],
+    ids=["bom", "no-bom", "big-endian", "chinese-only"],
+)
+def test_a_utf16_file_is_named_as_such_not_as_binary(ctx, data):
+    assert (
+        _line_refused(data)
+        == "文件以 UTF-16（Unicode 文本）编码保存：请另存为 UTF-8 编码后重新上传。"
+    )
+
+
+def test_a_cell_over_the_csv_size_limit_names_its_line_in_words(ctx):
+    with pytest.raises(TableError) as refused:
+        read_csv("姓名,用户名\n张三,zhangsan\n".encode() + b"x" * 140_000 + b",lisi\n")
+    assert str(refused.value).startswith("第 3 行：有单元格超过 131,072 个字符")
+
+
+def test_a_utf8_file_with_a_stray_nul_is_still_not_text(ctx):
+    assert (
+        _line_refused("题型,题干\n单选,第一题\x00\n".encode())
+        == "文件包含 NUL 字节，不是文本文件。"
+    )

@@ -2,12 +2,14 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import SelectField, StringField
+from wtforms import SelectField, StringField, ValidationError
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from learnapp.forms import AppForm, NoFormula
+from learnapp.question_bank.draft import split_path
 from learnapp.question_bank.formats import FORMATS
+from learnapp.question_bank.formats.common import path_problem
 from learnapp.question_bank.models import STATUS_LABELS
 from learnapp.question_bank.types import TYPES
 
@@ -24,6 +26,13 @@ class ImportForm(AppForm):
         _l("Knowledge point for questions without one"),
         validators=[Optional(), Length(max=300), NoFormula()],
     )
+
+    def validate_knowledge_point(self, field):
+        """Checked like a file's 知识点 cell, so that a preview never offers what the commit
+        would refuse."""
+        problem = path_problem(split_path(field.data or ""))
+        if problem:
+            raise ValidationError(problem)
 
 
 class ExportForm(AppForm):

@@ -205,6 +205,7 @@ def confirm(bank_id):
         skipped=outcome.skipped,
         status=outcome.status.value,
         filename=meta["filename"],
+        format=preview.format,
     )
     return redirect(url_for("bank_import.result", bank_id=bank.id, token=token))
 

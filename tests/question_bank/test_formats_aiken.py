@@ -116,6 +116,15 @@ def test_the_banks_own_aiken_export_with_braces_in_stems_is_read_as_aiken():
     ]
 
 
+@pytest.mark.parametrize("newline", ["\r", "\r\n"])
+def test_aiken_with_carriage_return_line_ends_is_read_as_aiken(newline):
+    data = newline.join(
+        ["党的最高理想是？", "A) 实现共产主义", "B) 其他", "ANSWER: A", ""]
+    ).encode()
+    assert detect("mac.txt", data) == "aiken"
+    assert [q.draft.stem for q in aiken.parse(data).questions] == ["党的最高理想是？"]
+
+
 def test_a_broken_aiken_file_with_braces_is_still_aiken_so_its_errors_show():
     data = "党的{原则}是？\nA) 民主集中制\nB) 其他\nANSWER: C\n".encode()
     assert detect("a.txt", data) == "aiken"

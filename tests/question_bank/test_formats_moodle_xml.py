@@ -395,12 +395,28 @@ def test_undeclared_entities_and_broken_xml_name_their_line():
     undeclared = parse(
         quiz(question("truefalse", "Q", answer("true", 100)).replace("Q]]>", "]]>&xxe;"))
     )
-    assert undeclared.errors[0].line == 3 and "undefined entity" in messages(undeclared.errors)[0]
+    assert (
+        undeclared.errors[0].line == 3
+        and "an entity XML does not define, such as &nbsp;" in (messages(undeclared.errors)[0])
+    )
     broken = parse(b"<quiz>\n<question type='truefalse'>\n<text>Q</questiontext>\n</quiz>")
     assert broken.errors[0].line == 3
     assert messages(broken.errors) == [
-        "The file is not well-formed XML: mismatched tag (line 3, column 10)."
+        "The file is not well-formed XML: a closing tag that does not match its opening tag"
+        " (line 3, column 10)."
     ]
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b"<quiz><question>", "the file ends before the XML is complete"),
+        (b"<quiz>a < b</quiz>", "a character not allowed here (write &lt; for < and &amp; for &)"),
+        (b"<quiz></quiz>junk", "content after the closing </quiz>"),
+    ],
+)
+def test_broken_xml_gives_its_reason_in_words_not_expats_english(ctx, data, reason):
+    assert f": {reason} (line 1," in messages(parse(data).errors)[0]
 
 
 def test_depth_and_size_of_a_question_are_bounded():

@@ -502,3 +502,52 @@ def test_file_text_quoted_in_a_message_is_escaped_on_the_preview(client, auth, w
     page = upload(auth, world.bank.id, data, filename="q.xml").get_data(as_text=True)
     assert 'data-testid="warning-table"' in page
     assert payload not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_a_default_knowledge_point_too_deep_is_refused_on_the_preview_not_at_commit(
+    client, auth, session, world
+):
+    client.set_cookie(LANG_COOKIE, "zh_Hans")
+    auth.login("admin")
+    response = upload(
+        auth,
+        world.bank.id,
+        b"Q?\nA) a\nB) b\nANSWER: A\n",
+        filename="q.txt",
+        knowledge_point="一/二/三/四/五/六/七",
+    )
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "知识点路径最多 6 级。" in page
+    assert TOKEN.search(page) is None and count(session) == 0
+    six = upload(
+        auth,
+        world.bank.id,
+        b"Q?\nA) a\nB) b\nANSWER: A\n",
+        filename="q.txt",
+        knowledge_point="一/二/三/四/五/六",
+    )
+    assert six.status_code == 200 and TOKEN.search(six.get_data(as_text=True))
+
+
+def _confirmed_result(client, auth, bank_id, data, filename):
+    page = upload(auth, bank_id, data, filename=filename).get_data(as_text=True)
+    token = TOKEN.search(page).group(1)
+    done = auth.post(f"/bank/{bank_id}/import/confirm", data={"token": token})
+    return client.get(done.headers["Location"]).get_data(as_text=True)
+
+
+def test_the_result_names_template_example_rows_only_for_a_spreadsheet(client, auth, world):
+    client.set_cookie(LANG_COOKIE, "zh_Hans")
+    auth.login("admin")
+    gift = _confirmed_result(
+        client, auth, world.bank.id, "题一 {T}\n\n配对 {=a -> 1 =b -> 2}".encode(), "q.gift"
+    )
+    assert "1 个条目已略过：本题库不支持。" in gift and "示例行" not in gift
+    sheet = _confirmed_result(
+        client,
+        auth,
+        world.bank.id,
+        csv_text([row(stem="（示例）模板示例行"), row(stem="正式的一题")]).encode(),
+        "q.csv",
+    )
+    assert "1 个条目已略过：本题库不支持，或为模板的示例行。" in sheet

@@ -71,7 +71,9 @@ class FormatError(ValueError):
 
 def _is_aiken(data: bytes) -> bool:
     """A .txt with ANSWER: lines is Aiken when it reads as Aiken without an error (braces in a
-    stem are text there), or when it has nothing only GIFT writes (so its Aiken errors show)."""
+    stem are text there), or when it has nothing only GIFT writes (so its Aiken errors show). Lines
+    may end in a bare carriage return (classic Mac), which both readers split on."""
+    data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     if not AIKEN_ANSWER.search(data):
         return False
     if not GIFT_STRUCTURE.search(data):

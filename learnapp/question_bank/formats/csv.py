@@ -12,7 +12,7 @@ from learnapp.question_bank.draft import QuestionDraft
 from learnapp.question_bank.formats.common import ExportResult, ParseResult
 from learnapp.question_bank.formats.sheet import COLUMNS, parse_table
 from learnapp.question_bank.formats.sheet_rows import export_problem, row_of
-from learnapp.tabular import TableError, csv_bytes, read_csv
+from learnapp.tabular import TableError, csv_bytes, csv_error, read_csv
 
 
 def _from_utf16(data: bytes) -> bytes:
@@ -25,10 +25,11 @@ def _from_utf16(data: bytes) -> bytes:
     first = text.split("\n", 1)[0]
     if "\t" in first and "," not in first:
         buffer = io.StringIO()
+        reader = std_csv.reader(io.StringIO(text, newline=""), delimiter="\t")
         try:
-            rows = list(std_csv.reader(io.StringIO(text, newline=""), delimiter="\t"))
+            rows = list(reader)
         except std_csv.Error as error:
-            raise TableError(_l("The CSV file is malformed: %(e)s", e=str(error))) from None
+            raise csv_error(error, reader.line_num) from None
         std_csv.writer(buffer).writerows(rows)
         text = buffer.getvalue()
     return text.encode("utf-8")

@@ -10,7 +10,7 @@ elements of one question are bounded. The file's size is bounded by the importer
 """
 
 from collections.abc import Iterator
-from pyexpat import ErrorString
+from pyexpat import ErrorString, errors
 from xml.etree.ElementTree import Element, ParseError, TreeBuilder
 
 from defusedxml import DefusedXmlException
@@ -22,6 +22,22 @@ MAX_DEPTH = 20
 # A question with 100 answers, each with feedback and files, stays far below this.
 MAX_ELEMENTS = 5000
 CHUNK = 64 * 1024
+# Expat's reasons are English: the ones a hand-edited or truncated file gives, in words.
+REASONS = {
+    errors.codes[errors.XML_ERROR_SYNTAX]: _l("a syntax error"),
+    errors.codes[errors.XML_ERROR_NO_ELEMENTS]: _l("the file ends before the XML is complete"),
+    errors.codes[errors.XML_ERROR_INVALID_TOKEN]: _l(
+        "a character not allowed here (write &lt; for < and &amp; for &)"
+    ),
+    errors.codes[errors.XML_ERROR_UNCLOSED_TOKEN]: _l("an unfinished tag"),
+    errors.codes[errors.XML_ERROR_TAG_MISMATCH]: _l(
+        "a closing tag that does not match its opening tag"
+    ),
+    errors.codes[errors.XML_ERROR_JUNK_AFTER_DOC_ELEMENT]: _l("content after the closing </quiz>"),
+    errors.codes[errors.XML_ERROR_UNDEFINED_ENTITY]: _l(
+        "an entity XML does not define, such as &nbsp; (write &amp; for &)"
+    ),
+}
 
 
 class Refused(Exception):
@@ -126,7 +142,7 @@ def questions(data: bytes) -> Iterator[tuple[int, Element]]:
             line,
             _l(
                 "The file is not well-formed XML: %(reason)s (line %(line)d, column %(column)d).",
-                reason=ErrorString(error.code),
+                reason=REASONS.get(error.code) or ErrorString(error.code),
                 line=line,
                 column=column + 1,
             ),
