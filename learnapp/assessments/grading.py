@@ -71,22 +71,14 @@ def own_grade_note(session: Session, period: AssessmentPeriod, member_id: int) -
 
 
 def _missing_message(session: Session, actor: User, period: AssessmentPeriod, missing: list):
-    """Whose grade is missing and, when the actor's own is, who sets it."""
+    """Whose grade is missing and, when the actor's own is, who sets it (`own_grade_note`)."""
     names = _names(missing)
     if actor.id not in {member.id for member in missing}:
         return _l("Propose a grade for every member first. Missing: %(names)s.", names=names)
-    others = other_graders(session, period, actor.id)
-    if others:
-        return _l(
-            "Propose a grade for every member first. Missing: %(names)s. Your own grade is "
-            "set by another committee member (%(others)s) or by the unit above.",
-            names=names,
-            others=_names(others),
-        )
     return _l(
-        "Propose a grade for every member first. Missing: %(names)s. Your own grade is set "
-        "by the unit above: the branch has no other committee member.",
+        "Propose a grade for every member first. Missing: %(names)s. %(own_note)s",
         names=names,
+        own_note=own_grade_note(session, period, actor.id),
     )
 
 

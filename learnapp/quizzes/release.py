@@ -176,7 +176,29 @@ def withholdings(
     exams = {
         a.quiz for a in attempts if a.state == AttemptState.GRADED and not a.quiz.kind.is_practice
     }
-    released = results_releases(session, exams, now)
+    return _withholdings(session, member, attempts, results_releases(session, exams, now), now)
+
+
+@dataclass(frozen=True)
+class QuizHolds:
+    """What the page of one quiz shows of the member's results on it."""
+
+    release: Withholding | None  # the quiz's `results_release`
+    attempts: dict[int, Withholding | None]  # the `withholdings` of their attempts of it
+
+
+def quiz_withholdings(session: Session, member, quiz: Quiz, attempts, now: datetime) -> QuizHolds:
+    """`results_release` of `quiz` with the `withholdings` of `member`'s `attempts` of it, the
+    release worked out once for both."""
+    release = results_release(session, quiz, now)
+    held = _withholdings(session, member, list(attempts), {quiz.id: release}, now)
+    return QuizHolds(release, held)
+
+
+def _withholdings(
+    session: Session, member, attempts: list, released: dict, now: datetime
+) -> dict[int, Withholding | None]:
+    """`withholdings`, with `released` the `results_releases` of the attempts' graded exams."""
     held: dict[int, Withholding | None] = {}
     scored = []
     for attempt in attempts:

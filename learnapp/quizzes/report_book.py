@@ -1,8 +1,9 @@
 """The exam report as a workbook: the same figures as the report page (members' grades by the
 quiz's grading method, their distribution and pass rate by unit), each member's grade, the
-attempts, the item analysis and who has not finished. Every sheet starts with a title row (the
-quiz, and when the file was made in the owner unit's time zone); every text cell is
-formula-safe (learnapp.tabular).
+attempts, the item analysis, who has not finished and the answers not counted (those that
+reached the server after their attempt had ended), the last two when there are any. Every sheet
+starts with a title row (the quiz, and when the file was made in the owner unit's time zone);
+every text cell is formula-safe (learnapp.tabular).
 
 Every percentage is stored as a fraction of 1 in a cell with a percentage format (as
 completion.export writes shares), never as a number of percentage points in a General cell:
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 
 from learnapp.clock import org_timezone
 from learnapp.quizzes.analysis import QuizReport
+from learnapp.quizzes.answers import RefusedAnswer
 from learnapp.quizzes.audience import Outstanding
 from learnapp.quizzes.models import ATTEMPT_STATE_LABELS, GRADING_LABELS, AttemptState, Quiz
 from learnapp.tabular import write_xlsx_sheet
@@ -115,10 +117,12 @@ def report_workbook(
     data: QuizReport,
     attempts: list,
     signals: dict[int, int],
+    refused: dict[int, list[RefusedAnswer]],
     pending: Outstanding | None,
     generated_at: datetime,
 ):
-    """The workbook; `pending` is None for daily practice, which nobody is ever behind on."""
+    """The workbook; `refused` is `answers.refused_answers` of `attempts`, and `pending` None
+    for daily practice, which nobody is ever behind on."""
     from openpyxl import Workbook
 
     zone = quiz_zone(quiz)
@@ -209,6 +213,32 @@ def report_workbook(
                     else _("Not started"),
                 ]
                 for m in pending.members
+            ),
+        )
+    if refused:
+        late = book.create_sheet(_("Answers not counted")[:31])
+        write_xlsx_sheet(late, title, [])
+        write_xlsx_sheet(
+            late,
+            [
+                _("Member"),
+                _("Unit"),
+                _("Started"),
+                _("Question no."),
+                _("Received at"),
+                _("Reason"),
+            ],
+            (
+                [
+                    a.member.display_name,
+                    a.member.unit.name if a.member.unit else "",
+                    local(a.started_at),
+                    r.position,
+                    local(r.received_at),
+                    str(r.reason),
+                ]
+                for a in attempts
+                for r in refused.get(a.id, [])
             ),
         )
     return book

@@ -107,7 +107,7 @@ def test_submitting_names_the_missing_grades_and_who_sets_the_secretarys(session
         grading.submit(session, own, period, "", NOW)
     message = str(error.value.message)
     assert own.display_name in message and extras[0].display_name in message
-    assert "须由上级党组织拟定" in message
+    assert "本支部没有其他支委会成员" in message and "由上级党组织评定" in message
     assert period.step == Step.COMMITTEE
     # The unit above submitting: the names, without a word on its own grade (it has one).
     grading.propose_grades(session, world.general_secretary, period, {own.id: sheet[own.id]}, NOW)
@@ -228,7 +228,10 @@ def test_the_unit_above_sets_the_secretarys_row_on_the_sheet(session, committee,
     assert auth.post(url, _form(session, period_id, by=world.secretary_a)).status_code == 302
     response = auth.post(f"/assessments/periods/{period_id}/submit", {})
     flashed = auth.client.get(response.headers["Location"]).get_data(as_text=True)
-    assert world.secretary_a.display_name in flashed and "须由上级党组织拟定" in flashed
+    missing = re.search(
+        r"尚未拟定：([^。]*)。本支部没有其他支委会成员，您本人的等次和反馈意见由上级", flashed
+    )
+    assert world.secretary_a.display_name in missing.group(1)
     assert 'data-testid="own-grade-note"' in flashed
     assert own not in _grades(session)
     auth.logout()

@@ -8,9 +8,11 @@ missing, unless REQUIRE_BROWSER=1 (CI), where a missing browser fails the run.
 import os
 import re
 import threading
+import uuid
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from werkzeug.serving import make_server
 
 from learnapp import create_app
@@ -18,6 +20,10 @@ from learnapp.cli import upgrade_database
 from learnapp.clock import now
 from learnapp.db import get_db
 from learnapp.demo import seed_demo
+from learnapp.quizzes.authoring import QuizSettings, archive_quiz, create_quiz, publish_quiz
+from learnapp.quizzes.composition import add_questions
+from learnapp.quizzes.demo import EXAM_TITLE
+from learnapp.quizzes.models import Quiz
 from tests.conftest import DB_KIND, POSTGRES_URL, TEST_SETTINGS, ScratchPostgres
 
 CHROMIUM = os.environ.get("LEARNAPP_CHROMIUM", "/usr/bin/chromium")
@@ -76,14 +82,42 @@ def live_server(live_app):
     server.shutdown()
 
 
+@pytest.fixture
+def own_exam(live_app) -> str:
+    """The title of a published copy of the demo exam (the same questions, owner, audience and
+    terms) for one test alone: its attempts, marks and members' own terms are nobody else's, so
+    no test meets another's leftovers. Archived afterwards, it leaves the members' lists."""
+    title = f"党规知识自测 {uuid.uuid4().hex[:8]}"
+    with live_app.app_context(), get_db().session_scope() as session:
+        demo = session.scalar(sa.select(Quiz).where(Quiz.title == EXAM_TITLE))
+        fields = ("kind", "owner_unit", "composition", "description", "opens_at", "closes_at")
+        fields += ("duration_seconds", "grace_seconds", "attempts_allowed", "grading_method")
+        fields += ("pass_percent", "shuffle_questions", "shuffle_options", "release")
+        settings = QuizSettings(
+            title=title,
+            audience_units=list(demo.audience_units),
+            audience_categories=list(demo.audience_categories),
+            **{name: getattr(demo, name) for name in fields},
+        )
+        exam = create_quiz(session, None, settings, now())
+        add_questions(session, None, exam, [item.question_id for item in demo.items], now())
+        publish_quiz(session, None, exam, now())
+        exam_id = exam.id
+    yield title
+    with live_app.app_context(), get_db().session_scope() as session:
+        archive_quiz(session, None, session.get(Quiz, exam_id), now())
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         if os.environ.get("REQUIRE_BROWSER") == "1":
             pytest.fail(f"REQUIRE_BROWSER=1 but there is no browser at {CHROMIUM}")
         pytest.skip(f"no chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # Assertions wait as long as actions do (see _page).
+    expect.set_options(timeout=20_000)
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
@@ -93,7 +127,10 @@ def browser():
 def _page(browser, live_server, viewport):
     context = browser.new_context(viewport=viewport, base_url=live_server, locale="zh-CN")
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # Generous waits: on a loaded machine a page may take seconds; a wait ends as soon as what
+    # it waits for is there, so a passing test takes no longer.
+    page.set_default_timeout(20_000)
+    page.set_default_navigation_timeout(30_000)
     return context, page
 
 

@@ -46,7 +46,9 @@ def _tap_right_edge(box) -> None:
 def _start_exam(page) -> None:
     page.goto("/quizzes/")
     page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
+    expect(page).to_have_url(re.compile(r"/quizzes/\d+$"))
     page.get_by_test_id("start-attempt").click()
+    expect(page).to_have_url(re.compile(r"/quizzes/attempts/\d+(#q\d+)?$"))
     expect(page.get_by_test_id("quiz-taker")).to_be_visible()
 
 
@@ -283,7 +285,9 @@ def test_answers_back_after_the_job_closed_the_attempt_are_recorded_and_told(new
     login(secretary, "demo-secretary")
     secretary.goto("/quizzes/manage")
     secretary.get_by_role("link", name=EXAM_TITLE, exact=True).click()
+    expect(secretary).to_have_url(re.compile(r"/quizzes/manage/\d+$"))
     secretary.get_by_test_id("report-link").click()
+    expect(secretary).to_have_url(re.compile(r"/quizzes/manage/\d+/report$"))
     rows = secretary.locator(f'[data-testid="refused-answer"][data-attempt="{attempt_id}"]')
     expect(rows).to_have_count(2)
     expect(rows.get_by_test_id("refused-reason")).to_have_text(["超过作答时限", "超过作答时限"])

@@ -1,15 +1,19 @@
-"""Quizzes in a real browser: at phone size the demo member takes the demo exam, loses the network
+"""Quizzes in a real browser: at phone size the demo member takes an exam, loses the network
 for a moment without losing an answer, submits and, once the secretary has marked the short
 answer, sees the result, whose answers wait until the second attempt is used; the exam report
 shows item statistics; a secretary authors a quiz; the member does the daily questions and finds
-the wrong ones in the 错题本."""
+the wrong ones in the 错题本. Each exam journey has an exam of its own (`own_exam`, a copy of the
+demo exam): its attempts and members' own terms are no other test's."""
 
 import re
 
 from playwright.sync_api import expect
 
-from learnapp.quizzes.demo import EXAM_TITLE
 from tests.e2e.conftest import DESKTOP, PHONE, login, shot
+
+QUIZ_PAGE = re.compile(r"/quizzes/\d+$")
+TAKING = re.compile(r"/quizzes/attempts/\d+(#q\d+)?$")
+RESULT = re.compile(r"/quizzes/attempts/\d+/result$")
 
 
 def _slot(page, position: int):
@@ -38,14 +42,47 @@ def _answer(page, position: int) -> None:
         slot.locator("textarea").blur()
 
 
-def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
+def _open_exam(page, title: str) -> None:
+    """The exam's page, from the member's quiz list."""
+    page.goto("/quizzes/")
+    page.get_by_test_id("quiz-card").filter(has_text=title).click()
+    expect(page).to_have_url(QUIZ_PAGE)
+
+
+def _start(page, title: str) -> None:
+    """Start (or resume) an attempt of the exam and wait for the taking screen."""
+    _open_exam(page, title)
+    page.locator('[data-testid="start-attempt"], [data-testid="resume-attempt"]').click()
+    expect(page).to_have_url(TAKING)
+    expect(page.get_by_test_id("quiz-taker")).to_be_visible()
+
+
+def _submit(page) -> None:
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_test_id("submit-attempt").click()
+    expect(page).to_have_url(RESULT)
+
+
+def _manage(page, title: str) -> None:
+    """The exam's management page, from the secretary's list."""
+    page.goto("/quizzes/manage")
+    page.get_by_role("link", name=title, exact=True).click()
+    expect(page).to_have_url(re.compile(r"/quizzes/manage/\d+$"))
+
+
+def _overrides(page, title: str) -> None:
+    """The exam's 个别延期与补考 page."""
+    _manage(page, title)
+    page.get_by_test_id("overrides-link").click()
+    expect(page).to_have_url(re.compile(r"/quizzes/manage/\d+/overrides$"))
+
+
+def test_member_takes_the_exam_offline_moment_marking_and_report(new_page, own_exam):
     page = new_page(PHONE)
     login(page, "demo-member")
     page.goto("/quizzes/")
     shot(page, "quiz-list")
-    page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
-    page.get_by_test_id("start-attempt").click()
-    expect(page.get_by_test_id("quiz-taker")).to_be_visible()
+    _start(page, own_exam)
     expect(page.get_by_test_id("countdown")).to_have_text(re.compile(r"^\d+:\d\d$"))
     # One question per screen on a phone.
     expect(_slot(page, 1)).to_be_visible()
@@ -83,8 +120,7 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     # Nothing was lost: after a reload every answer comes back from the server.
     page.reload()
     expect(page.locator(".quiz-nav-item.answered")).to_have_count(count)
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_test_id("submit-attempt").click()
+    _submit(page)
     expect(page.get_by_test_id("awaiting-marking")).to_be_visible()
     result_url = page.url
     shot(page, "quiz-awaiting-marking")
@@ -92,17 +128,20 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     marker = new_page(PHONE)
     login(marker, "demo-secretary")
     marker.goto("/quizzes/marking")
-    expect(marker.get_by_test_id("marking-item").first).to_be_visible()
+    # The queue holds this exam's answers among any others': only this exam's are marked here.
+    items = marker.get_by_test_id("marking-item").filter(has_text=own_exam)
+    expect(items.first).to_be_visible()
     shot(marker, "quiz-marking-queue")
-    items = marker.get_by_test_id("marking-item")
     for _ in range(items.count()):
-        marker.get_by_test_id("marking-item").first.click()
+        items.first.click()
+        expect(marker).to_have_url(re.compile(r"/quizzes/marking/\d+$"))
         expect(marker.get_by_test_id("answer-text")).to_be_visible()
         shot(marker, "quiz-mark")
         marker.fill("input[name=points]", "3")
         marker.fill("textarea[name=comment]", "要点基本齐全")
         marker.get_by_test_id("save-mark").click()
-    expect(marker.get_by_test_id("marking-item")).to_have_count(0)
+        expect(marker).to_have_url(re.compile(r"/quizzes/marking$"))
+    expect(items).to_have_count(0)
 
     page.goto(result_url)
     expect(page.get_by_test_id("result-percent")).to_be_visible()
@@ -110,11 +149,8 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     expect(page.get_by_test_id("answers-withheld")).to_be_visible()
     expect(page.get_by_test_id("review-item")).to_have_count(0)
     shot(page, "quiz-result-answers-withheld")
-    page.goto("/quizzes/")
-    page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
-    page.get_by_test_id("start-attempt").click()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_test_id("submit-attempt").click()
+    _start(page, own_exam)
+    _submit(page)
     expect(page.get_by_test_id("review-item").first).to_be_visible()
     page.goto(result_url)
     expect(page.get_by_test_id("answers-withheld")).to_have_count(0)
@@ -148,16 +184,13 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     desk = new_page(DESKTOP)
     login(desk, "demo-secretary")
     # The secretary is a member of the demo branch too: the taking screen at desktop width.
-    desk.goto("/quizzes/")
-    desk.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
-    desk.get_by_test_id("start-attempt").click()
-    expect(desk.get_by_test_id("quiz-taker")).to_be_visible()
+    _start(desk, own_exam)
     _answer(desk, 1)
     _saved(desk, 1)
     shot(desk, "quiz-take")
-    desk.goto("/quizzes/manage")
-    desk.get_by_role("link", name=EXAM_TITLE, exact=True).click()
+    _manage(desk, own_exam)
     desk.get_by_test_id("report-link").click()
+    expect(desk).to_have_url(re.compile(r"/quizzes/manage/\d+/report$"))
     expect(desk.get_by_test_id("item-stats").locator("tbody tr, tr").nth(1)).to_be_visible()
     expect(desk.get_by_test_id("report-attempts")).to_contain_text("李晓燕")
     shot(desk, "quiz-report")
@@ -166,27 +199,19 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page):
     shot(marker, "quiz-report")
 
 
-def test_time_is_up_submits_the_answers_on_the_page(new_page):
+def test_time_is_up_submits_the_answers_on_the_page(new_page, own_exam):
     """The browser's clock runs to the deadline (Playwright's fake clock): the page says time is
     up and submits itself with the answers it holds; the server grades them."""
-    secretary = new_page(DESKTOP)
-    login(secretary, "demo-secretary")
-    _member_terms(secretary, attempts_allowed="5")  # whatever the tests before used up
     page = new_page(PHONE)
     page.clock.install()
     login(page, "demo-member")
-    page.goto("/quizzes/")
-    page.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
-    page.locator('[data-testid="start-attempt"], [data-testid="resume-attempt"]').click()
-    expect(page.get_by_test_id("quiz-taker")).to_be_visible()
+    _start(page, own_exam)
     _answer(page, 1)
     _saved(page, 1)
     page.clock.fast_forward("31:00")
+    expect(page).to_have_url(RESULT)
     expect(page.get_by_test_id("result-summary")).to_be_visible()
     shot(page, "quiz-time-up")
-    secretary.once("dialog", lambda dialog: dialog.accept())
-    secretary.get_by_test_id("remove-override").click()
-    expect(secretary.get_by_test_id("override-row")).to_have_count(0)
 
 
 def test_secretary_authors_previews_and_publishes_a_quiz(new_page):
@@ -238,7 +263,10 @@ def test_member_does_the_daily_questions_and_sees_the_wrong_answer_book(new_page
     daily = page.get_by_test_id("quiz-card").filter(has_text="每日答题")
     expect(daily.get_by_test_id("daily-state")).to_have_text("今日题目待完成")
     daily.click()
+    expect(page).to_have_url(QUIZ_PAGE)
     page.get_by_test_id("start-attempt").click()
+    expect(page).to_have_url(TAKING)
+    expect(page.locator("[data-slot]").first).to_be_attached()
     count = page.locator("[data-slot]").count()
     assert count == 5
     for position in range(1, count + 1):
@@ -253,8 +281,7 @@ def test_member_does_the_daily_questions_and_sees_the_wrong_answer_book(new_page
             expect(chosen).to_have_css("background-color", "rgb(251, 236, 235)")
             expect(other).to_have_css("background-color", "rgb(255, 255, 255)")
             shot(page, "quiz-judge-chosen")
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_test_id("submit-attempt").click()
+    _submit(page)
     expect(page.get_by_test_id("result-percent")).to_be_visible()
     shot(page, "quiz-daily-result")
     page.goto("/quizzes/")
@@ -262,6 +289,7 @@ def test_member_does_the_daily_questions_and_sees_the_wrong_answer_book(new_page
     shot(page, "quiz-list-after-daily")
     # The daily page says today's questions are done, with the score, instead of a start button.
     daily.click()
+    expect(page).to_have_url(QUIZ_PAGE)
     expect(page.get_by_test_id("daily-done")).to_be_visible()
     expect(page.get_by_test_id("daily-score")).to_be_visible()
     expect(page.get_by_test_id("start-attempt")).to_have_count(0)
@@ -274,13 +302,11 @@ def test_member_does_the_daily_questions_and_sees_the_wrong_answer_book(new_page
     shot(page, "quiz-wrong-book")
 
 
-def test_secretary_gives_a_member_own_terms_and_the_member_sees_them(new_page):
+def test_secretary_gives_a_member_own_terms_and_the_member_sees_them(new_page, own_exam):
     """E3: a member on a business trip gets a later close and one more attempt for the exam."""
     page = new_page(PHONE)
     login(page, "demo-secretary")
-    page.goto("/quizzes/manage")
-    page.get_by_role("link", name=EXAM_TITLE, exact=True).click()
-    page.get_by_test_id("overrides-link").click()
+    _overrides(page, own_exam)
     expect(page.get_by_test_id("override-list")).to_be_visible()
     page.fill("input[name=username]", "demo-member")
     page.fill("textarea[name=reason]", "出差在外，考试窗口内无法参加")
@@ -300,8 +326,7 @@ def test_secretary_gives_a_member_own_terms_and_the_member_sees_them(new_page):
 
     member = new_page(PHONE)
     login(member, "demo-member")
-    member.goto("/quizzes/")
-    member.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
+    _open_exam(member, own_exam)
     expect(member.get_by_test_id("own-terms")).to_be_visible()
     expect(member.get_by_test_id("quiz-closes")).to_have_text("2030-06-30 18:00")
     expect(member.get_by_test_id("attempts-allowed")).to_contain_text("3")
@@ -309,20 +334,16 @@ def test_secretary_gives_a_member_own_terms_and_the_member_sees_them(new_page):
 
     desktop = new_page(DESKTOP)
     login(desktop, "demo-secretary")
-    desktop.goto("/quizzes/manage")
-    desktop.get_by_role("link", name=EXAM_TITLE, exact=True).click()
-    desktop.get_by_test_id("overrides-link").click()
+    _overrides(desktop, own_exam)
     desktop.once("dialog", lambda dialog: dialog.accept())
     desktop.get_by_test_id("remove-override").click()
     expect(desktop.get_by_test_id("override-row")).to_have_count(0)
     shot(desktop, "quiz-overrides-withdrawn")
 
 
-def _member_terms(page, **fields) -> None:
+def _member_terms(page, title: str, **fields) -> None:
     """On the exam's 个别延期与补考 page, set demo-member's terms."""
-    page.goto("/quizzes/manage")
-    page.get_by_role("link", name=EXAM_TITLE, exact=True).click()
-    page.get_by_test_id("overrides-link").click()
+    _overrides(page, title)
     page.fill("input[name=username]", "demo-member")
     for name, value in fields.items():
         page.fill(f"input[name={name}]", value)
@@ -331,23 +352,19 @@ def _member_terms(page, **fields) -> None:
     expect(page.get_by_test_id("override-row")).to_have_count(1)
 
 
-def test_a_member_given_more_time_during_the_exam_keeps_answering(new_page):
+def test_a_member_given_more_time_during_the_exam_keeps_answering(new_page, own_exam):
     """The page's countdown reaches zero, but the organisers gave the member more time since
     the page was loaded: the page learns the new deadline from the server and carries on."""
-    secretary = new_page(DESKTOP)
-    login(secretary, "demo-secretary")
-    _member_terms(secretary, attempts_allowed="5")  # whatever the tests before used up
     member = new_page(PHONE)
     member.clock.install()
     login(member, "demo-member")
-    member.goto("/quizzes/")
-    member.get_by_test_id("quiz-card").filter(has_text=EXAM_TITLE).click()
-    member.locator('[data-testid="start-attempt"], [data-testid="resume-attempt"]').click()
-    expect(member.get_by_test_id("quiz-taker")).to_be_visible()
+    _start(member, own_exam)
     _answer(member, 1)
     _saved(member, 1)
 
-    _member_terms(secretary, attempts_allowed="5", duration_minutes="60")
+    secretary = new_page(DESKTOP)
+    login(secretary, "demo-secretary")
+    _member_terms(secretary, own_exam, duration_minutes="60")
     member.clock.fast_forward("31:00")
     expect(member.get_by_test_id("time-up")).to_be_visible()
     expect(member.get_by_test_id("countdown")).to_have_text(re.compile(r"^2\d:\d\d$"))
@@ -356,7 +373,5 @@ def test_a_member_given_more_time_during_the_exam_keeps_answering(new_page):
 
     # Once the new deadline passes too, time is up as usual.
     member.clock.fast_forward("30:00")
+    expect(member).to_have_url(RESULT)
     expect(member.get_by_test_id("result-summary")).to_be_visible()
-    secretary.once("dialog", lambda dialog: dialog.accept())
-    secretary.get_by_test_id("remove-override").click()
-    expect(secretary.get_by_test_id("override-row")).to_have_count(0)

@@ -15,7 +15,7 @@ from learnapp.quizzes import attempts as svc
 from learnapp.quizzes.analysis import quiz_report
 from learnapp.quizzes.models import GradingMethod, QuizKind, ReleasePolicy
 from learnapp.quizzes.queries import member_attempts
-from learnapp.quizzes.release import Withheld, results_release, withholdings
+from learnapp.quizzes.release import Withheld, quiz_withholdings
 from learnapp.quizzes.standing import GRADING_RULES, exam_standing, grading_rule
 from tests.factories import FIXED_NOW
 from tests.question_bank.factories import single_draft
@@ -52,8 +52,8 @@ def _takes(session, quiz, member, *rights):
 
 def _standing(session, member, quiz, now=FIXED_NOW):
     attempts = member_attempts(session, member.id, [quiz.id])
-    held = withholdings(session, member, attempts, now)
-    return exam_standing(quiz, attempts, held, results_release(session, quiz, now))
+    holds = quiz_withholdings(session, member, quiz, attempts, now)
+    return exam_standing(quiz, attempts, holds.attempts, holds.release)
 
 
 @pytest.mark.usefixtures("ctx")

@@ -4,12 +4,14 @@ member submitted. They are recorded as refused, with the reason, never graded, w
 the sweep finished the attempt first; the member is told on the result page and a manager sees
 them on the exam report. The page's own time-up submission is recorded as the timer's."""
 
+import io
 import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
+from openpyxl import load_workbook
 
 from learnapp.orgs.models import Role
 from learnapp.quizzes import answers as answer_services
@@ -21,7 +23,9 @@ from learnapp.quizzes.models import (
     AttemptQuestion,
     AttemptState,
     FinishedBy,
+    Quiz,
 )
+from learnapp.quizzes.report_book import quiz_zone
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
 
@@ -272,3 +276,86 @@ def test_the_exam_report_lists_answers_not_counted_for_the_members_in_reach(
     other = auth.client.get(f"/quizzes/manage/{exam.id}/report")
     assert other.status_code == 200
     assert 'data-testid="refused-answers"' not in other.get_data(as_text=True)
+
+
+def _not_counted(auth, exam):
+    """The rows under the header of the report workbook's answers-not-counted sheet, as cells."""
+    response = auth.client.get(f"/quizzes/manage/{exam.id}/report.xlsx")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data))["未计入成绩的答案"]
+    header = ["成员", "所属组织", "开始时间", "题号", "送达时间", "原因"]
+    assert [cell.value for cell in sheet[2]] == header
+    return list(sheet.iter_rows(min_row=3))
+
+
+def _values(rows) -> list[tuple]:
+    return [tuple(cell.value for cell in row) for row in rows]
+
+
+def test_the_report_workbook_lists_answers_not_counted_for_the_members_in_reach(
+    app, session, auth, clock, world, exam
+):
+    make_user(
+        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
+    )
+    world.member_b.display_name = "=HYPERLINK(1)"
+    session.commit()
+    auth.login("mema")
+    late_id = _start(auth, exam)
+    form = _answer_online_then_offline(auth, session, late_id)
+    _past_grace(clock, session, late_id)
+    _sweep(app, session, clock)
+    auth.post(f"/quizzes/attempts/{late_id}/submit", form)
+    auth.logout()
+    # member_b submits, then another tab of theirs posts an answer to Q3: closed.
+    auth.login("memb")
+    closed_id = _start(auth, exam)
+    auth.post(f"/quizzes/attempts/{closed_id}/submit", {})
+    auth.post(f"/quizzes/attempts/{closed_id}/submit", {"q3": "true", "seq-3": "0"})
+    auth.logout()
+
+    reload(session)
+    zone = quiz_zone(session.get(Quiz, exam.id))
+
+    def local(at):
+        return at.astimezone(zone).replace(tzinfo=None)
+
+    started = {a: local(session.get(Attempt, a).started_at) for a in (late_id, closed_id)}
+    received = {
+        (attempt_id, position): local(at)
+        for attempt_id, position, at in session.execute(
+            sa.select(AnswerLog.attempt_id, AnswerLog.position, AnswerLog.received_at)
+        )
+    }
+    late = [
+        (
+            world.member_a.display_name,
+            world.member_a.unit.name,
+            started[late_id],
+            n,
+            received[late_id, n],
+            "超过作答时限",
+        )
+        for n in (3, 4)
+    ]
+    closed = (
+        "'=HYPERLINK(1)",
+        world.member_b.unit.name,
+        started[closed_id],
+        3,
+        received[closed_id, 3],
+        "交卷之后",
+    )
+
+    auth.login("admin")
+    rows = _not_counted(auth, exam)
+    assert sorted(_values(rows)) == sorted([*late, closed])
+    # The hostile name is text, never a formula.
+    (hostile,) = [row[0] for row in rows if row[0].value == closed[0]]
+    assert hostile.data_type == "s"
+    auth.logout()
+    # Each branch's secretary gets the answers of their own members only, as on the page.
+    for username, expected in (("seca", late), ("secb", [closed])):
+        auth.login(username)
+        assert _values(_not_counted(auth, exam)) == expected
+        auth.logout()

@@ -163,8 +163,8 @@ def _filename(title: str) -> str:
 @bp.get("/manage/<int:quiz_id>/report.xlsx")
 @route_policy(MANAGER)
 def report_xlsx(quiz_id):
-    """The report as a spreadsheet (quizzes.report_book), with the figures of the page; the
-    export is audited."""
+    """The report as a spreadsheet (quizzes.report_book), with the figures of the page and its
+    answers not counted, for the same members; the export is audited."""
     # The export is audited: a write, so the transaction starts as one (BEGIN IMMEDIATE on
     # SQLite) rather than upgrading a read under other workers' writes.
     write_intent.set(True)
@@ -177,6 +177,7 @@ def report_xlsx(quiz_id):
         quiz_report(session, current_user, found),
         attempts,
         signal_counts(session, [a.id for a in attempts]),
+        refused_answers(session, [a.id for a in attempts]),
         None
         if found.kind == QuizKind.DAILY
         else outstanding_members(session, current_user, found, limit=None),

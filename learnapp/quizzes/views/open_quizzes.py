@@ -14,7 +14,7 @@ from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import KIND_LABELS, AttemptState, QuizKind
 from learnapp.quizzes.presenters import running_attempts
 from learnapp.quizzes.queries import member_attempts, visible_quiz, visible_quizzes
-from learnapp.quizzes.release import results_release, score_shown, withholdings
+from learnapp.quizzes.release import quiz_withholdings, score_shown
 from learnapp.quizzes.standing import exam_standing, grading_rule
 from learnapp.quizzes.views import bp, no_store
 
@@ -68,9 +68,8 @@ def quiz(quiz_id):
     moment = now()
     graded = [a for a in attempts if a.state == AttemptState.GRADED]
     running = running_attempts(attempts, moment).get(found.id)
-    held = withholdings(session, current_user, attempts, moment)
-    reviewable = {a.id for a in graded if score_shown(held[a.id])}
-    release = results_release(session, found, moment)
+    holds = quiz_withholdings(session, current_user, found, attempts, moment)
+    reviewable = {a.id for a in graded if score_shown(holds.attempts[a.id])}
     return no_store(
         render_template(
             "quizzes/quiz.html",
@@ -79,9 +78,9 @@ def quiz(quiz_id):
             attempts=attempts,
             running=running,
             reviewable=reviewable,
-            release=release,
+            release=holds.release,
             grading_rule=grading_rule(found, terms.attempts_allowed, len(attempts)),
-            standing=exam_standing(found, attempts, held, release),
+            standing=exam_standing(found, attempts, holds.attempts, holds.release),
             done_today=_done_today(found, attempts, moment),
             # A topic set scores once: its first finished attempt (DOMAIN.md).
             counted=graded[0].id if graded and found.kind == QuizKind.TOPIC else None,
