@@ -125,8 +125,16 @@ def test_member_takes_the_exam_offline_moment_marking_and_report(new_page, own_e
     result_url = page.url
     shot(page, "quiz-awaiting-marking")
 
+    # The secretary may still take this exam himself: its answers wait, and the queue says why.
+    secretary = new_page(PHONE)
+    login(secretary, "demo-secretary")
+    secretary.goto("/quizzes/marking")
+    expect(secretary.get_by_test_id("marking-held")).to_contain_text(own_exam)
+    expect(secretary.get_by_test_id("marking-item").filter(has_text=own_exam)).to_have_count(0)
+    shot(secretary, "quiz-marking-held")
+
     marker = new_page(PHONE)
-    login(marker, "demo-secretary")
+    login(marker, "demo-admin")
     marker.goto("/quizzes/marking")
     # The queue holds this exam's answers among any others': only this exam's are marked here.
     items = marker.get_by_test_id("marking-item").filter(has_text=own_exam)
