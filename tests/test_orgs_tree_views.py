@@ -39,8 +39,8 @@ def test_an_admin_moves_a_branch_to_another_general_branch(auth, session):
     text = page.get_data(as_text=True)
     size = text[text.index('data-testid="move-size"') :]
     size = size[: size.index("</div>")]
-    # 乙支部 alone, with its one member.
-    assert "1 " in size or "1个" in size
+    # 乙支部 alone, with its one member: no unit below it is counted.
+    assert "1名成员" in size and "没有下级组织" in size and "个组织" not in size
     assert f'value="{general2.id}"' in text
     assert f'value="{world.general.id}"' not in text  # where it already is
     response = auth.post(f"/units/{world.branch_b.id}/move", {"target_id": general2.id})

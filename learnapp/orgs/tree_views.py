@@ -67,7 +67,7 @@ def unit_move(unit_id):
         "orgs/unit_move.html",
         form=form,
         unit=unit,
-        units=units,
+        below=units - 1,
         people=people,
         has_targets=bool(targets),
     ), 400 if form.errors else 200

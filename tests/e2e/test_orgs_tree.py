@@ -48,8 +48,7 @@ def test_an_admin_moves_a_branch_to_another_general_branch_and_deletes_an_empty_
     page.get_by_test_id("unit-move").click()
     page.wait_for_load_state("load")
     # The branch, its group and its one member go together.
-    expect(page.get_by_test_id("move-size")).to_contain_text("2")
-    expect(page.get_by_test_id("move-size")).to_contain_text("1")
+    expect(page.get_by_test_id("move-size")).to_contain_text("其下1个组织和1名成员")
     target = page.get_by_test_id("move-target")
     expect(target.locator("option", has_text="科研党总支")).to_have_count(1)
     expect(target.locator("option", has_text="机关党总支")).to_have_count(0)
