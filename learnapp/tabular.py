@@ -14,6 +14,7 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time
+from decimal import Decimal
 
 from flask import Response
 from flask_babel import lazy_gettext as _l
@@ -176,9 +177,19 @@ def _xlsx_cells(row, formulas: set[tuple[int, int]], number: int) -> list[str]:
         if cell.data_type == "f":
             formulas.add((number, position))
             cells.append(_formula_text(cell.value))
+        elif _is_percent(cell):
+            cells.append(f"{(Decimal(repr(cell.value)) * 100).normalize():f}%")
         else:
             cells.append(_clean(cell.value))
     return cells
+
+
+def _is_percent(cell) -> bool:
+    """A number shown as a percentage (0.5 formatted as 50%): read as shown, since an answer or
+    a label typed as 50% means the text 50%, not 0.5."""
+    value = cell.value
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    return number and "%" in (getattr(cell, "number_format", None) or "")
 
 
 def read_xlsx(data: bytes) -> Table:

@@ -107,6 +107,19 @@ def test_date_and_time_cells_read_as_the_date_or_time_shown(ctx):
     assert read_xlsx(data).rows == [(2, ["1921-07-01", "1949-10-01", "08:30", "2022-10-22 09:05"])]
 
 
+def test_percentage_cells_read_as_the_percentage_shown(ctx):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["答案", "比例", "分值"])
+    sheet.append([0.5, 0.125, 0.5])
+    sheet["A2"].number_format = "0%"
+    sheet["B2"].number_format = "0.0%"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    # A number shown as a percentage reads as shown; the same number without the format does not.
+    assert read_xlsx(buffer.getvalue()).rows == [(2, ["50%", "12.5%", "0.5"])]
+
+
 @pytest.mark.parametrize(
     "data",
     [

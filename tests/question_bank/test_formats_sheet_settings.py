@@ -279,7 +279,7 @@ def test_a_bad_any_order_is_an_error_at_its_row_and_column(value):
     assert result.questions == []
 
 
-def test_a_cell_excel_formats_as_a_percentage_is_refused_not_read_as_a_tiny_share():
+def test_a_cell_excel_formats_as_a_percentage_reads_as_the_percentage_shown():
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(list(COLUMNS))
@@ -289,8 +289,9 @@ def test_a_cell_excel_formats_as_a_percentage_is_refused_not_read_as_a_tiny_shar
     buffer = io.BytesIO()
     workbook.save(buffer)
     result = xlsx.parse(buffer.getvalue())
-    assert problems_at(result.errors) == [(2, PARTIAL_CREDIT)]
-    assert result.questions == []
+    # 30% as shown, not a share of 0.3 read as 0.3%.
+    assert result.errors == []
+    assert [q.draft.spec["partial_credit"] for q in result.questions] == [0.3]
 
 
 def test_a_setting_filled_in_for_a_type_that_does_not_use_it_is_ignored_with_a_warning():

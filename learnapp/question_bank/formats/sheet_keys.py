@@ -146,7 +146,8 @@ def read_difficulty(raw: str, row: int, result: ParseResult) -> int | None:
 def read_partial_credit(raw: str, row: int, column: str, result: ParseResult) -> float | None:
     """少选得分比例: a percentage from 0 to 100 (`50`, `50%`), stored as the share the 多选 is
     graded with (0.5), as the question form stores it. A bare number between 0 and 1 is refused:
-    it is what Excel keeps for a cell formatted as a percentage (50% is 0.5)."""
+    it is what Excel keeps for a cell formatted as a percentage (50% is 0.5), which a workbook
+    gives as shown (`tabular.read_xlsx`) but a copy pasted as values does not."""
     text = fold(raw).strip().replace(" ", "")
     number = text.removesuffix("%")
     try:
