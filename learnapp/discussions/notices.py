@@ -7,7 +7,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from learnapp.discussions.models import Post, PostState
+from learnapp.discussions.labels import REASON_LABELS
+from learnapp.discussions.models import Post, PostState, ReasonCode
 from learnapp.notifications.messages import declare, verbatim
 from learnapp.notifications.preferences import Audience, register_kind
 
@@ -31,6 +32,8 @@ _COMPLAINT_REPLY = register_kind(
 
 MAX_ID = 2**31 - 1
 POST_GONE = _l("This post has been deleted.")
+# In place of the title of a thread a moderator removed: its title may be what was wrong.
+REMOVED_THREAD = _l("a removed thread")
 
 
 def _post_id(params) -> int | None:
@@ -44,7 +47,9 @@ def _as_now(session: Session, stored: list[Mapping]) -> list[Mapping]:
     """The thread title and the excerpt of the post each notification is about, as they are
     now: the current ones while the post and its thread are published; the stored title and no
     text while either waits for review again after an edit; no text, and `gone`, once either was
-    deleted or removed. What is stored is the text as it was sent, and stays as it was."""
+    deleted or removed; and no title either once a moderator removed the thread, whose title
+    may be what was wrong with it. What is stored is the text as it was sent, and stays as it
+    was."""
     ids = {post_id for post_id in map(_post_id, stored) if post_id is not None}
     posts = (
         {post.id: post for post in session.scalars(sa.select(Post).where(Post.id.in_(ids)))}
@@ -62,7 +67,10 @@ def _as_now(session: Session, stored: list[Mapping]) -> list[Mapping]:
             current.append({**params, "title": post.thread.title, "excerpt": post.excerpt})
         else:
             gone = bool(states & {PostState.DELETED, PostState.REJECTED})
-            current.append({**params, "excerpt": "", "gone": gone})
+            fresh = {**params, "excerpt": "", "gone": gone}
+            if post.thread.state == PostState.REJECTED:
+                fresh["title"] = str(REMOVED_THREAD)
+            current.append(fresh)
     return current
 
 
@@ -103,12 +111,36 @@ POST_PUBLISHED = declare(
     _l("Your post in “%(title)s” has been published"),
     ("title", "thread", "post"),
 )
+# Retired (no longer sent: POST_REFUSED says why); kept for the notifications that carry it.
 POST_NOT_PUBLISHED = declare(
     "post_not_published",
     _POST_REJECTED.key,
     _l("Your post in “%(title)s” was not published"),
     ("title", "thread", "post", "note"),
     verbatim("note"),
+)
+
+
+def _removal_reason(params: Mapping) -> str:
+    """The reason the moderator chose, in the reader's language, and their note if any."""
+    reason = str(REASON_LABELS[ReasonCode(params["reason"])])
+    line = str(_l("Reason: %(reason)s", reason=reason))
+    return f"{line} · {params['note']}" if params["note"] else line
+
+
+POST_REFUSED = declare(
+    "post_refused",
+    _POST_REJECTED.key,
+    _l("Your post in “%(title)s” was not published"),
+    ("title", "thread", "post", "reason", "note"),
+    _removal_reason,
+)
+POST_REMOVED = declare(
+    "post_removed",
+    _POST_REJECTED.key,
+    _l("Your post in “%(title)s” was removed by a moderator"),
+    ("title", "thread", "post", "reason", "note"),
+    _removal_reason,
 )
 REPORT_POST_REMOVED = declare(
     "report_post_removed",

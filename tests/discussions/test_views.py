@@ -461,10 +461,14 @@ def test_a_moderators_own_held_post_waits_for_another_moderator(session, auth, w
 def test_xss_vectors_in_announcements_and_complaints_yield_no_active_content(session, auth, world):
     session.commit()
     auth.login("seca")
-    for vector in XSS:
+    for index, vector in enumerate(XSS):
         response = auth.post(
             "/announcements/new",
-            {"unit_id": world.branch_a.id, "title": vector[:120], "body": vector},
+            {
+                "unit_id": world.branch_a.id,
+                "title": vector[:120],
+                "body": f"第{index}条\n\n{vector}",
+            },
         )
         assert response.status_code == 302, vector
         assert_inert(auth.client.get(response.headers["Location"]).get_data(as_text=True))

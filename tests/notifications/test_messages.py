@@ -46,6 +46,8 @@ SAMPLES = {
     "reply": {"title": "学习体会", "thread": 1, "post": 2, "excerpt": "赞同。"},
     "post_published": {"title": "学习体会", "thread": 1, "post": 2},
     "post_not_published": {"title": "学习体会", "thread": 1, "post": 2, "note": "广告"},
+    "post_refused": {"title": "学习体会", "thread": 1, "post": 2, "reason": "spam", "note": "广告"},
+    "post_removed": {"title": "学习体会", "thread": 1, "post": 2, "reason": "spam", "note": ""},
     "report_post_removed": {"post": 2},
     "report_post_stays": {"post": 2},
     "announcement": {"title": "关于集体学习的通知", "announcement": 1},

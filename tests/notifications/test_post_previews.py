@@ -96,6 +96,37 @@ def test_a_post_removed_by_a_moderator_or_in_a_withdrawn_thread_is_no_longer_quo
     assert _read(session, reply_notice).body == GONE
 
 
+def test_a_thread_removed_by_a_moderator_is_no_longer_named(world, session):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(
+        session,
+        world.general_secretary,
+        board,
+        title="攻击某同志",
+        body=f"@{world.member_a.username} 看",
+    )
+    (notice,) = [n for n in notices_of(session, world.member_a) if n.message == "mention"]
+    assert "攻击某同志" in _read(session, notice).title
+    opening = session.scalar(sa.select(Post).where(Post.thread_id == thread.id))
+    decide_post(
+        session,
+        world.secretary_a,
+        opening,
+        approve=False,
+        reason=ReasonCode.PERSONAL_ATTACK,
+        note="",
+        now=FIXED_NOW,
+    )
+    text = _read(session, notice)
+    name = world.general_secretary.display_name
+    assert text == (f"{name} mentioned you in “a removed thread”", GONE)
+    with force_locale("zh_Hans"):
+        (chinese,) = render_all(session, [notice])
+    assert chinese.title == f"{name} 在“已被删除的主题”中提到了您"
+    # What was stored stays as it was sent.
+    assert notice.params["title"] == "攻击某同志"
+
+
 def test_a_post_held_again_after_an_edit_is_not_quoted(world, session):
     post, notice = _mention(session, world, "正常的话")
     edit_post(

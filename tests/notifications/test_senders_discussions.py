@@ -95,11 +95,43 @@ def test_moderation_decisions_and_reports(world, session):
     assert (kept.params, removed.params) == ({"post": stays.id}, {"post": gone.id})
     assert rendered(kept, "zh_Hans").title == "您的举报已处理：该帖予以保留"
     assert rendered(removed, "en").title == "Your report has been handled: the post was removed"
-    refused = _only(session, world.general_secretary, "post_not_published")
-    assert refused.kind == "post_rejected" and refused.params["note"] == "广告"
-    assert rendered(refused, "zh_Hans").title == "您在“求助”中的帖子未予发布"
-    assert rendered(refused, "en").title == "Your post in “求助” was not published"
-    assert rendered(refused, "en").body == "广告"
+    # It had been published: its author hears it was taken down, and why.
+    taken_down = _only(session, world.general_secretary, "post_removed")
+    assert taken_down.kind == "post_rejected"
+    assert taken_down.params == {
+        "title": "求助",
+        "thread": thread.id,
+        "post": gone.id,
+        "reason": "advertising",
+        "note": "广告",
+    }
+    assert rendered(taken_down, "zh_Hans") == (
+        "您在“求助”中的帖子已被管理人员删除",
+        "理由：广告 · 广告",
+    )
+    assert rendered(taken_down, "en") == (
+        "Your post in “求助” was removed by a moderator",
+        "Reason: Advertising · 广告",
+    )
+
+
+def test_a_held_post_turned_down_was_not_published(world, session):
+    board = make_branch_board(session, world.branch_a)
+    thread = make_thread(session, world.member_a, board, title="求助", body="如何维权？")
+    held = session.scalar(sa.select(Post).where(Post.thread_id == thread.id))
+    _decide(session, world.secretary_a, held, False, ReasonCode.OFF_TOPIC, "请发到别处")
+    refused = _only(session, world.member_a, "post_refused")
+    assert refused.kind == "post_rejected"
+    assert (refused.params["reason"], refused.params["note"]) == ("off_topic", "请发到别处")
+    assert rendered(refused, "zh_Hans") == (
+        "您在“求助”中的帖子未予发布",
+        "理由：与主题无关 · 请发到别处",
+    )
+    assert rendered(refused, "en") == (
+        "Your post in “求助” was not published",
+        "Reason: Off topic · 请发到别处",
+    )
+    assert not [n for n in notices_of(session, world.member_a) if n.message == "post_removed"]
 
 
 def test_announcements_and_complaints(world, session):

@@ -157,13 +157,16 @@ def decide_post(
             {"title": thread.title, "thread": thread.id, "post": post.id},
         )
     elif not approve:
+        # Not published, or taken down once published: the author hears which, and why.
+        message = notices.POST_REFUSED if before == PostState.HELD else notices.POST_REMOVED
+        about = {"title": thread.title, "thread": thread.id, "post": post.id}
         notify(
             session,
             [post.author_id],
-            notices.POST_NOT_PUBLISHED,
+            message,
             after_link,
             now,
-            {"title": thread.title, "thread": thread.id, "post": post.id, "note": decision.note},
+            {**about, "reason": reason.value, "note": decision.note},
         )
     if reports:
         notify(

@@ -5,7 +5,7 @@ import unicodedata
 from flask_babel import lazy_gettext as _l
 
 from learnapp.errors import DomainError
-from learnapp.sanitize import SourceTooLong, render_post_markdown, strip_bidi
+from learnapp.sanitize import SourceTooLong, plain_text, render_post_markdown, strip_bidi
 from learnapp.text import CONTROL
 
 
@@ -14,9 +14,15 @@ def strip_controls(text: str | None) -> str:
 
 
 def one_line(text: str | None, max_chars: int) -> str:
-    """A short optional plain text (a note, a description): controls removed, whitespace
-    collapsed, cut to length."""
-    return " ".join(strip_controls(text).split())[:max_chars]
+    """A short optional plain text (a note, a description): controls and bidirectional
+    overrides removed, whitespace collapsed, cut to length."""
+    return " ".join(strip_bidi(strip_controls(text)).split())[:max_chars]
+
+
+def shows_nothing(text: str) -> bool:
+    """True when the text has nothing a reader would see: only spaces and invisible format
+    characters (zero-width spaces and joiners, the byte-order mark)."""
+    return all(ch.isspace() or unicodedata.category(ch) == "Cf" for ch in text)
 
 
 def clean_title(title: str, max_chars: int, field: str = "title") -> str:
@@ -25,7 +31,7 @@ def clean_title(title: str, max_chars: int, field: str = "title") -> str:
     text = unicodedata.normalize("NFC", title or "")
     text = "".join(ch for ch in strip_bidi(text) if unicodedata.category(ch) != "Cc")
     text = " ".join(text.split())
-    if not text:
+    if shows_nothing(text):
         raise DomainError(field, _l("A title is required."))
     if len(text) > max_chars:
         raise DomainError(field, _l("At most %(n)d characters.", n=max_chars))
@@ -35,11 +41,16 @@ def clean_title(title: str, max_chars: int, field: str = "title") -> str:
 def render_body(body: str, max_chars: int, field: str = "body") -> tuple[str, str]:
     """(source, sanitised html); the source is refused above the cap before any parsing."""
     source = strip_controls(body).replace("\r\n", "\n").strip()
-    if not source:
-        raise DomainError(field, _l("Write something first."))
     if len(source) > max_chars:
         raise DomainError(field, _l("At most %(n)d characters.", n=max_chars))
+    if shows_nothing(source):
+        raise DomainError(field, _l("Write something first."))
     try:
-        return source, render_post_markdown(source)
+        html = render_post_markdown(source)
     except SourceTooLong:
         raise DomainError(field, _l("At most %(n)d characters.", n=max_chars)) from None
+    # What survives sanitising is what readers see: a body of nothing but scripts, frames or
+    # invisible characters would be an empty post.
+    if shows_nothing(plain_text(html)) and "<img" not in html:
+        raise DomainError(field, _l("Write something readers can see."))
+    return source, html

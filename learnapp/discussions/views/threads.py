@@ -11,7 +11,7 @@ from learnapp.db import commit, get_session
 from learnapp.discussions.access import can_moderate_board
 from learnapp.discussions.forms import EditForm, ReplyForm
 from learnapp.discussions.labels import HOLD_REASON_LABELS
-from learnapp.discussions.models import PostState
+from learnapp.discussions.models import PostState, Thread
 from learnapp.discussions.queries import (
     first_unread_post_id,
     is_subscribed,
@@ -29,6 +29,7 @@ from learnapp.discussions.services import posts as post_services
 from learnapp.discussions.views import MAX_ID, bp
 from learnapp.discussions.views.common import (
     form_status,
+    load_board,
     load_post,
     load_thread,
     rules,
@@ -104,7 +105,18 @@ def thread_detail(thread_id):
 @bp.get("/threads/<int:thread_id>/posts/<int:post_id>")
 @route_policy(LOGGED_IN)
 def post_link(thread_id, post_id):
-    """A stable link to one post: the page it is on, scrolled to it."""
+    """A stable link to one post: the page it is on, scrolled to it. Notifications link here;
+    when the thread has since been withdrawn or removed, the reader lands on its board and is
+    told, rather than on a page that does not exist."""
+    gone = get_session().get(Thread, thread_id)
+    if (
+        gone is not None
+        and gone.state in (PostState.DELETED, PostState.REJECTED)
+        and not can_moderate_board(current_user, gone.board)
+    ):
+        board = load_board(gone.board_id)
+        flash(_("This thread is no longer available."), "info")
+        return redirect(url_for("discussions.board_detail", board_id=board.id))
     thread = load_thread(thread_id)
     post = load_post(post_id)
     if post.thread_id != thread.id:
