@@ -184,6 +184,16 @@ def visible_quizzes(session: Session, member) -> list[Quiz]:
     return [quiz for quiz in quizzes if in_audience(quiz, member)]
 
 
+def course_final_tests(session: Session, member, course_id: int) -> list[Quiz]:
+    """The published final tests of a course that the member may take, oldest first."""
+    quizzes = session.scalars(
+        sa.select(Quiz)
+        .where(Quiz.course_id == course_id, Quiz.state == QuizState.PUBLISHED)
+        .order_by(Quiz.id)
+    ).all()
+    return [quiz for quiz in quizzes if in_audience(quiz, member)]
+
+
 def visible_quiz(session: Session, member, quiz_id: int) -> Quiz | None:
     quiz = session.get(Quiz, quiz_id)
     if quiz is None or quiz.state != QuizState.PUBLISHED or not in_audience(quiz, member):

@@ -21,14 +21,17 @@ from learnapp.hours.models import HoursCategory, SourceType
 from learnapp.hours.queries import (
     entries_for,
     entry_count,
+    entry_for_source,
     first_year_of,
     own_entry,
+    rules_for,
     year_summary,
     year_totals,
 )
 from learnapp.hours.rules import Rules
 from learnapp.hours.services import org_day, record_self_study
 from learnapp.orglife.claim_queries import pending_claims_of
+from learnapp.quizzes.queries import course_final_tests
 from learnapp.study.forms import RemoveEntryForm, SelfStudyForm, parse_beat
 from learnapp.study.queries import (
     LessonStatus,
@@ -85,7 +88,14 @@ def course(course_id):
     if found is None:
         abort(404)
     return render_template(
-        "study/course.html", progress=course_progress(session, current_user, found)
+        "study/course.html",
+        progress=course_progress(session, current_user, found),
+        # The course's final test (结业测试) and the 学时 its pass adds, once per course.
+        final_tests=course_final_tests(session, current_user, found.id),
+        test_bonus=rules_for(session, org_day(now())).final_test_bonus_hours,
+        test_entry=entry_for_source(
+            session, current_user.id, SourceType.COURSE_TEST, found.id, HoursCategory.ONLINE
+        ),
     )
 
 
