@@ -1,4 +1,5 @@
-"""The to-do inbox: what a secretary, moderator or marker has to act on.
+"""The to-do inbox: what a secretary, moderator or marker has to act on, and a member's own open
+assessment steps.
 
 Each package that creates work for a person registers a provider: a function of
 (session, user) returning the items that user has to act on now. The inbox page and the home

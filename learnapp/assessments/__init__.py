@@ -2,8 +2,8 @@
 
 
 def init_app(app) -> None:
-    # Importing queries registers the inbox provider and the 学时 year closer.
-    from learnapp.assessments import queries  # noqa: F401
+    # Importing inbox and queries registers the inbox providers and the 学时 year closer.
+    from learnapp.assessments import inbox, queries  # noqa: F401
     from learnapp.assessments.labels import GRADE_LABELS, POINT_STATE_LABELS, STEP_LABELS
     from learnapp.assessments.views import bp
 

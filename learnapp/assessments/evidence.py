@@ -234,9 +234,15 @@ def period_members(session: Session, period: AssessmentPeriod) -> list[User]:
 
 
 def is_assessed(session: Session, period: AssessmentPeriod, user: User) -> bool:
-    """Whether `user` is assessed in the period (see period_members)."""
+    """Whether `user` is assessed in the period (see period_members): until the freeze, an
+    active full or probationary member of the branch, as live_members has them."""
     if period.frozen_at is None:
-        return user.unit is not None and user.unit.path.startswith(period.unit.path)
+        return (
+            user.is_active
+            and user.category.is_party_member
+            and user.unit is not None
+            and user.unit.path.startswith(period.unit.path)
+        )
     return (
         session.scalar(
             sa.select(Dossier.id).where(

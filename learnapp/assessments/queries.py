@@ -91,8 +91,11 @@ def is_assessed_in(session: Session, user, period: AssessmentPeriod) -> bool:
 
 def own_periods(session: Session, user) -> list[AssessmentPeriod]:
     """Periods the user is assessed in: the open ones of their branch (their unit or one above
-    it), and the frozen ones that hold a dossier of theirs, wherever they are now."""
-    ids = [int(part) for part in user.unit.path.strip("/").split("/") if part] if user.unit else []
+    it) if they are a party member (evidence.is_assessed), and the frozen ones that hold a
+    dossier of theirs, wherever they are now."""
+    ids = []
+    if user.unit is not None and user.category.is_party_member:
+        ids = [int(part) for part in user.unit.path.strip("/").split("/") if part]
     frozen = sa.select(Dossier.period_id).where(Dossier.member_id == user.id)
     return list(
         session.scalars(
@@ -293,24 +296,29 @@ def assessment_todo(session: Session, user) -> list[InboxItem]:
         )
     open_periods = [p.id for p in periods if p.step.position <= Step.EVALUATION.position]
     if open_periods:
-        pending_points = session.scalar(
-            sa.select(sa.func.count())
-            .select_from(PointItem)
-            .where(
-                PointItem.period_id.in_(open_periods),
-                PointItem.state == PointState.PENDING,
-                PointItem.proposed_by_id != user.id,
-                PointItem.member_id != user.id,
-            )
+        # Per period, so the line opens the 积分 page of a period that has items to decide.
+        pending = dict(
+            session.execute(
+                sa.select(PointItem.period_id, sa.func.count())
+                .where(
+                    PointItem.period_id.in_(open_periods),
+                    PointItem.state == PointState.PENDING,
+                    PointItem.proposed_by_id != user.id,
+                    PointItem.member_id != user.id,
+                )
+                .group_by(PointItem.period_id)
+            ).all()
         )
-        items.append(
-            InboxItem(
-                "assessment-points",
-                _("Bonus and deduction items waiting for a decision"),
-                pending_points,
-                url_for("assessments.index"),
+        if pending:
+            first = next(p.id for p in periods if p.id in pending)
+            items.append(
+                InboxItem(
+                    "assessment-points",
+                    _("Bonus and deduction items waiting for a decision"),
+                    sum(pending.values()),
+                    url_for("assessments.points", period_id=first),
+                )
             )
-        )
     return items
 
 
