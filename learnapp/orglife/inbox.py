@@ -40,7 +40,7 @@ def meetings_due(session, user) -> list[InboxItem]:
         items.append(
             InboxItem(
                 f"meetings-overdue-{unit.id}",
-                _("Meetings overdue in %(unit)s", unit=unit.name),
+                _("Meetings of past periods in %(unit)s", unit=unit.name),
                 counts.overdue,
                 url,
                 overdue=True,

@@ -1,6 +1,7 @@
 """Who a 支委会 expects, the inbox's overdue and due lines, the kinds a unit is offered, the
 calendar's period names, and the forms' own messages."""
 
+import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -149,6 +150,17 @@ def test_the_inbox_has_an_overdue_line_and_a_due_line(session, app, clock):
     due = items[f"meetings-{world.branch_a.id}"]
     assert (overdue.count, overdue.overdue) == (4, True)
     assert (due.count, due.overdue) == (5, False)
+
+
+def test_the_overdue_line_says_overdue_once(session, auth, clock):
+    build_world(session)
+    auth.login("seca")
+    page = auth.client.get("/inbox").get_data(as_text=True)
+    line = page[page.index('data-testid="inbox-meetings-overdue-') :]
+    line = line[line.index(">") + 1 :]
+    line = " ".join(re.sub(r"<[^>]+>", " ", line[: line.index("</a>")]).split())
+    assert line.startswith("逾期未开 甲支部以往周期的会议")
+    assert line.count("逾期") == 1
 
 
 def test_a_unit_is_offered_only_the_meeting_kinds_it_records(session, auth, app):
