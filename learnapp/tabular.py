@@ -26,6 +26,8 @@ MAX_ZIP_MEMBERS = 200
 MAX_XLSX_EXPANDED_BYTES = 100 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+# The sheet of notes the import templates carry after their data sheet: never read, never warned of.
+NOTES_SHEET = "说明"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -42,6 +44,8 @@ class Table:
     # (row number, column position) of every formula cell of a workbook; the cell's text is
     # then the formula itself, never a value a spreadsheet computed.
     formulas: set[tuple[int, int]] = field(default_factory=set)
+    # The names of a workbook's other sheets that hold data: only the first sheet is read.
+    other_sheets: list[str] = field(default_factory=list)
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -192,8 +196,26 @@ def _is_percent(cell) -> bool:
     return number and "%" in (getattr(cell, "number_format", None) or "")
 
 
+def _holds_data(sheet) -> bool:
+    return any(
+        value not in (None, "") for row in sheet.iter_rows(values_only=True) for value in row
+    )
+
+
+def other_sheets_message(table: Table) -> str:
+    """The warning that the workbook's other sheets holding data were not read."""
+    return str(
+        _l(
+            "Only the first sheet is read. These sheets also hold data and were not read: "
+            "%(names)s. Put all the rows on the first sheet.",
+            names="、".join(table.other_sheets),
+        )
+    )
+
+
 def read_xlsx(data: bytes) -> Table:
-    """The first sheet's rows. A formula cell is read as its formula, never as the value a
+    """The first sheet's rows, and the names of the other sheets that hold data (so that a
+    preview can say they were not read; the templates' notes sheet aside). A formula cell is read as its formula, never as the value a
     spreadsheet last computed for it (a file openpyxl or a script wrote has none: it would read
     as empty), and listed in `Table.formulas` so that the importers refuse it."""
     check_xlsx_container(data)
@@ -218,7 +240,12 @@ def read_xlsx(data: bytes) -> Table:
                 rows.append((number, cells))
                 if len(rows) > MAX_ROWS:
                     raise TableError(_l("At most %(n)d rows per file.", n=MAX_ROWS))
-        return Table(header, rows, "xlsx", found)
+        others = [
+            other.title
+            for other in workbook.worksheets[1:]
+            if other.title != NOTES_SHEET and _holds_data(other)
+        ]
+        return Table(header, rows, "xlsx", found, others)
     except TableError:
         raise
     except Exception:

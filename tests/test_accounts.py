@@ -517,3 +517,15 @@ def test_a_password_reset_of_an_unlocked_account_records_no_unlock(app, ctx, ses
     world = build_world(session)
     reset_password(session, world.admin, world.member_b, clock())
     assert _audit_actions(session) == ["user.password_reset"]
+
+
+def test_the_admin_user_page_leads_to_the_member_edit_page_and_the_unit(session, auth):
+    world = build_world(session)
+    auth.login("admin")
+    page = auth.client.get(f"/admin/users/{world.member_b.id}").get_data(as_text=True)
+    assert f'href="/members/{world.member_b.id}/edit" data-testid="edit-details"' in page
+    assert f'href="/units/{world.member_b.unit_id}"' in page
+    assert auth.client.get(f"/members/{world.member_b.id}/edit").status_code == 200
+    auth.logout()
+    auth.login("seca")
+    assert auth.client.get(f"/admin/users/{world.member_b.id}").status_code == 403

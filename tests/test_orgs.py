@@ -462,9 +462,37 @@ def test_member_import_accepts_the_downloaded_template_as_it_is(auth, session):
     assert load_workbook(io.BytesIO(template.data)).worksheets[0]["C2"].value == "甲支部"
     preview = _upload(auth, world.branch_a.id, template.data, "成员.xlsx")
     assert preview.status_code == 200, preview.get_data(as_text=True)
+    assert 'data-testid="import-warning"' not in preview.get_data(as_text=True)
     assert _confirm(auth, world.branch_a.id, preview.get_data(as_text=True)).status_code == 302
     member = session.scalar(sa.select(User).where(User.username == "zhangsan01"))
     assert member.unit_id == world.branch_a.id
+
+
+def test_member_import_warns_of_members_on_a_sheet_it_does_not_read(auth, session):
+    from openpyxl import Workbook
+
+    world = build_world(session)
+    workbook = Workbook()
+    workbook.active.title = "甲支部"
+    workbook.active.append(["姓名", "用户名", "所在组织", "党员类别"])
+    workbook.active.append(["第一页", "page-one", "甲支部", "正式党员"])
+    other = workbook.create_sheet("第二批")
+    other.append(["姓名", "用户名", "所在组织", "党员类别"])
+    other.append(["第二页", "page-two", "甲支部", "正式党员"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    auth.login("seca")
+    preview = _upload(auth, world.branch_a.id, buffer.getvalue(), "成员.xlsx")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200
+    warning = re.search(r'data-testid="import-warning">([^<]+)<', page).group(1)
+    assert warning == (
+        "只读取第一个工作表。以下工作表也有数据，但未被读取：第二批。请把所有行放在第一个工作表中。"
+    )
+    assert _confirm(auth, world.branch_a.id, page).status_code == 302
+    session.rollback()
+    names = set(session.scalars(sa.select(User.username).where(User.username.like("page-%"))))
+    assert names == {"page-one"}
 
 
 def test_the_template_example_names_a_unit_a_row_may_name(ctx, session):

@@ -149,3 +149,32 @@ def test_a_utf8_file_with_a_stray_nul_is_still_not_text(ctx):
         _line_refused("题型,题干\n单选,第一题\x00\n".encode())
         == "文件包含 NUL 字节，不是文本文件。"
     )
+
+
+def _sheets(**sheets) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets.items():
+        sheet = workbook.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def test_other_sheets_holding_data_are_named_empty_ones_and_the_notes_sheet_are_not(ctx):
+    data = _sheets(
+        一支部=[["姓名"], ["张三"]],
+        二支部=[["姓名"], ["李四"]],
+        空白=[],
+        说明=[["列", "说明"], ["姓名", "必填"]],
+        三支部=[[None, ""], [None, "王五"]],
+    )
+    table = read_xlsx(data)
+    assert table.rows == [(2, ["张三"])]
+    assert table.other_sheets == ["二支部", "三支部"]
+
+
+def test_a_one_sheet_workbook_names_no_other_sheet(ctx):
+    assert read_xlsx(_workbook(["姓名"], ["张三"])).other_sheets == []

@@ -4,17 +4,65 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from learnapp.forms import AppForm, NoFormula, day_required
+from learnapp.hours.rules import HOURS_PLACES
+
+
+def _two_places(form, field):
+    # The ledger keeps 学时 to two places: a finer rule could not be credited as written.
+    if field.data is not None and field.data != field.data.quantize(HOURS_PLACES):
+        raise ValidationError(_l("Use at most two decimal places."))
 
 
 def _hours(label, maximum=1000):
     return DecimalField(
         label,
         places=2,
-        validators=[InputRequired(), NumberRange(min=Decimal("0"), max=Decimal(maximum))],
+        validators=[
+            InputRequired(),
+            NumberRange(min=Decimal("0"), max=Decimal(maximum)),
+            _two_places,
+        ],
     )
+
+
+# (a field, the field it may not exceed, the field that shows the error, the message): a rule
+# set whose quantities run the wrong way (a shorter lesson worth more than a longer one) would
+# credit nonsense from its first day.
+ORDER = (
+    (
+        "annual_target_hours",
+        "leader_target_hours",
+        "leader_target_hours",
+        _l("Cannot be lower than the annual target for members."),
+    ),
+    (
+        "medium_lesson_hours",
+        "long_lesson_hours",
+        "medium_lesson_hours",
+        _l("Cannot be worth more than a long lesson."),
+    ),
+    (
+        "short_lesson_hours",
+        "medium_lesson_hours",
+        "short_lesson_hours",
+        _l("Cannot be worth more than a medium lesson."),
+    ),
+    (
+        "session_per_hour",
+        "session_half_day",
+        "session_per_hour",
+        _l("Cannot be worth more than a half day."),
+    ),
+    (
+        "session_half_day",
+        "session_full_day",
+        "session_half_day",
+        _l("Cannot be worth more than a full day."),
+    ),
+)
 
 
 class RuleSetForm(AppForm):
@@ -42,9 +90,18 @@ class RuleSetForm(AppForm):
     session_half_day = _hours(_l("Organised session: half day"), 100)
     session_full_day = _hours(_l("Organised session: full day"), 100)
 
-    def validate_medium_lesson_minutes(self, field):
-        from wtforms.validators import ValidationError
+    def validate(self, extra_validators=None):
+        valid = super().validate(extra_validators)
+        for lower, higher, where, message in ORDER:
+            low, high = getattr(self, lower), getattr(self, higher)
+            if low.errors or high.errors or low.data is None or high.data is None:
+                continue
+            if low.data > high.data:
+                getattr(self, where).errors.append(message)
+                valid = False
+        return valid
 
+    def validate_medium_lesson_minutes(self, field):
         if (
             self.long_lesson_minutes.data
             and field.data

@@ -14,7 +14,13 @@ from learnapp.accounts.services.users import create_user, normalize_username, us
 from learnapp.audit.services import record
 from learnapp.orgs.models import BRANCH_KINDS, MemberCategory, Unit, UnitKind
 from learnapp.orgs.queries import subtree_units
-from learnapp.tabular import Table, looks_like_formula, write_xlsx_sheet
+from learnapp.tabular import (
+    NOTES_SHEET,
+    Table,
+    looks_like_formula,
+    other_sheets_message,
+    write_xlsx_sheet,
+)
 
 COLUMNS = ("姓名", "用户名", "所在组织", "党员类别", "手机号", "流动党员", "离退休", "年老体弱")
 REQUIRED = ("姓名", "用户名", "所在组织", "党员类别")
@@ -55,6 +61,7 @@ class ImportPreview:
     rows: list[MemberRow] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -98,6 +105,8 @@ def _is_formula(name: str, value: str) -> bool:
 def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview:
     """Check every row against the rules and the database; store nothing."""
     preview = ImportPreview()
+    if table.other_sheets:
+        preview.warnings.append(other_sheets_message(table))
     missing = [name for name in REQUIRED if name not in table.header]
     if missing:
         preview.file_errors.append(
@@ -250,7 +259,7 @@ def template_workbook(unit_name: str) -> bytes:
         list(COLUMNS),
         [["张三", "zhangsan01", unit_name, "正式党员", "13800000000", "否", "否", "否"]],
     )
-    notes = workbook.create_sheet("说明")
+    notes = workbook.create_sheet(NOTES_SHEET)
     write_xlsx_sheet(
         notes,
         ["列", "说明"],
@@ -261,6 +270,7 @@ def template_workbook(unit_name: str) -> bytes:
             ["党员类别", "必填：" + "、".join(CATEGORY_NAMES)],
             ["手机号", "选填"],
             ["流动党员 / 离退休 / 年老体弱", "填“是”或“否”，留空视为“否”"],
+            ["示例行", "第2行是示例，导入前请替换或删除，否则会作为真实成员导入"],
             ["注意", "单元格不能以 = + - @ 开头；整批导入，任何一行有误都不会导入"],
         ],
     )

@@ -1,5 +1,7 @@
+import re
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from learnapp.audit.models import AuditEntry
@@ -55,3 +57,42 @@ def test_members_and_secretaries_cannot_see_the_rules_screens(session, auth):
     assert auth.client.get("/hours/rules").status_code == 403
     assert auth.post("/hours/rules/new", FORM).status_code == 403
     assert auth.post("/hours/rules/1/delete").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"leader_target_hours": "30"}, "leader_target_hours", "不能低于党员年度学时要求。"),
+        ({"medium_lesson_hours": "1.5"}, "medium_lesson_hours", "不能高于长课节的学时。"),
+        ({"short_lesson_hours": "0.75"}, "short_lesson_hours", "不能高于中课节的学时。"),
+        ({"session_per_hour": "5"}, "session_per_hour", "不能高于半天的学时。"),
+        ({"session_half_day": "9"}, "session_half_day", "不能高于全天的学时。"),
+        ({"annual_target_hours": "32.125"}, "annual_target_hours", "最多保留两位小数。"),
+        ({"short_lesson_hours": "0.333"}, "short_lesson_hours", "最多保留两位小数。"),
+    ],
+)
+def test_a_version_whose_quantities_run_the_wrong_way_is_refused(
+    session, auth, changes, field, message
+):
+    build_world(session)
+    auth.login("admin")
+    response = auth.post("/hours/rules/new", {**FORM, **changes})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    after_field = page.split(f'id="{field}"', 1)[1].split("<input", 1)[0]
+    assert re.findall(r'class="invalid-feedback">([^<]+)<', after_field) == [message]
+    session.rollback()
+    assert session.scalar(sa.select(RuleSet).where(RuleSet.version == "2026-2")) is None
+
+
+def test_equal_neighbouring_quantities_are_accepted(session, auth):
+    build_world(session)
+    auth.login("admin")
+    same = {
+        "leader_target_hours": "32",
+        "medium_lesson_hours": "1",
+        "short_lesson_hours": "1",
+        "session_per_hour": "4",
+        "session_half_day": "8",
+    }
+    assert auth.post("/hours/rules/new", {**FORM, **same}).status_code == 302

@@ -479,3 +479,25 @@ def test_detect_by_extension_and_content():
     assert detect("a.txt", b"Q {T}") == "gift"
     with pytest.raises(ValueError):
         detect("a.pdf", b"")
+
+
+def test_the_template_gives_no_warning_of_other_sheets():
+    assert xlsx.parse(template_examples(), "template.xlsx").warnings == []
+
+
+def test_rows_on_another_sheet_are_named_in_a_warning():
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(xlsx_bytes([row(stem="第一页的题")])))
+    workbook.create_sheet("第二页").append(row(stem="第二页的题"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    result = xlsx.parse(buffer.getvalue(), "t.xlsx")
+    assert [q.draft.stem for q in result.questions] == ["第一页的题"]
+    assert [(p.line, str(p.message)) for p in result.warnings] == [
+        (
+            None,
+            "Only the first sheet is read. These sheets also hold data and were not read: "
+            "第二页. Put all the rows on the first sheet.",
+        )
+    ]

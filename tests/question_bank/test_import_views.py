@@ -551,3 +551,19 @@ def test_the_result_names_template_example_rows_only_for_a_spreadsheet(client, a
         "q.csv",
     )
     assert "1 个条目已略过：本题库不支持，或为模板的示例行。" in sheet
+
+
+def test_the_preview_warns_of_questions_on_a_sheet_it_does_not_read(auth, session, world):
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(xlsx_bytes([row(stem="第一页的题")])))
+    workbook.create_sheet("第二页").append(row(stem="第二页的题"))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    auth.login("admin")
+    response = upload(auth, world.bank.id, buffer.getvalue())
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    warnings = page[page.index('data-testid="warning-table"') :]
+    assert "These sheets also hold data and were not read: 第二页" in warnings
+    assert 'name="token"' in page and count(session) == 0

@@ -14,7 +14,13 @@ from learnapp.question_bank.formats.sheet import (
 )
 from learnapp.question_bank.formats.sheet_keys import AUDIENCE_NAMES
 from learnapp.question_bank.formats.sheet_rows import export_problem, row_of
-from learnapp.tabular import TableError, read_xlsx, write_xlsx_sheet
+from learnapp.tabular import (
+    NOTES_SHEET,
+    TableError,
+    other_sheets_message,
+    read_xlsx,
+    write_xlsx_sheet,
+)
 
 SHEET_TITLE = "题目"
 WIDTHS = {
@@ -198,7 +204,10 @@ def parse(data: bytes, filename: str = "", default_kp: list[str] | None = None) 
         result = ParseResult()
         result.error(None, "", str(error))
         return result
-    return parse_table(table, filename, default_kp)
+    result = parse_table(table, filename, default_kp)
+    if table.other_sheets:
+        result.warn(None, "", other_sheets_message(table))
+    return result
 
 
 def _workbook_bytes(workbook) -> bytes:
@@ -246,7 +255,7 @@ def template_workbook() -> bytes:
 
     workbook = Workbook()
     write_xlsx_sheet(_sheet(workbook), list(COLUMNS), EXAMPLES)
-    notes = workbook.create_sheet("说明")
+    notes = workbook.create_sheet(NOTES_SHEET)
     notes.column_dimensions["A"].width = 14
     notes.column_dimensions["B"].width = 100
     write_xlsx_sheet(notes, ["列", "说明"], INSTRUCTIONS)
