@@ -108,7 +108,7 @@ def member_results(quiz: Quiz, graded: list[Attempt]) -> list[MemberResult]:
     for attempt in sorted(graded, key=lambda a: (a.member_id, a.number)):
         by_member[attempt.member_id].append(attempt)
     results = [
-        MemberResult(rows[0].member, len(rows), official_grade(quiz.grading_method, rows))
+        MemberResult(rows[0].member, len(rows), official_grade(quiz.grading, rows))
         for rows in by_member.values()
     ]
     return sorted(results, key=lambda r: (_unit_key(r.member), pinyin_key(r.member.display_name)))

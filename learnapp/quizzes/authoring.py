@@ -112,7 +112,10 @@ def _apply(quiz: Quiz, settings: QuizSettings) -> None:
     quiz.duration_seconds = settings.duration_seconds
     quiz.grace_seconds = settings.grace_seconds
     quiz.attempts_allowed = settings.attempts_allowed
-    quiz.grading_method = settings.grading_method
+    # A topic set scores once: its first finished attempt (DOMAIN.md).
+    quiz.grading_method = (
+        GradingMethod.FIRST if settings.kind == QuizKind.TOPIC else settings.grading_method
+    )
     quiz.pass_percent = settings.pass_percent.quantize(CENT)
     quiz.shuffle_questions = settings.shuffle_questions
     quiz.shuffle_options = settings.shuffle_options

@@ -94,7 +94,7 @@ def exam_results(
         grouped[(attempt.member_id, attempt.quiz_id)].append(attempt)
     for (member_id, _quiz_id), rows in grouped.items():
         quiz = rows[0].quiz
-        grade = official_grade(quiz.grading_method, rows)
+        grade = official_grade(quiz.grading, rows)
         results[member_id].append(
             ExamResult(
                 quiz_id=quiz.id,

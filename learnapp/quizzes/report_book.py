@@ -91,7 +91,7 @@ def _overview_sheet(sheet, quiz: Quiz, data: QuizReport, title: list[str]) -> No
     write_xlsx_sheet(sheet, title, [])
     _append(
         sheet,
-        [_("Grading method"), str(GRADING_LABELS[quiz.grading_method])],
+        [_("Grading method"), str(GRADING_LABELS[quiz.grading])],
         [
             [_("Attempts"), data.attempts],
             [_("Graded attempts"), data.graded],

@@ -4,18 +4,37 @@ correct it in the bank (and regrade) or dismiss the report. Services flush, neve
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from learnapp.audit.services import record
 from learnapp.errors import DomainError
+from learnapp.notifications.messages import declare
+from learnapp.notifications.preferences import register_kind
+from learnapp.notifications.services import notify
 from learnapp.question_bank.models import Question, QuestionBank
 from learnapp.question_bank.queries import bank_in_scope_clause
-from learnapp.quizzes.models import QuestionReport, ReportState
+from learnapp.quizzes.models import (
+    Attempt,
+    AttemptQuestion,
+    QuestionReport,
+    ReportState,
+    WrongAnswer,
+)
 from learnapp.sanitize import strip_bidi
 
 MAX_REPORT_TEXT = 1000
+
+# About one's own report: always sent.
+register_kind("question_report_answered", _l("My reports of faulty questions"), mandatory=True)
+REPORT_ANSWERED = declare(
+    "question_report_answered",
+    "question_report_answered",
+    _l("Your report on the question “%(question)s” has been answered"),
+    ("question",),
+)
 
 
 def _text(value: str | None, field: str, required: bool) -> str:
@@ -82,19 +101,49 @@ def report_in_scope(session: Session, user, report_id: int) -> QuestionReport | 
     return session.scalar(_reports_in_scope(user).where(QuestionReport.id == report_id))
 
 
-def reported_version_ids(session: Session, member_id: int) -> set[int]:
-    return set(
-        session.scalars(
-            sa.select(QuestionReport.version_id).where(QuestionReport.member_id == member_id)
+def member_reports(session: Session, member_id: int) -> dict[int, QuestionReport]:
+    """The member's own reports by the question version reported: what their result pages and
+    错题本 say about each (waiting, corrected or dismissed, with the editor's note)."""
+    return {
+        report.version_id: report
+        for report in session.scalars(
+            sa.select(QuestionReport).where(QuestionReport.member_id == member_id)
+        )
+    }
+
+
+def _report_link(session: Session, report: QuestionReport) -> str:
+    """Where the member sees their report's outcome: the question's 错题本 entry, or else the
+    latest result that asked the version they reported."""
+    urls = current_app.url_map.bind("localhost")
+    in_book = session.scalar(
+        sa.select(WrongAnswer.id).where(
+            WrongAnswer.member_id == report.member_id,
+            WrongAnswer.question_id == report.question_id,
         )
     )
+    if in_book is not None:
+        return urls.build("quizzes.wrong_answers")
+    attempt_id = session.scalar(
+        sa.select(Attempt.id)
+        .join(AttemptQuestion, AttemptQuestion.attempt_id == Attempt.id)
+        .where(
+            Attempt.member_id == report.member_id, AttemptQuestion.version_id == report.version_id
+        )
+        .order_by(Attempt.id.desc())
+        .limit(1)
+    )
+    if attempt_id is None:
+        return urls.build("quizzes.index")
+    return urls.build("quizzes.result", {"attempt_id": attempt_id})
 
 
 def close_report(
     session: Session, actor, report: QuestionReport, state: ReportState, note: str, now
 ) -> None:
     """An editor or reviewer closes an open report as corrected or dismissed, with a note;
-    audited. Closing twice is refused (a conditional UPDATE, so two reviewers cannot both)."""
+    audited. The member who reported it is told (the page linked says the outcome). Closing
+    twice is refused (a conditional UPDATE, so two reviewers cannot both)."""
     if state not in (ReportState.RESOLVED, ReportState.DISMISSED):
         raise DomainError("state", _l("Choose corrected or dismissed."))
     note = _text(note, "note", required=False)
@@ -107,6 +156,14 @@ def close_report(
     if done != 1:
         raise DomainError(None, _l("This report has already been closed."))
     session.refresh(report)
+    notify(
+        session,
+        [report.member_id],
+        REPORT_ANSWERED,
+        _report_link(session, report),
+        now,
+        {"question": report.version.stem[:80]},
+    )
     record(
         session,
         actor,

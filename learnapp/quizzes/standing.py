@@ -33,7 +33,7 @@ def grading_rule(quiz, attempts_allowed: int, attempts_used: int):
     their grade. None otherwise, and for practice."""
     if quiz.kind != QuizKind.EXAM or (attempts_allowed == 1 and attempts_used <= 1):
         return None
-    return GRADING_RULES[quiz.grading_method]
+    return GRADING_RULES[quiz.grading]
 
 
 def exam_standing(quiz, attempts, held: dict, release: Withholding | None) -> ExamStanding | None:
@@ -56,4 +56,4 @@ def exam_standing(quiz, attempts, held: dict, release: Withholding | None) -> Ex
     if not graded:
         return ExamStanding(None, release or Withholding(Withheld.PENDING), final=False)
     final = all(held[a.id] is None for a in attempts)
-    return ExamStanding(official_grade(quiz.grading_method, graded), None, final)
+    return ExamStanding(official_grade(quiz.grading, graded), None, final)

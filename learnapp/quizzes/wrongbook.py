@@ -18,10 +18,11 @@ MASTERED_AFTER = 3  # right answers in a row
 
 def update_wrong_book(session: Session, attempt: Attempt, slots, now: datetime) -> None:
     """A wrong answer enters (or returns to) the book, due tomorrow; a right answer to an entry
-    moves its review further out, and three in a row mark it mastered. A question an exam of the
-    member's withholds from them (`release.questions_held`) is left as it is: an entry coming,
-    moving or mastered would tell whether the answer was right, before the exam shows its
-    answers."""
+    that is due moves its review further out, and three such reviews in a row mark it mastered.
+    A right answer before the entry is due leaves it as it is: answering again at once, with
+    the key just seen, is no spaced review. A question an exam of the member's withholds from
+    them (`release.questions_held`) is left as it is: an entry coming, moving or mastered would
+    tell whether the answer was right, before the exam shows its answers."""
     held = questions_held(session, attempt.member, [s.question_id for s in slots], now).in_exam
     slots = [slot for slot in slots if slot.question_id not in held]
     if not slots:
@@ -53,7 +54,7 @@ def update_wrong_book(session: Session, attempt: Attempt, slots, now: datetime) 
             row.right_streak, row.is_mastered = 0, False
             row.due_on = day + timedelta(days=REVIEW_STEPS_DAYS[0])
             row.updated_at = now
-        elif slot.is_correct and row is not None and not row.is_mastered:
+        elif slot.is_correct and row is not None and not row.is_mastered and row.due_on <= day:
             row.right_streak += 1
             row.is_mastered = row.right_streak >= MASTERED_AFTER
             step = REVIEW_STEPS_DAYS[min(row.right_streak, len(REVIEW_STEPS_DAYS) - 1)]

@@ -60,6 +60,7 @@ SAMPLES = {
         "question": 1,
         "reason": "出处有误",
     },
+    "question_report_answered": {"question": "党的最高领导机关是什么？"},
 }
 
 

@@ -182,7 +182,7 @@ def test_the_wrong_book_holds_a_practice_key_back_while_the_exam_withholds_it(
         sa.select(WrongAnswer.question_id, WrongAnswer.right_streak, WrongAnswer.wrong_count)
     ).all()
     assert sorted(streaks) == sorted([(shared, 0, 1), (own, 0, 2)])
-    _later(auth, clock, RELEASED)
+    _later(auth, clock, RELEASED + timedelta(days=1))  # released, and the entry is due
     _single_right(auth, session, _start(auth, practice))
     reload(session)
     assert session.get(WrongAnswer, _entry_id(session, shared)).right_streak == 1

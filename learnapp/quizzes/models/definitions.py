@@ -114,6 +114,12 @@ class Quiz(Base):
     )
 
     @property
+    def grading(self) -> GradingMethod:
+        """How a member's attempts combine into their grade: a topic set scores once, with its
+        first finished attempt (DOMAIN.md), whatever method it was saved with."""
+        return GradingMethod.FIRST if self.kind == QuizKind.TOPIC else self.grading_method
+
+    @property
     def last_close(self) -> datetime | None:
         """When the quiz has closed for everyone, members' later closing times included; None
         if it never closes."""

@@ -16,9 +16,9 @@ from learnapp.quizzes import answers as answer_services
 from learnapp.quizzes import attempts as attempt_services
 from learnapp.quizzes.models import AnswerOutcome, AttemptState, FinishedBy, QuizKind
 from learnapp.quizzes.presenters import result_items, taking_questions
-from learnapp.quizzes.queries import own_attempt, own_attempt_id, slots_of
+from learnapp.quizzes.queries import member_attempts, own_attempt, own_attempt_id, slots_of
 from learnapp.quizzes.release import question_withholdings, score_shown, withholding
-from learnapp.quizzes.reports import reported_version_ids
+from learnapp.quizzes.reports import member_reports
 from learnapp.quizzes.responses import form_response, parse_response
 from learnapp.quizzes.standing import grading_rule
 from learnapp.quizzes.views import bp, no_store
@@ -287,10 +287,16 @@ def result(attempt_id):
     if quiz.kind == QuizKind.EXAM:
         terms = attempt_services.member_terms(session, quiz, current_user.id)
         rule = grading_rule(quiz, terms.attempts_allowed, found.number)
+    counts = None
+    if quiz.kind == QuizKind.TOPIC and found.state == AttemptState.GRADED:
+        # A topic set scores once: its first finished attempt (as the quiz page marks it).
+        mine = member_attempts(session, current_user.id, [quiz.id])
+        counts = next(a for a in mine if a.state == AttemptState.GRADED).id == found.id
     refused = answer_services.refused_answers(session, [found.id]).get(found.id, [])
     return no_store(
         render_template(
             "quizzes/result.html",
+            counts=counts,
             # Answers that came after the attempt ended, by reason: the member is told.
             refused_late=sum(r.outcome == AnswerOutcome.LATE for r in refused),
             refused_closed=sum(r.outcome == AnswerOutcome.CLOSED for r in refused),
@@ -301,6 +307,6 @@ def result(attempt_id):
             review=score_shown(held),
             held=held,
             items=items,
-            reported=reported_version_ids(session, current_user.id) if items else set(),
+            reported=member_reports(session, current_user.id) if items else {},
         )
     )

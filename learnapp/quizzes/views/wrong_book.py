@@ -12,7 +12,7 @@ from learnapp.forms import EmptyForm
 from learnapp.quizzes.models import WrongAnswer
 from learnapp.quizzes.presenters import wrong_book_items
 from learnapp.quizzes.queries import wrong_answer_reviews, wrong_book
-from learnapp.quizzes.reports import reported_version_ids
+from learnapp.quizzes.reports import member_reports
 from learnapp.quizzes.views import bp, no_store
 from learnapp.quizzes.wrongbook import set_mastered
 
@@ -30,7 +30,7 @@ def wrong_answers():
         render_template(
             "quizzes/wrong_book.html",
             items=items,
-            reported=reported_version_ids(session, current_user.id),
+            reported=member_reports(session, current_user.id),
             form=EmptyForm(),
         )
     )
