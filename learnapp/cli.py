@@ -68,7 +68,7 @@ def create_admin(username, display_name):
     from learnapp.orgs.roles import grant_role
     from learnapp.orgs.services import create_unit
 
-    password = generate_password()
+    password = generate_password(username)
     with get_db().session_scope() as session:
         try:
             user = create_user(

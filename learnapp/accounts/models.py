@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from learnapp.db import Base, enum_type
+from learnapp.db import Base, enum_type, path_key
 from learnapp.orgs.models import MemberCategory, Role, RoleAssignment, Unit
 
 
@@ -60,6 +60,18 @@ class User(Base):
     def managed_units(self) -> list[Unit]:
         """Units whose subtree this person manages (secretary, committee member, admin)."""
         return [a.unit for a in self.roles if a.role.manages_unit]
+
+    @property
+    def outermost_managed_units(self) -> list[Unit]:
+        """The managed units that lie in no other one (a 党委, not also the branch under it
+        where the same person is 书记 too): their subtrees cover all the others. Tree order."""
+        units = list({unit.id: unit for unit in self.managed_units}.values())
+        outermost = [
+            unit
+            for unit in units
+            if not any(other is not unit and unit.is_within(other) for other in units)
+        ]
+        return sorted(outermost, key=lambda unit: path_key(unit.path))
 
     @property
     def is_manager(self) -> bool:

@@ -1,7 +1,7 @@
 """Password hashing (Argon2id) and the password rules: length and a common-password check.
 
 No composition rules (NIST SP 800-63B, ASVS 6.2): at least 8 characters, at most 128, not a
-commonly used password, not the account name.
+commonly used password, not containing the account name.
 """
 
 import functools
@@ -14,6 +14,8 @@ from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
+# A shorter user name is too likely to occur by chance in a good password to refuse it.
+MIN_USERNAME_CHECKED = 3
 _COMMON_FILE = Path(__file__).with_name("common_passwords.txt")
 
 
@@ -49,7 +51,8 @@ def common_passwords() -> frozenset[str]:
 
 
 def password_problem(password: str, username: str = "") -> str | None:
-    """Why a new password is not acceptable, or None."""
+    """Why a new password is not acceptable, or None. The account's user name (from
+    MIN_USERNAME_CHECKED characters) may not appear anywhere in it, in any letter case."""
     if len(password) < MIN_LENGTH:
         return _l("Use at least %(n)d characters.", n=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
@@ -57,6 +60,6 @@ def password_problem(password: str, username: str = "") -> str | None:
     lowered = password.lower()
     if lowered in common_passwords():
         return _l("This password is too common. Choose another.")
-    if username and lowered == username.lower():
-        return _l("The password must not be your user name.")
+    if len(username) >= MIN_USERNAME_CHECKED and username.lower() in lowered:
+        return _l("The password must not contain your user name.")
     return None

@@ -31,11 +31,12 @@ from learnapp.accounts.services.logins import (
 from learnapp.accounts.services.passwords import (
     ISSUE_LIMIT,
     change_password,
+    generate_password,
     issue_initial_passwords,
     reset_password,
 )
 from learnapp.accounts.services.sessions import end_session, start_session
-from learnapp.accounts.services.users import create_user, set_active
+from learnapp.accounts.services.users import create_user, normalize_username, set_active
 from learnapp.accounts.sheets import initial_passwords_download
 from learnapp.authz import ADMIN, LOGGED_IN, PUBLIC, route_policy, strict_int_arg
 from learnapp.clock import now
@@ -179,20 +180,21 @@ def user_new():
         *unit_choices(pickable_units(session, current_user, members_only=True)),
     ]
     if form.validate_on_submit():
-        password = None
+        username = normalize_username(form.username.data)
+        password = generate_password(username) if form.with_password.data else None
         try:
             user = create_user(
                 session,
                 current_user,
-                username=form.username.data,
+                username=username,
                 display_name=form.display_name.data,
                 unit=session.get(Unit, form.unit_id.data) if form.unit_id.data else None,
                 category=MemberCategory(form.category.data),
                 phone=form.phone.data,
+                password=password,
+                must_change_password=True,
                 now=now(),
             )
-            if form.with_password.data:
-                password = reset_password(session, current_user, user, now())
         except DomainError as error:
             apply_domain_error(form, error)
         else:

@@ -4,6 +4,9 @@ The codes stay the stable, searchable record; these labels are only how a page s
 code without a label here is shown as itself, so a new action is never hidden, just untranslated
 (tests/test_audit.py lists every code recorded in learnapp/ and checks each has a label)."""
 
+import importlib
+
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 ACTION_LABELS = {
@@ -163,3 +166,52 @@ def action_label(code: str) -> str:
 def target_label(target_type: str) -> str:
     label = TARGET_LABELS.get(target_type)
     return str(label) if label is not None else target_type
+
+
+def rule_set_name(version: str) -> str:
+    """A version of the 学时 rules, named as the rules page names it."""
+    return _("Version %(version)s", version=version)
+
+
+def account_status(is_active):
+    return _("Active") if is_active else _("Disabled")
+
+
+def unit_status(is_active):
+    return _("Active") if is_active else _("Deactivated")
+
+
+# Codes in before- and after-states, by target type and key, read through the label function
+# of the package that owns them: named as "module:function", not imported, as the audit log
+# sits below those packages.
+CODE_LABELS = {
+    "user": {
+        "role": "learnapp.orgs.labels:role_label",
+        "category": "learnapp.orgs.labels:category_label",
+        "is_active": "learnapp.audit.labels:account_status",
+    },
+    "unit": {
+        "kind": "learnapp.orgs.labels:unit_kind_label",
+        "is_active": "learnapp.audit.labels:unit_status",
+    },
+}
+
+
+def _code_label(function: str, value):
+    module, _sep, name = function.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)(value)
+    except (KeyError, ValueError):
+        return value  # a code recorded before its label existed, or since retired
+
+
+def with_code_labels(target_type: str, state: dict | None) -> dict | None:
+    """`state` (an entry's before or after) with the codes CODE_LABELS knows for the target
+    type shown by their labels; a value no label knows stays as recorded."""
+    labels = CODE_LABELS.get(target_type)
+    if not labels or not isinstance(state, dict):
+        return state
+    return {
+        key: _code_label(labels[key], value) if key in labels else value
+        for key, value in state.items()
+    }

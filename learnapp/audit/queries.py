@@ -10,8 +10,8 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from learnapp.audit.labels import rule_set_name
 from learnapp.audit.models import AuditEntry
-from learnapp.db import escape_like
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 20_000
@@ -22,7 +22,7 @@ class AuditFilters:
     action: str | None = None
     target_type: str | None = None
     actor_id: int | None = None
-    actor_name: str | None = None  # a user name, or part of a display name
+    actor_name: str | None = None  # part of a user name or display name, in any letter case
     since: datetime | None = None
     until: datetime | None = None
 
@@ -36,13 +36,11 @@ def _filtered(filters: AuditFilters) -> sa.Select:
     if filters.actor_id:
         query = query.where(AuditEntry.actor_id == filters.actor_id)
     if filters.actor_name:
-        from learnapp.accounts.models import User
-
-        pattern = f"%{escape_like(filters.actor_name)}%"
-        actors = sa.select(User.id).where(
+        user = _model(USER)
+        actors = sa.select(user.id).where(
             sa.or_(
-                User.username == filters.actor_name.lower(),
-                User.display_name.like(pattern, escape="\\"),
+                user.username.icontains(filters.actor_name, autoescape=True),
+                user.display_name.icontains(filters.actor_name, autoescape=True),
             )
         )
         query = query.where(AuditEntry.actor_id.in_(actors))
@@ -101,10 +99,11 @@ ASSESSMENT_PERIOD = "learnapp.assessments.models:AssessmentPeriod"
 
 class Column:
     """Objects named by one column: `model` as "module:Class", `attribute` the name, which the
-    entries about an object usually record in its before- or after-state too."""
+    entries about an object usually record in its before- or after-state too. `shown` makes
+    the name of a value, where pages name the objects by more than the bare value."""
 
-    def __init__(self, model: str, attribute: str):
-        self.model, self.attribute = model, attribute
+    def __init__(self, model: str, attribute: str, shown: Callable[[str], str] = str):
+        self.model, self.attribute, self.shown = model, attribute, shown
 
     @property
     def recorded(self) -> str:
@@ -115,7 +114,7 @@ class Column:
         rows = session.execute(
             sa.select(model.id, getattr(model, self.attribute)).where(model.id.in_(ids))
         )
-        return dict(rows.all())
+        return {row_id: self.shown(value) for row_id, value in rows}
 
 
 class Composed:
@@ -173,6 +172,7 @@ NAMED_TARGETS: dict[str, Column | Composed] = {
     "thread": Column("learnapp.discussions.models:Thread", "title"),
     "word_category": Column("learnapp.discussions.models:WordCategory", "name"),
     "assessment_rule_set": Column("learnapp.assessments.models:AssessmentRuleSet", "version"),
+    "hours_rule_set": Column("learnapp.hours.models:RuleSet", "version", rule_set_name),
     "assessment_period": Composed(_period_names),
     "assessment_grade": Composed(
         _member_period_names("learnapp.assessments.models:AssessmentGrade")
@@ -214,9 +214,10 @@ def target_names(session: Session, entries: list[AuditEntry]) -> dict[tuple[str,
     for entry in entries:  # newest first: the last name recorded wins
         key = (entry.target_type, entry.target_id)
         if entry.target_type in wanted and key not in names:
-            recorded = _recorded_name(entry, NAMED_TARGETS[entry.target_type].recorded)
+            named = NAMED_TARGETS[entry.target_type]
+            recorded = _recorded_name(entry, named.recorded)
             if recorded is not None:
-                names[key] = TargetName(recorded, False)
+                names[key] = TargetName(named.shown(recorded), False)
     return names
 
 

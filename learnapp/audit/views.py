@@ -1,12 +1,12 @@
 import json
 from datetime import UTC, datetime, time, timedelta
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from learnapp.audit.labels import action_label, target_label
+from learnapp.audit.labels import action_label, target_label, with_code_labels
 from learnapp.audit.queries import (
     AuditFilters,
     TargetName,
@@ -66,6 +66,14 @@ def _filters() -> tuple[dict, AuditFilters]:
     )
 
 
+def _range_problem(filters: AuditFilters) -> str | None:
+    """A range that ends before it starts matches nothing: say so on the end date rather than
+    list nothing without a word (both bounds are instants, the end one exclusive)."""
+    if filters.since and filters.until and filters.since >= filters.until:
+        return _("The end date is before the start date.")
+    return None
+
+
 def audit_json(value) -> str:
     """A before/after value as people read it: Chinese as itself, indented, keys sorted."""
     if value is None:
@@ -92,9 +100,12 @@ def _target_names(names: dict[tuple[str, str], TargetName]):
 
 
 def _details(session, entries):
-    """How the entries' before- and after-states read: JSON, with unit ids as unit names."""
+    """How the entries' before- and after-states read: JSON, with unit ids as unit names and
+    codes (a role, a member category, an account's status) as their labels."""
     labels = {unit_id: _named(found) for unit_id, found in unit_names(session, entries).items()}
-    return lambda entry, state: audit_json(with_unit_names(entry, state, labels))
+    return lambda entry, state: audit_json(
+        with_code_labels(entry.target_type, with_unit_names(entry, state, labels))
+    )
 
 
 def _labelled(codes: list[str], label) -> list[tuple[str, str]]:
@@ -107,7 +118,8 @@ def audit_log():
     session = get_session()
     page = strict_int_arg("page") or 1
     raw, filters = _filters()
-    entries, total = search_entries(session, filters, page=page)
+    problem = _range_problem(filters)
+    entries, total = ([], 0) if problem else search_entries(session, filters, page=page)
     names = target_names(session, entries)
     return render_template(
         "audit/log.html",
@@ -115,6 +127,7 @@ def audit_log():
         total=total,
         page=page,
         filters=raw,
+        range_problem=problem,
         actions=_labelled(distinct_actions(session), action_label),
         target_types=_labelled(distinct_target_types(session), target_label),
         names=names,
@@ -133,6 +146,8 @@ def audit_export():
     """The filtered log as CSV (formula-safe). Exporting it is itself an audited action."""
     session = get_session()
     raw, filters = _filters()
+    if _range_problem(filters):
+        return redirect(url_for("audit.audit_log", **raw))
     entries = export_entries(session, filters)
     target_name = _target_names(target_names(session, entries))
     details = _details(session, entries)

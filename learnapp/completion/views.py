@@ -123,7 +123,7 @@ def _filter_args(filters: Filters) -> dict:
 @bp.get("/")
 @route_policy(MANAGER)
 def index():
-    units = current_user.managed_units
+    units = current_user.outermost_managed_units
     if len(units) == 1:
         return redirect(url_for("completion.dashboard", unit_id=units[0].id))
     return render_template("completion/index.html", units=units)

@@ -40,6 +40,8 @@ SCREENSHOTS = Path(__file__).parent / "screenshots"
 PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
 DEMO_PASSWORD = "learnapp-demo"
+# The password reset_and_login's member chooses (a password may not contain its user name).
+OWN_PASSWORD = "a phrase of my very own"
 # Settings of the e2e server beyond TEST_SETTINGS (packages may add theirs, e.g. shorter timers).
 E2E_OVERRIDES: dict = {
     # study: the lesson page reports every second so journeys finish quickly; the server's
@@ -195,7 +197,7 @@ def reset_and_login(new_page, username: str, size) -> object:
     admin.close()
     page = new_page(size)
     login(page, username, password)
-    change_password(page, password, f"a phrase of {username}'s own")
+    change_password(page, password, OWN_PASSWORD)
     return page
 
 

@@ -77,5 +77,5 @@ def test_an_admin_issues_initial_passwords_as_a_download(new_page, tmp_path):
     member = new_page(PHONE)
     login(member, "dy040", passwords["dy040"])
     expect(member).to_have_url(re.compile(r"/profile/password$"))
-    change_password(member, passwords["dy040"], "dy040 chose this one")
+    change_password(member, passwords["dy040"], "a member chose this one")
     expect(member).to_have_url(re.compile(r"/$"))

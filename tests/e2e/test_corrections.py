@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DESKTOP, PHONE, login, reset_and_login, shot
+from tests.e2e.conftest import DESKTOP, OWN_PASSWORD, PHONE, login, reset_and_login, shot
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 WITHDRAWN = re.compile("已撤回|Claim withdrawn")
@@ -96,7 +96,7 @@ def test_member_withdraws_a_claim_and_removes_a_self_study_entry(new_page, tmp_p
     other = reset_and_login(new_page, "dy022", PHONE)
     _remove_self_study(other, tag)
     other_desktop = new_page(DESKTOP)
-    login(other_desktop, "dy022", "a phrase of dy022's own")
+    login(other_desktop, "dy022", OWN_PASSWORD)
     _remove_self_study(other_desktop, f"{tag}-desktop")
 
     desktop = new_page(DESKTOP)

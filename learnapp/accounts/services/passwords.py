@@ -23,11 +23,16 @@ GENERATED_GROUPS = 3
 ISSUE_LIMIT = 100
 
 
-def generate_password() -> str:
-    return "-".join(
-        "".join(secrets.choice(GENERATED_ALPHABET) for _ in range(4))
-        for _ in range(GENERATED_GROUPS)
-    )
+def generate_password(username: str = "") -> str:
+    """A random password, drawn again in the rare case it breaks a password rule (one that
+    happens to contain `username`, the account's name)."""
+    while True:
+        password = "-".join(
+            "".join(secrets.choice(GENERATED_ALPHABET) for _ in range(4))
+            for _ in range(GENERATED_GROUPS)
+        )
+        if password_problem(password, username) is None:
+            return password
 
 
 def change_password(
@@ -64,7 +69,7 @@ def change_password(
 def _give_initial_password(
     session: Session, actor: User | None, user: User, action: str, now: datetime
 ) -> str:
-    password = generate_password()
+    password = generate_password(user.username)
     user.password_hash = hash_password(password)
     user.password_changed_at = now
     user.must_change_password = True

@@ -69,8 +69,8 @@ def create_user(
     is_elderly_exempt: bool = False,
 ) -> User:
     """Create an account; without a password it cannot log in until one is set. A password
-    someone else chose and handed over is an initial one (`must_change_password`): the person
-    replaces it at their first login."""
+    generated and handed over is an initial one (`must_change_password`): the person replaces
+    it at their first login, and the account's one audit entry notes it was generated."""
     name = normalize_username(username)
     problem = username_problem(name)
     if problem:
@@ -104,7 +104,10 @@ def create_user(
     )
     session.add(user)
     session.flush()
-    record(session, actor, "user.created", "user", user.id, now=now, after=_snapshot(user))
+    after = _snapshot(user)
+    if user.must_change_password:
+        after["initial_password_generated"] = True
+    record(session, actor, "user.created", "user", user.id, now=now, after=after)
     return user
 
 
