@@ -2,6 +2,11 @@
 analysis (facility and discrimination per question), counted over the members of the viewer's
 subtrees only.
 
+An attempt belongs to the unit its member was in when they started it (`unit_then`, from the
+transfer history), not to the one they are in today: a branch's report keeps the attempts of
+members who have moved away since, and leaves out those of members who joined it after their
+attempt. Which units lie in a subtree is the organisation as it stands today.
+
 Grades, pass rates and the distribution count members, not attempts: each member once, with
 the grade the quiz's grading method gives them (`queries.official_grade`, the same grade their
 exam results carry). Item statistics count answers, so every graded attempt is a sample there.
@@ -15,11 +20,11 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from learnapp.accounts.models import User
 from learnapp.authz import unit_in_scope_clause
-from learnapp.orgs.models import Unit
+from learnapp.orgs.models import MemberTransfer, Unit
 from learnapp.quizzes.models import Attempt, AttemptQuestion, AttemptSignal, AttemptState, Quiz
 from learnapp.quizzes.queries import OfficialGrade, official_grade
 from learnapp.text import pinyin_key
@@ -68,6 +73,7 @@ class UnitPassRate(NamedTuple):
 
 class MemberResult(NamedTuple):
     member: User
+    unit: Unit  # the unit of their latest graded attempt (`unit_then`)
     attempts: int  # graded attempts the grade combines
     grade: OfficialGrade
 
@@ -95,6 +101,7 @@ class QuizReport:
     by_unit: list[UnitPassRate]
     items: list[ItemStat]
     tab_switches: int
+    units: dict[int, Unit]  # the unit each attempt belongs to (`unit_then`), by attempt id
 
     @property
     def small_sample(self) -> bool:
@@ -102,27 +109,28 @@ class QuizReport:
         return any(not item.is_reliable for item in self.items)
 
 
-def member_results(quiz: Quiz, graded: list[Attempt]) -> list[MemberResult]:
-    """Each member's official grade over their graded attempts, by unit then name."""
+def member_results(quiz: Quiz, graded: list[Attempt], units: dict[int, Unit]) -> list[MemberResult]:
+    """Each member's official grade over their graded attempts, in the unit of the latest of
+    them (`units`, by attempt id), by unit then name."""
     by_member: dict[int, list[Attempt]] = defaultdict(list)
     for attempt in sorted(graded, key=lambda a: (a.member_id, a.number)):
         by_member[attempt.member_id].append(attempt)
     results = [
-        MemberResult(rows[0].member, len(rows), official_grade(quiz.grading, rows))
+        MemberResult(
+            rows[0].member, units[rows[-1].id], len(rows), official_grade(quiz.grading, rows)
+        )
         for rows in by_member.values()
     ]
-    return sorted(results, key=lambda r: (_unit_key(r.member), pinyin_key(r.member.display_name)))
-
-
-def _unit_key(member: User) -> tuple[str, int]:
-    return (member.unit.name, member.unit.id)
+    return sorted(
+        results, key=lambda r: (r.unit.name, r.unit.id, pinyin_key(r.member.display_name))
+    )
 
 
 def _by_unit(results: list[MemberResult]) -> list[UnitPassRate]:
     """Per unit (by id, as two branches may share a name), sorted by name."""
     units: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
     for result in results:
-        tally = units[_unit_key(result.member)]
+        tally = units[(result.unit.name, result.unit.id)]
         tally[0] += 1
         tally[1] += int(result.grade.passed)
         tally[2] += result.attempts
@@ -173,18 +181,49 @@ def _item_stats(session: Session, quiz: Quiz, graded: list[Attempt]) -> list[Ite
     return items
 
 
+def unit_then() -> sa.ColumnElement[int | None]:
+    """SQL over attempts joined to their members: the unit the member was in when they started
+    the attempt, the `from_unit` of their first transfer after it (none when that transfer
+    placed them for the first time), else the unit they are in now."""
+    later = (
+        sa.select(MemberTransfer.id)
+        .where(
+            MemberTransfer.user_id == Attempt.member_id,
+            MemberTransfer.moved_at > Attempt.started_at,
+        )
+        .order_by(MemberTransfer.moved_at, MemberTransfer.id)
+        .limit(1)
+        .correlate(Attempt)
+        .scalar_subquery()
+    )
+    moved = aliased(MemberTransfer)
+    came_from = sa.select(moved.from_unit_id).where(moved.id == later).scalar_subquery()
+    return sa.case((later.is_not(None), came_from), else_=User.unit_id)
+
+
+def _scoped_attempts(session: Session, user, quiz: Quiz, order) -> list[tuple[Attempt, Unit]]:
+    """The quiz's attempts the user reports on, each with the unit it belongs to (`unit_then`):
+    those of units in the user's subtrees."""
+    return list(
+        session.execute(
+            sa.select(Attempt, Unit)
+            .join(User, User.id == Attempt.member_id)
+            .join(Unit, Unit.id == unit_then())
+            .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
+            .order_by(*order)
+        )
+    )
+
+
 def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
     """Attempts, members' grades (their distribution, mean and pass rate, overall and by unit)
-    and item statistics; a secretary sees attempts of members in their subtree only."""
-    attempts = session.scalars(
-        sa.select(Attempt)
-        .join(User, User.id == Attempt.member_id)
-        .join(Unit, Unit.id == User.unit_id)
-        .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
-        .order_by(Attempt.id)
-    ).all()
+    and item statistics; a secretary sees the attempts their subtree's units hold only, each
+    in the unit its member was in when they started it (`unit_then`)."""
+    rows = _scoped_attempts(session, user, quiz, (Attempt.id,))
+    attempts = [attempt for attempt, _ in rows]
+    units = {attempt.id: unit for attempt, unit in rows}
     graded = [a for a in attempts if a.state == AttemptState.GRADED]
-    results = member_results(quiz, graded)
+    results = member_results(quiz, graded, units)
     signals = session.scalar(
         sa.select(sa.func.count()).where(
             AttemptSignal.attempt_id.in_([a.id for a in attempts]), AttemptSignal.kind == "hidden"
@@ -202,19 +241,14 @@ def quiz_report(session: Session, user, quiz: Quiz) -> QuizReport:
         by_unit=_by_unit(results),
         items=_item_stats(session, quiz, graded),
         tab_switches=signals or 0,
+        units=units,
     )
 
 
 def attempts_for_report(session: Session, user, quiz: Quiz) -> list[Attempt]:
-    return list(
-        session.scalars(
-            sa.select(Attempt)
-            .join(User, User.id == Attempt.member_id)
-            .join(Unit, Unit.id == User.unit_id)
-            .where(Attempt.quiz_id == quiz.id, unit_in_scope_clause(user, Unit.path))
-            .order_by(Attempt.started_at.desc())
-        )
-    )
+    """The attempts `quiz_report` counts, latest first."""
+    order = (Attempt.started_at.desc(), Attempt.id.desc())
+    return [attempt for attempt, _ in _scoped_attempts(session, user, quiz, order)]
 
 
 def signal_counts(session: Session, attempt_ids: list[int]) -> dict[int, int]:

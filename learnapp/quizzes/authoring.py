@@ -16,6 +16,7 @@ from learnapp.errors import DomainError
 from learnapp.orgs.models import MemberCategory, Unit
 from learnapp.question_bank.models import QuestionBank
 from learnapp.quizzes.composition import has_attempts, paper_problems, pin_versions
+from learnapp.quizzes.marking_queue import answerable_by
 from learnapp.quizzes.models import (
     Composition,
     GradingMethod,
@@ -38,6 +39,13 @@ DAILY_MIX = (("single", 2), ("multiple", 2), ("judge", 1))  # DOMAIN.md: 2 + 2 +
 NO_CLOSE_TO_RELEASE_AFTER = _l(
     "Results shown after the exam closes need a closing time: set one, or show the results "
     "at once or never."
+)
+
+# An examinee who organises the exam would change its terms for everyone, their own included.
+EXAMINEE_EDITING = _l(
+    "You may still answer this exam yourself (an attempt in progress, or one you may still "
+    "start), so you cannot change its settings. Another organiser of the exam or an "
+    "administrator can."
 )
 
 
@@ -151,10 +159,21 @@ def create_quiz(session: Session, actor, settings: QuizSettings, now: datetime) 
     return quiz
 
 
+def settings_locked(session: Session, user, quiz: Quiz, now: datetime) -> bool:
+    """Whether `user` may not change the settings of `quiz`: an exam they may still answer
+    themselves (`marking_queue.answerable_by`: an attempt in progress, or one they may still
+    start). Nobody sets the terms of an exam they sit, as nobody sets their own terms
+    (overrides.save_override) or marks their own answer."""
+    return quiz.kind == QuizKind.EXAM and bool(answerable_by(session, user, [quiz], now))
+
+
 def update_quiz(session: Session, actor, quiz: Quiz, settings: QuizSettings, now: datetime):
-    """Change a quiz's settings. The composition of a quiz that has attempts stays: attempts
-    already froze their papers, and switching would leave its rules or paper inconsistent. A
-    changed close or time limit moves the deadlines of attempts in progress at once (E3)."""
+    """Change a quiz's settings. Refused to an examinee of the exam (`settings_locked`). The
+    composition of a quiz that has attempts stays: attempts already froze their papers, and
+    switching would leave its rules or paper inconsistent. A changed close or time limit moves
+    the deadlines of attempts in progress at once (E3)."""
+    if actor is not None and settings_locked(session, actor, quiz, now):
+        raise DomainError(None, EXAMINEE_EDITING)
     _check(actor, settings)
     if settings.composition != quiz.composition and has_attempts(session, quiz):
         raise DomainError("composition", _l("Members have taken this quiz; keep its composition."))

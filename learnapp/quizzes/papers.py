@@ -8,7 +8,7 @@ from operator import itemgetter
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from learnapp.errors import DomainError
 from learnapp.hours.services import org_day
@@ -22,6 +22,7 @@ from learnapp.quizzes.models import (
     WrongAnswer,
 )
 from learnapp.quizzes.random_rules import candidate_ids
+from learnapp.quizzes.release import withholdings
 
 
 def _seen_counts(session: Session, member_id: int) -> dict[int, int]:
@@ -34,18 +35,36 @@ def _seen_counts(session: Session, member_id: int) -> dict[int, int]:
     return dict(rows.all())
 
 
-def _daily_preferences(session: Session, member_id: int, now: datetime) -> tuple[set, set]:
-    """Question ids due in the member's 错题本, and knowledge points they often get wrong."""
+def _withheld_exam_attempts(session: Session, member, now: datetime) -> list[int]:
+    """The ids of the member's exam attempts whose questions `withholdings` holds back from
+    them now: in progress, not graded, results not released, or an exam they may answer again."""
+    exams = session.scalars(
+        sa.select(Attempt)
+        .join(Quiz, Quiz.id == Attempt.quiz_id)
+        .where(Attempt.member_id == member.id, Quiz.kind == QuizKind.EXAM)
+        .options(contains_eager(Attempt.quiz))
+    ).all()
+    held = withholdings(session, member, exams, now)
+    return sorted(attempt.id for attempt in exams if held[attempt.id] is not None)
+
+
+def _daily_preferences(session: Session, member, now: datetime) -> tuple[set, set]:
+    """Question ids due in the member's 错题本, and knowledge points they often get wrong.
+
+    A weak point counts only answers whose correctness the member may see now: none in an
+    exam attempt whose questions are withheld from them, nor any answer to a question such an
+    attempt asked (as `release.question_withholdings` hides it on every page). Steering the
+    draw by them would tell which exam answers were wrong before the exam shows its answers."""
     due = set(
         session.scalars(
             sa.select(WrongAnswer.question_id).where(
-                WrongAnswer.member_id == member_id,
+                WrongAnswer.member_id == member.id,
                 WrongAnswer.is_mastered.is_(False),
                 WrongAnswer.due_on <= org_day(now),
             )
         )
     )
-    rows = session.execute(
+    query = (
         sa.select(
             Question.knowledge_point_id,
             sa.func.count(),
@@ -53,9 +72,16 @@ def _daily_preferences(session: Session, member_id: int, now: datetime) -> tuple
         )
         .join(Question, Question.id == AttemptQuestion.question_id)
         .join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
-        .where(Attempt.member_id == member_id, AttemptQuestion.is_correct.is_not(None))
+        .where(Attempt.member_id == member.id, AttemptQuestion.is_correct.is_not(None))
         .group_by(Question.knowledge_point_id)
-    ).all()
+    )
+    withheld = _withheld_exam_attempts(session, member, now)
+    if withheld:
+        asked = sa.select(AttemptQuestion.question_id).where(
+            AttemptQuestion.attempt_id.in_(withheld)
+        )
+        query = query.where(AttemptQuestion.question_id.not_in(asked))
+    rows = session.execute(query).all()
     weak = {
         kp for kp, total, right in rows if kp is not None and total >= 2 and right < total * 0.6
     }
@@ -92,7 +118,7 @@ def compose(session: Session, quiz: Quiz, member, rng: random.Random, now) -> li
         due, weak = (set(), set())
         kp_of: dict[int, int | None] = {}
         if quiz.kind == QuizKind.DAILY:
-            due, weak = _daily_preferences(session, member.id, now)
+            due, weak = _daily_preferences(session, member, now)
         chosen: set[int] = set()
         draw = rng.random
         paper = []

@@ -87,7 +87,22 @@ def _append(sheet, header: list, rows) -> None:
                 cell.value = float(cell.value)
 
 
+def _unit_basis() -> str:
+    """The note under the units: which unit an attempt and a grade count in."""
+    return " ".join(
+        [
+            _(
+                "Each attempt counts in the unit its member belonged to when they started it; "
+                "a member's grade, in the unit of their latest graded attempt."
+            ),
+            _("Units are grouped as the organisation is arranged today."),
+        ]
+    )
+
+
 def _overview_sheet(sheet, quiz: Quiz, data: QuizReport, title: list[str]) -> None:
+    """Without a pass mark (`Quiz.has_pass_mark`) there is no pass rate, overall or by unit."""
+    passing = quiz.has_pass_mark
     write_xlsx_sheet(sheet, title, [])
     _append(
         sheet,
@@ -97,7 +112,7 @@ def _overview_sheet(sheet, quiz: Quiz, data: QuizReport, title: list[str]) -> No
             [_("Graded attempts"), data.graded],
             [_("Members graded"), len(data.results)],
             [_("Mean grade"), _grade(data.mean_percent)],
-            [_("Pass rate"), _share(data.pass_rate)],
+            *([[_("Pass rate"), _share(data.pass_rate)]] if passing else []),
         ],
     )
     write_xlsx_sheet(sheet, [], [])
@@ -107,9 +122,29 @@ def _overview_sheet(sheet, quiz: Quiz, data: QuizReport, title: list[str]) -> No
     write_xlsx_sheet(sheet, [], [])
     _append(
         sheet,
-        [_("Unit"), _("Members graded"), _("Passed"), _("Pass rate"), _("Graded attempts")],
-        ([u.name, u.members, u.passed, _share(u.rate), u.attempts] for u in data.by_unit),
+        [
+            _("Unit"),
+            _("Members graded"),
+            *_passing([_("Passed"), _("Pass rate")], passing),
+            _("Graded attempts"),
+        ],
+        (
+            [u.name, u.members, *_passing([u.passed, _share(u.rate)], passing), u.attempts]
+            for u in data.by_unit
+        ),
     )
+    write_xlsx_sheet(sheet, [_unit_basis()], [])
+
+
+def _passing(cells: list, passing: bool) -> list:
+    """`cells` about passing, or none where the quiz has no pass mark."""
+    return cells if passing else []
+
+
+def report_title(quiz: Quiz) -> str:
+    """What the report is called: an exam report, or for 每日答题, 专项答题 and 练习 a practice
+    analysis (practice is for learning, not examination)."""
+    return _("Practice analysis") if quiz.kind.is_practice else _("Exam report")
 
 
 def report_workbook(
@@ -138,6 +173,7 @@ def report_workbook(
     def local(value):
         return value.astimezone(zone).replace(tzinfo=None) if value else None
 
+    passing = quiz.has_pass_mark
     book = Workbook()
     overview = book.active
     overview.title = _("Overview")[:31]
@@ -146,14 +182,20 @@ def report_workbook(
     write_xlsx_sheet(grades, title, [])
     _append(
         grades,
-        [_("Member"), _("Unit"), _("Graded attempts"), _("Official grade"), _("Passed")],
+        [
+            _("Member"),
+            _("Unit"),
+            _("Graded attempts"),
+            _("Official grade"),
+            *_passing([_("Passed")], passing),
+        ],
         (
             [
                 r.member.display_name,
-                r.member.unit.name,
+                r.unit.name,
                 r.attempts,
                 _grade(r.grade.percent),
-                _yes_no(r.grade.passed),
+                *_passing([_yes_no(r.grade.passed)], passing),
             ]
             for r in data.results
         ),
@@ -170,19 +212,19 @@ def report_workbook(
             _("Score"),
             _("Full marks"),
             _("Percentage score"),
-            _("Passed"),
+            *_passing([_("Passed")], passing),
             _("Tab switches"),
         ],
         (
             [
                 a.member.display_name,
-                a.member.unit.name if a.member.unit else "",
+                data.units[a.id].name,
                 local(a.started_at),
                 str(ATTEMPT_STATE_LABELS[a.state]),
                 _points(a.score),
                 _points(a.max_score),
                 _grade(a.percent),
-                _yes_no(a.passed),
+                *_passing([_yes_no(a.passed)], passing),
                 signals.get(a.id, 0),
             ]
             for a in attempts
@@ -231,7 +273,7 @@ def report_workbook(
             (
                 [
                     a.member.display_name,
-                    a.member.unit.name if a.member.unit else "",
+                    data.units[a.id].name,
                     local(a.started_at),
                     r.position,
                     local(r.received_at),

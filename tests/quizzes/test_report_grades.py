@@ -146,11 +146,13 @@ def test_the_page_and_the_workbook_give_the_same_members_figures(app, session, a
     band_row = next(i for i, row in enumerate(rows) if row[0] == "Distribution of members' grades")
     assert rows[band_row][1:] == ("0–10%", *(f"{n}0–{n + 1}0%" for n in range(1, 10)))
     assert list(rows[band_row + 1][1:]) == [2, 0, 0, 0, 0, 0, 1, 0, 0, 1]
-    assert [row[:5] for row in rows[-2:]] == [
+    # The units, then the note on which unit an attempt counts in.
+    assert [row[:5] for row in rows[-3:-1]] == [
         ("乙支部", 1, 1, 1.0, 1),
         ("甲支部", 3, 1, 0.3333, 6),
     ]
-    assert {overview.cell(overview.max_row - n, 4).number_format for n in (0, 1)} == {"0.0%"}
+    assert rows[-1][0].startswith("Each attempt counts in the unit its member belonged to")
+    assert {overview.cell(overview.max_row - n, 4).number_format for n in (1, 2)} == {"0.0%"}
     by_member = {row[0]: row for row in grades.iter_rows(min_row=3, values_only=True)}
     assert by_member["党员X"] == ("党员X", "甲支部", 3, 0.6667, "Yes")
     assert by_member["党员Z"] == ("党员Z", "甲支部", 2, 0, "No")

@@ -120,6 +120,12 @@ class Quiz(Base):
         return GradingMethod.FIRST if self.kind == QuizKind.TOPIC else self.grading_method
 
     @property
+    def has_pass_mark(self) -> bool:
+        """Whether passing means something: an exam, or a course's final test (passing it adds
+        学时). Other practice is for learning; its pass mark is never shown nor counted."""
+        return self.kind == QuizKind.EXAM or self.course_id is not None
+
+    @property
     def last_close(self) -> datetime | None:
         """When the quiz has closed for everyone, members' later closing times included; None
         if it never closes."""

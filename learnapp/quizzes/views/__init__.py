@@ -5,6 +5,7 @@ the markers' and reports' pages."""
 from flask import Blueprint, make_response
 
 from learnapp.question_bank.types import plural_number
+from learnapp.quizzes.report_book import report_title
 
 bp = Blueprint("quizzes", __name__, url_prefix="/quizzes")
 
@@ -41,6 +42,8 @@ def plural_count(value) -> int:
     0 for nothing."""
     return 0 if value is None else plural_number(value)
 
+
+bp.add_app_template_filter(report_title, "report_title")
 
 from learnapp.quizzes.views import (  # noqa: E402,F401  (routes on bp)
     analysis,

@@ -31,7 +31,7 @@ from learnapp.quizzes.marking_queue import markable_slot, marking_work
 from learnapp.quizzes.models import Attempt, AttemptQuestion, QuizKind
 from learnapp.quizzes.presenters import answer_code, marking_items
 from learnapp.quizzes.queries import manageable_quiz, reportable_quiz
-from learnapp.quizzes.report_book import band_labels, report_workbook
+from learnapp.quizzes.report_book import band_labels, report_title, report_workbook
 from learnapp.quizzes.views import bp
 from learnapp.quizzes.views.manage import LABELS, quiz_or_404
 from learnapp.tabular import XLSX_CONTENT_TYPE, download
@@ -187,7 +187,7 @@ def report_xlsx(quiz_id):
     commit()
     buffer = io.BytesIO()
     book.save(buffer)
-    name = f"{_filename(found.title)}-{_('Exam report')}.xlsx"
+    name = f"{_filename(found.title)}-{report_title(found)}.xlsx"
     return download(
         buffer.getvalue(),
         content_type=XLSX_CONTENT_TYPE,

@@ -150,7 +150,12 @@ def edit_quiz(quiz_id):
             commit()
             flash(_("Quiz saved."), "success")
             return redirect(url_for("quizzes.manage_quiz", quiz_id=found.id))
-    return render_template("quizzes/form.html", form=form, quiz=found)
+    return render_template(
+        "quizzes/form.html",
+        form=form,
+        quiz=found,
+        locked=authoring.settings_locked(get_session(), current_user, found, now()),
+    )
 
 
 @bp.post("/manage/<int:quiz_id>/state")
