@@ -34,26 +34,38 @@ def hours_source_label(source_type) -> str:
 SUBJECT_LENGTH = 40  # characters of a note quoted to name an entry
 
 
-def entry_subject(entry, lesson_titles: dict[int, str]) -> str:
-    """What an entry was credited for, in words its reader knows: the lesson's title, else its
-    note (the meeting's title, the claim's description, the self-study note), else the kind
-    of source."""
+def entry_text(entry, ledger) -> str:
+    """What an entry was credited for, in words its reader knows: the lesson's title; a course
+    final test (结业考试) by the test's name; study a secretary recorded on the member's behalf
+    (送学上门, a claim whose id is in `ledger.on_behalf`) said as such, in the reader's language;
+    else the entry's note (the meeting's title, the claim's description, the self-study note);
+    else the kind of source. `ledger` is study.queries.LedgerNotes."""
+    note = " ".join(entry.note.split())
     if entry.source_type == SourceType.LESSON:
-        title = lesson_titles.get(int(entry.source_id))
+        title = ledger.titles.get(int(entry.source_id))
         if title:
             return title
-    elif entry.note:
-        note = " ".join(entry.note.split())
-        return note if len(note) <= SUBJECT_LENGTH else note[: SUBJECT_LENGTH - 1] + "…"
+    elif entry.source_type == SourceType.COURSE_TEST and note:
+        return _("Course final test: %(test)s", test=note)
+    elif entry.source_type == SourceType.CLAIM and entry.source_id in ledger.on_behalf:
+        return _("Recorded on behalf: %(what)s", what=note)
+    elif note:
+        return note
     return hours_source_label(entry.source_type)
 
 
-def correction_label(reversal, original, lesson_titles: dict[int, str]) -> str:
+def entry_subject(entry, ledger) -> str:
+    """entry_text cut to SUBJECT_LENGTH characters, to name an entry inside another line."""
+    text = entry_text(entry, ledger)
+    return text if len(text) <= SUBJECT_LENGTH else text[: SUBJECT_LENGTH - 1] + "…"
+
+
+def correction_label(reversal, original, ledger) -> str:
     """A correction named by the entry it cancels: that entry's day, category and subject (a
     correction keeps its entry's day and category, so these stand even without `original`)."""
     what = hours_category_label(reversal.category)
     if original is not None:
-        what = f"{what} · {entry_subject(original, lesson_titles)}"
+        what = f"{what} · {entry_subject(original, ledger)}"
     return _(
         "Correction of the entry of %(day)s (%(what)s)",
         day=reversal.credited_on.isoformat(),

@@ -147,3 +147,17 @@ def recorded_on_behalf(session: Session, unit: Unit, limit: int = 50) -> list[St
             .limit(limit)
         )
     )
+
+
+def on_behalf_claim_ids(session: Session, claim_ids: set[int]) -> frozenset[int]:
+    """Which of `claim_ids` are study a secretary recorded on a member's behalf (送学上门): their
+    ledger entries say so where they are listed (hours.labels.entry_text)."""
+    if not claim_ids:
+        return frozenset()
+    return frozenset(
+        session.scalars(
+            sa.select(StudyClaim.id).where(
+                StudyClaim.id.in_(claim_ids), StudyClaim.is_on_behalf.is_(True)
+            )
+        )
+    )

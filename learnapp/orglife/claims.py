@@ -353,7 +353,9 @@ def record_on_behalf(
         now,
         day=studied_on,
         approver=actor,
-        note=f"送学上门：{description}"[:500],
+        # The ledger lists it as recorded on behalf from the claim's flag, in the reader's
+        # language (hours.labels.entry_text): the note holds the description alone.
+        note=description[:500],
     )
     claim.ledger_entry_id = entry.id
     session.flush()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.sql import visitors
 
-from learnapp.courses.models import Course, CourseState, Lesson, Module
+from learnapp.courses.models import Course, CourseState, Lesson, LessonVersion, Module
 from learnapp.courses.queries import audience_clause
 from learnapp.db import UTCDateTime
 from learnapp.orgs.models import MemberCategory
@@ -18,6 +18,7 @@ _clocks = StudyClock.__table__
 _progress = LessonProgress.__table__
 _heartbeats = Heartbeat.__table__
 _lessons = Lesson.__table__
+_versions = LessonVersion.__table__
 _NOW = sa.bindparam("beat_now", type_=UTCDateTime())
 LOCK_CLOCK = (
     sa.select(_clocks.c.credited_until)
@@ -26,8 +27,11 @@ LOCK_CLOCK = (
 )
 ADVANCE_CLOCK = (
     sa.update(_clocks)
-    .where(_clocks.c.member_id == sa.bindparam("member"), _clocks.c.credited_until < _NOW)
-    .values(credited_until=_NOW)
+    .where(_clocks.c.member_id == sa.bindparam("member"))
+    .values(
+        credited_until=sa.bindparam("clock_until", type_=UTCDateTime()),
+        recent_spans=sa.bindparam("clock_spans", type_=_clocks.c.recent_spans.type),
+    )
 )
 MOVE_SESSION = (
     sa.update(_sessions)
@@ -81,7 +85,8 @@ def _fixed_in_list(element):
 @functools.lru_cache(maxsize=1024)
 def beat_state_query(unit_path: str | None, category: MemberCategory) -> sa.Select:
     """The one read of a heartbeat: the member's session with their study clock, the lesson if
-    it is still published and meant for them (courses.audience_clause), and their progress on it.
+    it is still published and meant for them (courses.audience_clause) with the file of its
+    current version, and their progress on it.
     Built once per (unit, category): the audience condition depends on nothing else."""
     audience = visitors.replacement_traverse(
         audience_clause(_AudienceMember(_Unit(unit_path) if unit_path else None, category)),
@@ -95,11 +100,13 @@ def beat_state_query(unit_path: str | None, category: MemberCategory) -> sa.Sele
             _sessions.c.closed_at,
             _sessions.c.is_paused,
             _clocks.c.credited_until,
+            _clocks.c.recent_spans,
             _lessons.c.id,
             _lessons.c.kind,
             _lessons.c.length_seconds,
             _lessons.c.required_share,
             _lessons.c.nominal_hours,
+            _versions.c.media_id,
             _progress.c.id,
             _progress.c.verified_seconds,
             _progress.c.reached_end,
@@ -109,6 +116,7 @@ def beat_state_query(unit_path: str | None, category: MemberCategory) -> sa.Sele
         .select_from(
             _sessions.join(_clocks, _clocks.c.member_id == _sessions.c.member_id)
             .join(_lessons, _lessons.c.id == _sessions.c.lesson_id)
+            .outerjoin(_versions, _versions.c.id == _lessons.c.current_version_id)
             .join(Module.__table__, Module.__table__.c.id == _lessons.c.module_id)
             .join(Course.__table__, Course.__table__.c.id == Module.__table__.c.course_id)
             .join(

@@ -151,7 +151,7 @@ def seed(session: Session, org, now: datetime) -> str:
                 day = max(today - timedelta(days=7 * (offset + 1)), first_day)
                 if day < today:
                     record_self_study(session, member, day=day, hours=hours, note=note, now=now)
-        clock = StudyClock(member_id=member.id, credited_until=now)
+        clock = StudyClock(member_id=member.id, credited_until=now, recent_spans=[])
         session.merge(clock)
     session.flush()
     return f"study: {completions} lessons completed by {len(branch_members)} demo-branch members"

@@ -83,10 +83,19 @@ class LessonProgress(Base):
 
 
 class StudyClock(Base):
-    """How far a member's study time has been credited: time before `credited_until` is never
-    credited again, so two tabs or devices at once count once."""
+    """Which of a member's study time has been credited, so that two tabs or devices at once
+    count once: a second of wall time is credited to one page only.
+
+    Any interval a heartbeat credits ends at the heartbeat and is at most CREDIT_CAP_SECONDS
+    long, so only the recent past matters: `recent_spans` holds the credited seconds of the
+    last CREDIT_CAP_SECONDS before the latest heartbeat, as merged [start, end) Unix seconds.
+    A page whose report reaches the server after another page's then still earns the part of
+    its interval that only it covered (its time before the other page took over)."""
 
     __tablename__ = "study_clocks"
 
     member_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), primary_key=True)
+    # The latest credited second.
     credited_until: Mapped[datetime]
+    # None on a clock kept before the spans were: all time up to credited_until is credited.
+    recent_spans: Mapped[list | None] = mapped_column(sa.JSON)

@@ -14,6 +14,7 @@ from learnapp.courses.queries import (
 )
 from learnapp.hours.models import LedgerEntry, SourceType
 from learnapp.hours.queries import entries_by_id, reversals_of
+from learnapp.orglife.claim_queries import on_behalf_claim_ids
 from learnapp.study.models import LessonProgress
 from learnapp.study.services import required_seconds
 
@@ -229,20 +230,28 @@ class LedgerNotes:
     reversals: dict[int, LedgerEntry]  # the correction cancelling an entry, by that entry's id
     originals: dict[int, LedgerEntry]  # the entry a correction cancels, by its own id
     titles: dict[int, str]  # the lessons the entries and the cancelled entries were credited for
+    # The source ids (as the ledger stores them) of their claims a secretary recorded (送学上门).
+    on_behalf: frozenset[str] = frozenset()
 
 
 def ledger_notes(session: Session, entries: list[LedgerEntry]) -> LedgerNotes:
     """What the pages listing a member's ledger say beside `entries` (the member's own page and
     their secretary's): an entry that was reversed says so, a correction names the entry it
-    cancels, lessons are named by their titles. At most three queries, however many entries."""
+    cancels, lessons are named by their titles, study recorded on the member's behalf says so
+    (hours.labels.entry_text). At most four queries, however many entries."""
     originals = entries_by_id(session, {e.reverses_id for e in entries if e.reverses_id})
-    lesson_ids = {
-        int(e.source_id)
-        for e in (*entries, *originals.values())
-        if e.source_type == SourceType.LESSON
-    }
+    named = (*entries, *originals.values())
     return LedgerNotes(
         reversals=reversals_of(session, [entry.id for entry in entries]),
         originals=originals,
-        titles=lesson_titles(session, lesson_ids),
+        titles=lesson_titles(session, _source_ids(named, SourceType.LESSON)),
+        on_behalf=frozenset(
+            map(str, on_behalf_claim_ids(session, _source_ids(named, SourceType.CLAIM)))
+        ),
     )
+
+
+def _source_ids(entries, source_type: SourceType) -> set[int]:
+    return {
+        int(e.source_id) for e in entries if e.source_type == source_type and e.source_id.isdigit()
+    }

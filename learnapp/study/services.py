@@ -7,7 +7,8 @@ most CREDIT_CAP_SECONDS (a longer gap means the page was away, and nothing of it
 and the previous heartbeat did not say the page stopped counting (the time after it was spent
 away, however short). Time a member already got credited through another tab or device is not
 credited again (StudyClock). Video time counts only for newly covered, plausible segments. A
-lesson completes once; completion credits its 学时 once.
+video or PDF lesson whose file is not uploaded yet cannot be studied: no session starts on it and
+no heartbeat on it is stored. A lesson completes once; completion credits its 学时 once.
 """
 
 import math
@@ -48,6 +49,7 @@ class BeatStatus:
     ACCEPTED = "accepted"
     REPLAYED = "replayed"  # sequence number not above the last accepted one
     CLOSED = "closed"  # the session was closed; the page starts a new one
+    NO_FILE = "no_file"  # a video or PDF lesson whose file is not uploaded (any more)
 
 
 @dataclass
@@ -87,8 +89,17 @@ def required_seconds(lesson) -> int:
     return math.ceil(lesson.required_share * lesson.length_seconds)
 
 
+NO_FILE_MESSAGE = _l(
+    "The file of this lesson is not available yet, so no study time is recorded. "
+    "Come back once it is."
+)
+
+
 def start_session(session: Session, member, lesson, now: datetime) -> StudySession:
-    """Open a study session of `member` on a lesson they may see (the caller checked)."""
+    """Open a study session of `member` on a lesson they may see (the caller checked). A video
+    or PDF lesson without its file is refused: there is nothing to study on it."""
+    if lesson.kind.needs_media and lesson.media is None:
+        raise DomainError(None, NO_FILE_MESSAGE)
     study_session = StudySession(
         id=secrets.token_urlsafe(18)[:24],
         member_id=member.id,
@@ -102,7 +113,7 @@ def start_session(session: Session, member, lesson, now: datetime) -> StudySessi
     session.add(study_session)
     session.execute(
         _insert(session, StudyClock)
-        .values(member_id=member.id, credited_until=now)
+        .values(member_id=member.id, credited_until=now, recent_spans=[])
         .on_conflict_do_nothing()
     )
     session.execute(
@@ -132,6 +143,11 @@ class StudyLesson:
     length_seconds: int
     required_share: Decimal
     nominal_hours: Decimal
+    media_id: int | None  # the current version's file (video, PDF), None for text
+
+    @property
+    def awaits_file(self) -> bool:
+        return self.kind.needs_media and self.media_id is None
 
 
 def record_heartbeat(
@@ -148,8 +164,9 @@ def record_heartbeat(
     """Credit the interval since the session's last accepted heartbeat, by the server's clock.
 
     Not found: another member's session, an unknown one, or one whose lesson is no longer
-    published or meant for the member. Refused without credit: a sequence number not
-    above the last accepted one (replays and reordering), a closed session. The interval earns
+    published or meant for the member. Refused without credit, and not stored: a sequence
+    number not above the last accepted one (replays and reordering), a closed session, a video
+    or PDF lesson whose current version has no file. The interval earns
     its server-measured length when that is at most CREDIT_CAP_SECONDS and the heartbeat that
     opened it did not say the page was paused (`paused`: hidden, out of focus), minus any part
     already credited to the member through another session (the outcome's
@@ -178,24 +195,29 @@ def record_heartbeat(
     row = connection.execute(state_query, keys).first()
     if row is None:
         return BeatOutcome(BeatStatus.NOT_FOUND)
-    (previous, last_seq, closed_at, was_paused, credited_until, *lesson_row) = row[:10]
+    (previous, last_seq, closed_at, was_paused, credited_until, spans, *lesson_row) = row[:12]
     lesson = StudyLesson(*lesson_row)
+    if lesson.awaits_file:
+        return BeatOutcome(BeatStatus.NO_FILE, lesson=lesson)
     if closed_at is not None:
         return BeatOutcome(BeatStatus.CLOSED, lesson=lesson)
     if seq <= last_seq:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
-    progress = ProgressState(*row[10:])
+    progress = ProgressState(*row[12:])
 
     elapsed = max(int((now - previous).total_seconds()), 0)
     # A paused heartbeat closed the counting window: the page was away since, however briefly.
     counting = elapsed <= CREDIT_CAP_SECONDS and not was_paused
-    counted_from = previous if counting else now
-    counted_from = max(counted_from, credited_until)
     # Whole seconds of the clock crossed, not the rounded-down gap: consecutive intervals then
     # add up to the time that passed, however short each one is.
-    time_credit = max(math.floor(now.timestamp()) - math.floor(counted_from.timestamp()), 0)
-    interval = math.floor(now.timestamp()) - math.floor(previous.timestamp()) if counting else 0
-    credited_elsewhere = max(interval - time_credit, 0)
+    second = math.floor(now.timestamp())
+    interval = max(second - math.floor(previous.timestamp()), 0) if counting else 0
+    # Only the seconds of the interval no page of the member's was credited yet: also those
+    # before another page took over, when that page's report reached the server first.
+    spans, time_credit = add_segment(
+        _credited_spans(spans, credited_until), second - interval, second
+    )
+    credited_elsewhere = interval - time_credit
 
     credited = time_credit
     segment_row = (None, None)
@@ -224,8 +246,15 @@ def record_heartbeat(
         "beat_credited": credited,
         "beat_paused": paused,
     }
-    if counting and now > credited_until:
-        connection.execute(ADVANCE_CLOCK, values)
+    if time_credit:
+        connection.execute(
+            ADVANCE_CLOCK,
+            {
+                **keys,
+                "clock_until": max(credited_until, now),
+                "clock_spans": [span for span in spans if span[1] > second - CREDIT_CAP_SECONDS],
+            },
+        )
     if connection.execute(MOVE_SESSION, values).rowcount != 1:
         return BeatOutcome(BeatStatus.REPLAYED, lesson=lesson)
     connection.execute(
@@ -264,6 +293,14 @@ def record_heartbeat(
     return BeatOutcome(
         BeatStatus.ACCEPTED, credited, progress, completed_now, lesson, credited_elsewhere
     )
+
+
+def _credited_spans(spans: list | None, credited_until: datetime) -> list[list[int]]:
+    """The clock's credited spans; a clock kept before them has all time up to credited_until
+    credited (StudyClock.recent_spans)."""
+    if spans is None:
+        return [[0, math.floor(credited_until.timestamp())]]
+    return spans
 
 
 def _complete_if_due(session: Session, member, lesson, progress: ProgressState, now) -> bool:

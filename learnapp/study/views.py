@@ -43,7 +43,13 @@ from learnapp.study.queries import (
     progress_by_lesson,
     visible_course,
 )
-from learnapp.study.services import BeatStatus, record_heartbeat, required_seconds, start_session
+from learnapp.study.services import (
+    NO_FILE_MESSAGE,
+    BeatStatus,
+    record_heartbeat,
+    required_seconds,
+    start_session,
+)
 from learnapp.web import session_member_view
 
 bp = Blueprint("study", __name__, url_prefix="/study")
@@ -133,7 +139,10 @@ def lesson_progress(lesson_id):
 @route_policy(LOGGED_IN)
 def session_start(lesson_id):
     lesson = _lesson(lesson_id)
-    study_session = start_session(get_session(), current_user, lesson, now())
+    try:
+        study_session = start_session(get_session(), current_user, lesson, now())
+    except DomainError as error:
+        return {"error": str(error.message)}, 409
     commit()
     return {
         "session": study_session.id,
@@ -169,6 +178,8 @@ def beat(session_id):
         return {"status": outcome.status}, 410
     if outcome.status == BeatStatus.REPLAYED:
         return {"status": outcome.status}, 409
+    if outcome.status == BeatStatus.NO_FILE:
+        return {"status": outcome.status, "error": str(NO_FILE_MESSAGE)}, 409
     commit()
     return {
         "status": outcome.status,

@@ -22,6 +22,7 @@ from learnapp.hours.labels import correction_label, entry_subject, hours_categor
 from learnapp.hours.models import EntryStatus, HoursCategory, LedgerEntry, SourceType
 from learnapp.hours.services import credit, ensure_default_rule_set, reverse_entry
 from learnapp.orgs.models import MemberCategory, Role, UnitKind
+from learnapp.study.queries import LedgerNotes
 from learnapp.web import LANG_COOKIE
 from tests.factories import FIXED_NOW, make_unit, make_user
 from tests.study.factories import make_course, make_lesson
@@ -455,9 +456,10 @@ def test_a_correction_names_the_entry_it_cancels_not_its_id(session, auth, app):
             note="市委党校专题培训班结业证书",
         )
         # Without the cancelled entry at hand: its day and category, which the correction keeps.
-        bare = correction_label(reversal, None, {})
+        nothing = LedgerNotes(reversals={}, originals={}, titles={})
+        bare = correction_label(reversal, None, nothing)
         assert "2026-03-10" in bare and hours_category_label(HoursCategory.ONLINE) in bare
-        assert entry_subject(claim, {}) == "市委党校专题培训班结业证书"
+        assert entry_subject(claim, nothing) == "市委党校专题培训班结业证书"
     session.commit()
     auth.login("seca")
     auth.client.set_cookie(LANG_COOKIE, "en")

@@ -174,3 +174,23 @@ def test_a_refused_self_study_lands_on_the_form_with_its_error(page):
     expect(page.get_by_test_id("self-study-failed")).to_have_count(1)
     shot(page, "study-self-study-refused")
     assert page.viewport_size == PHONE
+
+
+def test_a_lesson_left_for_another_page_reports_its_last_interval(page):
+    login(page, "demo-member")
+    lesson_id = _not_started_lesson(page)
+
+    # This page reports every 60 s: what the lesson earns below is its leaving report's alone.
+    def slow_reports(route):
+        response = route.fetch()
+        body = response.text().replace('data-heartbeat-seconds="1"', 'data-heartbeat-seconds="60"')
+        route.fulfill(response=response, body=body)
+
+    page.route(f"**/study/lessons/{lesson_id}", slow_reports)
+    page.goto(f"/study/lessons/{lesson_id}")
+    expect(page.get_by_test_id("tracker-state")).to_contain_text(re.compile("正在记录|Recording"))
+    time.sleep(4)
+    assert _verified(page, lesson_id) == 0  # nothing reported yet
+    page.goto("/study/")  # the tab moves on, as to the next lesson
+    _wait_for(lambda: _verified(page, lesson_id) >= 3)
+    assert _verified(page, lesson_id) <= 8

@@ -1,9 +1,18 @@
-"""Factories for study tests: a published course with lessons; flush, never commit."""
+"""Factories for study tests: a published course with lessons; flush, never commit. A video or
+PDF lesson has its file (a media row; no bytes on disk) unless `has_file=False`."""
 
 import itertools
 from decimal import Decimal
 
-from learnapp.courses.models import Course, CourseState, Lesson, LessonKind, Module
+from learnapp.courses.models import (
+    Course,
+    CourseState,
+    Lesson,
+    LessonKind,
+    LessonMedia,
+    LessonVersion,
+    Module,
+)
 from tests.factories import FIXED_NOW
 
 _sequence = itertools.count(1)
@@ -39,6 +48,7 @@ def make_lesson(
     length_seconds=120,
     nominal_hours="0.25",
     required_share="0.80",
+    has_file=True,
     **fields,
 ) -> Lesson:
     number = next(_sequence)
@@ -57,4 +67,31 @@ def make_lesson(
     )
     session.add(lesson)
     session.flush()
+    if kind.needs_media and has_file:
+        _attach_file(session, lesson, number)
     return lesson
+
+
+def _attach_file(session, lesson: Lesson, number: int) -> None:
+    media = LessonMedia(
+        lesson_id=lesson.id,
+        storage_key=f"study-{number:026d}",
+        display_name=f"{lesson.title}.bin",
+        content_type="video/mp4" if lesson.kind == LessonKind.VIDEO else "application/pdf",
+        size_bytes=1,
+        sha256=f"{number:064d}",
+        uploaded_at=FIXED_NOW,
+    )
+    session.add(media)
+    session.flush()
+    version = LessonVersion(
+        lesson_id=lesson.id,
+        number=1,
+        media_id=media.id,
+        content_hash=f"study-{number}",
+        created_at=FIXED_NOW,
+    )
+    session.add(version)
+    session.flush()
+    lesson.current_version = version
+    session.flush()

@@ -100,8 +100,8 @@ def test_video_lesson_without_its_file_runs_no_tracker(client, session):
     world = build_world(session)
     course = make_course(session, owner_unit=world.root)
     text = make_lesson(session, course=course)
-    video = make_lesson(session, course=course, kind=LessonKind.VIDEO)
-    document = make_lesson(session, course=course, kind=LessonKind.DOCUMENT)
+    video = make_lesson(session, course=course, kind=LessonKind.VIDEO, has_file=False)
+    document = make_lesson(session, course=course, kind=LessonKind.DOCUMENT, has_file=False)
     session.commit()
     Studier.login(client, "mema")
     for lesson in (video, document):
@@ -114,9 +114,9 @@ def test_video_lesson_without_its_file_runs_no_tracker(client, session):
 def test_editor_is_told_members_see_a_published_lesson_without_its_file(auth, session):
     world = build_world(session)
     published = make_course(session, owner_unit=world.root)
-    live = make_lesson(session, course=published, kind=LessonKind.VIDEO)
+    live = make_lesson(session, course=published, kind=LessonKind.VIDEO, has_file=False)
     draft = make_course(session, owner_unit=world.root, state=CourseState.DRAFT)
-    unpublished = make_lesson(session, course=draft, kind=LessonKind.VIDEO)
+    unpublished = make_lesson(session, course=draft, kind=LessonKind.VIDEO, has_file=False)
     session.commit()
     auth.login("admin")
     page = auth.client.get(f"/courses/manage/lessons/{live.id}/edit").get_data(as_text=True)
