@@ -129,3 +129,43 @@ def test_only_an_administrator_sees_or_withdraws_them(auth, session, username):
     reload(session)
     assert len(_roles(session, old.id)) == 2
     assert session.get(User, old.id).is_active is False
+
+
+def _disabled_reviewers(session, world, names):
+    for name in names:
+        make_user(
+            session,
+            username=name,
+            unit=world.branch_a,
+            roles=((Role.REVIEWER, world.root),),
+            is_active=False,
+        )
+    session.commit()
+
+
+def _accounts_page(app, auth) -> tuple[str, int]:
+    """The accounts page, and how many SQL statements serving it sent to the database."""
+    sent = []
+
+    def count(_conn, _cursor, statement, *_args):
+        sent.append(statement)
+
+    engine = app.extensions["learnapp.db"].engine
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        page = auth.client.get("/admin/users").get_data(as_text=True)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+    return page, len(sent)
+
+
+def test_the_accounts_page_reads_the_roles_of_all_holders_at_once(app, auth, session):
+    world = build_world(session)
+    auth.login("admin")
+    _disabled_reviewers(session, world, ["old0"])
+    one_page, one_holder = _accounts_page(app, auth)
+    _disabled_reviewers(session, world, ["old1", "old2", "old3", "old4"])
+    five_page, five_holders = _accounts_page(app, auth)
+    assert one_page.count('data-testid="disabled-holder-') == 1
+    assert five_page.count('data-testid="disabled-holder-') == 5
+    assert five_holders == one_holder

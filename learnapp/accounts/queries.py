@@ -1,17 +1,38 @@
-"""Read functions of accounts: who still awaits a password of their own."""
+"""Read functions of accounts: the accounts list, who still awaits a password of their own, and
+the disabled accounts that still hold roles."""
 
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from learnapp.accounts.models import User
-from learnapp.db import tree_order, within_path
+from learnapp.db import escape_like, tree_order, within_path
 from learnapp.orgs.models import RoleAssignment, Unit
+from learnapp.orgs.roles import roles_text
 
 AWAITING_LIST_LIMIT = 500
 BATCH_LIST_LIMIT = 30
+
+
+def name_contains_clause(search: str):
+    """SQL: the account's user name or name contains `search`."""
+    pattern = f"%{escape_like(search)}%"
+    return sa.or_(
+        User.username.like(pattern, escape="\\"), User.display_name.like(pattern, escape="\\")
+    )
+
+
+def users_matching(search: str, *, disabled_only: bool) -> sa.Select:
+    """The accounts whose user name or name contains `search` (all when it is empty), only the
+    disabled ones when asked."""
+    query = sa.select(User)
+    if search:
+        query = query.where(name_contains_clause(search))
+    if disabled_only:
+        query = query.where(User.is_active.is_(False))
+    return query
 
 
 def awaiting_password_clause():
@@ -77,6 +98,13 @@ def disabled_role_holders(session: Session) -> list[User]:
                 User.is_active.is_(False),
                 User.id.in_(sa.select(RoleAssignment.user_id)),
             )
+            .options(selectinload(User.roles))
             .order_by(User.username)
         )
     )
+
+
+def disabled_holders_with_roles(session: Session) -> list[tuple[User, str]]:
+    """The disabled role holders, each with the roles it still holds as text; their roles are
+    read in one batch, however many holders there are."""
+    return [(user, roles_text(user.roles)) for user in disabled_role_holders(session)]

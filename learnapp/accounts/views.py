@@ -19,8 +19,9 @@ from learnapp.accounts.queries import (
     AWAITING_LIST_LIMIT,
     accounts_awaiting_password,
     awaiting_batches,
-    disabled_role_holders,
+    disabled_holders_with_roles,
     users_by_ids,
+    users_matching,
 )
 from learnapp.accounts.services.logins import (
     authenticate,
@@ -40,7 +41,7 @@ from learnapp.accounts.services.users import create_user, normalize_username, se
 from learnapp.accounts.sheets import initial_passwords_download
 from learnapp.authz import ADMIN, LOGGED_IN, PUBLIC, route_policy, strict_int_arg
 from learnapp.clock import now
-from learnapp.db import commit, escape_like, get_session
+from learnapp.db import commit, get_session
 from learnapp.errors import DomainError, apply_domain_error
 from learnapp.extensions import limiter
 from learnapp.forms import EmptyForm
@@ -141,17 +142,7 @@ def users():
     session = get_session()
     search = request.args.get("q", "").strip()[:50]
     page = strict_int_arg("page") or 1
-    query = sa.select(User)
-    if search:
-        pattern = f"%{escape_like(search)}%"
-        query = query.where(
-            sa.or_(
-                User.username.like(pattern, escape="\\"),
-                User.display_name.like(pattern, escape="\\"),
-            )
-        )
-    if request.args.get("inactive") == "1":
-        query = query.where(User.is_active.is_(False))
+    query = users_matching(search, disabled_only=request.args.get("inactive") == "1")
     total = session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
     rows = session.scalars(
         query.order_by(User.username).limit(USERS_PAGE).offset((page - 1) * USERS_PAGE)
@@ -165,7 +156,7 @@ def users():
         pages=pages,
         search=search,
         locked=locked_usernames(session, [user.username for user in rows], now()),
-        disabled_holders=[(u, roles_text(u.roles)) for u in disabled_role_holders(session)],
+        disabled_holders=disabled_holders_with_roles(session),
         form=EmptyForm(),
     )
 

@@ -10,9 +10,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from learnapp.accounts.models import User
+from learnapp.accounts.queries import name_contains_clause
 from learnapp.audit.models import AuditEntry
 from learnapp.authz import unit_in_scope_clause
-from learnapp.db import escape_like, pinyin_order, tree_order, within_path
+from learnapp.db import pinyin_order, tree_order, within_path
 from learnapp.orgs.models import (
     BRANCH_KINDS,
     MemberCategory,
@@ -122,13 +123,7 @@ def members_page(
     query = _members_in(unit)
     search = search.strip()[:50]
     if search:
-        pattern = f"%{escape_like(search)}%"
-        query = query.where(
-            sa.or_(
-                User.display_name.like(pattern, escape="\\"),
-                User.username.like(pattern, escape="\\"),
-            )
-        )
+        query = query.where(name_contains_clause(search))
     if category is not None:
         query = query.where(User.category == category)
     listed = query.subquery()

@@ -1,10 +1,12 @@
 """Arrangements shared by the assessment tests: a branch big enough to vote, and periods."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from learnapp.assessments import grading
-from learnapp.assessments.models import Step
+from learnapp.assessments.models import Grade, PointKind, Step
 from learnapp.assessments.periods import create_period
+from learnapp.assessments.points import propose_points
 from learnapp.assessments.steps import advance
 from learnapp.orgs.models import MemberCategory
 from tests.factories import FIXED_NOW, make_user
@@ -57,3 +59,35 @@ def propose_all(session, world, period, proposals, now=FIXED_NOW):
         grading.propose_grades(
             session, world.general_secretary, period, {own_id: proposals[own_id]}, now
         )
+
+
+def assessed_members(world, extras):
+    """Everyone branch A's assessment covers in the assessment world."""
+    return [world.secretary_a, world.general_secretary, world.member_a, *extras]
+
+
+def grade_everyone(session, world, period, extras, *, excellent=(), reason="表现良好"):
+    """Branch A's sheet: the `excellent` ones excellent, everyone else qualified, each for
+    `reason`; returns the members graded."""
+    members = assessed_members(world, extras)
+    proposals = {
+        m.id: (Grade.EXCELLENT if m in excellent else Grade.QUALIFIED, reason) for m in members
+    }
+    propose_all(session, world, period, proposals)
+    return members
+
+
+def propose_bonus(session, world, period, member, *, points=Decimal(2)):
+    """Branch A's secretary proposes a bonus for `member`'s volunteering, a certificate as
+    evidence."""
+    return propose_points(
+        session,
+        world.secretary_a,
+        period,
+        member_id=member.id,
+        kind=PointKind.BONUS,
+        points=points,
+        reason="志愿服务",
+        evidence_text="证书",
+        now=FIXED_NOW,
+    )

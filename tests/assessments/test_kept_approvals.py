@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from learnapp.assessments import grading
 from learnapp.assessments.models import Approval, AssessmentPeriod, Grade, Step
 from learnapp.audit.models import AuditEntry
-from tests.assessments.helpers import assessment_world, new_period, propose_all
+from tests.assessments.helpers import assessed_members, assessment_world, new_period, propose_all
 from tests.conftest import reload
 from tests.factories import FIXED_NOW
 from tests.orglife.factories import refused
@@ -18,13 +18,9 @@ NOW = FIXED_NOW
 LATER = FIXED_NOW + timedelta(hours=1)
 
 
-def _members(world, extras):
-    return [world.secretary_a, world.general_secretary, world.member_a, *extras]
-
-
 def _sheet(world, extras) -> dict:
     """The tester's sheet: five excellent, one unqualified, the rest qualified."""
-    members = _members(world, extras)
+    members = assessed_members(world, extras)
     sheet = {m.id: (Grade.EXCELLENT, "带头作用突出") for m in members[:5]}
     sheet[members[5].id] = (Grade.UNQUALIFIED, "长期不参加组织生活")
     sheet.update({m.id: (Grade.QUALIFIED, "表现良好") for m in members[6:]})

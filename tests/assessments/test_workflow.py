@@ -23,7 +23,13 @@ from learnapp.assessments.steps import advance
 from learnapp.audit.models import AuditEntry
 from learnapp.errors import DomainError
 from learnapp.notifications.models import Notification
-from tests.assessments.helpers import assessment_world, new_period, propose_all, schedule
+from tests.assessments.helpers import (
+    assessment_world,
+    grade_everyone,
+    new_period,
+    propose_bonus,
+    schedule,
+)
 from tests.factories import FIXED_NOW
 
 pytestmark = pytest.mark.usefixtures("ctx")
@@ -226,15 +232,6 @@ def test_changing_the_rules_after_close_does_not_change_results(session):
     assert after == before
 
 
-def _grade_everyone(session, world, period, extras, excellent=()):
-    members = [world.secretary_a, world.general_secretary, world.member_a, *extras]
-    proposals = {
-        m.id: (Grade.EXCELLENT if m in excellent else Grade.QUALIFIED, "表现良好") for m in members
-    }
-    propose_all(session, world, period, proposals, NOW)
-    return members
-
-
 def test_grades_need_a_reason_and_every_member(session):
     world, extras = assessment_world(session)
     period = new_period(session, world, to=Step.COMMITTEE)
@@ -262,7 +259,7 @@ def test_grades_need_a_reason_and_every_member(session):
 def test_more_than_a_third_excellent_needs_a_justification(session):
     world, extras = assessment_world(session)
     period = new_period(session, world, to=Step.COMMITTEE)
-    _grade_everyone(session, world, period, extras, excellent=extras[:3])  # 3 of 8
+    grade_everyone(session, world, period, extras, excellent=extras[:3])  # 3 of 8
     with pytest.raises(DomainError) as error:
         grading.submit(session, world.secretary_a, period, "", NOW)
     assert error.value.field == "justification"
@@ -273,7 +270,7 @@ def test_more_than_a_third_excellent_needs_a_justification(session):
 def test_excellent_needs_the_unit_above_and_a_return_goes_back(session):
     world, extras = assessment_world(session)
     period = new_period(session, world, to=Step.COMMITTEE)
-    _grade_everyone(session, world, period, extras, excellent=[extras[0]])
+    grade_everyone(session, world, period, extras, excellent=[extras[0]])
     grading.submit(session, world.secretary_a, period, "", NOW)
     grade = grading.grades_of(session, period)[extras[0].id]
     assert grade.approval == Approval.PENDING
@@ -292,7 +289,7 @@ def test_excellent_needs_the_unit_above_and_a_return_goes_back(session):
 def test_the_member_graded_never_decides_their_own_grade(session):
     world, extras = assessment_world(session)
     period = new_period(session, world, to=Step.COMMITTEE)
-    _grade_everyone(session, world, period, extras, excellent=[world.general_secretary])
+    grade_everyone(session, world, period, extras, excellent=[world.general_secretary])
     grading.submit(session, world.secretary_a, period, "", NOW)
     grade = grading.grades_of(session, period)[world.general_secretary.id]
     for approve in (True, False):
@@ -305,13 +302,13 @@ def test_the_member_graded_never_decides_their_own_grade(session):
 def test_without_excellent_or_unqualified_it_goes_straight_to_feedback(session):
     world, extras = assessment_world(session)
     period = new_period(session, world, to=Step.COMMITTEE)
-    _grade_everyone(session, world, period, extras)
+    grade_everyone(session, world, period, extras)
     assert grading.submit(session, world.secretary_a, period, "", NOW) == Step.FEEDBACK
 
 
 def _locked_period(session, world, extras):
     period = new_period(session, world, to=Step.COMMITTEE)
-    _grade_everyone(session, world, period, extras)
+    grade_everyone(session, world, period, extras)
     grading.submit(session, world.secretary_a, period, "", NOW)
     grade = grading.grades_of(session, period)[extras[0].id]
     grading.save_feedback(session, world.secretary_a, period, grade, "继续保持")
@@ -456,17 +453,7 @@ def test_only_a_draft_period_can_be_deleted_and_the_deletion_is_logged(session):
 
     world, extras = assessment_world(session)
     period = new_period(session, world)
-    propose_points(
-        session,
-        world.secretary_a,
-        period,
-        member_id=extras[0].id,
-        kind=PointKind.BONUS,
-        points=Decimal(1),
-        reason="志愿服务",
-        evidence_text="证书",
-        now=NOW,
-    )
+    propose_bonus(session, world, period, extras[0], points=Decimal(1))
     with pytest.raises(DomainError):
         delete_draft(session, world.member_b, period, NOW)
     period_id = period.id

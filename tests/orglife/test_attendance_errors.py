@@ -9,10 +9,9 @@ from learnapp.hours.models import LedgerEntry
 from learnapp.orglife.attendance import absent_without_reason, set_attendance
 from learnapp.orglife.meetings import create_meeting
 from learnapp.orglife.models import Attendance, MeetingAttendance
-from learnapp.orgs.models import Role
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
-from tests.orglife.factories import meeting_fields, refused
+from tests.orglife.factories import make_secretary_b, meeting_fields, refused
 from tests.world import build_world
 
 P, A, L = Attendance.PRESENT, Attendance.ABSENT, Attendance.LEAVE
@@ -131,9 +130,7 @@ def test_an_unknown_status_keeps_the_other_choices(session, auth, app):
 
 def test_attendance_is_refused_to_members_and_other_branches(session, auth, app):
     world, people, meeting = _branch(session, app)
-    make_user(
-        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
-    )
+    make_secretary_b(session, world)
     session.commit()
     auth.login("luo")
     assert _post(auth, meeting, people, world, luo=("absent", "")).status_code == 403

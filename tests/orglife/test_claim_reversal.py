@@ -29,7 +29,7 @@ from tests.assessments.helpers import new_period
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
 from tests.notifications.helpers import notices_of, rendered
-from tests.orglife.factories import PDF, refused
+from tests.orglife.factories import PDF, make_secretary_b, refused
 from tests.world import build_world
 
 LAST_YEAR = datetime(2025, 11, 20, 2, 0, tzinfo=UTC)
@@ -290,9 +290,7 @@ def test_a_reversal_without_reason_is_refused_and_stores_nothing(session, auth, 
 def test_reversal_is_refused_to_members_and_other_branches(session, auth, app):
     world = build_world(session)
     claim = _commit_approved(session, app, world)
-    make_user(
-        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
-    )
+    make_secretary_b(session, world)
     session.commit()
     auth.login("mema")  # the member: not a manager
     assert auth.post(f"/orglife/claims/{claim.id}/reverse", {"reason": "x"}).status_code == 403

@@ -3,45 +3,27 @@ unit they now belong to decide on them; those of the unit they left no longer se
 claims stay with the unit that decided them."""
 
 import re
-from datetime import date
 
 import sqlalchemy as sa
 
-from learnapp.hours.models import HoursCategory, LedgerEntry
-from learnapp.orglife.claims import approve_claim, submit_claim
+from learnapp.hours.models import LedgerEntry
+from learnapp.orglife.claims import approve_claim
 from learnapp.orglife.models import ClaimState, StudyClaim
-from learnapp.orgs.models import Role
 from learnapp.orgs.services import move_member
 from tests.conftest import reload
-from tests.factories import FIXED_NOW, make_user
-from tests.orglife.factories import PDF
+from tests.factories import FIXED_NOW
+from tests.orglife.factories import certified_claim, make_secretary_b
 from tests.world import build_world
-
-
-def _claim(session, member, day: int) -> StudyClaim:
-    return submit_claim(
-        session,
-        member,
-        category=HoursCategory.EXTERNAL,
-        hours="3",
-        studied_on=date(2026, 3, day),
-        description=f"三月{day}日专题培训",
-        filename="证书.pdf",
-        data=PDF,
-        now=FIXED_NOW,
-    )
 
 
 def _moved_with_claims(session, app):
     """member_a (甲支部's 第一党小组) with a pending and an approved claim, then moved by the
     general branch's secretary to 乙支部, which has a secretary of its own."""
     world = build_world(session)
-    make_user(
-        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
-    )
+    make_secretary_b(session, world)
     with app.test_request_context():
-        pending = _claim(session, world.member_a, 1)
-        approved = _claim(session, world.member_a, 2)
+        pending = certified_claim(session, world.member_a, day=1, hours="3")
+        approved = certified_claim(session, world.member_a, day=2, hours="3")
         approve_claim(session, world.secretary_a, approved, FIXED_NOW)
         move_member(
             session,

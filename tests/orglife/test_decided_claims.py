@@ -10,30 +10,14 @@ from learnapp.orglife.claims import (
     approve_claim,
     record_on_behalf,
     reject_claim,
-    submit_claim,
     withdraw_claim,
 )
 from learnapp.orglife.corrections import reverse_claim
 from learnapp.orglife.models import ClaimState
 from learnapp.orglife.views.claims import CLAIMS_PAGE
-from learnapp.orgs.models import Role
 from tests.factories import FIXED_NOW, make_user
-from tests.orglife.factories import PDF
+from tests.orglife.factories import certified_claim, make_secretary_b
 from tests.world import build_world
-
-
-def _claim(session, member, day, now=FIXED_NOW):
-    return submit_claim(
-        session,
-        member,
-        category=HoursCategory.EXTERNAL,
-        hours="2",
-        studied_on=date(2026, 3, day),
-        description=f"三月{day}日专题培训",
-        filename="证书.pdf",
-        data=PDF,
-        now=now,
-    )
 
 
 def _claims(session, app):
@@ -43,12 +27,12 @@ def _claims(session, app):
     hour = timedelta(hours=1)
     with app.test_request_context():
         claims = {
-            "pending": _claim(session, world.member_a, 1),
-            "approved": _claim(session, world.member_a, 2),
-            "rejected": _claim(session, world.member_a, 3),
-            "withdrawn": _claim(session, world.member_a, 4),
-            "reversed": _claim(session, world.member_a, 5),
-            "other": _claim(session, world.member_b, 6),
+            "pending": certified_claim(session, world.member_a, day=1),
+            "approved": certified_claim(session, world.member_a, day=2),
+            "rejected": certified_claim(session, world.member_a, day=3),
+            "withdrawn": certified_claim(session, world.member_a, day=4),
+            "reversed": certified_claim(session, world.member_a, day=5),
+            "other": certified_claim(session, world.member_b, day=6),
         }
         approve_claim(session, world.secretary_a, claims["reversed"], FIXED_NOW - 5 * hour)
         approve_claim(session, world.secretary_a, claims["approved"], FIXED_NOW - 4 * hour)
@@ -113,7 +97,7 @@ def test_the_decided_list_is_paginated(session, auth, app):
     world = build_world(session)
     with app.test_request_context():
         for number in range(CLAIMS_PAGE + 2):
-            claim = _claim(session, world.member_a, 1 + number % 9, FIXED_NOW)
+            claim = certified_claim(session, world.member_a, day=1 + number % 9)
             reject_claim(
                 session,
                 world.secretary_a,
@@ -132,9 +116,7 @@ def test_the_decided_list_is_paginated(session, auth, app):
 
 def test_the_decided_list_is_refused_to_members_and_scoped_for_secretaries(session, auth, app):
     world, claims = _claims(session, app)
-    make_user(
-        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
-    )
+    make_secretary_b(session, world)
     session.commit()
     auth.login("mema")
     assert auth.client.get("/orglife/claims/review/decided").status_code == 403

@@ -2,33 +2,25 @@
 host or recorder who moved away stays on the record, a type change cannot swap the roster, and a
 member's waiting claims go with them to their new unit."""
 
-from datetime import date
-
 import sqlalchemy as sa
 
-from learnapp.hours.models import HoursCategory
 from learnapp.orglife.attendance import set_attendance
 from learnapp.orglife.claim_queries import pending_claims
-from learnapp.orglife.claims import approve_claim, reject_claim, submit_claim
+from learnapp.orglife.claims import approve_claim, reject_claim
 from learnapp.orglife.meetings import create_meeting, update_meeting
 from learnapp.orglife.models import Attendance, ClaimState, Meeting, MeetingKind, StudyClaim
-from learnapp.orgs.models import Role
 from learnapp.orgs.services import move_member
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
-from tests.orglife.factories import PDF, meeting_fields, refused
+from tests.orglife.factories import (
+    MEETING_FORM,
+    certified_claim,
+    make_secretary_b,
+    meeting_fields,
+    post_new_meeting,
+    refused,
+)
 from tests.world import build_world
-
-MEETING = {
-    "kind": "themed_day",
-    "title": "三月主题党日",
-    "held_on": "2026-03-05",
-    "place": "会议室",
-    "host_id": "0",
-    "recorder_id": "0",
-    "study_items-0-title": "学习党章",
-    "study_items-0-minutes": "120",
-}
 
 
 def _count(session, model) -> int:
@@ -38,9 +30,8 @@ def _count(session, model) -> int:
 def test_a_study_item_without_a_title_is_refused_with_its_message(session, auth):
     world = build_world(session)
     auth.login("seca")
-    response = auth.post(
-        f"/orglife/units/{world.branch_a.id}/meetings/new",
-        {**MEETING, "study_items-0-title": "", "study_items-0-minutes": "30"},
+    response = post_new_meeting(
+        auth, world, {"study_items-0-title": "", "study_items-0-minutes": "30"}
     )
     assert response.status_code == 400
     assert "每项学习内容须填写标题" in response.get_data(as_text=True)
@@ -51,10 +42,7 @@ def test_a_study_item_without_a_title_is_refused_with_its_message(session, auth)
 def test_minutes_that_are_not_a_whole_number_are_refused_in_chinese(session, auth):
     world = build_world(session)
     auth.login("seca")
-    response = auth.post(
-        f"/orglife/units/{world.branch_a.id}/meetings/new",
-        {**MEETING, "study_items-0-minutes": "1.5"},
-    )
+    response = post_new_meeting(auth, world, {"study_items-0-minutes": "1.5"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "不是有效的整数" in page and "Not a valid integer value" not in page
@@ -108,7 +96,7 @@ def test_the_edit_page_keeps_a_recorder_who_moved_away(session, auth, app):
     response = auth.post(
         f"/orglife/meetings/{meeting.id}/edit",
         {
-            **MEETING,
+            **MEETING_FORM,
             "host_id": str(world.secretary_a.id),
             "recorder_id": str(recorder.id),
             "notes": "补充记录",
@@ -169,21 +157,9 @@ def test_a_meeting_without_attendance_may_become_a_committee_meeting(session, ct
 
 
 def _claim_then_move(session, world, app):
-    secretary_b = make_user(
-        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
-    )
+    secretary_b = make_secretary_b(session, world)
     with app.test_request_context():
-        claim = submit_claim(
-            session,
-            world.member_a,
-            category=HoursCategory.EXTERNAL,
-            hours="2",
-            studied_on=date(2026, 3, 1),
-            description="区委党校专题培训",
-            filename="证书.pdf",
-            data=PDF,
-            now=FIXED_NOW,
-        )
+        claim = certified_claim(session, world.member_a, description="区委党校专题培训")
         move_member(
             session, world.admin, world.member_a, world.branch_b, reason="调动", now=FIXED_NOW
         )

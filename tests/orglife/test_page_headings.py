@@ -2,12 +2,8 @@
 period of each obligation, and a claim's page is headed by the claim, not its number."""
 
 import re
-from datetime import date
 
-from learnapp.hours.models import HoursCategory
-from learnapp.orglife.claims import submit_claim
-from tests.factories import FIXED_NOW
-from tests.orglife.factories import PDF
+from tests.orglife.factories import certified_claim
 from tests.world import build_world
 
 
@@ -27,17 +23,7 @@ def test_the_calendar_above_names_the_group_and_the_period(session, auth):
 def test_a_claims_page_is_headed_by_what_was_studied(session, auth, app):
     world = build_world(session)
     with app.test_request_context():
-        claim = submit_claim(
-            session,
-            world.member_a,
-            category=HoursCategory.EXTERNAL,
-            hours="2",
-            studied_on=date(2026, 3, 1),
-            description="区委党校专题讲座\n第二行",
-            filename="证书.pdf",
-            data=PDF,
-            now=FIXED_NOW,
-        )
+        claim = certified_claim(session, world.member_a, description="区委党校专题讲座\n第二行")
     session.commit()
     auth.login("mema")
     page = auth.client.get(f"/orglife/claims/{claim.id}").get_data(as_text=True)

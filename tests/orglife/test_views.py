@@ -19,22 +19,10 @@ from learnapp.orglife.models import (
     MeetingAttendance,
     StudyClaim,
 )
-from learnapp.orgs.models import Role
 from tests.conftest import reload
 from tests.factories import FIXED_NOW, make_user
-from tests.orglife.factories import PDF, meeting_fields
+from tests.orglife.factories import PDF, make_secretary_b, meeting_fields, post_new_meeting
 from tests.world import build_world
-
-MEETING = {
-    "kind": "themed_day",
-    "title": "三月主题党日",
-    "held_on": "2026-03-05",
-    "place": "会议室",
-    "host_id": "0",
-    "recorder_id": "0",
-    "study_items-0-title": "学习党章",
-    "study_items-0-minutes": "120",
-}
 
 
 def _meeting(session, world, app):
@@ -47,9 +35,7 @@ def _meeting(session, world, app):
 
 
 def _secretary_b(session, world):
-    user = make_user(
-        session, username="secb", unit=world.branch_b, roles=((Role.SECRETARY, world.branch_b),)
-    )
+    user = make_secretary_b(session, world)
     session.commit()
     return user
 
@@ -58,7 +44,7 @@ def test_a_secretary_records_a_meeting_in_their_branch(session, auth):
     world = build_world(session)
     auth.login("seca")
     assert auth.client.get(f"/orglife/units/{world.branch_a.id}/meetings/new").status_code == 200
-    response = auth.post(f"/orglife/units/{world.branch_a.id}/meetings/new", MEETING)
+    response = post_new_meeting(auth, world)
     assert response.status_code == 302
     reload(session)
     meeting = session.scalars(sa.select(Meeting)).one()
@@ -70,9 +56,7 @@ def test_a_secretary_records_a_meeting_in_their_branch(session, auth):
 def test_a_meeting_in_the_future_is_refused_and_nothing_is_stored(session, auth):
     world = build_world(session)
     auth.login("seca")
-    response = auth.post(
-        f"/orglife/units/{world.branch_a.id}/meetings/new", {**MEETING, "held_on": "2026-03-11"}
-    )
+    response = post_new_meeting(auth, world, {"held_on": "2026-03-11"})
     assert response.status_code == 400
     assert "cannot be in the future" in response.get_data(as_text=True) or "不能" in (
         response.get_data(as_text=True)
@@ -410,10 +394,10 @@ def test_oversized_evidence_is_refused_with_a_message(session, auth, app):
 def test_observers_and_the_vote_check_show_on_a_general_meeting(session, auth):
     world = build_world(session)
     auth.login("seca")
-    response = auth.post(
-        f"/orglife/units/{world.branch_a.id}/meetings/new",
+    response = post_new_meeting(
+        auth,
+        world,
         {
-            **MEETING,
             "kind": "general",
             "observers": "党总支联络员",
             "vote_subject": "接收预备党员",
@@ -435,9 +419,7 @@ def test_observers_and_the_vote_check_show_on_a_general_meeting(session, auth):
 def test_a_meeting_before_last_year_is_refused_and_nothing_is_stored(session, auth):
     world = build_world(session)
     auth.login("seca")
-    response = auth.post(
-        f"/orglife/units/{world.branch_a.id}/meetings/new", {**MEETING, "held_on": "2019-03-05"}
-    )
+    response = post_new_meeting(auth, world, {"held_on": "2019-03-05"})
     assert response.status_code == 400
     reload(session)
     assert session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
