@@ -10,6 +10,7 @@ prefixed with an apostrophe, and xlsx cells are forced to the string type (secur
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ MAX_ZIP_MEMBERS = 200
 MAX_XLSX_EXPANDED_BYTES = 100 * 1024 * 1024
 MAX_XLSX_RATIO = 100
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\0")
+MERGE_CELL = re.compile(rb'<(?:[\w.-]+:)?mergeCell\s[^>]*?\bref="([^"]*)"')
 # The sheet of notes the import templates carry after their data sheet: never read, never warned of.
 NOTES_SHEET = "说明"
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
@@ -213,6 +215,35 @@ def other_sheets_message(table: Table) -> str:
     )
 
 
+def _merged_ranges(sheet) -> list[str]:
+    """The merged ranges of a read-only sheet ("C1:F1"): a merged cell's value is in its first
+    cell only, so the others would read as empty. openpyxl gives them only to a sheet loaded
+    whole, so the sheet's XML is scanned for its <mergeCell> elements, as bytes and a chunk at a
+    time (XML escapes a < in text: only markup matches); a chunk is cut before its last <."""
+    ranges: list[str] = []
+    tail = b""
+    with sheet._get_source() as source:
+        while chunk := source.read(1 << 20):
+            text = tail + chunk
+            cut = text.rfind(b"<")
+            cut = len(text) if cut == -1 else cut
+            ranges += MERGE_CELL.findall(text, 0, cut)
+            tail = text[cut:]
+    ranges += MERGE_CELL.findall(tail)
+    return sorted((ref.decode("ascii", "replace") for ref in ranges), key=_range_order)
+
+
+def _range_order(ref: str) -> tuple[int, int]:
+    """A merged range's place on the sheet, row first; a range that cannot be read goes last."""
+    from openpyxl.utils.cell import range_boundaries
+
+    try:
+        min_col, min_row, _max_col, _max_row = range_boundaries(ref)
+    except ValueError:
+        return (MAX_ROWS + 1, 0)
+    return (min_row or 0, min_col or 0)
+
+
 def read_xlsx(data: bytes) -> Table:
     """The first sheet's rows, and the names of the other sheets that hold data (so that a
     preview can say they were not read; the templates' notes sheet aside). A formula cell is read as its formula, never as the value a
@@ -227,6 +258,15 @@ def read_xlsx(data: bytes) -> Table:
         raise TableError(_l("The workbook could not be opened.")) from None
     try:
         sheet = workbook.worksheets[0]
+        merged = _merged_ranges(sheet)
+        if merged:
+            raise TableError(
+                _l(
+                    "The first sheet has merged cells (%(cells)s): unmerge them, give every "
+                    "cell its own value and upload the file again.",
+                    cells="、".join(merged[:5]) + ("…" if len(merged) > 5 else ""),
+                )
+            )
         found: set[tuple[int, int]] = set()
         rows_iter = sheet.iter_rows()
         header_row = next(rows_iter, None)

@@ -178,3 +178,19 @@ def test_other_sheets_holding_data_are_named_empty_ones_and_the_notes_sheet_are_
 
 def test_a_one_sheet_workbook_names_no_other_sheet(ctx):
     assert read_xlsx(_workbook(["姓名"], ["张三"])).other_sheets == []
+
+
+def test_merged_cells_are_refused_naming_the_first_five_ranges(ctx):
+    workbook = Workbook()
+    sheet = workbook.active
+    for number in range(1, 2001):
+        sheet.append([f"r{number}", "x", "y"])
+    for number in range(2, 16, 2):
+        sheet.merge_cells(f"A{number}:B{number}")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    with pytest.raises(TableError) as refused:
+        read_xlsx(buffer.getvalue())
+    message = str(refused.value)
+    assert "A2:B2、A4:B4、A6:B6、A8:B8、A10:B10…" in message
+    assert read_xlsx(_workbook(["a", "b"], ["1", "2"])).rows == [(2, ["1", "2"])]

@@ -24,6 +24,8 @@ from learnapp.tabular import (
 
 COLUMNS = ("姓名", "用户名", "所在组织", "党员类别", "手机号", "流动党员", "离退休", "年老体弱")
 REQUIRED = ("姓名", "用户名", "所在组织", "党员类别")
+# The names the import page once headed these columns with: a file typed against it still reads.
+HEADER_ALIASES = {"所属组织": "所在组织", "人员类别": "党员类别"}
 CATEGORY_NAMES = {
     "正式党员": MemberCategory.FULL,
     "预备党员": MemberCategory.PROBATIONARY,
@@ -107,7 +109,20 @@ def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview
     preview = ImportPreview()
     if table.other_sheets:
         preview.warnings.append(other_sheets_message(table))
-    missing = [name for name in REQUIRED if name not in table.header]
+    header = [HEADER_ALIASES.get(name, name) for name in table.header]
+    for name in COLUMNS:
+        given = [raw for raw, read in zip(table.header, header, strict=True) if read == name]
+        if len(given) > 1:
+            preview.file_errors.append(
+                _l(
+                    "The columns %(cols)s are all the column %(name)s: keep one of them.",
+                    cols="、".join(given),
+                    name=name,
+                )
+            )
+    if preview.file_errors:
+        return preview
+    missing = [name for name in REQUIRED if name not in header]
     if missing:
         preview.file_errors.append(
             _l(
@@ -116,7 +131,7 @@ def preview_members(session: Session, root: Unit, table: Table) -> ImportPreview
             )
         )
         return preview
-    index = {name: table.header.index(name) for name in COLUMNS if name in table.header}
+    index = {name: header.index(name) for name in COLUMNS if name in header}
     units_by_name = _units_by_name(session, root)
     usernames = [
         normalize_username(cells[index["用户名"]]) if index["用户名"] < len(cells) else ""

@@ -28,6 +28,7 @@ from learnapp.orgs.forms import (
     with_placeholder,
 )
 from learnapp.orgs.imports import (
+    REQUIRED,
     commit_members,
     example_unit_name,
     preview_members,
@@ -335,6 +336,7 @@ def member_import(unit_id):
         token=token,
         file_error=file_error,
         confirm_form=EmptyForm(),
+        columns=REQUIRED,
     ), status
 
 

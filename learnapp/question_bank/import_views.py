@@ -22,14 +22,14 @@ from learnapp.db import commit, get_session
 from learnapp.errors import render_error
 from learnapp.forms import EmptyForm
 from learnapp.hours.services import org_day
-from learnapp.question_bank import formats, importing, progress, queries, services
+from learnapp.question_bank import formats, import_problems, importing, progress, queries, services
 from learnapp.question_bank.formats import xlsx
 from learnapp.question_bank.import_differences import around_difference
 from learnapp.question_bank.import_forms import ExportForm, ImportForm
 from learnapp.question_bank.models import STATUS_LABELS, QuestionStatus
 from learnapp.question_bank.queries import QuestionFilters
 from learnapp.question_bank.types import TYPES
-from learnapp.tabular import download
+from learnapp.tabular import CSV_CONTENT_TYPE, download
 
 bp = Blueprint("bank_import", __name__, url_prefix="/bank")
 STASH_KIND = "question-import"
@@ -42,7 +42,12 @@ FORM_MARGIN = 64 * 1024
 
 @bp.context_processor
 def labels():
-    return {"TYPES": TYPES, "STATUS_LABELS": STATUS_LABELS, "around_difference": around_difference}
+    return {
+        "TYPES": TYPES,
+        "STATUS_LABELS": STATUS_LABELS,
+        "around_difference": around_difference,
+        "problem_rows": import_problems.PROBLEM_ROWS,
+    }
 
 
 @bp.url_value_preprocessor
@@ -103,7 +108,7 @@ def upload(bank_id):
     session = get_session()
     bank = _bank(bank_id)
     form = ImportForm()
-    preview = token = None
+    preview = token = problems_token = None
     if form.validate_on_submit():
         upload_file = form.file.data
         data = upload_file.read()
@@ -111,6 +116,13 @@ def upload(bank_id):
         preview = importing.preview_import(
             session, bank, filename, data, form.format.data, form.knowledge_point.data or None
         )
+        if import_problems.listed_in_part(preview):
+            problems_token = uploads.stash(
+                import_problems.problems_csv(preview),
+                owner_id=current_user.id,
+                kind=import_problems.STASH_KIND,
+                meta={"bank_id": bank.id, "filename": filename},
+            )
         if preview.ok:
             token = uploads.stash(
                 data,
@@ -129,10 +141,30 @@ def upload(bank_id):
         form=form,
         preview=preview,
         token=token,
+        problems_token=problems_token,
         preview_rows=PREVIEW_ROWS,
         import_status=importing.import_status(bank),
         max_mb=f"{importing.max_bytes() / 1048576:g}",
     ), status
+
+
+@bp.get("/<int:bank_id>/import/problems/<token>.csv")
+@route_policy(BANK_EDITOR)
+def problems(bank_id, token):
+    """Every problem of a checked file, as CSV, for the editor who checked it."""
+    bank = _bank(bank_id)
+    stashed = uploads.load(token, owner_id=current_user.id, kind=import_problems.STASH_KIND)
+    if stashed is None or stashed[1].get("bank_id") != bank.id:
+        flash(_("The list of problems has expired. Check the file again."), "danger")
+        return redirect(url_for("bank_import.upload", bank_id=bank.id))
+    data, meta = stashed
+    stem = meta["filename"].rpartition(".")[0] or meta["filename"] or "import"
+    return download(
+        data,
+        content_type=CSV_CONTENT_TYPE,
+        filename=f"{stem}-导入问题清单.csv",
+        ascii_filename="question-import-problems.csv",
+    )
 
 
 @bp.post("/<int:bank_id>/import/confirm")

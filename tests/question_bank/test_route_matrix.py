@@ -148,6 +148,13 @@ ROUTES = [
         EDITOR,
         True,
     ),
+    (
+        "GET",
+        "/bank/<int:bank_id>/import/problems/<token>.csv",
+        "/bank/{bank}/import/problems/{token}.csv",
+        EDITOR,
+        True,
+    ),
     ("GET", "/bank/<int:bank_id>/export", "/bank/{bank}/export", STAFF, True),
 ]
 

@@ -127,6 +127,15 @@ def _header_problems(table: Table, result: ParseResult) -> dict[str, int] | None
             continue
         name = fold(raw).strip().replace(" ", "")
         if not name:
+            if any(position < len(cells) and cells[position] for _, cells in table.rows):
+                result.error(
+                    1,
+                    _column_letter(position),
+                    _l(
+                        "This column holds data but has no header: name it as the template "
+                        "does, or delete the column."
+                    ),
+                )
             continue
         if name in index:
             result.error(1, name, _l("The column “%(name)s” appears twice.", name=name))

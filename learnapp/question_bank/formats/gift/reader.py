@@ -57,7 +57,10 @@ from learnapp.tabular import TableError, decode_text
 BLANK_MARK = "\ue010"  # where the answer block stood, for 填空
 MOODLE_BLANK = "_____"
 FILL_BLANK = "____"
+MAX_ANSWERS = 100  # in one answer block; the bank's types hold far fewer
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+# The default category Moodle makes for a course or quiz, in English and on a Chinese site.
+MOODLE_DEFAULT = re.compile(r"(?:Default for|默认)\s(.*)", re.IGNORECASE)
 
 
 @dataclass
@@ -280,6 +283,19 @@ def _read_block(lines, comments, result: ParseResult) -> Item | None:
         body, _sep, feedback = body.rpartition("####")
         item.general_feedback = restore(feedback.strip())
         body = body.strip()
+    if body.count("~") + body.count("=") > MAX_ANSWERS:
+        # Refused before the answers are read one by one: a block of a million `~x` would
+        # otherwise take seconds to read into a question no type can hold.
+        result.error(
+            item.line,
+            "",
+            _l(
+                "More than %(n)d answers in one answer block: no question type of the bank "
+                "holds that many.",
+                n=MAX_ANSWERS,
+            ),
+        )
+        return None
     head = body.split("#", 1)[0].strip()
     if not body:
         item.qtype = "essay"
@@ -341,12 +357,20 @@ def read_items(data: bytes, result: ParseResult) -> list[Item]:
 
 
 def category_path(raw: str, line: int, result: ParseResult) -> list[str]:
-    """A Moodle category path as knowledge-point names: $course$/top and ../ segments dropped."""
+    """A Moodle category path as knowledge-point names, without the levels Moodle makes itself:
+    the context ($course$, $system$, $module$, $cat$ …), its `top` category, and its default
+    category "Default for X" (默认 X on a Chinese site), which is read as X, named after the
+    course or quiz, or dropped when the level above is X already. ../ segments are dropped."""
     parts = []
     for part in raw.split("/"):
         name = strip_bidi(clean_line(part))
         if not name or re.fullmatch(r"\$\w+\$", name) or (not parts and name.lower() == "top"):
             continue
+        default_for = MOODLE_DEFAULT.fullmatch(name)
+        if default_for:
+            name = default_for.group(1).strip()
+            if not name or parts[-1:] == [name[:MAX_KNOWLEDGE_NAME]]:
+                continue
         if name in (".", ".."):
             result.warn(line, "", _l("“%(s)s” in a category path is ignored.", s=name))
             continue

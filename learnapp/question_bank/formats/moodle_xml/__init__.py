@@ -6,7 +6,8 @@ with its line; `questions` turns each into the Moodle item GIFT reading produces
 mapping (`gift.mapping.to_drafts`) maps the items onto this bank's types, so a question reads
 the same from either format:
 
-- category → the knowledge point of the questions after it ($course$/top dropped);
+- category → the knowledge point of the questions after it, without the levels Moodle makes
+  itself (`$course$/top`, "Default for X" read as X: `gift.reader.category_path`);
 - multichoice with <single>true</single> → 单选 (one answer with fraction 100); multiple →
   多选 with the positively weighted answers, which must add up to 100% (unequal weights and
   penalties other than -100% are reported, as the bank gives a share of the marks for a right
