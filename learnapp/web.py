@@ -227,7 +227,9 @@ def file_size(size_bytes: int) -> str:
 
 def register_cli(app) -> None:
     from learnapp.cli import db_cli, demo_cli, users_cli
+    from learnapp.rerender import content_cli
 
     app.cli.add_command(db_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(content_cli)

@@ -263,6 +263,14 @@ class Question(Base):
         self._reviewed(reviewer_id, now)
         self._set_reason(reason)
 
+    def keep_approved(self) -> None:
+        """An edit of an approved question is sent back: the question stays active with the
+        approved version (the caller makes it current again and marks the proposal rejected)."""
+        if not self.is_edit_in_review:
+            raise DomainError(None, _l("This question has no edit awaiting review."))
+        self._move((QuestionStatus.IN_REVIEW,), QuestionStatus.ACTIVE)
+        self._set_reason("")
+
     def _reviewed(self, reviewer_id: int | None, now: datetime) -> None:
         self.reviewer_id, self.reviewed_at = reviewer_id, now
         self.reviewed_version_id = self.current_version_id
@@ -313,10 +321,16 @@ class QuestionVersion(Base):
     # the version is frozen.
     used_at: Mapped[datetime | None]
     use_count: Mapped[int] = mapped_column(default=0)
+    # An edit of an approved question sent back by a reviewer: the proposal stays readable with
+    # the reviewer's words, and the approved version goes on being asked.
+    rejected_at: Mapped[datetime | None]
+    rejected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    rejection_reason: Mapped[str] = mapped_column(sa.String(300), default="")
 
     question: Mapped[Question] = relationship(foreign_keys=[question_id])
     source: Mapped[SourceDocument | None] = relationship(lazy="joined")
-    created_by = relationship("User", lazy="joined")
+    created_by = relationship("User", foreign_keys=[created_by_id], lazy="joined")
+    rejected_by = relationship("User", foreign_keys=[rejected_by_id])
 
 
 STATUS_LABELS = {

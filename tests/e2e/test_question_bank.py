@@ -189,3 +189,52 @@ def test_the_fill_editor_grows_with_the_blanks_of_the_stem(new_page):
     page.get_by_test_id("save-question").click()
     expect(page.get_by_test_id("stem")).to_contain_text("五个空")
     expect(page.locator("ol li", has_text="答案5")).to_be_visible()
+
+
+def test_a_rejected_edit_keeps_the_question_in_use_and_the_editor_reads_why(new_page):
+    stem = "端到端退回：党的基层组织设立党的支部，需有正式党员多少名以上？"
+    proposed = "端到端退回（修改稿）：设立党支部需有正式党员几名以上？"
+    note = "修改稿删去了“党的基层组织”，题意不完整"
+    editor = new_page(DESKTOP)
+    login(editor, "demo-editor")
+    editor.goto("/bank/")  # the editor's one bank opens at once
+    editor.get_by_test_id("new-question").click()
+    editor.locator("[data-type=single]").click()
+    editor.fill("textarea[name=stem]", stem)
+    editor.fill("input[name=options-0]", "三名")
+    editor.fill("input[name=options-1]", "五名")
+    editor.check("#answer-A")
+    editor.fill("input[name=knowledge_point]", "党章 › 第五章 党的基层组织")
+    editor.get_by_test_id("save-question").click()
+    editor.get_by_test_id("submit-review").click()
+    question_url = editor.url
+
+    reviewer = new_page(DESKTOP)
+    login(reviewer, "demo-admin")
+    reviewer.goto(question_url)
+    reviewer.get_by_test_id("approve").click()
+    expect(reviewer.locator("[data-status=active]")).to_be_visible()
+
+    editor.goto(question_url)
+    editor.get_by_test_id("question-actions").get_by_role("link", name="编辑", exact=True).click()
+    editor.fill("textarea[name=stem]", proposed)
+    editor.get_by_test_id("save-question").click()
+    expect(editor.locator("[data-status=in_review]")).to_be_visible()
+
+    reviewer.goto(question_url)
+    expect(reviewer.get_by_test_id("version-changes")).to_be_visible()
+    reviewer.fill("textarea[name=reason]", note)
+    reviewer.get_by_test_id("reject").click()
+    expect(reviewer.locator("[data-status=active]")).to_be_visible()
+    expect(reviewer.get_by_test_id("stem")).to_have_text(stem)
+
+    editor.goto(question_url)
+    expect(editor.locator("[data-status=active]")).to_be_visible()
+    expect(editor.get_by_test_id("stem")).to_have_text(stem)
+    expect(editor.get_by_test_id("rejected-edit")).to_contain_text(note)
+    shot(editor, "bank-rejected-edit")
+    editor.get_by_test_id("rejected-edit").get_by_role("link").click()
+    expect(editor.get_by_test_id("stem")).to_have_text(proposed)
+    expect(editor.get_by_test_id("rejection-reason")).to_have_text(note)
+    editor.get_by_test_id("rework").click()
+    expect(editor.locator("textarea[name=stem]")).to_have_value(proposed)

@@ -276,3 +276,33 @@ def test_the_delete_form_says_why_and_keeps_the_record(session, auth, app):
     reload(session)
     assert session.get(Meeting, meeting.id) is not None
     assert _collective(session, world.member_a, 2026) == Decimal("1.50")
+
+
+def test_a_frozen_earlier_year_stays_closed_while_the_later_year_stays_open(session, ctx):
+    """Each change meets the freeze of its own year: last year's assessment closes last year's
+    hours only, also those of this year recorded before it."""
+    world = build_world(session)
+    december = _recorded(session, world, held_on=date(2025, 12, 20))
+    march = _recorded(session, world, title="三月第二次主题党日")
+    _freeze(session, world, 2025, now=LATER)
+    with refused("attendance"):
+        set_attendance(
+            session, world.secretary_a, december, [(world.member_a.id, L, "出差")], LATER
+        )
+    set_attendance(session, world.secretary_a, march, [(world.member_a.id, L, "出差")], LATER)
+    assert _collective(session, world.member_a, 2025) == Decimal("1.50")
+    assert _collective(session, world.member_a, 2026) == Decimal("0.00")
+
+
+def test_a_later_years_freeze_leaves_the_open_earlier_year_open(session, ctx):
+    """This year's assessment closes this year's hours only: last year's meeting, its year not
+    yet assessed, is still corrected."""
+    world = build_world(session)
+    december = _recorded(session, world, held_on=date(2025, 12, 20))
+    march = _recorded(session, world, title="三月第二次主题党日")
+    _freeze(session, world, 2026, now=LATER)
+    with refused("attendance"):
+        set_attendance(session, world.secretary_a, march, [(world.member_a.id, L, "出差")], LATER)
+    set_attendance(session, world.secretary_a, december, [(world.member_a.id, L, "出差")], LATER)
+    assert _collective(session, world.member_a, 2025) == Decimal("0.00")
+    assert _collective(session, world.member_a, 2026) == Decimal("1.50")

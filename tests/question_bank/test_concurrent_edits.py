@@ -76,7 +76,7 @@ def test_every_change_to_a_question_counts_a_revision(ctx, session, world):
     changed()
     services.reject_question(session, world["reviewer"], question, "再改改", FIXED_NOW)
     changed()
-    services.submit_for_review(session, editor, question, FIXED_NOW)
+    services.update_question(session, editor, question, single_draft(stem="再改"), FIXED_NOW)
     changed()
     services.approve_question(session, world["reviewer"], question, FIXED_NOW)
     changed()

@@ -50,11 +50,16 @@ def test_the_version_in_use_follows_the_review(session, reviewer):
     # Edited again while in review: still the approved version.
     services.update_question(session, reviewer, question, single_draft(stem="再改"), FIXED_NOW)
     assert question.version_in_use_id == approved == _in_use(session, question)
-    # Sent back: nobody's version to ask, and not after it is submitted again either.
+    # The edit sent back: the approved version goes on being asked, and is current again.
     services.reject_question(session, reviewer, question, "题干有误", FIXED_NOW)
-    assert question.version_in_use_id is None is _in_use(session, question)
-    services.submit_for_review(session, reviewer, question, FIXED_NOW)
-    assert question.version_in_use_id is None is _in_use(session, question)
+    assert question.status == QuestionStatus.ACTIVE
+    assert question.version_in_use_id == approved == _in_use(session, question)
+    assert question.current_version_id == approved and edit.rejected_at == FIXED_NOW
+    # The next edit, once approved, is asked.
+    edit = services.update_question(
+        session, reviewer, question, single_draft(stem="三改"), FIXED_NOW
+    )
+    assert edit.number == 3 and question.version_in_use_id == approved
     services.approve_question(session, reviewer, question, FIXED_NOW)
     assert question.version_in_use_id == edit.id == _in_use(session, question)
     services.retire_question(session, reviewer, question, FIXED_NOW)

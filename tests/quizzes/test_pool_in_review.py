@@ -15,6 +15,7 @@ from learnapp.question_bank.services import (
     add_question,
     approve_question,
     reject_question,
+    reopen_question,
     retire_question,
     submit_for_review,
     update_question,
@@ -117,6 +118,22 @@ def test_once_approved_the_new_version_is_drawn(session, world, ctx, pool):
     assert (edited.id, new.id) in candidate_ids(session, pool["quiz"].rules[0])
 
 
+def test_a_rejected_edit_leaves_the_question_in_the_pool_with_its_approved_text(
+    session, world, ctx, pool
+):
+    edited = pool["six"][0]
+    approved = edited.current_version_id
+    proposal = _edit(session, edited)
+    reject_question(session, world.admin, edited, "题干有误", FIXED_NOW)
+    assert edited.status == QuestionStatus.ACTIVE and edited.stem != UNREVIEWED
+    assert (edited.id, approved) in candidate_ids(session, pool["quiz"].rules[0])
+    assert paper_problems(session, pool["quiz"]) == []
+    attempt = svc.start_attempt(session, _third_member(session, world), pool["quiz"], FIXED_NOW)
+    slots = {slot.question_id: slot for slot in slots_of(session, attempt)}
+    assert set(slots) == {question.id for question in pool["six"]}
+    assert slots[edited.id].version_id == approved != proposal.id
+
+
 def test_a_retired_question_leaves_the_pool_and_the_owner_is_told_the_bank_lacks_it(
     session, world, ctx, pool
 ):
@@ -131,11 +148,11 @@ def test_a_retired_question_leaves_the_pool_and_the_owner_is_told_the_bank_lacks
 def test_a_question_in_review_without_an_approved_version_is_named_as_in_review(
     session, world, ctx, pool
 ):
-    """Sent back and submitted again, the question has no version a reviewer approved as it
-    stands: it is not drawn, and the owner learns that it waits for review."""
+    """Withdrawn, reopened and submitted again, the question has no version a reviewer approved
+    as it stands: it is not drawn, and the owner learns that it waits for review."""
     question = pool["six"][0]
-    _edit(session, question)
-    reject_question(session, world.admin, question, "题干有误", FIXED_NOW)
+    retire_question(session, None, question, FIXED_NOW)
+    reopen_question(session, None, question, FIXED_NOW)
     submit_for_review(session, None, question, FIXED_NOW)
     assert question.status == QuestionStatus.IN_REVIEW and question.version_in_use_id is None
     with pytest.raises(DomainError, match="cannot fill this paper"):
@@ -192,8 +209,8 @@ def test_a_draft_paper_names_a_question_in_review_apart_from_one_out_of_use(sess
     ]
     quiz = make_quiz(session, world.root, Paper(bank, questions), publish=False)
     waiting, withdrawn = questions[1], questions[2]
-    _edit(session, waiting)
-    reject_question(session, world.admin, waiting, "题干有误", FIXED_NOW)
+    retire_question(session, None, waiting, FIXED_NOW)
+    reopen_question(session, None, waiting, FIXED_NOW)
     submit_for_review(session, None, waiting, FIXED_NOW)
     retire_question(session, None, withdrawn, FIXED_NOW)
     assert paper_problems(session, quiz) == [
@@ -240,8 +257,8 @@ def test_the_owner_sees_no_shortfall_after_the_edit(session, auth, world, pool):
 def test_the_owner_is_told_a_rule_waits_for_a_reviewer(app, session, auth, world, pool):
     question = pool["six"][0]
     with app.test_request_context():
-        _edit(session, question)
-        reject_question(session, world.admin, question, "题干有误", FIXED_NOW)
+        retire_question(session, None, question, FIXED_NOW)
+        reopen_question(session, None, question, FIXED_NOW)
         submit_for_review(session, None, question, FIXED_NOW)
     session.commit()
     auth.login("admin")

@@ -93,17 +93,15 @@ def test_regrade_dry_run_changes_nothing_and_apply_is_audited(app, session, worl
         assert regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=True) == []
 
 
-@pytest.mark.parametrize("then", ["in_review", "rejected", "retired"])
+@pytest.mark.parametrize("then", ["in_review", "retired"])
 def test_a_version_nobody_approved_is_never_used_to_regrade(app, session, world, then):
-    """An edit waiting for review (or sent back, or a retired question) is nobody's key: the dry
-    run and the apply are both refused and no mark, score or pinned version changes."""
+    """An edit waiting for review (or a retired question) is nobody's key: the dry run and the
+    apply are both refused and no mark, score or pinned version changes."""
     with app.test_request_context(), force_locale("en"):
         quiz, question, attempt = _wrong_key_exam(session, world)
         asked = question.current_version_id
         _correct(session, question, 1)
-        if then == "rejected":
-            reject_question(session, world.admin, question, "答案不对", FIXED_NOW)
-        elif then == "retired":
+        if then == "retired":
             retire_question(session, world.admin, question, FIXED_NOW)
         for apply in (False, True):
             with pytest.raises(DomainError, match="only an approved version"):
@@ -113,6 +111,25 @@ def test_a_version_nobody_approved_is_never_used_to_regrade(app, session, world,
         assert attempt.score == Decimal("2.00") and attempt.passed
         assert (slot.awarded, slot.graded_version_id) == (Decimal("2.00"), None)
         assert quiz.items[0].version_id == asked
+
+
+def test_a_correction_sent_back_is_never_the_key(app, session, world):
+    """The question stays active with the version it was asked in: a regrade scores against
+    that one, so nothing changes."""
+    with app.test_request_context(), force_locale("en"):
+        quiz, question, attempt = _wrong_key_exam(session, world)
+        asked = question.current_version_id
+        _correct(session, question, 1)
+        reject_question(session, world.admin, question, "答案不对", FIXED_NOW)
+        assert question.current_version_id == asked
+        for apply in (False, True):
+            assert (
+                regrade_question(session, world.admin, quiz, question, FIXED_NOW, apply=apply) == []
+            )
+        session.refresh(attempt)
+        slot = slots_of(session, attempt)[0]
+        assert attempt.score == Decimal("2.00") and attempt.passed
+        assert (slot.awarded, slot.graded_version_id) == (Decimal("2.00"), None)
         assert not session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "quiz.regraded")
         ).all()

@@ -70,7 +70,8 @@ def _new_version(
     return version
 
 
-def _sync_copies(question: Question, version: QuestionVersion) -> None:
+def sync_copies(question: Question, version: QuestionVersion) -> None:
+    """Make `version` the question's current one, with the copies the list reads."""
     question.current_version_id = version.id
     question.current_version = version
     question.stem = version.stem
@@ -112,7 +113,7 @@ def add_question(
     session.add(question)
     session.flush()
     version = _new_version(session, question, draft, stem, spec, points, 1, audience, actor, now)
-    _sync_copies(question, version)
+    sync_copies(question, version)
     if status == QuestionStatus.ACTIVE:
         question.reviewed_version_id = version.id
     session.flush()
@@ -316,8 +317,14 @@ def update_question(
             )
         return current
     if current.used_at is not None or question.status == QuestionStatus.ACTIVE:
+        # After the last version: a rejected proposal may follow the current one.
+        number = session.scalar(
+            sa.select(sa.func.max(QuestionVersion.number)).where(
+                QuestionVersion.question_id == question.id
+            )
+        )
         version = _new_version(
-            session, question, draft, stem, spec, points, current.number + 1, audience, actor, now
+            session, question, draft, stem, spec, points, number + 1, audience, actor, now
         )
     else:
         version = current
@@ -330,7 +337,7 @@ def update_question(
         version.created_by_id = getattr(actor, "id", None)
         if question.reviewed_version_id == version.id:
             question.reviewed_version_id = None  # its reviewer read other text
-    _sync_copies(question, version)
+    sync_copies(question, version)
     if question.status == QuestionStatus.ACTIVE:
         question.flag_for_review(ReviewFlag.EDITED_AFTER_APPROVAL)
     session.flush()

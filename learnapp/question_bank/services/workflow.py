@@ -28,7 +28,7 @@ from learnapp.question_bank.services.banks import (
     ensure_tags,
     is_bank_reviewer,
 )
-from learnapp.question_bank.services.questions import check_revision
+from learnapp.question_bank.services.questions import check_revision, sync_copies
 from learnapp.question_bank.services.validation import check_stored
 from learnapp.sanitize import strip_bidi
 
@@ -126,29 +126,41 @@ def approve_question(
 def reject_question(
     session: Session, actor, question: Question, reason: str, now: datetime
 ) -> None:
-    """A reviewer sends a question back to draft, always with a reason for the author."""
+    """A reviewer sends a question back, always with a reason for the author. A question never
+    approved goes back to draft. An edit of an approved question is rejected alone: the
+    proposal is marked rejected (kept, with the reason, for its editor to read and rework) and
+    the question stays active with its approved version, in every pool and rule that draws it."""
     if not is_bank_reviewer(actor):
         raise DomainError(None, _l("Only a reviewer can reject questions."))
     reason = strip_bidi(reason or "").strip()[:300]
     if not reason:
         raise DomainError("reason", _l("Say what needs changing."))
     before = question.status
-    question.reject(actor.id, reason, now)
+    proposal = question.current_version
+    if question.is_edit_in_review and question.reviewed_version_id is not None:
+        question.keep_approved()
+        proposal.rejected_at, proposal.rejected_by_id = now, actor.id
+        proposal.rejection_reason = reason
+        sync_copies(question, session.get(QuestionVersion, question.reviewed_version_id))
+    else:
+        question.reject(actor.id, reason, now)
     question.touch(now)
     session.flush()
     _audit_status(session, actor, question, "question.rejected", before, now, reason)
-    _tell_authors(session, actor, question, reason, now)
+    _tell_authors(session, actor, question, proposal, reason, now)
 
 
-def _tell_authors(session: Session, actor, question: Question, reason: str, now) -> None:
-    """The question's author and the editor of its current version learn that it came back and
-    why (the reviewer is not told about their own question). The rows are written in the
-    reviewer's transaction, so they exist only once it commits."""
-    recipients = {question.author_id, question.current_version.created_by_id} - {None, actor.id}
-    link = current_app.url_map.bind("localhost").build(
-        "question_bank.question_detail", {"question_id": question.id}
-    )
-    stem = " ".join(question.stem.split())
+def _tell_authors(session: Session, actor, question, proposal, reason: str, now) -> None:
+    """The question's author and the editor of the version sent back learn that it came back
+    and why (the reviewer is not told about their own question); the link opens that version
+    when it is no longer the current one. The rows are written in the reviewer's transaction,
+    so they exist only once it commits."""
+    recipients = {question.author_id, proposal.created_by_id} - {None, actor.id}
+    args = {"question_id": question.id}
+    if proposal.id != question.current_version_id:
+        args["version"] = proposal.number
+    link = current_app.url_map.bind("localhost").build("question_bank.question_detail", args)
+    stem = " ".join(proposal.stem.split())
     stem = stem if len(stem) <= 40 else stem[:40] + "…"
     params = {"stem": stem, "question": question.id, "reason": reason}
     notify(session, recipients, QUESTION_REJECTED, link, now, params)

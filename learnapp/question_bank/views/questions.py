@@ -165,16 +165,29 @@ def question_new(bank_id, type_code):
     ), 400 if form.errors else 200
 
 
+def _asked_version(versions, question):
+    """The version the address names (?version=N), else the question's current one."""
+    number = strict_int_arg("version")
+    return next((v for v in versions if v.number == number), question.current_version)
+
+
 @bp.get("/questions/<int:question_id>")
 @route_policy(BANK_STAFF)
 def question_detail(question_id):
     session = get_session()
     question = question_or_404(question_id)
     versions = queries.versions_of(session, question)
-    number = strict_int_arg("version")
-    shown = next((v for v in versions if v.number == number), question.current_version)
-    # An edit of an approved question is reviewed against the version in use before it.
-    previous = next((v for v in versions if v.number == shown.number - 1), None)
+    shown = _asked_version(versions, question)
+    # An edit of an approved question is reviewed against the version in use, the approved one.
+    if question.is_edit_in_review:
+        previous = next((v for v in versions if v.id == question.reviewed_version_id), None)
+    else:
+        previous = next((v for v in versions if v.number == shown.number - 1), None)
+    # The last edit sent back, while the version in use is the one before it.
+    rejected = next(
+        (v for v in versions if v.number > question.current_version.number and v.rejected_at),
+        None,
+    )
     in_review = question.status == QuestionStatus.IN_REVIEW
     return render_template(
         "question_bank/detail.html",
@@ -183,6 +196,7 @@ def question_detail(question_id):
         versions=versions,
         qtype=TYPES[question.type],
         previous=previous,
+        rejected=rejected,
         changes=(
             version_changes(question.type, previous, shown)
             if in_review and previous is not None and shown.id == question.current_version_id
@@ -202,7 +216,9 @@ def question_edit(question_id):
     qtype = TYPES[question.type]
     form = qtype.form_class()
     if request.method == "GET":
-        form.load(services.to_draft(question.current_version), question.current_version.audience)
+        # An edit sent back can be reworked from the text it proposed (?version=N).
+        start = _asked_version(queries.versions_of(get_session(), question), question)
+        form.load(services.to_draft(start), start.audience)
         form.revision.data = question.revision
     if form.validate_on_submit():
         try:
@@ -258,11 +274,7 @@ def question_reopen(question_id):
 def question_preview(question_id):
     session = get_session()
     question = question_or_404(question_id)
-    number = strict_int_arg("version")
-    version = next(
-        (v for v in queries.versions_of(session, question) if v.number == number),
-        question.current_version,
-    )
+    version = _asked_version(queries.versions_of(session, question), question)
     qtype = TYPES[question.type]
     return render_template(
         "question_bank/preview.html",
