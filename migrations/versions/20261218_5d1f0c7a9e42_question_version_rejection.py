@@ -1,7 +1,7 @@
 """a sent-back edit of an approved question is a rejected version, not a draft
 
 Revision ID: 5d1f0c7a9e42
-Revises: 7b3e9d2a4c61
+Revises: 95435498039d
 Create Date: 2026-12-17 09:00:00
 
 Sending back an edit of an approved question made the whole question a draft, taking it out of
@@ -16,7 +16,7 @@ from alembic import op
 import learnapp.db
 
 revision = "5d1f0c7a9e42"
-down_revision = "7b3e9d2a4c61"
+down_revision = "95435498039d"
 branch_labels = None
 depends_on = None
 
